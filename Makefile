@@ -1,0 +1,70 @@
+# clvlib — run `make help` for the targets.
+#
+# Environment: when a virtualenv or conda environment is active, it is used as it is
+# (clvlib is pip-installed into it once, if missing). Otherwise a local .venv is created
+# from pyproject.toml on first use and reused after; it is refreshed when pyproject.toml changes.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON3 ?= python3
+ACTIVE_ENV := $(or $(VIRTUAL_ENV),$(CONDA_PREFIX))
+
+ifeq ($(ACTIVE_ENV),)
+  PY := $(CURDIR)/.venv/bin/python
+  ENV_STAMP := .venv/.clvlib-installed
+else
+  PY := $(ACTIVE_ENV)/bin/python
+  ENV_STAMP := $(ACTIVE_ENV)/.clvlib-installed
+endif
+
+PARAMS ?= params/default.yaml
+OUT ?= reports
+
+.PHONY: help env reports test lint format notebooks-strip data benchmarks clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+
+$(ENV_STAMP): pyproject.toml
+ifeq ($(ACTIVE_ENV),)
+	@$(PYTHON3) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "clvlib needs Python >= 3.11; found " + sys.version.split()[0])'
+	@test -x .venv/bin/python || { echo "Creating .venv with $$($(PYTHON3) --version)"; $(PYTHON3) -m venv .venv; }
+endif
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+env: $(ENV_STAMP) ## Create (or reuse) the environment and install clvlib into it
+
+reports: $(ENV_STAMP) ## Render every report for $(PARAMS) into $(OUT)/ (index.html)
+	$(PY) -m clvlib report --params $(PARAMS) --out $(OUT)
+
+test: $(ENV_STAMP) ## Lint, then run the whole test suite (notebooks included)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+lint: $(ENV_STAMP) ## Lint and check formatting (ruff)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(ENV_STAMP) ## Format the code and fix what ruff can
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+notebooks-strip: $(ENV_STAMP) ## Strip outputs from the notebooks (as the pre-commit hook does)
+	$(PY) -m nbstripout notebooks/*.ipynb
+
+data: $(ENV_STAMP) ## Regenerate the embedded default data set in data/ (byte-identical)
+	$(PY) scripts/make_default_data.py
+
+benchmarks: $(ENV_STAMP) ## Run the benchmarks (installs lifetimes, the reference, first)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) benchmarks/summary.py
+	$(PY) benchmarks/methods.py
+	$(PY) benchmarks/compare.py
+
+clean: ## Remove generated reports and caches (keeps .venv)
+	rm -rf $(OUT) .pytest_cache .ruff_cache .hypothesis
