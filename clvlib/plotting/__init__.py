@@ -1,0 +1,30 @@
+"""Plots for reports: every function is ``plot_x(data, *, ax=None) -> Axes``.
+
+Each topic lives in a private module (``_clv``, ``_rfm``, ``_clusters``, ``_compare``); the
+names are re-exported lazily so that importing one plot does not import every topic.
+Every plot sets a title and axis labels with units, so it reads without the code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# plot function -> private module that defines it; add a row when adding a plot
+_PLOTS: dict[str, str] = {}
+
+__all__ = sorted(_PLOTS)
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module = _PLOTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'clvlib.plotting' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"clvlib.plotting.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
