@@ -40,6 +40,8 @@ _API: dict[str, str] = {
     "value_tiers": "clvlib.heuristic",
     "tier_table": "clvlib.heuristic",
     "lorenz_curve": "clvlib.heuristic",
+    "RetentionEstimate": "clvlib.heuristic",
+    "LorenzCurve": "clvlib.heuristic",
     # rfm.py — RFM quantile scores and rule-based segments
     "RFMScorer": "clvlib.rfm",
     "rfm_scores": "clvlib.rfm",

@@ -39,6 +39,58 @@ TERMS: dict[str, tuple[str, str]] = {
         "both",
         "Cut-off date, whole day included; nothing after it is used.",
     ),
+    # heuristic.py — heuristic CLV and value tiers (domain.md §4, §5)
+    "clv_simple": (
+        "CLV",
+        "Textbook simple CLV: [(average order value x purchases) - CAC] x margin "
+        "(margin applied to the CAC too). AOV 90, 3 purchases, CAC 6, margin 20 % -> 52.80.",
+    ),
+    "clv_simple_cac_after_margin": (
+        "CLV",
+        "Simple CLV with the CAC paid out of the margin: AOV x purchases x margin - CAC. "
+        "Same example -> 48.00.",
+    ),
+    "historic_clv": (
+        "CLV",
+        "Value brought to date: gross_profit where costs are known, else total_value "
+        "(net of returns; negative for net returners).",
+    ),
+    "retention_rate": (
+        "CLV",
+        "r: share of the customers with a purchase in period t who purchase again in t+1, "
+        "pooled over all pairs of complete periods (sum retained / sum active).",
+    ),
+    "expected_lifetime": ("CLV", "1 / churn = 1 / (1 - r) periods, the current one included."),
+    "clv_lifetime": (
+        "CLV",
+        "Predictive heuristic CLV: margin per period x expected lifetime, undiscounted. "
+        "Margin per period = total_value (or gross_profit) / tenure in periods x margin.",
+    ),
+    "clv_discounted": (
+        "CLV",
+        "m x r / (1 + d - r): margin m of each future period, survived with probability r "
+        "per period, discounted at rate d per period; the current period excluded.",
+    ),
+    "predicted_value": (
+        "CLV",
+        "Heuristic forecast of net revenue over a horizon H (periods), undiscounted: "
+        "total_value / tenure x (r + r^2 + ... + r^H). Every customer is assumed alive.",
+    ),
+    "value_tier": (
+        "tiers",
+        "Top 20 % / middle 60 % / bottom 20 % of customers ranked by value (gross_profit "
+        "where known, else total_value), ties broken by customer_id ascending.",
+    ),
+    "share_of_value": (
+        "tiers",
+        "A group's value divided by the total value; negative or above 100 % when some "
+        "customers lose money.",
+    ),
+    "gini": (
+        "tiers",
+        "Concentration of value: 2 x area under the concentration curve (best customers "
+        "first) - 1. 0: all equal; near 1: a few customers carry everything.",
+    ),
 }
 
 

@@ -1,0 +1,510 @@
+"""Tests of clvlib.heuristic: hand-worked values first, then hypothesis invariants.
+
+All frames are built by hand here (the summary module is tested on its own); each expected
+number is worked out in the comment beside it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from clvlib.heuristic import (
+    HeuristicCLV,
+    clv_by_group,
+    clv_discounted,
+    clv_sensitivity,
+    clv_simple,
+    clv_simple_cac_after_margin,
+    estimate_retention,
+    historic_clv,
+    lorenz_curve,
+    tier_table,
+    value_tiers,
+)
+
+MONTH_DAYS = 365.25 / 12
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def tx() -> pd.DataFrame:
+    """Six customers over Jan-May 2011, monthly activity (purchase lines only).
+
+    active in Jan {1, 2}; Feb {1, 3, 6}; Mar {1, 2, 4, 6}; Apr {1, 2} (2 on Apr 30, 18:00).
+    Customer 3's March line is a return (not activity); customer 5 only returned; customer
+    4's May line is after every observation end used here.
+    """
+    rows = [
+        (1, "2011-01-05", 10.0, False),
+        (1, "2011-02-10", 20.0, False),
+        (1, "2011-03-03", 15.0, False),
+        (1, "2011-04-02", 12.0, False),
+        (2, "2011-01-20", 30.0, False),
+        (2, "2011-03-25", 25.0, False),
+        (2, "2011-04-30 18:00", 40.0, False),
+        (3, "2011-02-14", 50.0, False),
+        (3, "2011-03-01", -50.0, True),
+        (4, "2011-03-30", 60.0, False),
+        (4, "2011-05-01", 70.0, False),
+        (5, "2011-01-07", -5.0, True),
+        (6, "2011-02-02", 8.0, False),
+        (6, "2011-03-09", 9.0, False),
+    ]
+    frame = pd.DataFrame(rows, columns=["customer_id", "timestamp", "amount", "is_return"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], format="ISO8601")
+    return frame
+
+
+@pytest.fixture
+def summary() -> pd.DataFrame:
+    """Ten customers with a net value, a channel and a CAC, in shuffled order.
+
+    Net values, best first: 100 (c3), 50 (c7), 40 (c1), 30 (c10), 20 (c5), 10 (c2), 5 (c8),
+    0 (c4), -5 (c9), -10 (c6); total 240.
+    """
+    values = {3: 100, 7: 50, 1: 40, 10: 30, 5: 20, 2: 10, 8: 5, 4: 0, 9: -5, 6: -10}
+    ads = {3, 1, 6}
+    ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    return pd.DataFrame(
+        {
+            "total_value": [float(values[i]) for i in ids],
+            "T": [30.0 * i for i in ids],
+            "n_orders": [2] * 10,
+            "channel": ["ads" if i in ads else "seo" for i in ids],
+            "cac": [5.0] * 10,
+        },
+        index=pd.Index(ids, name="customer_id"),
+    )
+
+
+# --------------------------------------------------------------------------- simple CLV
+
+
+def test_worked_example_to_the_cent():
+    # [(90 x 3) - 6] x 0.2 = 264 x 0.2 = 52.80 ; 90 x 3 x 0.2 - 6 = 54 - 6 = 48.00
+    assert round(clv_simple(90, 3, 6, 0.2), 2) == 52.80
+    assert round(clv_simple_cac_after_margin(90, 3, 6, 0.2), 2) == 48.00
+    assert isinstance(clv_simple(90, 3, 6, 0.2), float)
+
+
+def test_two_variants_differ_by_cac_times_one_minus_margin():
+    # 52.80 - 48.00 = 4.80 = 6 x (1 - 0.2)
+    diff = clv_simple(90, 3, 6, 0.2) - clv_simple_cac_after_margin(90, 3, 6, 0.2)
+    assert diff == pytest.approx(6 * 0.8)
+
+
+def test_vectorised_over_series_and_arrays():
+    aov = pd.Series([90.0, 100.0], index=pd.Index(["a", "b"], name="customer_id"))
+    out = clv_simple(aov, 3, 6, 0.2)
+    assert isinstance(out, pd.Series) and out.name == "clv_simple"
+    assert list(out.index) == ["a", "b"]
+    # b: (300 - 6) x 0.2 = 58.80
+    np.testing.assert_allclose(out.to_numpy(), [52.8, 58.8])
+    arr = clv_simple_cac_after_margin(np.array([90.0, 100.0]), [3, 4], 6, 0.2)
+    # 90*3*0.2 - 6 = 48 ; 100*4*0.2 - 6 = 74
+    np.testing.assert_allclose(arr, [48.0, 74.0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(aov=90, purchases=3, cac=6, margin=20), "margin"),
+        (dict(aov=90, purchases=-1, cac=6, margin=0.2), "purchases"),
+        (dict(aov=90, purchases=3, cac=-6, margin=0.2), "cac"),
+    ],
+)
+def test_simple_rejects_out_of_range_levers(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        clv_simple(**kwargs)
+
+
+def test_range_error_names_the_rows():
+    margin = pd.Series([0.2, 1.5, 0.3], index=pd.Index(["a", "b", "c"], name="customer_id"))
+    with pytest.raises(ValueError, match=r"\['b'\]"):
+        clv_simple(90, 3, 6, margin)
+
+
+def test_sensitivity_table_by_hand():
+    table = clv_sensitivity(90, 3, 6, 0.2)
+    assert len(table) == 8
+    got = table.set_index(["lever", "change"])["clv"]
+    # AOV +10 %: (99 x 3 - 6) x 0.2 = 58.20 ; purchases -10 %: (90 x 2.7 - 6) x 0.2 = 47.40
+    assert got[("aov", 0.1)] == pytest.approx(58.20)
+    assert got[("purchases", -0.1)] == pytest.approx(47.40)
+    # CAC +10 %: (270 - 6.6) x 0.2 = 52.68 ; margin -10 %: 264 x 0.18 = 47.52
+    assert got[("cac", 0.1)] == pytest.approx(52.68)
+    assert got[("margin", -0.1)] == pytest.approx(47.52)
+    delta = table.set_index(["lever", "change"])["delta"]
+    assert delta[("cac", 0.1)] == pytest.approx(-0.12)
+    assert (table["base_clv"] == clv_simple(90, 3, 6, 0.2)).all()
+
+
+def test_sensitivity_of_the_after_margin_formula():
+    table = clv_sensitivity(90, 3, 6, 0.2, formula="cac_after_margin", change=0.5)
+    got = table.set_index(["lever", "change"])["clv"]
+    # CAC +50 %: 54 - 9 = 45
+    assert got[("cac", 0.5)] == pytest.approx(45.0)
+
+
+def test_sensitivity_refuses_margin_above_one():
+    with pytest.raises(ValueError, match="exceeds 1"):
+        clv_sensitivity(90, 3, 6, 0.95)
+
+
+# --------------------------------------------------------------------------- historic CLV
+
+
+def test_historic_clv_is_revenue_without_costs(summary):
+    out = historic_clv(summary)
+    assert out.name == "historic_clv" and out.attrs["basis"] == "revenue"
+    pd.testing.assert_series_equal(out, summary["total_value"].rename("historic_clv"))
+
+
+def test_historic_clv_uses_profit_where_known(summary):
+    with_profit = summary.assign(gross_profit=summary["total_value"] * 0.3)
+    out = historic_clv(with_profit, subtract_cac=True)
+    assert out.attrs == {"basis": "profit", "column": "gross_profit", "cac": True}
+    # customer 3: 100 x 0.3 - 5 = 25
+    assert out[3] == pytest.approx(25.0)
+
+
+def test_historic_clv_names_missing_values(summary):
+    broken = summary.assign(gross_profit=summary["total_value"])
+    broken.loc[[4, 9], "gross_profit"] = np.nan
+    with pytest.raises(ValueError, match=r"gross_profit.*\[4, 9\]"):
+        historic_clv(broken)
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def test_retention_by_hand(tx):
+    # observation end Apr 15: April incomplete, last complete period is March.
+    # Jan -> Feb: active {1, 2}, back {1}: 1/2 ; Feb -> Mar: active {1, 3, 6}, back {1, 6}: 2/3
+    # (3's March line is a return). Pooled: (1 + 2) / (2 + 3) = 0.6, not the mean 0.583.
+    est = estimate_retention(tx, observation_end="2011-04-15")
+    assert est.rate == pytest.approx(0.6)
+    table = est.table
+    assert [str(p) for p in table.index] == ["2011-01", "2011-02"]
+    assert table["active"].tolist() == [2, 3]
+    assert table["retained"].tolist() == [1, 2]
+    np.testing.assert_allclose(table["retention_rate"], [1 / 2, 2 / 3])
+
+
+def test_retention_includes_a_complete_last_period_and_the_whole_last_day(tx):
+    # end Apr 30: April complete, and customer 2's line at 18:00 that day counts.
+    # Mar -> Apr: active {1, 2, 4, 6}, back {1, 2}: 2/4. Pooled (1 + 2 + 2) / (2 + 3 + 4) = 5/9
+    est = estimate_retention(tx, observation_end="2011-04-30")
+    assert est.rate == pytest.approx(5 / 9)
+    assert est.table["active"].tolist() == [2, 3, 4]
+
+
+def test_retention_needs_two_complete_periods(tx):
+    with pytest.raises(ValueError, match="two complete periods"):
+        estimate_retention(tx, observation_end="2011-02-10")
+
+
+def test_retention_errors_name_columns_and_rows(tx):
+    with pytest.raises(KeyError, match="is_return"):
+        estimate_retention(tx.drop(columns="is_return"), observation_end="2011-04-30")
+    broken = tx.copy()
+    broken.loc[3, "timestamp"] = pd.NaT
+    with pytest.raises(ValueError, match=r"'timestamp'.*\[3\]"):
+        estimate_retention(broken, observation_end="2011-04-30")
+    with pytest.raises(ValueError, match="period"):
+        estimate_retention(tx, observation_end="2011-04-30", period="fortnight")
+
+
+def test_retention_does_not_mutate_tx(tx):
+    before = tx.copy()
+    estimate_retention(tx, observation_end="2011-04-30", period="W")
+    pd.testing.assert_frame_equal(tx, before)
+
+
+# --------------------------------------------------------------------------- discounted CLV
+
+
+def test_discounted_formula_by_hand_and_as_a_series_sum():
+    # 100 x 0.8 / (1 + 0.1 - 0.8) = 80 / 0.3 = 266.67
+    assert clv_discounted(100, 0.8, 0.1) == pytest.approx(266.6667, abs=1e-4)
+    t = np.arange(1, 2000)
+    assert clv_discounted(100, 0.8, 0.1) == pytest.approx(np.sum(100 * (0.8 / 1.1) ** t))
+
+
+def test_discounted_rejects_an_infinite_lifetime_and_bad_rates():
+    with pytest.raises(ValueError, match="infinite"):
+        clv_discounted(10, 1.0, 0.0)
+    with pytest.raises(ValueError, match="retention"):
+        clv_discounted(10, 1.2, 0.1)
+
+
+# --------------------------------------------------------------------------- estimator
+
+
+def _monthly_summary() -> pd.DataFrame:
+    # T in months; c1: 200 over 4 months ; c2: first seen on the last day (T 0) -> tenure 1
+    return pd.DataFrame(
+        {"T": [4.0, 0.0], "total_value": [200.0, 30.0], "gross_profit": [80.0, 6.0]},
+        index=pd.Index(["c1", "c2"], name="customer_id"),
+    )
+
+
+def test_heuristic_clv_by_hand(tx):
+    model = HeuristicCLV(margin=0.25, discount_rate=0.1, period="M", cac=5.0)
+    model.fit(tx, observation_end="2011-03-31")
+    assert model.retention_ == pytest.approx(0.6)  # same pairs as test_retention_by_hand
+    assert model.expected_lifetime_ == pytest.approx(2.5)  # 1 / (1 - 0.6)
+    summary = _monthly_summary()
+    # value per month: c1 200 / 4 = 50, c2 30 / 1 = 30 ; 2 months: 0.6 + 0.36 = 0.96 periods
+    value = model.predict_value(summary, horizon=2, time_unit="M")
+    np.testing.assert_allclose(value, [48.0, 28.8])
+    assert value.name == "predicted_value"
+    clv = model.predict_clv(summary, time_unit="M")
+    # c1: m = 50 x 0.25 = 12.5 ; lifetime 12.5 x 2.5 = 31.25 ; discounted 12.5 x 0.6 / 0.5 = 15
+    row = clv.loc["c1"]
+    assert row["margin_per_period"] == pytest.approx(12.5)
+    assert row["clv_lifetime"] == pytest.approx(31.25)
+    assert row["clv_discounted"] == pytest.approx(15.0)
+    assert row["clv_lifetime_after_cac"] == pytest.approx(26.25)
+    assert row["clv_discounted_after_cac"] == pytest.approx(10.0)
+
+
+def test_predict_value_is_the_same_in_days_and_months(tx):
+    model = HeuristicCLV(period="M").fit(tx, observation_end="2011-03-31")
+    months = _monthly_summary()
+    days = months.assign(T=months["T"] * MONTH_DAYS)
+    a = model.predict_value(months, horizon=2, time_unit="M")
+    b = model.predict_value(days, horizon=2 * MONTH_DAYS, time_unit="D")
+    np.testing.assert_allclose(a, b)
+    pd.testing.assert_series_equal(model.predict(days, horizon=2 * MONTH_DAYS), b)
+
+
+def test_undiscounted_lifetime_is_one_period_more_than_the_future(tx):
+    model = HeuristicCLV(margin=0.3).fit(tx, observation_end="2011-03-31")
+    clv = model.predict_clv(_monthly_summary(), time_unit="M")
+    np.testing.assert_allclose(
+        clv["clv_lifetime"] - clv["margin_per_period"], clv["clv_discounted"]
+    )
+
+
+def test_margin_none_uses_gross_profit_and_cac_column(tx):
+    model = HeuristicCLV(margin=None, cac="cac").fit(tx, observation_end="2011-03-31")
+    summary = _monthly_summary().assign(cac=[1.0, 2.0])
+    clv = model.predict_clv(summary, time_unit="M")
+    # c1: 80 / 4 = 20 per month ; lifetime 20 x 2.5 = 50 ; minus CAC 1 -> 49
+    assert clv.loc["c1", "margin_per_period"] == pytest.approx(20.0)
+    assert clv.loc["c1", "clv_lifetime_after_cac"] == pytest.approx(49.0)
+
+
+def test_estimator_is_scikit_learn_style(tx):
+    model = HeuristicCLV(margin=0.3, discount_rate=0.01)
+    assert model.get_params() == {"margin": 0.3, "discount_rate": 0.01, "period": "M", "cac": None}
+    with pytest.raises(NotFittedError):
+        model.predict_value(_monthly_summary(), horizon=30)
+    assert not hasattr(clone(model.fit(tx, observation_end="2011-03-31")), "retention_")
+
+
+def test_estimator_checks_time_unit_and_columns(tx):
+    model = HeuristicCLV().fit(tx, observation_end="2011-03-31")
+    summary = _monthly_summary()
+    summary.attrs["time_unit"] = "M"
+    with pytest.raises(ValueError, match="time unit 'M'"):
+        model.predict_value(summary, horizon=30, time_unit="D")
+    with pytest.raises(KeyError, match="T"):
+        model.predict_value(summary.drop(columns="T"), horizon=1, time_unit="M")
+
+
+# --------------------------------------------------------------------------- per group
+
+
+def test_clv_by_group_by_hand(summary):
+    table = clv_by_group(summary, summary["total_value"], by="channel")
+    # ads: 100, 40, -10 -> total 130, mean 43.33, median 40 ; seo: the other 7 -> 110
+    assert table.loc["ads", "customers"] == 3
+    assert table.loc["ads", "total_clv"] == pytest.approx(130.0)
+    assert table.loc["ads", "median_clv"] == pytest.approx(40.0)
+    assert table.loc["ads", "mean_clv"] == pytest.approx(130 / 3)
+    assert table.loc["seo", "share_of_value"] == pytest.approx(110 / 240)
+    assert table["share_of_customers"].sum() == pytest.approx(1.0)
+
+
+def test_clv_by_group_keeps_customers_without_a_label(summary):
+    labelled = summary.assign(channel=summary["channel"].where(summary.index != 2))
+    table = clv_by_group(labelled, labelled["total_value"], by="channel")
+    assert table.loc["(missing)", "customers"] == 1
+    assert table["customers"].sum() == len(summary)
+
+
+def test_clv_by_group_rejects_mismatched_customers(summary):
+    with pytest.raises(ValueError, match="same customers"):
+        clv_by_group(summary, summary["total_value"].drop(7), by="channel")
+
+
+# --------------------------------------------------------------------------- tiers
+
+
+def test_value_tiers_and_table_by_hand(summary):
+    tiers = value_tiers(summary)
+    top, bottom = "top 20 %", "bottom 20 %"
+    assert list(tiers.cat.categories) == [top, "middle 60 %", bottom]
+    assert sorted(tiers.index[tiers == top]) == [3, 7]  # 100 and 50
+    assert sorted(tiers.index[tiers == bottom]) == [6, 9]  # -10 and -5 (net returners)
+    table = tier_table(summary, tiers)
+    # top: 150 / 240 = 0.625 ; middle 40+30+20+10+5+0 = 105 -> 0.4375 ; bottom -15 -> -0.0625
+    np.testing.assert_allclose(table["value"], [150, 105, -15])
+    np.testing.assert_allclose(table["share_of_value"], [0.625, 0.4375, -0.0625])
+    np.testing.assert_allclose(table["share_of_customers"], [0.2, 0.6, 0.2])
+
+
+def test_tier_table_by_channel_by_hand(summary):
+    table = tier_table(summary, value_tiers(summary), by="channel")
+    ads = table.loc["ads"]
+    # ads customers: 3 (100, top), 1 (40, middle), 6 (-10, bottom) ; value 130
+    np.testing.assert_allclose(ads["customers"], [1, 1, 1])
+    np.testing.assert_allclose(ads["share_of_value"], [100 / 130, 40 / 130, -10 / 130])
+    seo = table.loc["seo"]
+    # seo: 7 (50, top); 10, 5, 2, 8, 4 (middle: 65); 9 (-5, bottom) ; value 110
+    np.testing.assert_allclose(seo["customers"], [1, 5, 1])
+    np.testing.assert_allclose(seo["share_of_customers"], [1 / 7, 5 / 7, 1 / 7])
+    np.testing.assert_allclose(seo["value"], [50, 65, -5])
+
+
+def test_value_tiers_break_ties_by_customer_id():
+    flat = pd.DataFrame(
+        {"total_value": [10.0] * 5}, index=pd.Index([5, 3, 1, 4, 2], name="customer_id")
+    )
+    tiers = value_tiers(flat)
+    # n = 5: top round(1) = 1 customer, middle up to round(4), bottom 1
+    assert tiers[1] == "top 20 %" and tiers[5] == "bottom 20 %"
+    assert list(tiers.index) == [5, 3, 1, 4, 2]  # caller's order kept
+
+
+def test_value_tiers_prefer_profit_and_accept_a_series(summary):
+    with_profit = summary.assign(gross_profit=-summary["total_value"])
+    tiers = value_tiers(with_profit)
+    assert sorted(tiers.index[tiers == "top 20 %"]) == [6, 9]  # profit reverses the order
+    by_t = value_tiers(summary, value=summary["T"], shares=(0.1, 0.8, 0.1))
+    assert by_t[10] == "top 10 %" and by_t[1] == "bottom 10 %"
+
+
+def test_value_tiers_reject_bad_shares_and_missing_values(summary):
+    with pytest.raises(ValueError, match="shares"):
+        value_tiers(summary, shares=(0.2, 0.2, 0.2))
+    broken = summary.copy()
+    broken.loc[5, "total_value"] = np.nan
+    with pytest.raises(ValueError, match=r"\[5\]"):
+        value_tiers(broken)
+
+
+def test_caller_frames_are_not_mutated(summary):
+    before = summary.copy()
+    tiers = value_tiers(summary)
+    tier_table(summary, tiers, by="channel")
+    clv_by_group(summary, historic_clv(summary), by="channel")
+    historic_clv(summary, subtract_cac=True)
+    pd.testing.assert_frame_equal(summary, before)
+
+
+# --------------------------------------------------------------------------- Lorenz
+
+
+def test_lorenz_on_known_vectors():
+    # [1, 2, 3, 4]: sum |xi - xj| = 20 over ordered pairs, n = 4, mean 2.5 -> 20 / 80 = 0.25
+    lc = lorenz_curve([1, 2, 3, 4])
+    assert lc.gini == pytest.approx(0.25)
+    np.testing.assert_allclose(lc.curve["share_of_value"], [0, 0.4, 0.7, 0.9, 1.0])
+    assert lc.top_share(0.25) == pytest.approx(0.4)
+    assert lc.top_share(0.125) == pytest.approx(0.2)  # interpolated
+    assert lorenz_curve([1, 0, 0, 0]).gini == pytest.approx(0.75)  # (n - 1) / n
+    assert lorenz_curve([3, 3, 3]).gini == pytest.approx(0.0)
+
+
+def test_lorenz_with_net_returners_overshoots_and_ends_at_one():
+    # [5, 1, -1]: total 5 ; cumulative 5, 6, 5 -> shares 1.0, 1.2, 1.0
+    lc = lorenz_curve(pd.Series([1.0, -1.0, 5.0]))
+    np.testing.assert_allclose(lc.curve["share_of_value"], [0, 1.0, 1.2, 1.0])
+    assert lc.gini > 1 - 1 / 3  # above the non-negative maximum (n - 1) / n
+    with pytest.raises(ValueError, match="positive"):
+        lorenz_curve([1.0, -2.0])
+
+
+# --------------------------------------------------------------------------- invariants
+
+money = st.floats(0, 1e4, allow_nan=False)
+counts = st.floats(0, 100, allow_nan=False)
+fractions = st.floats(0, 1, allow_nan=False)
+FORMULAS = [clv_simple, clv_simple_cac_after_margin]
+
+
+def _leq(a: float, b: float) -> bool:
+    return a <= b + 1e-9 * max(1.0, abs(a), abs(b))
+
+
+@settings(max_examples=60, deadline=None)
+@given(aov=money, purchases=counts, cac=money, m1=fractions, m2=fractions)
+def test_clv_monotone_in_margin(aov, purchases, cac, m1, m2):
+    lo, hi = sorted((m1, m2))
+    # after-margin form: always ; textbook form: while the gross value covers the CAC
+    assert _leq(clv_simple_cac_after_margin(aov, purchases, cac, lo),
+                clv_simple_cac_after_margin(aov, purchases, cac, hi))  # fmt: skip
+    assume(aov * purchases >= cac)
+    assert _leq(clv_simple(aov, purchases, cac, lo), clv_simple(aov, purchases, cac, hi))
+
+
+@settings(max_examples=60, deadline=None)
+@given(a1=money, a2=money, p1=counts, p2=counts, cac=money, margin=fractions)
+def test_clv_monotone_in_aov_and_purchases_and_not_increasing_in_cac(a1, a2, p1, p2, cac, margin):
+    (alo, ahi), (plo, phi) = sorted((a1, a2)), sorted((p1, p2))
+    for fn in FORMULAS:
+        assert _leq(fn(alo, plo, cac, margin), fn(ahi, plo, cac, margin))
+        assert _leq(fn(alo, plo, cac, margin), fn(alo, phi, cac, margin))
+        assert _leq(fn(ahi, phi, cac * 2, margin), fn(ahi, phi, cac, margin))
+
+
+@st.composite
+def tier_cases(draw):
+    n = draw(st.integers(1, 120))
+    values = draw(st.lists(st.floats(-1e3, 1e4, allow_nan=False), min_size=n, max_size=n))
+    a, b = draw(st.floats(0.05, 0.45)), draw(st.floats(0.05, 0.45))
+    return values, (a, 1 - a - b, b)
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=tier_cases())
+def test_tiers_partition_customers_with_the_stated_shares(case):
+    values, shares = case
+    frame = pd.DataFrame(
+        {"total_value": values}, index=pd.Index(range(len(values)), name="customer_id")
+    )
+    tiers = value_tiers(frame, shares=shares)
+    assert tiers.notna().all() and len(tiers) == len(values)
+    counts = tiers.value_counts(sort=False).to_numpy()
+    assert np.all(np.abs(counts - len(values) * np.array(shares)) <= 1)
+    # ordered: every customer of a better tier is worth at least as much
+    v = frame["total_value"]
+    for better, worse in zip(tiers.cat.categories[:-1], tiers.cat.categories[1:], strict=True):
+        if (tiers == better).any() and (tiers == worse).any():
+            assert v[tiers == better].min() >= v[tiers == worse].max()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 1e4, allow_nan=False), min_size=1, max_size=80))
+def test_lorenz_monotone_from_origin_to_one_and_gini_is_the_pairwise_formula(values):
+    x = np.array(values)
+    assume(x.sum() > 1e-6)
+    lc = lorenz_curve(x)
+    c = lc.curve
+    assert (c.iloc[0] == 0).all() and (c.iloc[-1] == 1).all()
+    assert (np.diff(c["share_of_customers"]) > 0).all()
+    assert (np.diff(c["share_of_value"]) >= -1e-12).all()
+    n = len(x)
+    pairwise = np.abs(x[:, None] - x[None, :]).sum() / (2 * n**2 * x.mean())
+    assert lc.gini == pytest.approx(pairwise, abs=1e-9)
+    assert -1e-12 <= lc.gini <= (n - 1) / n + 1e-12
