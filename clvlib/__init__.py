@@ -55,6 +55,8 @@ _API: dict[str, str] = {
     "cluster_customers": "clvlib.clustering",
     "choose_k": "clvlib.clustering",
     "cluster_profiles": "clvlib.clustering",
+    "name_clusters": "clvlib.clustering",
+    "KChoice": "clvlib.clustering",
     # models.py — probabilistic reference (BG/NBD + Gamma-Gamma, maximum likelihood)
     "BetaGeoModel": "clvlib.models",
     "GammaGammaModel": "clvlib.models",

@@ -91,6 +91,44 @@ TERMS: dict[str, tuple[str, str]] = {
         "Concentration of value: 2 x area under the concentration curve (best customers "
         "first) - 1. 0: all equal; near 1: a few customers carry everything.",
     ),
+    # clustering.py — k-means clusters (domain.md §8)
+    "cluster": (
+        "k-means",
+        "k-means cluster on log1p(max(x, 0)) of since_last_order, n_orders and total_value, "
+        "standardised (net-negative values count as 0). Label 0 is the cluster with the "
+        "highest mean total_value in the fitted period, then descending.",
+    ),
+    "cluster_name": (
+        "k-means",
+        "Words from the ranks of the cluster centres among the clusters of the same fit "
+        "(best third / middle / worst third): recent-lapsing-lapsed, frequent-occasional-"
+        "one-off (one-off only below 1.5 orders, else infrequent), high-mid-low value.",
+    ),
+    "inertia": (
+        "k-means",
+        "Sum of squared distances of customers to their cluster centre, in standardised "
+        "units; always falls as k grows (look for the elbow).",
+    ),
+    "silhouette": (
+        "k-means",
+        "Mean over customers of (b - a) / max(a, b), a = mean distance to the own cluster, "
+        "b = to the nearest other; -1 to 1, higher is better. Computed on a random sample.",
+    ),
+    "calinski_harabasz": (
+        "k-means",
+        "Between-cluster over within-cluster dispersion, each per degree of freedom; "
+        "higher is better.",
+    ),
+    "davies_bouldin": (
+        "k-means",
+        "Mean over clusters of the worst ratio (spread_i + spread_j) / distance between "
+        "centres i and j; lower is better, 0 is the floor.",
+    ),
+    "cluster_stability": (
+        "k-means",
+        "Mean adjusted Rand index between the clustering of all customers and refits on "
+        "bootstrap resamples with other seeds, on a common sample; 1 = same clusters.",
+    ),
 }
 
 

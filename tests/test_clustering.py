@@ -1,0 +1,389 @@
+"""Tests of clvlib.clustering: k-means estimator, names, choose_k and profiles.
+
+Summaries are built by hand (well separated blobs in log1p space), so the right clusters are
+known without running k-means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+from clvlib.clustering import (
+    CustomerClusterer,
+    _elbow,
+    choose_k,
+    cluster_customers,
+    cluster_profiles,
+    name_clusters,
+)
+
+FEATURES = ["since_last_order", "n_orders", "total_value"]
+
+# Blob centres in log1p units (since_last_order, n_orders, total_value). Ordered by value:
+# A (e^8) > D (e^6.5) > C (e^5.5) > B (e^3), so the expected labels are A0, D1, C2, B3.
+BLOB_CENTRES = {
+    "A": (1.0, 2.5, 8.0),  # recent, frequent, high value
+    "B": (5.5, 0.7, 3.0),  # lapsed, ~1 order, low value
+    "C": (2.0, 1.5, 5.5),
+    "D": (5.0, 2.0, 6.5),
+}
+EXPECTED_LABEL = {"A": 0, "D": 1, "C": 2, "B": 3}
+
+
+def make_blobs(n_per: int = 40, seed: int = 0, shift_days: float = 0.0):
+    """Summary with four tight blobs in log1p space; returns (summary, true blob per customer)."""
+    rng = np.random.default_rng(seed)
+    names = np.repeat(list(BLOB_CENTRES), n_per)
+    z = np.array([BLOB_CENTRES[b] for b in names]) + rng.normal(0, 0.1, (len(names), 3))
+    raw = np.expm1(z)
+    raw[:, 0] += shift_days
+    index = pd.Index(np.arange(1000, 1000 + len(names)), name="customer_id")
+    summary = pd.DataFrame(raw, columns=FEATURES, index=index)
+    summary["T"] = summary["since_last_order"] + 30.0
+    return summary, pd.Series(names, index=index)
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    return make_blobs()
+
+
+@pytest.fixture(scope="module")
+def fitted(blobs):
+    summary, _ = blobs
+    return CustomerClusterer(4, random_state=0).fit(summary)
+
+
+# --- the estimator -------------------------------------------------------------------------
+
+
+def test_recovers_well_separated_blobs(blobs, fitted):
+    summary, truth = blobs
+    assert adjusted_rand_score(truth, fitted.labels_) == 1.0
+    # labels ordered by mean total value: the blob order worked out above
+    pd.testing.assert_series_equal(
+        fitted.labels_, truth.map(EXPECTED_LABEL).rename("cluster"), check_dtype=False
+    )
+    assert fitted.labels_.index.equals(summary.index)
+
+
+def test_names_from_blob_centres(fitted):
+    # ranks of the 4 centres per feature: best third (rank 0), worst third (rank 3), else middle
+    assert fitted.cluster_names_ == [
+        "recent, frequent, high value",
+        "lapsing, occasional, mid value",
+        "lapsing, occasional, mid value (2)",
+        "lapsed, one-off, low value",
+    ]
+
+
+def test_centres_in_both_units(blobs, fitted):
+    summary, truth = blobs
+    z = np.log1p(summary[FEATURES])
+    scaled = (z - z.mean()) / z.std(ddof=0)
+    expected = scaled.groupby(truth.map(EXPECTED_LABEL)).mean()
+    np.testing.assert_allclose(fitted.cluster_centers_.to_numpy(), expected.to_numpy())
+    expected_original = np.expm1(z.groupby(truth.map(EXPECTED_LABEL)).mean())
+    np.testing.assert_allclose(
+        fitted.cluster_centers_original_.to_numpy(), expected_original.to_numpy()
+    )
+    assert list(fitted.cluster_centers_.columns) == FEATURES
+    assert fitted.cluster_centers_.index.name == "cluster"
+
+
+def test_same_seed_same_labels_and_names(blobs):
+    summary, _ = make_blobs(n_per=30, seed=3)
+    noisy = summary.assign(total_value=summary["total_value"].sample(frac=1, random_state=1).values)
+    a = CustomerClusterer(5, random_state=7).fit(noisy)
+    b = CustomerClusterer(5, random_state=7).fit(noisy)
+    pd.testing.assert_series_equal(a.labels_, b.labels_)
+    assert a.cluster_names_ == b.cluster_names_
+    pd.testing.assert_frame_equal(a.cluster_centers_, b.cluster_centers_)
+
+
+def test_labels_do_not_depend_on_kmeans_label_order(blobs, fitted):
+    # another seed permutes KMeans' internal labels; the value ordering undoes that
+    summary, _ = blobs
+    other = CustomerClusterer(4, random_state=123).fit(summary)
+    pd.testing.assert_series_equal(other.labels_, fitted.labels_)
+    assert other.cluster_names_ == fitted.cluster_names_
+
+
+def test_predict_other_period_uses_fitted_centres(blobs, fitted):
+    summary, _ = blobs
+    later, _ = make_blobs(n_per=10, seed=5, shift_days=200.0)
+    centres_before = fitted.cluster_centers_.copy()
+
+    got = fitted.predict(later)
+
+    # by hand: scale the later period with the first period's log1p mean and sd
+    z_fit = np.log1p(summary[FEATURES])
+    z = (np.log1p(later[FEATURES]) - z_fit.mean()) / z_fit.std(ddof=0)
+    dist = ((z.to_numpy()[:, None, :] - centres_before.to_numpy()[None]) ** 2).sum(axis=2)
+    expected = pd.Series(dist.argmin(axis=1), index=later.index, name="cluster")
+    pd.testing.assert_series_equal(got, expected, check_dtype=False)
+    # 200 more days since the last order: nobody is in the recent cluster any more
+    assert 0 not in set(got)
+    pd.testing.assert_frame_equal(fitted.cluster_centers_, centres_before)
+
+
+def test_predict_on_fitted_period_equals_labels(blobs, fitted):
+    summary, _ = blobs
+    pd.testing.assert_series_equal(fitted.predict(summary), fitted.labels_)
+    assigned = fitted.assign(summary)
+    assert list(assigned.columns) == ["cluster", "cluster_name"]
+    assert assigned.loc[1000, "cluster_name"] == "recent, frequent, high value"
+
+
+def test_cluster_customers_is_the_estimator(blobs, fitted):
+    summary, _ = blobs
+    out = cluster_customers(summary, n_clusters=4, random_state=0)
+    pd.testing.assert_series_equal(out["cluster"], fitted.labels_)
+    assert out["cluster_name"].tolist() == [fitted.cluster_names_[c] for c in fitted.labels_]
+
+
+def test_negative_value_counts_as_zero():
+    summary, _ = make_blobs(n_per=20, seed=1)
+    returner = (
+        summary.iloc[[-1]].assign(total_value=-250.0).set_axis(pd.Index([1], name="customer_id"))
+    )
+    zero = returner.assign(total_value=0.0)
+    clusterer = CustomerClusterer(4, random_state=0).fit(pd.concat([summary, returner]))
+    # same features after clipping -> same cluster
+    assert clusterer.predict(returner).iloc[0] == clusterer.predict(zero).iloc[0]
+    assert clusterer.clipped_.to_dict() == {"since_last_order": 0, "n_orders": 0, "total_value": 1}
+
+
+def test_extra_features_enter_centres_and_names(blobs):
+    summary, _ = blobs
+    clusterer = CustomerClusterer(4, extra_features=("T",), random_state=0).fit(summary)
+    assert list(clusterer.cluster_centers_original_.columns) == [*FEATURES, "T"]
+    assert all(len(name.split(", ")) == 4 for name in clusterer.cluster_names_)
+
+
+def test_does_not_mutate_input_and_clones(blobs):
+    summary, _ = blobs
+    before = summary.copy()
+    CustomerClusterer(3, random_state=0).fit(summary).predict(summary)
+    pd.testing.assert_frame_equal(summary, before)
+    params = clone(CustomerClusterer(3, n_init=2)).get_params()
+    assert params["n_clusters"] == 3 and params["n_init"] == 2
+
+
+def test_errors_name_the_column_and_rows(blobs):
+    summary, _ = blobs
+    with pytest.raises(KeyError, match="n_orders"):
+        CustomerClusterer(2).fit(summary.drop(columns="n_orders"))
+    bad = summary.copy()
+    bad.loc[[1003, 1010], "total_value"] = np.nan
+    with pytest.raises(ValueError, match=r"'total_value'.*2 missing.*\[1003, 1010\]"):
+        CustomerClusterer(2).fit(bad)
+    with pytest.raises(TypeError, match="'n_orders' must be numeric"):
+        CustomerClusterer(2).fit(summary.assign(n_orders="3"))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(12, 40),
+    k=st.integers(2, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_invariants_of_fitted_labels(n, k, seed):
+    rng = np.random.default_rng(seed)
+    summary = pd.DataFrame(
+        {
+            "since_last_order": rng.integers(0, 400, n).astype(float),
+            "n_orders": rng.integers(1, 30, n),
+            "total_value": rng.normal(300, 400, n),  # some net returners
+        },
+        index=pd.Index(rng.permutation(n) + 1, name="customer_id"),
+    )
+    clusterer = CustomerClusterer(k, n_init=2, random_state=seed).fit(summary)
+    labels = clusterer.labels_
+    assert set(labels) == set(range(k))
+    mean_value = summary["total_value"].groupby(labels).mean().sort_index()
+    assert mean_value.is_monotonic_decreasing  # label 0 is the most valuable
+    assert len(set(clusterer.cluster_names_)) == k
+    pd.testing.assert_series_equal(clusterer.predict(summary), labels)
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def test_name_clusters_hand_table():
+    centres = pd.DataFrame(
+        {
+            "since_last_order": [10.0, 300.0, 60.0],
+            "n_orders": [12.0, 1.0, 3.0],
+            "total_value": [2000.0, 20.0, 300.0],
+        }
+    )
+    assert name_clusters(centres) == [
+        "recent, frequent, high value",
+        "lapsed, one-off, low value",
+        "lapsing, occasional, mid value",
+    ]
+
+
+def test_name_clusters_two_and_five_clusters():
+    # two clusters: best and worst word, never the middle one
+    two = pd.DataFrame({"since_last_order": [200.0, 5.0], "total_value": [10.0, 900.0]})
+    assert name_clusters(two) == ["lapsed, low value", "recent, high value"]
+    # five: ranks 0-1 best third, 2 middle, 3-4 worst third (3r < k-1 / 3r > 2(k-1))
+    five = pd.DataFrame({"total_value": [500.0, 400.0, 300.0, 200.0, 100.0]})
+    assert name_clusters(five) == [
+        "high value",
+        "high value (2)",
+        "mid value",
+        "low value",
+        "low value (2)",
+    ]
+
+
+def test_name_clusters_infrequent_ties_and_unknown_columns():
+    centres = pd.DataFrame(
+        {"n_orders": [9.0, 2.4, 2.4], "tenure_weeks": [1.0, 2.0, 3.0]},
+    )
+    # the two tied lowest n_orders share a rank (1.5 of 0..2) -> both worst; 2.4 orders is
+    # not one-off
+    assert name_clusters(centres) == [
+        "frequent, low tenure_weeks",
+        "infrequent, mid tenure_weeks",
+        "infrequent, high tenure_weeks",
+    ]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1e4), st.floats(1, 100), st.floats(-1e3, 1e5)),
+        min_size=2,
+        max_size=10,
+    )
+)
+def test_names_unique_and_extremes_named(rows):
+    centres = pd.DataFrame(rows, columns=FEATURES)
+    names = name_clusters(centres)
+    assert len(names) == len(set(names)) == len(rows)
+    values = centres["total_value"]
+    # a unique highest (lowest) centre is always named high (low) value
+    if (values == values.max()).sum() == 1:
+        assert "high value" in names[int(values.to_numpy().argmax())]
+    if (values == values.min()).sum() == 1:
+        assert "low value" in names[int(values.to_numpy().argmin())]
+
+
+# --- choosing k ----------------------------------------------------------------------------
+
+
+def test_choose_k_recommends_true_k_on_blobs(blobs, fitted):
+    summary, _ = blobs
+    choice = choose_k(summary, k_range=range(2, 8), n_stability=3, random_state=0)
+    assert choice.recommended_k == 4
+    assert choice.reason.startswith("k=4: ")
+    table = choice.table
+    assert table.index.tolist() == [2, 3, 4, 5, 6, 7]
+    assert table["inertia"].is_monotonic_decreasing
+    assert table.loc[4, "stability"] == 1.0 and table.loc[4, "stable"]
+    # one definition: the same fit as the estimator
+    assert table.loc[4, "inertia"] == pytest.approx(fitted.inertia_)
+    # n < sample_size: the silhouette is the full one on the standardised log1p features
+    z = np.log1p(summary[FEATURES])
+    scaled = ((z - z.mean()) / z.std(ddof=0)).to_numpy()
+    assert table.loc[4, "silhouette"] == pytest.approx(silhouette_score(scaled, fitted.labels_))
+    assert table["silhouette"].idxmax() == 4
+    assert table["davies_bouldin"].idxmin() == 4
+    assert table["calinski_harabasz"].idxmax() == 4
+
+
+def test_choose_k_samples_and_validates():
+    summary, _ = make_blobs(n_per=30, seed=2)
+    choice = choose_k(summary, k_range=[3, 4], sample_size=50, n_stability=2, random_state=1)
+    assert choice.table.index.tolist() == [3, 4]
+    assert choice.elbow_k is None  # fewer than three k: no elbow
+    assert choice.recommended_k == 4
+    no_stab = choose_k(summary, k_range=[2, 4], n_stability=0)
+    assert no_stab.table["stable"].all() and no_stab.table["stability"].isna().all()
+    with pytest.raises(ValueError, match=">= 2"):
+        choose_k(summary, k_range=[1, 2])
+    with pytest.raises(ValueError, match="only 120 customers"):
+        choose_k(summary, k_range=[2, 120])
+
+
+def test_elbow_of_hand_curve():
+    # normalised: x = 0, .25, .5, .75, 1; y = 1, .231, .103, .038, 0; 1 - x - y is largest at k=2
+    ks = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert _elbow(ks, np.array([100.0, 40.0, 30.0, 25.0, 22.0])) == 2
+    assert _elbow(ks[:2], np.array([100.0, 40.0])) is None
+
+
+# --- profiles ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny():
+    summary = pd.DataFrame(
+        {
+            "since_last_order": [10.0, 30.0, 100.0, 200.0, 300.0, 50.0],
+            "n_orders": [5, 7, 1, 2, 1, 3],
+            "total_value": [500.0, 700.0, 20.0, 40.0, -60.0, 200.0],
+        },
+        index=pd.Index([11, 12, 13, 14, 15, 16], name="customer_id"),
+    )
+    labels = pd.DataFrame(
+        {
+            "cluster": [2, 0, 0, 1, 1, 1],  # deliberately not in summary order
+            "cluster_name": ["c", "a", "a", "b", "b", "b"],
+        },
+        index=pd.Index([16, 11, 12, 13, 14, 15], name="customer_id"),
+    )
+    return summary, labels
+
+
+def test_profiles_hand_worked(tiny):
+    summary, labels = tiny
+    prof = cluster_profiles(summary, labels)
+    # total value 1400: cluster 0 = 1200, cluster 1 = 20 + 40 - 60 = 0, cluster 2 = 200
+    assert prof["name"].tolist() == ["a", "b", "c"]
+    assert prof["n_customers"].tolist() == [2, 3, 1]
+    np.testing.assert_allclose(prof["customer_share"], [2 / 6, 3 / 6, 1 / 6])
+    np.testing.assert_allclose(prof["value_share"], [1200 / 1400, 0.0, 200 / 1400])
+    np.testing.assert_allclose(prof["mean_since_last_order"], [20.0, 200.0, 50.0])
+    np.testing.assert_allclose(prof["median_n_orders"], [6.0, 1.0, 3.0])
+    np.testing.assert_allclose(prof["mean_total_value"], [600.0, 0.0, 200.0])
+    assert prof.index.name == "cluster"
+
+
+def test_profiles_from_series_and_names(tiny):
+    summary, labels = tiny
+    prof = cluster_profiles(summary, labels["cluster"], names=["a", "b", "c"], features=())
+    assert prof.columns.tolist() == ["name", "n_customers", "customer_share", "value_share"]
+    with pytest.raises(ValueError, match=r"no label for customer_id \[16\]"):
+        cluster_profiles(summary, labels["cluster"].drop(16))
+    with pytest.raises(KeyError, match=r"cluster\(s\) \[2\]"):
+        cluster_profiles(summary, labels["cluster"], names=["a", "b"])
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    values=st.lists(st.floats(0.01, 1e5), min_size=1, max_size=40),
+    k=st.integers(1, 5),
+    seed=st.integers(0, 1000),
+)
+def test_profile_shares_sum_to_one(values, k, seed):
+    n = len(values)
+    rng = np.random.default_rng(seed)
+    summary = pd.DataFrame(
+        {"since_last_order": rng.integers(0, 100, n), "n_orders": 1, "total_value": values}
+    )
+    labels = pd.Series(rng.integers(0, k, n), index=summary.index)
+    prof = cluster_profiles(summary, labels)
+    assert prof["n_customers"].sum() == n
+    assert prof["customer_share"].sum() == pytest.approx(1.0)
+    assert prof["value_share"].sum() == pytest.approx(1.0)
