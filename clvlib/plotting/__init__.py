@@ -11,7 +11,12 @@ import importlib
 from typing import Any
 
 # plot function -> private module that defines it; add a row when adding a plot
-_PLOTS: dict[str, str] = {}
+_PLOTS: dict[str, str] = {
+    "plot_clv_distribution": "_clv",
+    "plot_lorenz": "_clv",
+    "plot_tiers_by_channel": "_clv",
+    "plot_sensitivity": "_clv",
+}
 
 __all__ = sorted(_PLOTS)
 
