@@ -16,6 +16,9 @@ _PLOTS: dict[str, str] = {
     "plot_lorenz": "_clv",
     "plot_tiers_by_channel": "_clv",
     "plot_sensitivity": "_clv",
+    "plot_elbow": "_clusters",
+    "plot_cluster_snake": "_clusters",
+    "plot_cluster_scatter": "_clusters",
 }
 
 __all__ = sorted(_PLOTS)
