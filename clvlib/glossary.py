@@ -64,7 +64,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "clv_lifetime": (
         "CLV",
         "Predictive heuristic CLV: margin per period x expected lifetime, undiscounted. "
-        "Margin per period = total_value (or gross_profit) / tenure in periods x margin.",
+        "Margin per period = total_value (or gross_profit) / tenure x margin, tenure = T in "
+        "periods + 1 (the first purchase's period).",
     ),
     "clv_discounted": (
         "CLV",
@@ -74,7 +75,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "predicted_value": (
         "CLV",
         "Heuristic forecast of net revenue over a horizon H (periods), undiscounted: "
-        "total_value / tenure x (r + r^2 + ... + r^H). Every customer is assumed alive.",
+        "total_value / tenure x (r + r^2 + ... + r^H), tenure = T in periods + 1. Every "
+        "customer is assumed alive.",
     ),
     "value_tier": (
         "tiers",

@@ -457,14 +457,20 @@ class HeuristicCLV(BaseEstimator):
     - **Value per period** of a customer = AOV x purchases per period, with AOV net of
       returns (``total_value / n_orders``) and purchases per period = ``n_orders / tenure``;
       this is ``total_value / tenure``. Tenure is the summary's ``T`` (first purchase to
-      observation end) converted to periods, floored at one period so that a customer first
-      seen on the last day is not credited with an unbounded rate. Months, quarters and years
-      are converted with their mean length (30.44, 91.31, 365.25 days).
+      observation end) converted to periods, plus one period: the period of the first
+      purchase is exposure too, so a customer who bought once in each of k + 1 periods has
+      exactly one purchase per period, and a customer first seen on the last day is not
+      credited with an unbounded rate. Months, quarters and years are converted with their
+      mean length (30.44, 91.31, 365.25 days). Net returners get a negative value.
     - **Everyone is alive** at the observation end; time since the last order is not used
       (the blind spot a BTYD model fills). A customer then buys at their historic rate in each
       future period they survive, and survives period k with probability ``r**k``.
-      The historic rate already includes the customer's idle periods, so with a low r the
-      forecast is conservative.
+    - **Known bias**: r is an activity repeat rate, not a survival rate, while the historic
+      rate already includes the customer's idle periods; for intermittent buyers (short
+      periods, low r) the forecast is therefore well below the realised value (UCI Online
+      Retail, calibration to 2011-06-30, 162-day holdout: predicted total / realised total
+      0.11 with monthly r = 0.37, 0.34 with quarterly r = 0.59). With one r for all, the
+      *ranking* of customers is that of ``total_value / tenure`` whatever the period.
     - :meth:`predict_value` is revenue (no margin, no discounting), to be compared with the
       realised holdout value; :meth:`predict_clv` applies the margin and gives the lifetime
       forms of domain.md §4.
@@ -530,13 +536,13 @@ class HeuristicCLV(BaseEstimator):
         return self
 
     def _tenure(self, summary: pd.DataFrame, time_unit: str) -> pd.Series:
-        """Tenure in periods: ``T`` converted from ``time_unit``, floored at one period."""
+        """Tenure in periods: ``T`` converted from ``time_unit``, plus the first period."""
         unit_days = _unit_days(time_unit, "time_unit")
         summary_unit = summary.attrs.get("time_unit")
         if summary_unit is not None and summary_unit != time_unit:
             raise ValueError(f"summary is in time unit {summary_unit!r}, not {time_unit!r}")
         t, _ = _customer_values(summary, "T", "T")
-        return (t * unit_days / self.period_days_).clip(lower=1)
+        return t * unit_days / self.period_days_ + 1
 
     def predict_value(
         self, summary: pd.DataFrame, *, horizon: float, time_unit: str = "D"

@@ -249,7 +249,8 @@ def test_discounted_rejects_an_infinite_lifetime_and_bad_rates():
 
 
 def _monthly_summary() -> pd.DataFrame:
-    # T in months; c1: 200 over 4 months ; c2: first seen on the last day (T 0) -> tenure 1
+    # T in months; tenure = T + 1 period: c1 200 over 5 months ; c2 first seen on the last
+    # day (T 0) -> 30 over 1 month
     return pd.DataFrame(
         {"T": [4.0, 0.0], "total_value": [200.0, 30.0], "gross_profit": [80.0, 6.0]},
         index=pd.Index(["c1", "c2"], name="customer_id"),
@@ -262,18 +263,18 @@ def test_heuristic_clv_by_hand(tx):
     assert model.retention_ == pytest.approx(0.6)  # same pairs as test_retention_by_hand
     assert model.expected_lifetime_ == pytest.approx(2.5)  # 1 / (1 - 0.6)
     summary = _monthly_summary()
-    # value per month: c1 200 / 4 = 50, c2 30 / 1 = 30 ; 2 months: 0.6 + 0.36 = 0.96 periods
+    # value per month: c1 200 / 5 = 40, c2 30 / 1 = 30 ; 2 months: 0.6 + 0.36 = 0.96 periods
     value = model.predict_value(summary, horizon=2, time_unit="M")
-    np.testing.assert_allclose(value, [48.0, 28.8])
+    np.testing.assert_allclose(value, [38.4, 28.8])
     assert value.name == "predicted_value"
     clv = model.predict_clv(summary, time_unit="M")
-    # c1: m = 50 x 0.25 = 12.5 ; lifetime 12.5 x 2.5 = 31.25 ; discounted 12.5 x 0.6 / 0.5 = 15
+    # c1: m = 40 x 0.25 = 10 ; lifetime 10 x 2.5 = 25 ; discounted 10 x 0.6 / 0.5 = 12
     row = clv.loc["c1"]
-    assert row["margin_per_period"] == pytest.approx(12.5)
-    assert row["clv_lifetime"] == pytest.approx(31.25)
-    assert row["clv_discounted"] == pytest.approx(15.0)
-    assert row["clv_lifetime_after_cac"] == pytest.approx(26.25)
-    assert row["clv_discounted_after_cac"] == pytest.approx(10.0)
+    assert row["margin_per_period"] == pytest.approx(10.0)
+    assert row["clv_lifetime"] == pytest.approx(25.0)
+    assert row["clv_discounted"] == pytest.approx(12.0)
+    assert row["clv_lifetime_after_cac"] == pytest.approx(20.0)
+    assert row["clv_discounted_after_cac"] == pytest.approx(7.0)
 
 
 def test_predict_value_is_the_same_in_days_and_months(tx):
@@ -298,9 +299,9 @@ def test_margin_none_uses_gross_profit_and_cac_column(tx):
     model = HeuristicCLV(margin=None, cac="cac").fit(tx, observation_end="2011-03-31")
     summary = _monthly_summary().assign(cac=[1.0, 2.0])
     clv = model.predict_clv(summary, time_unit="M")
-    # c1: 80 / 4 = 20 per month ; lifetime 20 x 2.5 = 50 ; minus CAC 1 -> 49
-    assert clv.loc["c1", "margin_per_period"] == pytest.approx(20.0)
-    assert clv.loc["c1", "clv_lifetime_after_cac"] == pytest.approx(49.0)
+    # c1: 80 / 5 = 16 per month ; lifetime 16 x 2.5 = 40 ; minus CAC 1 -> 39
+    assert clv.loc["c1", "margin_per_period"] == pytest.approx(16.0)
+    assert clv.loc["c1", "clv_lifetime_after_cac"] == pytest.approx(39.0)
 
 
 def test_estimator_is_scikit_learn_style(tx):
