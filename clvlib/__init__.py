@@ -60,6 +60,10 @@ _API: dict[str, str] = {
     # models.py — probabilistic reference (BG/NBD + Gamma-Gamma, maximum likelihood)
     "BetaGeoModel": "clvlib.models",
     "GammaGammaModel": "clvlib.models",
+    "ProbabilisticCLV": "clvlib.models",
+    "expected_clv": "clvlib.models",
+    "check_independence": "clvlib.models",
+    "ConvergenceError": "clvlib.models",
     # evaluation.py — the head-to-head comparison on a holdout period
     "compare_methods": "clvlib.evaluation",
     "rolling_origin": "clvlib.evaluation",

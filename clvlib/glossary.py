@@ -39,6 +39,39 @@ TERMS: dict[str, tuple[str, str]] = {
         "both",
         "Cut-off date, whole day included; nothing after it is used.",
     ),
+    # models.py — BG/NBD + Gamma-Gamma, the probabilistic reference (domain.md §9)
+    "bgnbd": (
+        "model",
+        "BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at a Poisson rate "
+        "~ Gamma(r, alpha) and after each repeat purchase drops out with probability "
+        "~ Beta(a, b); fitted by maximum likelihood on frequency, recency and T.",
+    ),
+    "gamma_gamma": (
+        "model",
+        "Gamma-Gamma (Fader & Hardie): purchase values ~ Gamma(p, nu), nu ~ Gamma(q, v) per "
+        "customer; fitted on repeat customers' monetary_value. Assumes spend per purchase is "
+        "independent of frequency (checked by their correlation).",
+    ),
+    "expected_purchases": (
+        "model",
+        "BG/NBD expected number of purchases in the next horizon given the customer's "
+        "frequency, recency and T.",
+    ),
+    "probability_alive": (
+        "model",
+        "BG/NBD probability that the customer has not dropped out by the observation end "
+        "(1 for customers without repeat purchases).",
+    ),
+    "expected_average_value": (
+        "model",
+        "Gamma-Gamma expected value per future purchase: the customer's monetary_value "
+        "shrunk towards the population mean p v / (q - 1), more so the fewer purchases.",
+    ),
+    "expected_clv": (
+        "model",
+        "expected_purchases x expected_average_value over the horizon (revenue, undiscounted "
+        "unless a discount rate is stated).",
+    ),
     # heuristic.py — heuristic CLV and value tiers (domain.md §4, §5)
     "clv_simple": (
         "CLV",
