@@ -64,6 +64,17 @@ _API: dict[str, str] = {
     "expected_clv": "clvlib.models",
     "check_independence": "clvlib.models",
     "ConvergenceError": "clvlib.models",
+    # metrics.py — the comparison metrics (pure functions on arrays / Series)
+    "spearman": "clvlib.metrics",
+    "top_share_captured": "clvlib.metrics",
+    "gains_curve": "clvlib.metrics",
+    "gains_gini": "clvlib.metrics",
+    "auc": "clvlib.metrics",
+    "forecast_errors": "clvlib.metrics",
+    "variance_explained": "clvlib.metrics",
+    "agreement": "clvlib.metrics",
+    "migration_matrix": "clvlib.metrics",
+    "MetricUndefinedWarning": "clvlib.metrics",
     # evaluation.py — the head-to-head comparison on a holdout period
     "compare_methods": "clvlib.evaluation",
     "rolling_origin": "clvlib.evaluation",

@@ -72,6 +72,85 @@ TERMS: dict[str, tuple[str, str]] = {
         "expected_purchases x expected_average_value over the horizon (revenue, undiscounted "
         "unless a discount rate is stated).",
     ),
+    # metrics.py — the comparison metrics (domain.md §9); score: higher = more valuable
+    "spearman": (
+        "metric",
+        "Spearman rank correlation of the calibration score with the holdout value "
+        "(ties get average ranks): 1 same order, 0 unrelated, -1 reversed.",
+    ),
+    "top_share_captured": (
+        "metric",
+        "Share of the total holdout value carried by the top 20 % (or 10 %) of customers by "
+        "score; customers with tied scores count in part (average over their orders).",
+    ),
+    "perfect_foresight": (
+        "metric",
+        "Ceiling reference: ranking customers by their actual holdout value. Its top-share "
+        "capture and Gini are the most any score can reach.",
+    ),
+    "random_floor": (
+        "metric",
+        "Floor reference: a random ranking. Expected top-share capture equals the top "
+        "fraction itself (20 % of customers carry 20 % of the value); Gini 0; AUC 0.5.",
+    ),
+    "gains_curve": (
+        "metric",
+        "Cumulative share of holdout value against cumulative share of customers, taken in "
+        "decreasing order of score.",
+    ),
+    "gains_gini": (
+        "metric",
+        "2 x area under the gains curve - 1: 0 for a random score, the outcome's own Gini for "
+        "perfect foresight. Normalised: divided by that maximum (1 = perfect foresight).",
+    ),
+    "auc": (
+        "metric",
+        "Area under the ROC curve of the score for buying again in the holdout: probability "
+        "that a returning customer outranks a non-returning one; 0.5 random, 1 perfect.",
+    ),
+    "mae": ("metric", "Mean absolute error per customer of predicted vs realised holdout value."),
+    "rmse": (
+        "metric",
+        "Root mean squared error per customer of predicted vs realised holdout value.",
+    ),
+    "relative_mae": (
+        "metric",
+        "MAE divided by the mean realised value per customer (defined with zero spenders, "
+        "unlike the MAPE).",
+    ),
+    "bias": (
+        "metric",
+        "Mean of predicted minus realised value per customer; positive = over-forecast.",
+    ),
+    "total_error_pct": (
+        "metric",
+        "100 x (total predicted - total realised holdout value) / total realised.",
+    ),
+    "eta_squared": (
+        "metric",
+        "Share of the variance of holdout value explained by the segments or clusters: "
+        "between-group / total sum of squares. Grows with the number of groups k (stated).",
+    ),
+    "epsilon_squared": (
+        "metric",
+        "eta² corrected for the number of groups: (SS_between - (k-1) MS_within) / SS_total; "
+        "about 0 for groups unrelated to the value.",
+    ),
+    "ari": (
+        "metric",
+        "Adjusted Rand index between two segmentations of the same customers: 1 identical, "
+        "about 0 unrelated (chance-corrected pair agreement).",
+    ),
+    "nmi": (
+        "metric",
+        "Normalised mutual information between two segmentations: shared information over "
+        "the mean of their entropies, 0 unrelated to 1 identical.",
+    ),
+    "migration_matrix": (
+        "metric",
+        "Customers by segment in one period (rows, plus 'new') and the next (columns, plus "
+        "'gone'), as counts and as row shares.",
+    ),
     # heuristic.py — heuristic CLV and value tiers (domain.md §4, §5)
     "clv_simple": (
         "CLV",

@@ -1,0 +1,554 @@
+"""Metrics of the head-to-head comparison (domain.md §9): pure functions on arrays or Series.
+
+Every function takes the per-customer quantities it compares (a score, an outcome, labels)
+and returns a number or a small named result; none reads a file or a summary. Two pandas
+Series are aligned by index (both must hold the same customers, in any order); arrays and
+lists are aligned by position. Missing values are errors naming the rows.
+
+Where a metric is undefined for the data at hand (a constant score, a holdout in which
+everybody or nobody bought), it returns NaN and emits a :class:`MetricUndefinedWarning`
+saying why, so that a comparison table shows a gap with a reason instead of a crash.
+
+Conventions of the ranking metrics: a higher score means "more valuable"; customers with
+tied scores are treated as interchangeable, i.e. each metric is the *average* over all
+orders of the tied customers (never an arbitrary tie-break), so a constant score scores
+exactly like the expected random ranking.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import integrate, stats
+from sklearn import metrics as skm
+
+__all__ = [
+    "Agreement",
+    "ForecastErrors",
+    "MetricUndefinedWarning",
+    "Migration",
+    "VarianceExplained",
+    "agreement",
+    "auc",
+    "forecast_errors",
+    "gains_curve",
+    "gains_gini",
+    "migration_matrix",
+    "spearman",
+    "top_share_captured",
+    "variance_explained",
+]
+
+ArrayLike = Any  # numpy array, pandas Series or list
+
+
+class MetricUndefinedWarning(RuntimeWarning):
+    """A metric is undefined for these data; NaN was returned (the message says why)."""
+
+
+def _undefined(metric: str, reason: str) -> float:
+    warnings.warn(f"{metric} is undefined: {reason}; returning NaN", MetricUndefinedWarning, 3)
+    return math.nan
+
+
+def _rows(mask: np.ndarray, index: pd.Index | None, limit: int = 10) -> str:
+    positions = np.flatnonzero(mask)
+    labels = (index[positions[:limit]] if index is not None else positions[:limit]).tolist()
+    more = f" and {positions.size - limit} more" if positions.size > limit else ""
+    where = "customer_id" if index is not None else "positions"
+    return f"{positions.size} rows ({where} {labels}{more})"
+
+
+def _align(
+    names: tuple[str, str], first: ArrayLike, second: ArrayLike
+) -> tuple[pd.Series, pd.Series]:
+    """Two equally long Series on one index: by label for two Series, else by position."""
+    if isinstance(first, pd.Series) and isinstance(second, pd.Series):
+        for name, s in zip(names, (first, second), strict=True):
+            if not s.index.is_unique:
+                dup = s.index[s.index.duplicated()].unique()
+                raise ValueError(f"{name} has duplicated index labels {list(dup[:10])}")
+        only_first = first.index.difference(second.index)
+        only_second = second.index.difference(first.index)
+        if len(only_first) or len(only_second):
+            raise ValueError(
+                f"{names[0]} and {names[1]} hold different customers: "
+                f"{len(only_first)} only in {names[0]} {list(only_first[:10])}, "
+                f"{len(only_second)} only in {names[1]} {list(only_second[:10])}"
+            )
+        return first, second.reindex(first.index)
+    arrays = [v if isinstance(v, pd.Series) else np.asarray(v) for v in (first, second)]
+    shapes = [np.shape(v) for v in arrays]
+    if any(len(shape) != 1 for shape in shapes) or shapes[0] != shapes[1]:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must be one-dimensional and equally long, "
+            f"got shapes {shapes[0]} and {shapes[1]}"
+        )
+    a, b = (v if isinstance(v, pd.Series) else pd.Series(v) for v in arrays)
+    index = a.index if isinstance(first, pd.Series) else b.index
+    return a.set_axis(index), b.set_axis(index)
+
+
+def _numeric(name: str, values: pd.Series) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(array)
+    if bad.any():
+        raise ValueError(f"{name} has missing or infinite values in {_rows(bad, values.index)}")
+    return array
+
+
+def _pair(names: tuple[str, str], first: ArrayLike, second: ArrayLike):
+    a, b = _align(names, first, second)
+    if len(a) == 0:
+        raise ValueError(f"{names[0]} and {names[1]} are empty")
+    return _numeric(names[0], a), _numeric(names[1], b)
+
+
+# --------------------------------------------------------------------------------------
+# ranking
+# --------------------------------------------------------------------------------------
+
+
+def spearman(score: ArrayLike, outcome: ArrayLike) -> float:
+    """Spearman rank correlation of a score with the outcome.
+
+    The Pearson correlation of the ranks (ties get their average rank), in [-1, 1]:
+    1 when the score orders customers exactly as the outcome does, -1 when exactly reversed,
+    about 0 for a random score. Unchanged by any strictly increasing transform of the score.
+
+    Parameters
+    ----------
+    score : array-like or pandas.Series
+        Calibration-period score per customer (higher = predicted more valuable).
+    outcome : array-like or pandas.Series
+        Holdout outcome per customer (e.g. holdout value).
+
+    Returns
+    -------
+    float
+        NaN (with a :class:`MetricUndefinedWarning`) when either input is constant.
+    """
+    s, y = _pair(("score", "outcome"), score, outcome)
+    if np.ptp(s) == 0 or np.ptp(y) == 0:
+        return _undefined("spearman", "the score or the outcome is constant")
+    return float(stats.spearmanr(s, y).statistic)
+
+
+def gains_curve(score: ArrayLike, outcome: ArrayLike) -> pd.DataFrame:
+    """Cumulative share of the outcome against cumulative share of customers, by score.
+
+    Customers are taken in decreasing order of score; the curve's vertices are at (0, 0),
+    after each group of tied scores, and at (1, 1). Between vertices the curve is a straight
+    line: inside a group of tied customers the outcome is spread evenly, which is the average
+    over every order of the tie. For the perfect-foresight ranking (score = outcome) this is
+    the Lorenz curve of the outcome read from the top.
+
+    Parameters
+    ----------
+    score : array-like or pandas.Series
+        Calibration-period score per customer (higher = predicted more valuable).
+    outcome : array-like or pandas.Series
+        Holdout outcome per customer; its total must be positive.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_share`` and ``outcome_share`` (both from 0 to 1), one row per
+        vertex. With negative outcomes (net returns) ``outcome_share`` may leave [0, 1].
+    """
+    s, y = _pair(("score", "outcome"), score, outcome)
+    total = y.sum()
+    if not total > 0:
+        raise ValueError(
+            f"the outcome sums to {total:g}: shares of the total are undefined (nobody "
+            "bought in the holdout, or returns cancel the purchases)"
+        )
+    order = np.argsort(-s, kind="stable")
+    s_sorted = s[order]
+    # last position of each group of tied scores
+    ends = np.append(np.flatnonzero(s_sorted[1:] != s_sorted[:-1]), s.size - 1)
+    cum_outcome = np.cumsum(y[order])[ends]
+    return pd.DataFrame(
+        {
+            "customer_share": np.append(0.0, (ends + 1) / s.size),
+            "outcome_share": np.append(0.0, cum_outcome / total),
+        }
+    )
+
+
+def top_share_captured(score: ArrayLike, outcome: ArrayLike, *, top: float = 0.2) -> float:
+    """Share of the total outcome carried by the top ``top`` fraction of customers by score.
+
+    The gains curve (:func:`gains_curve`) read at ``top``: the customers in the top
+    ``top x n`` by score (a fractional last customer counts in part), ties averaged. Bounds
+    for non-negative outcomes: a random (or constant) score captures ``top`` in expectation,
+    the floor; **perfect foresight**, ranking by the outcome itself,
+    ``top_share_captured(outcome, outcome, top=top)``, captures the most any score can, the
+    ceiling.
+
+    Parameters
+    ----------
+    score : array-like or pandas.Series
+        Calibration-period score per customer (higher = predicted more valuable).
+    outcome : array-like or pandas.Series
+        Holdout outcome per customer; its total must be positive.
+    top : float, default 0.2
+        Fraction of customers, in (0, 1].
+
+    Returns
+    -------
+    float
+        In [0, 1] for non-negative outcomes.
+    """
+    if not 0 < top <= 1:
+        raise ValueError(f"top must be in (0, 1], got {top}")
+    curve = gains_curve(score, outcome)
+    return float(np.interp(top, curve["customer_share"], curve["outcome_share"]))
+
+
+def gains_gini(score: ArrayLike, outcome: ArrayLike, *, normalised: bool = False) -> float:
+    """Gini coefficient of the gains curve: how much better than random the score ranks.
+
+    Gini = 2 x (area under the gains curve) - 1 (trapezoids between vertices). It is 0 for
+    a random or constant score, positive when the score puts high outcomes first, negative
+    when it puts them last. For perfect foresight it equals the Gini coefficient of the
+    outcome itself, the largest value any score can reach. ``normalised=True`` divides by
+    that maximum, giving 1 for perfect foresight (the "accuracy ratio").
+
+    Parameters
+    ----------
+    score : array-like or pandas.Series
+        Calibration-period score per customer (higher = predicted more valuable).
+    outcome : array-like or pandas.Series
+        Holdout outcome per customer; its total must be positive.
+    normalised : bool, default False
+        Divide by the Gini of perfect foresight.
+
+    Returns
+    -------
+    float
+        NaN (with a :class:`MetricUndefinedWarning`) for ``normalised=True`` when every
+        outcome is equal (no ranking beats another).
+    """
+    gini = _curve_gini(gains_curve(score, outcome))
+    if not normalised:
+        return gini
+    best = _curve_gini(gains_curve(outcome, outcome))
+    if best <= 0:
+        return _undefined("normalised gains Gini", "every outcome is equal")
+    return gini / best
+
+
+def _curve_gini(curve: pd.DataFrame) -> float:
+    area = integrate.trapezoid(curve["outcome_share"], curve["customer_share"])
+    return float(2 * area - 1)
+
+
+# --------------------------------------------------------------------------------------
+# will buy again
+# --------------------------------------------------------------------------------------
+
+
+def auc(score: ArrayLike, bought_again: ArrayLike) -> float:
+    """Area under the ROC curve of the score for "bought again in the holdout".
+
+    The probability that a random customer who bought again has a higher score than a
+    random one who did not (ties count one half): 0.5 for a random or constant score, 1 for
+    a perfect separation. Computed with :func:`sklearn.metrics.roc_auc_score`.
+
+    Parameters
+    ----------
+    score : array-like or pandas.Series
+        Calibration-period score per customer (higher = more likely to buy).
+    bought_again : array-like or pandas.Series of bool or 0/1
+        Whether the customer made any purchase in the holdout.
+
+    Returns
+    -------
+    float
+        NaN (with a :class:`MetricUndefinedWarning`) when everybody or nobody bought again.
+    """
+    s_aligned, b_aligned = _align(("score", "bought_again"), score, bought_again)
+    s = _numeric("score", s_aligned)
+    labels = b_aligned.to_numpy()
+    bad = ~pd.Series(labels).isin([True, False]).to_numpy()  # 1/0 compare equal to True/False
+    if bad.any():
+        raise ValueError(
+            f"bought_again must be boolean (or 0/1); other values in {_rows(bad, b_aligned.index)}"
+        )
+    y = labels.astype(bool)
+    if y.all() or not y.any():
+        everybody = "everybody" if y.all() else "nobody"
+        return _undefined("AUC", f"{everybody} bought again, so there is nothing to separate")
+    return float(skm.roc_auc_score(y, s))
+
+
+# --------------------------------------------------------------------------------------
+# money
+# --------------------------------------------------------------------------------------
+
+
+class ForecastErrors(NamedTuple):
+    """Errors of a money forecast (predicted - realised), per customer and in total."""
+
+    n: int
+    """Number of customers."""
+    mae: float
+    """Mean absolute error per customer, in currency."""
+    rmse: float
+    """Root mean squared error per customer, in currency."""
+    bias: float
+    """Mean error per customer (predicted - realised); > 0 means over-forecast."""
+    mean_realised: float
+    """Mean realised value per customer."""
+    relative_mae: float
+    """mae / mean_realised (a 'weighted MAPE' that survives customers with 0)."""
+    relative_rmse: float
+    """rmse / mean_realised."""
+    total_predicted: float
+    total_realised: float
+    total_error: float
+    """total_predicted - total_realised."""
+    total_error_pct: float
+    """100 x total_error / total_realised."""
+
+
+def forecast_errors(predicted: ArrayLike, realised: ArrayLike) -> ForecastErrors:
+    """Per-customer and total errors of a CLV (money) forecast against realised value.
+
+    Per customer: MAE, RMSE and bias (mean of predicted - realised). Relative versions
+    divide by the mean realised value rather than by each customer's value, so customers
+    who spent 0 do not make them infinite (unlike the MAPE). In total: the sums of predicted
+    and realised value and their difference, in currency and in % of the realised total.
+
+    Parameters
+    ----------
+    predicted : array-like or pandas.Series
+        Forecast value per customer over the holdout.
+    realised : array-like or pandas.Series
+        Realised value per customer over the holdout.
+
+    Returns
+    -------
+    ForecastErrors
+        The relative fields are NaN (with a :class:`MetricUndefinedWarning`) when the
+        realised values sum to 0.
+    """
+    p, r = _pair(("predicted", "realised"), predicted, realised)
+    err = p - r
+    mae = float(np.mean(np.abs(err)))
+    rmse = float(np.sqrt(np.mean(err**2)))
+    mean_realised = float(np.mean(r))
+    total_predicted, total_realised = float(p.sum()), float(r.sum())
+    if mean_realised == 0:
+        relative_mae = relative_rmse = total_error_pct = _undefined(
+            "relative forecast errors", "the realised values sum to 0"
+        )
+    else:
+        relative_mae, relative_rmse = mae / mean_realised, rmse / mean_realised
+        total_error_pct = 100 * (total_predicted - total_realised) / total_realised
+    return ForecastErrors(
+        n=int(p.size),
+        mae=mae,
+        rmse=rmse,
+        bias=float(np.mean(err)),
+        mean_realised=mean_realised,
+        relative_mae=relative_mae,
+        relative_rmse=relative_rmse,
+        total_predicted=total_predicted,
+        total_realised=total_realised,
+        total_error=total_predicted - total_realised,
+        total_error_pct=total_error_pct,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# separation, agreement, migration
+# --------------------------------------------------------------------------------------
+
+
+class VarianceExplained(NamedTuple):
+    """Share of the variance of an outcome explained by a grouping."""
+
+    eta_squared: float
+    """Between-group sum of squares / total sum of squares, in [0, 1]."""
+    epsilon_squared: float
+    """eta² corrected for the number of groups: (SS_between - (k-1) MS_within) / SS_total."""
+    n_groups: int
+    """Number of non-empty groups k."""
+    n: int
+    """Number of customers."""
+
+
+def _labels(name: str, values: pd.Series) -> pd.Series:
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise ValueError(f"{name} has missing labels in {_rows(missing, values.index)}")
+    return values
+
+
+def variance_explained(groups: ArrayLike, outcome: ArrayLike) -> VarianceExplained:
+    """Share of the variance of the outcome explained by the groups (eta²), with k stated.
+
+    eta² = SS_between / SS_total, where SS_between = sum over groups of
+    n_g (mean_g - mean)² and SS_total = sum over customers of (y - mean)². More groups
+    always explain more (one group per customer explains everything), so the number of
+    groups is part of the result, together with epsilon² = (SS_between - (k - 1) MS_within)
+    / SS_total, MS_within = SS_within / (n - k), which removes that advantage in expectation.
+
+    Parameters
+    ----------
+    groups : array-like or pandas.Series
+        Segment or cluster label per customer (any hashable; missing labels are errors).
+    outcome : array-like or pandas.Series
+        Holdout outcome per customer.
+
+    Returns
+    -------
+    VarianceExplained
+        eta² and epsilon² are NaN (with a :class:`MetricUndefinedWarning`) when the outcome
+        is constant; epsilon² also when every customer is a group of its own.
+    """
+    g, y_series = _align(("groups", "outcome"), groups, outcome)
+    if len(g) == 0:
+        raise ValueError("groups and outcome are empty")
+    codes, uniques = pd.factorize(_labels("groups", g))
+    y = _numeric("outcome", y_series)
+    k, n = len(uniques), y.size
+    counts = np.bincount(codes, minlength=k)
+    means = np.bincount(codes, weights=y, minlength=k) / counts
+    ss_total = float(np.sum((y - y.mean()) ** 2))
+    ss_between = float(np.sum(counts * (means - y.mean()) ** 2))
+    if ss_total == 0:
+        nan = _undefined("variance explained", "the outcome is constant")
+        return VarianceExplained(nan, nan, k, n)
+    eta = min(ss_between / ss_total, 1.0)  # guard against rounding just above 1
+    if n == k:
+        epsilon = _undefined("epsilon²", "every customer is a group of its own")
+    else:
+        ms_within = (ss_total - ss_between) / (n - k)
+        epsilon = (ss_between - (k - 1) * ms_within) / ss_total
+    return VarianceExplained(eta, epsilon, k, n)
+
+
+class Agreement(NamedTuple):
+    """Agreement of two labelings of the same customers."""
+
+    ari: float
+    """Adjusted Rand index: 1 identical partitions, about 0 for independent ones."""
+    nmi: float
+    """Normalised mutual information (arithmetic mean normalisation), in [0, 1]."""
+    n: int
+    crosstab: pd.DataFrame
+    """Customer counts, rows labels_a, columns labels_b."""
+
+
+def agreement(labels_a: ArrayLike, labels_b: ArrayLike) -> Agreement:
+    """How far two segmentations agree: ARI, NMI and their crosstab.
+
+    Both scores are invariant to renaming the labels, so RFM segments can be compared with
+    k-means clusters. Adjusted Rand index (:func:`sklearn.metrics.adjusted_rand_score`):
+    pair-counting agreement corrected for chance, 1 for identical partitions, about 0 for
+    independent ones (can be negative). Normalised mutual information
+    (:func:`sklearn.metrics.normalized_mutual_info_score`, arithmetic normalisation): shared
+    information over the mean of the two entropies, 0 to 1.
+
+    Parameters
+    ----------
+    labels_a, labels_b : array-like or pandas.Series
+        One label per customer (e.g. RFM segment, cluster).
+
+    Returns
+    -------
+    Agreement
+    """
+    a, b = _align(("labels_a", "labels_b"), labels_a, labels_b)
+    if len(a) == 0:
+        raise ValueError("labels_a and labels_b are empty")
+    a, b = _labels("labels_a", a), _labels("labels_b", b)
+    a_codes, b_codes = pd.factorize(a)[0], pd.factorize(b)[0]
+    crosstab = pd.crosstab(
+        a.rename(a.name or "labels_a"), b.rename(b.name or "labels_b"), dropna=False
+    )
+    return Agreement(
+        ari=float(skm.adjusted_rand_score(a_codes, b_codes)),
+        nmi=float(skm.normalized_mutual_info_score(a_codes, b_codes)),
+        n=int(len(a)),
+        crosstab=crosstab,
+    )
+
+
+class Migration(NamedTuple):
+    """Migration of customers between the segments of two periods."""
+
+    counts: pd.DataFrame
+    """Customers per (segment before, segment after); rows add the 'new' label, columns
+    the 'gone' label."""
+    row_shares: pd.DataFrame
+    """counts divided by their row total: where the customers of each segment went."""
+
+
+def _order(labels: list) -> list:
+    """Labels in a stable, readable order: sorted within each type."""
+    return sorted(labels, key=lambda v: (type(v).__name__, v))
+
+
+def migration_matrix(
+    seg_before: pd.Series,
+    seg_after: pd.Series,
+    *,
+    new_label: str = "new",
+    gone_label: str = "gone",
+) -> Migration:
+    """Where the customers of each segment went from one period to the next.
+
+    Rows are the segments of the first period plus ``new_label`` (customers present only in
+    the second period), columns the segments of the second period plus ``gone_label``
+    (customers present only in the first). Both axes list every segment seen in either
+    period (categorical Series keep their category order), so the diagonal counts the
+    customers who stayed.
+
+    Parameters
+    ----------
+    seg_before, seg_after : pandas.Series
+        Segment per customer, indexed by customer_id, for the two periods.
+    new_label, gone_label : str
+        Names of the extra row and column; must not be segment names.
+
+    Returns
+    -------
+    Migration
+        ``counts`` (int) and ``row_shares`` (rows sum to 1; a row with no customers is 0).
+    """
+    for name, s in (("seg_before", seg_before), ("seg_after", seg_after)):
+        if not isinstance(s, pd.Series):
+            raise TypeError(f"{name} must be a pandas Series indexed by customer_id")
+        if not s.index.is_unique:
+            dup = s.index[s.index.duplicated()].unique()
+            raise ValueError(f"{name} has duplicated customer_id {list(dup[:10])}")
+        _labels(name, s)
+    categorical = [s for s in (seg_before, seg_after) if isinstance(s.dtype, pd.CategoricalDtype)]
+    seen = list(pd.unique(pd.concat([seg_before.astype(object), seg_after.astype(object)])))
+    if categorical:
+        cats = list(categorical[0].cat.categories)
+        segments = cats + _order([v for v in seen if v not in cats])
+    else:
+        segments = _order(seen)
+    clash = {new_label, gone_label} & set(segments)
+    if clash:
+        raise ValueError(f"segment names {sorted(clash)} clash with new_label/gone_label")
+    customers = seg_before.index.union(seg_after.index)
+    before = seg_before.astype(object).reindex(customers).fillna(new_label)
+    after = seg_after.astype(object).reindex(customers).fillna(gone_label)
+    counts = (
+        pd.crosstab(before.rename("before"), after.rename("after"))
+        .reindex(index=[*segments, new_label], columns=[*segments, gone_label], fill_value=0)
+        .astype("int64")
+    )
+    totals = counts.sum(axis=1)
+    row_shares = counts.div(totals.where(totals > 0, 1), axis=0)
+    return Migration(counts=counts, row_shares=row_shares)
