@@ -1,0 +1,925 @@
+"""Load a transaction log into the clean schema, with an audit of every input row.
+
+:func:`load_transactions` reads CSV, Parquet, Excel or a DataFrame, maps the source's column
+names to the roles of the clean log (``docs/architecture.md``), and returns the clean log ``tx``
+together with a :class:`LoadAudit` that says what happened to each input row: *kept* (a
+purchase line), *netted* (a return or cancellation, kept in ``tx`` with a negative amount) or
+*dropped* for one stated reason. Counts and values of the audit add up to the input's.
+
+Schema problems (missing columns, columns of the wrong type, empty input) are collected and
+raised together as one :class:`SchemaError`, in the spirit of pandera's lazy validation.
+
+Outcomes, in order of precedence (a row gets the first that applies; ``LoadAudit.flags`` keeps
+every check that applies):
+
+==========================  =======  =========================================================
+code                        outcome  when
+==========================  =======  =========================================================
+``no_customer``             dropped  customer id missing or blank
+``bad_timestamp``           dropped  timestamp missing or unparseable
+``bad_value``               dropped  line value missing or unparseable (amount, or quantity or
+                                     unit price when the value is quantity x unit price)
+``after_observation_end``   dropped  timestamp after the whole day of ``observation_end``
+``non_product``             dropped  ``product_id`` in ``non_product_codes`` (postage, fees...)
+``duplicate``               dropped  identical, in every source column, to an earlier row
+``non_positive_price``      dropped  unit price zero or negative
+``zero_value``              dropped  quantity or amount zero
+``return``                  netted   negative quantity or value, or order id starting with
+                                     ``cancellation_prefix``
+``kept``                    kept     everything else: a purchase line
+==========================  =======  =========================================================
+
+Row numbers are 0-based positions of the data rows in the source (row 0 is the first line
+after a CSV header, i.e. file line 2); ``tx`` keeps them as its index (``row``) so that every
+clean line can be traced back.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import html
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import (
+    is_bool_dtype,
+    is_datetime64_any_dtype,
+    is_float_dtype,
+    is_integer_dtype,
+    is_numeric_dtype,
+    is_string_dtype,
+)
+from pandas.tseries.api import guess_datetime_format
+
+__all__ = [
+    "ONLINE_RETAIL_NON_PRODUCT",
+    "REASONS",
+    "ROLES",
+    "LoadAudit",
+    "SchemaError",
+    "load_online_retail",
+    "load_transactions",
+]
+
+ROLES: tuple[str, ...] = (
+    "customer_id",
+    "timestamp",
+    "order_id",
+    "quantity",
+    "unit_price",
+    "amount",
+    "cost",
+    "unit_cost",
+    "margin",
+    "channel",
+    "country",
+    "discounted",
+    "product_id",
+)
+_NUMERIC_ROLES = ("quantity", "unit_price", "amount", "cost", "unit_cost", "margin")
+_PASS_THROUGH = ("channel", "country", "discounted", "product_id")
+_ID_ROLES = ("customer_id", "order_id", "product_id")
+
+# Other names a role often goes by: used only to suggest a column in error messages, never to
+# map one silently (a wrong guess would load wrong numbers without a word).
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "customer_id": ("customer", "customerid", "client", "clientid", "userid", "custid", "buyer"),
+    "timestamp": ("date", "datetime", "time", "invoicedate", "orderdate", "purchasedate"),
+    "order_id": ("order", "orderid", "invoice", "invoiceno", "transaction", "transactionid"),
+    "quantity": ("qty", "units", "quantity", "count"),
+    "unit_price": ("price", "unitprice", "priceeach"),
+    "amount": ("amount", "value", "revenue", "sales", "total", "linetotal"),
+    "product_id": ("product", "sku", "item", "stockcode", "article"),
+}
+
+# code -> (outcome, description). The order is the precedence: a row gets the first code whose
+# check applies, "kept" when none does.
+REASONS: dict[str, tuple[str, str]] = {
+    "no_customer": ("dropped", "no customer id"),
+    "bad_timestamp": ("dropped", "missing or unparseable timestamp"),
+    "bad_value": ("dropped", "missing or unparseable value"),
+    "after_observation_end": ("dropped", "after observation_end"),
+    "non_product": ("dropped", "non-product line (postage, fees, adjustments)"),
+    "duplicate": ("dropped", "exact duplicate of an earlier line"),
+    "non_positive_price": ("dropped", "unit price zero or negative"),
+    "zero_value": ("dropped", "zero quantity or amount"),
+    "return": ("netted", "return or cancellation (negative amount)"),
+    "kept": ("kept", "purchase line"),
+}
+_CHECKS = tuple(REASONS)[:-1]  # every code but "kept"
+_TABLE_ORDER = ("kept", "return", *(c for c in _CHECKS if c != "return"))
+
+# A column whose non-empty values are mostly unreadable as its type is the wrong column (a
+# schema problem), not a column with a few dirty rows (dropped, or an error when strict).
+_MOSTLY_BAD = 0.5
+_N_EXAMPLES = 5
+
+# UCI Online Retail (I and II): stock codes that are charges, fees or bookkeeping, not goods.
+# Found by listing the codes that are not 5 digits (+ letter) and the descriptions of words
+# like postage, carriage, charge, fee, adjust, voucher in online_retail.parquet (I). The
+# DCGS* codes are real goods sold through the dotcom/eBay shop and stay products. The last four
+# (ADJUST, ADJUST2, TEST001, TEST002) occur in Online Retail II only (not checked here).
+ONLINE_RETAIL_NON_PRODUCT: tuple[str, ...] = (
+    "POST",  # POSTAGE
+    "DOT",  # DOTCOM POSTAGE
+    "C2",  # CARRIAGE
+    "23444",  # Next Day Carriage
+    "23574",  # PACKING CHARGE
+    "M",  # Manual (manual price corrections; 'm' once, codes match case-insensitively)
+    "D",  # Discount
+    "S",  # SAMPLES
+    "B",  # Adjust bad debt
+    "BANK CHARGES",  # Bank Charges
+    "AMAZONFEE",  # AMAZON FEE
+    "CRUK",  # CRUK Commission
+    "PADS",  # PADS TO MATCH ALL CUSHIONS (price 0.001 placeholder)
+    "gift_0001_10",  # Dotcomgiftshop Gift Voucher (a voucher sale is not a product sale)
+    "gift_0001_20",
+    "gift_0001_30",
+    "gift_0001_40",
+    "gift_0001_50",
+    "ADJUST",  # Online Retail II: adjustments
+    "ADJUST2",
+    "TEST001",  # Online Retail II: test lines
+    "TEST002",
+)
+
+# Column names of the two UCI releases; the variant is recognised from the header.
+_ONLINE_RETAIL_VARIANTS: dict[str, dict[str, str]] = {
+    "Online Retail": {
+        "order_id": "InvoiceNo",
+        "product_id": "StockCode",
+        "quantity": "Quantity",
+        "timestamp": "InvoiceDate",
+        "unit_price": "UnitPrice",
+        "customer_id": "CustomerID",
+        "country": "Country",
+    },
+    "Online Retail II": {
+        "order_id": "Invoice",
+        "product_id": "StockCode",
+        "quantity": "Quantity",
+        "timestamp": "InvoiceDate",
+        "unit_price": "Price",
+        "customer_id": "Customer ID",
+        "country": "Country",
+    },
+}
+
+
+class SchemaError(ValueError):
+    """The input cannot be read as a transaction log; ``problems`` lists every reason.
+
+    Attributes
+    ----------
+    source : str
+        The file (or the name given to a DataFrame) at fault.
+    problems : list of str
+        One sentence per problem, each naming the column and, where it applies, the rows.
+    """
+
+    def __init__(self, source: str, problems: Iterable[str]):
+        self.source = source
+        self.problems = list(problems)
+        lines = [f"{source}: {len(self.problems)} problem(s) reading the transaction log:"]
+        lines += [f"  - {p}" for p in self.problems]
+        if any(re.search(r"\brows \d", p) for p in self.problems):
+            lines.append("  (rows are 0-based data rows: row 0 is the first line after the header)")
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class LoadAudit:
+    """What :func:`load_transactions` did with every input row.
+
+    Attributes
+    ----------
+    source : str
+        File path, or the name given to a DataFrame.
+    sha256 : str
+        SHA-256 of the file's bytes; for a DataFrame, of its row hashes
+        (``pandas.util.hash_pandas_object``).
+    n_input_rows : int
+        Rows in the source.
+    input_value : float
+        Sum of the line values of all rows where one can be computed (``values``); rows whose
+        value is missing or unparseable count 0.
+    outcomes : pandas.Series
+        Reason code per input row (index: row number), one of :data:`REASONS`.
+    flags : pandas.DataFrame
+        Every check per input row (bool, one column per code in precedence order): the outcome
+        is the first column that is True, ``kept`` when none is.
+    values : pandas.Series
+        Line value per input row: ``amount``, or quantity x unit price; negative on returns;
+        NaN where it cannot be computed.
+    columns : dict
+        Role -> source column actually used.
+    options : dict
+        The loading options (observation_end, cancellation_prefix, ...), for provenance.
+    """
+
+    source: str
+    sha256: str
+    n_input_rows: int
+    input_value: float
+    outcomes: pd.Series
+    flags: pd.DataFrame
+    values: pd.Series
+    columns: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def table(self) -> pd.DataFrame:
+        """Rows and value per reason, kept and netted first, with a ``total`` row.
+
+        Columns: ``outcome`` (kept / netted / dropped), ``reason`` (in words), ``rows``,
+        ``value`` (sum of line values, negative for returns) and ``share`` (of input rows).
+        Index: the reason ``code``. Every reason is listed, with 0 rows where none applied.
+        """
+        codes = list(_TABLE_ORDER)
+        rows = self.outcomes.value_counts().reindex(codes, fill_value=0)
+        value = self.values.fillna(0.0).groupby(self.outcomes, observed=False).sum()
+        out = pd.DataFrame(
+            {
+                "outcome": [REASONS[c][0] for c in codes],
+                "reason": [REASONS[c][1] for c in codes],
+                "rows": rows.to_numpy(dtype="int64"),
+                "value": value.reindex(codes, fill_value=0.0).to_numpy(dtype="float64"),
+            },
+            index=pd.Index(codes, name="code"),
+        )
+        out.loc["total"] = ["total", "all input rows", self.n_input_rows, self.input_value]
+        out["rows"] = out["rows"].astype("int64")
+        out["value"] = out["value"].astype("float64")
+        out["share"] = out["rows"] / max(self.n_input_rows, 1)
+        return out
+
+    def examples(self, n: int = _N_EXAMPLES) -> dict[str, list[int]]:
+        """The first ``n`` row numbers of each reason that occurred (to look them up)."""
+        positions = self.outcomes.groupby(self.outcomes, observed=True).indices
+        rows = self.outcomes.index.to_numpy()
+        return {str(code): [int(r) for r in rows[pos[:n]]] for code, pos in positions.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable summary for report provenance (no per-row data)."""
+        examples = self.examples()
+        table = self.table()
+        reasons = [
+            {
+                "code": code,
+                "outcome": r.outcome,
+                "reason": r.reason,
+                "rows": int(r.rows),
+                "value": float(r.value),
+                "share": float(r.share),
+                "examples": examples.get(code, []),
+            }
+            for code, r in table.iterrows()
+        ]
+        return {
+            "source": self.source,
+            "sha256": self.sha256,
+            "n_input_rows": int(self.n_input_rows),
+            "input_value": float(self.input_value),
+            "columns": dict(self.columns),
+            "options": _jsonable(self.options),
+            "reasons": reasons,
+        }
+
+    def _header(self) -> str:
+        return (
+            f"Load audit of {self.source} (sha256 {self.sha256[:12]}): "
+            f"{self.n_input_rows:,} input rows, input value {self.input_value:,.2f}"
+        )
+
+    def __repr__(self) -> str:
+        return f"{self._header()}\n{self.table().to_string()}"
+
+    def _repr_html_(self) -> str:
+        table = self.table().to_html(
+            formatters={"value": "{:,.2f}".format, "share": "{:.1%}".format}
+        )
+        return f"<div><p>{html.escape(self._header())}</p>{table}</div>"
+
+
+def _jsonable(options: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        if isinstance(value, pd.Timestamp):
+            value = value.isoformat()
+        elif isinstance(value, tuple | list | frozenset | set):
+            value = sorted(value) if isinstance(value, frozenset | set) else list(value)
+        out[key] = value
+    return out
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _norm(name: object) -> str:
+    """Column name folded for matching: case, spaces, underscores and hyphens ignored."""
+    return re.sub(r"[\s_\-]+", "", str(name)).lower()
+
+
+def _closest(role: str, names: Iterable[object]) -> list[str]:
+    """Up to three source columns that look like ``role`` (for error messages)."""
+    by_norm = {_norm(n): str(n) for n in names}
+    found: list[str] = []
+    for key in (_norm(role), *_ALIASES.get(role, ())):
+        for match in difflib.get_close_matches(key, by_norm, n=3, cutoff=0.6):
+            found.append(by_norm[match])
+        found += [orig for norm, orig in by_norm.items() if key in norm and len(key) >= 4]
+    return list(dict.fromkeys(found))[:3]
+
+
+def _suggest(role: str, names: Iterable[object]) -> str:
+    close = _closest(role, names)
+    if not close:
+        return "no similar column"
+    return (
+        "closest: "
+        + ", ".join(repr(c) for c in close)
+        + (f" (pass columns={{{role!r}: {close[0]!r}}})")
+    )
+
+
+def _resolve_columns(
+    names: list[object], columns: Mapping[str, str] | None
+) -> tuple[dict[str, str], list[str]]:
+    """Map roles to source columns: explicit ``columns`` first, then by folded name."""
+    mapping: dict[str, str] = {}
+    problems: list[str] = []
+    given = dict(columns or {})
+    present = {str(n) for n in names}
+    for role, col in given.items():
+        if role not in ROLES:
+            problems.append(f"unknown role {role!r} in columns; roles are {', '.join(ROLES)}")
+        elif str(col) not in present:
+            problems.append(
+                f"columns maps {role!r} to {col!r}, which is not a column; {_suggest(role, names)}"
+            )
+        else:
+            mapping[role] = str(col)
+    used = set(mapping.values())
+    for role in ROLES:
+        if role in given:
+            continue
+        hits = [str(n) for n in names if _norm(n) == _norm(role) and str(n) not in used]
+        if len(hits) > 1:
+            problems.append(
+                f"several columns could be {role!r}: {hits}; choose one with columns={{...}}"
+            )
+        elif hits:
+            mapping[role] = hits[0]
+    for role in ("customer_id", "timestamp"):
+        if role not in mapping and role not in given:
+            problems.append(f"missing required column {role!r}; {_suggest(role, names)}")
+    has_value = "amount" in mapping or ("quantity" in mapping and "unit_price" in mapping)
+    value_roles = ("amount", "quantity", "unit_price")
+    misnamed = any(r in given and r not in mapping for r in value_roles)  # reported above
+    if not has_value and not misnamed:
+        missing = [r for r in ("quantity", "unit_price") if r not in mapping]
+        hints = "; ".join(f"{r}: {_suggest(r, names)}" for r in ("amount", *missing))
+        problems.append(
+            "no way to compute the line value: need an 'amount' column, or both "
+            f"'quantity' and 'unit_price' (missing {', '.join(missing)}); {hints}"
+        )
+    return mapping, problems
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _frame_sha256(frame: pd.DataFrame) -> str:
+    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    digest = hashlib.sha256(hashes.tobytes())
+    digest.update(repr(list(map(str, frame.columns))).encode())
+    return digest.hexdigest()
+
+
+def _file_kind(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".zip", ".xz", ".zst"):
+        suffixes = suffixes[:-1]
+    last = suffixes[-1] if suffixes else ""
+    kinds = {
+        ".csv": "csv",
+        ".txt": "csv",
+        ".tsv": "tsv",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+        ".xlsx": "excel",
+        ".xlsm": "excel",
+    }
+    if last not in kinds:
+        raise SchemaError(
+            str(path),
+            [f"unsupported file type {last or '(none)'!r}; use .csv, .tsv, .parquet or .xlsx"],
+        )
+    return kinds[last]
+
+
+def _header(path: Path, kind: str) -> list[str]:
+    """Column names of a file without reading its rows (cheap for CSV and Parquet)."""
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    if kind == "excel":
+        return [str(c) for c in pd.read_excel(path, nrows=0, engine="openpyxl").columns]
+    sep = "\t" if kind == "tsv" else ","
+    return [str(c) for c in pd.read_csv(path, nrows=0, sep=sep).columns]
+
+
+def _read_file(
+    path: Path, kind: str, columns: Mapping[str, str] | None, sheet_name: str | int | None
+) -> pd.DataFrame:
+    if kind == "parquet":
+        return pd.read_parquet(path)
+    if kind == "excel":
+        read = pd.read_excel(path, sheet_name=sheet_name, engine="openpyxl")
+        if isinstance(read, dict):  # sheet_name=None: every sheet, one after another
+            return pd.concat(list(read.values()), ignore_index=True)
+        return read
+    # CSV: identifier columns are read as text, so that "00123" keeps its zeros and
+    # customer ids are not turned into floats by a missing value.
+    sep = "\t" if kind == "tsv" else ","
+    names = _header(path, kind)
+    mapping, _ = _resolve_columns(names, columns)
+    as_text = {mapping[r]: "str" for r in _ID_ROLES if r in mapping}
+    return pd.read_csv(path, sep=sep, dtype=as_text, low_memory=False)
+
+
+# ----------------------------------------------------------------------------- coercion
+
+
+def _rows_text(mask: pd.Series, raw: pd.Series | None = None) -> str:
+    """'rows 3, 7, 12 (values 'x', 'y', 'z')' for the first few rows where ``mask``."""
+    rows = np.flatnonzero(mask.to_numpy())[:_N_EXAMPLES]
+    text = "rows " + ", ".join(str(r) for r in rows)
+    if raw is not None:
+        text += " (values " + ", ".join(repr(raw.iloc[r]) for r in rows) + ")"
+    if mask.sum() > len(rows):
+        text += ", ..."
+    return text
+
+
+def _n_rows(mask: pd.Series) -> str:
+    k = int(mask.sum())
+    return f"{k} row" if k == 1 else f"{k} rows"
+
+
+def _present(raw: pd.Series) -> pd.Series:
+    """Not missing and, for text, not blank."""
+    present = raw.notna()
+    if not (is_numeric_dtype(raw) or is_datetime64_any_dtype(raw) or is_bool_dtype(raw)):
+        present &= raw.astype("str").str.strip().ne("").fillna(False)
+    return present
+
+
+def _to_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Float64 values and the mask of present values that are not finite numbers."""
+    if is_bool_dtype(raw) or is_numeric_dtype(raw):
+        values = raw.astype("float64")
+    else:
+        values = pd.to_numeric(raw.astype("str").str.strip(), errors="coerce").astype("float64")
+    values = values.where(np.isfinite(values))
+    bad = _present(raw) & values.isna()
+    return values, bad
+
+
+def _to_timestamp(raw: pd.Series, date_format: str | None) -> tuple[pd.Series, pd.Series]:
+    """Naive datetime64[us] values and the mask of present values that are not dates.
+
+    Text is parsed with ``date_format``, or with the format guessed from the first values
+    (ISO 8601 accepts date-only and date-time values mixed); values that fail are retried one
+    by one (dateutil) unless most fail, in which case the column is reported as not dates.
+    """
+    if is_datetime64_any_dtype(raw):
+        ts = raw
+        if getattr(ts.dt, "tz", None) is not None:
+            ts = ts.dt.tz_localize(None)  # keep the local wall-clock time
+        return ts.astype("datetime64[us]"), pd.Series(False, index=raw.index)
+    present = _present(raw)
+    if is_numeric_dtype(raw) or is_bool_dtype(raw):
+        ts = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
+        return ts, present  # numbers are not dates (epoch or Excel serials: convert first)
+    text = raw.astype("str").str.strip().where(present)
+    fmt = date_format
+    if fmt is None:
+        for value in text.dropna().head(20):
+            fmt = guess_datetime_format(value)
+            if fmt is not None:
+                break
+        if fmt is not None and fmt.startswith("%Y-%m-%d"):
+            fmt = "ISO8601"
+    ts = pd.to_datetime(text, format=fmt or "mixed", errors="coerce")
+    failed = present & ts.isna()
+    if date_format is None and fmt is not None and 0 < failed.sum() <= _MOSTLY_BAD * present.sum():
+        retried = pd.to_datetime(text[failed], format="mixed", errors="coerce")
+        ts = ts.astype("datetime64[us]")
+        ts[failed] = retried.astype("datetime64[us]")
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_localize(None)
+    ts = ts.astype("datetime64[us]")
+    return ts, present & ts.isna()
+
+
+# Integral ids as text: no leading zeros (they may matter), fits int64, UCI's "17850.0" allowed.
+_INTEGRAL_TEXT = r"-?(?:0|[1-9]\d{0,17})(?:\.0*)?"
+
+
+def _customer_ids(raw: pd.Series) -> tuple[pd.Series, pd.Series, bool]:
+    """Customer ids (Int64 when every present id is integral, else text) and the missing mask.
+
+    UCI Online Retail stores 17850 as 17850.0: such ids become integers. Text ids with leading
+    zeros ("00123") stay text, since the zeros may matter.
+    """
+    missing = ~_present(raw)
+    if is_integer_dtype(raw):
+        return raw.astype("Int64"), missing, True
+    if is_float_dtype(raw):
+        present = raw[~missing]
+        if bool((present % 1 == 0).all() and (present.abs() < 2**53).all()):
+            return raw.astype("Int64"), missing, True
+        return raw.astype("str").where(~missing), missing, False
+    text = raw.astype("str").str.strip().where(~missing)
+    if bool(text[~missing].str.fullmatch(_INTEGRAL_TEXT).all()):
+        return text.str.replace(r"\.0*$", "", regex=True).astype("Int64"), missing, True
+    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True), missing, False
+
+
+def _order_ids(raw: pd.Series) -> pd.Series:
+    """Order ids as text, integral floats without their '.0'; missing stays missing."""
+    present = _present(raw)
+    if is_numeric_dtype(raw) and not is_bool_dtype(raw):
+        vals = raw.astype("float64")
+        if bool((vals[present] % 1 == 0).all()):
+            return vals.astype("Int64").astype("str").where(present)
+        return raw.astype("str").where(present)
+    text = raw.astype("str").str.strip().where(present)
+    if is_string_dtype(raw) and raw.dtype != object:
+        return text
+    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def load_transactions(
+    source: str | Path | pd.DataFrame,
+    *,
+    columns: Mapping[str, str] | None = None,
+    observation_end: str | pd.Timestamp | None = None,
+    cancellation_prefix: str | None = None,
+    non_product_codes: Iterable[str] = (),
+    drop_duplicates: bool = True,
+    strict: bool = False,
+    source_name: str | None = None,
+    date_format: str | None = None,
+    sheet_name: str | int | None = 0,
+) -> tuple[pd.DataFrame, LoadAudit]:
+    """Read an order log into the clean schema and account for every input row.
+
+    Parameters
+    ----------
+    source : str, pathlib.Path or pandas.DataFrame
+        A .csv/.tsv (optionally compressed), .parquet or .xlsx file, or a DataFrame (not
+        modified).
+    columns : dict, optional
+        ``{role: source column}`` for roles whose column is not named after the role; the
+        other roles are matched by name ignoring case, spaces, underscores and hyphens.
+        Roles: ``customer_id``, ``timestamp``, ``order_id``, ``quantity``, ``unit_price``,
+        ``amount``, ``cost`` (line cost), ``unit_cost``, ``margin`` (fraction of amount),
+        ``channel``, ``country``, ``discounted``, ``product_id``.
+    observation_end : str or pandas.Timestamp, optional
+        Rows after this day (the whole day included) are dropped and counted.
+    cancellation_prefix : str, optional
+        Order ids starting with it are cancellations (UCI Online Retail: ``"C"``).
+    non_product_codes : iterable of str
+        ``product_id`` values that are charges or fees, not goods (matched ignoring case).
+    drop_duplicates : bool, default True
+        Drop rows identical in every source column to an earlier row.
+    strict : bool, default False
+        Raise :class:`SchemaError` naming column and rows instead of dropping rows whose
+        timestamp or value is missing or unparseable, or whose optional numeric values
+        (cost, unit cost, margin) are unparseable.
+    source_name : str, optional
+        Name shown in the audit and in errors; the file path by default.
+    date_format : str, optional
+        ``strftime`` format of text timestamps (e.g. ``"%d/%m/%Y %H:%M"`` for day-first
+        dates); guessed from the first values when omitted.
+    sheet_name : str, int or None, default 0
+        Excel sheet to read; None reads every sheet, one after the other.
+
+    Returns
+    -------
+    tx : pandas.DataFrame
+        The clean log (``docs/architecture.md``): ``customer_id`` (int64 when every id is
+        integral, else str), ``order_id`` (str; ``"row-<n>"`` where the source has none),
+        ``timestamp`` (naive datetime64[us]), ``amount`` (float64, negative on returns),
+        ``is_return``, then ``quantity``, ``unit_price``, ``cost`` and the pass-through
+        columns when the source has them. Index ``row``: the input row number. The line value
+        is ``amount`` when given, else quantity x unit price; cost comes from ``cost``, else
+        ``unit_cost`` x quantity, else amount x (1 - margin). On returns amount, quantity and
+        cost are negative whatever their sign in the source.
+    audit : LoadAudit
+        What happened to every input row; ``audit.table()`` sums to the input's rows and value.
+
+    Raises
+    ------
+    SchemaError
+        Listing every schema problem at once: missing columns (with the closest names),
+        columns not of their type, empty input, no way to compute the value, and in strict
+        mode the rows with unparseable values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({
+    ...     "Customer": [1, 1, None], "Date": ["2024-01-02", "2024-01-05", "2024-01-05"],
+    ...     "Qty": [2, -1, 1], "Price": [5.0, 5.0, 3.0]})
+    >>> tx, audit = load_transactions(raw, columns={
+    ...     "customer_id": "Customer", "timestamp": "Date",
+    ...     "quantity": "Qty", "unit_price": "Price"})
+    >>> tx["amount"].tolist()
+    [10.0, -5.0]
+    >>> audit.table().loc[["kept", "return", "no_customer", "total"],
+    ...                   ["rows", "value"]]  # doctest: +NORMALIZE_WHITESPACE
+                 rows  value
+    code
+    kept            1   10.0
+    return          1   -5.0
+    no_customer     1    3.0
+    total           3    8.0
+    """
+    if isinstance(source, pd.DataFrame):
+        name = source_name or "<DataFrame>"
+        frame = source
+        sha = _frame_sha256(source)
+    else:
+        path = Path(source)
+        name = source_name or str(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{name}: no such file")
+        kind = _file_kind(path)
+        frame = _read_file(path, kind, columns, sheet_name)
+        sha = _file_sha256(path)
+    return _clean(
+        frame,
+        name=name,
+        sha256=sha,
+        columns=columns,
+        observation_end=observation_end,
+        cancellation_prefix=cancellation_prefix,
+        non_product_codes=non_product_codes,
+        drop_duplicates=drop_duplicates,
+        strict=strict,
+        date_format=date_format,
+    )
+
+
+def _clean(
+    source: pd.DataFrame,
+    *,
+    name: str,
+    sha256: str,
+    columns: Mapping[str, str] | None,
+    observation_end: str | pd.Timestamp | None,
+    cancellation_prefix: str | None,
+    non_product_codes: Iterable[str],
+    drop_duplicates: bool,
+    strict: bool,
+    date_format: str | None,
+) -> tuple[pd.DataFrame, LoadAudit]:
+    frame = source.reset_index(drop=True)  # row numbers are positions; the caller's frame stays
+    frame.columns = [str(c) for c in frame.columns]
+    n = len(frame)
+    codes = frozenset(str(c).strip().upper() for c in non_product_codes)
+
+    mapping, problems = _resolve_columns(list(frame.columns), columns)
+    if n == 0:
+        problems.insert(0, "the input has no rows")
+    if cancellation_prefix and "order_id" not in mapping:
+        problems.append("cancellation_prefix given but there is no order_id column")
+    if codes and "product_id" not in mapping:
+        problems.append("non_product_codes given but there is no product_id column")
+    if "unit_cost" in mapping and "quantity" not in mapping and "cost" not in mapping:
+        problems.append("unit_cost needs a quantity column to give a line cost")
+
+    # Coerce every mapped column; a column mostly unreadable as its type is a schema problem.
+    numbers: dict[str, pd.Series] = {}
+    unreadable: dict[str, pd.Series] = {}
+    for role in _NUMERIC_ROLES:
+        if role in mapping:
+            numbers[role], unreadable[role] = _to_number(frame[mapping[role]])
+    ts = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    if "timestamp" in mapping:
+        ts, unreadable["timestamp"] = _to_timestamp(frame[mapping["timestamp"]], date_format)
+    for role, bad in unreadable.items():
+        col = frame[mapping[role]]
+        n_present = int(_present(col).sum())
+        kind = "dates" if role == "timestamp" else "numbers"
+        if n > 0 and n_present == 0 and role in ("timestamp", "quantity", "unit_price", "amount"):
+            problems.append(f"column {mapping[role]!r} ({role}) has no values")
+        elif n_present and bad.sum() > _MOSTLY_BAD * n_present:
+            problems.append(
+                f"column {mapping[role]!r} ({role}) cannot be read as {kind}: "
+                f"{int(bad.sum())} of {n_present} non-empty values are not {kind}, "
+                f"{_rows_text(bad, col)}"
+            )
+    if "customer_id" in mapping and n > 0 and not _present(frame[mapping["customer_id"]]).any():
+        problems.append(f"column {mapping['customer_id']!r} (customer_id) has no values")
+    if "margin" in mapping and (numbers["margin"] > 1).any():
+        over = numbers["margin"] > 1
+        problems.append(
+            f"column {mapping['margin']!r} (margin) must be a fraction of amount "
+            f"(0.2 for 20 %): {int(over.sum())} values above 1, "
+            f"{_rows_text(over, frame[mapping['margin']])}"
+        )
+    if problems:
+        raise SchemaError(name, problems)
+
+    # The line value, and which lines are returns (their value counts negative).
+    if "amount" in numbers:
+        value, value_roles = numbers["amount"], ("amount",)
+    else:
+        value = numbers["quantity"] * numbers["unit_price"]
+        value_roles = ("quantity", "unit_price")
+    raw_order = _order_ids(frame[mapping["order_id"]]) if "order_id" in mapping else None
+    is_return = value < 0
+    if "quantity" in numbers:
+        is_return |= numbers["quantity"] < 0
+    if cancellation_prefix and raw_order is not None:
+        is_return |= raw_order.str.startswith(cancellation_prefix).fillna(False).astype(bool)
+    value = value.where(~is_return, -value.abs())
+
+    ids, no_customer, integral_ids = _customer_ids(frame[mapping["customer_id"]])
+
+    flags = pd.DataFrame(False, index=frame.index, columns=list(_CHECKS))
+    flags["no_customer"] = no_customer.to_numpy()
+    flags["bad_timestamp"] = ts.isna().to_numpy()
+    flags["bad_value"] = value.isna().to_numpy()
+    obs_end = None
+    if observation_end is not None:
+        obs_end = pd.Timestamp(observation_end)
+        if obs_end.tzinfo is not None:
+            obs_end = obs_end.tz_localize(None)
+        flags["after_observation_end"] = (
+            ts >= obs_end.normalize() + pd.Timedelta(days=1)
+        ).to_numpy()
+    if codes:
+        product = frame[mapping["product_id"]].astype("str").str.strip().str.upper()
+        flags["non_product"] = product.isin(codes).to_numpy()
+    if drop_duplicates:
+        flags["duplicate"] = frame.duplicated(keep="first").to_numpy()
+    if "unit_price" in numbers:
+        flags["non_positive_price"] = (numbers["unit_price"] <= 0).to_numpy()
+    zero = value == 0
+    if "quantity" in numbers:
+        zero |= numbers["quantity"] == 0
+    flags["zero_value"] = zero.to_numpy()
+    flags["return"] = is_return.to_numpy()
+    flags.index.name = "row"
+
+    # Outcome = first check that applies (precedence = column order), "kept" when none.
+    code_of = np.full(n, len(_CHECKS), dtype="int64")
+    for i in reversed(range(len(_CHECKS))):
+        code_of[flags.iloc[:, i].to_numpy()] = i
+    outcomes = pd.Series(
+        pd.Categorical.from_codes(code_of, categories=list(REASONS)),
+        index=flags.index,
+        name="outcome",
+    )
+
+    if strict:
+        # Rows that would be dropped for an unreadable timestamp or value, and unreadable
+        # optional numbers, become one error naming column and rows.
+        row_problems = []
+        checks = [("timestamp", outcomes.eq("bad_timestamp"))]
+        checks += [
+            (r, outcomes.eq("bad_value") & (unreadable[r] | ~_present(frame[mapping[r]])))
+            for r in value_roles
+        ]
+        checks += [(r, unreadable[r]) for r in ("cost", "unit_cost", "margin") if r in mapping]
+        for role, at_fault in checks:
+            if at_fault.any():
+                row_problems.append(
+                    f"column {mapping[role]!r} ({role}): {_n_rows(at_fault)} missing or "
+                    f"unparseable, {_rows_text(at_fault, frame[mapping[role]])}"
+                )
+        if row_problems:
+            raise SchemaError(name, row_problems)
+
+    keep = outcomes.isin(["kept", "return"]).to_numpy()
+    rows = frame.index[keep]
+    tx = pd.DataFrame(index=pd.Index(rows, name="row"))
+    customer = ids[keep]
+    tx["customer_id"] = customer.astype("int64") if integral_ids else customer.astype("str")
+    if raw_order is not None:
+        synthetic = "row-" + pd.Series(rows, index=rows).astype("str")
+        tx["order_id"] = raw_order[keep].fillna(synthetic).astype("str")
+    else:
+        tx["order_id"] = ("row-" + pd.Series(rows, index=rows).astype("str")).astype("str")
+    tx["timestamp"] = ts[keep]
+    tx["amount"] = value[keep].astype("float64")
+    tx["is_return"] = is_return[keep].astype(bool)
+    sign = np.where(tx["is_return"], -1.0, 1.0)
+    if "quantity" in numbers:
+        tx["quantity"] = numbers["quantity"][keep].abs() * sign
+    if "unit_price" in numbers:
+        tx["unit_price"] = numbers["unit_price"][keep]
+    if "cost" in numbers:
+        tx["cost"] = numbers["cost"][keep].abs() * sign
+    elif "unit_cost" in numbers:
+        tx["cost"] = (numbers["unit_cost"][keep] * tx["quantity"].abs()).abs() * sign
+    elif "margin" in numbers:
+        tx["cost"] = tx["amount"] * (1.0 - numbers["margin"][keep])
+    for role in _PASS_THROUGH:
+        if role in mapping:
+            tx[role] = frame.loc[keep, mapping[role]].to_numpy()
+
+    audit = LoadAudit(
+        source=name,
+        sha256=sha256,
+        n_input_rows=n,
+        input_value=float(value.fillna(0.0).sum()),
+        outcomes=outcomes,
+        flags=flags,
+        values=value.rename("value").rename_axis("row"),
+        columns=mapping,
+        options={
+            "observation_end": obs_end,
+            "cancellation_prefix": cancellation_prefix,
+            "non_product_codes": codes,
+            "drop_duplicates": drop_duplicates,
+            "strict": strict,
+            "date_format": date_format,
+        },
+    )
+    return tx, audit
+
+
+def load_online_retail(
+    path: str | Path | pd.DataFrame,
+    *,
+    observation_end: str | pd.Timestamp | None = None,
+    strict: bool = False,
+) -> tuple[pd.DataFrame, LoadAudit]:
+    """Load UCI Online Retail (I or II, recognised from the column names) with its rules.
+
+    Invoices starting with ``C`` are cancellations (netted); the stock codes in
+    :data:`ONLINE_RETAIL_NON_PRODUCT` (postage, carriage, fees, manual corrections, discounts,
+    samples, "Adjust bad debt", vouchers) are dropped as non-product lines. Every sheet of an
+    Excel file is read (Online Retail II has one per year).
+
+    Parameters
+    ----------
+    path : str, pathlib.Path or pandas.DataFrame
+        The UCI file (.xlsx, .csv or .parquet) or its content.
+    observation_end : str or pandas.Timestamp, optional
+        Rows after this day are dropped and counted.
+    strict : bool, default False
+        See :func:`load_transactions`.
+
+    Returns
+    -------
+    tx, audit
+        As :func:`load_transactions`; ``product_id`` is the StockCode, ``country`` passed on.
+    """
+    if isinstance(path, pd.DataFrame):
+        names, name = [str(c) for c in path.columns], "<DataFrame>"
+    else:
+        file = Path(path)
+        if not file.is_file():
+            raise FileNotFoundError(f"{file}: no such file")
+        names, name = _header(file, _file_kind(file)), str(file)
+    for variant in _ONLINE_RETAIL_VARIANTS.values():
+        if set(variant.values()) <= set(names):
+            columns = variant
+            break
+    else:
+        problems = [
+            f"not {label}: missing {sorted(set(cols.values()) - set(names))}"
+            for label, cols in _ONLINE_RETAIL_VARIANTS.items()
+        ]
+        raise SchemaError(name, problems)
+    return load_transactions(
+        path,
+        columns=columns,
+        observation_end=observation_end,
+        cancellation_prefix="C",
+        non_product_codes=ONLINE_RETAIL_NON_PRODUCT,
+        strict=strict,
+        sheet_name=None,
+    )

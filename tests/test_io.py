@@ -1,0 +1,623 @@
+"""Tests of clvlib.io: the clean log, the audit of every input row, and the schema errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clvlib.io import (
+    REASONS,
+    LoadAudit,
+    SchemaError,
+    load_online_retail,
+    load_transactions,
+)
+
+DATA = Path(__file__).parent / "data"
+TINY = DATA / "io_tiny.csv"
+
+# tests/data/io_tiny.csv, one row per outcome (rows 0-based; value = Quantity x Unit Price):
+#  0 101 O1   2024-01-05 10:00 P1    2 x 5.00  kept                    10
+#  1 101 O1   2024-01-05 10:00 P2    1 x 7.50  kept                     7.5
+#  2 102 O2   2024-01-06       P1    3 x 5.00  kept (date-only in an ISO column)  15
+#  3 102 CO3  2024-01-07       P1   -1 x 5.00  return (C prefix, negative qty)    -5
+#  4 101 O4   2024-01-08       P2   -2 x 7.50  return (negative qty only)        -15
+#  5 ---  O5  2024-01-08       P1    4 x 5.00  no_customer             20
+#  6 103 O6   not a date       P1    1 x 5.00  bad_timestamp            5
+#  7 103 O7   2024-01-09       P1    2 x abc   bad_value                0 (not computable)
+#  8 103 O8   2024-02-15       P1    1 x 5.00  after_observation_end    5
+#  9 101 O9   2024-01-10       POST  1 x 3.00  non_product              3
+# 10 = row 0                                   duplicate               10
+# 11 102 O10  2024-01-11       P3    5 x 0     non_positive_price       0
+# 12 102 O11  2024-01-12       P3    0 x 4.00  zero_value               0
+# 13 104 CO12 2024-01-13       post -2 x 3.00  non_product (before return)   -6
+# 14 ---  O13 yesterday        P1    1 x 5.00  no_customer (before bad_timestamp) 5
+# 15 104 O14  2024-01-31 23:59 P2    1 x 7.50  kept (last minute of observation_end)  7.5
+TINY_OPTIONS = dict(
+    columns={"timestamp": "Date"},
+    observation_end="2024-01-31",
+    cancellation_prefix="C",
+    non_product_codes=["post"],
+)
+TINY_OUTCOMES = [
+    "kept", "kept", "kept", "return", "return", "no_customer", "bad_timestamp", "bad_value",
+    "after_observation_end", "non_product", "duplicate", "non_positive_price", "zero_value",
+    "non_product", "no_customer", "kept",
+]  # fmt: skip
+# code: (rows, value), counted by hand from the table above
+TINY_TABLE = {
+    "kept": (4, 40.0),
+    "return": (2, -20.0),
+    "no_customer": (2, 25.0),
+    "bad_timestamp": (1, 5.0),
+    "bad_value": (1, 0.0),
+    "after_observation_end": (1, 5.0),
+    "non_product": (2, -3.0),
+    "duplicate": (1, 10.0),
+    "non_positive_price": (1, 0.0),
+    "zero_value": (1, 0.0),
+    "total": (16, 62.0),
+}
+
+
+@pytest.fixture(scope="module")
+def tiny() -> tuple[pd.DataFrame, LoadAudit]:
+    return load_transactions(TINY, **TINY_OPTIONS)
+
+
+def test_tiny_audit_table_hand_counted(tiny):
+    _, audit = tiny
+    table = audit.table()
+    assert list(table.index) == list(TINY_TABLE)
+    assert table["rows"].to_dict() == {k: v[0] for k, v in TINY_TABLE.items()}
+    assert table["value"].to_dict() == pytest.approx({k: v[1] for k, v in TINY_TABLE.items()})
+    assert table.loc["total", "share"] == 1.0
+    assert table.loc["kept", "share"] == pytest.approx(4 / 16)
+    assert table.loc["return", "outcome"] == "netted"
+    assert set(table.loc[list(REASONS)[:8], "outcome"]) == {"dropped"}
+    assert audit.n_input_rows == 16
+    assert audit.input_value == pytest.approx(62.0)
+
+
+def test_tiny_per_row_outcomes_and_examples(tiny):
+    _, audit = tiny
+    assert audit.outcomes.tolist() == TINY_OUTCOMES
+    assert list(audit.outcomes.index) == list(range(16))
+    assert audit.examples()["no_customer"] == [5, 14]
+    assert audit.examples(n=1)["kept"] == [0]
+    assert "zero_value" in audit.examples() and "bad_value" in audit.examples()
+    # row 14 fails two checks; the earlier reason wins
+    assert audit.flags.loc[14, ["no_customer", "bad_timestamp"]].all()
+    assert audit.flags.loc[13, ["non_product", "return"]].all()
+
+
+def test_tiny_clean_log_values(tiny):
+    tx, _ = tiny
+    assert list(tx.index) == [0, 1, 2, 3, 4, 15]
+    assert tx.index.name == "row"
+    assert list(tx.columns[:5]) == ["customer_id", "order_id", "timestamp", "amount", "is_return"]
+    assert tx["customer_id"].dtype == "int64"
+    assert tx["customer_id"].tolist() == [101, 101, 102, 102, 101, 104]
+    assert tx["order_id"].tolist() == ["O1", "O1", "O2", "CO3", "O4", "O14"]
+    assert tx["amount"].tolist() == [10.0, 7.5, 15.0, -5.0, -15.0, 7.5]
+    assert tx["quantity"].tolist() == [2.0, 1.0, 3.0, -1.0, -2.0, 1.0]
+    assert tx["is_return"].tolist() == [False, False, False, True, True, False]
+    assert tx["timestamp"].dtype == "datetime64[us]"
+    assert tx["timestamp"].iloc[2] == pd.Timestamp("2024-01-06")
+    assert tx["country"].tolist() == ["UK", "UK", "FR", "FR", "UK", "UK"]
+    assert tx["product_id"].tolist() == ["P1", "P2", "P1", "P1", "P2", "P2"]
+
+
+def test_audit_value_of_kept_and_netted_equals_clean_log(tiny):
+    tx, audit = tiny
+    table = audit.table()
+    assert tx["amount"].sum() == pytest.approx(table.loc[["kept", "return"], "value"].sum())
+
+
+def test_audit_to_dict_is_json_and_html_shows_table(tiny):
+    _, audit = tiny
+    d = json.loads(json.dumps(audit.to_dict()))
+    assert d["source"] == str(TINY)
+    assert re.fullmatch(r"[0-9a-f]{64}", d["sha256"])
+    assert d["n_input_rows"] == 16
+    assert d["options"]["observation_end"] == "2024-01-31T00:00:00"
+    assert d["options"]["non_product_codes"] == ["POST"]
+    assert d["columns"]["timestamp"] == "Date" and d["columns"]["customer_id"] == "Customer ID"
+    by_code = {r["code"]: r for r in d["reasons"]}
+    assert by_code["duplicate"]["examples"] == [10]
+    assert sum(r["rows"] for r in d["reasons"] if r["code"] != "total") == 16
+    html = audit._repr_html_()
+    assert "<table" in html and "io_tiny.csv" in html and "exact duplicate" in html
+    assert "16 input rows" in repr(audit)
+
+
+def _write(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
+    out = path / f"log.{fmt}"
+    if fmt == "csv":
+        frame.to_csv(out, index=False)
+    elif fmt == "parquet":
+        frame.to_parquet(out, index=False)
+    else:
+        frame.to_excel(out, index=False, engine="openpyxl")
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx", "frame"])
+def test_round_trip_formats_give_the_same_result(tiny, tmp_path, fmt):
+    expected_tx, expected_audit = tiny
+    frame = pd.read_csv(TINY)
+    source = frame if fmt == "frame" else _write(frame, tmp_path, fmt)
+    tx, audit = load_transactions(source, **TINY_OPTIONS)
+    pd.testing.assert_frame_equal(tx, expected_tx)
+    pd.testing.assert_frame_equal(audit.table(), expected_audit.table())
+    pd.testing.assert_series_equal(audit.outcomes, expected_audit.outcomes)
+
+
+def test_caller_frame_is_not_mutated():
+    frame = pd.read_csv(TINY)
+    before = frame.copy()
+    load_transactions(frame, **TINY_OPTIONS)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_sha256_is_of_the_file_bytes(tiny):
+    import hashlib
+
+    _, audit = tiny
+    assert audit.sha256 == hashlib.sha256(TINY.read_bytes()).hexdigest()
+
+
+def test_observation_end_includes_the_whole_day():
+    frame = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1],
+            "timestamp": pd.to_datetime(
+                ["2024-01-31 00:00", "2024-01-31 23:59", "2024-02-01"], format="ISO8601"
+            ),
+            "amount": [1.0, 2.0, 4.0],
+        }
+    )
+    tx, audit = load_transactions(frame, observation_end="2024-01-31")
+    assert tx["amount"].tolist() == [1.0, 2.0]
+    assert audit.table().loc["after_observation_end", ["rows", "value"]].tolist() == [1, 4.0]
+    tx_all, _ = load_transactions(frame)
+    assert len(tx_all) == 3
+
+
+# ----------------------------------------------------------------------------- mapping and types
+
+
+def test_columns_matched_by_name_ignoring_case_spaces_underscores():
+    frame = pd.DataFrame(
+        {
+            "CUSTOMER ID": [7],
+            "Time-Stamp": ["2024-03-01"],
+            "Unit_Price": [2.5],
+            "quantity": [4],
+            "Channel": ["ads"],
+        }
+    )
+    tx, audit = load_transactions(frame)
+    assert audit.columns == {
+        "customer_id": "CUSTOMER ID",
+        "timestamp": "Time-Stamp",
+        "quantity": "quantity",
+        "unit_price": "Unit_Price",
+        "channel": "Channel",
+    }
+    assert tx["amount"].tolist() == [10.0] and tx["channel"].tolist() == ["ads"]
+
+
+def test_amount_wins_over_quantity_times_price_and_negative_amount_is_a_return():
+    frame = pd.DataFrame(
+        {
+            "customer_id": [1, 1],
+            "timestamp": ["2024-01-01", "2024-01-02"],
+            "amount": [9.0, -4.0],
+            "quantity": [2, 1],
+            "unit_price": [5.0, 4.0],
+        }
+    )
+    tx, _ = load_transactions(frame)
+    assert tx["amount"].tolist() == [9.0, -4.0]
+    assert tx["is_return"].tolist() == [False, True]
+    assert tx["quantity"].tolist() == [2.0, -1.0]  # negative on returns, whatever the source
+
+
+def test_customer_ids_int64_when_integral_else_text():
+    base = {"timestamp": ["2024-01-01"] * 3, "amount": [1.0, 2.0, 3.0]}
+    uci_style = pd.DataFrame({"customer_id": [17850.0, np.nan, 13047.0], **base})
+    tx, _ = load_transactions(uci_style)
+    assert tx["customer_id"].dtype == "int64" and tx["customer_id"].tolist() == [17850, 13047]
+    text_floats = pd.DataFrame({"customer_id": ["17850.0", "", "13047.0"], **base})
+    tx, audit = load_transactions(text_floats)
+    assert tx["customer_id"].tolist() == [17850, 13047]
+    assert audit.outcomes.tolist() == ["kept", "no_customer", "kept"]
+    zeros = pd.DataFrame({"customer_id": ["007", "12", "A9"], **base})
+    tx, _ = load_transactions(zeros)
+    assert tx["customer_id"].tolist() == ["007", "12", "A9"]
+    assert pd.api.types.is_string_dtype(tx["customer_id"])
+    big = pd.DataFrame({"customer_id": pd.array([2**62 + 1, None, 5], dtype="Int64"), **base})
+    tx, _ = load_transactions(big)
+    assert tx["customer_id"].tolist() == [2**62 + 1, 5]  # no detour through float64
+
+
+def test_order_id_synthesised_per_row_when_absent():
+    frame = pd.DataFrame(
+        {"customer_id": [1, 2], "timestamp": ["2024-01-01", "2024-01-01"], "amount": [3.0, 4.0]}
+    )
+    tx, _ = load_transactions(frame)
+    assert tx["order_id"].tolist() == ["row-0", "row-1"]
+    numeric = frame.assign(order_id=[536365, 536366])
+    tx, _ = load_transactions(numeric)
+    assert tx["order_id"].tolist() == ["536365", "536366"]
+
+
+@pytest.mark.parametrize(
+    ("cost_columns", "expected"),
+    [
+        ({"cost": [6.0, 3.0]}, [6.0, -3.0]),
+        ({"unit_cost": [3.0, 3.0]}, [6.0, -3.0]),
+        ({"margin": [0.25, 0.25]}, [7.5, -3.75]),  # amount x (1 - margin)
+    ],
+)
+def test_cost_from_cost_unit_cost_or_margin(cost_columns, expected):
+    frame = pd.DataFrame(
+        {
+            "customer_id": [1, 1],
+            "timestamp": ["2024-01-01", "2024-01-02"],
+            "quantity": [2, -1],
+            "unit_price": [5.0, 5.0],
+            **cost_columns,
+        }
+    )
+    tx, _ = load_transactions(frame)
+    assert tx["amount"].tolist() == [10.0, -5.0]
+    assert tx["cost"].tolist() == pytest.approx(expected)
+
+
+def test_duplicates_kept_when_asked():
+    frame = pd.read_csv(TINY)
+    _, audit = load_transactions(frame, **TINY_OPTIONS, drop_duplicates=False)
+    assert audit.outcomes[10] == "kept"
+    assert audit.table().loc["duplicate", "rows"] == 0
+
+
+def test_day_first_dates_with_date_format():
+    frame = pd.DataFrame(
+        {"customer_id": [1, 1], "timestamp": ["13/01/2024", "02/03/2024"], "amount": [1.0, 1.0]}
+    )
+    tx, _ = load_transactions(frame, date_format="%d/%m/%Y")
+    assert tx["timestamp"].tolist() == [pd.Timestamp("2024-01-13"), pd.Timestamp("2024-03-02")]
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def test_missing_column_suggests_the_closest_name():
+    frame = pd.DataFrame(
+        {"CustomerID": [1], "InvoiceDate": ["2024-01-01"], "Quantity": [1], "UnitPrice": [2.0]}
+    )
+    with pytest.raises(SchemaError) as err:
+        load_transactions(frame)
+    assert len(err.value.problems) == 1
+    msg = str(err.value)
+    assert "missing required column 'timestamp'" in msg
+    assert "'InvoiceDate'" in msg and "columns={'timestamp': 'InvoiceDate'}" in msg
+    assert isinstance(err.value, ValueError)
+
+
+def test_all_problems_in_one_error_naming_the_file(tmp_path):
+    path = tmp_path / "orders.csv"
+    pd.DataFrame(
+        {"client": [1, 2, 3], "when": ["2024-01-01"] * 3, "Price": ["ten", "six", "nine"]}
+    ).assign(qty=[1, 2, 3]).to_csv(path, index=False)
+    with pytest.raises(SchemaError) as err:
+        load_transactions(path, columns={"timestamp": "when", "quantity": "qty"})
+    msg = str(err.value)
+    assert msg.startswith(str(path))
+    assert err.value.source == str(path)
+    problems = err.value.problems
+    assert len(problems) == 2
+    assert any("missing required column 'customer_id'" in p and "'client'" in p for p in problems)
+    assert any("no way to compute the line value" in p and "'Price'" in p for p in problems)
+
+
+def test_price_column_of_words_names_column_count_and_rows():
+    frame = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4],
+            "timestamp": ["2024-01-01"] * 4,
+            "quantity": [1, 1, 1, 1],
+            "unit_price": ["cheap", "dear", "3.0", "free"],
+        }
+    )
+    with pytest.raises(SchemaError) as err:
+        load_transactions(frame, source_name="shop.xlsx")
+    (problem,) = err.value.problems
+    assert "'unit_price' (unit_price) cannot be read as numbers" in problem
+    assert "3 of 4 non-empty values" in problem and "rows 0, 1, 3" in problem
+    assert "'cheap'" in problem
+    assert str(err.value).startswith("shop.xlsx")
+
+
+def test_timestamp_column_of_words_is_a_schema_error():
+    frame = pd.DataFrame(
+        {"customer_id": [1, 2], "timestamp": ["soon", "later"], "amount": [1.0, 2.0]}
+    )
+    with pytest.raises(SchemaError, match=r"'timestamp' \(timestamp\) cannot be read as dates"):
+        load_transactions(frame)
+
+
+def test_empty_input():
+    frame = pd.DataFrame(
+        {"customer_id": [], "timestamp": [], "amount": []},
+    )
+    with pytest.raises(SchemaError, match="the input has no rows"):
+        load_transactions(frame)
+
+
+def test_empty_file_with_header_names_the_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("customer_id,timestamp,amount\n")
+    with pytest.raises(SchemaError) as err:
+        load_transactions(path)
+    assert str(path) in str(err.value) and "no rows" in str(err.value)
+
+
+def test_bad_mapping_unknown_role_and_unsupported_file(tmp_path):
+    frame = pd.DataFrame({"CustomerID": [1], "timestamp": ["2024-01-01"], "amount": [1.0]})
+    with pytest.raises(SchemaError) as err:
+        load_transactions(frame, columns={"customer_id": "Customer", "revenue": "amount"})
+    msg = str(err.value)
+    assert "maps 'customer_id' to 'Customer', which is not a column" in msg
+    assert "'CustomerID'" in msg
+    assert "unknown role 'revenue'" in msg
+    path = tmp_path / "log.json"
+    path.write_text("{}")
+    with pytest.raises(SchemaError, match=r"(?s)log\.json.*unsupported file type '\.json'"):
+        load_transactions(path)
+    with pytest.raises(FileNotFoundError, match="nowhere.csv"):
+        load_transactions(tmp_path / "nowhere.csv")
+
+
+def test_options_that_need_a_missing_column():
+    frame = pd.DataFrame({"customer_id": [1], "timestamp": ["2024-01-01"], "amount": [1.0]})
+    with pytest.raises(SchemaError) as err:
+        load_transactions(frame, cancellation_prefix="C", non_product_codes=["POST"])
+    assert len(err.value.problems) == 2
+
+
+def test_margin_given_as_percent_is_an_error():
+    frame = pd.DataFrame(
+        {"customer_id": [1, 2], "timestamp": ["2024-01-01"] * 2, "amount": [1.0, 2.0]}
+    ).assign(margin=[0.2, 20.0])
+    with pytest.raises(SchemaError, match=r"margin.*fraction.*rows 1"):
+        load_transactions(frame)
+
+
+def test_required_column_without_values_is_a_schema_error():
+    frame = pd.DataFrame({"customer_id": [None, None], "timestamp": ["2024-01-01"] * 2})
+    with pytest.raises(SchemaError, match=r"'customer_id' \(customer_id\) has no values"):
+        load_transactions(frame.assign(amount=[1.0, 2.0]))
+
+
+def test_strict_names_file_column_and_rows():
+    with pytest.raises(SchemaError) as err:
+        load_transactions(TINY, **TINY_OPTIONS, strict=True)
+    problems = err.value.problems
+    assert str(err.value).startswith(str(TINY))
+    assert len(problems) == 2
+    assert "'Date' (timestamp): 1 row missing or unparseable, rows 6" in problems[0]
+    assert "'not a date'" in problems[0]
+    assert "'Unit Price' (unit_price): 1 row missing or unparseable, rows 7" in problems[1]
+    # row 14 (no customer, and a bad date) is dropped for its customer, not an error
+    assert "14" not in problems[0]
+
+
+def test_strict_passes_clean_input():
+    frame = pd.read_csv(TINY).drop(index=[6, 7, 14])
+    tx, audit = load_transactions(frame, **TINY_OPTIONS, strict=True)
+    assert audit.n_input_rows == 13 and len(tx) == 6
+
+
+# ----------------------------------------------------------------------------- invariants
+
+
+@st.composite
+def random_logs(draw):
+    """Logs with missing values, returns, cancellations, zero/negative prices, postage lines,
+    dates after the observation end and exact duplicates."""
+
+    def column(values, *, missing=True):
+        element = st.sampled_from(values)
+        return st.lists(
+            st.one_of(st.none(), element) if missing else element, min_size=n, max_size=n
+        )
+
+    n = draw(st.integers(1, 30))
+    frame = pd.DataFrame(
+        {
+            "customer_id": draw(column([1, 2, 3, 4])),
+            "day": draw(column(list(range(60)))),
+            "quantity": draw(column([-3, -1, 0, 1, 2, 5])),
+            "unit_price": draw(column([-2.0, 0.0, 0.5, 2.25, 10.0])),
+            "order_id": draw(column(["O1", "O2", "C3", "O4"], missing=False)),
+            "product_id": draw(column(["P1", "P2", "POST"], missing=False)),
+        }
+    )
+    # one complete row first: a log whose required columns are all empty is a schema error
+    complete = {"customer_id": 1, "day": 0, "quantity": 1, "unit_price": 2.25}
+    frame = pd.concat([pd.DataFrame([complete | {"order_id": "O1", "product_id": "P1"}]), frame])
+    frame["timestamp"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(frame.pop("day"), unit="D")
+    copies = draw(st.lists(st.integers(0, n), max_size=5))  # exact duplicates of some rows
+    return pd.concat([frame, frame.iloc[copies]], ignore_index=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frame=random_logs(), drop_duplicates=st.booleans())
+def test_audit_conserves_rows_and_value(frame, drop_duplicates):
+    before = frame.copy()
+    tx, audit = load_transactions(
+        frame,
+        observation_end="2024-02-10",
+        cancellation_prefix="C",
+        non_product_codes=["POST"],
+        drop_duplicates=drop_duplicates,
+    )
+    pd.testing.assert_frame_equal(frame, before)
+    table = audit.table()
+    reasons = table.drop(index="total")
+    # every row exactly once, every unit of value once
+    assert len(audit.outcomes) == len(frame) == audit.n_input_rows
+    assert reasons["rows"].sum() == table.loc["total", "rows"] == len(frame)
+    assert reasons["value"].sum() == pytest.approx(audit.input_value, abs=1e-9)
+    # input value = sum of computable line values (returns negative), computed independently
+    v = frame["quantity"] * frame["unit_price"]
+    is_return = (frame["quantity"] < 0) | (v < 0) | frame["order_id"].str.startswith("C")
+    assert audit.input_value == pytest.approx(v.abs().where(~is_return, -v.abs()).sum())
+    # the outcome is the first check that applies
+    first = audit.flags.idxmax(axis=1).where(audit.flags.any(axis=1), "kept")
+    assert audit.outcomes.astype(str).tolist() == first.tolist()
+    # the clean log is exactly the kept and netted rows, with their audited value
+    kept = audit.outcomes.isin(["kept", "return"])
+    assert list(tx.index) == list(audit.outcomes.index[kept])
+    assert tx["amount"].sum() == pytest.approx(table.loc[["kept", "return"], "value"].sum())
+    assert (tx.loc[tx["is_return"], "amount"] < 0).all()
+    assert (tx.loc[~tx["is_return"], "amount"] > 0).all()
+    assert (tx["timestamp"] < pd.Timestamp("2024-02-11")).all()
+    assert tx[["customer_id", "timestamp", "amount"]].notna().all().all()
+    assert not (tx["product_id"] == "POST").any()
+    if drop_duplicates:
+        assert not frame.loc[kept.to_numpy()].duplicated().any()
+
+
+# ----------------------------------------------------------------------------- UCI Online Retail
+
+
+def _retail_frame(names: dict[str, str]) -> pd.DataFrame:
+    """Five hand-made lines in the UCI layout, under the given column names."""
+    return pd.DataFrame(
+        {
+            names["order_id"]: ["536365", "536365", "C536379", "536380", "A563186"],
+            "StockCode": ["85123A", "POST", "85123A", "22423", "B"],
+            "Description": ["HEART", "POSTAGE", "HEART", "CAKESTAND", "Adjust bad debt"],
+            "Quantity": [6, 1, -2, 1, 1],
+            "InvoiceDate": pd.to_datetime(
+                ["2010-12-01 08:26"] * 3 + ["2010-12-02", "2011-08-12"], format="ISO8601"
+            ),
+            names["unit_price"]: [2.55, 18.0, 2.55, 12.75, -11062.06],
+            names["customer_id"]: [17850.0, 17850.0, 17850.0, np.nan, np.nan],
+            "Country": ["United Kingdom"] * 5,
+        }
+    )
+
+
+UCI_I = {"order_id": "InvoiceNo", "unit_price": "UnitPrice", "customer_id": "CustomerID"}
+UCI_II = {"order_id": "Invoice", "unit_price": "Price", "customer_id": "Customer ID"}
+
+
+@pytest.mark.parametrize("names", [UCI_I, UCI_II], ids=["online_retail", "online_retail_ii"])
+def test_load_online_retail_recognises_both_releases(names, tmp_path):
+    frame = _retail_frame(names)
+    before = frame.copy()
+    path = tmp_path / "retail.parquet"
+    frame.to_parquet(path)
+    tx, audit = load_online_retail(path)
+    assert audit.columns["customer_id"] == names["customer_id"]
+    assert audit.outcomes.tolist() == [
+        "kept",
+        "non_product",
+        "return",
+        "no_customer",
+        "no_customer",
+    ]
+    assert tx["amount"].tolist() == pytest.approx([15.3, -5.1])
+    assert tx["customer_id"].tolist() == [17850, 17850]
+    assert audit.input_value == pytest.approx(15.3 + 18.0 - 5.1 + 12.75 - 11062.06)
+    pd.testing.assert_frame_equal(frame, before)
+    tx_frame, _ = load_online_retail(frame)
+    pd.testing.assert_frame_equal(tx_frame, tx)
+
+
+def test_load_online_retail_reads_every_excel_sheet(tmp_path):
+    frame = _retail_frame(UCI_II)
+    path = tmp_path / "online_retail_II.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        frame.iloc[:2].to_excel(writer, sheet_name="Year 2009-2010", index=False)
+        frame.iloc[2:].to_excel(writer, sheet_name="Year 2010-2011", index=False)
+    tx, audit = load_online_retail(path)
+    assert audit.n_input_rows == 5 and len(tx) == 2
+
+
+def test_load_online_retail_unknown_layout():
+    frame = pd.DataFrame({"Invoice": ["1"], "Quantity": [1]})
+    with pytest.raises(SchemaError) as err:
+        load_online_retail(frame)
+    assert len(err.value.problems) == 2
+    assert "not Online Retail II: missing" in str(err.value) and "'Price'" in str(err.value)
+
+
+@pytest.fixture(scope="module")
+def uci(online_retail_path):
+    raw = pd.read_parquet(online_retail_path)
+    tx, audit = load_online_retail(online_retail_path)
+    return raw, tx, audit
+
+
+@pytest.mark.online_retail
+def test_uci_every_line_accounted(uci):
+    raw, tx, audit = uci
+    table = audit.table()
+    assert audit.n_input_rows == len(raw) == 541_909
+    assert table.drop(index="total")["rows"].sum() == 541_909
+    assert audit.input_value == pytest.approx(9_747_747.93, abs=0.01)
+    assert table.drop(index="total")["value"].sum() == pytest.approx(audit.input_value)
+    assert len(tx) == table.loc["kept", "rows"] + table.loc["return", "rows"]
+    assert tx["customer_id"].dtype == "int64"
+    assert tx["amount"].sum() == pytest.approx(table.loc[["kept", "return"], "value"].sum())
+
+
+@pytest.mark.online_retail
+def test_uci_counts_match_the_readme(uci):
+    raw, _, audit = uci
+    flags, outcomes = audit.flags, audit.outcomes
+    assert outcomes.eq("no_customer").sum() == 135_080
+    assert flags["duplicate"].sum() == 5_268
+    assert flags["non_positive_price"].sum() == 2_515 + 2  # zero prices, "Adjust bad debt"
+    cancellation = raw["InvoiceNo"].str.startswith("C").to_numpy()
+    assert cancellation.sum() == 9_288
+    assert flags["return"][cancellation].all()
+    # every negative quantity, and the two negative "Adjust bad debt" prices
+    assert flags["return"].sum() == 10_624 + 2
+    # cancellation lines with a customer are netted unless non-product or duplicate
+    with_customer = cancellation & raw["CustomerID"].notna().to_numpy()
+    netted = outcomes.eq("return").to_numpy()
+    other = outcomes[with_customer & ~netted]
+    assert set(other.astype(str)) == {"non_product", "duplicate"}
+    assert (netted & ~cancellation).sum() == 0  # no other returns have a customer
+    assert netted.sum() + len(other) == with_customer.sum()
+
+
+@pytest.mark.online_retail
+def test_uci_readme_cleaning_cross_check(uci):
+    """'Drop cancellations, no customer, non-positive qty/price' leaves 397,884 / 4,338."""
+    raw, tx, audit = uci
+    flags, outcomes = audit.flags, audit.outcomes
+    readme_clean = ~(
+        flags["no_customer"] | flags["return"] | flags["non_positive_price"] | flags["zero_value"]
+    )
+    assert readme_clean.sum() == 397_884
+    assert raw.loc[readme_clean.to_numpy(), "CustomerID"].nunique() == 4_338
+    # our kept lines are those minus non-product lines and duplicates
+    extra = outcomes[readme_clean].astype(str).value_counts()
+    assert set(extra.index) == {"kept", "non_product", "duplicate"}
+    assert extra["kept"] == outcomes.eq("kept").sum()
+    assert tx.loc[~tx["is_return"], "customer_id"].nunique() <= 4_338
