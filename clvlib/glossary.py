@@ -39,6 +39,23 @@ TERMS: dict[str, tuple[str, str]] = {
         "both",
         "Cut-off date, whole day included; nothing after it is used.",
     ),
+    # io.py — the loading audit (every input row kept, netted or dropped)
+    "netted": (
+        "audit",
+        "A return or cancellation line (negative quantity or value, or a cancellation "
+        "invoice): kept in the log with a negative amount, never dropped.",
+    ),
+    "dropped": (
+        "audit",
+        "An input line left out for the first stated reason that applies (no customer id, "
+        "bad date or value, after observation end, non-product, duplicate, non-positive "
+        "price, zero quantity).",
+    ),
+    "input_value": (
+        "audit",
+        "Sum of the line values (amount, or quantity x unit price; returns negative) of all "
+        "input rows; rows whose value is missing or unparseable count 0.",
+    ),
     # models.py — BG/NBD + Gamma-Gamma, the probabilistic reference (domain.md §9)
     "bgnbd": (
         "model",
