@@ -35,6 +35,25 @@ TERMS: dict[str, tuple[str, str]] = {
     "avg_order_value": ("RFM", "M (average): gross purchase value divided by n_orders."),
     "returned_value": ("RFM", "Value of returned or cancelled lines (a positive number)."),
     "gross_profit": ("RFM", "total_value minus the cost of the goods (when costs are known)."),
+    "first_purchase": ("RFM", "Timestamp of the customer's first purchase line."),
+    "last_purchase": (
+        "RFM",
+        "Timestamp of the customer's last purchase line on or before the observation end.",
+    ),
+    "holdout_orders": (
+        "holdout",
+        "Distinct purchase orders in the holdout period (calibration end, holdout end].",
+    ),
+    "holdout_value": ("holdout", "Purchases minus returns in the holdout period (net)."),
+    "holdout_purchase_periods": (
+        "holdout",
+        "Distinct purchase days (periods) in the holdout; lifetimes' frequency_holdout.",
+    ),
+    "bought_again": ("holdout", "At least one purchase in the holdout period."),
+    "holdout_length": (
+        "holdout",
+        "Holdout end period minus calibration end period, in the summary's time unit.",
+    ),
     "observation_end": (
         "both",
         "Cut-off date, whole day included; nothing after it is used.",

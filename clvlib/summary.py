@@ -1,0 +1,467 @@
+"""The customer summary every method starts from: BTYD and RFM columns, one row per customer.
+
+Both conventions of domain.md §3 are computed here, once, from the clean transaction log
+(docs/architecture.md): the BTYD columns (``frequency``, ``recency``, ``T``,
+``monetary_value``) equal lifetimes' ``summary_data_from_transaction_data`` on the purchase
+lines; the marketing RFM columns (``since_last_order``, ``n_orders``, ``total_value``, ...)
+feed the scores and segment rules. Every other module reads these columns by name.
+
+The aggregation is one DuckDB query that scans the pandas DataFrame in place or the Parquet
+file directly, so a 10-million-line log is summarised in seconds without being loaded into
+pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+#: Time units of the duration columns: code -> meaning.
+TIME_UNITS: dict[str, str] = {
+    "D": "days",
+    "W": "weeks, Monday to Sunday (pandas' and lifetimes' 'W' periods)",
+    "M": "calendar months",
+}
+
+#: Columns of the clean log the summary needs (docs/architecture.md).
+REQUIRED_COLUMNS: tuple[str, ...] = ("customer_id", "order_id", "timestamp", "amount", "is_return")
+
+# Period number of a timestamp expression in each time unit: consecutive integers, so that
+# durations are differences of period numbers, as lifetimes computes them after flooring
+# timestamps to their period. 1970-01-05 is a Monday (weeks start on Monday).
+_PERIOD_SQL: dict[str, str] = {
+    "D": "(CAST({ts} AS DATE) - DATE '1970-01-01')",
+    "W": "((CAST(date_trunc('week', {ts}) AS DATE) - DATE '1970-01-05') // 7)",
+    "M": "(year({ts}) * 12 + month({ts}) - 1)",
+}
+
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+_UNSIGNED = ("UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
+_TIMESTAMPS = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATE")
+_CUSTOMER_COLUMNS = ("channel", "cac", "signup_date")
+_N_EXAMPLES = 5
+
+
+def customer_summary(
+    tx: pd.DataFrame | str | os.PathLike,
+    *,
+    observation_end: str | dt.date | pd.Timestamp,
+    time_unit: str = "D",
+    customers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per customer: BTYD and RFM columns, indexed by ``customer_id``.
+
+    A customer is summarised when they have at least one purchase line (``is_return``
+    False) on or before ``observation_end``; lines after it are ignored. Returns never
+    count as purchases: they lower ``total_value`` and raise ``returned_value``.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame or path-like
+        The clean transaction log (columns ``customer_id``, ``order_id``, ``timestamp``,
+        ``amount``, ``is_return``; optionally ``cost``, ``channel``, ``country``), or the
+        path of a Parquet file with those columns (read by DuckDB without loading it).
+    observation_end : str, date or pandas.Timestamp
+        Cut-off date. Its whole day is included; a time of day is ignored.
+    time_unit : {"D", "W", "M"}
+        Unit of ``recency``, ``T`` and ``since_last_order``, and the purchase period of
+        ``frequency``: days, weeks starting on Monday (lifetimes' ``freq="W"``) or calendar
+        months. Timestamps and ``observation_end`` are floored to their period before
+        differencing, as lifetimes does.
+    customers : pandas.DataFrame, optional
+        Customer table indexed by ``customer_id`` (or with that column), with any of
+        ``channel``, ``cac``, ``signup_date``. Its ``channel`` wins over the channel of the
+        first purchase where given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by ``customer_id``. BTYD columns (equal to lifetimes'
+        ``summary_data_from_transaction_data`` on the purchase lines, with
+        ``monetary_value_col="amount"``): ``frequency``, ``recency``, ``T`` (int64),
+        ``monetary_value``. RFM columns: ``since_last_order``, ``n_orders``,
+        ``total_value``, ``avg_order_value``, ``returned_value``, ``gross_profit`` (when
+        ``tx`` has ``cost``), ``first_purchase``, ``last_purchase``, ``channel`` and
+        ``country`` (of the first purchase, when ``tx`` has them), ``cac`` and
+        ``signup_date`` (from ``customers``). ``attrs`` holds ``observation_end`` and
+        ``time_unit``. Definitions: :func:`clvlib.glossary`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 2],
+    ...     "order_id": ["a", "b", "c", "d"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-11", "2024-01-05"]),
+    ...     "amount": [10.0, 5.0, 20.0, 8.0],
+    ...     "is_return": [False, False, False, False],
+    ... })
+    >>> summary = customer_summary(tx, observation_end="2024-01-31")
+    >>> summary[["frequency", "recency", "T"]]  # doctest: +NORMALIZE_WHITESPACE
+                 frequency  recency   T
+    customer_id
+    1                    1       10  30
+    2                    0        0  26
+    """
+    unit = _check_time_unit(time_unit)
+    end = _day("observation_end", observation_end)
+    with _open(tx) as con:
+        columns = _prepare(con, tx)
+        _check_has_purchases_by(con, end, "observation_end")
+        summary = _summarise(con, columns, end=end, unit=unit)
+    if customers is not None:
+        summary = _join_customers(summary, customers)
+    summary.attrs = {"observation_end": end, "time_unit": unit}
+    return summary
+
+
+def calibration_holdout(
+    tx: pd.DataFrame | str | os.PathLike,
+    *,
+    calibration_end: str | dt.date | pd.Timestamp,
+    holdout_end: str | dt.date | pd.Timestamp,
+    time_unit: str = "D",
+    customers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Customer summary at ``calibration_end`` plus what each customer did in the holdout.
+
+    Methods are fitted on the summary columns; their scores are judged on the holdout
+    columns (domain.md §9). Customers whose first purchase is after ``calibration_end`` are
+    not in the result: nothing could have been predicted for them.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame or path-like
+        The clean transaction log or a Parquet file of it, as in :func:`customer_summary`.
+    calibration_end : str, date or pandas.Timestamp
+        Last day of the calibration period (whole day included).
+    holdout_end : str, date or pandas.Timestamp
+        Last day of the holdout period (calibration_end, holdout_end] (whole day included).
+    time_unit : {"D", "W", "M"}
+        Unit of the durations and of the purchase periods, as in :func:`customer_summary`.
+    customers : pandas.DataFrame, optional
+        Customer table, as in :func:`customer_summary`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`customer_summary` columns at ``calibration_end``, then
+        ``holdout_orders`` (distinct purchase orders), ``holdout_value`` (purchases minus
+        returns), ``holdout_purchase_periods`` (distinct purchase periods; lifetimes'
+        ``frequency_holdout``) and ``bought_again`` (any purchase in the holdout).
+        ``attrs``: ``calibration_end``, ``holdout_end``, ``observation_end`` (=
+        ``calibration_end``), ``time_unit`` and ``holdout_length`` (holdout_end period minus
+        calibration_end period, in ``time_unit``; lifetimes' ``duration_holdout``).
+    """
+    unit = _check_time_unit(time_unit)
+    cal_end = _day("calibration_end", calibration_end)
+    hold_end = _day("holdout_end", holdout_end)
+    if hold_end <= cal_end:
+        raise ValueError(
+            f"holdout_end ({hold_end.date()}) must be after calibration_end ({cal_end.date()})"
+        )
+    with _open(tx) as con:
+        columns = _prepare(con, tx)
+        _check_has_purchases_by(con, cal_end, "calibration_end")
+        summary = _summarise(con, columns, end=cal_end, unit=unit)
+        holdout = _holdout(con, start=cal_end, end=hold_end, unit=unit)
+        holdout_length = _period(con, hold_end, unit) - _period(con, cal_end, unit)
+    if customers is not None:
+        summary = _join_customers(summary, customers)
+    out = summary.join(holdout, how="left")
+    for column in ("holdout_orders", "holdout_purchase_periods"):
+        out[column] = out[column].fillna(0).astype("int64")
+    out["holdout_value"] = out["holdout_value"].fillna(0.0).astype("float64")
+    out["bought_again"] = out["holdout_orders"] > 0
+    out.attrs = {
+        "calibration_end": cal_end,
+        "holdout_end": hold_end,
+        "observation_end": cal_end,
+        "time_unit": unit,
+        "holdout_length": int(holdout_length),
+    }
+    return out
+
+
+# --- inputs -------------------------------------------------------------------------------
+
+
+def _check_time_unit(time_unit: str) -> str:
+    if time_unit not in _PERIOD_SQL:
+        raise ValueError(f"time_unit must be one of {sorted(TIME_UNITS)}, got {time_unit!r}")
+    return time_unit
+
+
+def _day(name: str, value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
+    """The day of a cut-off date, as a naive midnight Timestamp (the whole day is included)."""
+    stamp = pd.Timestamp(value)
+    if pd.isna(stamp):
+        raise ValueError(f"{name} is missing (got {value!r})")
+    if stamp.tz is not None:
+        raise ValueError(f"{name} must be time-zone naive like the log's timestamps, got {stamp}")
+    return stamp.normalize()
+
+
+def _open(tx: pd.DataFrame | str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection on which the log is the view ``_tx``."""
+    con = duckdb.connect()
+    if isinstance(tx, pd.DataFrame):
+        con.register("_tx", tx)  # scanned in place: no copy, never modified
+    elif isinstance(tx, (str, os.PathLike)):
+        path = Path(tx)
+        if not path.is_file():
+            con.close()
+            raise FileNotFoundError(f"no Parquet file at {path}")
+        if path.suffix.lower() not in (".parquet", ".pq"):
+            con.close()
+            raise ValueError(
+                f"{path}: customer_summary reads the clean log as a DataFrame or a Parquet "
+                "file; load CSV or Excel sources with clvlib.load_transactions first"
+            )
+        quoted = str(path).replace("'", "''")
+        con.execute(
+            f"CREATE TEMP VIEW _tx AS SELECT * FROM read_parquet('{quoted}', file_row_number=true)"
+        )
+    else:
+        con.close()
+        raise TypeError(
+            f"tx must be a pandas DataFrame or the path of a Parquet file, got {type(tx).__name__}"
+        )
+    return con
+
+
+def _where(tx: pd.DataFrame | str | os.PathLike) -> str:
+    return "the DataFrame" if isinstance(tx, pd.DataFrame) else str(tx)
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, tx: pd.DataFrame | str | os.PathLike) -> list[str]:
+    """Check the log's schema and values; create the view ``lines``; return its columns."""
+    where = _where(tx)
+    types = {name: kind for name, kind, *_ in con.execute("DESCRIBE _tx").fetchall()}
+    missing = [c for c in REQUIRED_COLUMNS if c not in types]
+    if missing:
+        present = [c for c in types if c != "file_row_number"]
+        raise KeyError(
+            f"{where}: the transaction log lacks column(s) {missing}; it has {present}. "
+            "clvlib.load_transactions produces the clean log."
+        )
+    _check_type(where, "customer_id", types, ("VARCHAR", *_NUMERIC[:5], *_UNSIGNED))
+    _check_type(where, "timestamp", types, _TIMESTAMPS)
+    _check_type(where, "amount", types, _NUMERIC + _UNSIGNED)
+    _check_type(where, "is_return", types, ("BOOLEAN",))
+    optional = [c for c in ("cost", "channel", "country") if c in types]
+    if "cost" in optional:
+        _check_type(where, "cost", types, _NUMERIC + _UNSIGNED)
+
+    select = [
+        "customer_id",
+        "order_id",
+        'CAST("timestamp" AS TIMESTAMP) AS ts',
+        "CAST(amount AS DOUBLE) AS amount",
+        "is_return",
+    ]
+    if "cost" in optional:
+        select.append("CAST(cost AS DOUBLE) AS cost")
+    select += [c for c in optional if c != "cost"]
+    if not isinstance(tx, pd.DataFrame):
+        select.append("file_row_number AS _row")  # for error messages; pruned otherwise
+    con.execute(f"CREATE TEMP VIEW lines AS SELECT {', '.join(select)} FROM _tx")
+
+    checks = {
+        "customer_id is missing": "customer_id IS NULL",
+        "order_id is missing": "order_id IS NULL",
+        "timestamp is missing": "ts IS NULL",
+        "amount is missing or not finite": "amount IS NULL OR NOT isfinite(amount)",
+        "is_return is missing": "is_return IS NULL",
+        "amount is negative on a purchase line (is_return False)": "NOT is_return AND amount < 0",
+        "amount is positive on a return line (is_return True)": "is_return AND amount > 0",
+    }
+    if "cost" in optional:
+        checks["cost is missing or not finite"] = "cost IS NULL OR NOT isfinite(cost)"
+    counts = con.execute(
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (WHERE {cond})" for cond in checks.values())
+        + " FROM lines"
+    ).fetchone()
+    problems = [
+        f"{n:,} rows where {what}; first {_fault_rows(con, tx, checks[what])}"
+        for what, n in zip(checks, counts, strict=True)
+        if n
+    ]
+    if problems:
+        raise ValueError(f"{where}: bad transaction lines:\n  " + "\n  ".join(problems))
+    return ["customer_id", "order_id", "ts", "amount", "is_return", *optional]
+
+
+def _check_type(where: str, column: str, types: dict[str, str], allowed: tuple[str, ...]) -> None:
+    kind = types[column]
+    if kind.split("(")[0] not in allowed:
+        hint = {
+            "timestamp": "a time-zone naive datetime64 (convert to local time first)",
+            "customer_id": "integer or string (integral float ids: cast them to int64)",
+            "is_return": "boolean",
+        }.get(column, "numeric")
+        raise TypeError(f"{where}: column {column!r} has type {kind}; expected {hint}")
+
+
+def _fault_rows(
+    con: duckdb.DuckDBPyConnection, tx: pd.DataFrame | str | os.PathLike, condition: str
+) -> str:
+    """Describe the first rows of the log where ``condition`` holds (index labels or rows)."""
+    if isinstance(tx, pd.DataFrame):
+        rows = con.execute(
+            f"SELECT _row FROM lines POSITIONAL JOIN (SELECT range AS _row FROM range({len(tx)})) "
+            f"WHERE {condition} ORDER BY _row LIMIT {_N_EXAMPLES}"
+        ).fetchall()
+        positions = [r[0] for r in rows]
+        return f"index labels {list(tx.index[positions])}"
+    rows = con.execute(
+        f"SELECT _row FROM lines WHERE {condition} ORDER BY _row LIMIT {_N_EXAMPLES}"
+    ).fetchall()
+    return f"file rows (0-based) {[r[0] for r in rows]}"
+
+
+def _check_has_purchases_by(con: duckdb.DuckDBPyConnection, end: pd.Timestamp, name: str) -> None:
+    first, last = con.execute("SELECT min(ts), max(ts) FROM lines WHERE NOT is_return").fetchone()
+    if first is None:
+        raise ValueError("the transaction log has no purchase lines (all are returns or empty)")
+    if pd.Timestamp(first) >= end + pd.Timedelta(days=1):
+        raise ValueError(
+            f"{name} {end.date()} is before the first purchase in the log ({first}; purchases "
+            f"run to {last}): there is no customer to summarise"
+        )
+
+
+# --- the aggregation ----------------------------------------------------------------------
+
+
+def _period(con: duckdb.DuckDBPyConnection, day: pd.Timestamp, unit: str) -> int:
+    """Period number of a day, by the same SQL expression as the log's timestamps."""
+    expr = _PERIOD_SQL[unit].format(ts="CAST($day AS TIMESTAMP)")
+    return int(con.execute(f"SELECT {expr}", {"day": day.to_pydatetime()}).fetchone()[0])
+
+
+def _summarise(
+    con: duckdb.DuckDBPyConnection, columns: list[str], *, end: pd.Timestamp, unit: str
+) -> pd.DataFrame:
+    # per_customer: the RFM columns from every kept line (purchases and returns);
+    # per_period: purchase value per customer and period, lifetimes' unit of a "purchase";
+    # btyd: frequency/recency/T and the mean value of the repeat periods (first excluded).
+    extra = []
+    if "cost" in columns:
+        extra.append("sum(amount - cost) AS gross_profit")
+    extra += [
+        f"arg_min_null({c}, (ts, order_id)) FILTER (WHERE NOT is_return) AS {c}"
+        for c in ("channel", "country")
+        if c in columns
+    ]
+    sql = f"""
+    WITH kept AS NOT MATERIALIZED (
+        SELECT *, {_PERIOD_SQL[unit].format(ts="ts")} AS period
+        FROM lines WHERE ts < $stop
+    ),
+    per_customer AS (
+        SELECT
+            customer_id,
+            count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS n_orders,
+            sum(amount) AS total_value,
+            sum(amount) FILTER (WHERE NOT is_return) AS gross_value,
+            coalesce(-sum(amount) FILTER (WHERE is_return), 0.0) AS returned_value,
+            min(ts) FILTER (WHERE NOT is_return) AS first_purchase,
+            max(ts) FILTER (WHERE NOT is_return) AS last_purchase
+            {"".join(", " + e for e in extra)}
+        FROM kept
+        GROUP BY customer_id
+    ),
+    per_period AS (
+        SELECT customer_id, period, sum(amount) AS value
+        FROM kept WHERE NOT is_return
+        GROUP BY customer_id, period
+    ),
+    btyd AS (
+        SELECT
+            customer_id,
+            count(*) - 1 AS frequency,
+            max(period) - min(period) AS recency,
+            $obs - min(period) AS "T",
+            coalesce(avg(value) FILTER (WHERE period > first_period), 0.0) AS monetary_value,
+            $obs - max(period) AS since_last_order
+        FROM (
+            SELECT *, min(period) OVER (PARTITION BY customer_id) AS first_period
+            FROM per_period
+        )
+        GROUP BY customer_id
+    )
+    SELECT
+        customer_id, frequency, recency, "T", monetary_value, since_last_order, n_orders,
+        total_value, gross_value / n_orders AS avg_order_value, returned_value,
+        {"gross_profit, " if "cost" in columns else ""}first_purchase, last_purchase
+        {"".join(", " + c for c in ("channel", "country") if c in columns)}
+    FROM btyd JOIN per_customer USING (customer_id)
+    ORDER BY customer_id
+    """
+    params = {
+        "stop": (end + pd.Timedelta(days=1)).to_pydatetime(),
+        "obs": _period(con, end, unit),
+    }
+    return con.execute(sql, params).df().set_index("customer_id")
+
+
+def _holdout(
+    con: duckdb.DuckDBPyConnection, *, start: pd.Timestamp, end: pd.Timestamp, unit: str
+) -> pd.DataFrame:
+    """Holdout outcome per customer from the lines in (start, end], whole days."""
+    sql = f"""
+    SELECT
+        customer_id,
+        count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS holdout_orders,
+        sum(amount) AS holdout_value,
+        count(DISTINCT {_PERIOD_SQL[unit].format(ts="ts")}) FILTER (WHERE NOT is_return)
+            AS holdout_purchase_periods
+    FROM lines
+    WHERE ts >= $start AND ts < $stop
+    GROUP BY customer_id
+    """
+    params = {
+        "start": (start + pd.Timedelta(days=1)).to_pydatetime(),
+        "stop": (end + pd.Timedelta(days=1)).to_pydatetime(),
+    }
+    return con.execute(sql, params).df().set_index("customer_id")
+
+
+def _join_customers(summary: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """Add ``cac`` and ``signup_date`` from the customer table; its ``channel`` wins."""
+    if not isinstance(customers, pd.DataFrame):
+        raise TypeError(f"customers must be a DataFrame, got {type(customers).__name__}")
+    table = customers.set_index("customer_id") if "customer_id" in customers else customers
+    known = [c for c in _CUSTOMER_COLUMNS if c in table.columns]
+    if not known:
+        raise KeyError(
+            f"the customer table has none of the columns {list(_CUSTOMER_COLUMNS)}; "
+            f"it has {list(table.columns)}"
+        )
+    duplicated = table.index[table.index.duplicated()].unique()
+    if len(duplicated):
+        raise ValueError(
+            f"the customer table has {len(duplicated)} duplicated customer_id(s), e.g. "
+            f"{list(duplicated[:_N_EXAMPLES])}"
+        )
+    if pd.api.types.is_numeric_dtype(table.index) != pd.api.types.is_numeric_dtype(summary.index):
+        raise TypeError(
+            f"customer_id of the customer table ({table.index.dtype}) and of the log "
+            f"({summary.index.dtype}) differ in kind: no customer would match"
+        )
+    out = summary.copy()
+    extra = table[known].reindex(out.index)
+    if "channel" in known:
+        out["channel"] = (
+            extra["channel"].combine_first(out["channel"]) if "channel" in out else extra["channel"]
+        )
+    for column in ("cac", "signup_date"):
+        if column in known:
+            out[column] = extra[column]
+    return out
