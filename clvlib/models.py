@@ -130,21 +130,24 @@ def _objective(
     loglik_terms: Callable[..., tuple[np.ndarray, np.ndarray]],
     data: tuple[np.ndarray, ...],
     penalizer: float,
+    weights: np.ndarray | None = None,
 ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
     """Mean penalised negative log-likelihood per customer and its gradient, in log-params.
 
+    ``weights`` counts the customers behind each row when identical histories were merged.
     The line search may probe absurd parameters where the terms overflow: such points get
     an infinite value (and floating-point warnings are silenced there), so that the search
     steps back instead of propagating NaN.
     """
-    n = data[0].size
+    w = np.ones(data[0].size) if weights is None else np.asarray(weights, dtype=float)
+    n = w.sum()
 
     def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
         with np.errstate(all="ignore"):
             loglik, grad = loglik_terms(params, *data)
-            value = -loglik.sum() / n + penalizer * np.sum(params**2)
-            gradient = -grad.sum(axis=0) / n + 2.0 * penalizer * params**2
+            value = -(w @ loglik) / n + penalizer * np.sum(params**2)
+            gradient = -(w @ grad) / n + 2.0 * penalizer * params**2
         if not (np.isfinite(value) and np.all(np.isfinite(gradient))):
             return np.inf, np.zeros_like(log_params)
         return float(value), gradient
@@ -199,46 +202,52 @@ def _warn_at_edge(model: str, params: dict[str, float], low: float = 1e-4, high:
 
 
 def _bgnbd_loglik_terms(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
+    params: np.ndarray,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    age: np.ndarray,
+    x_levels: np.ndarray | None = None,
+    x_at: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-customer BG/NBD log-likelihood and its gradient in log(r, alpha, a, b).
 
     Fader, Hardie & Lee (2005), eq. (6):
     L = B(a, b+x)/B(a, b) * Gamma(r+x)/Gamma(r) * alpha^r
         * [ (alpha+T)^-(r+x) + 1{x>0} * a/(b+x-1) * (alpha+t_x)^-(r+x) ].
+
+    The gamma-function terms depend on x alone, which takes few distinct values: they are
+    evaluated once per value (``x_levels``, with ``x == x_levels[x_at]``) and gathered.
     """
     r, alpha, a, b = params
-    repeat = x > 0
-    log_a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    log_a2 = special.betaln(a, b + x) - special.betaln(a, b)
-    log_a3 = -(r + x) * np.log(alpha + age)
+    if x_levels is None or x_at is None:
+        x_levels, x_at = np.unique(x, return_inverse=True)
+    lv = x_levels
+    log_gamma_ratio = (special.gammaln(r + lv) - special.gammaln(r))[x_at]
+    log_beta_ratio = (special.betaln(a, b + lv) - special.betaln(a, b))[x_at]
+    dig_rx = (special.digamma(r + lv) - special.digamma(r))[x_at]
+    dig_b = (
+        special.digamma(a + b)
+        + special.digamma(b + lv)
+        - special.digamma(b)
+        - special.digamma(a + b + lv)
+    )[x_at]
+    dig_a = (special.digamma(a + b) - special.digamma(a + b + lv))[x_at]
+
+    log_alpha_t = np.log(alpha + age)
+    log_alpha_tx = np.log(alpha + t_x)
+    log_a3 = -(r + x) * log_alpha_t
     log_a4 = np.where(
-        repeat,
-        np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * np.log(alpha + t_x),
-        -np.inf,
+        x > 0, np.log(a) - np.log(b + np.maximum(x, 1) - 1) - (r + x) * log_alpha_tx, -np.inf
     )
     log_mix = np.logaddexp(log_a3, log_a4)
     w3 = np.exp(log_a3 - log_mix)  # weight of the "still alive at T" branch
     w4 = np.exp(log_a4 - log_mix)  # weight of the "dropped out after the last purchase" branch
-    loglik = log_a1 + log_a2 + log_mix
+    loglik = log_gamma_ratio + r * np.log(alpha) + log_beta_ratio + log_mix
 
-    dig_ab, dig_abx = special.digamma(a + b), special.digamma(a + b + x)
-    d_r = (
-        special.digamma(r + x)
-        - special.digamma(r)
-        + np.log(alpha)
-        - w3 * np.log(alpha + age)
-        - w4 * np.log(alpha + t_x)
-    )
-    d_alpha = r / alpha - w3 * (r + x) / (alpha + age) - w4 * (r + x) / (alpha + t_x)
-    d_a = dig_ab - dig_abx + w4 / a
-    d_b = (
-        dig_ab
-        + special.digamma(b + x)
-        - special.digamma(b)
-        - dig_abx
-        - w4 / (b + np.maximum(x, 1) - 1)
-    )
+    d_r = dig_rx + np.log(alpha) - w3 * log_alpha_t - w4 * log_alpha_tx
+    d_alpha = r / alpha - (r + x) * (w3 / (alpha + age) + w4 / (alpha + t_x))
+    d_a = dig_a + w4 / a
+    d_b = dig_b - w4 / (b + np.maximum(x, 1) - 1)
     # chain rule: d/d log(theta) = theta * d/d theta
     grad = np.stack([d_r * r, d_alpha * alpha, d_a * a, d_b * b], axis=1)
     return loglik, grad
@@ -319,7 +328,15 @@ class BetaGeoModel:
         t_x_s, age_s = t_x * scale, age * scale
         n = x.size
 
-        objective = _objective(_bgnbd_loglik_terms, (x, t_x_s, age_s), float(self.penalizer))
+        # customers with identical histories share a likelihood term: evaluate it once
+        patterns = pd.DataFrame({"x": x, "t_x": t_x_s, "T": age_s}).value_counts(sort=False)
+        unique = tuple(
+            patterns.index.get_level_values(k).to_numpy(dtype=float) for k in ("x", "t_x", "T")
+        )
+        unique += np.unique(unique[0], return_inverse=True)
+        objective = _objective(
+            _bgnbd_loglik_terms, unique, float(self.penalizer), patterns.to_numpy()
+        )
         # start: r = 1 and alpha giving the observed mean purchase rate; a = b = 1 (uniform p)
         rate = (x.sum() + 1.0) / (age_s.sum() + 1e-12)
         x0 = np.log([1.0, 1.0 / rate, 1.0, 1.0])

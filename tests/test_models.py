@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import integrate
+from scipy import integrate, optimize
 from scipy import stats as sps
 
 import clvlib
@@ -31,6 +31,8 @@ from clvlib.models import (
     EdgeOfParameterSpaceWarning,
     GammaGammaModel,
     ProbabilisticCLV,
+    _bgnbd_loglik_terms,
+    _gg_loglik_terms,
     _minimize,
     check_independence,
     expected_clv,
@@ -245,6 +247,25 @@ def test_new_customer_expectation_equals_numerical_integral(cdnow_fit, t):
 
     expected = integrate.quad(integrand, 0, 1, limit=500, epsrel=1e-11)[0]
     assert bg.expected_purchases_new(t) == pytest.approx(expected, rel=1e-7)
+
+
+@pytest.mark.parametrize("model", ["bgnbd", "gamma_gamma"])
+def test_analytic_gradient_matches_finite_differences(cdnow, model):
+    x = cdnow["frequency"].to_numpy(dtype=float)
+    if model == "bgnbd":
+        data = (x, cdnow["recency"].to_numpy(), cdnow["T"].to_numpy())
+        terms, at = _bgnbd_loglik_terms, np.log([0.3, 5.0, 0.7, 2.0])
+    else:
+        repeat = x > 0
+        data = (x[repeat], cdnow["monetary_value"].to_numpy()[repeat])
+        terms, at = _gg_loglik_terms, np.log([5.0, 3.0, 20.0])
+
+    def total(log_params):
+        return terms(np.exp(log_params), *data)[0].sum()
+
+    numeric = optimize.approx_fprime(at, total, 1e-7)
+    analytic = terms(np.exp(at), *data)[1].sum(axis=0)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-4)
 
 
 # --------------------------------------------------------------------------------------
