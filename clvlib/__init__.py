@@ -48,6 +48,9 @@ _API: dict[str, str] = {
     "load_rules": "clvlib.rfm",
     "assign_segments": "clvlib.rfm",
     "rule_coverage": "clvlib.rfm",
+    "rule_overlaps": "clvlib.rfm",
+    "RuleSet": "clvlib.rfm",
+    "RuleSetError": "clvlib.rfm",
     "segment_table": "clvlib.rfm",
     "export_segments": "clvlib.rfm",
     # clustering.py — k-means clusters

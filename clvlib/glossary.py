@@ -75,6 +75,37 @@ TERMS: dict[str, tuple[str, str]] = {
         "Sum of the line values (amount, or quantity x unit price; returns negative) of all "
         "input rows; rows whose value is missing or unparseable count 0.",
     ),
+    # rfm.py — RFM quantile scores and rule-based segments (domain.md §6, §7)
+    "r_score": (
+        "RFM",
+        "Recency score 1..n (quintiles: n = 5), n = most recent (lowest since_last_order), "
+        "from quantile edges learned on the fitting period; ties go to the lower score.",
+    ),
+    "f_score": (
+        "RFM",
+        "Frequency score 1..n of n_orders, n = most orders. Ties (many one-order customers) "
+        "give fewer bins; their scores are spread over 1..n (worst 1, best n) and reported.",
+    ),
+    "m_score": (
+        "RFM",
+        "Monetary score 1..n, n = highest value; of total_value unless stated otherwise "
+        "(avg_order_value or gross_profit). Absent in RF-only scores.",
+    ),
+    "rfm_code": (
+        "RFM",
+        "R, F and M scores written one after the other, e.g. '545' ('54' when RF-only): "
+        "what segment rules and patterns read.",
+    ),
+    "rfm_score": ("RFM", "Sum of the R, F and M scores (R + F when RF-only)."),
+    "segment": (
+        "RFM",
+        "Segment from an ordered rule set on the scores: the first matching rule wins, "
+        "customers no rule matches are 'Others'.",
+    ),
+    "recommended_action": (
+        "RFM",
+        "What to do with a segment (the playbook), stated in the rule set next to the rule.",
+    ),
     # models.py — BG/NBD + Gamma-Gamma, the probabilistic reference (domain.md §9)
     "bgnbd": (
         "model",

@@ -19,6 +19,9 @@ _PLOTS: dict[str, str] = {
     "plot_elbow": "_clusters",
     "plot_cluster_snake": "_clusters",
     "plot_cluster_scatter": "_clusters",
+    "plot_rfm_heatmap": "_rfm",
+    "plot_segment_sizes": "_rfm",
+    "plot_score_distributions": "_rfm",
 }
 
 __all__ = sorted(_PLOTS)
