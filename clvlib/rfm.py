@@ -276,7 +276,8 @@ class RFMScorer(BaseEstimator):
         pandas.DataFrame
             Indexed by ``customer_id``: ``r_score``, ``f_score``, ``m_score`` (not in RF-only
             mode), ``rfm_code`` (e.g. ``"545"``, or ``"54"`` RF-only) and ``rfm_score`` (the
-            sum). ``attrs`` holds ``n_bins``, ``rf_only`` and the columns read.
+            sum). ``attrs`` holds ``n_bins``, ``rf_only``, the columns read and the
+            summary's ``observation_end`` (used to date prospects).
         """
         check_is_fitted(self, "edges_")
         values = _read_columns(summary, self.columns_)
@@ -295,6 +296,7 @@ class RFMScorer(BaseEstimator):
             "n_bins": int(self.n_bins),
             "rf_only": bool(self.rf_only),
             "columns": dict(self.columns_),
+            "observation_end": summary.attrs.get("observation_end"),
         }
         return out
 
@@ -610,10 +612,23 @@ def load_rules(rules: str | Path | RuleSet) -> RuleSet:
     return _parse_rule_set(data, where, path)
 
 
-def _ids(customers: Any, name: str) -> pd.Index:
-    """Customer ids from a customer table (its index) or a collection of ids."""
+def _ids(customers: Any, name: str, observation_end: Any) -> pd.Index:
+    """Customer ids from a customer table (its index) or a collection of ids.
+
+    A table with ``signup_date`` keeps the people signed up by the end of the observation
+    day (a missing date is kept): someone who signs up later is no prospect of this period.
+    """
     if isinstance(customers, pd.DataFrame):
-        return customers.index.unique()
+        if "signup_date" not in customers.columns:
+            return customers.index.unique()
+        if observation_end is None:
+            raise ValueError(
+                f"{name} has signup_date but the observation end is unknown (scores.attrs has "
+                "none): pass observation_end= so that later sign-ups are left out"
+            )
+        signup = pd.to_datetime(customers["signup_date"]).dt.normalize()
+        keep = ~(signup > pd.Timestamp(observation_end).normalize())
+        return customers.index[keep.to_numpy()].unique()
     if isinstance(customers, str) or not isinstance(customers, Iterable):
         raise TypeError(f"{name} must be a customer table or a collection of customer ids")
     return pd.Index(list(customers)).unique()
@@ -657,9 +672,12 @@ def _match_matrix(
     ruleset: RuleSet,
     lists: Mapping[str, Any],
     n_bins: int | None,
+    observation_end: Any = None,
 ) -> tuple[pd.Index, np.ndarray]:
     """Customers (scored, then listed non-buyers) and a rules x customers match matrix."""
     _check_scores(scores, ruleset, n_bins)
+    if observation_end is None:
+        observation_end = scores.attrs.get("observation_end")
     wanted = {r.customers for r in ruleset.rules if r.kind == "customers"}
     listed = {}
     for name, ids in lists.items():
@@ -670,7 +688,7 @@ def _match_matrix(
                 f"{name}= given, but rule set {ruleset.name!r} has no rule with "
                 f"'customers: {name}' to place them"
             )
-        listed[name] = _ids(ids, name).difference(scores.index, sort=False)
+        listed[name] = _ids(ids, name, observation_end).difference(scores.index, sort=False)
     extra = pd.Index([], dtype=scores.index.dtype)
     for ids in listed.values():
         extra = extra.append(ids.difference(extra, sort=False))
@@ -713,6 +731,7 @@ def assign_segments(
     prospects: Any = None,
     cart_abandoners: Any = None,
     n_bins: int | None = None,
+    observation_end: str | pd.Timestamp | None = None,
 ) -> pd.Series:
     """Segment of each customer: the first rule that matches, else the default ("Others").
 
@@ -724,12 +743,16 @@ def assign_segments(
         Anything :func:`load_rules` accepts. Its ``scale`` must equal the scores' ``n_bins``.
     prospects : DataFrame or collection of ids, optional
         Customer table (its index is used) or ids; those without scores (signed up, never
-        bought) are placed by a ``customers: prospects`` rule.
+        bought) are placed by a ``customers: prospects`` rule. A table with ``signup_date``
+        keeps only people signed up by the observation end.
     cart_abandoners : collection of ids, optional
         People who started a checkout; those without scores are placed by a
         ``customers: cart_abandoners`` rule. Order logs rarely have this: usually absent.
     n_bins : int, optional
         Score scale, when ``scores.attrs`` lost it.
+    observation_end : str or pandas.Timestamp, optional
+        End of the scored period, to date prospects; by default ``scores.attrs`` (set from
+        the summary by :meth:`RFMScorer.transform`).
 
     Returns
     -------
@@ -745,7 +768,7 @@ def assign_segments(
     """
     ruleset = load_rules(rules)
     lists = {"prospects": prospects, "cart_abandoners": cart_abandoners}
-    customers, masks = _match_matrix(scores, ruleset, lists, n_bins)
+    customers, masks = _match_matrix(scores, ruleset, lists, n_bins, observation_end)
     names = np.array([r.segment for r in ruleset.rules] + [ruleset.default_segment], dtype=object)
     segment = names[_winners(masks)]  # -1 picks the default, stored last
     return pd.Series(segment, index=customers, name="segment", dtype="str")
@@ -758,6 +781,7 @@ def rule_coverage(
     prospects: Any = None,
     cart_abandoners: Any = None,
     n_bins: int | None = None,
+    observation_end: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """How many customers each rule takes, matches, and loses to earlier rules.
 
@@ -773,7 +797,7 @@ def rule_coverage(
     """
     ruleset = load_rules(rules)
     lists = {"prospects": prospects, "cart_abandoners": cart_abandoners}
-    customers, masks = _match_matrix(scores, ruleset, lists, n_bins)
+    customers, masks = _match_matrix(scores, ruleset, lists, n_bins, observation_end)
     winners = _winners(masks)
     won = np.bincount(winners + 1, minlength=len(ruleset.rules) + 1)  # slot 0: unmatched
     both = masks.astype(np.int64) @ masks.T.astype(np.int64)
@@ -825,6 +849,7 @@ def rule_overlaps(
     prospects: Any = None,
     cart_abandoners: Any = None,
     n_bins: int | None = None,
+    observation_end: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Pairs of rules that match the same customers (the earlier rule takes them).
 
@@ -836,7 +861,7 @@ def rule_overlaps(
     """
     ruleset = load_rules(rules)
     lists = {"prospects": prospects, "cart_abandoners": cart_abandoners}
-    _, masks = _match_matrix(scores, ruleset, lists, n_bins)
+    _, masks = _match_matrix(scores, ruleset, lists, n_bins, observation_end)
     both = masks.astype(np.int64) @ masks.T.astype(np.int64)
     a, b = np.nonzero(np.triu(both, k=1))
     return pd.DataFrame(

@@ -391,6 +391,35 @@ def test_value_activity_types_and_lists():
     assert len(segments) == 13
 
 
+def test_prospects_are_dated_by_the_observation_end(hand_summary):
+    summary = hand_summary.copy()
+    summary.attrs = {"observation_end": "2024-01-31"}
+    scores = RFMScorer().fit_transform(summary)
+    assert scores.attrs["observation_end"] == "2024-01-31"
+    customers = pd.DataFrame(
+        {
+            "signup_date": pd.to_datetime(
+                ["2023-05-01 00:00", "2024-01-31 18:00", "2024-02-01 00:00", None]
+            )
+        },
+        index=pd.Index([1, 20, 21, 22], name="customer_id"),
+    )
+    segments = assign_segments(scores, "value_activity", prospects=customers)
+    # 1 bought; 20 signed up during the last observed day; 21 after it; 22 date unknown
+    assert segments.index[10:].tolist() == [20, 22]
+    assert (segments.iloc[10:] == "Subscribers").all()
+    earlier = assign_segments(
+        scores, "value_activity", prospects=customers, observation_end="2024-01-30"
+    )
+    assert earlier.index[10:].tolist() == [22]
+    scores.attrs.pop("observation_end")
+    with pytest.raises(ValueError, match="pass observation_end="):
+        assign_segments(scores, "value_activity", prospects=customers)
+    # plain ids are taken as given
+    ids = assign_segments(scores, "value_activity", prospects=[21])
+    assert ids.loc[21] == "Subscribers"
+
+
 def test_coverage_others_and_overlaps():
     codes = ["555", "444", "445", "351", "111", "152"]
     scores = scores_from_codes(codes)

@@ -75,7 +75,7 @@ def plot_rfm_heatmap(
         )
     grid = cells.unstack("r_score").reindex(index=range(1, n + 1), columns=range(1, n + 1))
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 5))
+        _, ax = plt.subplots(figsize=(6.5, 5), layout="constrained")
     image = ax.imshow(
         np.ma.masked_invalid(grid.to_numpy(dtype=float)),
         origin="lower",
@@ -112,7 +112,7 @@ def plot_segment_sizes(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     if missing:
         raise KeyError(f"table lacks {missing}: pass the output of segment_table")
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.5))
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.5), layout="constrained")
     y = np.arange(len(table))[::-1]
     height = 0.4
     ax.barh(y + height / 2, table["customer_share"] * 100, height, label="customers",
@@ -125,7 +125,7 @@ def plot_segment_sizes(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_title("Segments: share of customers vs share of value")
     ax.set_xlabel("share of all customers / of total value (%)")
     ax.set_ylabel("segment")
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")
     return ax
 
 
@@ -149,7 +149,9 @@ def plot_score_distributions(scores: pd.DataFrame, *, axes: np.ndarray | None = 
     columns = [c for c in _AXIS_NAMES if c in scores.columns]
     n = _n_bins(scores)
     if axes is None:
-        fig, axes = plt.subplots(1, len(columns), figsize=(3.6 * len(columns), 3.4), sharey=True)
+        fig, axes = plt.subplots(
+            1, len(columns), figsize=(3.8 * len(columns), 3.6), sharey=True, layout="constrained"
+        )
         fig.suptitle(f"RFM score distributions ({len(scores):,} customers)")
     axes = np.atleast_1d(np.asarray(axes, dtype=object))
     if len(axes) != len(columns):
