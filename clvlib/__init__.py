@@ -84,7 +84,24 @@ _API: dict[str, str] = {
     "Comparison": "clvlib.evaluation",
     # params.py / report.py — validated parameters, papermill runner
     "load_params": "clvlib.params",
+    "collect_params": "clvlib.params",
     "render_reports": "clvlib.report",
+    "load_data": "clvlib.report",
+    "provenance": "clvlib.report",
+    "export_path": "clvlib.report",
+    "save_headline": "clvlib.report",
+    "load_customers": "clvlib.report",
+    "data_overview": "clvlib.report",
+    "audit_figures": "clvlib.report",
+    "group_column": "clvlib.report",
+    "heuristic_model": "clvlib.report",
+    "average_levers": "clvlib.report",
+    "heuristic_figures": "clvlib.report",
+    "segment_figures": "clvlib.report",
+    "cluster_figures": "clvlib.report",
+    "rule_set_coverage": "clvlib.report",
+    "segment_customers": "clvlib.report",
+    "notebook_display": "clvlib.report",
 }
 
 __all__ = sorted(_API) + ["__version__"]

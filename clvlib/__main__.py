@@ -1,0 +1,75 @@
+"""Command line: ``python -m clvlib report --params params/default.yaml --out reports``.
+
+Exit status 0 when every report rendered, 1 when a notebook failed (the message names the
+notebook, the cell and the error), 2 for bad parameters or arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m clvlib", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    report = sub.add_parser(
+        "report",
+        help="execute the report notebooks and render them to HTML",
+        description="Execute the report notebooks with papermill and render them to HTML.",
+    )
+    report.add_argument(
+        "--params", required=True, help="parameters YAML file (e.g. params/default.yaml)"
+    )
+    report.add_argument(
+        "--out", default=None, help="output folder (default: the parameters' output_dir)"
+    )
+    report.add_argument(
+        "--notebooks",
+        nargs="+",
+        default=None,
+        metavar="NB",
+        help="only these notebooks (stems such as 01_data_audit, or .ipynb paths)",
+    )
+    report.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds per notebook (default 600)"
+    )
+    report.add_argument(
+        "--jobs", type=int, default=2, help="notebooks executed in parallel (default 2)"
+    )
+    report.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    from clvlib.params import ParamsError, load_params
+    from clvlib.report import ReportError, render_reports
+
+    started = time.monotonic()
+    try:
+        params = load_params(args.params)
+    except ParamsError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        index = render_reports(
+            params,
+            args.out,
+            notebooks=args.notebooks,
+            timeout=args.timeout,
+            jobs=args.jobs,
+            progress=not args.no_progress,
+        )
+    except ReportError as e:
+        print(f"\nerror: {e}", file=sys.stderr)
+        return 1
+    print(f"reports written in {time.monotonic() - started:.1f} s: {index}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

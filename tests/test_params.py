@@ -1,0 +1,261 @@
+"""Parameters: one schema, validated before anything runs; every mistake named clearly."""
+
+from __future__ import annotations
+
+import ast
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from clvlib.params import (
+    PARAMS,
+    SCHEMA,
+    Params,
+    ParamsError,
+    collect_params,
+    load_params,
+    parameters_cell,
+    validate_params,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A params folder with a log and a customer table beside it."""
+    (tmp_path / "orders.csv").write_text("customer_id,timestamp,amount\n1,2024-01-01,10\n")
+    (tmp_path / "customers.csv").write_text("customer_id,signup_date\n1,2024-01-01\n")
+    return tmp_path
+
+
+def write(folder: Path, text: str, name: str = "my.yaml") -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+MINIMAL = "data_path: orders.csv\ncustomers_path: customers.csv\n"
+
+
+def test_minimal_file_gets_defaults_and_absolute_paths(folder: Path) -> None:
+    params = load_params(write(folder, MINIMAL))
+    assert list(params) == [p.name for p in SCHEMA]
+    assert params["data_path"] == str(folder / "orders.csv")
+    assert params["customers_path"] == str(folder / "customers.csv")
+    assert params["margin"] == PARAMS["margin"].default
+    assert params["output_dir"] == str((folder / PARAMS["output_dir"].default).resolve())
+    assert params.source == str(folder / "my.yaml")
+
+
+def test_relative_paths_resolve_against_the_file_not_the_cwd(
+    folder: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    sub = folder / "params"
+    sub.mkdir()
+    params = load_params(write(sub, "data_path: ../orders.csv\ncustomers_path: null\n"))
+    assert params["data_path"] == str(folder / "orders.csv")
+    assert params["customers_path"] == ""
+
+
+def test_typo_is_an_error_with_a_suggestion(folder: Path) -> None:
+    with pytest.raises(ParamsError, match=r"unknown parameter 'margn' \(did you mean 'margin'\?\)"):
+        load_params(write(folder, MINIMAL + "margn: 0.4\n"))
+
+
+def test_unknown_key_without_close_match_lists_known_keys(folder: Path) -> None:
+    with pytest.raises(ParamsError, match="unknown parameter 'colour'; known: dataset_name"):
+        load_params(write(folder, MINIMAL + "colour: red\n"))
+
+
+def test_every_problem_is_reported_at_once(folder: Path) -> None:
+    with pytest.raises(ParamsError) as err:
+        load_params(write(folder, MINIMAL + "n_bin: 5\nmargin: high\ntime_unit: Y\n"))
+    message = str(err.value)
+    assert "my.yaml" in message
+    assert "did you mean 'n_bins'" in message
+    assert "margin must be float, got str 'high'" in message
+    assert "time_unit must be one of ['D', 'W', 'M'], got 'Y'" in message
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("margin: 0", "margin must be > 0.0"),
+        ("margin: 1.5", "margin must be <= 1.0"),
+        ("margin: .nan", "margin must be a finite number"),
+        ("n_bins: 1", "n_bins must be >= 2"),
+        ("n_bins: 4.5", "n_bins must be int, got float"),
+        ("n_clusters: true", "n_clusters must be int, got bool"),
+        ("cac: -1", "cac must be >= 0.0"),
+        ("random_state: '0'", "random_state must be int, got str"),
+        ("data_format: excel", r"data_format must be one of \['clvlib', 'online_retail'\]"),
+        ("n_bins: 4", r"n_bins \(4\) must equal the scale of rule_set 'r_rfm' \(5\)"),
+        ("rule_set: rf_gird", r"rule_set must be one of .* \(did you mean 'rf_grid'\?\)"),
+        ("rule_set: mine.yaml", "rule_set: file not found"),
+    ],
+)
+def test_bad_values_fail_clearly(folder: Path, line: str, expected: str) -> None:
+    with pytest.raises(ParamsError, match=expected):
+        load_params(write(folder, f"{MINIMAL}{line}\n"))
+
+
+def test_date_objects_are_accepted(folder: Path) -> None:
+    values = {"data_path": "orders.csv", "customers_path": ""}
+    values |= {"calibration_end": date(2011, 6, 30), "holdout_end": datetime(2011, 12, 9)}
+    params = validate_params(values, base_dir=folder)
+    assert (params["calibration_end"], params["holdout_end"]) == ("2011-06-30", "2011-12-09")
+
+
+def test_int_is_accepted_where_a_float_is_expected(folder: Path) -> None:
+    assert load_params(write(folder, MINIMAL + "cac: 6\n"))["cac"] == 6.0
+
+
+def test_missing_data_file_names_the_resolved_path(folder: Path) -> None:
+    with pytest.raises(ParamsError, match=r"data_path: file not found: .*nowhere\.csv"):
+        load_params(write(folder, "data_path: nowhere.csv\ncustomers_path: ''\n"))
+
+
+OWN_RULES = """name: mine
+scale: 4
+rules:
+  - segment: Best
+    action: thank them
+    r: [4, 4]
+"""
+
+
+def test_own_rule_file_is_resolved_and_sets_the_scale(folder: Path) -> None:
+    (folder / "rules.yaml").write_text(OWN_RULES)
+    params = load_params(write(folder, MINIMAL + "rule_set: rules.yaml\nn_bins: 4\n"))
+    assert params["rule_set"] == str(folder / "rules.yaml")
+    with pytest.raises(ParamsError, match=r"n_bins \(5\) must equal the scale .* \(4\)"):
+        load_params(write(folder, MINIMAL + "rule_set: rules.yaml\n"))
+
+
+def test_malformed_rule_file_fails_before_anything_runs(folder: Path) -> None:
+    (folder / "rules.yaml").write_text("- just a list\n")
+    with pytest.raises(ParamsError, match=r"rule_set '.*rules\.yaml' cannot be used"):
+        load_params(write(folder, MINIMAL + "rule_set: rules.yaml\n"))
+
+
+@pytest.mark.parametrize(
+    ("cal", "hold"),
+    [
+        ("2011-06-30", "2011-12-09"),
+        ("'2011-06-30'", "'2011-12-09'"),
+        ("2011-06-30 00:00:00", "2011-12-09"),  # a timestamp at midnight is a day
+    ],
+)
+def test_dates_as_yaml_dates_or_strings(folder: Path, cal: str, hold: str) -> None:
+    params = load_params(write(folder, f"{MINIMAL}calibration_end: {cal}\nholdout_end: {hold}\n"))
+    assert (params["calibration_end"], params["holdout_end"]) == ("2011-06-30", "2011-12-09")
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ("calibration_end: 2011-13-01", "calibration_end must be a date written YYYY-MM-DD"),
+        ("calibration_end: 30/06/2011", "calibration_end must be a date written YYYY-MM-DD"),
+        ("holdout_end: 2011-12-09 12:30:00", "holdout_end must be a day"),
+        ("holdout_end: 20", "holdout_end must be a date written YYYY-MM-DD, got int"),
+        (
+            "calibration_end: 2011-12-09\nholdout_end: 2011-06-30",
+            r"calibration_end \(2011-12-09\) must be before holdout_end \(2011-06-30\)",
+        ),
+        (
+            "calibration_end: 2011-06-30\nholdout_end: 2011-06-30",
+            "must be before holdout_end",
+        ),
+    ],
+)
+def test_bad_dates_fail_clearly(folder: Path, lines: str, expected: str) -> None:
+    with pytest.raises(ParamsError, match=expected):
+        load_params(write(folder, f"{MINIMAL}{lines}\n"))
+
+
+@pytest.mark.parametrize("text", ["- a\n- b\n", "just text\n"])
+def test_file_must_be_a_mapping(folder: Path, text: str) -> None:
+    with pytest.raises(ParamsError, match="expected a mapping"):
+        load_params(write(folder, text))
+
+
+def test_missing_params_file() -> None:
+    with pytest.raises(ParamsError, match="parameters file not found"):
+        load_params("no/such/params.yaml")
+
+
+def test_overrides_win(folder: Path) -> None:
+    params = load_params(write(folder, MINIMAL + "n_bins: 4\n"), overrides={"n_bins": 5})
+    assert params["n_bins"] == 5
+
+
+def test_parameters_cell_is_typed_commented_and_executable() -> None:
+    source = parameters_cell()
+    namespace: dict = {}
+    exec(compile(source, "<parameters>", "exec"), namespace)  # noqa: S102 - our own text
+    assert {k: namespace[k] for k in PARAMS} == {p.name: p.default for p in SCHEMA}
+    tree = ast.parse(source)
+    assert all(isinstance(node, ast.AnnAssign) for node in tree.body)  # nothing derived
+    for line, p in zip(source.splitlines(), SCHEMA, strict=True):
+        assert line.startswith(f"{p.name}: {p.type.__name__} = ")
+        assert line.endswith(f"  # {p.comment}")
+
+
+def test_schema_defaults_are_valid_from_the_notebooks_folder() -> None:
+    # The defaults resolve from notebooks/ (JupyterLab's cwd) exactly as from params/.
+    if not (PROJECT_ROOT / "data" / "transactions.csv").exists():
+        pytest.skip("default data not generated")
+    from_notebooks = validate_params({}, base_dir=PROJECT_ROOT / "notebooks")
+    from_params = validate_params({}, base_dir=PROJECT_ROOT / "params")
+    assert from_notebooks == from_params
+
+
+def test_collect_params_reads_only_schema_names(folder: Path) -> None:
+    namespace = {p.name: p.default for p in SCHEMA} | {"In": [], "clvlib": object()}
+    namespace |= {"data_path": "orders.csv", "customers_path": "", "margin": 0.25}
+    params = collect_params(namespace, base_dir=folder)
+    assert isinstance(params, Params)
+    assert params["margin"] == 0.25
+    assert params["data_path"] == str(folder / "orders.csv")
+    table = params.table()
+    assert table.loc["margin", "value"] == "0.25"
+    assert table.loc["customers_path", "value"] == "''"
+    assert table.loc["margin", "meaning"] == PARAMS["margin"].comment
+
+
+def test_collect_params_names_missing_parameters(folder: Path) -> None:
+    with pytest.raises(ParamsError, match=r"does not define the parameters \[.*'data_path'"):
+        collect_params({"margin": 0.3}, base_dir=folder)
+
+
+@pytest.mark.parametrize("name", ["default.yaml", "online_retail.yaml"])
+def test_shipped_params_files_list_every_parameter(name: str) -> None:
+    keys = list(yaml.safe_load((PROJECT_ROOT / "params" / name).read_text()))
+    assert keys == [p.name for p in SCHEMA], "shipped files document every parameter in order"
+
+
+@pytest.mark.parametrize("path", sorted((PROJECT_ROOT / "params").glob("*.yaml")))
+def test_every_params_file_uses_only_schema_keys(path: Path) -> None:
+    unknown = set(yaml.safe_load(path.read_text())) - set(PARAMS)
+    assert not unknown, f"{path.name}: keys not in clvlib.params.SCHEMA: {sorted(unknown)}"
+
+
+def test_default_params_file_validates() -> None:
+    path = PROJECT_ROOT / "params" / "default.yaml"
+    if not (PROJECT_ROOT / "data" / "transactions.csv").exists():
+        pytest.skip("default data not generated")
+    params = load_params(path)
+    assert params["data_path"] == str(PROJECT_ROOT / "data" / "transactions.csv")
+    assert date.fromisoformat(params["calibration_end"]) < date.fromisoformat(params["holdout_end"])
+
+
+@pytest.mark.online_retail
+def test_online_retail_params_file_validates(online_retail_path: Path) -> None:
+    params = load_params(PROJECT_ROOT / "params" / "online_retail.yaml")
+    assert params["data_path"] == str(online_retail_path.resolve())
+    assert params["data_format"] == "online_retail"
+    assert params["customers_path"] == ""

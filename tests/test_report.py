@@ -1,0 +1,349 @@
+"""The report runner and the helpers the notebooks call.
+
+Runner tests execute tiny notebooks written here (a few cells each) in real kernels: that is
+what checks failures name the notebook and the cell, keep the partial notebook, time out, and
+run on this interpreter whatever kernelspec is registered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from clvlib import report
+from clvlib.__main__ import main
+from clvlib.params import Params, load_params, parameters_cell
+from clvlib.report import KernelStartError, ReportError
+
+# A hand-written log: customer 1 buys twice (one order of two lines) and returns one line,
+# customer 2 buys once, one row has no customer (dropped).
+LOG = """customer_id,order_id,timestamp,quantity,unit_price,unit_cost
+1,A1,2024-01-05 10:00:00,2,10.00,6.00
+1,A1,2024-01-05 10:00:00,1,5.00,2.00
+1,A2,2024-03-01 12:00:00,1,40.00,30.00
+1,R2,2024-03-10 12:00:00,-1,40.00,30.00
+2,B1,2024-02-10 09:00:00,3,20.00,10.00
+,X1,2024-02-11 09:00:00,1,7.00,3.00
+2,B2,2024-06-20 09:00:00,1,15.00,5.00
+"""
+CUSTOMERS = """customer_id,signup_date,channel,cac
+1,2024-01-01,organic,4.0
+2,2024-02-01,paid_search,30.0
+3,2024-03-01,social,12.0
+"""
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    """A folder with the tiny log, a customer table and a params file pointing at them."""
+    (tmp_path / "log.csv").write_text(LOG)
+    (tmp_path / "customers.csv").write_text(CUSTOMERS)
+    (tmp_path / "params.yaml").write_text(
+        "dataset_name: tiny\ndata_path: log.csv\ncustomers_path: customers.csv\n"
+        "calibration_end: 2024-03-31\nholdout_end: 2024-06-20\noutput_dir: out\n"
+    )
+    return tmp_path
+
+
+@pytest.fixture
+def params(shop: Path) -> Params:
+    return load_params(shop / "params.yaml")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def test_load_data_accounts_for_every_row(params: Params) -> None:
+    tx, audit, customers = report.load_data(params)
+    assert audit.n_input_rows == 7
+    counts = report.audit_figures(audit)
+    assert counts == {
+        "rows read": 7,
+        "rows kept": 5,
+        "rows netted": 1,
+        "rows dropped": 1,
+        "share of rows dropped": pytest.approx(1 / 7),
+    }
+    assert len(tx) == 6
+    assert customers.loc[3, "channel"] == "social"
+    assert customers["signup_date"].dtype.kind == "M"
+
+
+def test_data_overview_hand_worked(params: Params) -> None:
+    tx, _, customers = report.load_data(params)
+    facts = report.data_overview(tx, customers)
+    assert facts["purchase lines"] == "5"
+    assert facts["return lines"] == "1"
+    assert facts["orders"] == "4"  # A1, A2, B1, B2; the return R2 is not an order
+    assert facts["customers who bought"] == "2"
+    # 2x10 + 5 + 40 + 3x20 + 15 = 140; the return takes 40 back
+    assert facts["gross purchase value"] == "140.00"
+    assert facts["returned value"] == "40.00"
+    assert facts["net value"] == "100.00"
+    # costs: 12 + 2 + 30 - 30 + 30 + 5 = 49
+    assert facts["gross profit"] == "51.00"
+    assert facts["prospects (signed up, never bought)"] == "1"
+    assert "<table" in facts._repr_html_()
+
+
+@pytest.mark.parametrize(
+    ("cal", "hold", "expected"),
+    [
+        ("2023-12-31", "2024-06-20", "calibration_end 2023-12-31 is outside the data"),
+        ("2024-06-20", "2024-06-30", "calibration_end 2024-06-20 is outside the data"),
+        ("2024-03-31", "2024-07-31", "holdout_end 2024-07-31 is after the last order"),
+    ],
+)
+def test_load_data_rejects_periods_outside_the_data(
+    shop: Path, cal: str, hold: str, expected: str
+) -> None:
+    params = load_params(
+        shop / "params.yaml", overrides={"calibration_end": cal, "holdout_end": hold}
+    )
+    with pytest.raises(ValueError, match=expected):
+        report.load_data(params)
+
+
+def test_load_customers_rejects_repeated_ids(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("customer_id,cac\n1,2\n1,3\n2,4\n")
+    with pytest.raises(ValueError, match=r"c\.csv: customer_id repeated \(1 rows, e\.g\. \[1\]\)"):
+        report.load_customers(path)
+
+
+def test_load_customers_needs_customer_id(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("id,cac\n1,2\n")
+    with pytest.raises(ValueError, match="no customer_id column"):
+        report.load_customers(path)
+
+
+def test_provenance_names_file_hash_rows_and_versions(params: Params) -> None:
+    _, audit, _ = report.load_data(params)
+    facts = report.provenance(params, audit)
+    expected = hashlib.sha256(Path(params["data_path"]).read_bytes()).hexdigest()
+    assert facts["data_path SHA-256"] == expected
+    assert facts["parameters file"] == params.source
+    assert facts["rows read"] == 7 and facts["rows dropped"] == 1
+    assert facts["pandas"] == pd.__version__
+    assert facts["git commit"]  # a commit or "not a git checkout"
+    assert expected in facts._repr_html_()  # never truncated
+
+
+def test_git_commit_outside_a_checkout(tmp_path: Path) -> None:
+    assert report.git_commit(tmp_path).startswith("not a git checkout")
+
+
+def test_save_headline_writes_plain_json(params: Params) -> None:
+    import numpy as np
+
+    facts = report.save_headline(
+        "07_x", {"customers": np.int64(12), "share": np.float64(0.25), "best": "VIP"}, params
+    )
+    path = Path(params["output_dir"]) / "exports" / "headline_07_x.json"
+    assert json.loads(path.read_text()) == {
+        "notebook": "07_x",
+        "figures": {"customers": 12, "share": 0.25, "best": "VIP"},
+    }
+    assert facts["customers"] == 12
+
+
+def test_save_headline_rejects_tables(params: Params) -> None:
+    with pytest.raises(TypeError, match="not a number or a text"):
+        report.save_headline("07_x", {"table": pd.DataFrame({"a": [1]})}, params)
+
+
+def test_group_column_falls_back_to_one_group() -> None:
+    summary = pd.DataFrame({"total_value": [1.0, 2.0]}, index=pd.Index([5, 6], name="customer_id"))
+    assert report.group_column(summary.assign(country="UK")) == "country"
+    assert report.group_column(summary.assign(country="UK", channel="ads")) == "channel"
+    group = report.group_column(summary)
+    assert group.tolist() == ["all customers", "all customers"]
+    assert group.index.equals(summary.index)
+
+
+def test_heuristic_model_and_levers_follow_the_data(params: Params) -> None:
+    base = params
+    summary = pd.DataFrame(
+        {"avg_order_value": [10.0, 30.0], "n_orders": [1, 3], "total_value": [10.0, 90.0]},
+        index=pd.Index([1, 2], name="customer_id"),
+    )
+    model = report.heuristic_model(base, summary)
+    assert model.margin == base["margin"] and model.cac == base["cac"]
+    assert model.discount_rate == pytest.approx(1.1 ** (1 / 12) - 1)
+    levers = report.average_levers(summary, base)
+    assert levers == {"aov": 20.0, "purchases": 2.0, "cac": base["cac"], "margin": base["margin"]}
+    known = summary.assign(gross_profit=[4.0, 36.0], cac=[2.0, 6.0])
+    model = report.heuristic_model(base, known)
+    assert model.margin is None and model.cac == "cac"
+    levers = report.average_levers(known, base)
+    assert levers["margin"] == pytest.approx(40 / 100) and levers["cac"] == 4.0
+
+
+def test_deadline_shares_one_budget_across_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = iter([100.0, 100.0, 103.0, 200.0])
+    monkeypatch.setattr(report.time, "monotonic", lambda: next(now))
+    deadline = report._Deadline(10)
+    assert deadline(None) == 10  # first cell: the whole budget
+    assert deadline(None) == 7  # three seconds later
+    assert deadline(None) == 0.01  # spent: never 0, which nbclient reads as "no limit"
+
+
+def test_find_notebooks_names_the_choices() -> None:
+    with pytest.raises(ReportError, match=r"no notebook 'nope'; choose from \["):
+        report.find_notebooks(["nope"])
+
+
+def test_kernel_spec_is_this_interpreter() -> None:
+    spec = report.kernel_spec(threads=1)
+    assert spec.argv[:3] == [sys.executable, "-m", "ipykernel_launcher"]
+    assert spec.env["MPLBACKEND"] == report.INLINE_BACKEND
+    manager = report.kernel_manager_class()(kernel_name="python3")
+    assert manager.kernel_spec.argv[0] == sys.executable
+
+
+# ----------------------------------------------------------------------------- runner
+
+
+def notebook(path: Path, *cells: str) -> Path:
+    """A report-like notebook: a title, the parameters cell, then ``cells``."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"# Test report {path.stem}"))
+    params = nbformat.v4.new_code_cell(parameters_cell())
+    params.metadata["tags"] = ["parameters"]
+    nb.cells.append(params)
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, path)
+    return path
+
+
+OK_CELLS = (
+    "import sys\nimport clvlib\nimport matplotlib.pyplot as plt",
+    "params = clvlib.collect_params(globals())",
+    "plt.plot([1, 3, 2])",
+    'clvlib.save_headline("a_ok", {"kernel python": sys.executable}, params)',
+)
+
+
+@pytest.fixture(scope="module")
+def failed_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One run of a good and a failing notebook, under a stale user 'python3' kernelspec.
+
+    The stale spec points at a Python that does not exist: the run must not use it.
+    """
+    tmp = tmp_path_factory.mktemp("run")
+    (tmp / "log.csv").write_text(LOG)
+    (tmp / "params.yaml").write_text(
+        "data_path: log.csv\ncustomers_path: ''\ncalibration_end: 2024-03-31\n"
+        "holdout_end: 2024-06-20\n"
+    )
+    stale = tmp / "jupyter" / "kernels" / "python3"
+    stale.mkdir(parents=True)
+    (stale / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{c}"],
+                "display_name": "stale",
+                "language": "python",
+            }
+        )
+    )
+    good = notebook(tmp / "a_ok.ipynb", *OK_CELLS)
+    bad = notebook(tmp / "b_fail.ipynb", "x = 1", "y = x / 0", "z = 2")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUPYTER_PATH", str(tmp / "jupyter"))
+        mp.setenv("JUPYTER_DATA_DIR", str(tmp / "jupyter"))
+        mp.setenv("MPLBACKEND", "Agg")  # the kernel must still draw inline figures
+        with pytest.raises(ReportError) as err:
+            report.render_reports(
+                tmp / "params.yaml", tmp / "out", notebooks=[good, bad], progress=False
+            )
+    return {"out": tmp / "out", "error": str(err.value)}
+
+
+def test_failure_names_notebook_cell_and_error(failed_run: dict) -> None:
+    message = failed_run["error"]
+    assert "b_fail.ipynb failed in cell 4 of 5" in message
+    assert "y = x / 0" in message
+    assert "ZeroDivisionError: division by zero" in message
+    assert "a_ok" not in message
+
+
+def test_failure_keeps_the_partial_notebook(failed_run: dict) -> None:
+    partial = nbformat.read(failed_run["out"] / "notebooks" / "b_fail.ipynb", as_version=4)
+    sources = [c.source for c in partial.cells if c.cell_type == "code"]
+    assert "y = x / 0" in sources
+    errors = [o for c in partial.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert [e.ename for e in errors] == ["ZeroDivisionError"]
+    assert not (failed_run["out"] / "b_fail.html").exists()
+
+
+def test_other_notebooks_still_render_and_index_marks_the_failure(failed_run: dict) -> None:
+    out = failed_run["out"]
+    page = (out / "a_ok.html").read_text()
+    assert "data:image/png;base64" in page  # inline figure, although MPLBACKEND=Agg
+    index = (out / "index.html").read_text()
+    assert 'href="a_ok.html"' in index and 'href="a_ok.code.html"' in index
+    assert 'class="card failed"' in index and "ZeroDivisionError" in index
+
+
+def test_kernel_is_this_interpreter_despite_a_stale_kernelspec(failed_run: dict) -> None:
+    headline = json.loads((failed_run["out"] / "exports" / "headline_a_ok.json").read_text())
+    assert headline["figures"]["kernel python"] == sys.executable
+
+
+def test_cli_exit_status_and_message(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "log.csv").write_text(LOG)
+    (tmp_path / "p.yaml").write_text(
+        "data_path: log.csv\ncustomers_path: ''\ncalibration_end: 2024-03-31\n"
+        "holdout_end: 2024-06-20\n"
+    )
+    bad = notebook(tmp_path / "c_fail.ipynb", "raise ValueError('bad margin')")
+    status = main(
+        ["report", "--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "o")]
+        + ["--notebooks", str(bad), "--no-progress"]
+    )
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "c_fail.ipynb failed in cell 3 of 3" in err and "ValueError: bad margin" in err
+
+
+def test_cli_bad_params_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "p.yaml").write_text("margn: 0.3\n")
+    assert main(["report", "--params", str(tmp_path / "p.yaml")]) == 2
+    assert "did you mean 'margin'" in capsys.readouterr().err
+
+
+def test_timeout_stops_the_notebook_and_names_the_cell(shop: Path) -> None:
+    slow = notebook(shop / "slow.ipynb", "import time", "time.sleep(60)", "x = 1")
+    with pytest.raises(ReportError, match=r"slow\.ipynb timed out after 2 s in cell 4 of 5"):
+        report.render_reports(
+            shop / "params.yaml", shop / "out", notebooks=[slow], timeout=2, progress=False
+        )
+    assert (shop / "out" / "notebooks" / "slow.ipynb").exists()
+
+
+def test_kernel_that_cannot_start_is_reported(shop: Path) -> None:
+    broken = shop / "python"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    nb = notebook(shop / "k.ipynb", "x = 1")
+    with pytest.raises(KernelStartError, match="cannot start the notebook kernel"):
+        report.render_reports(
+            shop / "params.yaml", shop / "out", notebooks=[nb], python=str(broken), progress=False
+        )
+
+
+def test_missing_python_fails_before_any_kernel(shop: Path) -> None:
+    nb = notebook(shop / "k.ipynb", "x = 1")
+    with pytest.raises(KernelStartError, match="no Python at /nonexistent/python"):
+        report.render_reports(
+            shop / "params.yaml", notebooks=[nb], python="/nonexistent/python", progress=False
+        )
