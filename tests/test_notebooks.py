@@ -1,0 +1,208 @@
+"""The report notebooks: parameters agree with the schema, notebooks stay thin, and every one
+renders under papermill on the default data into HTML without errors.
+
+The full set is rendered once per test session (module-scoped fixture) on the embedded default
+data; the exports of the notebooks that write them are rendered a second time to check that
+two renders of the same input give identical files.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+import yaml
+
+from clvlib import report
+from clvlib.params import PARAMS, SCHEMA, load_params
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PARAM_FILES = sorted((PROJECT_ROOT / "params").glob("*.yaml"))
+NAMES = [p.stem for p in NOTEBOOKS]
+# Notebooks whose exports must be identical from one render to the next.
+DETERMINISTIC = [n for n in ("03_rfm_segments", "05_method_comparison") if n in NAMES]
+
+pytestmark = pytest.mark.skipif(
+    not (PROJECT_ROOT / "data" / "transactions.csv").exists(), reason="default data missing"
+)
+
+
+def test_there_are_report_notebooks() -> None:
+    assert "01_data_audit" in NAMES and len(NAMES) >= 4
+
+
+# ------------------------------------------------------------------ static: no execution
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+def test_parameters_cell_matches_the_schema(path: Path) -> None:
+    found = papermill.inspect_notebook(str(path))
+    assert list(found) == [p.name for p in SCHEMA], "same names, same order as the schema"
+    for p in SCHEMA:
+        seen = found[p.name]
+        assert seen["inferred_type_name"] == p.annotation, p.name
+        assert seen["default"] == p.literal(), p.name
+        assert seen["help"] == p.comment, p.name
+
+
+@pytest.mark.parametrize("params_file", PARAM_FILES, ids=[p.name for p in PARAM_FILES])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+def test_every_params_key_is_a_notebook_parameter(path: Path, params_file: Path) -> None:
+    keys = set(yaml.safe_load(params_file.read_text()))
+    notebook_params = set(papermill.inspect_notebook(str(path)))
+    assert keys <= notebook_params, f"{params_file.name} keys missing from {path.name}"
+    assert notebook_params == set(PARAMS), f"{path.name} parameters not in the schema"
+
+
+def _clvlib_calls(tree: ast.AST) -> int:
+    """Calls whose function is reached from the name ``clvlib`` (clvlib.x(...), clvlib.a.b())."""
+    count = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            while isinstance(func, ast.Attribute):
+                func = func.value
+            count += isinstance(func, ast.Name) and func.id == "clvlib"
+    return count
+
+
+FORBIDDEN = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Lambda,
+    ast.For,
+    ast.While,
+    ast.With,
+    ast.Try,
+    ast.If,
+    ast.ListComp,
+    ast.DictComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+def test_notebook_is_thin_and_committed_clean(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert not cell.outputs and cell.execution_count is None, "strip outputs before commit"
+        if cell is tagged[0]:
+            continue
+        tree = ast.parse(cell.source)
+        bad = [type(n).__name__ for n in ast.walk(tree) if isinstance(n, FORBIDDEN)]
+        assert not bad, f"{path.name}: {bad} in a cell (put it in clvlib):\n{cell.source}"
+        calls = _clvlib_calls(tree)
+        assert calls <= 1, f"{path.name}: {calls} clvlib calls in one cell:\n{cell.source}"
+    sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "clvlib.glossary(" in sources, "every report prints the glossary it uses"
+    assert "clvlib.provenance(" in sources, "every report prints its provenance"
+    assert "clvlib.collect_params(globals())" in sources, "every report shows its parameters"
+
+
+# ------------------------------------------------------------------ rendered
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every notebook rendered once on the default data."""
+    out = tmp_path_factory.mktemp("reports")
+    report.render_reports(PROJECT_ROOT / "params" / "default.yaml", out, progress=False)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_executes_without_errors_or_warnings(rendered: Path, name: str) -> None:
+    nb = nbformat.read(rendered / "notebooks" / f"{name}.ipynb", as_version=4)
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    stderr = [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    assert not stderr, f"{name} writes to stderr (a warning in a stakeholder report):\n{stderr}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_html_reports_are_complete_and_self_contained(rendered: Path, name: str) -> None:
+    source = nbformat.read(PROJECT_ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    title = source.cells[0].source.splitlines()[0].lstrip("# ").strip()
+    plots = sum("clvlib.plotting.plot_" in c.source for c in source.cells)
+    for page in (rendered / f"{name}.html", rendered / f"{name}.code.html"):
+        text = page.read_text(encoding="utf-8")
+        for section in (title, "Definitions", "Provenance", "SHA-256", "git commit"):
+            assert section.replace("&", "&amp;") in text, f"{page.name} lacks {section!r}"
+        assert text.count("data:image/png;base64") >= plots, f"{page.name}: figures missing"
+        assert "Traceback" not in text
+        assert not re.search(r'<script[^>]+src="http', text), "scripts fetched from a CDN"
+        assert not re.search(r'<img[^>]+src="(?!data:)', text), "an image not embedded"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_no_code_html_has_no_code(rendered: Path, name: str) -> None:
+    with_code = (rendered / f"{name}.code.html").read_text(encoding="utf-8")
+    without = (rendered / f"{name}.html").read_text(encoding="utf-8")
+    marker = "collect_params"
+    assert marker in with_code
+    assert marker not in without
+    editor = re.compile(r'class="[^"]*jp-InputArea-editor')
+    assert editor.search(with_code) and not editor.search(without)
+
+
+@pytest.mark.slow
+def test_index_links_every_report_with_its_headline(rendered: Path) -> None:
+    index = (rendered / "index.html").read_text(encoding="utf-8")
+    for name in NAMES:
+        for href in (f"{name}.html", f"{name}.code.html", f"notebooks/{name}.ipynb"):
+            assert f'href="{href}"' in index
+        headline = rendered / "exports" / f"headline_{name}.json"
+        assert headline.exists(), f"{name} writes no headline figures"
+        for label in json.loads(headline.read_text())["figures"]:
+            assert label.replace("&", "&amp;") in index
+    assert 'class="card failed"' not in index
+    provenance = json.loads((rendered / "provenance.json").read_text())
+    assert provenance["parameters"]["data_path"] == str(PROJECT_ROOT / "data" / "transactions.csv")
+    assert len(provenance["data_path SHA-256"]) == 64
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DETERMINISTIC, reason="no notebook with exports yet")
+def test_two_renders_give_identical_exports(
+    rendered: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    again = tmp_path_factory.mktemp("again")
+    report.render_reports(
+        PROJECT_ROOT / "params" / "default.yaml", again, notebooks=DETERMINISTIC, progress=False
+    )
+    compared = sorted(
+        p.name for p in (again / "exports").iterdir() if p.suffix in {".json", ".csv"}
+    )
+    assert any(n.endswith(".csv") for n in compared)
+    for name in compared:
+        first = (rendered / "exports" / name).read_bytes()
+        assert first == (again / "exports" / name).read_bytes(), f"{name} differs between renders"
+
+
+@pytest.mark.slow
+@pytest.mark.online_retail
+def test_online_retail_audit_renders(
+    online_retail_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    out = tmp_path_factory.mktemp("uci")
+    params = load_params(PROJECT_ROOT / "params" / "online_retail.yaml")
+    report.render_reports(params, out, notebooks=["01_data_audit"], progress=False)
+    figures = json.loads((out / "exports" / "headline_01_data_audit.json").read_text())["figures"]
+    assert figures["rows read"] == 541_909
+    assert figures["rows kept"] + figures["rows netted"] + figures["rows dropped"] == 541_909
