@@ -82,6 +82,8 @@ _API: dict[str, str] = {
     "compare_methods": "clvlib.evaluation",
     "rolling_origin": "clvlib.evaluation",
     "Comparison": "clvlib.evaluation",
+    "RollingOrigin": "clvlib.evaluation",
+    "cutoff_dates": "clvlib.evaluation",
     # params.py / report.py — validated parameters, papermill runner
     "load_params": "clvlib.params",
     "collect_params": "clvlib.params",

@@ -218,6 +218,86 @@ TERMS: dict[str, tuple[str, str]] = {
         "Customers by segment in one period (rows, plus 'new') and the next (columns, plus "
         "'gone'), as counts and as row shares.",
     ),
+    # evaluation.py — the methods and references of the holdout comparison (domain.md §9)
+    "heuristic_clv": (
+        "comparison",
+        "Method: HeuristicCLV's predicted net revenue over the holdout (total_value / tenure "
+        "x sum of r**k over the holdout periods, one retention rate r fitted on calibration).",
+    ),
+    "rfm": (
+        "comparison",
+        "Method: score rfm_score (R + F + M, edges learned on calibration); groups: the "
+        "segments of the rule set. A ranking, no money forecast.",
+    ),
+    "kmeans": (
+        "comparison",
+        "Method: score = mean calibration total_value of the customer's k-means cluster "
+        "(constant within a cluster); groups: the clusters. A ranking, no money forecast.",
+    ),
+    "bgnbd_gg": (
+        "comparison",
+        "Probabilistic reference: BG/NBD expected holdout purchases x Gamma-Gamma expected "
+        "value per purchase, fitted by maximum likelihood on calibration.",
+    ),
+    "naive_spend": (
+        "comparison",
+        "Naive reference: calibration total_value x holdout days / calibration days (the "
+        "customer keeps the spend rate of the whole calibration; ranks as total_value).",
+    ),
+    "random": (
+        "comparison",
+        "Floor reference: uniform random scores drawn with the seed random_state "
+        "(see random_floor).",
+    ),
+    "top10_share": (
+        "metric",
+        "Share of the total holdout value carried by the top 10 % of customers by score.",
+    ),
+    "top20_share": (
+        "metric",
+        "Share of the total holdout value carried by the top 20 % of customers by score.",
+    ),
+    "gains_gini_normalised": (
+        "metric",
+        "gains_gini divided by the gains Gini of perfect foresight: 1 ceiling, 0 random.",
+    ),
+    "n_groups": (
+        "metric",
+        "Number of non-empty groups behind eta² (segments, clusters, or 3 value tiers of the "
+        "score for the other methods).",
+    ),
+    "total_predicted": ("metric", "Sum over customers of the predicted holdout value."),
+    "total_realised": ("metric", "Sum over customers of the realised holdout value."),
+    "spearman_truth": (
+        "truth",
+        "Spearman correlation of the score with the true expected holdout value "
+        "(simulated data only).",
+    ),
+    "top20_share_truth": (
+        "truth",
+        "Share of the total true expected holdout value carried by the top 20 % by score.",
+    ),
+    "mae_truth": (
+        "truth",
+        "Mean absolute error per customer of the predicted vs the true expected holdout value.",
+    ),
+    "total_error_pct_truth": (
+        "truth",
+        "100 x (total predicted - total true expected holdout value) / total true expected.",
+    ),
+    "alive": (
+        "truth",
+        "The simulated customer had not dropped out by the end of the cut-off day.",
+    ),
+    "expected_orders": (
+        "truth",
+        "True expected number of orders in the holdout, (1 - exp(-lambda p h)) / p while "
+        "alive (simulated data only).",
+    ),
+    "expected_value": (
+        "truth",
+        "True expected net value (after returns) of the holdout orders (simulated data only).",
+    ),
     # heuristic.py — heuristic CLV and value tiers (domain.md §4, §5)
     "clv_simple": (
         "CLV",

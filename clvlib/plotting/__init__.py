@@ -22,6 +22,11 @@ _PLOTS: dict[str, str] = {
     "plot_rfm_heatmap": "_rfm",
     "plot_segment_sizes": "_rfm",
     "plot_score_distributions": "_rfm",
+    "plot_gains_curves": "_compare",
+    "plot_metric_table": "_compare",
+    "plot_agreement_heatmap": "_compare",
+    "plot_migration_matrix": "_compare",
+    "plot_rolling_origin": "_compare",
 }
 
 __all__ = sorted(_PLOTS)

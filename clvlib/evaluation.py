@@ -1,0 +1,1162 @@
+"""Which method finds tomorrow's valuable customers? The holdout comparison (domain.md §9).
+
+:func:`compare_methods` splits time at ``calibration_end``. Every method is fitted on the
+calibration period only (heuristic retention, RFM quantile edges, k-means centres, BG/NBD and
+Gamma-Gamma parameters) and scores every calibration customer; the scores are then judged
+against what each customer actually did in the holdout period (calibration_end, holdout_end]
+(:func:`clvlib.summary.calibration_holdout`), with the metric functions of
+:mod:`clvlib.metrics`. The contenders and the references are scored in the same table:
+
+=================  ==========  =========================================================
+method             kind        score (higher = predicted more valuable)
+=================  ==========  =========================================================
+heuristic_clv      method      HeuristicCLV predicted holdout value (currency)
+rfm                method      rfm_score = R + F + M quantile scores; grouping: segments
+kmeans             method      calibration mean total_value of the customer's cluster
+bgnbd_gg           reference   BG/NBD x Gamma-Gamma expected holdout value (currency)
+naive_spend        reference   calibration total_value scaled to the holdout length
+random             floor       uniform random numbers (seed ``random_state``)
+perfect_foresight  ceiling     the holdout value itself
+=================  ==========  =========================================================
+
+:data:`METHODS` and :data:`METRICS` hold the full descriptions that reports print.
+:func:`rolling_origin` repeats the comparison at several cut-off dates, so that a reader
+sees whether the winner is stable or the fluke of one split.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from clvlib import metrics as mt
+from clvlib.clustering import CustomerClusterer
+from clvlib.heuristic import HeuristicCLV, value_tiers
+from clvlib.models import ProbabilisticCLV
+from clvlib.rfm import RFMScorer, RuleSet, assign_segments, load_rules
+from clvlib.summary import calibration_holdout, customer_summary
+
+__all__ = [
+    "METHODS",
+    "METRICS",
+    "Comparison",
+    "MethodSpec",
+    "MetricSpec",
+    "RollingOrigin",
+    "Winner",
+    "compare_methods",
+    "cutoff_dates",
+    "rolling_origin",
+]
+
+
+# --------------------------------------------------------------------------------------
+# what is compared, and how
+# --------------------------------------------------------------------------------------
+
+
+class MethodSpec(NamedTuple):
+    """How one method scores a customer, and what that score forecasts."""
+
+    kind: str
+    """"method" (a contender), "reference", "floor" or "ceiling"."""
+    label: str
+    """Name for charts and reports."""
+    score: str
+    """What the score is, from calibration data only."""
+    forecasts: str
+    """What the score stands for (a money forecast, or a ranking)."""
+    grouping: str
+    """The groups judged by the share of holdout-value variance they explain."""
+    money: bool
+    """The score is a forecast of holdout value in currency (money metrics apply)."""
+
+
+#: The methods of the comparison, in report order: three contenders, then the references.
+METHODS: dict[str, MethodSpec] = {
+    "heuristic_clv": MethodSpec(
+        "method",
+        "heuristic CLV",
+        "HeuristicCLV predicted value over the holdout: total_value / tenure x sum of r**k "
+        "over the holdout periods (one retention rate r, fitted on the calibration log)",
+        "holdout value (currency)",
+        "value tiers of the score (top 20 % / middle 60 % / bottom 20 %)",
+        True,
+    ),
+    "rfm": MethodSpec(
+        "method",
+        "RFM",
+        "rfm_score = r_score + f_score + m_score, quantile edges learned on calibration",
+        "a ranking (no money forecast)",
+        "segments of the rule set",
+        False,
+    ),
+    "kmeans": MethodSpec(
+        "method",
+        "k-means",
+        "mean calibration total_value of the customer's k-means cluster (clusters fitted on "
+        "calibration; the score is constant within a cluster)",
+        "a ranking of clusters (no money forecast)",
+        "k-means clusters",
+        False,
+    ),
+    "bgnbd_gg": MethodSpec(
+        "reference",
+        "BG/NBD + Gamma-Gamma",
+        "expected purchases in the holdout (BG/NBD) x expected value per purchase "
+        "(Gamma-Gamma), both fitted by maximum likelihood on calibration",
+        "holdout value (currency)",
+        "value tiers of the score",
+        True,
+    ),
+    "naive_spend": MethodSpec(
+        "reference",
+        "naive: calibration spend",
+        "calibration total_value x holdout length / calibration length (ranks as total_value)",
+        "holdout value (currency): the customer keeps the spend rate of the whole calibration",
+        "value tiers of the score (the 20 / 60 / 20 tiers of historic value)",
+        True,
+    ),
+    "random": MethodSpec(
+        "floor",
+        "random",
+        "uniform random numbers, seed random_state",
+        "nothing: the floor any method must beat",
+        "value tiers of the score",
+        False,
+    ),
+    "perfect_foresight": MethodSpec(
+        "ceiling",
+        "perfect foresight",
+        "the holdout value itself (not available at calibration_end)",
+        "the ceiling of every ranking metric",
+        "value tiers of the holdout value",
+        False,
+    ),
+}
+
+#: The three contenders; the other methods are references.
+CONTENDERS: tuple[str, ...] = tuple(m for m, s in METHODS.items() if s.kind == "method")
+#: The bounds: never winners, only reading aids.
+BOUNDS: tuple[str, ...] = ("random", "perfect_foresight")
+
+
+class MetricSpec(NamedTuple):
+    """One metric of the comparison table."""
+
+    direction: str
+    """"higher" or "lower" is better, "zero" (closest to 0 is best) or "none" (context)."""
+    label: str
+    unit: str
+    applies: str
+    """"all" methods, "money" forecasts only."""
+
+
+#: The metrics, in table order. Definitions: :func:`clvlib.glossary`.
+METRICS: dict[str, MetricSpec] = {
+    "spearman": MetricSpec("higher", "Spearman with holdout value", "-1..1", "all"),
+    "top10_share": MetricSpec("higher", "holdout value in top 10 %", "share", "all"),
+    "top20_share": MetricSpec("higher", "holdout value in top 20 %", "share", "all"),
+    "gains_gini": MetricSpec("higher", "gains Gini", "-1..1", "all"),
+    "gains_gini_normalised": MetricSpec("higher", "gains Gini / perfect foresight", "0..1", "all"),
+    "auc": MetricSpec("higher", "AUC buys again", "0..1", "all"),
+    "eta_squared": MetricSpec("higher", "eta² of groups", "share", "all"),
+    "epsilon_squared": MetricSpec("higher", "epsilon² of groups", "share", "all"),
+    "n_groups": MetricSpec("none", "groups", "count", "all"),
+    "mae": MetricSpec("lower", "MAE per customer", "currency", "money"),
+    "rmse": MetricSpec("lower", "RMSE per customer", "currency", "money"),
+    "relative_mae": MetricSpec("lower", "MAE / mean realised", "ratio", "money"),
+    "bias": MetricSpec("zero", "bias per customer", "currency", "money"),
+    "total_predicted": MetricSpec("none", "total predicted", "currency", "money"),
+    "total_realised": MetricSpec("none", "total realised", "currency", "money"),
+    "total_error_pct": MetricSpec("zero", "total error", "%", "money"),
+}
+
+#: Distance of each method from the simulated truth (the true expected holdout value).
+TRUTH_METRICS: dict[str, MetricSpec] = {
+    "spearman_truth": MetricSpec("higher", "Spearman with true value", "-1..1", "all"),
+    "top20_share_truth": MetricSpec("higher", "true value in top 20 %", "share", "all"),
+    "mae_truth": MetricSpec("lower", "MAE vs true value", "currency", "money"),
+    "total_error_pct_truth": MetricSpec("zero", "total error vs truth", "%", "money"),
+}
+
+# Holdout outcome columns of calibration_holdout: never shown to a method.
+_HOLDOUT_COLUMNS = ("holdout_orders", "holdout_value", "holdout_purchase_periods", "bought_again")
+_TRUTH_COLUMNS = ("alive", "expected_orders", "expected_value")
+_SIGNIFICANT = 6  # significant digits of the floats in to_dict / to_json
+
+
+class Winner(NamedTuple):
+    """The best method on one metric and its margin over the runner-up."""
+
+    metric: str
+    method: str
+    value: float
+    runner_up: str
+    runner_up_value: float
+    margin: float
+    """How much better the winner is, in the metric's unit (> 0; for "zero" metrics the
+    difference of the absolute values)."""
+    direction: str
+
+
+# --------------------------------------------------------------------------------------
+# the result
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(repr=False)
+class Comparison:
+    """The result of :func:`compare_methods`: every method scored on the same holdout.
+
+    Attributes
+    ----------
+    metrics : pandas.DataFrame
+        Tidy table, one row per (method, metric): ``method``, ``metric``, ``value``. Money
+        metrics only for money forecasts (:data:`METHODS` ``money``).
+    scores : pandas.DataFrame
+        Per calibration customer (index ``customer_id``): one column per method (its score),
+        ``segment``, ``cluster``, ``cluster_name``, the holdout outcome (``holdout_value``,
+        ``holdout_orders``, ``bought_again``) and, with a truth, ``alive``,
+        ``expected_orders`` and ``expected_value``.
+    params : dict
+        Everything that produced the result (inputs, settings, fitted parameters),
+        JSON-friendly.
+    methods : pandas.DataFrame
+        :data:`METHODS` as a table: what each score is and what it forecasts.
+    groups : pandas.DataFrame
+        Per method and group of its grouping: customers, mean score, mean and share of the
+        holdout value, share who bought again (and the true expected value, with a truth).
+    agreement : clvlib.metrics.Agreement
+        ARI, NMI and crosstab of RFM segments (rows) and k-means clusters (columns).
+    migration : clvlib.metrics.Migration
+        RFM segments at calibration_end (rows) vs at holdout_end (columns), with the scorer
+        fitted once on calibration.
+    cluster_migration : clvlib.metrics.Migration
+        The same for k-means clusters (centres fitted once on calibration).
+    truth_distance : pandas.DataFrame or None
+        Tidy ``method``, ``metric``, ``value`` against the true expected holdout value
+        (:data:`TRUTH_METRICS`); None without a truth.
+    """
+
+    metrics: pd.DataFrame
+    scores: pd.DataFrame
+    params: dict[str, Any]
+    methods: pd.DataFrame
+    groups: pd.DataFrame
+    agreement: mt.Agreement
+    migration: mt.Migration
+    cluster_migration: mt.Migration
+    truth_distance: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage of the run (not part of to_dict: it changes run to run)."""
+
+    def __repr__(self) -> str:
+        p = self.params
+        return (
+            f"Comparison(calibration_end={p['calibration_end']}, holdout_end="
+            f"{p['holdout_end']}, {p['n_customers']} customers, {len(METHODS)} methods)"
+        )
+
+    def wide(self) -> pd.DataFrame:
+        """The metrics as a method x metric table (methods and metrics in report order)."""
+        return _wide(self.metrics, METRICS)
+
+    def truth_wide(self) -> pd.DataFrame | None:
+        """The truth distance as a method x metric table (None without a truth)."""
+        if self.truth_distance is None:
+            return None
+        return _wide(self.truth_distance, TRUTH_METRICS)
+
+    def gains_curves(self) -> pd.DataFrame:
+        """Gains curve of every method on the holdout value.
+
+        Tidy ``method``, ``customer_share``, ``outcome_share`` (see
+        :func:`clvlib.metrics.gains_curve`).
+        """
+        outcome = self.scores["holdout_value"]
+        frames = [
+            mt.gains_curve(self.scores[m], outcome).assign(method=m)[
+                ["method", "customer_share", "outcome_share"]
+            ]
+            for m in METHODS
+        ]
+        return pd.concat(frames, ignore_index=True)
+
+    def winner(self, metric: str = "spearman", *, among: Sequence[str] | None = None) -> Winner:
+        """Best method on ``metric`` and its margin over the runner-up.
+
+        Parameters
+        ----------
+        metric : str
+            A metric of :data:`METRICS` or :data:`TRUTH_METRICS` with a direction.
+        among : sequence of str, optional
+            Methods in the running; default every method except the bounds (``random``,
+            ``perfect_foresight``) that have a value for the metric.
+        """
+        return _winner(self.metrics, self.truth_distance, metric, among)
+
+    def summary_text(self) -> str:
+        """A few sentences: which method wins on what, by how much; reports open with it."""
+        return _summary_text(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the per-customer scores, JSON-friendly and deterministic.
+
+        Floats are rounded to 6 significant digits, NaN becomes None; no timing or date of
+        the run is included, so the same inputs give the same dictionary.
+        """
+        winners = {}
+        for metric, spec in {**METRICS, **TRUTH_METRICS}.items():
+            if spec.direction == "none":
+                continue
+            if metric in TRUTH_METRICS and self.truth_distance is None:
+                continue
+            w = self.winner(metric) if _has_candidates(self, metric) else None
+            if w is not None:
+                winners[metric] = w._asdict()
+        out = {
+            "params": self.params,
+            "methods": {m: s._asdict() for m, s in METHODS.items()},
+            "metrics": _records(self.metrics),
+            "truth_distance": None
+            if self.truth_distance is None
+            else _records(self.truth_distance),
+            "groups": _records(self.groups),
+            "agreement": {
+                "ari": self.agreement.ari,
+                "nmi": self.agreement.nmi,
+                "n": self.agreement.n,
+                "crosstab": _nested(self.agreement.crosstab),
+            },
+            "migration": {
+                "segments": _nested(self.migration.counts),
+                "clusters": _nested(self.cluster_migration.counts),
+            },
+            "winners": winners,
+            "summary": self.summary_text(),
+        }
+        return _jsonable(out)
+
+    def to_json(self, path: str | os.PathLike | None = None) -> str:
+        """:meth:`to_dict` as JSON (sorted keys, 2-space indent); written to ``path`` if given.
+
+        Byte-identical for the same inputs. Returns the text.
+        """
+        text = json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8", newline="\n")
+        return text
+
+
+def _has_candidates(comparison: Comparison, metric: str) -> bool:
+    table = comparison.truth_distance if metric in TRUTH_METRICS else comparison.metrics
+    rows = table[(table["metric"] == metric) & ~table["method"].isin(BOUNDS)]
+    return rows["value"].notna().sum() >= 2
+
+
+# --------------------------------------------------------------------------------------
+# the comparison
+# --------------------------------------------------------------------------------------
+
+
+def compare_methods(
+    tx: pd.DataFrame,
+    *,
+    calibration_end: str | pd.Timestamp,
+    holdout_end: str | pd.Timestamp,
+    time_unit: str = "D",
+    customers: pd.DataFrame | None = None,
+    truth: Any = None,
+    n_bins: int = 5,
+    rule_set: str | os.PathLike | RuleSet = "r_rfm",
+    n_clusters: int = 5,
+    random_state: int = 0,
+    heuristic_period: str = "M",
+    penalizer: float = 0.0,
+) -> Comparison:
+    """Fit every method on the calibration period, score its customers, judge on the holdout.
+
+    The protocol of domain.md §9. Nothing after ``calibration_end`` reaches a method: the
+    heuristic retention is fitted on the log cut at ``calibration_end``, and RFM edges,
+    k-means centres and BG/NBD + Gamma-Gamma parameters on the calibration summary without
+    its holdout columns. Customers are those with a purchase by ``calibration_end``.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        The clean transaction log (:func:`clvlib.load_transactions`), not modified.
+    calibration_end, holdout_end : str or pandas.Timestamp
+        Last day of the calibration and of the holdout period (whole days included).
+    time_unit : {"D", "W", "M"}, default "D"
+        Unit of the summary durations (recency, T); BG/NBD is fitted in it.
+    customers : pandas.DataFrame, optional
+        Customer table (channel, CAC), passed to the summary.
+    truth : pandas.DataFrame or clvlib.datasets.Shop, optional
+        Simulated truth for the holdout: a :meth:`Shop.truth` table for (calibration_end,
+        holdout_end] (columns ``alive``, ``expected_orders``, ``expected_value``), or the
+        Shop itself (its truth is then taken for exactly this window). Adds
+        :attr:`Comparison.truth_distance`.
+    n_bins : int, default 5
+        RFM score levels (the rule set's scale must match).
+    rule_set : str, path or RuleSet, default "r_rfm"
+        Segment rules (:func:`clvlib.load_rules`).
+    n_clusters : int, default 5
+        Number of k-means clusters.
+    random_state : int, default 0
+        Seed of k-means and of the random ranking.
+    heuristic_period : {"D", "W", "M", "Q", "Y"}, default "M"
+        Period of the heuristic retention rate.
+    penalizer : float, default 0.0
+        L2 penalty of the BG/NBD and Gamma-Gamma fits.
+
+    Returns
+    -------
+    Comparison
+
+    Notes
+    -----
+    Everything is compared in net revenue, undiscounted, as the holdout value is: a margin
+    or a discount rate would scale the money forecasts without changing any ranking, and the
+    holdout cannot check them.
+
+    Examples
+    --------
+    >>> import clvlib
+    >>> shop = clvlib.load_default_shop()  # doctest: +SKIP
+    >>> tx, _ = clvlib.load_transactions(shop.transactions)  # doctest: +SKIP
+    >>> result = compare_methods(tx, calibration_end="2024-06-30",
+    ...                          holdout_end="2024-12-31", truth=shop)  # doctest: +SKIP
+    >>> print(result.summary_text())  # doctest: +SKIP
+    """
+    import time
+
+    clock = _Clock(time.perf_counter)
+    if not isinstance(tx, pd.DataFrame):
+        raise TypeError(
+            f"tx must be the clean transaction log as a pandas DataFrame, got {type(tx).__name__}"
+        )
+    ruleset = load_rules(rule_set)
+    cal = calibration_holdout(
+        tx,
+        calibration_end=calibration_end,
+        holdout_end=holdout_end,
+        time_unit=time_unit,
+        customers=customers,
+    )
+    cal_end = pd.Timestamp(cal.attrs["calibration_end"])  # a Timestamp or an ISO date
+    hold_end = pd.Timestamp(cal.attrs["holdout_end"])
+    horizon = cal.attrs["holdout_length"]  # in time_unit
+    holdout_days = int((hold_end - cal_end).days)
+    summary = cal.drop(columns=list(_HOLDOUT_COLUMNS))  # what the methods may see
+    summary.attrs = {"observation_end": cal_end.date().isoformat(), "time_unit": time_unit}
+    outcome = cal["holdout_value"]
+    if not outcome.sum() > 0:
+        raise ValueError(
+            f"the holdout ({cal_end.date()}, {hold_end.date()}] has no net value "
+            f"({outcome.sum():g}): nothing to rank customers by"
+        )
+    truth_table = _truth(truth, cal_end, hold_end, summary.index)  # checked before any fit
+    calibration_log = tx[tx["timestamp"] < cal_end + pd.Timedelta(days=1)]
+    clock.lap("summary")
+
+    scores = pd.DataFrame(index=summary.index)
+    heuristic = HeuristicCLV(period=heuristic_period).fit(calibration_log, observation_end=cal_end)
+    scores["heuristic_clv"] = heuristic.predict_value(summary, horizon=horizon, time_unit=time_unit)
+    clock.lap("fit heuristic_clv")
+
+    scorer = RFMScorer(n_bins).fit(summary)
+    rfm = scorer.transform(summary)
+    scores["rfm"] = rfm["rfm_score"].astype("float64")
+    segments = assign_segments(rfm, ruleset)
+    clock.lap("fit rfm")
+
+    clusterer = CustomerClusterer(n_clusters, random_state=random_state).fit(summary)
+    labels = clusterer.predict(summary)
+    cluster_value = summary["total_value"].groupby(labels).mean()
+    scores["kmeans"] = labels.map(cluster_value).astype("float64")
+    clock.lap("fit kmeans")
+
+    model = ProbabilisticCLV(penalizer=penalizer).fit(summary)
+    scores["bgnbd_gg"] = model.predict(summary, horizon=horizon)
+    clock.lap("fit bgnbd_gg")
+
+    calibration_days = int((cal_end - summary["first_purchase"].min().normalize()).days) + 1
+    scores["naive_spend"] = summary["total_value"] * holdout_days / calibration_days
+    rng = np.random.default_rng(random_state)
+    scores["random"] = rng.random(len(summary))
+    scores["perfect_foresight"] = outcome.astype("float64")
+    clock.lap("fit references")
+
+    scores["segment"] = segments.reindex(scores.index)
+    scores["cluster"] = labels
+    scores["cluster_name"] = _cluster_labels(labels, clusterer.cluster_names_)
+    for column in ("holdout_value", "holdout_orders", "bought_again"):
+        scores[column] = cal[column]
+    if truth_table is not None:
+        for column in _TRUTH_COLUMNS:
+            scores[column] = truth_table[column]
+
+    groupings = _groupings(scores, summary, ruleset)
+    table = _metric_table(scores, groupings)
+    truth_distance = None if truth_table is None else _truth_table(scores)
+    groups = _group_table(scores, groupings)
+    clock.lap("metrics")
+
+    cluster_order = [f"{k}: {n}" for k, n in enumerate(clusterer.cluster_names_)]
+    agreement = mt.agreement(  # rows in rule order, columns in cluster order
+        _ordered(scores["segment"], ruleset.segments).cat.remove_unused_categories(),
+        _ordered(scores["cluster_name"], cluster_order)
+        .cat.remove_unused_categories()
+        .rename("cluster"),
+    )
+    later = customer_summary(tx, observation_end=hold_end, time_unit=time_unit, customers=customers)
+    later_segments = assign_segments(scorer.transform(later), ruleset)
+    migration = mt.migration_matrix(
+        _ordered(scores["segment"], ruleset.segments), _ordered(later_segments, ruleset.segments)
+    )
+    later_clusters = _cluster_labels(clusterer.predict(later), clusterer.cluster_names_)
+    cluster_migration = mt.migration_matrix(
+        _ordered(scores["cluster_name"], cluster_order), _ordered(later_clusters, cluster_order)
+    )
+    clock.lap("agreement and migration")
+
+    params = {
+        "calibration_end": cal_end.date().isoformat(),
+        "holdout_end": hold_end.date().isoformat(),
+        "time_unit": time_unit,
+        "holdout_length": int(horizon),
+        "holdout_days": holdout_days,
+        "calibration_days": calibration_days,
+        "n_customers": int(len(scores)),
+        "bought_again_share": float(scores["bought_again"].mean()),
+        "holdout_value_total": float(outcome.sum()),
+        "data": {
+            "n_lines": int(len(tx)),
+            "n_lines_calibration": int(len(calibration_log)),
+            "first_timestamp": str(tx["timestamp"].min()),
+            "last_timestamp": str(tx["timestamp"].max()),
+        },
+        "settings": {
+            "n_bins": int(n_bins),
+            "rule_set": ruleset.name if ruleset.path == "" else f"{ruleset.name} ({ruleset.path})",
+            "n_clusters": int(n_clusters),
+            "random_state": int(random_state),
+            "heuristic_period": heuristic_period,
+            "penalizer": float(penalizer),
+            "truth": truth_table is not None,
+        },
+        "fitted": {
+            "heuristic_clv": {
+                "retention": float(heuristic.retention_),
+                "period": heuristic_period,
+                "expected_lifetime_periods": float(heuristic.expected_lifetime_),
+            },
+            "rfm": {
+                "columns": dict(scorer.columns_),
+                "edges": {a: [float(e) for e in v] for a, v in scorer.edges_.items()},
+                "bin_scores": {a: [int(s) for s in v] for a, v in scorer.bin_scores_.items()},
+            },
+            "kmeans": {
+                "cluster_names": list(clusterer.cluster_names_),
+                "centers": _records(clusterer.cluster_centers_original_.reset_index()),
+                "cluster_mean_value": [float(v) for v in cluster_value.sort_index()],
+                "inertia": float(clusterer.inertia_),
+            },
+            "bgnbd": {k: float(v) for k, v in model.purchases_model_.params_.items()},
+            "gamma_gamma": {
+                **{k: float(v) for k, v in model.value_model_.params_.items()},
+                "n_excluded": int(len(model.value_model_.excluded_)),
+            },
+        },
+    }
+    import clvlib
+
+    params["clvlib_version"] = clvlib.__version__
+    return Comparison(
+        metrics=table,
+        scores=scores,
+        params=params,
+        methods=pd.DataFrame(
+            [s._asdict() for s in METHODS.values()], index=pd.Index(list(METHODS), name="method")
+        ),
+        groups=groups,
+        agreement=agreement,
+        migration=migration,
+        cluster_migration=cluster_migration,
+        truth_distance=truth_distance,
+        timings=clock.laps,
+    )
+
+
+class _Clock:
+    """Seconds per stage, for the benchmark (never part of the result's dictionary)."""
+
+    def __init__(self, now):
+        self.now = now
+        self.last = now()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        t = self.now()
+        self.laps[name] = t - self.last
+        self.last = t
+
+
+def _cluster_labels(labels: pd.Series, names: Sequence[str]) -> pd.Series:
+    """``"0: recent, frequent, high value"``: the label first, so the order reads."""
+    text = np.array([f"{k}: {n}" for k, n in enumerate(names)], dtype=object)
+    return pd.Series(text[labels.to_numpy()], index=labels.index, name="cluster_name", dtype="str")
+
+
+def _ordered(labels: pd.Series, order: Sequence[str]) -> pd.Series:
+    """Categorical labels in a stated order (only the categories present or listed)."""
+    seen = [v for v in pd.unique(labels) if v not in order]
+    return labels.astype(pd.CategoricalDtype([*order, *sorted(seen)]))
+
+
+def _truth(
+    truth: Any, cal_end: pd.Timestamp, hold_end: pd.Timestamp, customers: pd.Index
+) -> pd.DataFrame | None:
+    """The truth for the scored customers, checked to be of exactly the holdout window."""
+    if truth is None:
+        return None
+    if hasattr(truth, "truth") and callable(truth.truth):  # a Shop
+        truth = truth.truth(cal_end, horizon=int((hold_end - cal_end).days), time_unit="D")
+    if not isinstance(truth, pd.DataFrame):
+        raise TypeError(f"truth must be a Shop or a Shop.truth() DataFrame, got {type(truth)}")
+    missing = [c for c in _TRUTH_COLUMNS if c not in truth.columns]
+    if missing:
+        raise KeyError(f"truth lacks column(s) {missing}; expected the output of Shop.truth()")
+    for key, expected in (("at", cal_end), ("holdout_end", hold_end)):
+        if key in truth.attrs and pd.Timestamp(truth.attrs[key]).normalize() != expected:
+            raise ValueError(
+                f"truth is for {key}={pd.Timestamp(truth.attrs[key]).date()}, but the "
+                f"comparison's is {expected.date()}: take Shop.truth(calibration_end, horizon=...)"
+                " for the same holdout window"
+            )
+    absent = customers.difference(truth.index)
+    if len(absent):
+        raise ValueError(
+            f"truth has no row for {len(absent)} scored customers (e.g. {list(absent[:5])}): "
+            "is it the truth of this shop?"
+        )
+    out = truth.loc[customers, list(_TRUTH_COLUMNS)]
+    if out.isna().any().any():
+        bad = out.index[out.isna().any(axis=1)]
+        raise ValueError(f"truth has missing values for customers {list(bad[:10])}")
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# metrics
+# --------------------------------------------------------------------------------------
+
+
+def _groupings(scores: pd.DataFrame, summary: pd.DataFrame, ruleset: RuleSet) -> dict:
+    """Group label per customer for each method (segments, clusters, or tiers of the score)."""
+    out = {}
+    for method in METHODS:
+        if method == "rfm":
+            out[method] = _ordered(scores["segment"], ruleset.segments)
+        elif method == "kmeans":
+            names = sorted(scores["cluster_name"].unique(), key=lambda s: int(s.split(":")[0]))
+            out[method] = _ordered(scores["cluster_name"], names)
+        else:
+            out[method] = value_tiers(summary, value=scores[method].rename(method))
+    return out
+
+
+def _metric_table(scores: pd.DataFrame, groupings: Mapping[str, pd.Series]) -> pd.DataFrame:
+    outcome, bought = scores["holdout_value"], scores["bought_again"]
+    rows = []
+    for method, spec in METHODS.items():
+        s = scores[method]
+        separation = mt.variance_explained(groupings[method].astype(str), outcome)
+        values = {
+            "spearman": mt.spearman(s, outcome),
+            "top10_share": mt.top_share_captured(s, outcome, top=0.1),
+            "top20_share": mt.top_share_captured(s, outcome, top=0.2),
+            "gains_gini": mt.gains_gini(s, outcome),
+            "gains_gini_normalised": mt.gains_gini(s, outcome, normalised=True),
+            "auc": mt.auc(s, bought),
+            "eta_squared": separation.eta_squared,
+            "epsilon_squared": separation.epsilon_squared,
+            "n_groups": float(separation.n_groups),
+        }
+        if spec.money:
+            err = mt.forecast_errors(s, outcome)
+            values.update(
+                mae=err.mae,
+                rmse=err.rmse,
+                relative_mae=err.relative_mae,
+                bias=err.bias,
+                total_predicted=err.total_predicted,
+                total_realised=err.total_realised,
+                total_error_pct=err.total_error_pct,
+            )
+        rows += [(method, metric, float(v)) for metric, v in values.items()]
+    return _tidy(rows, METRICS)
+
+
+def _truth_table(scores: pd.DataFrame) -> pd.DataFrame:
+    expected = scores["expected_value"]
+    rows = []
+    for method, spec in METHODS.items():
+        s = scores[method]
+        values = {
+            "spearman_truth": mt.spearman(s, expected),
+            "top20_share_truth": mt.top_share_captured(s, expected, top=0.2),
+        }
+        if spec.money:
+            err = mt.forecast_errors(s, expected)
+            values.update(mae_truth=err.mae, total_error_pct_truth=err.total_error_pct)
+        rows += [(method, metric, float(v)) for metric, v in values.items()]
+    return _tidy(rows, TRUTH_METRICS)
+
+
+def _tidy(rows: list[tuple[str, str, float]], specs: Mapping[str, MetricSpec]) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=["method", "metric", "value"])
+    table["method"] = pd.Categorical(table["method"], categories=list(METHODS), ordered=True)
+    table["metric"] = pd.Categorical(table["metric"], categories=list(specs), ordered=True)
+    table = table.sort_values(["method", "metric"], kind="stable").reset_index(drop=True)
+    table["method"] = table["method"].astype(str)
+    table["metric"] = table["metric"].astype(str)
+    return table
+
+
+def _wide(table: pd.DataFrame, specs: Mapping[str, MetricSpec]) -> pd.DataFrame:
+    wide = table.pivot(index="method", columns="metric", values="value")
+    methods = [m for m in METHODS if m in wide.index]
+    metrics = [m for m in specs if m in wide.columns]
+    out = wide.reindex(index=methods, columns=metrics)
+    out.columns.name = None
+    return out
+
+
+def _group_table(scores: pd.DataFrame, groupings: Mapping[str, pd.Series]) -> pd.DataFrame:
+    frames = []
+    has_truth = "expected_value" in scores.columns
+    for method, groups in groupings.items():
+        data = pd.DataFrame(
+            {
+                "group": groups,
+                "score": scores[method],
+                "holdout_value": scores["holdout_value"],
+                "bought_again": scores["bought_again"].astype(float),
+            }
+        )
+        if has_truth:
+            data["expected_value"] = scores["expected_value"]
+        by = data.groupby("group", observed=True, sort=True)
+        part = pd.DataFrame(
+            {
+                "customers": by.size(),
+                "mean_score": by["score"].mean(),
+                "mean_holdout_value": by["holdout_value"].mean(),
+                "share_holdout_value": by["holdout_value"].sum() / data["holdout_value"].sum(),
+                "bought_again_share": by["bought_again"].mean(),
+            }
+        )
+        if has_truth:
+            part["mean_expected_value"] = by["expected_value"].mean()
+            part["share_expected_value"] = by["expected_value"].sum() / data["expected_value"].sum()
+        part.insert(1, "share_customers", part["customers"] / len(data))
+        part.index = part.index.astype(str)
+        frames.append(part.reset_index().assign(method=method))
+    out = pd.concat(frames, ignore_index=True)
+    out["customers"] = out["customers"].astype("int64")
+    return out[["method", *[c for c in out.columns if c != "method"]]]
+
+
+def _candidates(table: pd.DataFrame, metric: str, among: Sequence[str] | None) -> pd.Series:
+    rows = table[table["metric"] == metric].set_index("method")["value"].dropna()
+    if among is None:
+        among = [m for m in METHODS if m not in BOUNDS]
+    unknown = [m for m in among if m not in METHODS]
+    if unknown:
+        raise KeyError(f"unknown method(s) {unknown}; methods are {list(METHODS)}")
+    return rows.reindex([m for m in among if m in rows.index])
+
+
+def _winner(
+    table: pd.DataFrame,
+    truth: pd.DataFrame | None,
+    metric: str,
+    among: Sequence[str] | None,
+) -> Winner:
+    if metric in TRUTH_METRICS:
+        if truth is None:
+            raise ValueError(f"{metric} needs a truth: pass truth= to compare_methods")
+        spec, table = TRUTH_METRICS[metric], truth
+    elif metric in METRICS:
+        spec = METRICS[metric]
+    else:
+        known = list(METRICS) + list(TRUTH_METRICS)
+        raise KeyError(f"unknown metric {metric!r}; metrics are {known}")
+    if spec.direction == "none":
+        raise ValueError(f"{metric} has no better or worse value; it is context, not a contest")
+    values = _candidates(table, metric, among)
+    if len(values) < 2:
+        raise ValueError(
+            f"{metric}: need at least two methods with a value to name a winner, got "
+            f"{list(values.index)}"
+        )
+    key = {"higher": -values, "lower": values, "zero": values.abs()}[spec.direction]
+    order = key.sort_values(kind="stable").index  # ties: report order
+    best, second = order[0], order[1]
+    margin = float(key[second] - key[best])
+    return Winner(
+        metric, best, float(values[best]), second, float(values[second]), margin, spec.direction
+    )
+
+
+# --------------------------------------------------------------------------------------
+# summary text and JSON
+# --------------------------------------------------------------------------------------
+
+
+def _fmt(metric: str, value: float) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    unit = {**METRICS, **TRUTH_METRICS}[metric].unit
+    if unit == "share":
+        return f"{100 * value:.1f} %"
+    if unit == "%":
+        return f"{value:+.0f} %"
+    if unit == "currency":
+        return f"{value:,.2f}"
+    if unit == "count":
+        return f"{value:.0f}"
+    return f"{value:.3f}"
+
+
+def _margin_text(w: Winner) -> str:
+    spec = {**METRICS, **TRUTH_METRICS}[w.metric]
+    if spec.unit == "share":
+        diff = f"{100 * w.margin:.1f} points"
+    elif spec.unit == "%":
+        diff = f"{w.margin:.0f} points"
+    elif spec.unit == "currency":
+        diff = f"{w.margin:,.2f}"
+    else:
+        diff = f"{w.margin:.3f}"
+    return (
+        f"{METHODS[w.method].label} ({_fmt(w.metric, w.value)}), {diff} ahead of "
+        f"{METHODS[w.runner_up].label} ({_fmt(w.metric, w.runner_up_value)})"
+    )
+
+
+def _better(metric: str, value: float, than: float) -> bool:
+    direction = {**METRICS, **TRUTH_METRICS}[metric].direction
+    if not (math.isfinite(value) and math.isfinite(than)):
+        return False
+    if direction == "higher":
+        return value > than
+    if direction == "lower":
+        return value < than
+    return abs(value) < abs(than)
+
+
+def _summary_text(c: Comparison) -> str:
+    p = c.params
+    wide = c.wide()
+    lines = [
+        f"Calibration to {p['calibration_end']}, holdout to {p['holdout_end']} "
+        f"({p['holdout_days']} days): {p['n_customers']:,} customers, "
+        f"{100 * p['bought_again_share']:.0f} % bought again, holdout value "
+        f"{p['holdout_value_total']:,.0f}."
+    ]
+    for metric, what in (
+        ("spearman", "Ranking (Spearman with holdout value)"),
+        ("top20_share", "Holdout value captured by the top 20 %"),
+        ("auc", "Buying again (AUC)"),
+    ):
+        among = CONTENDERS
+        w = _winner(c.metrics, None, metric, among)
+        ref = (
+            f"; references: BG/NBD+GG {_fmt(metric, wide.loc['bgnbd_gg', metric])}, naive "
+            f"{_fmt(metric, wide.loc['naive_spend', metric])}, random "
+            f"{_fmt(metric, wide.loc['random', metric])}, perfect foresight "
+            f"{_fmt(metric, wide.loc['perfect_foresight', metric])}"
+        )
+        beaten = [
+            METHODS[m].label
+            for m in ("bgnbd_gg", "naive_spend")
+            if _better(metric, wide.loc[m, metric], w.value)
+        ]
+        note = f" The {' and the '.join(beaten)} reference beats every method." if beaten else ""
+        lines.append(f"{what}: {_margin_text(w)}{ref}.{note}")
+    money = [m for m, s in METHODS.items() if s.money]
+    errs = ", ".join(
+        f"{METHODS[m].label} {_fmt('total_error_pct', wide.loc[m, 'total_error_pct'])} "
+        f"(MAE {_fmt('mae', wide.loc[m, 'mae'])})"
+        for m in money
+    )
+    lines.append(f"Money, total predicted vs realised: {errs}.")
+    groups = ", ".join(
+        f"{METHODS[m].label} {_fmt('eta_squared', wide.loc[m, 'eta_squared'])} "
+        f"({int(wide.loc[m, 'n_groups'])} groups)"
+        for m in CONTENDERS
+    )
+    lines.append(f"Holdout-value variance explained by the groups (eta²): {groups}.")
+    lines.append(
+        f"RFM segments vs k-means clusters: ARI {c.agreement.ari:.2f}, NMI {c.agreement.nmi:.2f}."
+    )
+    if c.truth_distance is not None:
+        w = _winner(c.metrics, c.truth_distance, "spearman_truth", None)
+        ceiling = c.truth_wide().loc["perfect_foresight", "spearman_truth"]
+        lines.append(
+            f"Against the true expected value (simulation): Spearman best for {_margin_text(w)}"
+            f"; even perfect foresight of the realised holdout reaches only {ceiling:.3f}."
+        )
+    return "\n".join(lines)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [dict(zip(frame.columns, row, strict=True)) for row in frame.itertuples(index=False)]
+
+
+def _nested(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    return {str(r): {str(c): frame.loc[r, c] for c in frame.columns} for r in frame.index}
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON types; floats to 6 significant digits, NaN and infinities to None."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        x = float(value)
+        if not math.isfinite(x):
+            return None
+        return float(f"{x:.{_SIGNIFICANT}g}")
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------
+# rolling origin
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(repr=False)
+class RollingOrigin:
+    """The comparison repeated at several cut-off dates with the same holdout length.
+
+    Attributes
+    ----------
+    metrics : pandas.DataFrame
+        Tidy ``cutoff``, ``holdout_end``, ``method``, ``metric``, ``value``.
+    truth_distance : pandas.DataFrame or None
+        The same for :data:`TRUTH_METRICS` (with a Shop as truth).
+    comparisons : dict
+        ``{cutoff (ISO date): Comparison}``.
+    """
+
+    metrics: pd.DataFrame
+    comparisons: dict[str, Comparison]
+    truth_distance: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        return f"RollingOrigin(cutoffs={list(self.comparisons)})"
+
+    def winners(self, metric: str = "spearman", *, among: Sequence[str] | None = None):
+        """Winner and margin at each cut-off.
+
+        Columns ``cutoff``, ``method``, ``value``, ``runner_up``, ``runner_up_value``,
+        ``margin`` (see :meth:`Comparison.winner`).
+        """
+        rows = [
+            {"cutoff": cutoff, **c.winner(metric, among=among)._asdict()}
+            for cutoff, c in self.comparisons.items()
+        ]
+        return pd.DataFrame(rows).drop(columns=["metric", "direction"])
+
+    def stability(self, metric: str = "spearman", *, among: Sequence[str] | None = None):
+        """Per method: mean, min and max of ``metric`` over the cut-offs and how often it won."""
+        table = self.truth_distance if metric in TRUTH_METRICS else self.metrics
+        if table is None:
+            raise ValueError(f"{metric} needs a truth: pass a Shop as truth= to rolling_origin")
+        rows = table[table["metric"] == metric]
+        stats = rows.groupby("method", sort=False)["value"].agg(["mean", "min", "max"])
+        wins = self.winners(metric, among=among)["method"].value_counts()
+        stats["wins"] = wins.reindex(stats.index, fill_value=0).astype("int64")
+        stats["cutoffs"] = len(self.comparisons)
+        return stats.reindex([m for m in METHODS if m in stats.index])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Metrics of every cut-off and each one's comparison dictionary, deterministic."""
+        return _jsonable(
+            {
+                "metrics": _records(self.metrics),
+                "truth_distance": None
+                if self.truth_distance is None
+                else _records(self.truth_distance),
+                "comparisons": {k: c.to_dict() for k, c in self.comparisons.items()},
+            }
+        )
+
+    def to_json(self, path: str | os.PathLike | None = None) -> str:
+        """:meth:`to_dict` as JSON (sorted keys); written to ``path`` if given."""
+        text = json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8", newline="\n")
+        return text
+
+
+def _holdout_end(cutoff: pd.Timestamp, horizon: int, horizon_unit: str) -> pd.Timestamp:
+    if horizon_unit == "D":
+        return cutoff + pd.Timedelta(days=horizon)
+    if horizon_unit == "W":
+        return cutoff + pd.Timedelta(weeks=horizon)
+    if horizon_unit == "M":  # calendar months; from a month end to a month end
+        if cutoff.is_month_end:
+            return cutoff + pd.offsets.MonthEnd(horizon)
+        return cutoff + pd.DateOffset(months=horizon)
+    raise ValueError(f"horizon_unit must be 'D', 'W' or 'M', got {horizon_unit!r}")
+
+
+def _check_horizon(horizon: Any) -> int:
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+        raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
+    return int(horizon)
+
+
+def rolling_origin(
+    tx: pd.DataFrame,
+    *,
+    cutoffs: Sequence[str | pd.Timestamp],
+    horizon: int,
+    horizon_unit: str = "D",
+    truth: Any = None,
+    **kwargs: Any,
+) -> RollingOrigin:
+    """:func:`compare_methods` at several cut-off dates, each with a holdout of ``horizon``.
+
+    One split can flatter a method by chance (a season, a few large orders); a winner that
+    holds at every cut-off is a finding.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        The clean transaction log.
+    cutoffs : sequence of dates
+        Calibration ends (e.g. from :func:`cutoff_dates`); each holdout is
+        (cutoff, cutoff + horizon] and must end by the last day of the log.
+    horizon : int
+        Holdout length in ``horizon_unit``.
+    horizon_unit : {"D", "W", "M"}, default "D"
+        Days, weeks or calendar months (a month-end cut-off gives a month-end holdout end:
+        2024-06-30 + 6 months is 2024-12-31).
+    truth : clvlib.datasets.Shop, optional
+        The simulated shop; its truth is taken for each window.
+    **kwargs
+        Passed to :func:`compare_methods` (``time_unit``, ``n_clusters``, ...).
+
+    Returns
+    -------
+    RollingOrigin
+    """
+    horizon = _check_horizon(horizon)
+    if truth is not None and not (hasattr(truth, "truth") and callable(truth.truth)):
+        raise TypeError("truth must be the Shop (one truth table fits one window only)")
+    if len(cutoffs) == 0:
+        raise ValueError("cutoffs is empty")
+    stamps = [pd.Timestamp(c).normalize() for c in cutoffs]
+    if len(set(stamps)) != len(stamps):
+        raise ValueError(f"cutoffs are repeated: {[str(s.date()) for s in stamps]}")
+    last = tx["timestamp"].max().normalize()
+    comparisons, frames, truth_frames = {}, [], []
+    for cutoff in sorted(stamps):
+        end = _holdout_end(cutoff, horizon, horizon_unit)
+        if end > last:
+            raise ValueError(
+                f"cutoff {cutoff.date()} + {horizon}{horizon_unit} ends on {end.date()}, after "
+                f"the last day of the log ({last.date()}): the holdout would be cut short"
+            )
+        result = compare_methods(tx, calibration_end=cutoff, holdout_end=end, truth=truth, **kwargs)
+        key = cutoff.date().isoformat()
+        comparisons[key] = result
+        stamp = {"cutoff": key, "holdout_end": end.date().isoformat()}
+        frames.append(result.metrics.assign(**stamp))
+        if result.truth_distance is not None:
+            truth_frames.append(result.truth_distance.assign(**stamp))
+    columns = ["cutoff", "holdout_end", "method", "metric", "value"]
+    return RollingOrigin(
+        metrics=pd.concat(frames, ignore_index=True)[columns],
+        comparisons=comparisons,
+        truth_distance=pd.concat(truth_frames, ignore_index=True)[columns]
+        if truth_frames
+        else None,
+    )
+
+
+def cutoff_dates(
+    tx: pd.DataFrame,
+    *,
+    horizon: int,
+    horizon_unit: str = "D",
+    every: str = "quarter",
+    min_calibration_days: int = 180,
+    max_cutoffs: int | None = None,
+) -> list[str]:
+    """Sensible cut-offs for :func:`rolling_origin`: quarter (or month) ends within the data.
+
+    A cut-off is kept when at least ``min_calibration_days`` of log precede it (enough
+    history to fit retention, quantiles and BG/NBD) and its holdout of ``horizon`` ends by
+    the log's last day.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        The clean transaction log.
+    horizon : int
+        Holdout length in ``horizon_unit``.
+    horizon_unit : {"D", "W", "M"}, default "D"
+        Days, weeks or calendar months.
+    every : {"quarter", "month"}, default "quarter"
+        Quarter ends (Mar 31, Jun 30, ...) or month ends.
+    min_calibration_days : int, default 180
+        Shortest calibration period, from the first day of the log.
+    max_cutoffs : int, optional
+        Keep only the latest ones.
+
+    Returns
+    -------
+    list of str
+        ISO dates, oldest first.
+    """
+    horizon = _check_horizon(horizon)
+    freq = {"quarter": "QE", "month": "ME"}.get(every)
+    if freq is None:
+        raise ValueError(f"every must be 'quarter' or 'month', got {every!r}")
+    first = tx["timestamp"].min().normalize()
+    last = tx["timestamp"].max().normalize()
+    candidates = pd.date_range(first + pd.Timedelta(days=min_calibration_days), last, freq=freq)
+    kept = [c for c in candidates if _holdout_end(c, horizon, horizon_unit) <= last]
+    if max_cutoffs is not None:
+        kept = kept[-max_cutoffs:]
+    if not kept:
+        raise ValueError(
+            f"no {every} end between {first.date()} + {min_calibration_days} days and "
+            f"{last.date()} leaves a {horizon}{horizon_unit} holdout: shorten the horizon or "
+            "min_calibration_days"
+        )
+    return [c.date().isoformat() for c in kept]

@@ -1,0 +1,286 @@
+"""Plots of the method comparison (data from :mod:`clvlib.evaluation`).
+
+Each function is ``plot_x(data, *, ax=None) -> Axes``: ``data`` is a
+:class:`~clvlib.evaluation.Comparison` (or :class:`~clvlib.evaluation.RollingOrigin`) or the
+table inside it; the plot draws on ``ax`` (a new figure when None), never on pyplot's
+current figure, and labels its axes with units.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import PercentFormatter
+
+from clvlib.evaluation import (
+    METHODS,
+    METRICS,
+    TRUTH_METRICS,
+    Comparison,
+    RollingOrigin,
+)
+from clvlib.metrics import Agreement, Migration
+
+# One colour per method across every chart; the bounds are grey and black, dashed.
+METHOD_COLOURS: dict[str, str] = {
+    "heuristic_clv": "#1b9e77",
+    "rfm": "#d95f02",
+    "kmeans": "#7570b3",
+    "bgnbd_gg": "#e7298a",
+    "naive_spend": "#a6761d",
+    "random": "#9e9e9e",
+    "perfect_foresight": "#000000",
+}
+_BOUND_STYLE = {"random": ":", "perfect_foresight": "--"}
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4.5)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _label(method: str) -> str:
+    return METHODS[method].label if method in METHODS else method
+
+
+def plot_gains_curves(data: Comparison | pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Gains curves of every method on one chart, random (floor) and perfect foresight (ceiling).
+
+    Parameters
+    ----------
+    data : Comparison or pandas.DataFrame
+        A comparison, or its :meth:`~clvlib.evaluation.Comparison.gains_curves` table
+        (``method``, ``customer_share``, ``outcome_share``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    """
+    curves = data.gains_curves() if isinstance(data, Comparison) else data
+    missing = {"method", "customer_share", "outcome_share"} - set(curves.columns)
+    if missing:
+        raise KeyError(f"gains curves lack column(s) {sorted(missing)}")
+    ax = _axes(ax)
+    ax.plot([0, 1], [0, 1], color="#d9d9d9", lw=0.8, zorder=0)
+    for method, curve in curves.groupby("method", sort=False):
+        ax.plot(
+            curve["customer_share"],
+            curve["outcome_share"],
+            label=_label(method),
+            color=METHOD_COLOURS.get(method),
+            ls=_BOUND_STYLE.get(method, "-"),
+            lw=1.2 if method in _BOUND_STYLE else 1.8,
+        )
+    ax.axvline(0.2, color="#bdbdbd", lw=0.8, ls="--")
+    title = "Gains curves on the holdout"
+    if isinstance(data, Comparison):
+        title += f" (n = {data.params['n_customers']:,} customers)"
+    ax.set_title(title)
+    ax.set_xlabel("customers ranked by calibration score, best first (% of customers)")
+    ax.set_ylabel("holdout value captured (% of total)")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlim(0, 1)
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def _format(metric: str, value: float) -> str:
+    if not np.isfinite(value):
+        return ""
+    unit = {**METRICS, **TRUTH_METRICS}.get(metric)
+    unit = unit.unit if unit else ""
+    if unit == "share":
+        return f"{100 * value:.0f}%"
+    if unit == "%":
+        return f"{value:+.0f}%"
+    if unit == "count":
+        return f"{value:.0f}"
+    if unit == "currency":
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def plot_metric_table(
+    data: Comparison | pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    metrics: list[str] | None = None,
+) -> Axes:
+    """Method x metric table, each column coloured from worst (red) to best (green).
+
+    Colours compare methods within one metric (higher, lower or closer to 0 is better, as
+    :data:`clvlib.evaluation.METRICS` states); context columns (groups, totals) stay white,
+    and so do cells without a value (money metrics of non-money methods).
+
+    Parameters
+    ----------
+    data : Comparison or pandas.DataFrame
+        A comparison, or its :meth:`~clvlib.evaluation.Comparison.wide` table.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    metrics : list of str, optional
+        Columns to show; by default every metric except the totals.
+    """
+    wide = data.wide() if isinstance(data, Comparison) else data
+    specs = {**METRICS, **TRUTH_METRICS}
+    if metrics is None:
+        metrics = [m for m in wide.columns if m not in ("total_predicted", "total_realised")]
+    unknown = [m for m in metrics if m not in wide.columns]
+    if unknown:
+        raise KeyError(f"metric(s) {unknown} not in the table; it has {list(wide.columns)}")
+    table = wide[metrics]
+    goodness = np.full(table.shape, np.nan)
+    for j, metric in enumerate(metrics):
+        direction = specs[metric].direction if metric in specs else "none"
+        col = table[metric].to_numpy(dtype=float)
+        if direction == "none" or np.isfinite(col).sum() < 2:
+            continue
+        key = {"higher": col, "lower": -col, "zero": -np.abs(col)}[direction]
+        low, high = np.nanmin(key), np.nanmax(key)
+        goodness[:, j] = 0.5 if high == low else (key - low) / (high - low)
+    ax = _axes(ax, size=(1.0 + 0.85 * len(metrics), 0.6 + 0.45 * len(table)))
+    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="white")
+    ax.imshow(np.ma.masked_invalid(goodness), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    for i in range(table.shape[0]):
+        for j, metric in enumerate(metrics):
+            text = _format(metric, float(table.iat[i, j]))
+            ax.text(j, i, text, ha="center", va="center", fontsize="small")
+    ax.set_xticks(range(len(metrics)))
+    ax.set_xticklabels(
+        [f"{m}\n({specs[m].unit})" if m in specs else m for m in metrics],
+        rotation=45,
+        ha="right",
+        fontsize="small",
+    )
+    ax.set_yticks(range(len(table)))
+    ax.set_yticklabels([_label(m) for m in table.index])
+    ax.set_title("Methods on the holdout: green = better within each metric")
+    ax.set_xlabel("metric (unit)")
+    ax.set_ylabel("method")
+    return ax
+
+
+def _heatmap(ax: Axes, values: pd.DataFrame, annotations: pd.DataFrame, cmap: str) -> None:
+    matrix = values.to_numpy(dtype=float)
+    ax.imshow(matrix, cmap=cmap, aspect="auto")
+    dark = matrix > 0.6 * np.nanmax(matrix) if matrix.size else matrix
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            colour = "white" if dark[i, j] else "black"
+            ax.text(j, i, annotations.iat[i, j], ha="center", va="center", fontsize="x-small",
+                    color=colour)  # fmt: skip
+    ax.set_xticks(range(values.shape[1]))
+    ax.set_xticklabels([str(c) for c in values.columns], rotation=45, ha="right")
+    ax.set_yticks(range(values.shape[0]))
+    ax.set_yticklabels([str(r) for r in values.index])
+
+
+def plot_agreement_heatmap(data: Comparison | Agreement, *, ax: Axes | None = None) -> Axes:
+    """RFM segments x k-means clusters: customers in each cell, ARI and NMI in the title.
+
+    Cells are coloured by the share of the row's customers (where each segment's customers
+    went among the clusters) and annotated with the customer count.
+
+    Parameters
+    ----------
+    data : Comparison or clvlib.metrics.Agreement
+        A comparison, or :func:`clvlib.metrics.agreement` of two labelings.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    """
+    agreement = data.agreement if isinstance(data, Comparison) else data
+    counts = agreement.crosstab
+    totals = counts.sum(axis=1)
+    shares = counts.div(totals.where(totals > 0, 1), axis=0)
+    ax = _axes(ax, size=(2 + 1.3 * counts.shape[1], 1 + 0.45 * counts.shape[0]))
+    _heatmap(ax, shares, counts.map(lambda n: f"{n:,}"), "Blues")
+    ax.set_title(
+        f"Customers by {counts.index.name or 'labels_a'} and {counts.columns.name or 'labels_b'}"
+        f": ARI {agreement.ari:.2f}, NMI {agreement.nmi:.2f} (n = {agreement.n:,})"
+    )
+    ax.set_xlabel(f"{counts.columns.name or 'labels_b'} (colour: share of the row's customers)")
+    ax.set_ylabel(f"{counts.index.name or 'labels_a'} (customers)")
+    return ax
+
+
+def plot_migration_matrix(
+    data: Comparison | Migration, *, ax: Axes | None = None, clusters: bool = False
+) -> Axes:
+    """Where each calibration segment's customers are at the end of the holdout.
+
+    Rows: segment at calibration_end (plus "new" customers); columns: segment at
+    holdout_end (plus "gone"). Colour and annotation: share of the row's customers.
+
+    Parameters
+    ----------
+    data : Comparison or clvlib.metrics.Migration
+        A comparison (its RFM segment migration) or a :func:`clvlib.metrics.migration_matrix`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    clusters : bool, default False
+        With a comparison: the k-means cluster migration instead of the segments'.
+    """
+    if isinstance(data, Comparison):
+        migration = data.cluster_migration if clusters else data.migration
+        period = f" ({data.params['calibration_end']} to {data.params['holdout_end']})"
+    else:
+        migration, period = data, ""
+    shares = migration.row_shares
+    n = migration.counts.to_numpy().sum()
+    ax = _axes(ax, size=(2 + 0.9 * shares.shape[1], 1 + 0.45 * shares.shape[0]))
+    _heatmap(ax, shares, shares.map(lambda s: f"{100 * s:.0f}%" if s > 0 else ""), "Purples")
+    what = "cluster" if clusters else "segment"
+    ax.set_title(f"Migration of customers between {what}s{period}, n = {n:,}")
+    ax.set_xlabel(f"{what} at the later date (% of the row's customers)")
+    ax.set_ylabel(f"{what} at the earlier date")
+    return ax
+
+
+def plot_rolling_origin(
+    data: RollingOrigin | pd.DataFrame, *, ax: Axes | None = None, metric: str = "spearman"
+) -> Axes:
+    """One metric at each cut-off date, one line per method (is the winner stable?).
+
+    Parameters
+    ----------
+    data : RollingOrigin or pandas.DataFrame
+        The result of :func:`clvlib.evaluation.rolling_origin`, or its tidy table
+        (``cutoff``, ``method``, ``metric``, ``value``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    metric : str, default "spearman"
+        A metric of :data:`METRICS` (or :data:`TRUTH_METRICS`, when the data has them).
+    """
+    if isinstance(data, RollingOrigin):
+        table = data.truth_distance if metric in TRUTH_METRICS else data.metrics
+        if table is None:
+            raise ValueError(f"{metric} needs a truth: the rolling origin was run without one")
+    else:
+        table = data
+    rows = table[table["metric"] == metric]
+    if rows.empty:
+        raise KeyError(f"no values of {metric!r} in the table")
+    spec = {**METRICS, **TRUTH_METRICS}.get(metric)
+    ax = _axes(ax)
+    for method, part in rows.groupby("method", sort=False):
+        x = pd.to_datetime(part["cutoff"])
+        ax.plot(
+            x,
+            part["value"],
+            marker="o",
+            label=_label(method),
+            color=METHOD_COLOURS.get(method),
+            ls=_BOUND_STYLE.get(method, "-"),
+        )
+    label = spec.label if spec else metric
+    unit = spec.unit if spec else ""
+    if unit == "share":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_title(f"{label} at each cut-off date ({rows['cutoff'].nunique()} cut-offs)")
+    ax.set_xlabel("cut-off date (end of calibration)")
+    ax.set_ylabel(f"{label} ({unit})" if unit else label)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.tick_params(axis="x", labelrotation=30)
+    return ax

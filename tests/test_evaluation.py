@@ -1,0 +1,362 @@
+"""The holdout comparison: protocol (no leakage), bounds, completeness, determinism, truth.
+
+One comparison of the embedded default shop (calibration to 2024-06-30, holdout to
+2024-12-31) is shared by most tests; the protocol tests re-run it on altered inputs.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import clvlib
+from clvlib import metrics as mt
+from clvlib.evaluation import (
+    BOUNDS,
+    CONTENDERS,
+    METHODS,
+    METRICS,
+    TRUTH_METRICS,
+    Comparison,
+    compare_methods,
+    cutoff_dates,
+    rolling_origin,
+)
+
+CAL, HOLD = "2024-06-30", "2024-12-31"
+RANKING = ("spearman", "top10_share", "top20_share", "gains_gini", "gains_gini_normalised")
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return clvlib.load_default_shop()
+
+
+@pytest.fixture(scope="module")
+def tx(shop):
+    tx, _ = clvlib.load_transactions(shop.transactions)
+    return tx
+
+
+@pytest.fixture(scope="module")
+def result(tx, shop) -> Comparison:
+    return compare_methods(tx, calibration_end=CAL, holdout_end=HOLD, truth=shop)
+
+
+# --- the table promises every method x metric -------------------------------------------
+
+
+def test_every_method_has_every_promised_metric(result):
+    got = set(zip(result.metrics["method"], result.metrics["metric"], strict=True))
+    promised = {
+        (method, metric)
+        for method, spec in METHODS.items()
+        for metric, mspec in METRICS.items()
+        if mspec.applies == "all" or spec.money
+    }
+    assert got == promised
+    assert len(result.metrics) == len(promised)  # once each
+    assert result.metrics["value"].notna().all()
+    wide = result.wide()
+    assert list(wide.index) == list(METHODS) and list(wide.columns) == list(METRICS)
+    money = [m for m, s in METHODS.items() if s.money]
+    assert wide.loc[money, "mae"].notna().all()
+    assert wide.drop(index=money)["mae"].isna().all()
+    assert set(result.methods.index) == set(METHODS)
+    assert {"score", "forecasts", "grouping"} <= set(result.methods.columns)
+
+
+def test_metrics_are_those_of_the_scores(result):
+    """The table is the metric functions applied to the stored scores, not something else."""
+    s = result.scores
+    wide = result.wide()
+    assert wide.loc["rfm", "spearman"] == mt.spearman(s["rfm"], s["holdout_value"])
+    assert wide.loc["kmeans", "auc"] == mt.auc(s["kmeans"], s["bought_again"])
+    err = mt.forecast_errors(s["bgnbd_gg"], s["holdout_value"])
+    assert wide.loc["bgnbd_gg", "total_error_pct"] == err.total_error_pct
+    eta = mt.variance_explained(s["segment"], s["holdout_value"])
+    assert wide.loc["rfm", "eta_squared"] == pytest.approx(eta.eta_squared)
+    assert wide.loc["rfm", "n_groups"] == eta.n_groups == s["segment"].nunique()
+    assert wide.loc["kmeans", "n_groups"] == 5
+
+
+def test_scores_are_what_the_method_table_says(result, tx):
+    s = result.scores
+    p = result.params
+    summary = clvlib.customer_summary(tx, observation_end=CAL)
+    assert s.index.equals(summary.index)
+    # naive: calibration total_value scaled to the holdout length
+    scale = p["holdout_days"] / p["calibration_days"]
+    assert p["holdout_days"] == 184  # Jul 1 .. Dec 31
+    assert summary["first_purchase"].min().normalize() == pd.Timestamp("2022-01-01")
+    assert p["calibration_days"] == 365 + 365 + 182  # 2022-01-01 .. 2024-06-30, both included
+    np.testing.assert_allclose(s["naive_spend"], summary["total_value"] * scale)
+    # rfm: the sum of three scores 1..5
+    assert s["rfm"].between(3, 15).all()
+    # k-means: one score per cluster, the cluster's mean calibration value, label 0 highest
+    per_cluster = s.groupby("cluster")["kmeans"].agg(["min", "max"])
+    assert (per_cluster["min"] == per_cluster["max"]).all()
+    means = summary["total_value"].groupby(s["cluster"]).mean()
+    np.testing.assert_allclose(per_cluster["min"], means)
+    assert means.is_monotonic_decreasing
+    # the ceiling is the outcome itself
+    assert s["perfect_foresight"].equals(s["holdout_value"])
+    assert s["bought_again"].equals(s["holdout_orders"] > 0)
+
+
+# --- nothing from the holdout reaches a method --------------------------------------------
+
+
+def test_holdout_changes_leave_calibration_scores_unchanged(tx, result):
+    after = tx["timestamp"] >= pd.Timestamp(CAL) + pd.Timedelta(days=1)
+    altered = tx.copy()
+    altered.loc[after, "amount"] *= 3  # returns stay negative
+    keep = ~after | (np.arange(len(tx)) % 2 == 0)  # drop half of the holdout lines
+    altered = altered[keep]
+    first = int(result.scores.index[0])
+    extra = altered.iloc[[0]].assign(
+        customer_id=first,
+        order_id="LEAK1",
+        timestamp=pd.Timestamp("2024-09-01 12:00"),
+        amount=100_000.0,
+        is_return=False,
+    )
+    altered = pd.concat([altered, extra], ignore_index=True)
+
+    other = compare_methods(altered, calibration_end=CAL, holdout_end=HOLD)
+    for method in METHODS:
+        if method == "perfect_foresight":
+            continue
+        pd.testing.assert_series_equal(other.scores[method], result.scores[method])
+    for column in ("segment", "cluster", "cluster_name"):
+        pd.testing.assert_series_equal(other.scores[column], result.scores[column])
+    assert other.params["fitted"] == result.params["fitted"]
+    # ...while the outcome did change, so the test could fail
+    assert other.scores.loc[first, "holdout_value"] >= 100_000
+    assert not other.scores["perfect_foresight"].equals(result.scores["perfect_foresight"])
+
+
+# --- the bounds --------------------------------------------------------------------------
+
+
+def test_perfect_foresight_wins_every_ranking_metric(result):
+    wide = result.wide()
+    for metric in (*RANKING, "auc", "eta_squared"):
+        others = wide.drop(index="perfect_foresight")[metric]
+        assert (wide.loc["perfect_foresight", metric] > others).all(), metric
+    assert wide.loc["perfect_foresight", "spearman"] == 1.0
+    assert wide.loc["perfect_foresight", "gains_gini_normalised"] == 1.0
+
+
+def test_random_sits_at_the_floor(result):
+    random = result.wide().loc["random"]
+    # n = 5352: the standard error of a random Spearman is 1 / sqrt(n) = 0.014
+    assert abs(random["spearman"]) < 0.05
+    assert abs(random["top20_share"] - 0.20) < 0.03
+    assert abs(random["top10_share"] - 0.10) < 0.03
+    assert abs(random["gains_gini_normalised"]) < 0.1
+    assert abs(random["auc"] - 0.5) < 0.03
+    assert random["eta_squared"] < 0.005
+    # every method beats the floor on every ranking metric
+    for method in (*CONTENDERS, "bgnbd_gg", "naive_spend"):
+        for metric in (*RANKING, "auc"):
+            assert result.wide().loc[method, metric] > random[metric] + 0.05, (method, metric)
+
+
+# --- the truth of the simulation ----------------------------------------------------------
+
+
+def test_truth_distance_on_the_simulated_shop(result, shop):
+    truth = result.truth_wide()
+    assert list(truth.index) == list(METHODS) and list(truth.columns) == list(TRUTH_METRICS)
+    money = [m for m, s in METHODS.items() if s.money]
+    assert truth.loc[money].notna().all().all()
+    assert truth.drop(index=money)[["spearman_truth", "top20_share_truth"]].notna().all().all()
+    expected = shop.truth(CAL, horizon=184).loc[result.scores.index, "expected_value"]
+    assert result.scores["expected_value"].equals(expected)
+    assert truth.loc["bgnbd_gg", "spearman_truth"] == mt.spearman(
+        result.scores["bgnbd_gg"], expected
+    )
+    assert abs(truth.loc["random", "spearman_truth"]) < 0.05
+    # the realised holdout is a noisy draw around the truth: far from a perfect 1
+    assert 0.3 < truth.loc["perfect_foresight", "spearman_truth"] < 0.95
+    assert result.truth_distance is not None and "simulation" in result.summary_text()
+
+
+def test_truth_of_another_window_is_refused(tx, shop):
+    wrong = shop.truth("2024-03-31", horizon=184)
+    with pytest.raises(ValueError, match="truth is for at=2024-03-31"):
+        compare_methods(tx, calibration_end=CAL, holdout_end=HOLD, truth=wrong)
+
+
+def test_top_groups_carry_clearly_more_true_future_value(result):
+    """Issue 3 acceptance: top tier / Champions / best cluster vs the bottom ones.
+
+    Margin: the mean TRUE expected holdout value per customer of the top group is at least
+    3 times that of the bottom group (on the default shop it is 5x to 20x).
+    """
+    g = result.groups.set_index(["method", "group"])["mean_expected_value"]
+    for method in ("heuristic_clv", "naive_spend", "bgnbd_gg"):  # value tiers of the score
+        assert g[(method, "top 20 %")] >= 3 * g[(method, "bottom 20 %")], method
+    assert g[("rfm", "Champions")] >= 3 * g[("rfm", "Lost")]
+    clusters = g["kmeans"]
+    best, worst = clusters.index[0], clusters.index[-1]
+    assert best.startswith("0: ") and worst.startswith(f"{len(clusters) - 1}: ")
+    assert clusters[best] >= 3 * clusters[worst]
+    # and the group table accounts for every customer and all the value
+    for _, part in result.groups.groupby("method"):
+        assert part["customers"].sum() == result.params["n_customers"]
+        assert part["share_holdout_value"].sum() == pytest.approx(1.0)
+        assert part["share_expected_value"].sum() == pytest.approx(1.0)
+
+
+# --- winner, agreement, migration -----------------------------------------------------------
+
+
+def _comparison_from(values: dict[str, dict[str, float]]) -> Comparison:
+    rows = [(m, k, v) for m, d in values.items() for k, v in d.items()]
+    table = pd.DataFrame(rows, columns=["method", "metric", "value"])
+    return Comparison(table, None, {}, None, None, None, None, None)
+
+
+def test_winner_and_margin_by_hand():
+    c = _comparison_from(
+        {
+            "heuristic_clv": {"spearman": 0.30, "bias": -10.0, "mae": 40.0, "n_groups": 3},
+            "rfm": {"spearman": 0.50, "n_groups": 11},
+            "kmeans": {"spearman": 0.40, "n_groups": 5},
+            "bgnbd_gg": {"spearman": 0.45, "bias": 4.0, "mae": 50.0, "n_groups": 3},
+            "naive_spend": {"spearman": 0.20, "bias": -5.0, "mae": 45.0, "n_groups": 3},
+            "random": {"spearman": 0.0, "n_groups": 3},
+            "perfect_foresight": {"spearman": 1.0, "n_groups": 3},
+        }
+    )
+    w = c.winner("spearman")  # the bounds never win
+    assert (w.method, w.runner_up) == ("rfm", "bgnbd_gg")
+    assert w.margin == pytest.approx(0.05)
+    w = c.winner("spearman", among=CONTENDERS)
+    assert (w.method, w.runner_up, w.margin) == ("rfm", "kmeans", pytest.approx(0.10))
+    w = c.winner("mae")  # lower is better
+    assert (w.method, w.runner_up, w.margin) == ("heuristic_clv", "naive_spend", 5.0)
+    w = c.winner("bias")  # closest to 0
+    assert (w.method, w.value, w.runner_up, w.margin) == ("bgnbd_gg", 4.0, "naive_spend", 1.0)
+    with pytest.raises(ValueError, match="context"):
+        c.winner("n_groups")
+    with pytest.raises(KeyError, match="unknown metric"):
+        c.winner("accuracy")
+    with pytest.raises(KeyError, match="unknown method"):
+        c.winner("spearman", among=["rfm", "xgboost"])
+    with pytest.raises(ValueError, match="needs a truth"):
+        c.winner("spearman_truth")
+
+
+def test_winner_on_the_shop_matches_the_table(result):
+    wide = result.wide()
+    w = result.winner("top20_share")
+    candidates = wide.drop(index=list(BOUNDS))["top20_share"].sort_values(ascending=False)
+    assert (w.method, w.runner_up) == tuple(candidates.index[:2])
+    assert w.margin == pytest.approx(candidates.iloc[0] - candidates.iloc[1])
+    assert METHODS[result.winner("spearman", among=CONTENDERS).method].label in (
+        result.summary_text()
+    )
+
+
+def test_agreement_of_segments_and_clusters(result):
+    a = result.agreement
+    s = result.scores
+    assert a.ari == pytest.approx(mt.agreement(s["segment"], s["cluster"]).ari)
+    assert a.crosstab.to_numpy().sum() == len(s)
+    assert a.crosstab.index.name == "segment" and a.crosstab.columns.name == "cluster"
+    assert 0 < a.nmi < 1
+
+
+def test_migration_uses_the_calibration_scorer(result, tx):
+    m = result.migration.counts
+    s = result.scores
+    # each calibration segment's row holds its customers; nobody is 'gone' (summaries grow)
+    sizes = s["segment"].value_counts()
+    for segment, n in sizes.items():
+        assert m.loc[segment].sum() == n
+    assert m["gone"].sum() == 0
+    later = clvlib.customer_summary(tx, observation_end=HOLD)
+    assert m.loc["new"].sum() == len(later) - len(s)
+    assert result.cluster_migration.counts.loc["new"].sum() == len(later) - len(s)
+
+
+# --- determinism and the JSON ----------------------------------------------------------------
+
+
+def test_same_inputs_give_byte_identical_json(tx, shop, result, tmp_path):
+    again = compare_methods(tx, calibration_end=CAL, holdout_end=HOLD, truth=shop)
+    path = tmp_path / "comparison.json"
+    again.to_json(path)
+    assert path.read_bytes() == result.to_json().encode("utf-8")
+    data = json.loads(path.read_text())
+    assert set(data) >= {"params", "metrics", "truth_distance", "winners", "summary"}
+    assert data["params"]["calibration_end"] == CAL
+    assert data["summary"] == result.summary_text()
+    assert "seconds" not in path.read_text() and "timings" not in data
+    # floats are rounded: no value carries more than 6 significant digits
+    values = [r["value"] for r in data["metrics"] if r["value"] is not None]
+    assert all(float(f"{v:.6g}") == v for v in values)
+
+
+def test_unsafe_inputs_are_refused(tx):
+    with pytest.raises(TypeError, match="DataFrame"):
+        compare_methods("log.parquet", calibration_end=CAL, holdout_end=HOLD)
+    with pytest.raises(ValueError, match="must be after"):
+        compare_methods(tx, calibration_end=HOLD, holdout_end=CAL)
+
+
+# --- rolling origin -----------------------------------------------------------------------
+
+
+def test_rolling_origin_one_block_per_cutoff(tx, shop, result):
+    ro = rolling_origin(
+        tx, cutoffs=["2024-06-30", "2023-12-31"], horizon=6, horizon_unit="M", truth=shop
+    )
+    assert list(ro.comparisons) == ["2023-12-31", "2024-06-30"]  # oldest first
+    blocks = ro.metrics.groupby("cutoff")
+    assert blocks.ngroups == 2
+    promised = len(result.metrics)
+    assert (blocks.size() == promised).all()
+    ends = ro.metrics.groupby("cutoff")["holdout_end"].unique()
+    assert ends["2023-12-31"].tolist() == ["2024-06-30"]
+    # the cut-off of the shared comparison gives exactly its metrics
+    same = ro.metrics[ro.metrics["cutoff"] == CAL].reset_index(drop=True)
+    pd.testing.assert_frame_equal(same[["method", "metric", "value"]], result.metrics)
+    assert ro.truth_distance["cutoff"].nunique() == 2
+    winners = ro.winners("spearman")
+    assert list(winners["cutoff"]) == ["2023-12-31", "2024-06-30"]
+    stability = ro.stability("spearman")
+    assert stability["wins"].sum() == 2 and (stability["cutoffs"] == 2).all()
+    assert json.loads(ro.to_json())["comparisons"].keys() == {"2023-12-31", "2024-06-30"}
+
+
+def test_rolling_origin_refuses_a_holdout_past_the_data(tx):
+    with pytest.raises(ValueError, match="after the last day of the log"):
+        rolling_origin(tx, cutoffs=["2024-09-30"], horizon=6, horizon_unit="M")
+
+
+def test_cutoff_dates_are_quarter_ends_inside_the_data(tx):
+    cutoffs = cutoff_dates(tx, horizon=6, horizon_unit="M", min_calibration_days=365)
+    # data 2022-01-01 .. 2024-12-31: from 2023-01-01 on, holdout ending by 2024-12-31
+    assert cutoffs == [
+        "2023-03-31",
+        "2023-06-30",
+        "2023-09-30",
+        "2023-12-31",
+        "2024-03-31",
+        "2024-06-30",
+    ]
+    assert cutoff_dates(tx, horizon=6, horizon_unit="M", max_cutoffs=2) == [
+        "2024-03-31",
+        "2024-06-30",
+    ]
+    monthly = cutoff_dates(tx, horizon=30, every="month", min_calibration_days=1000)
+    assert monthly == ["2024-09-30", "2024-10-31", "2024-11-30"]
+    with pytest.raises(ValueError, match="no quarter end"):
+        cutoff_dates(tx, horizon=36, horizon_unit="M")

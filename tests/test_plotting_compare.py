@@ -1,0 +1,157 @@
+"""Plots of the method comparison: titles, labels with units, artists; no pyplot state."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import clvlib
+from clvlib import metrics as mt
+from clvlib import plotting
+from clvlib.evaluation import METHODS, METRICS, compare_methods
+
+PLOTS = (
+    "plot_gains_curves",
+    "plot_metric_table",
+    "plot_agreement_heatmap",
+    "plot_migration_matrix",
+    "plot_rolling_origin",
+)
+
+
+@pytest.fixture
+def ax():
+    """Axes on a Figure that pyplot does not track: a plot must draw here and nowhere else."""
+    before = plt.get_fignums()
+    axes = Figure().subplots()
+    yield axes
+    assert plt.get_fignums() == before  # no pyplot figure was opened
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    """A small simulated shop, so that the Comparison path of every plot is exercised."""
+    shop = clvlib.simulate_shop(n_customers=1500, start="2023-01-01", end="2024-12-31", seed=7)
+    tx, _ = clvlib.load_transactions(shop.transactions)
+    return compare_methods(tx, calibration_end="2024-06-30", holdout_end="2024-12-31")
+
+
+def test_plots_are_registered():
+    for name in PLOTS:
+        assert callable(getattr(plotting, name))
+        assert name in dir(plotting)
+
+
+def test_gains_curves_from_a_table(ax):
+    # four customers, holdout values 0, 10, 30, 60; two methods and the two bounds
+    outcome = pd.Series([0.0, 10.0, 30.0, 60.0])
+    scores = {
+        "rfm": pd.Series([4.0, 3.0, 2.0, 1.0]),  # worst first
+        "random": pd.Series([0.3, 0.1, 0.4, 0.2]),
+        "perfect_foresight": outcome,
+    }
+    curves = pd.concat(
+        [mt.gains_curve(s, outcome).assign(method=m) for m, s in scores.items()],
+        ignore_index=True,
+    )
+    out = plotting.plot_gains_curves(curves, ax=ax)
+    assert out is ax
+    assert ax.get_title() == "Gains curves on the holdout"
+    assert "% of customers" in ax.get_xlabel() and "% of total" in ax.get_ylabel()
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert {"RFM", "random", "perfect foresight"} <= set(lines)
+    # perfect foresight: the top customer (1 of 4) carries 60 / 100 of the value
+    pf = lines["perfect foresight"]
+    assert pf.get_xdata()[1] == 0.25 and pf.get_ydata()[1] == pytest.approx(0.6)
+    assert lines["perfect foresight"].get_linestyle() == "--"
+    with pytest.raises(KeyError, match="outcome_share"):
+        plotting.plot_gains_curves(curves.drop(columns="outcome_share"), ax=ax)
+
+
+def test_gains_curves_from_a_comparison(ax, comparison):
+    plotting.plot_gains_curves(comparison, ax=ax)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [spec.label for spec in METHODS.values()]
+    assert f"n = {comparison.params['n_customers']:,}" in ax.get_title()
+
+
+def test_metric_table_colours_within_each_metric(ax):
+    wide = pd.DataFrame(
+        {"spearman": [0.2, 0.5, 0.0], "n_groups": [3.0, 11.0, 3.0], "bias": [-5.0, np.nan, 1.0]},
+        index=pd.Index(["heuristic_clv", "rfm", "random"], name="method"),
+    )
+    plotting.plot_metric_table(wide, ax=ax)
+    image = ax.get_images()[0].get_array()
+    # spearman: rfm best (1), random worst (0); bias closest to 0 best; n_groups uncoloured
+    assert image[1, 0] == 1.0 and image[2, 0] == 0.0
+    assert image[2, 2] == 1.0 and image[0, 2] == 0.0
+    assert np.ma.is_masked(image[0, 1]) and np.ma.is_masked(image[1, 2])
+    texts = [t.get_text() for t in ax.texts]
+    assert "0.50" in texts and "11" in texts and "" in texts  # the missing bias is blank
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["heuristic CLV", "RFM", "random"]
+    assert [t.get_text() for t in ax.get_xticklabels()][0] == "spearman\n(-1..1)"
+    assert ax.get_xlabel() == "metric (unit)" and ax.get_ylabel() == "method"
+    with pytest.raises(KeyError, match="auc"):
+        plotting.plot_metric_table(wide, ax=ax, metrics=["auc"])
+
+
+def test_metric_table_from_a_comparison(ax, comparison):
+    plotting.plot_metric_table(comparison, ax=ax)
+    shown = len(METRICS) - 2  # totals left out
+    assert len(ax.get_xticklabels()) == shown
+    assert len(ax.texts) == shown * len(METHODS)
+
+
+def test_agreement_heatmap(ax):
+    a = mt.agreement(
+        pd.Series(["A", "A", "B", "B"], name="segment"),
+        pd.Series(["x", "x", "y", "x"], name="cluster"),
+    )
+    plotting.plot_agreement_heatmap(a, ax=ax)
+    assert ax.get_title() == (
+        f"Customers by segment and cluster: ARI {a.ari:.2f}, NMI {a.nmi:.2f} (n = 4)"
+    )
+    assert sorted(t.get_text() for t in ax.texts) == ["0", "1", "1", "2"]
+    assert "customers" in ax.get_ylabel() and "share" in ax.get_xlabel()
+
+
+def test_agreement_heatmap_from_a_comparison(ax, comparison):
+    plotting.plot_agreement_heatmap(comparison, ax=ax)
+    assert f"ARI {comparison.agreement.ari:.2f}" in ax.get_title()
+
+
+def test_migration_matrix(ax):
+    before = pd.Series({1: "A", 2: "A", 3: "B"})
+    after = pd.Series({1: "A", 2: "B", 3: "B", 4: "A"})
+    m = mt.migration_matrix(before, after)
+    plotting.plot_migration_matrix(m, ax=ax)
+    assert ax.get_title() == "Migration of customers between segments, n = 4"
+    texts = sorted(t.get_text() for t in ax.texts if t.get_text())
+    assert texts == ["100%", "100%", "50%", "50%"]  # A: 50/50, B: stays, new -> A
+    assert ax.get_ylabel() == "segment at the earlier date"
+
+
+def test_migration_matrix_from_a_comparison(ax, comparison):
+    plotting.plot_migration_matrix(comparison, ax=ax, clusters=True)
+    assert "between clusters (2024-06-30 to 2024-12-31)" in ax.get_title()
+
+
+def test_rolling_origin(ax):
+    table = pd.DataFrame(
+        {
+            "cutoff": ["2024-03-31"] * 2 + ["2024-06-30"] * 2,
+            "method": ["rfm", "random"] * 2,
+            "metric": ["top20_share"] * 4,
+            "value": [0.5, 0.2, 0.55, 0.21],
+        }
+    )
+    plotting.plot_rolling_origin(table, ax=ax, metric="top20_share")
+    assert ax.get_title() == "holdout value in top 20 % at each cut-off date (2 cut-offs)"
+    assert ax.get_ylabel() == "holdout value in top 20 % (share)"
+    assert "cut-off date" in ax.get_xlabel()
+    assert [list(line.get_ydata()) for line in ax.get_lines()] == [[0.5, 0.55], [0.2, 0.21]]
+    with pytest.raises(KeyError, match="auc"):
+        plotting.plot_rolling_origin(table, ax=ax, metric="auc")
