@@ -104,6 +104,12 @@ _API: dict[str, str] = {
     "rule_set_coverage": "clvlib.report",
     "segment_customers": "clvlib.report",
     "notebook_display": "clvlib.report",
+    "simulated_truth": "clvlib.report",
+    "run_comparison": "clvlib.report",
+    "rolling_comparison": "clvlib.report",
+    "comparison_figures": "clvlib.report",
+    "executive_summary": "clvlib.report",
+    "executive_figures": "clvlib.report",
 }
 
 __all__ = sorted(_API) + ["__version__"]

@@ -85,14 +85,14 @@ class Facts(dict):
         self.label = label
 
     def to_frame(self) -> pd.DataFrame:
-        """The facts as a one-column DataFrame indexed by name."""
+        """The facts as a one-column DataFrame of text indexed by name (numbers rounded)."""
         return pd.DataFrame(
-            {"value": [str(v) for v in self.values()]}, index=pd.Index(list(self), name=self.label)
+            {"value": [_fmt(v) for v in self.values()]}, index=pd.Index(list(self), name=self.label)
         )
 
     def __repr__(self) -> str:
         width = max((len(k) for k in self), default=0)
-        return "\n".join(f"{k:<{width}}  {v}" for k, v in self.items())
+        return "\n".join(f"{k:<{width}}  {_fmt(v)}" for k, v in self.items())
 
     def _repr_html_(self) -> str:
         with pd.option_context("display.max_colwidth", None):
@@ -353,6 +353,171 @@ def cluster_figures(choice: Any, profiles: pd.DataFrame) -> dict[str, Any]:
         "its share of customers": float(best["customer_share"]),
         "its share of value": float(best["value_share"]),
     }
+
+
+def simulated_truth(params: Mapping[str, Any]) -> Any:
+    """The simulated shop (its ground truth) when the report runs on the embedded default data.
+
+    Returns the :class:`~clvlib.datasets.Shop` when ``data_path`` is the default shop's log
+    (same bytes as ``data/transactions.csv``), else None: real data has no truth.
+    """
+    from clvlib import datasets
+
+    default = datasets.DATA_DIR / "transactions.csv"
+    path = Path(params["data_path"])
+    if params["data_format"] != "clvlib" or not default.is_file():
+        return None
+    if path.resolve() != default.resolve() and file_sha256(path) != file_sha256(default):
+        return None
+    return datasets.load_default_shop()
+
+
+def run_comparison(
+    tx: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    params: Mapping[str, Any],
+    *,
+    truth: Any = None,
+) -> Any:
+    """:func:`~clvlib.evaluation.compare_methods` with the report parameters.
+
+    Calibration and holdout ends, time unit, RFM bins and rules, number of clusters and
+    seed all come from ``params``, so every report compares the same thing.
+    """
+    from clvlib.evaluation import compare_methods
+
+    return compare_methods(tx, truth=truth, customers=customers, **_comparison_settings(params))
+
+
+def _comparison_settings(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "calibration_end": params["calibration_end"],
+        "holdout_end": params["holdout_end"],
+        "time_unit": params["time_unit"],
+        "n_bins": params["n_bins"],
+        "rule_set": params["rule_set"],
+        "n_clusters": params["n_clusters"],
+        "random_state": params["random_state"],
+    }
+
+
+def rolling_comparison(
+    tx: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    params: Mapping[str, Any],
+    *,
+    truth: Any = None,
+    max_cutoffs: int = 3,
+) -> Any:
+    """:func:`~clvlib.evaluation.rolling_origin` at the latest quarter ends before the holdout.
+
+    Each window has the report's holdout length in days; cut-offs are the latest
+    ``max_cutoffs`` quarter ends whose window ends by the last order (the report's own split
+    included when it is a quarter end). Other settings as :func:`run_comparison`.
+    """
+    from clvlib.evaluation import cutoff_dates, rolling_origin
+
+    settings = _comparison_settings(params)
+    cal, hold = pd.Timestamp(settings.pop("calibration_end")), settings.pop("holdout_end")
+    horizon = (pd.Timestamp(hold) - cal).days
+    cutoffs = cutoff_dates(tx, horizon=horizon, max_cutoffs=max_cutoffs)
+    return rolling_origin(
+        tx, cutoffs=cutoffs, horizon=horizon, truth=truth, customers=customers, **settings
+    )
+
+
+def comparison_figures(comparison: Any) -> dict[str, Any]:
+    """Headline figures of the comparison: the winners on ranking, top 20 % and buying again."""
+    from clvlib.evaluation import METHODS
+
+    out: dict[str, Any] = {"customers compared": int(comparison.params["n_customers"])}
+    for metric, label in (
+        ("spearman", "best ranking (Spearman)"),
+        ("top20_share", "best top 20 % capture"),
+        ("auc", "best at who buys again (AUC)"),
+    ):
+        w = comparison.winner(metric, among=_CONTENDERS)
+        out[label] = f"{METHODS[w.method].label} {w.value:.3f} (+{w.margin:.3f})"
+    reference = comparison.wide().loc["bgnbd_gg"]
+    out["BG/NBD + Gamma-Gamma reference (Spearman)"] = float(reference["spearman"])
+    return out
+
+
+def executive_figures(summary: pd.DataFrame, comparison: Any) -> dict[str, Any]:
+    """Headline figures of the executive summary: concentration and the winning method."""
+    from clvlib.evaluation import METHODS
+    from clvlib.heuristic import tier_table, value_tiers
+
+    shares = tier_table(summary, value_tiers(summary))["share_of_value"]
+    rank = comparison.winner("spearman", among=_CONTENDERS)
+    return {
+        "customers": len(summary),
+        f"share of value, {shares.index[0]}": float(shares.iloc[0]),
+        "method that ranks best": METHODS[rank.method].label,
+        "its Spearman": float(rank.value),
+        "ahead of the runner-up by": float(rank.margin),
+    }
+
+
+#: the three methods a report compares; the others are references and bounds
+_CONTENDERS = ("heuristic_clv", "rfm", "kmeans")
+
+
+def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
+    """The answer, in a few sentences: who matters, how concentrated value is, which method wins.
+
+    ``summary`` is the customer summary of the whole log; ``comparison`` the holdout
+    comparison (:func:`run_comparison`). Returns Markdown that a notebook displays.
+    """
+    from IPython.display import Markdown
+
+    from clvlib.evaluation import METHODS
+    from clvlib.heuristic import historic_clv, lorenz_curve, tier_table, value_tiers
+
+    value = historic_clv(summary)
+    basis = "profit" if value.attrs.get("basis") == "profit" else "net revenue"
+    tiers = value_tiers(summary)
+    shares = tier_table(summary, tiers)["share_of_value"]
+    gini = lorenz_curve(value).gini
+    lines = [
+        f"- **Who matters.** The best 20 % of the {len(summary):,} customers carry "
+        f"**{shares.iloc[0]:.0%}** of the {basis} to date; the bottom 20 % carry "
+        f"{shares.iloc[-1]:.0%} (Gini {gini:.2f})."
+    ]
+    group = group_column(summary)
+    if isinstance(group, str):
+        by = tier_table(summary, tiers, by=group)["share_of_customers"]
+        top = by.xs(shares.index[0], level=-1)
+        lines.append(
+            f"- **Where they come from.** By {group}, the largest share of top-tier customers "
+            f"comes through **{top.idxmax()}** ({top.max():.0%} of its customers), the "
+            f"smallest through {top.idxmin()} ({top.min():.0%})."
+        )
+    rank = comparison.winner("spearman", among=_CONTENDERS)
+    top = comparison.winner("top20_share", among=_CONTENDERS)
+    label = {m: spec.label for m, spec in METHODS.items()}
+    lines.append(
+        f"- **Which method finds tomorrow's valuable customers: {label[rank.method]}.** It "
+        f"ranks customers by what they spent in the holdout best (Spearman {rank.value:.3f}, "
+        f"{rank.margin:.3f} ahead of {label[rank.runner_up]})."
+    )
+    lines.append(
+        f"- The top 20 % of customers by **{label[top.method]}** brought "
+        f"**{top.value:.0%}** of the holdout value, against {top.runner_up_value:.0%} for "
+        f"the top 20 % by {label[top.runner_up]} (random: 20 %)."
+    )
+    reference = comparison.wide().loc["bgnbd_gg", "spearman"]
+    verdict = "beats" if reference > rank.value else "does not beat"
+    lines.append(
+        f"- The probabilistic reference (BG/NBD + Gamma-Gamma, Spearman {reference:.3f}) "
+        f"{verdict} the best of the three methods."
+    )
+    p = comparison.params
+    lines.append(
+        f"\n*Holdout comparison: methods fitted to {p['calibration_end']}, judged on what "
+        f"{p['n_customers']:,} customers did up to {p['holdout_end']}.*"
+    )
+    return Markdown("\n".join(lines))
 
 
 def provenance(params: Mapping[str, Any], audit: Any = None) -> Facts:

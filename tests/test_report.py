@@ -11,15 +11,22 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 
 from clvlib import report
 from clvlib.__main__ import main
+from clvlib.evaluation import Winner
+from clvlib.heuristic import lorenz_curve, value_tiers
 from clvlib.params import Params, load_params, parameters_cell
 from clvlib.report import KernelStartError, ReportError
+from clvlib.rfm import rfm_scores
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 # A hand-written log: customer 1 buys twice (one order of two lines) and returns one line,
 # customer 2 buys once, one row has no customer (dropped).
@@ -184,6 +191,135 @@ def test_heuristic_model_and_levers_follow_the_data(params: Params) -> None:
     assert model.margin is None and model.cac == "cac"
     levers = report.average_levers(known, base)
     assert levers["margin"] == pytest.approx(40 / 100) and levers["cac"] == 4.0
+
+
+def small_summary(n: int = 20) -> pd.DataFrame:
+    """A customer summary with spread-out R, F and M (customer i has i orders)."""
+    i = pd.RangeIndex(1, n + 1, name="customer_id")
+    return pd.DataFrame(
+        {
+            "since_last_order": (n + 1 - i) * 10,
+            "n_orders": i.to_numpy(),
+            "total_value": i * 10.0,
+            "avg_order_value": 10.0,
+        },
+        index=i,
+    )
+
+
+def test_rule_set_coverage_places_prospects_only_where_a_rule_takes_them() -> None:
+    summary = small_summary()
+    customers = pd.DataFrame(
+        {"channel": ["ads"] * 21}, index=pd.RangeIndex(1, 22, name="customer_id")
+    )  # customer 21 signed up and never bought
+    coverage = report.rule_set_coverage(summary, "value_activity", customers)
+    assert coverage.set_index("segment").loc["Subscribers", "won"] == 1
+    coverage = report.rule_set_coverage(summary, "r_rfm", customers)  # no prospects rule
+    assert coverage["won"].sum() == 20
+    scores = rfm_scores(summary)
+    segments = report.segment_customers(scores, "value_activity", customers)
+    assert segments.loc[21] == "Subscribers" and len(segments) == 21
+    assert len(report.segment_customers(scores, "r_rfm", customers)) == 20
+
+
+def test_segment_and_cluster_figures_hand_worked() -> None:
+    table = pd.DataFrame(
+        {"customers": [0, 30, 50, 20], "value_share": [0.0, 0.6, 0.3, 0.1]},
+        index=pd.Index(["Champions", "Loyal", "Lost", "Others"], name="segment"),
+    )
+    assert report.segment_figures(table) == {
+        "segments with customers": 3,
+        "largest segment": "Lost",
+        "segment carrying most value": "Loyal",
+        "its share of value": 0.6,
+    }
+    profiles = pd.DataFrame(
+        {"name": ["recent, high value", "lapsed"], "customer_share": [0.2, 0.8]}
+        | {"value_share": [0.7, 0.3]},
+        index=pd.Index([0, 1], name="cluster"),
+    )
+    choice = SimpleNamespace(recommended_k=np.int64(3))
+    assert report.cluster_figures(choice, profiles) == {
+        "recommended k": 3,
+        "clusters used": 2,
+        "most valuable cluster": "recent, high value",
+        "its share of customers": 0.2,
+        "its share of value": 0.7,
+    }
+
+
+def test_heuristic_figures_hand_worked() -> None:
+    summary = small_summary(10)  # values 10..100, total 550
+    tiers = value_tiers(summary, value="total_value")
+    clv = pd.DataFrame({"clv_discounted": np.arange(10.0)}, index=summary.index)
+    figures = report.heuristic_figures(summary, tiers, lorenz_curve(summary["total_value"]), clv)
+    assert figures["customers"] == 10
+    assert figures["share of value, top 20 %"] == pytest.approx((100 + 90) / 550)
+    assert figures["share of value, bottom 20 %"] == pytest.approx((10 + 20) / 550)
+    assert figures["mean discounted CLV"] == 4.5
+
+
+class FakeComparison:
+    """The parts of a Comparison the summaries read, with hand-set numbers."""
+
+    params = {"n_customers": 1000, "calibration_end": "2024-06-30", "holdout_end": "2024-12-31"}
+    numbers = {  # metric -> (winner, value, runner-up, value)
+        "spearman": ("heuristic_clv", 0.31, "rfm", 0.29),
+        "top20_share": ("rfm", 0.55, "kmeans", 0.48),
+        "auc": ("kmeans", 0.66, "rfm", 0.65),
+    }
+
+    def winner(self, metric: str, *, among=None) -> Winner:
+        assert set(among) == {"heuristic_clv", "rfm", "kmeans"}
+        m, v, r, rv = self.numbers[metric]
+        return Winner(metric, m, v, r, rv, v - rv, "higher")
+
+    def wide(self) -> pd.DataFrame:
+        return pd.DataFrame({"spearman": [0.4]}, index=["bgnbd_gg"])
+
+
+def test_comparison_figures_name_winner_value_and_margin() -> None:
+    figures = report.comparison_figures(FakeComparison())
+    assert figures == {
+        "customers compared": 1000,
+        "best ranking (Spearman)": "heuristic CLV 0.310 (+0.020)",
+        "best top 20 % capture": "RFM 0.550 (+0.070)",
+        "best at who buys again (AUC)": "k-means 0.660 (+0.010)",
+        "BG/NBD + Gamma-Gamma reference (Spearman)": 0.4,
+    }
+
+
+def test_executive_summary_opens_with_the_answer() -> None:
+    summary = small_summary(10).assign(channel=["ads"] * 5 + ["organic"] * 5)
+    text = report.executive_summary(summary, FakeComparison()).data
+    lines = text.splitlines()
+    assert lines[0].startswith("- **Who matters.** The best 20 % of the 10 customers carry **35%**")
+    assert "comes through **organic** (40% of its customers), the smallest through ads (0%)" in text
+    assert "**Which method finds tomorrow's valuable customers: heuristic CLV.**" in text
+    assert "(Spearman 0.310, 0.020 ahead of RFM)" in text
+    assert "top 20 % of customers by **RFM** brought **55%**" in text
+    assert "Spearman 0.400) beats the best of the three methods" in text
+    figures = report.executive_figures(summary, FakeComparison())
+    assert figures["method that ranks best"] == "heuristic CLV"
+    assert figures["ahead of the runner-up by"] == pytest.approx(0.02)
+
+
+def test_simulated_truth_only_for_the_embedded_shop(params: Params) -> None:
+    assert report.simulated_truth(params) is None
+    default = PROJECT_ROOT / "data" / "transactions.csv"
+    if not default.exists():
+        pytest.skip("default data not generated")
+    shop = report.simulated_truth({"data_path": str(default), "data_format": "clvlib"})
+    assert shop is not None and len(shop.customers) > 0
+    assert (
+        report.simulated_truth({"data_path": str(default), "data_format": "online_retail"}) is None
+    )
+
+
+def test_facts_round_numbers_for_display() -> None:
+    facts = report.Facts({"rows": 62825, "share": 0.623551, "name": "VIP", "big": 12345.678})
+    assert facts.to_frame()["value"].tolist() == ["62,825", "0.624", "VIP", "12,346"]
+    assert facts["share"] == 0.623551  # the value itself is kept
 
 
 def test_deadline_shares_one_budget_across_cells(monkeypatch: pytest.MonkeyPatch) -> None:
