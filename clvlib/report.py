@@ -87,12 +87,13 @@ class Facts(dict):
     def to_frame(self) -> pd.DataFrame:
         """The facts as a one-column DataFrame of text indexed by name (numbers rounded)."""
         return pd.DataFrame(
-            {"value": [_fmt(v) for v in self.values()]}, index=pd.Index(list(self), name=self.label)
+            {"value": [_fmt(v, k) for k, v in self.items()]},
+            index=pd.Index(list(self), name=self.label),
         )
 
     def __repr__(self) -> str:
         width = max((len(k) for k in self), default=0)
-        return "\n".join(f"{k:<{width}}  {_fmt(v)}" for k, v in self.items())
+        return "\n".join(f"{k:<{width}}  {_fmt(v, k)}" for k, v in self.items())
 
     def _repr_html_(self) -> str:
         with pd.option_context("display.max_colwidth", None):
@@ -998,7 +999,7 @@ def write_index(
     for r in results:
         headline = out / "exports" / f"headline_{r.name}.json"
         figures = json.loads(headline.read_text())["figures"] if headline.exists() else {}
-        cards.append({"result": r, "figures": {k: _fmt(v) for k, v in figures.items()}})
+        cards.append({"result": r, "figures": {k: _fmt(v, k) for k, v in figures.items()}})
     exports = sorted(
         p.name for p in (out / "exports").iterdir() if not p.name.startswith("headline_")
     )
@@ -1014,9 +1015,12 @@ def write_index(
     return index
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, label: str = "") -> str:
+    """A number for reading: thousands separated, 3 significant digits, shares in percent."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
+    if "share" in label and isinstance(value, float):
+        return f"{value:.1%}"
     if isinstance(value, int):
         return f"{value:,}"
     return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"

@@ -318,7 +318,9 @@ def test_simulated_truth_only_for_the_embedded_shop(params: Params) -> None:
 
 def test_facts_round_numbers_for_display() -> None:
     facts = report.Facts({"rows": 62825, "share": 0.623551, "name": "VIP", "big": 12345.678})
-    assert facts.to_frame()["value"].tolist() == ["62,825", "0.624", "VIP", "12,346"]
+    assert facts.to_frame()["value"].tolist() == ["62,825", "62.4%", "VIP", "12,346"]
+    assert report.Facts({"Gini": 0.58589})["Gini"] == 0.58589
+    assert report.Facts({"Gini": 0.58589}).to_frame()["value"].tolist() == ["0.586"]
     assert facts["share"] == 0.623551  # the value itself is kept
 
 
