@@ -893,7 +893,8 @@ def _summary_text(c: Comparison) -> str:
             for m in ("bgnbd_gg", "naive_spend")
             if _better(metric, wide.loc[m, metric], w.value)
         ]
-        note = f" The {' and the '.join(beaten)} reference beats every method." if beaten else ""
+        verb = "reference beats" if len(beaten) == 1 else "references beat"
+        note = f" The {' and the '.join(beaten)} {verb} every method." if beaten else ""
         lines.append(f"{what}: {_margin_text(w)}{ref}.{note}")
     money = [m for m, s in METHODS.items() if s.money]
     errs = ", ".join(
