@@ -430,8 +430,10 @@ def variance_explained(groups: ArrayLike, outcome: ArrayLike) -> VarianceExplain
     if n == k:
         epsilon = _undefined("epsilon²", "every customer is a group of its own")
     else:
-        ms_within = (ss_total - ss_between) / (n - k)
-        epsilon = (ss_between - (k - 1) * ms_within) / ss_total
+        # SS_within summed directly (not SS_total - SS_between): never negative, so
+        # epsilon² <= eta² holds in floating point too
+        ms_within = float(np.sum((y - means[codes]) ** 2)) / (n - k)
+        epsilon = min((ss_between - (k - 1) * ms_within) / ss_total, eta)
     return VarianceExplained(eta, epsilon, k, n)
 
 
