@@ -44,7 +44,7 @@ def test_tiny_durations_by_hand(tiny_tx, unit, expected):
     summary = customer_summary(tiny_tx, observation_end=END, time_unit=unit)
     want = _frame(expected, [*BTYD, "since_last_order"])
     pd.testing.assert_frame_equal(summary[want.columns], want)
-    assert summary.attrs == {"observation_end": pd.Timestamp(END), "time_unit": unit}
+    assert summary.attrs == {"observation_end": END, "time_unit": unit}
 
 
 def test_tiny_rfm_columns_by_hand(tiny_tx):
@@ -145,9 +145,9 @@ def test_calibration_holdout_by_hand(tiny_tx, unit, length, cal):
     )
     pd.testing.assert_frame_equal(out[want_holdout.columns], want_holdout)
     assert out.attrs == {
-        "calibration_end": pd.Timestamp("2024-02-05"),
-        "holdout_end": pd.Timestamp(END),
-        "observation_end": pd.Timestamp("2024-02-05"),
+        "calibration_end": "2024-02-05",
+        "holdout_end": END,
+        "observation_end": "2024-02-05",
         "time_unit": unit,
         "holdout_length": length,
     }
@@ -180,9 +180,13 @@ def test_parquet_and_dataframe_give_identical_results(tiny_tx, tmp_path):
             customer_summary(tiny_tx, observation_end=END, time_unit=unit),
         )
     kwargs = {"calibration_end": "2024-02-05", "holdout_end": END}
-    pd.testing.assert_frame_equal(
-        calibration_holdout(path, **kwargs), calibration_holdout(tiny_tx, **kwargs)
-    )
+    out = calibration_holdout(path, **kwargs)
+    pd.testing.assert_frame_equal(out, calibration_holdout(tiny_tx, **kwargs))
+    # the result itself can be stored: pandas writes attrs to Parquet as JSON
+    out.to_parquet(tmp_path / "out.parquet")
+    back = pd.read_parquet(tmp_path / "out.parquet")
+    pd.testing.assert_frame_equal(back, out)
+    assert back.attrs == out.attrs
 
 
 def test_string_customer_ids(tiny_tx):
@@ -362,7 +366,9 @@ def logs(draw):
     n = draw(st.integers(1, 30))
     customer = draw(st.lists(st.integers(0, 4), min_size=n, max_size=n))
     day = draw(st.lists(st.integers(0, 120), min_size=n, max_size=n))
-    minute = draw(st.lists(st.integers(0, 24 * 60 - 1), min_size=n, max_size=n))
+    # midnight often: several orders at one timestamp (date-only logs)
+    minute = draw(st.lists(st.just(0) | st.integers(0, 24 * 60 - 1), min_size=n, max_size=n))
+    channel = draw(st.lists(st.sampled_from(["web", "app", None]), min_size=n, max_size=n))
     amount = draw(st.lists(st.floats(0.0, 1e4, allow_nan=False), min_size=n, max_size=n))
     is_return = draw(st.lists(st.booleans(), min_size=n, max_size=n))
     basket = draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))  # 2 orders per day
@@ -379,6 +385,7 @@ def logs(draw):
             + pd.to_timedelta(minute, unit="min"),
             "amount": np.where(is_return, -np.asarray(amount), amount),
             "is_return": is_return,
+            "channel": pd.Series(channel, dtype="str"),
         }
     )
     end = base + pd.Timedelta(days=draw(st.integers(0, 130)))
@@ -406,6 +413,14 @@ def test_invariants_and_oracle(case):
     assert (summary["first_purchase"] <= summary["last_purchase"]).all()
     assert (summary["last_purchase"] < end + pd.Timedelta(days=1)).all()
     assert (summary["returned_value"] >= 0).all()
+
+    # the channel is one of the first purchase's (ties at the first timestamp: any of them)
+    first = purchases[
+        purchases["timestamp"] == purchases.groupby("customer_id")["timestamp"].transform("min")
+    ]
+    allowed = first["channel"].fillna("<NA>").groupby(first["customer_id"]).agg(set)
+    for customer, channel in summary["channel"].fillna("<NA>").items():
+        assert channel in allowed[customer]
 
     oracle = _btyd_oracle(tx, end, unit)
     pd.testing.assert_frame_equal(summary[BTYD], oracle, check_dtype=False, rtol=1e-12)
