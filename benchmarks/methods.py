@@ -66,6 +66,19 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - start
 
 
+def best_of(repeat: int, fns: dict):
+    """Run each function ``repeat`` times, interleaved; (last output, min seconds) per name.
+
+    Interleaving and the minimum keep the ratios fair when other processes share the cores.
+    """
+    outs, secs = {}, {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            outs[name], t = timed(fn)
+            secs[name].append(t)
+    return {name: (outs[name], min(secs[name])) for name in fns}
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -83,6 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="customers (default 1M)")
     parser.add_argument("--k", type=int, default=5, help="clusters for part (a)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of part (a); min is kept")
     args = parser.parse_args()
 
     print(f"machine: {machine()}")
@@ -95,13 +109,24 @@ def main() -> None:
     )
 
     # (a) RFM scores + k-means with k fixed
-    scores, t_rfm = timed(lambda: RFMScorer(n_bins=5).fit(summary).transform(summary))
-    clusterer, t_km = timed(CustomerClusterer(args.k, random_state=0).fit, summary)
+    features = ["since_last_order", "n_orders", "total_value"]
+    X = _preprocessor().fit_transform(summary[features])
+    runs = best_of(
+        args.repeat,
+        {
+            "rfm": lambda: RFMScorer(n_bins=5).fit(summary).transform(summary),
+            "clusterer": lambda: CustomerClusterer(args.k, random_state=0).fit(summary),
+            "ref": lambda: KMeans(args.k, n_init=10, random_state=0).fit(X),
+            "mini": lambda: MiniBatchKMeans(args.k, n_init=10, random_state=0).fit(X),
+        },
+    )
+    (scores, t_rfm), (clusterer, t_km) = runs["rfm"], runs["clusterer"]
+    (ref, t_ref), (mini, t_mini) = runs["ref"], runs["mini"]
     t_a = t_rfm + t_km
-    X = _preprocessor().fit_transform(summary[list(clusterer.feature_names_)])
-    ref, t_ref = timed(KMeans(args.k, n_init=10, random_state=0).fit, X)
-    mini, t_mini = timed(MiniBatchKMeans(args.k, n_init=10, random_state=0).fit, X)
-    print(f"\n(a) RFM scoring + CustomerClusterer(k={args.k}): {t_a:.2f} s (target < 10 s)")
+    print(
+        f"\n(a) RFM scoring + CustomerClusterer(k={args.k}): {t_a:.2f} s (target < 10 s; "
+        f"best of {args.repeat})"
+    )
     print(f"    RFMScorer fit+transform    {t_rfm:6.2f} s")
     print(f"    CustomerClusterer.fit      {t_km:6.2f} s  ({clusterer.n_iter_} iterations)")
     print(
