@@ -167,6 +167,15 @@ def test_extra_features_enter_centres_and_names(blobs):
     assert all(len(name.split(", ")) == 4 for name in clusterer.cluster_names_)
 
 
+def test_order_by_value_column_not_clustered_on(blobs):
+    summary, truth = blobs
+    clusterer = CustomerClusterer(4, features=("since_last_order", "n_orders"), random_state=0)
+    labels = clusterer.fit(summary).labels_
+    assert adjusted_rand_score(truth, labels) == 1.0  # the blobs differ in R and F too
+    assert summary["total_value"].groupby(labels).mean().is_monotonic_decreasing
+    assert list(clusterer.cluster_centers_.columns) == ["since_last_order", "n_orders"]
+
+
 def test_does_not_mutate_input_and_clones(blobs):
     summary, _ = blobs
     before = summary.copy()
