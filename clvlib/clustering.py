@@ -195,9 +195,9 @@ class CustomerClusterer(ClusterMixin, BaseEstimator):
     ``FunctionTransformer``; negative values, i.e. the net total value of customers who
     returned more than they kept, are clipped to 0 so they sit with the zero-value
     customers), ``StandardScaler``, full-batch ``KMeans`` with ``n_init`` initialisations
-    and a fixed ``random_state``. Mini-batch k-means is not used: it is faster, but finds
-    other clusters with a higher inertia (``benchmarks/methods.py``, 1M customers: inertia
-    +4.4 %, adjusted Rand index 0.56 with the full-batch clusters).
+    and a fixed ``random_state``. Mini-batch k-means is not used: it is faster (about 30x at
+    1M customers, ``benchmarks/methods.py``) but finds other clusters with a higher inertia
+    (+4.4 %, adjusted Rand index 0.56 with the full-batch clusters).
 
     ``fit`` learns the scaling and the centres on one period; ``predict`` applies them
     unchanged to another period. Labels are ordered by the clusters' mean ``value`` (net
