@@ -30,6 +30,8 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from clvlib._checks import listed, rows_at_fault, same_customers
+
 DEFAULT_FEATURES: tuple[str, ...] = ("since_last_order", "n_orders", "total_value")
 
 # How clusters are named: feature -> (direction, words for the best / middle / worst third of
@@ -52,13 +54,6 @@ ONE_OFF_MAX_ORDERS = 1.5
 # --------------------------------------------------------------------------------------------
 # input checks and the shared preprocessing
 # --------------------------------------------------------------------------------------------
-
-
-def _rows(index: pd.Index, mask: np.ndarray, limit: int = 10) -> str:
-    """Name the first ``limit`` rows where ``mask`` holds, for error messages."""
-    bad = list(index[mask][:limit])
-    more = int(mask.sum()) - len(bad)
-    return f"{bad}" + (f" and {more} more" if more > 0 else "")
 
 
 def _feature_frame(summary: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -84,7 +79,7 @@ def _feature_frame(summary: pd.DataFrame, columns: Sequence[str]) -> pd.DataFram
         if bad.any():
             raise ValueError(
                 f"feature column {col!r} has {int(bad.sum())} missing or infinite value(s) "
-                f"at customer_id {_rows(frame.index, bad)}"
+                f"at customer_id {listed(frame.index[bad])}"
             )
     return frame
 
@@ -629,19 +624,17 @@ def cluster_profiles(
                 raise ValueError("labels frame gives several cluster_name values to one cluster")
             names = dict(zip(pairs["cluster"], pairs["cluster_name"], strict=True))
         labels = labels["cluster"]
-    missing = summary.index.difference(labels.index)
-    extra = labels.index.difference(summary.index)
-    if len(missing) or len(extra):
-        raise ValueError(
-            f"labels and summary must cover the same customers: no label for customer_id "
-            f"{list(missing[:10])} ({len(missing)}), labels for unknown customer_id "
-            f"{list(extra[:10])} ({len(extra)})"
-        )
+    labels = same_customers(
+        ("summary", "labels"),
+        summary,
+        labels,
+        only=("no label for customer_id {ids} ({n})", "labels for unknown customer_id {ids} ({n})"),
+    )
     if labels.isna().any():
-        raise ValueError(f"labels missing at customer_id {_rows(labels.index, labels.isna())}")
+        raise ValueError(f"labels missing in {rows_at_fault(labels.isna())}")
     columns = list(dict.fromkeys([*features, value]))
     data = _feature_frame(summary, columns)
-    cluster = labels.reindex(data.index).rename("cluster")
+    cluster = labels.rename("cluster")  # on the summary's customers, as data is
     grouped = data.groupby(cluster, sort=True)
     total_value = data[value].sum()
     if total_value == 0:

@@ -25,6 +25,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from clvlib._checks import rows_at_fault, same_customers
+
 # Length of one period / time unit in days. Months, quarters and years are calendar periods
 # of varying length; their mean length is used to convert between units.
 _UNIT_DAYS: dict[str, float] = {
@@ -39,13 +41,6 @@ _LEVERS = ("aov", "purchases", "cac", "margin")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _first(labels: Any, k: int = 10) -> str:
-    """Show at most ``k`` offending labels in an error message."""
-    labels = list(labels)
-    more = f" ... ({len(labels)} in all)" if len(labels) > k else ""
-    return f"{labels[:k]}{more}"
 
 
 def _require_columns(frame: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -72,10 +67,8 @@ def _as_float(x: Any) -> pd.Series | np.ndarray:
 def _check_range(name: str, x: pd.Series | np.ndarray, low: float, high: float, hint: str = ""):
     bad = (x < low) | (x > high)
     if np.any(bad):
-        where = x.index[bad] if isinstance(x, pd.Series) else np.flatnonzero(np.atleast_1d(bad))
-        raise ValueError(
-            f"{name} must lie in [{low}, {high}]{hint}; out of range at {_first(where)}"
-        )
+        where = f"got {x:g}" if np.ndim(x) == 0 else f"out of range in {rows_at_fault(bad)}"
+        raise ValueError(f"{name} must lie in [{low}, {high}]{hint}; {where}")
 
 
 def _finish(result: pd.Series | np.ndarray, name: str) -> float | np.ndarray | pd.Series:
@@ -120,7 +113,7 @@ def _customer_values(
         values, label = _align(summary, value, what), value.name or what
     values = values.astype("float64")
     if values.isna().any():
-        raise ValueError(f"{label} is missing for customers {_first(values.index[values.isna()])}")
+        raise ValueError(f"{label} is missing in {rows_at_fault(values.isna())}")
     return values, str(label)
 
 
@@ -128,14 +121,7 @@ def _align(summary: pd.DataFrame, series: pd.Series, what: str) -> pd.Series:
     """Reindex ``series`` on the summary's customers; both must hold the same customers."""
     if not isinstance(series, pd.Series):
         raise TypeError(f"{what} must be a pandas Series indexed by customer_id")
-    missing = summary.index.difference(series.index)
-    extra = series.index.difference(summary.index)
-    if len(missing) or len(extra):
-        raise ValueError(
-            f"{what} and summary must hold the same customers: {what} lacks "
-            f"{_first(missing)}, summary lacks {_first(extra)}"
-        )
-    return series.reindex(summary.index)
+    return same_customers(("summary", what), summary, series)
 
 
 def _group_keys(summary: pd.DataFrame, by: str | pd.Series) -> pd.Series:
@@ -297,7 +283,7 @@ def historic_clv(summary: pd.DataFrame, *, subtract_cac: bool = False) -> pd.Ser
         _require_columns(summary, ["cac"], "summary")
         cac = summary["cac"].astype("float64")
         if cac.isna().any():
-            raise ValueError(f"cac is missing for customers {_first(cac.index[cac.isna()])}")
+            raise ValueError(f"cac is missing in {rows_at_fault(cac.isna())}")
         values = values - cac
     out = values.rename("historic_clv")
     out.attrs.update(basis=basis, column=column, cac=subtract_cac)
@@ -359,7 +345,9 @@ def estimate_retention(
     for column in ("customer_id", "timestamp", "is_return"):
         missing = tx[column].isna()
         if missing.any():
-            raise ValueError(f"tx column {column!r} is missing in rows {_first(tx.index[missing])}")
+            raise ValueError(
+                f"tx column {column!r} is missing in {rows_at_fault(missing, what='index')}"
+            )
     end = pd.Timestamp(observation_end)
     keep = ~tx["is_return"].astype(bool) & (
         tx["timestamp"] < end.normalize() + pd.Timedelta(1, "D")
@@ -659,7 +647,7 @@ def clv_by_group(summary: pd.DataFrame, clv: pd.Series, *, by: str | pd.Series) 
     """
     values = _align(summary, clv, "clv").astype("float64")
     if values.isna().any():
-        raise ValueError(f"clv is missing for customers {_first(values.index[values.isna()])}")
+        raise ValueError(f"clv is missing in {rows_at_fault(values.isna())}")
     keys = _group_keys(summary, by)
     grouped = values.groupby(keys, observed=False, sort=True)
     table = pd.DataFrame(
@@ -827,12 +815,13 @@ def lorenz_curve(values: pd.Series | np.ndarray) -> LorenzCurve:
     LorenzCurve
         ``(curve, gini)``; ``top_share(0.2)`` gives the share carried by the top 20 %.
     """
-    x = pd.Series(values, dtype="float64") if not isinstance(values, pd.Series) else values
+    index = values.index if isinstance(values, pd.Series) else None
+    x = pd.Series(values, dtype="float64") if index is None else values
     x = x.astype("float64")
     if x.empty:
         raise ValueError("lorenz_curve needs at least one value")
     if x.isna().any():
-        raise ValueError(f"values are missing at {_first(x.index[x.isna()])}")
+        raise ValueError(f"values are missing in {rows_at_fault(x.isna().to_numpy(), index)}")
     total = x.sum()
     if not total > 0:
         raise ValueError(f"the total value must be positive to take shares of it; got {total}")

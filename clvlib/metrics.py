@@ -26,6 +26,8 @@ import pandas as pd
 from scipy import integrate, stats
 from sklearn import metrics as skm
 
+from clvlib._checks import rows_at_fault, same_customers, unique_customers
+
 __all__ = [
     "Agreement",
     "ForecastErrors",
@@ -55,32 +57,12 @@ def _undefined(metric: str, reason: str) -> float:
     return math.nan
 
 
-def _rows(mask: np.ndarray, index: pd.Index | None, limit: int = 10) -> str:
-    positions = np.flatnonzero(mask)
-    labels = (index[positions[:limit]] if index is not None else positions[:limit]).tolist()
-    more = f" and {positions.size - limit} more" if positions.size > limit else ""
-    where = "customer_id" if index is not None else "positions"
-    return f"{positions.size} rows ({where} {labels}{more})"
-
-
 def _align(
     names: tuple[str, str], first: ArrayLike, second: ArrayLike
 ) -> tuple[pd.Series, pd.Series]:
     """Two equally long Series on one index: by label for two Series, else by position."""
     if isinstance(first, pd.Series) and isinstance(second, pd.Series):
-        for name, s in zip(names, (first, second), strict=True):
-            if not s.index.is_unique:
-                dup = s.index[s.index.duplicated()].unique()
-                raise ValueError(f"{name} has duplicated index labels {list(dup[:10])}")
-        only_first = first.index.difference(second.index)
-        only_second = second.index.difference(first.index)
-        if len(only_first) or len(only_second):
-            raise ValueError(
-                f"{names[0]} and {names[1]} hold different customers: "
-                f"{len(only_first)} only in {names[0]} {list(only_first[:10])}, "
-                f"{len(only_second)} only in {names[1]} {list(only_second[:10])}"
-            )
-        return first, second.reindex(first.index)
+        return first, same_customers(names, first, second)
     arrays = [v if isinstance(v, pd.Series) else np.asarray(v) for v in (first, second)]
     shapes = [np.shape(v) for v in arrays]
     if any(len(shape) != 1 for shape in shapes) or shapes[0] != shapes[1]:
@@ -97,7 +79,9 @@ def _numeric(name: str, values: pd.Series) -> np.ndarray:
     array = np.asarray(values, dtype=float)
     bad = ~np.isfinite(array)
     if bad.any():
-        raise ValueError(f"{name} has missing or infinite values in {_rows(bad, values.index)}")
+        raise ValueError(
+            f"{name} has missing or infinite values in {rows_at_fault(bad, values.index)}"
+        )
     return array
 
 
@@ -278,7 +262,8 @@ def auc(score: ArrayLike, bought_again: ArrayLike) -> float:
     bad = ~pd.Series(labels).isin([True, False]).to_numpy()  # 1/0 compare equal to True/False
     if bad.any():
         raise ValueError(
-            f"bought_again must be boolean (or 0/1); other values in {_rows(bad, b_aligned.index)}"
+            "bought_again must be boolean (or 0/1); other values in "
+            f"{rows_at_fault(bad, b_aligned.index)}"
         )
     y = labels.astype(bool)
     if y.all() or not y.any():
@@ -387,7 +372,7 @@ class VarianceExplained(NamedTuple):
 def _labels(name: str, values: pd.Series) -> pd.Series:
     missing = values.isna().to_numpy()
     if missing.any():
-        raise ValueError(f"{name} has missing labels in {_rows(missing, values.index)}")
+        raise ValueError(f"{name} has missing labels in {rows_at_fault(missing, values.index)}")
     return values
 
 
@@ -529,9 +514,7 @@ def migration_matrix(
     for name, s in (("seg_before", seg_before), ("seg_after", seg_after)):
         if not isinstance(s, pd.Series):
             raise TypeError(f"{name} must be a pandas Series indexed by customer_id")
-        if not s.index.is_unique:
-            dup = s.index[s.index.duplicated()].unique()
-            raise ValueError(f"{name} has duplicated customer_id {list(dup[:10])}")
+        unique_customers(name, s)
         _labels(name, s)
     categorical = [s for s in (seg_before, seg_after) if isinstance(s.dtype, pd.CategoricalDtype)]
     seen = list(pd.unique(pd.concat([seg_before.astype(object), seg_after.astype(object)])))

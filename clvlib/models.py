@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from clvlib._checks import rows_at_fault
+
 __all__ = [
     "BetaGeoModel",
     "ConvergenceError",
@@ -64,15 +66,6 @@ class ConvergenceError(RuntimeError):
 # --------------------------------------------------------------------------------------
 
 
-def _rows(mask: np.ndarray, index: pd.Index | None, limit: int = 10) -> str:
-    """Name the rows where ``mask`` is true: index labels when known, else positions."""
-    positions = np.flatnonzero(mask)
-    labels = (index[positions[:limit]] if index is not None else positions[:limit]).tolist()
-    more = f" and {positions.size - limit} more" if positions.size > limit else ""
-    where = "customer_id" if index is not None else "positions"
-    return f"{positions.size} rows ({where} {labels}{more})"
-
-
 def _to_array(name: str, values: ArrayLike) -> tuple[np.ndarray, pd.Index | None]:
     """Return ``values`` as a 1-d float array and its index (None for non-pandas input)."""
     index = values.index if isinstance(values, pd.Series) else None
@@ -85,7 +78,7 @@ def _to_array(name: str, values: ArrayLike) -> tuple[np.ndarray, pd.Index | None
         raise ValueError(f"{name} is empty")
     bad = ~np.isfinite(array)
     if bad.any():
-        raise ValueError(f"{name} has missing or infinite values in {_rows(bad, index)}")
+        raise ValueError(f"{name} has missing or infinite values in {rows_at_fault(bad, index)}")
     return array, index
 
 
@@ -115,7 +108,7 @@ def _validate_btyd(
     ]
     for mask, what in checks:
         if mask.any():
-            raise ValueError(f"{what} in {_rows(mask, index)}")
+            raise ValueError(f"{what} in {rows_at_fault(mask, index)}")
     return x, t_x, age, index
 
 
@@ -603,11 +596,11 @@ class GammaGammaModel:
             (x < 0, "frequency is negative"),
         ]:
             if mask.any():
-                raise ValueError(f"{what} in {_rows(mask, index)}")
+                raise ValueError(f"{what} in {rows_at_fault(mask, index)}")
         bad = (x > 0) & (m <= 0)
         if bad.any() and nonpositive == "raise":
             raise ValueError(
-                f"monetary_value is <= 0 for repeat customers in {_rows(bad, index)}; the "
+                f"monetary_value is <= 0 for repeat customers in {rows_at_fault(bad, index)}; the "
                 "Gamma-Gamma model needs positive spend (pass nonpositive='exclude' to fit "
                 "without them)"
             )
@@ -673,7 +666,7 @@ class GammaGammaModel:
         if x.size != m.size:
             raise ValueError(f"frequency and monetary_value lengths differ: {x.size} vs {m.size}")
         if (x < 0).any():
-            raise ValueError(f"frequency is negative in {_rows(x < 0, index)}")
+            raise ValueError(f"frequency is negative in {rows_at_fault(x < 0, index)}")
         weight = p * x / (p * x + q - 1)
         value = weight * m + (1 - weight) * (p * v / (q - 1))
         return _wrap(value, index, "expected_average_value")
