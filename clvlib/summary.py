@@ -211,7 +211,10 @@ def _day(name: str, value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
 def _open(tx: pd.DataFrame | str | os.PathLike) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB connection on which the log is the view ``_tx``."""
     con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")  # a library prints nothing
+    # A library prints nothing: switch DuckDB's progress bar off where it is on. Inside a
+    # Jupyter kernel without ipywidgets it is already off and DuckDB refuses to touch it.
+    if con.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]:
+        con.execute("SET enable_progress_bar = false")
     if isinstance(tx, pd.DataFrame):
         con.register("_tx", tx)  # scanned in place: no copy, never modified
     elif isinstance(tx, (str, os.PathLike)):
