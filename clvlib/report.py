@@ -27,6 +27,7 @@ Layout of the output folder::
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -982,6 +983,9 @@ def to_html(nb: Any, *, code: bool) -> str:
         exporter.exclude_input = True
         exporter.exclude_input_prompt = True
         exporter.exclude_output_prompt = True
+        # code cells that show nothing would still leave empty blocks between the sections
+        nb = copy.deepcopy(nb)
+        nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.get("outputs")]
     body, _ = exporter.from_notebook_node(nb)
     return body
 

@@ -159,6 +159,10 @@ def test_no_code_html_has_no_code(rendered: Path, name: str) -> None:
     assert marker not in without
     editor = re.compile(r'class="[^"]*jp-InputArea-editor')
     assert editor.search(with_code) and not editor.search(without)
+    # code cells that show nothing leave no empty blocks in the stakeholders' page
+    executed = nbformat.read(rendered / "notebooks" / f"{name}.ipynb", as_version=4)
+    shown = sum(1 for c in executed.cells if c.cell_type == "code" and c.outputs)
+    assert len(re.findall(r'class="jp-Cell jp-CodeCell', without)) == shown
 
 
 @pytest.mark.slow
