@@ -45,6 +45,18 @@ _TIMESTAMPS = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATE
 _CUSTOMER_COLUMNS = ("channel", "cac", "signup_date")
 _N_EXAMPLES = 5
 
+# Money is summed as exact decimals: a floating-point sum depends on the order DuckDB's
+# threads add the lines in, so the last bits (and with them the ranking of customers whose
+# values tie) would change from run to run. 10 decimals keep any currency exact to far
+# below a cent; 28 integer digits are room for any shop.
+_EXACT = "CAST({c} AS DECIMAL(38, 10))"
+
+
+def _exact_money(columns: list[str]) -> str:
+    """The REPLACE list that turns the money columns of ``lines`` into exact decimals."""
+    money = [c for c in ("amount", "cost") if c in columns]
+    return ", ".join(f"{_EXACT.format(c=c)} AS {c}" for c in money)
+
 
 def customer_summary(
     tx: pd.DataFrame | str | os.PathLike,
@@ -373,7 +385,7 @@ def _summarise(
     extra_aggregates, extra_outputs = [], []
     if "cost" in columns:
         extra_aggregates.append("sum(cost) AS cost")
-        extra_outputs.append("gross_value - returned_value - cost + 0.0 AS gross_profit")
+        extra_outputs.append("(gross_value - returned_value - cost)::DOUBLE AS gross_profit")
     extra_outputs += ["first_purchase", "last_purchase"]
     attributes = [c for c in ("channel", "country") if c in columns]
     # Channel and country of the first purchase line: arg_min over one 128-bit key, the
@@ -387,16 +399,15 @@ def _summarise(
             f"arg_min_null({c}, {first_key}) FILTER (WHERE NOT is_return) AS {c}"
         )
         extra_outputs.append(c)
-    # + 0.0 turns the -0.0 of a sum of zeros (or x - x) into 0.0.
     sql = f"""
     WITH kept AS NOT MATERIALIZED (
-        SELECT * FROM lines WHERE ts < $stop
+        SELECT * REPLACE ({_exact_money(columns)}) FROM lines WHERE ts < $stop
     ),
     per_customer AS MATERIALIZED (  -- RFM columns from purchases and returns
         SELECT
             customer_id,
             sum(amount) FILTER (WHERE NOT is_return) AS gross_value,
-            coalesce(-sum(amount) FILTER (WHERE is_return), 0.0) AS returned_value,
+            coalesce(-sum(amount) FILTER (WHERE is_return), 0) AS returned_value,
             min(ts) FILTER (WHERE NOT is_return) AS first_purchase,
             max(ts) FILTER (WHERE NOT is_return) AS last_purchase
             {"".join(", " + a for a in extra_aggregates)}
@@ -427,12 +438,12 @@ def _summarise(
         frequency,
         {period(ts="last_purchase")} - {period(ts="first_purchase")} AS recency,
         $obs - {period(ts="first_purchase")} AS "T",
-        coalesce(repeat_value / nullif(frequency, 0), 0.0) AS monetary_value,
+        coalesce(repeat_value::DOUBLE / nullif(frequency, 0), 0.0) AS monetary_value,
         $obs - {period(ts="last_purchase")} AS since_last_order,
         n_orders,
-        gross_value - returned_value + 0.0 AS total_value,
-        gross_value / n_orders AS avg_order_value,
-        returned_value + 0.0 AS returned_value,
+        (gross_value - returned_value)::DOUBLE AS total_value,
+        gross_value::DOUBLE / n_orders AS avg_order_value,
+        returned_value::DOUBLE AS returned_value,
         {", ".join(extra_outputs)}
     FROM per_customer
     JOIN repeats USING (customer_id)
@@ -459,7 +470,7 @@ def _holdout(
     SELECT
         customer_id,
         count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS holdout_orders,
-        sum(amount) + 0.0 AS holdout_value,
+        sum({_EXACT.format(c="amount")})::DOUBLE AS holdout_value,
         count(DISTINCT {_PERIOD_SQL[unit].format(ts="ts")}) FILTER (WHERE NOT is_return)
             AS holdout_purchase_periods
     FROM lines

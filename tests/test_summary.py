@@ -546,3 +546,27 @@ def test_online_retail_matches_lifetimes(online_retail_path):
         _assert_holdout_matches(out, golden, unit)
     assert len(summary) == 4338
     assert summary["n_orders"].sum() == tx["order_id"].nunique()
+
+
+def test_money_sums_are_identical_from_run_to_run():
+    """Parallel float sums depend on the order threads add lines; exact decimals do not.
+
+    600k lines span several DuckDB row groups, so the aggregation runs on every core; with
+    floating-point sums the last bits of total_value differed between runs (and with them
+    the ranking of customers whose values tie).
+    """
+    rng = np.random.default_rng(7)
+    n = 600_000
+    tx = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 2_000, n),
+            "order_id": np.arange(n).astype(str),
+            "timestamp": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 365 * 24, n), unit="h"),
+            "amount": rng.integers(1, 50, n) * rng.choice([0.1, 0.29, 1.95, 2.55], n),
+            "is_return": False,
+        }
+    )
+    runs = [customer_summary(tx, observation_end="2024-12-31") for _ in range(3)]
+    for other in runs[1:]:
+        pd.testing.assert_frame_equal(runs[0], other, check_exact=True)
