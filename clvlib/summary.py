@@ -48,8 +48,13 @@ _N_EXAMPLES = 5
 # Money is summed as exact decimals: a floating-point sum depends on the order DuckDB's
 # threads add the lines in, so the last bits (and with them the ranking of customers whose
 # values tie) would change from run to run. 10 decimals keep any currency exact to far
-# below a cent; 28 integer digits are room for any shop.
-_EXACT = "CAST({c} AS DECIMAL(38, 10))"
+# below a cent. Each line is cast to DECIMAL(18, 10) (a 64-bit integer, cheaper to cast and
+# add) when every amount and cost is below _NARROW_BELOW, else to DECIMAL(38, 10); the sums
+# are DECIMAL(38, 10) either way, with 28 integer digits, room for any shop. Both casts
+# round a line to the same 10 decimals, so the choice changes no result. `exact` is a
+# DuckDB macro that _prepare defines from the log's largest amount.
+_EXACT = "exact({c})"
+_NARROW_BELOW = 1e7
 
 
 def _exact_money(columns: list[str]) -> str:
@@ -305,19 +310,29 @@ def _prepare(
     }
     if "cost" in optional:
         checks["cost is missing or not finite"] = "cost IS NULL OR NOT isfinite(cost)"
-    *counts, first, last = con.execute(
-        "SELECT "
-        + ", ".join(f"count(*) FILTER (WHERE {cond})" for cond in checks.values())
-        + ", min(ts) FILTER (WHERE NOT is_return), max(ts) FILTER (WHERE NOT is_return)"
-        + " FROM lines"
+    # One scan: any bad line, the purchase span and the largest money value. Only when a
+    # line is bad, a second scan counts each kind of fault and names its first rows.
+    money = [c for c in ("amount", "cost") if c in optional or c == "amount"]
+    n_bad, first, last, largest = con.execute(
+        "SELECT count(*) FILTER (WHERE "
+        + " OR ".join(f"({cond})" for cond in checks.values())
+        + "), min(ts) FILTER (WHERE NOT is_return), max(ts) FILTER (WHERE NOT is_return), "
+        + f"greatest({', '.join(f'max(abs({c}))' for c in money)}) FROM lines"
     ).fetchall()[0]
-    problems = [
-        f"{n:,} rows where {what}; first {_fault_rows(con, tx, checks[what])}"
-        for what, n in zip(checks, counts, strict=True)
-        if n
-    ]
-    if problems:
+    if n_bad:
+        counts = con.execute(
+            "SELECT "
+            + ", ".join(f"count(*) FILTER (WHERE {cond})" for cond in checks.values())
+            + " FROM lines"
+        ).fetchall()[0]
+        problems = [
+            f"{n:,} rows where {what}; first {_fault_rows(con, tx, checks[what])}"
+            for what, n in zip(checks, counts, strict=True)
+            if n
+        ]
         raise ValueError(f"{where}: bad transaction lines:\n  " + "\n  ".join(problems))
+    width = 18 if largest is None or largest < _NARROW_BELOW else 38
+    con.execute(f"CREATE TEMP MACRO exact(x) AS CAST(x AS DECIMAL({width}, 10))")
     return ["customer_id", "order_id", "ts", "amount", "is_return", *optional], (first, last)
 
 
@@ -377,60 +392,69 @@ def _summarise(
 ) -> pd.DataFrame:
     """The summary columns from the kept lines (before ``end`` + 1 day), one query.
 
-    Shaped for speed on large logs: every aggregation is a hash aggregation over customers
-    (or customer-periods) with as few aggregates as possible, the lines are scanned in place
-    (never materialised), and the result comes back through Arrow.
+    Shaped for speed on large logs: the purchase lines are aggregated once per customer and
+    period (lifetimes' "purchase"), and everything per customer is aggregated from those
+    few million rows, never joined back to them: the first period's value is ``arg_min``
+    over the periods, which are unique per customer. Only the distinct orders and the
+    returns need their own (lighter) aggregations over the lines. The lines are scanned in
+    place (never materialised), and the result comes back through Arrow.
     """
     period = _PERIOD_SQL[unit].format
-    extra_aggregates, extra_outputs = [], []
-    if "cost" in columns:
-        extra_aggregates.append("sum(cost) AS cost")
-        extra_outputs.append("(gross_value - returned_value - cost)::DOUBLE AS gross_profit")
-    extra_outputs += ["first_purchase", "last_purchase"]
+    has_cost = "cost" in columns
     attributes = [c for c in ("channel", "country") if c in columns]
-    # Channel and country of the first purchase line: arg_min over one 128-bit key, the
-    # timestamp (x 2^64) plus a hash of the line, so that ties (several orders at the first
-    # timestamp) give the same answer on every run.
-    first_key = (
-        f"epoch_us(ts)::HUGEINT * {2**64} + hash(order_id, {', '.join(attributes)})::HUGEINT"
+    # Channel and country of the first purchase line: within a period, arg_min over one
+    # 128-bit key, the timestamp (x 2^64) plus a hash of the channel and country, so that
+    # ties (several lines at the first timestamp) give the same answer on every run; across
+    # periods, arg_min over the period's first timestamp, which is unique per customer.
+    first_key = f"epoch_us(ts)::HUGEINT * {2**64} + hash({', '.join(attributes)})::HUGEINT"
+    per_period_extra = "".join(
+        [", sum(cost) AS cost" if has_cost else ""]
+        + [f", arg_min_null({c}, {first_key}) AS {c}" for c in attributes]
     )
-    for c in attributes:
-        extra_aggregates.append(
-            f"arg_min_null({c}, {first_key}) FILTER (WHERE NOT is_return) AS {c}"
+    per_customer_extra = "".join(
+        [", sum(cost) AS cost" if has_cost else ""]
+        + [f", arg_min_null({c}, first_ts) AS {c}" for c in attributes]
+    )
+    outputs = []
+    if has_cost:
+        outputs.append(
+            "(gross_value - coalesce(returned_value, 0) - cost - coalesce(returned_cost, 0))"
+            "::DOUBLE AS gross_profit"
         )
-        extra_outputs.append(c)
+    outputs += ["first_purchase", "last_purchase", *attributes]
     sql = f"""
     WITH kept AS NOT MATERIALIZED (
         SELECT * REPLACE ({_exact_money(columns)}) FROM lines WHERE ts < $stop
     ),
-    per_customer AS MATERIALIZED (  -- RFM columns from purchases and returns
-        SELECT
-            customer_id,
-            sum(amount) FILTER (WHERE NOT is_return) AS gross_value,
-            coalesce(-sum(amount) FILTER (WHERE is_return), 0) AS returned_value,
-            min(ts) FILTER (WHERE NOT is_return) AS first_purchase,
-            max(ts) FILTER (WHERE NOT is_return) AS last_purchase
-            {"".join(", " + a for a in extra_aggregates)}
-        FROM kept
-        GROUP BY customer_id
-        HAVING min(ts) FILTER (WHERE NOT is_return) IS NOT NULL
+    purchases AS NOT MATERIALIZED (
+        SELECT *, {period(ts="ts")} AS period FROM kept WHERE NOT is_return
     ),
     per_period AS (  -- purchase value per customer and period: lifetimes' "purchase"
-        SELECT customer_id, {period(ts="ts")} AS period, sum(amount) AS value
-        FROM kept WHERE NOT is_return
+        SELECT customer_id, period, sum(amount) AS value,
+            min(ts) AS first_ts, max(ts) AS last_ts{per_period_extra}
+        FROM purchases
         GROUP BY customer_id, period
     ),
-    repeats AS (  -- repeat periods and their value (the first period excluded)
+    per_customer AS (
         SELECT
-            p.customer_id,
+            customer_id,
             count(*) - 1 AS frequency,
-            sum(p.value) FILTER (WHERE p.period > {period(ts="c.first_purchase")}) AS repeat_value
-        FROM per_period p JOIN per_customer c ON p.customer_id = c.customer_id
-        GROUP BY p.customer_id
+            sum(value) AS gross_value,
+            arg_min(value, first_ts) AS first_value,
+            min(first_ts) AS first_purchase,
+            max(last_ts) AS last_purchase{per_customer_extra}
+        FROM per_period
+        GROUP BY customer_id
     ),
     orders AS (
-        SELECT customer_id, count(*) AS n_orders
-        FROM (SELECT DISTINCT customer_id, order_id FROM kept WHERE NOT is_return)
+        SELECT customer_id, count(DISTINCT order_id) AS n_orders
+        FROM purchases
+        GROUP BY customer_id
+    ),
+    returns AS (
+        SELECT customer_id, -sum(amount) AS returned_value
+            {", sum(cost) AS returned_cost" if has_cost else ""}
+        FROM kept WHERE is_return
         GROUP BY customer_id
     )
     SELECT
@@ -438,16 +462,17 @@ def _summarise(
         frequency,
         {period(ts="last_purchase")} - {period(ts="first_purchase")} AS recency,
         $obs - {period(ts="first_purchase")} AS "T",
-        coalesce(repeat_value::DOUBLE / nullif(frequency, 0), 0.0) AS monetary_value,
+        coalesce((gross_value - first_value)::DOUBLE / nullif(frequency, 0), 0.0)
+            AS monetary_value,
         $obs - {period(ts="last_purchase")} AS since_last_order,
         n_orders,
-        (gross_value - returned_value)::DOUBLE AS total_value,
+        (gross_value - coalesce(returned_value, 0))::DOUBLE AS total_value,
         gross_value::DOUBLE / n_orders AS avg_order_value,
-        returned_value::DOUBLE AS returned_value,
-        {", ".join(extra_outputs)}
+        coalesce(returned_value::DOUBLE, 0.0) AS returned_value,
+        {", ".join(outputs)}
     FROM per_customer
-    JOIN repeats USING (customer_id)
     JOIN orders USING (customer_id)
+    LEFT JOIN returns USING (customer_id)
     ORDER BY customer_id
     """
     params = {

@@ -548,6 +548,21 @@ def test_online_retail_matches_lifetimes(online_retail_path):
     assert summary["n_orders"].sum() == tx["order_id"].nunique()
 
 
+def test_large_amounts_take_the_wide_decimals(tiny_tx):
+    """Amounts of 10 million and more are cast to DECIMAL(38, 10), smaller ones to
+    DECIMAL(18, 10): scaling every amount by 1e8 scales the money columns, nothing else."""
+    money = ["monetary_value", "total_value", "avg_order_value", "returned_value", "gross_profit"]
+    small = customer_summary(tiny_tx, observation_end=END)
+    # scaled, the largest amount has more than the 8 integer digits of DECIMAL(18, 10)
+    assert 1 <= tiny_tx["amount"].abs().max() < 1e7
+    large = customer_summary(
+        tiny_tx.assign(amount=tiny_tx["amount"] * 1e8, cost=tiny_tx["cost"] * 1e8),
+        observation_end=END,
+    )
+    pd.testing.assert_frame_equal(large.drop(columns=money), small.drop(columns=money))
+    pd.testing.assert_frame_equal(large[money], small[money] * 1e8, rtol=1e-12)
+
+
 def test_money_sums_are_identical_from_run_to_run():
     """Parallel float sums depend on the order threads add lines; exact decimals do not.
 
