@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -43,6 +44,11 @@ _NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOU
 _UNSIGNED = ("UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT")
 _TIMESTAMPS = ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATE")
 _CUSTOMER_COLUMNS = ("channel", "cac", "signup_date")
+# DuckDB's own memory (hash tables of the aggregations) is capped so that a 10M-line log is
+# summarised from Parquet within 1 GB of peak memory: without the cap DuckDB keeps up to
+# 80 % of the RAM and the process peaked at 1.1-1.2 GB, with it at about 0.9 GB and 0.1 s
+# slower. Larger logs spill to the system's temporary directory instead of exhausting RAM.
+_MEMORY_LIMIT = "750MB"
 _N_EXAMPLES = 5
 
 # Money is summed as exact decimals: a floating-point sum depends on the order DuckDB's
@@ -232,6 +238,8 @@ def _open(tx: pd.DataFrame | str | os.PathLike) -> duckdb.DuckDBPyConnection:
     # Jupyter kernel without ipywidgets it is already off and DuckDB refuses to touch it.
     if con.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]:
         con.execute("SET enable_progress_bar = false")
+    spill = tempfile.gettempdir().replace("'", "''")
+    con.execute(f"SET memory_limit = '{_MEMORY_LIMIT}'; SET temp_directory = '{spill}'")
     if isinstance(tx, pd.DataFrame):
         con.register("_tx", tx)  # scanned in place: no copy, never modified
     elif isinstance(tx, (str, os.PathLike)):
