@@ -403,7 +403,7 @@ def _summarise(
     Shaped for speed on large logs: the purchase lines are aggregated once per customer and
     period (lifetimes' "purchase"), and everything per customer is aggregated from those
     few million rows, never joined back to them: the first period's value is ``arg_min``
-    over the periods, which are unique per customer. Only the distinct orders and the
+    over the periods' first timestamps, unique per customer. Only the distinct orders and the
     returns need their own (lighter) aggregations over the lines. The lines are scanned in
     place (never materialised), and the result comes back through Arrow.
     """
