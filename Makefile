@@ -65,6 +65,7 @@ benchmarks: $(ENV_STAMP) ## Run the benchmarks (installs lifetimes, the referenc
 	$(PY) benchmarks/summary.py
 	$(PY) benchmarks/methods.py
 	$(PY) benchmarks/compare.py
+	$(PY) benchmarks/reports.py
 
 clean: ## Remove generated reports and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache .ruff_cache .hypothesis
