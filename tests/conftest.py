@@ -112,3 +112,15 @@ def tiny_tx():
     tx["timestamp"] = pd.to_datetime(tx["timestamp"])
     tx.insert(5, "cost", 0.6 * tx["amount"])
     return tx
+
+
+@pytest.fixture
+def ax():
+    """Axes on a Figure that pyplot does not track: a plot must draw here and nowhere else."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    before = plt.get_fignums()
+    axes = Figure().subplots()
+    yield axes
+    assert plt.get_fignums() == before  # no pyplot figure was opened

@@ -6,19 +6,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
 from clvlib import plotting
 from clvlib.heuristic import clv_sensitivity, lorenz_curve, tier_table, value_tiers
-
-
-@pytest.fixture
-def ax():
-    """Axes on a Figure that pyplot does not track: a plot must draw here and nowhere else."""
-    before = plt.get_fignums()
-    axes = Figure().subplots()
-    yield axes
-    assert plt.get_fignums() == before  # no pyplot figure was opened
 
 
 @pytest.fixture

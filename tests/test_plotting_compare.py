@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
 import clvlib
 from clvlib import metrics as mt
@@ -20,15 +18,6 @@ PLOTS = (
     "plot_migration_matrix",
     "plot_rolling_origin",
 )
-
-
-@pytest.fixture
-def ax():
-    """Axes on a Figure that pyplot does not track: a plot must draw here and nowhere else."""
-    before = plt.get_fignums()
-    axes = Figure().subplots()
-    yield axes
-    assert plt.get_fignums() == before  # no pyplot figure was opened
 
 
 @pytest.fixture(scope="module")
