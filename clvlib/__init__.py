@@ -106,6 +106,7 @@ _API: dict[str, str] = {
     "notebook_display": "clvlib.report",
     "simulated_truth": "clvlib.report",
     "run_comparison": "clvlib.report",
+    "comparison_caveats": "clvlib.report",
     "rolling_comparison": "clvlib.report",
     "comparison_figures": "clvlib.report",
     "executive_summary": "clvlib.report",

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ import pandas as pd
 from clvlib import metrics as mt
 from clvlib.clustering import CustomerClusterer
 from clvlib.heuristic import HeuristicCLV, value_tiers
-from clvlib.models import ProbabilisticCLV
+from clvlib.models import EdgeOfParameterSpaceWarning, ProbabilisticCLV
 from clvlib.rfm import RFMScorer, RuleSet, assign_segments, load_rules
 from clvlib.summary import calibration_holdout, customer_summary
 
@@ -485,7 +486,14 @@ def compare_methods(
     scores["kmeans"] = labels.map(cluster_value).astype("float64")
     clock.lap("fit kmeans")
 
-    model = ProbabilisticCLV(penalizer=penalizer).fit(summary)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
+        model = ProbabilisticCLV(penalizer=penalizer).fit(summary)
+    caveats = []
+    for w in caught:  # passed on to the caller, and kept with the result (reports print them)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if issubclass(w.category, EdgeOfParameterSpaceWarning):
+            caveats.append(str(w.message))
     scores["bgnbd_gg"] = model.predict(summary, horizon=horizon)
     clock.lap("fit bgnbd_gg")
 
@@ -554,6 +562,7 @@ def compare_methods(
             "penalizer": float(penalizer),
             "truth": truth_table is not None,
         },
+        "caveats": caveats,
         "fitted": {
             "heuristic_clv": {
                 "retention": float(heuristic.retention_),

@@ -27,6 +27,7 @@ Layout of the output folder::
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -38,7 +39,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -225,15 +227,25 @@ def audit_figures(audit: Any) -> dict[str, Any]:
     return out
 
 
-def group_column(summary: pd.DataFrame) -> str | pd.Series:
+def group_column(
+    summary: pd.DataFrame, *, max_groups: int = 8, min_share: float = 0.01
+) -> str | pd.Series:
     """What to break value down by: the acquisition ``channel``, else ``country``.
 
-    A log with neither gets one group, "all customers", so that the same tables and plots
-    still render.
+    Small groups say nothing (three customers of one country can all be top-tier): groups
+    with fewer than ``min_share`` of the customers, and beyond the ``max_groups`` largest,
+    are pooled as "other". Returns the column name when no pooling is needed, else the
+    pooled labels. A log with neither column gets one group, "all customers", so that the
+    same tables and plots still render.
     """
     for column in ("channel", "country"):
         if column in summary.columns:
-            return column
+            labels = summary[column].astype("string").fillna("(unknown)")
+            counts = labels.value_counts()
+            keep = counts[counts >= min_share * len(labels)].index[:max_groups]
+            if len(keep) == len(counts):
+                return column
+            return labels.where(labels.isin(keep), "other").rename(column)
     return pd.Series("all customers", index=summary.index, name="group")
 
 
@@ -388,7 +400,22 @@ def run_comparison(
     """
     from clvlib.evaluation import compare_methods
 
-    return compare_methods(tx, truth=truth, customers=customers, **_comparison_settings(params))
+    with _caveats_in_text():
+        return compare_methods(tx, truth=truth, customers=customers, **_comparison_settings(params))
+
+
+@contextlib.contextmanager
+def _caveats_in_text() -> Iterator[None]:
+    """Silence model-fit warnings that a report states in words (``params["caveats"]``).
+
+    A stakeholder page should not show a Python warning with a file path; the comparison
+    keeps each caveat and :func:`executive_summary` / :func:`comparison_caveats` print it.
+    """
+    from clvlib.models import EdgeOfParameterSpaceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EdgeOfParameterSpaceWarning)
+        yield
 
 
 def _comparison_settings(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -423,9 +450,20 @@ def rolling_comparison(
     cal, hold = pd.Timestamp(settings.pop("calibration_end")), settings.pop("holdout_end")
     horizon = (pd.Timestamp(hold) - cal).days
     cutoffs = cutoff_dates(tx, horizon=horizon, max_cutoffs=max_cutoffs)
-    return rolling_origin(
-        tx, cutoffs=cutoffs, horizon=horizon, truth=truth, customers=customers, **settings
-    )
+    with _caveats_in_text():
+        return rolling_origin(
+            tx, cutoffs=cutoffs, horizon=horizon, truth=truth, customers=customers, **settings
+        )
+
+
+def comparison_caveats(comparison: Any) -> Any:
+    """What a reader must know before trusting a reference: model fits at their limits."""
+    from IPython.display import Markdown
+
+    caveats = comparison.params.get("caveats", [])
+    if not caveats:
+        return Markdown("*No caveats: every model fit converged inside its parameter space.*")
+    return Markdown("\n".join(f"- **Caveat.** {c}" for c in caveats))
 
 
 def comparison_figures(comparison: Any) -> dict[str, Any]:
@@ -487,14 +525,16 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
         f"{shares.iloc[-1]:.0%} (Gini {gini:.2f})."
     ]
     group = group_column(summary)
-    if isinstance(group, str):
+    name = group if isinstance(group, str) else group.name
+    if name != "group":
         by = tier_table(summary, tiers, by=group)["share_of_customers"]
-        top = by.xs(shares.index[0], level=-1)
-        lines.append(
-            f"- **Where they come from.** By {group}, the largest share of top-tier customers "
-            f"comes through **{top.idxmax()}** ({top.max():.0%} of its customers), the "
-            f"smallest through {top.idxmin()} ({top.min():.0%})."
-        )
+        top = by.xs(shares.index[0], level=-1).drop("other", errors="ignore")
+        if len(top) > 1:
+            lines.append(
+                f"- **Where they come from.** By {name}, the largest share of top-tier "
+                f"customers comes through **{top.idxmax()}** ({top.max():.0%} of its "
+                f"customers), the smallest through {top.idxmin()} ({top.min():.0%})."
+            )
     rank = comparison.winner("spearman", among=_CONTENDERS)
     top = comparison.winner("top20_share", among=_CONTENDERS)
     label = {m: spec.label for m, spec in METHODS.items()}
@@ -508,12 +548,27 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
         f"**{top.value:.0%}** of the holdout value, against {top.runner_up_value:.0%} for "
         f"the top 20 % by {label[top.runner_up]} (random: 20 %)."
     )
-    reference = comparison.wide().loc["bgnbd_gg", "spearman"]
-    verdict = "beats" if reference > rank.value else "does not beat"
-    lines.append(
-        f"- The probabilistic reference (BG/NBD + Gamma-Gamma, Spearman {reference:.3f}) "
-        f"{verdict} the best of the three methods."
-    )
+    wide = comparison.wide()
+    references = {
+        "naive_spend": "ranking by past spend (the naive reference)",
+        "bgnbd_gg": "the probabilistic reference (BG/NBD + Gamma-Gamma)",
+    }
+    better = [
+        f"{text}, Spearman {wide.loc[m, 'spearman']:.3f}"
+        for m, text in references.items()
+        if wide.loc[m, "spearman"] > rank.value
+    ]
+    if better:
+        lines.append(
+            f"- **But a reference ranks better than all three methods:** {'; '.join(better)}."
+        )
+    else:
+        lines.append(
+            "- Neither reference ranks better: past spend (Spearman "
+            f"{wide.loc['naive_spend', 'spearman']:.3f}) nor BG/NBD + Gamma-Gamma "
+            f"({wide.loc['bgnbd_gg', 'spearman']:.3f})."
+        )
+    lines += [f"- **Caveat.** {c}" for c in comparison.params.get("caveats", [])]
     p = comparison.params
     lines.append(
         f"\n*Holdout comparison: methods fitted to {p['calibration_end']}, judged on what "

@@ -360,3 +360,22 @@ def test_cutoff_dates_are_quarter_ends_inside_the_data(tx):
     assert monthly == ["2024-09-30", "2024-10-31", "2024-11-30"]
     with pytest.raises(ValueError, match="no quarter end"):
         cutoff_dates(tx, horizon=36, horizon_unit="M")
+
+
+@pytest.mark.online_retail
+def test_model_fit_caveats_are_kept_with_the_result(online_retail_path):
+    """UCI Online Retail drives BG/NBD to the edge of its parameter space (no drop-out).
+
+    The warning still reaches the caller, and the caveat travels with the result (and its
+    JSON) so that a report can state it in words instead of showing a Python warning.
+    """
+    from clvlib.models import EdgeOfParameterSpaceWarning
+
+    tx, _ = clvlib.load_online_retail(online_retail_path)
+    with pytest.warns(EdgeOfParameterSpaceWarning):
+        result = clvlib.compare_methods(
+            tx, calibration_end="2011-06-30", holdout_end="2011-12-09", n_clusters=3
+        )
+    (caveat,) = result.params["caveats"]
+    assert caveat.startswith("BG/NBD estimate at the edge of the parameter space")
+    assert json.loads(result.to_json())["params"]["caveats"] == [caveat]

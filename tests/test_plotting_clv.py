@@ -71,7 +71,7 @@ def test_lorenz_accepts_a_computed_curve(ax):
 def test_tiers_by_channel(ax, summary):
     table = tier_table(summary, value_tiers(summary), by="channel")
     plotting.plot_tiers_by_channel(table, ax=ax)
-    assert ax.get_title() == "Value tiers by channel: which channels bring good customers"
+    assert ax.get_title() == "Value tiers by channel: where the good customers come from"
     assert ax.get_xlabel() == "share of the channel's customers (%)"
     assert ax.get_ylabel() == "channel"
     assert len(ax.patches) == 2 * 3  # two channels x three tiers

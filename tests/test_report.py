@@ -175,6 +175,18 @@ def test_group_column_falls_back_to_one_group() -> None:
     assert group.index.equals(summary.index)
 
 
+def test_group_column_pools_small_groups() -> None:
+    countries = ["UK"] * 90 + ["France"] * 6 + ["EIRE"] * 3 + ["Malta"]
+    summary = pd.DataFrame({"country": countries}, index=pd.RangeIndex(100, name="customer_id"))
+    group = report.group_column(summary, min_share=0.05)
+    assert group.name == "country"
+    assert group.value_counts().to_dict() == {"UK": 90, "France": 6, "other": 4}
+    assert report.group_column(summary, max_groups=1).value_counts().to_dict() == {
+        "UK": 90,
+        "other": 10,
+    }
+
+
 def test_heuristic_model_and_levers_follow_the_data(params: Params) -> None:
     base = params
     summary = pd.DataFrame(
@@ -262,7 +274,12 @@ def test_heuristic_figures_hand_worked() -> None:
 class FakeComparison:
     """The parts of a Comparison the summaries read, with hand-set numbers."""
 
-    params = {"n_customers": 1000, "calibration_end": "2024-06-30", "holdout_end": "2024-12-31"}
+    params = {
+        "n_customers": 1000,
+        "calibration_end": "2024-06-30",
+        "holdout_end": "2024-12-31",
+        "caveats": ["BG/NBD estimate at the edge of the parameter space (a = 1e-07)."],
+    }
     numbers = {  # metric -> (winner, value, runner-up, value)
         "spearman": ("heuristic_clv", 0.31, "rfm", 0.29),
         "top20_share": ("rfm", 0.55, "kmeans", 0.48),
@@ -274,8 +291,18 @@ class FakeComparison:
         m, v, r, rv = self.numbers[metric]
         return Winner(metric, m, v, r, rv, v - rv, "higher")
 
+    references = {"bgnbd_gg": 0.4, "naive_spend": 0.2}
+
     def wide(self) -> pd.DataFrame:
-        return pd.DataFrame({"spearman": [0.4]}, index=["bgnbd_gg"])
+        return pd.DataFrame({"spearman": self.references})
+
+
+def test_executive_summary_says_when_no_reference_ranks_better() -> None:
+    class Weak(FakeComparison):
+        references = {"bgnbd_gg": 0.25, "naive_spend": 0.3}
+
+    text = report.executive_summary(small_summary(10), Weak()).data
+    assert "Neither reference ranks better: past spend (Spearman 0.300) nor BG/NBD" in text
 
 
 def test_comparison_figures_name_winner_value_and_margin() -> None:
@@ -298,7 +325,13 @@ def test_executive_summary_opens_with_the_answer() -> None:
     assert "**Which method finds tomorrow's valuable customers: heuristic CLV.**" in text
     assert "(Spearman 0.310, 0.020 ahead of RFM)" in text
     assert "top 20 % of customers by **RFM** brought **55%**" in text
-    assert "Spearman 0.400) beats the best of the three methods" in text
+    assert (
+        "**But a reference ranks better than all three methods:** the probabilistic reference "
+        "(BG/NBD + Gamma-Gamma), Spearman 0.400." in text
+    )
+    assert "past spend" not in text  # 0.2 does not beat 0.31: only the better one is named
+    caveat = "- **Caveat.** BG/NBD estimate at the edge of the parameter space (a = 1e-07)."
+    assert lines[-3] == caveat
     figures = report.executive_figures(summary, FakeComparison())
     assert figures["method that ranks best"] == "heuristic CLV"
     assert figures["ahead of the runner-up by"] == pytest.approx(0.02)

@@ -130,7 +130,7 @@ def plot_tiers_by_channel(table: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     ax.plot([], [], color="black", ls=":", lw=1, label="split of all customers")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlim(0, 1)
-    ax.set_title(f"Value tiers by {group}: which {group}s bring good customers")
+    ax.set_title(f"Value tiers by {group}: where the good customers come from")
     ax.set_xlabel(f"share of the {group}'s customers (%)")
     ax.set_ylabel(group)
     ax.invert_yaxis()
