@@ -478,8 +478,9 @@ def comparison_figures(comparison: Any) -> dict[str, Any]:
     ):
         w = comparison.winner(metric, among=_CONTENDERS)
         out[label] = f"{METHODS[w.method].label} {w.value:.3f} (+{w.margin:.3f})"
-    reference = comparison.wide().loc["bgnbd_gg"]
-    out["BG/NBD + Gamma-Gamma reference (Spearman)"] = float(reference["spearman"])
+    spearman = comparison.wide()["spearman"]
+    out["BG/NBD + Gamma-Gamma reference (Spearman)"] = float(spearman["bgnbd_gg"])
+    out["past-spend reference (Spearman)"] = float(spearman["naive_spend"])
     return out
 
 

@@ -313,6 +313,7 @@ def test_comparison_figures_name_winner_value_and_margin() -> None:
         "best top 20 % capture": "RFM 0.550 (+0.070)",
         "best at who buys again (AUC)": "k-means 0.660 (+0.010)",
         "BG/NBD + Gamma-Gamma reference (Spearman)": 0.4,
+        "past-spend reference (Spearman)": 0.2,
     }
 
 
