@@ -108,7 +108,7 @@ def test_notebook_is_thin_and_committed_clean(path: Path) -> None:
         assert calls <= 1, f"{path.name}: {calls} clvlib calls in one cell:\n{cell.source}"
     sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "clvlib.glossary(" in sources, "every report prints the glossary it uses"
-    assert "clvlib.provenance(" in sources, "every report prints its provenance"
+    assert "clvlib.notebook.provenance(" in sources, "every report prints its provenance"
     assert "clvlib.collect_params(globals())" in sources, "every report shows its parameters"
 
 

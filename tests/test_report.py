@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib import report
+from clvlib import io, provenance, report
+from clvlib import notebook as helpers
 from clvlib.__main__ import main
 from clvlib.evaluation import Winner
 from clvlib.heuristic import lorenz_curve, value_tiers
@@ -67,9 +68,9 @@ def params(shop: Path) -> Params:
 
 
 def test_load_data_accounts_for_every_row(params: Params) -> None:
-    tx, audit, customers = report.load_data(params)
+    tx, audit, customers = helpers.load_data(params)
     assert audit.n_input_rows == 7
-    counts = report.audit_figures(audit)
+    counts = helpers.audit_figures(audit)
     assert counts == {
         "rows read": 7,
         "rows kept": 5,
@@ -83,8 +84,8 @@ def test_load_data_accounts_for_every_row(params: Params) -> None:
 
 
 def test_data_overview_hand_worked(params: Params) -> None:
-    tx, _, customers = report.load_data(params)
-    facts = report.data_overview(tx, customers)
+    tx, _, customers = helpers.load_data(params)
+    facts = helpers.data_overview(tx, customers)
     assert facts["purchase lines"] == "5"
     assert facts["return lines"] == "1"
     assert facts["orders"] == "4"  # A1, A2, B1, B2; the return R2 is not an order
@@ -114,26 +115,26 @@ def test_load_data_rejects_periods_outside_the_data(
         shop / "params.yaml", overrides={"calibration_end": cal, "holdout_end": hold}
     )
     with pytest.raises(ValueError, match=expected):
-        report.load_data(params)
+        helpers.load_data(params)
 
 
 def test_load_customers_rejects_repeated_ids(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_text("customer_id,cac\n1,2\n1,3\n2,4\n")
     with pytest.raises(ValueError, match=r"c\.csv: customer_id repeated \(1 rows, e\.g\. \[1\]\)"):
-        report.load_customers(path)
+        io.load_customers(path)
 
 
 def test_load_customers_needs_customer_id(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_text("id,cac\n1,2\n")
     with pytest.raises(ValueError, match="no customer_id column"):
-        report.load_customers(path)
+        io.load_customers(path)
 
 
 def test_provenance_names_file_hash_rows_and_versions(params: Params) -> None:
-    _, audit, _ = report.load_data(params)
-    facts = report.provenance(params, audit)
+    _, audit, _ = helpers.load_data(params)
+    facts = provenance.provenance(params, audit)
     expected = hashlib.sha256(Path(params["data_path"]).read_bytes()).hexdigest()
     assert facts["data_path SHA-256"] == expected
     assert facts["parameters file"] == params.source
@@ -144,13 +145,13 @@ def test_provenance_names_file_hash_rows_and_versions(params: Params) -> None:
 
 
 def test_git_commit_outside_a_checkout(tmp_path: Path) -> None:
-    assert report.git_commit(tmp_path).startswith("not a git checkout")
+    assert provenance.git_commit(tmp_path).startswith("not a git checkout")
 
 
 def test_save_headline_writes_plain_json(params: Params) -> None:
     import numpy as np
 
-    facts = report.save_headline(
+    facts = helpers.save_headline(
         "07_x", {"customers": np.int64(12), "share": np.float64(0.25), "best": "VIP"}, params
     )
     path = Path(params["output_dir"]) / "exports" / "headline_07_x.json"
@@ -163,14 +164,14 @@ def test_save_headline_writes_plain_json(params: Params) -> None:
 
 def test_save_headline_rejects_tables(params: Params) -> None:
     with pytest.raises(TypeError, match="not a number or a text"):
-        report.save_headline("07_x", {"table": pd.DataFrame({"a": [1]})}, params)
+        helpers.save_headline("07_x", {"table": pd.DataFrame({"a": [1]})}, params)
 
 
 def test_group_column_falls_back_to_one_group() -> None:
     summary = pd.DataFrame({"total_value": [1.0, 2.0]}, index=pd.Index([5, 6], name="customer_id"))
-    assert report.group_column(summary.assign(country="UK")) == "country"
-    assert report.group_column(summary.assign(country="UK", channel="ads")) == "channel"
-    group = report.group_column(summary)
+    assert helpers.group_column(summary.assign(country="UK")) == "country"
+    assert helpers.group_column(summary.assign(country="UK", channel="ads")) == "channel"
+    group = helpers.group_column(summary)
     assert group.tolist() == ["all customers", "all customers"]
     assert group.index.equals(summary.index)
 
@@ -178,10 +179,10 @@ def test_group_column_falls_back_to_one_group() -> None:
 def test_group_column_pools_small_groups() -> None:
     countries = ["UK"] * 90 + ["France"] * 6 + ["EIRE"] * 3 + ["Malta"]
     summary = pd.DataFrame({"country": countries}, index=pd.RangeIndex(100, name="customer_id"))
-    group = report.group_column(summary, min_share=0.05)
+    group = helpers.group_column(summary, min_share=0.05)
     assert group.name == "country"
     assert group.value_counts().to_dict() == {"UK": 90, "France": 6, "other": 4}
-    assert report.group_column(summary, max_groups=1).value_counts().to_dict() == {
+    assert helpers.group_column(summary, max_groups=1).value_counts().to_dict() == {
         "UK": 90,
         "other": 10,
     }
@@ -193,15 +194,15 @@ def test_heuristic_model_and_levers_follow_the_data(params: Params) -> None:
         {"avg_order_value": [10.0, 30.0], "n_orders": [1, 3], "total_value": [10.0, 90.0]},
         index=pd.Index([1, 2], name="customer_id"),
     )
-    model = report.heuristic_model(base, summary)
+    model = helpers.heuristic_model(base, summary)
     assert model.margin == base["margin"] and model.cac == base["cac"]
     assert model.discount_rate == pytest.approx(1.1 ** (1 / 12) - 1)
-    levers = report.average_levers(summary, base)
+    levers = helpers.average_levers(summary, base)
     assert levers == {"aov": 20.0, "purchases": 2.0, "cac": base["cac"], "margin": base["margin"]}
     known = summary.assign(gross_profit=[4.0, 36.0], cac=[2.0, 6.0])
-    model = report.heuristic_model(base, known)
+    model = helpers.heuristic_model(base, known)
     assert model.margin is None and model.cac == "cac"
-    levers = report.average_levers(known, base)
+    levers = helpers.average_levers(known, base)
     assert levers["margin"] == pytest.approx(40 / 100) and levers["cac"] == 4.0
 
 
@@ -224,14 +225,14 @@ def test_rule_set_coverage_places_prospects_only_where_a_rule_takes_them() -> No
     customers = pd.DataFrame(
         {"channel": ["ads"] * 21}, index=pd.RangeIndex(1, 22, name="customer_id")
     )  # customer 21 signed up and never bought
-    coverage = report.rule_set_coverage(summary, "value_activity", customers)
+    coverage = helpers.rule_set_coverage(summary, "value_activity", customers)
     assert coverage.set_index("segment").loc["Subscribers", "won"] == 1
-    coverage = report.rule_set_coverage(summary, "r_rfm", customers)  # no prospects rule
+    coverage = helpers.rule_set_coverage(summary, "r_rfm", customers)  # no prospects rule
     assert coverage["won"].sum() == 20
     scores = rfm_scores(summary)
-    segments = report.segment_customers(scores, "value_activity", customers)
+    segments = helpers.segment_customers(scores, "value_activity", customers)
     assert segments.loc[21] == "Subscribers" and len(segments) == 21
-    assert len(report.segment_customers(scores, "r_rfm", customers)) == 20
+    assert len(helpers.segment_customers(scores, "r_rfm", customers)) == 20
 
 
 def test_segment_and_cluster_figures_hand_worked() -> None:
@@ -239,7 +240,7 @@ def test_segment_and_cluster_figures_hand_worked() -> None:
         {"customers": [0, 30, 50, 20], "value_share": [0.0, 0.6, 0.3, 0.1]},
         index=pd.Index(["Champions", "Loyal", "Lost", "Others"], name="segment"),
     )
-    assert report.segment_figures(table) == {
+    assert helpers.segment_figures(table) == {
         "segments with customers": 3,
         "largest segment": "Lost",
         "segment carrying most value": "Loyal",
@@ -251,7 +252,7 @@ def test_segment_and_cluster_figures_hand_worked() -> None:
         index=pd.Index([0, 1], name="cluster"),
     )
     choice = SimpleNamespace(recommended_k=np.int64(3))
-    assert report.cluster_figures(choice, profiles) == {
+    assert helpers.cluster_figures(choice, profiles) == {
         "recommended k": 3,
         "clusters used": 2,
         "most valuable cluster": "recent, high value",
@@ -264,7 +265,7 @@ def test_heuristic_figures_hand_worked() -> None:
     summary = small_summary(10)  # values 10..100, total 550
     tiers = value_tiers(summary, value="total_value")
     clv = pd.DataFrame({"clv_discounted": np.arange(10.0)}, index=summary.index)
-    figures = report.heuristic_figures(summary, tiers, lorenz_curve(summary["total_value"]), clv)
+    figures = helpers.heuristic_figures(summary, tiers, lorenz_curve(summary["total_value"]), clv)
     assert figures["customers"] == 10
     assert figures["share of value, top 20 %"] == pytest.approx((100 + 90) / 550)
     assert figures["share of value, bottom 20 %"] == pytest.approx((10 + 20) / 550)
@@ -301,12 +302,12 @@ def test_executive_summary_says_when_no_reference_ranks_better() -> None:
     class Weak(FakeComparison):
         references = {"bgnbd_gg": 0.25, "naive_spend": 0.3}
 
-    text = report.executive_summary(small_summary(10), Weak()).data
+    text = helpers.executive_summary(small_summary(10), Weak()).data
     assert "Neither reference ranks better: past spend (Spearman 0.300) nor BG/NBD" in text
 
 
 def test_comparison_figures_name_winner_value_and_margin() -> None:
-    figures = report.comparison_figures(FakeComparison())
+    figures = helpers.comparison_figures(FakeComparison())
     assert figures == {
         "customers compared": 1000,
         "best ranking (Spearman)": "heuristic CLV 0.310 (+0.020)",
@@ -319,7 +320,7 @@ def test_comparison_figures_name_winner_value_and_margin() -> None:
 
 def test_executive_summary_opens_with_the_answer() -> None:
     summary = small_summary(10).assign(channel=["ads"] * 5 + ["organic"] * 5)
-    text = report.executive_summary(summary, FakeComparison()).data
+    text = helpers.executive_summary(summary, FakeComparison()).data
     lines = text.splitlines()
     assert lines[0].startswith("- **Who matters.** The best 20 % of the 10 customers carry **35%**")
     assert "comes through **organic** (40% of its customers), the smallest through ads (0%)" in text
@@ -333,28 +334,28 @@ def test_executive_summary_opens_with_the_answer() -> None:
     assert "past spend" not in text  # 0.2 does not beat 0.31: only the better one is named
     caveat = "- **Caveat.** BG/NBD estimate at the edge of the parameter space (a = 1e-07)."
     assert lines[-3] == caveat
-    figures = report.executive_figures(summary, FakeComparison())
+    figures = helpers.executive_figures(summary, FakeComparison())
     assert figures["method that ranks best"] == "heuristic CLV"
     assert figures["ahead of the runner-up by"] == pytest.approx(0.02)
 
 
 def test_simulated_truth_only_for_the_embedded_shop(params: Params) -> None:
-    assert report.simulated_truth(params) is None
+    assert helpers.simulated_truth(params) is None
     default = PROJECT_ROOT / "data" / "transactions.csv"
     if not default.exists():
         pytest.skip("default data not generated")
-    shop = report.simulated_truth({"data_path": str(default), "data_format": "clvlib"})
+    shop = helpers.simulated_truth({"data_path": str(default), "data_format": "clvlib"})
     assert shop is not None and len(shop.customers) > 0
     assert (
-        report.simulated_truth({"data_path": str(default), "data_format": "online_retail"}) is None
+        helpers.simulated_truth({"data_path": str(default), "data_format": "online_retail"}) is None
     )
 
 
 def test_facts_round_numbers_for_display() -> None:
-    facts = report.Facts({"rows": 62825, "share": 0.623551, "name": "VIP", "big": 12345.678})
+    facts = provenance.Facts({"rows": 62825, "share": 0.623551, "name": "VIP", "big": 12345.678})
     assert facts.to_frame()["value"].tolist() == ["62,825", "62.4%", "VIP", "12,346"]
-    assert report.Facts({"Gini": 0.58589})["Gini"] == 0.58589
-    assert report.Facts({"Gini": 0.58589}).to_frame()["value"].tolist() == ["0.586"]
+    assert provenance.Facts({"Gini": 0.58589})["Gini"] == 0.58589
+    assert provenance.Facts({"Gini": 0.58589}).to_frame()["value"].tolist() == ["0.586"]
     assert facts["share"] == 0.623551  # the value itself is kept
 
 
@@ -397,10 +398,10 @@ def notebook(path: Path, *cells: str) -> Path:
 
 
 OK_CELLS = (
-    "import sys\nimport clvlib\nimport matplotlib.pyplot as plt",
+    "import sys\nimport clvlib.notebook\nimport matplotlib.pyplot as plt",
     "params = clvlib.collect_params(globals())",
     "plt.plot([1, 3, 2])",
-    'clvlib.save_headline("a_ok", {"kernel python": sys.executable}, params)',
+    'clvlib.notebook.save_headline("a_ok", {"kernel python": sys.executable}, params)',
 )
 
 

@@ -1,0 +1,521 @@
+"""Helpers the report notebooks call, so that a notebook stays one clvlib call per cell.
+
+Reached as ``clvlib.notebook`` (not the top-level namespace): these functions take the
+report parameters and return what a report page shows (Markdown, tables, headline figures).
+The logic they call lives in the rest of the package and is tested there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import warnings
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from clvlib.io import load_customers
+from clvlib.provenance import Facts, _audit_counts, file_sha256, provenance
+
+__all__ = [
+    "audit_figures",
+    "average_levers",
+    "cluster_figures",
+    "comparison_caveats",
+    "comparison_figures",
+    "data_overview",
+    "executive_figures",
+    "executive_summary",
+    "export_path",
+    "group_column",
+    "heuristic_figures",
+    "heuristic_model",
+    "load_customers",
+    "load_data",
+    "notebook_display",
+    "provenance",
+    "rolling_comparison",
+    "rule_set_coverage",
+    "run_comparison",
+    "save_headline",
+    "segment_customers",
+    "segment_figures",
+    "simulated_truth",
+]
+
+
+def notebook_display(precision: int = 3) -> None:
+    """Display settings of the report notebooks: rounded numbers, every column shown.
+
+    Floats (Python and pandas) show ``precision`` decimals, tables show all their columns,
+    and figures are drawn at a size that reads in the HTML reports.
+    """
+    import matplotlib as mpl
+    from IPython import get_ipython
+
+    pd.set_option("display.precision", precision)
+    pd.set_option("display.max_columns", None)
+    pd.set_option("display.width", 120)
+    mpl.rcParams.update({"figure.figsize": (8.0, 4.5), "figure.dpi": 100})
+    shell = get_ipython()
+    if shell is not None:
+        shell.run_line_magic("precision", str(precision))
+
+
+def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFrame | None]:
+    """Load the order log (and customer table) the parameters point at.
+
+    Returns ``(tx, audit, customers)``: the clean log, the :class:`~clvlib.io.LoadAudit`
+    accounting for every input row, and the customer table (``None`` when
+    ``customers_path`` is ''). Checks that ``calibration_end`` and ``holdout_end`` fall
+    inside the data, so a report never silently scores an empty period.
+    """
+    from clvlib import io
+
+    path = params["data_path"]
+    if params["data_format"] == "online_retail":
+        tx, audit = io.load_online_retail(path)
+    else:
+        tx, audit = io.load_transactions(path)
+    customers = load_customers(params["customers_path"]) if params["customers_path"] else None
+    first, last = tx["timestamp"].min().normalize(), tx["timestamp"].max().normalize()
+    cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
+    if not first <= cal < last:
+        raise ValueError(
+            f"calibration_end {cal.date()} is outside the data ({path}: {first.date()} to "
+            f"{last.date()}); choose a day between the first and the last order"
+        )
+    if hold > last:
+        raise ValueError(
+            f"holdout_end {hold.date()} is after the last order in {path} ({last.date()}): the "
+            "holdout would count days without data; set holdout_end to at most that day"
+        )
+    return tx, audit, customers
+
+
+def data_overview(tx: pd.DataFrame, customers: pd.DataFrame | None = None) -> Facts:
+    """The clean log in a few numbers: period, lines, orders, customers, value, returns.
+
+    With a customer table, also how many customers signed up and how many of them never
+    bought (prospects).
+    """
+    buy = ~tx["is_return"]
+    rows: dict[str, Any] = {
+        "first order": tx["timestamp"].min(),
+        "last order": tx["timestamp"].max(),
+        "lines": len(tx),
+        "purchase lines": int(buy.sum()),
+        "return lines": int((~buy).sum()),
+        "orders": tx.loc[buy, "order_id"].nunique(),
+        "customers who bought": tx.loc[buy, "customer_id"].nunique(),
+        "gross purchase value": float(tx.loc[buy, "amount"].sum()),
+        "returned value": float(-tx.loc[~buy, "amount"].sum()),
+        "net value": float(tx["amount"].sum()),
+    }
+    if "cost" in tx.columns:
+        rows["gross profit"] = float((tx["amount"] - tx["cost"]).sum())
+    if customers is not None:
+        buyers = pd.Index(tx.loc[buy, "customer_id"].unique())
+        rows["customers in the customer table"] = len(customers)
+        rows["prospects (signed up, never bought)"] = int((~customers.index.isin(buyers)).sum())
+    return Facts({k: _shown(v) for k, v in rows.items()})
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, pd.Timestamp):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.2f}"
+
+
+def audit_figures(audit: Any) -> dict[str, Any]:
+    """Headline figures of a load audit: rows read, kept, netted, dropped (count and share)."""
+    by_outcome = _audit_counts(audit)
+    total = by_outcome["rows read"]
+    out = dict(by_outcome)
+    out["share of rows dropped"] = by_outcome["rows dropped"] / total if total else 0.0
+    return out
+
+
+def group_column(
+    summary: pd.DataFrame, *, max_groups: int = 8, min_share: float = 0.01
+) -> str | pd.Series:
+    """What to break value down by: the acquisition ``channel``, else ``country``.
+
+    Small groups say nothing (three customers of one country can all be top-tier): groups
+    with fewer than ``min_share`` of the customers, and beyond the ``max_groups`` largest,
+    are pooled as "other". Returns the column name when no pooling is needed, else the
+    pooled labels. A log with neither column gets one group, "all customers", so that the
+    same tables and plots still render.
+    """
+    for column in ("channel", "country"):
+        if column in summary.columns:
+            labels = summary[column].astype("string").fillna("(unknown)")
+            counts = labels.value_counts()
+            keep = counts[counts >= min_share * len(labels)].index[:max_groups]
+            if len(keep) == len(counts):
+                return column
+            return labels.where(labels.isin(keep), "other").rename(column)
+    return pd.Series("all customers", index=summary.index, name="group")
+
+
+def heuristic_model(params: Mapping[str, Any], summary: pd.DataFrame) -> Any:
+    """:class:`~clvlib.heuristic.HeuristicCLV` configured from the report parameters.
+
+    Monthly retention; profit from the data's costs when the summary has ``gross_profit``
+    (else ``margin`` x revenue); CAC from the customer table's ``cac`` column when present
+    (else the ``cac`` parameter); the yearly ``discount_rate`` turned into a monthly one,
+    ``(1 + d) ** (1 / 12) - 1``.
+    """
+    from clvlib.heuristic import HeuristicCLV
+
+    return HeuristicCLV(
+        margin=None if "gross_profit" in summary.columns else params["margin"],
+        discount_rate=(1 + params["discount_rate"]) ** (1 / 12) - 1,
+        period="M",
+        cac="cac" if "cac" in summary.columns else params["cac"],
+    )
+
+
+def average_levers(summary: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, float]:
+    """The four levers of the simple CLV for this shop's average customer.
+
+    AOV = mean ``avg_order_value``, purchases = mean ``n_orders``, CAC = mean ``cac`` of the
+    customer table (else the ``cac`` parameter), margin = gross profit / net value where costs
+    are known (else the ``margin`` parameter). Keyword arguments of
+    :func:`~clvlib.heuristic.clv_sensitivity`.
+    """
+    if "gross_profit" in summary.columns:
+        margin = float(summary["gross_profit"].sum() / summary["total_value"].sum())
+    else:
+        margin = float(params["margin"])
+    cac = float(summary["cac"].mean()) if "cac" in summary.columns else float(params["cac"])
+    return {
+        "aov": float(summary["avg_order_value"].mean()),
+        "purchases": float(summary["n_orders"].mean()),
+        "cac": cac,
+        "margin": margin,
+    }
+
+
+def _prospects(rule_set: Any, customers: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The customer table when the rule set places prospects, else None (it would refuse)."""
+    if any(rule.customers == "prospects" for rule in rule_set.rules):
+        return customers
+    return None
+
+
+def rule_set_coverage(
+    summary: pd.DataFrame, rules: str | Path, customers: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Coverage of a rule set (:func:`~clvlib.rfm.rule_coverage`) on scores of its own scale.
+
+    Scores are quantiles of ``summary`` with as many bins as the rule set's ``scale``, so that
+    every shipped rule set can be shown whatever ``n_bins`` the report uses; prospects of the
+    customer table are passed when the rule set has a rule for them.
+    """
+    from clvlib.rfm import RFMScorer, load_rules, rule_coverage
+
+    rule_set = load_rules(rules)
+    scores = RFMScorer(n_bins=rule_set.scale).fit_transform(summary)
+    return rule_coverage(scores, rule_set, prospects=_prospects(rule_set, customers))
+
+
+def segment_customers(
+    scores: pd.DataFrame, rules: str | Path, customers: pd.DataFrame | None = None
+) -> pd.Series:
+    """Segments of :func:`~clvlib.rfm.assign_segments`, prospects included where placed.
+
+    The customer table's prospects (signed up, never bought) are passed when the rule set
+    has a ``customers: prospects`` rule.
+    """
+    from clvlib.rfm import assign_segments, load_rules
+
+    rule_set = load_rules(rules)
+    return assign_segments(scores, rule_set, prospects=_prospects(rule_set, customers))
+
+
+def heuristic_figures(
+    summary: pd.DataFrame, tiers: pd.Series, lorenz: Any, clv: pd.DataFrame
+) -> dict[str, Any]:
+    """Headline figures of the heuristic CLV report: concentration and mean CLV.
+
+    ``tiers`` from :func:`~clvlib.heuristic.value_tiers`, ``lorenz`` from
+    :func:`~clvlib.heuristic.lorenz_curve` of the same value, ``clv`` from
+    ``HeuristicCLV.predict_clv``.
+    """
+    from clvlib.heuristic import tier_table
+
+    shares = tier_table(summary, tiers)["share_of_value"]
+    return {
+        "customers": len(summary),
+        f"share of value, {shares.index[0]}": float(shares.iloc[0]),
+        f"share of value, {shares.index[-1]}": float(shares.iloc[-1]),
+        "Gini of value": float(lorenz.gini),
+        "mean discounted CLV": float(clv["clv_discounted"].mean()),
+    }
+
+
+def segment_figures(table: pd.DataFrame) -> dict[str, Any]:
+    """Headline figures of the RFM report, from :func:`~clvlib.rfm.segment_table`."""
+    filled = table[table["customers"] > 0]
+    return {
+        "segments with customers": len(filled),
+        "largest segment": str(filled["customers"].idxmax()),
+        "segment carrying most value": str(filled["value_share"].idxmax()),
+        "its share of value": float(filled["value_share"].max()),
+    }
+
+
+def cluster_figures(choice: Any, profiles: pd.DataFrame) -> dict[str, Any]:
+    """Headline figures of the k-means report, from ``choose_k`` and ``cluster_profiles``."""
+    best = profiles.iloc[0]  # label 0 is the most valuable cluster
+    return {
+        "recommended k": int(choice.recommended_k),
+        "clusters used": len(profiles),
+        "most valuable cluster": str(best.get("name", profiles.index[0])),
+        "its share of customers": float(best["customer_share"]),
+        "its share of value": float(best["value_share"]),
+    }
+
+
+def simulated_truth(params: Mapping[str, Any]) -> Any:
+    """The simulated shop (its ground truth) when the report runs on the embedded default data.
+
+    Returns the :class:`~clvlib.datasets.Shop` when ``data_path`` is the default shop's log
+    (same bytes as ``data/transactions.csv``), else None: real data has no truth.
+    """
+    from clvlib import datasets
+
+    default = datasets.DATA_DIR / "transactions.csv"
+    path = Path(params["data_path"])
+    if params["data_format"] != "clvlib" or not default.is_file():
+        return None
+    if path.resolve() != default.resolve() and file_sha256(path) != file_sha256(default):
+        return None
+    return datasets.load_default_shop()
+
+
+def run_comparison(
+    tx: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    params: Mapping[str, Any],
+    *,
+    truth: Any = None,
+) -> Any:
+    """:func:`~clvlib.evaluation.compare_methods` with the report parameters.
+
+    Calibration and holdout ends, time unit, RFM bins and rules, number of clusters and
+    seed all come from ``params``, so every report compares the same thing.
+    """
+    from clvlib.evaluation import compare_methods
+
+    with _caveats_in_text():
+        return compare_methods(tx, truth=truth, customers=customers, **_comparison_settings(params))
+
+
+@contextlib.contextmanager
+def _caveats_in_text() -> Iterator[None]:
+    """Silence model-fit warnings that a report states in words (``params["caveats"]``).
+
+    A stakeholder page should not show a Python warning with a file path; the comparison
+    keeps each caveat and :func:`executive_summary` / :func:`comparison_caveats` print it.
+    """
+    from clvlib.models import EdgeOfParameterSpaceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EdgeOfParameterSpaceWarning)
+        yield
+
+
+def _comparison_settings(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "calibration_end": params["calibration_end"],
+        "holdout_end": params["holdout_end"],
+        "time_unit": params["time_unit"],
+        "n_bins": params["n_bins"],
+        "rule_set": params["rule_set"],
+        "n_clusters": params["n_clusters"],
+        "random_state": params["random_state"],
+    }
+
+
+def rolling_comparison(
+    tx: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    params: Mapping[str, Any],
+    *,
+    truth: Any = None,
+    max_cutoffs: int = 3,
+) -> Any:
+    """:func:`~clvlib.evaluation.rolling_origin` at the latest quarter ends before the holdout.
+
+    Each window has the report's holdout length in days; cut-offs are the latest
+    ``max_cutoffs`` quarter ends whose window ends by the last order (the report's own split
+    included when it is a quarter end). Other settings as :func:`run_comparison`.
+    """
+    from clvlib.evaluation import cutoff_dates, rolling_origin
+
+    settings = _comparison_settings(params)
+    cal, hold = pd.Timestamp(settings.pop("calibration_end")), settings.pop("holdout_end")
+    horizon = (pd.Timestamp(hold) - cal).days
+    cutoffs = cutoff_dates(tx, horizon=horizon, max_cutoffs=max_cutoffs)
+    with _caveats_in_text():
+        return rolling_origin(
+            tx, cutoffs=cutoffs, horizon=horizon, truth=truth, customers=customers, **settings
+        )
+
+
+def comparison_caveats(comparison: Any) -> Any:
+    """What a reader must know before trusting a reference: model fits at their limits."""
+    from IPython.display import Markdown
+
+    caveats = comparison.params.get("caveats", [])
+    if not caveats:
+        return Markdown("*No caveats: every model fit converged inside its parameter space.*")
+    return Markdown("\n".join(f"- **Caveat.** {c}" for c in caveats))
+
+
+def comparison_figures(comparison: Any) -> dict[str, Any]:
+    """Headline figures of the comparison: the winners on ranking, top 20 % and buying again."""
+    from clvlib.evaluation import METHODS
+
+    out: dict[str, Any] = {"customers compared": int(comparison.params["n_customers"])}
+    for metric, label in (
+        ("spearman", "best ranking (Spearman)"),
+        ("top20_share", "best top 20 % capture"),
+        ("auc", "best at who buys again (AUC)"),
+    ):
+        w = comparison.winner(metric, among=_CONTENDERS)
+        out[label] = f"{METHODS[w.method].label} {w.value:.3f} (+{w.margin:.3f})"
+    spearman = comparison.wide()["spearman"]
+    out["BG/NBD + Gamma-Gamma reference (Spearman)"] = float(spearman["bgnbd_gg"])
+    out["past-spend reference (Spearman)"] = float(spearman["naive_spend"])
+    return out
+
+
+def executive_figures(summary: pd.DataFrame, comparison: Any) -> dict[str, Any]:
+    """Headline figures of the executive summary: concentration and the winning method."""
+    from clvlib.evaluation import METHODS
+    from clvlib.heuristic import tier_table, value_tiers
+
+    shares = tier_table(summary, value_tiers(summary))["share_of_value"]
+    rank = comparison.winner("spearman", among=_CONTENDERS)
+    return {
+        "customers": len(summary),
+        f"share of value, {shares.index[0]}": float(shares.iloc[0]),
+        "method that ranks best": METHODS[rank.method].label,
+        "its Spearman": float(rank.value),
+        "ahead of the runner-up by": float(rank.margin),
+    }
+
+
+#: the three methods a report compares; the others are references and bounds
+_CONTENDERS = ("heuristic_clv", "rfm", "kmeans")
+
+
+def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
+    """The answer, in a few sentences: who matters, how concentrated value is, which method wins.
+
+    ``summary`` is the customer summary of the whole log; ``comparison`` the holdout
+    comparison (:func:`run_comparison`). Returns Markdown that a notebook displays.
+    """
+    from IPython.display import Markdown
+
+    from clvlib.evaluation import METHODS
+    from clvlib.heuristic import historic_clv, lorenz_curve, tier_table, value_tiers
+
+    value = historic_clv(summary)
+    basis = "profit" if value.attrs.get("basis") == "profit" else "net revenue"
+    tiers = value_tiers(summary)
+    shares = tier_table(summary, tiers)["share_of_value"]
+    gini = lorenz_curve(value).gini
+    lines = [
+        f"- **Who matters.** The best 20 % of the {len(summary):,} customers carry "
+        f"**{shares.iloc[0]:.0%}** of the {basis} to date; the bottom 20 % carry "
+        f"{shares.iloc[-1]:.0%} (Gini {gini:.2f})."
+    ]
+    group = group_column(summary)
+    name = group if isinstance(group, str) else group.name
+    if name != "group":
+        by = tier_table(summary, tiers, by=group)["share_of_customers"]
+        top = by.xs(shares.index[0], level=-1).drop("other", errors="ignore")
+        if len(top) > 1:
+            lines.append(
+                f"- **Where they come from.** By {name}, the largest share of top-tier "
+                f"customers comes through **{top.idxmax()}** ({top.max():.0%} of its "
+                f"customers), the smallest through {top.idxmin()} ({top.min():.0%})."
+            )
+    rank = comparison.winner("spearman", among=_CONTENDERS)
+    top = comparison.winner("top20_share", among=_CONTENDERS)
+    label = {m: spec.label for m, spec in METHODS.items()}
+    lines.append(
+        f"- **Which method finds tomorrow's valuable customers: {label[rank.method]}.** It "
+        f"ranks customers by what they spent in the holdout best (Spearman {rank.value:.3f}, "
+        f"{rank.margin:.3f} ahead of {label[rank.runner_up]})."
+    )
+    lines.append(
+        f"- The top 20 % of customers by **{label[top.method]}** brought "
+        f"**{top.value:.0%}** of the holdout value, against {top.runner_up_value:.0%} for "
+        f"the top 20 % by {label[top.runner_up]} (random: 20 %)."
+    )
+    wide = comparison.wide()
+    references = {
+        "naive_spend": "ranking by past spend (the naive reference)",
+        "bgnbd_gg": "the probabilistic reference (BG/NBD + Gamma-Gamma)",
+    }
+    better = [
+        f"{text}, Spearman {wide.loc[m, 'spearman']:.3f}"
+        for m, text in references.items()
+        if wide.loc[m, "spearman"] > rank.value
+    ]
+    if better:
+        lines.append(
+            f"- **But a reference ranks better than all three methods:** {'; '.join(better)}."
+        )
+    else:
+        lines.append(
+            "- Neither reference ranks better: past spend (Spearman "
+            f"{wide.loc['naive_spend', 'spearman']:.3f}) nor BG/NBD + Gamma-Gamma "
+            f"({wide.loc['bgnbd_gg', 'spearman']:.3f})."
+        )
+    lines += [f"- **Caveat.** {c}" for c in comparison.params.get("caveats", [])]
+    p = comparison.params
+    lines.append(
+        f"\n*Holdout comparison: methods fitted to {p['calibration_end']}, judged on what "
+        f"{p['n_customers']:,} customers did up to {p['holdout_end']}.*"
+    )
+    return Markdown("\n".join(lines))
+
+
+def export_path(params: Mapping[str, Any], filename: str) -> Path:
+    """Path of an export (segment list, metrics JSON) in ``<output_dir>/exports/``."""
+    folder = Path(params["output_dir"]) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / filename
+
+
+def save_headline(notebook: str, figures: Mapping[str, Any], params: Mapping[str, Any]) -> Facts:
+    """Write a notebook's headline figures for ``index.html`` and return them as a table.
+
+    ``figures`` maps a label a stakeholder reads ("customers", "top 20 % share of value") to
+    a number or a short text; it is written as ``exports/headline_<notebook>.json``.
+    """
+    clean = {str(k): _plain(v) for k, v in figures.items()}
+    path = export_path(params, f"headline_{notebook}.json")
+    path.write_text(json.dumps({"notebook": notebook, "figures": clean}, indent=2) + "\n")
+    return Facts(clean, label="figure")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready scalar (numpy and pandas scalars become Python ones)."""
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise TypeError(f"headline figure {value!r} is not a number or a text")
