@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize
 from scipy import stats as sps
+from sklearn.exceptions import NotFittedError
 
 import clvlib
 from clvlib.models import (
@@ -376,20 +377,22 @@ def test_probabilistic_clv_reads_the_summary_by_name(cdnow, cdnow_fit):
     summary = cdnow.assign(extra="ignored")
     model = ProbabilisticCLV().fit(summary)
     pd.testing.assert_series_equal(model.purchases_model_.params_, bg.params_)
-    pd.testing.assert_series_equal(model.value_model_.params_, gg.params_)
+    # Gamma-Gamma on spend / its mean: p and q unit-free, v in units of the mean spend
+    scaled = model.value_model_.params_ * [1.0, 1.0, model.spend_scale_]
+    pd.testing.assert_series_equal(scaled, gg.params_, rtol=1e-4)
     value = model.predict(summary, horizon=39)
-    assert value.index.equals(summary.index) and value.name == "expected_clv"
+    assert value.index.equals(summary.index) and value.name == "predicted_value"
     parts = model.predict_components(summary, horizon=39)
     assert list(parts.columns) == [
         "expected_purchases",
         "probability_alive",
         "expected_average_value",
-        "expected_clv",
+        "predicted_value",
     ]
-    np.testing.assert_allclose(parts["expected_clv"], value)
+    np.testing.assert_allclose(parts["predicted_value"], value)
     with pytest.raises(KeyError, match=r"\['monetary_value'\]"):
         model.predict(summary.drop(columns="monetary_value"), horizon=39)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         ProbabilisticCLV().predict(summary, horizon=39)
 
 
@@ -463,9 +466,9 @@ def test_independence_check_flags_a_strong_correlation():
 
 
 def test_unfitted_models_say_so():
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         BetaGeoModel().probability_alive([1], [1.0], [2.0])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         GammaGammaModel().expected_average_value([1], [1.0])
 
 
