@@ -1401,26 +1401,45 @@ class RollingOrigin:
         return f"RollingOrigin(cutoffs={list(self.comparisons)})"
 
     def winners(self, metric: str = "spearman", *, among: Sequence[str] | None = None):
-        """Winner and margin at each cut-off.
+        """Winner and margin at each cut-off, and whether its interval excludes 0.
 
         Columns ``cutoff``, ``method``, ``value``, ``runner_up``, ``runner_up_value``,
-        ``margin`` (see :meth:`Comparison.winner`).
+        ``margin`` (see :meth:`Comparison.winner`), ``ci_low``, ``ci_high`` (paired bootstrap
+        interval of the margin, for :data:`INTERVAL_METRICS`) and ``clear`` (False: a tie,
+        "no clear winner" at that cut-off).
         """
-        rows = [
-            {"cutoff": cutoff, **c.winner(metric, among=among)._asdict()}
-            for cutoff, c in self.comparisons.items()
-        ]
+        rows = []
+        for cutoff, c in self.comparisons.items():
+            w = c.winner(metric, among=among)
+            _, low, high = _interval(c, w.method, w.runner_up, metric)
+            clear = _clear(c, w)
+            rows.append(
+                {
+                    "cutoff": cutoff,
+                    **w._asdict(),
+                    "ci_low": low,
+                    "ci_high": high,
+                    "clear": True if clear is None else clear,
+                }
+            )
         return pd.DataFrame(rows).drop(columns=["metric", "direction"])
 
     def stability(self, metric: str = "spearman", *, among: Sequence[str] | None = None):
-        """Per method: mean, min and max of ``metric`` over the cut-offs and how often it won."""
+        """Per method: mean, min and max of ``metric`` over the cut-offs and how often it won.
+
+        ``wins`` counts only clear wins (interval of the margin excludes 0); ``ties`` counts
+        the cut-offs where the method was best but the interval covered 0.
+        """
         table = self.truth_distance if metric in TRUTH_METRICS else self.metrics
         if table is None:
             raise ValueError(f"{metric} needs a truth: pass a Shop as truth= to rolling_origin")
         rows = table[table["metric"] == metric]
         stats = rows.groupby("method", sort=False)["value"].agg(["mean", "min", "max"])
-        wins = self.winners(metric, among=among)["method"].value_counts()
+        won = self.winners(metric, among=among)
+        wins = won.loc[won["clear"], "method"].value_counts()
+        ties = won.loc[~won["clear"], "method"].value_counts()
         stats["wins"] = wins.reindex(stats.index, fill_value=0).astype("int64")
+        stats["ties"] = ties.reindex(stats.index, fill_value=0).astype("int64")
         stats["cutoffs"] = len(self.comparisons)
         return stats.reindex([m for m in METHODS if m in stats.index])
 
