@@ -167,6 +167,10 @@ def _minimize(
     return result
 
 
+#: a / (a + b) below this: no sign of drop-out (the BG/NBD fit is at its no-churn limit)
+_NO_DROPOUT = 0.01
+
+
 class EdgeOfParameterSpaceWarning(RuntimeWarning):
     """A fitted parameter is extreme: the likelihood is maximal at a limit of the model."""
 
@@ -380,13 +384,20 @@ class BetaGeoModel(BaseEstimator):
         if t < 0:
             raise ValueError(f"horizon t must be >= 0, got {t}")
         z = t / (alpha + age + t)
-        log_hyp = _log_hyp2f1(r + x, b + x, a + b + x - 1, z)
-        numerator = (
-            (a + b + x - 1)
-            / (a - 1)
-            * -np.expm1(log_hyp + (r + x) * np.log((alpha + age) / (alpha + age + t)))
-        )
-        return _wrap(numerator * self._probability_alive(x, t_x, age), index, "expected_purchases")
+        with np.errstate(all="ignore"):  # NaN at the no-churn pole: handled below
+            log_hyp = _log_hyp2f1(r + x, b + x, a + b + x - 1, z)
+            numerator = (
+                (a + b + x - 1)
+                / (a - 1)
+                * -np.expm1(log_hyp + (r + x) * np.log((alpha + age) / (alpha + age + t)))
+            )
+            out = numerator * self._probability_alive(x, t_x, age)
+        lost = ~np.isfinite(out)
+        if lost.any() and a / (a + b) < _NO_DROPOUT:
+            # at the no-churn edge 2F1 meets its pole (a + b - 1 -> -1): use the limit
+            # itself, the NBD model, E[Y(t)] = (r + x) t / (alpha + T)
+            out = np.where(lost, (r + x) * t / (alpha + age), out)
+        return _wrap(out, index, "expected_purchases")
 
     def _probability_alive(self, x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._params()
@@ -801,7 +812,9 @@ class ProbabilisticCLV(BaseEstimator):
         self.dropout_share_ = a / (a + b)
         alive = self.purchases_model_.probability_alive(frequency, recency, T)
         self.mean_probability_alive_ = float(np.mean(alive))
-        self.at_edge_ = bool(self.dropout_share_ < 0.01 or self.mean_probability_alive_ > 0.99)
+        self.at_edge_ = bool(
+            self.dropout_share_ < _NO_DROPOUT or self.mean_probability_alive_ > 0.99
+        )
         if self.at_edge_:
             warnings.warn(
                 f"BG/NBD shows no sign of drop-out (a / (a + b) = {self.dropout_share_:.3g}, "
