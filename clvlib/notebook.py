@@ -380,8 +380,12 @@ def comparison_caveats(comparison: Any) -> Any:
 
 
 def comparison_figures(comparison: Any) -> dict[str, Any]:
-    """Headline figures of the comparison: the winners on ranking, top 20 % and buying again."""
-    from clvlib.evaluation import METHODS
+    """Headline figures of the comparison: the verdicts on ranking, top 20 % and buying again.
+
+    A winner is named only when the paired bootstrap interval of its margin over the
+    runner-up excludes 0; otherwise "no clear winner".
+    """
+    from clvlib.evaluation import METHODS, verdict
 
     out: dict[str, Any] = {"customers compared": int(comparison.params["n_customers"])}
     for metric, label in (
@@ -389,43 +393,51 @@ def comparison_figures(comparison: Any) -> dict[str, Any]:
         ("top20_share", "best top 20 % capture"),
         ("auc", "best at who buys again (AUC)"),
     ):
-        w = comparison.winner(metric, among=_CONTENDERS)
-        out[label] = f"{METHODS[w.method].label} {w.value:.3f} (+{w.margin:.3f})"
+        out[label] = verdict(comparison, metric, _contenders())
     spearman = comparison.wide()["spearman"]
-    out["BG/NBD + Gamma-Gamma reference (Spearman)"] = float(spearman["bgnbd_gg"])
-    out["past-spend reference (Spearman)"] = float(spearman["naive_spend"])
+    for method, spec in METHODS.items():
+        if spec.kind == "reference":
+            out[f"{spec.label} reference (Spearman)"] = float(spearman[method])
     return out
 
 
 def executive_figures(summary: pd.DataFrame, comparison: Any) -> dict[str, Any]:
-    """Headline figures of the executive summary: concentration and the winning method."""
-    from clvlib.evaluation import METHODS
+    """Headline figures of the executive summary: concentration and the ranking verdict."""
+    from clvlib.evaluation import METHODS, verdict
     from clvlib.heuristic import tier_table, value_tiers
 
     shares = tier_table(summary, value_tiers(summary))["share_of_value"]
-    rank = comparison.winner("spearman", among=_CONTENDERS)
+    rank = comparison.winner("spearman", among=_contenders())
+    text = verdict(comparison, "spearman", _contenders())
     return {
         "customers": len(summary),
         f"share of value, {shares.index[0]}": float(shares.iloc[0]),
-        "method that ranks best": METHODS[rank.method].label,
+        "method that ranks best": "no clear winner"
+        if text.startswith("no clear winner")
+        else METHODS[rank.method].label,
         "its Spearman": float(rank.value),
         "ahead of the runner-up by": float(rank.margin),
     }
 
 
-#: the three methods a report compares; the others are references and bounds
-_CONTENDERS = ("heuristic_clv", "rfm", "kmeans")
+def _contenders() -> tuple[str, ...]:
+    """The methods a report compares (kind "method" in the registry); the rest are references."""
+    from clvlib.evaluation import CONTENDERS
+
+    return CONTENDERS
 
 
 def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
     """The answer, in a few sentences: who matters, how concentrated value is, which method wins.
 
     ``summary`` is the customer summary of the whole log; ``comparison`` the holdout
-    comparison (:func:`run_comparison`). Returns Markdown that a notebook displays.
+    comparison (:func:`run_comparison`). Returns Markdown that a notebook displays. A method
+    is named the winner only when its paired bootstrap interval against the runner-up
+    excludes 0; otherwise the page says "no clear winner".
     """
     from IPython.display import Markdown
 
-    from clvlib.evaluation import METHODS
+    from clvlib.evaluation import METHODS, verdict
     from clvlib.heuristic import historic_clv, lorenz_curve, tier_table, value_tiers
 
     value = historic_clv(summary)
@@ -449,39 +461,44 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
                 f"customers comes through **{top.idxmax()}** ({top.max():.0%} of its "
                 f"customers), the smallest through {top.idxmin()} ({top.min():.0%})."
             )
-    rank = comparison.winner("spearman", among=_CONTENDERS)
-    top = comparison.winner("top20_share", among=_CONTENDERS)
+    contenders = _contenders()
+    rank = comparison.winner("spearman", among=contenders)
+    top = comparison.winner("top20_share", among=contenders)
     label = {m: spec.label for m, spec in METHODS.items()}
-    lines.append(
-        f"- **Which method finds tomorrow's valuable customers: {label[rank.method]}.** It "
-        f"ranks customers by what they spent in the holdout best (Spearman {rank.value:.3f}, "
-        f"{rank.margin:.3f} ahead of {label[rank.runner_up]})."
-    )
+    said = verdict(comparison, "spearman", contenders)
+    if said.startswith("no clear winner"):
+        lines.append(
+            "- **Which method finds tomorrow's valuable customers: no clear winner.** "
+            "Ranking customers by what they spent in the holdout, "
+            f"{said.removeprefix('no clear winner: ')}."
+        )
+    else:
+        lines.append(
+            f"- **Which method finds tomorrow's valuable customers: {label[rank.method]}.** It "
+            f"ranks customers by what they spent in the holdout best: {said}."
+        )
     lines.append(
         f"- The top 20 % of customers by **{label[top.method]}** brought "
         f"**{top.value:.0%}** of the holdout value, against {top.runner_up_value:.0%} for "
-        f"the top 20 % by {label[top.runner_up]} (random: 20 %)."
+        f"the top 20 % by {label[top.runner_up]} (random: 20 %); "
+        f"{verdict(comparison, 'top20_share', contenders)}."
     )
     wide = comparison.wide()
-    references = {
-        "naive_spend": "ranking by past spend (the naive reference)",
-        "bgnbd_gg": "the probabilistic reference (BG/NBD + Gamma-Gamma)",
-    }
+    references = [m for m, s in METHODS.items() if s.kind == "reference"]
+    available = [m for m in references if m not in comparison.params.get("unavailable", {})]
     better = [
-        f"{text}, Spearman {wide.loc[m, 'spearman']:.3f}"
-        for m, text in references.items()
+        f"{label[m]}, Spearman {wide.loc[m, 'spearman']:.3f}"
+        for m in available
         if wide.loc[m, "spearman"] > rank.value
     ]
     if better:
         lines.append(
-            f"- **But a reference ranks better than all three methods:** {'; '.join(better)}."
+            "- **But simpler or model-based references rank better than every method:** "
+            f"{'; '.join(better)}."
         )
     else:
-        lines.append(
-            "- Neither reference ranks better: past spend (Spearman "
-            f"{wide.loc['naive_spend', 'spearman']:.3f}) nor BG/NBD + Gamma-Gamma "
-            f"({wide.loc['bgnbd_gg', 'spearman']:.3f})."
-        )
+        shown = ", ".join(f"{label[m]} {wide.loc[m, 'spearman']:.3f}" for m in available)
+        lines.append(f"- No reference ranks better (Spearman: {shown}).")
     lines += [f"- **Caveat.** {c}" for c in comparison.params.get("caveats", [])]
     p = comparison.params
     lines.append(

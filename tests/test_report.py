@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib import io, provenance, report
+from clvlib import evaluation, io, provenance, report
 from clvlib import notebook as helpers
 from clvlib.__main__ import main
 from clvlib.evaluation import Winner
@@ -273,49 +273,77 @@ def test_heuristic_figures_hand_worked() -> None:
 
 
 class FakeComparison:
-    """The parts of a Comparison the summaries read, with hand-set numbers."""
+    """The parts of a Comparison the summaries read, with hand-set numbers and intervals."""
 
     params = {
         "n_customers": 1000,
         "calibration_end": "2024-06-30",
         "holdout_end": "2024-12-31",
         "caveats": ["BG/NBD estimate at the edge of the parameter space (a = 1e-07)."],
+        "settings": {"confidence": 0.95},
+        "unavailable": {},
     }
-    numbers = {  # metric -> (winner, value, runner-up, value)
-        "spearman": ("heuristic_clv", 0.31, "rfm", 0.29),
-        "top20_share": ("rfm", 0.55, "kmeans", 0.48),
-        "auc": ("kmeans", 0.66, "rfm", 0.65),
+    numbers = {  # metric -> {method: value}
+        "spearman": {"heuristic_clv": 0.31, "rfm": 0.29, "kmeans": 0.2},
+        "top20_share": {"heuristic_clv": 0.45, "rfm": 0.55, "kmeans": 0.48},
+        "auc": {"heuristic_clv": 0.6, "rfm": 0.65, "kmeans": 0.66},
     }
+    references = {"rfm_cells": 0.25, "bgnbd_gg": 0.4, "naive_spend": 0.2, "recent_spend": 0.3}
+    intervals = {  # (metric, method, versus) -> interval of method - versus
+        ("spearman", "heuristic_clv", "rfm"): (0.004, 0.036),  # clear
+        ("top20_share", "rfm", "kmeans"): (-0.01, 0.15),  # covers 0
+        ("auc", "rfm", "kmeans"): (-0.03, 0.01),  # covers 0
+    }
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        rows = [(m, k, v) for k, values in self.numbers.items() for m, v in values.items()]
+        rows += [(m, "spearman", v) for m, v in self.references.items()]
+        rows += [(m, k, 0.1) for m in self.references for k in ("top20_share", "auc")]
+        return pd.DataFrame(rows, columns=["method", "metric", "value"])
+
+    @property
+    def differences(self) -> pd.DataFrame:
+        wide = self.wide()
+        rows = [
+            (a, b, k, wide.loc[a, k] - wide.loc[b, k], lo, hi)
+            for (k, a, b), (lo, hi) in self.intervals.items()
+        ]
+        return pd.DataFrame(
+            rows, columns=["method", "versus", "metric", "difference", "ci_low", "ci_high"]
+        )
 
     def winner(self, metric: str, *, among=None) -> Winner:
         assert set(among) == {"heuristic_clv", "rfm", "kmeans"}
-        m, v, r, rv = self.numbers[metric]
-        return Winner(metric, m, v, r, rv, v - rv, "higher")
-
-    references = {"bgnbd_gg": 0.4, "naive_spend": 0.2}
+        return evaluation._winner(self.metrics, None, metric, among)
 
     def wide(self) -> pd.DataFrame:
-        return pd.DataFrame({"spearman": self.references})
+        return evaluation._wide(self.metrics, evaluation.METRICS)
 
 
 def test_executive_summary_says_when_no_reference_ranks_better() -> None:
     class Weak(FakeComparison):
-        references = {"bgnbd_gg": 0.25, "naive_spend": 0.3}
+        references = {"rfm_cells": 0.25, "bgnbd_gg": 0.25, "naive_spend": 0.3, "recent_spend": 0.1}
 
     text = helpers.executive_summary(small_summary(10), Weak()).data
-    assert "Neither reference ranks better: past spend (Spearman 0.300) nor BG/NBD" in text
+    assert "No reference ranks better (Spearman: RFM cells 0.250, BG/NBD" in text
 
 
-def test_comparison_figures_name_winner_value_and_margin() -> None:
+def test_comparison_figures_name_a_winner_only_outside_the_noise() -> None:
     figures = helpers.comparison_figures(FakeComparison())
-    assert figures == {
-        "customers compared": 1000,
-        "best ranking (Spearman)": "heuristic CLV 0.310 (+0.020)",
-        "best top 20 % capture": "RFM 0.550 (+0.070)",
-        "best at who buys again (AUC)": "k-means 0.660 (+0.010)",
-        "BG/NBD + Gamma-Gamma reference (Spearman)": 0.4,
-        "past-spend reference (Spearman)": 0.2,
-    }
+    assert figures["customers compared"] == 1000
+    assert figures["best ranking (Spearman)"] == (
+        "heuristic CLV (0.310), 0.020 ahead of RFM (0.290); 95 % paired bootstrap interval "
+        "+0.004 .. +0.036"
+    )
+    assert figures["best top 20 % capture"].startswith("no clear winner: RFM (55.0 %) and k-means")
+    # the runner-up minus the best: the interval is turned around
+    assert figures["best at who buys again (AUC)"] == (
+        "no clear winner: k-means (0.660) and RFM (0.650) differ by +0.010, 95 % paired "
+        "bootstrap interval -0.010 .. +0.030, which covers 0"
+    )
+    assert figures["BG/NBD + Gamma-Gamma reference (Spearman)"] == 0.4
+    assert figures["recent spend (90 days) reference (Spearman)"] == 0.3
 
 
 def test_executive_summary_opens_with_the_answer() -> None:
@@ -325,18 +353,34 @@ def test_executive_summary_opens_with_the_answer() -> None:
     assert lines[0].startswith("- **Who matters.** The best 20 % of the 10 customers carry **35%**")
     assert "comes through **organic** (40% of its customers), the smallest through ads (0%)" in text
     assert "**Which method finds tomorrow's valuable customers: heuristic CLV.**" in text
-    assert "(Spearman 0.310, 0.020 ahead of RFM)" in text
+    assert "0.020 ahead of RFM (0.290); 95 % paired bootstrap interval +0.004 .. +0.036" in text
     assert "top 20 % of customers by **RFM** brought **55%**" in text
+    assert "no clear winner: RFM (55.0 %) and k-means (48.0 %)" in text
     assert (
-        "**But a reference ranks better than all three methods:** the probabilistic reference "
-        "(BG/NBD + Gamma-Gamma), Spearman 0.400." in text
+        "**But simpler or model-based references rank better than every method:** "
+        "BG/NBD + Gamma-Gamma, Spearman 0.400." in text
     )
-    assert "past spend" not in text  # 0.2 does not beat 0.31: only the better one is named
+    assert "naive" not in text  # 0.2 does not beat 0.31: only the better one is named
     caveat = "- **Caveat.** BG/NBD estimate at the edge of the parameter space (a = 1e-07)."
     assert lines[-3] == caveat
     figures = helpers.executive_figures(summary, FakeComparison())
     assert figures["method that ranks best"] == "heuristic CLV"
     assert figures["ahead of the runner-up by"] == pytest.approx(0.02)
+
+
+def test_executive_summary_says_no_clear_winner_when_the_interval_covers_0() -> None:
+    class Close(FakeComparison):
+        intervals = {
+            **FakeComparison.intervals,
+            ("spearman", "heuristic_clv", "rfm"): (-0.006, 0.036),
+        }
+
+    text = helpers.executive_summary(small_summary(10), Close()).data
+    assert "**Which method finds tomorrow's valuable customers: no clear winner.**" in text
+    assert "-0.006 .. +0.036, which covers 0" in text
+    assert helpers.executive_figures(small_summary(10), Close())["method that ranks best"] == (
+        "no clear winner"
+    )
 
 
 def test_simulated_truth_only_for_the_embedded_shop(params: Params) -> None:

@@ -24,15 +24,7 @@ from clvlib.evaluation import (
 from clvlib.metrics import Agreement, Migration
 
 # One colour per method across every chart; the bounds are grey and black, dashed.
-METHOD_COLOURS: dict[str, str] = {
-    "heuristic_clv": "#1b9e77",
-    "rfm": "#d95f02",
-    "kmeans": "#7570b3",
-    "bgnbd_gg": "#e7298a",
-    "naive_spend": "#a6761d",
-    "random": "#9e9e9e",
-    "perfect_foresight": "#000000",
-}
+METHOD_COLOURS: dict[str, str] = {m: spec.colour for m, spec in METHODS.items()}
 _BOUND_STYLE = {"random": ":", "perfect_foresight": "--"}
 
 
