@@ -805,7 +805,7 @@ def compare_methods(
     scores["segment"] = rfm.groups.astype(str)
     scores["cluster"] = kmeans.model.predict(summary)
     scores["cluster_name"] = kmeans.groups.astype(str)
-    for column in ("holdout_value", "holdout_orders", "bought_again"):
+    for column in ("holdout_value", "holdout_orders", "holdout_purchase_periods", "bought_again"):
         scores[column] = cal[column]
     if truth_table is not None:
         for column in _TRUTH_COLUMNS:

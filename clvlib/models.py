@@ -423,6 +423,32 @@ class BetaGeoModel(BaseEstimator):
         x, t_x, age, index = _validate_btyd(frequency, recency, T)
         return _wrap(self._probability_alive(x, t_x, age), index, "probability_alive")
 
+    def frequency_distribution(self, T: ArrayLike, max_frequency: int) -> np.ndarray:
+        """Expected share of customers with 0, 1, ..., ``max_frequency``+ repeat purchases.
+
+        P(X(T) = x) of Fader, Hardie & Lee (2005), eq. (8), averaged over the customers' ages
+        ``T``; the last entry is the share with ``max_frequency`` or more. The model side of
+        the repeat-purchase histogram (lifetimes' ``plot_period_transactions``).
+        """
+        r, alpha, a, b = self._params()
+        ages = np.asarray(T, dtype=float)
+        unique, counts = np.unique(ages, return_counts=True)
+        t = np.maximum(unique, 1e-12)[:, None]  # age 0: no purchase possible, P(X = 0) = 1
+        x = np.arange(max_frequency)[None, :]
+        log_b0 = special.betaln(a, b)
+        log_p = np.log(alpha / (alpha + t))
+        log_q = np.log(t / (alpha + t))
+        log_nb = special.gammaln(r + x) - special.gammaln(r) - special.gammaln(x + 1)
+        alive = np.exp(special.betaln(a, b + x) - log_b0 + log_nb + r * log_p + x * log_q)
+        # cumulative NBD probabilities of fewer than x purchases (j = 0 .. x-1)
+        nb = np.exp(log_nb + r * log_p + x * log_q)
+        below = np.cumsum(nb, axis=1) - nb
+        with np.errstate(all="ignore"):
+            dead = np.exp(special.betaln(a + 1, b + x - 1) - log_b0) * (1 - below)
+        prob = alive + np.where(x > 0, np.nan_to_num(dead), 0.0)
+        share = (counts @ prob) / counts.sum()
+        return np.append(share, max(0.0, 1.0 - share.sum()))
+
     def expected_purchases_new(self, t: ArrayLike) -> np.ndarray:
         """Expected repeat purchases in ``(0, t]`` of a new customer (no history).
 
