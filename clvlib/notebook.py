@@ -508,6 +508,34 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
     return Markdown("\n".join(lines))
 
 
+def decile_figures(comparison: Any) -> Any:
+    """Predicted vs realised holdout value by decile, one panel per available money forecast.
+
+    :func:`clvlib.metrics.decile_calibration` drawn by
+    :func:`clvlib.plotting.plot_decile_calibration`; returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from clvlib.evaluation import METHODS
+    from clvlib.metrics import decile_calibration
+    from clvlib.plotting import plot_decile_calibration
+
+    scores = comparison.scores
+    money = [m for m, s in METHODS.items() if s.money and scores[m].notna().all()]
+    columns = min(3, len(money))
+    rows = -(-len(money) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(5.5 * columns, 4.2 * rows), squeeze=False)
+    for ax, method in zip(axes.flat, money, strict=False):
+        table = decile_calibration(scores[method], scores["holdout_value"])
+        ratio = table.attrs.get("ratio", float("nan"))
+        title = f"{METHODS[method].label}: predicted / realised {ratio:.2f}"
+        plot_decile_calibration(table, ax=ax, title=title)
+    for ax in list(axes.flat)[len(money) :]:
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
 def export_path(params: Mapping[str, Any], filename: str) -> Path:
     """Path of an export (segment list, metrics JSON) in ``<output_dir>/exports/``."""
     folder = Path(params["output_dir"]) / "exports"
