@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -420,6 +421,15 @@ def executive_figures(summary: pd.DataFrame, comparison: Any) -> dict[str, Any]:
     }
 
 
+def _top_verdict(said: str) -> str:
+    """The interval part of a verdict: "a clear lead (...)" or "no clear winner (...)"."""
+    found = re.search(r"\d+ % paired bootstrap interval [^,;]*", said)
+    interval = found.group(0) if found else "no interval"
+    if said.startswith("no clear winner"):
+        return f"no clear winner ({interval})."
+    return f"a clear lead ({interval})."
+
+
 def _contenders() -> tuple[str, ...]:
     """The methods a report compares (kind "method" in the registry); the rest are references."""
     from clvlib.evaluation import CONTENDERS
@@ -481,7 +491,7 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
         f"- The top 20 % of customers by **{label[top.method]}** brought "
         f"**{top.value:.0%}** of the holdout value, against {top.runner_up_value:.0%} for "
         f"the top 20 % by {label[top.runner_up]} (random: 20 %); "
-        f"{verdict(comparison, 'top20_share', contenders)}."
+        + _top_verdict(verdict(comparison, "top20_share", contenders))
     )
     wide = comparison.wide()
     references = [m for m, s in METHODS.items() if s.kind == "reference"]
