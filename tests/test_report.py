@@ -356,8 +356,8 @@ def test_executive_summary_opens_with_the_answer() -> None:
     assert "0.020 ahead of RFM (0.290); 95 % paired bootstrap interval +0.004 .. +0.036" in text
     assert "top 20 % of customers by **RFM** brought **55%**" in text
     assert (
-        "(random: 20 %); no clear winner (95 % paired bootstrap interval -1.0 points .. +15.0 points)."
-        in text
+        "(random: 20 %); no clear winner (95 % paired bootstrap interval -1.0 points .. "
+        "+15.0 points)." in text
     )
     assert (
         "**But simpler or model-based references rank better than every method:** "
