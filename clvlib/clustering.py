@@ -413,6 +413,7 @@ class KChoice:
     table : pandas.DataFrame
         Index ``k``; columns ``inertia`` (standardised units, full data),
         ``silhouette`` (on one sample shared by every k; higher is better),
+        ``null_silhouette`` (the same k-means on a Gaussian with the data's covariance),
         ``calinski_harabasz`` (full data; higher is better), ``davies_bouldin`` (full data;
         lower is better), ``stability`` and ``stability_min`` (mean and minimum adjusted Rand
         index between the full-data clustering and refits on bootstrap resamples, compared
@@ -422,12 +423,20 @@ class KChoice:
         Elbow of the inertia curve (None with fewer than three k).
     reason : str
         The rule applied to these numbers, in words.
+    structure : str
+        Whether the clusters are discovered types or a convenient partition: the silhouette
+        at the recommended k against ``null_silhouette``, that of k-means on a featureless
+        Gaussian with the data's mean and covariance (same size, same k), in words.
+    discovered : bool
+        The silhouette beats the Gaussian reference's by at least 0.1.
     """
 
     table: pd.DataFrame
     recommended_k: int
     elbow_k: int | None
     reason: str
+    structure: str = ""
+    discovered: bool = False
 
 
 def _elbow(ks: np.ndarray, inertia: np.ndarray) -> int | None:
@@ -541,8 +550,19 @@ def choose_k(
             rows[j]["stability"] = float(np.mean(aris)) if aris else np.nan
             rows[j]["stability_min"] = float(np.min(aris)) if aris else np.nan
         del distances
-    columns = ["inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability"]
-    table = pd.DataFrame(rows).set_index("k")[[*columns, "stability_min"]]
+    # the featureless reference: a Gaussian with the data's mean and covariance, same k-means
+    null_rng = np.random.default_rng(random_state + 1)
+    null = null_rng.multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False), size=m)
+    with threadpool_limits(limits=1):
+        for j, k in enumerate(ks):
+            fitted = _kmeans(int(k), n_init=n_init, random_state=random_state).fit(null)
+            rows[j]["null_silhouette"] = float(
+                silhouette_score(
+                    null, fitted.labels_, sample_size=min(m, _NULL_SAMPLE), random_state=0
+                )
+            )
+    columns = ["inertia", "silhouette", "null_silhouette", "calinski_harabasz", "davies_bouldin"]
+    table = pd.DataFrame(rows).set_index("k")[[*columns, "stability", "stability_min"]]
     table["stable"] = (table["stability"] >= stability_threshold) | (n_stability == 0)
 
     elbow = _elbow(ks.astype("float64"), table["inertia"].to_numpy())
@@ -573,7 +593,35 @@ def choose_k(
             f"{pick}"
         )
     reason = f"k={recommended}: {why}. {basis}. Elbow of inertia at k={elbow}."
-    return KChoice(table=table, recommended_k=recommended, elbow_k=elbow, reason=reason)
+    gap = float(table.loc[recommended, "silhouette"] - table.loc[recommended, "null_silhouette"])
+    if gap < _DISCOVERED_GAP:
+        structure = (
+            f"At k={recommended} the silhouette ({table.loc[recommended, 'silhouette']:.3f}) is "
+            f"only {gap:+.3f} above that of a featureless Gaussian with the data's covariance "
+            f"({table.loc[recommended, 'null_silhouette']:.3f}): the clusters are a convenient "
+            "partition of a continuum, not discovered customer types."
+        )
+    else:
+        structure = (
+            f"At k={recommended} the silhouette ({table.loc[recommended, 'silhouette']:.3f}) is "
+            f"{gap:.3f} above that of a featureless Gaussian with the data's covariance "
+            f"({table.loc[recommended, 'null_silhouette']:.3f}): the data have cluster "
+            "structure beyond their correlation."
+        )
+    return KChoice(
+        table=table,
+        recommended_k=recommended,
+        elbow_k=elbow,
+        reason=reason,
+        structure=structure,
+        discovered=bool(gap >= _DISCOVERED_GAP),
+    )
+
+
+#: Customers in the silhouette of the Gaussian reference.
+_NULL_SAMPLE = 4000
+#: Silhouette above the Gaussian reference's from which clusters count as discovered types.
+_DISCOVERED_GAP = 0.1
 
 
 # --------------------------------------------------------------------------------------------

@@ -276,6 +276,9 @@ def cluster_figures(choice: Any, profiles: pd.DataFrame) -> dict[str, Any]:
     best = profiles.iloc[0]  # label 0 is the most valuable cluster
     return {
         "recommended k": int(choice.recommended_k),
+        "discovered types (silhouette beats a featureless Gaussian by 0.1)": bool(
+            choice.discovered
+        ),
         "clusters used": len(profiles),
         "most valuable cluster": str(best.get("name", profiles.index[0])),
         "its share of customers": float(best["customer_share"]),
@@ -315,7 +318,9 @@ def run_comparison(
     from clvlib.evaluation import compare_methods
 
     with _caveats_in_text():
-        return compare_methods(tx, truth=truth, customers=customers, **_comparison_settings(params))
+        return compare_methods(
+            tx, truth=truth, customers=customers, **_comparison_settings(params, tx)
+        )
 
 
 @contextlib.contextmanager
@@ -332,16 +337,54 @@ def _caveats_in_text() -> Iterator[None]:
         yield
 
 
-def _comparison_settings(params: Mapping[str, Any]) -> dict[str, Any]:
+def _comparison_settings(params: Mapping[str, Any], tx: pd.DataFrame) -> dict[str, Any]:
     return {
         "calibration_end": params["calibration_end"],
         "holdout_end": params["holdout_end"],
         "time_unit": params["time_unit"],
         "n_bins": params["n_bins"],
         "rule_set": params["rule_set"],
-        "n_clusters": params["n_clusters"],
+        "n_clusters": comparison_k(tx, params),
         "random_state": params["random_state"],
     }
+
+
+_K_CHOSEN: dict[tuple, int] = {}
+
+
+def comparison_k(tx: pd.DataFrame, params: Mapping[str, Any]) -> int:
+    """Number of k-means clusters of the comparison.
+
+    ``n_clusters``, or for ``"auto"`` the recommendation of :func:`~clvlib.choose_k` on the
+    calibration summary (fitted on calibration only, like every method; computed once per
+    data set and cut-off, and used for the rolling origins too).
+    """
+    k = params["n_clusters"]
+    if k != "auto":
+        return int(k)
+    key = (params["data_path"], params["calibration_end"], params["time_unit"], len(tx))
+    key += (params["random_state"],)
+    if key not in _K_CHOSEN:
+        from clvlib.clustering import choose_k
+        from clvlib.summary import customer_summary
+
+        summary = customer_summary(
+            tx, observation_end=params["calibration_end"], time_unit=params["time_unit"]
+        )
+        _K_CHOSEN[key] = choose_k(summary, random_state=params["random_state"]).recommended_k
+    return _K_CHOSEN[key]
+
+
+def fit_clusters(summary: pd.DataFrame, params: Mapping[str, Any], choice: Any) -> Any:
+    """Fit :class:`~clvlib.CustomerClusterer` with the parameters' number of clusters.
+
+    ``n_clusters``, or for ``"auto"`` the recommended k of ``choice`` (:func:`~clvlib.choose_k`
+    on ``summary``).
+    """
+    from clvlib.clustering import CustomerClusterer
+
+    k = choice.recommended_k if params["n_clusters"] == "auto" else int(params["n_clusters"])
+    return CustomerClusterer(n_clusters=k, random_state=params["random_state"]).fit(summary)
 
 
 def rolling_comparison(
@@ -360,7 +403,7 @@ def rolling_comparison(
     """
     from clvlib.evaluation import cutoff_dates, rolling_origin
 
-    settings = _comparison_settings(params)
+    settings = _comparison_settings(params, tx)
     cal, hold = pd.Timestamp(settings.pop("calibration_end")), settings.pop("holdout_end")
     horizon = (pd.Timestamp(hold) - cal).days
     cutoffs = cutoff_dates(tx, horizon=horizon, max_cutoffs=max_cutoffs)

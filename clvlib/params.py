@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-Kind = Literal["value", "path", "optional_path", "output_dir", "date", "choice", "rule_set"]
+Kind = Literal["value", "path", "optional_path", "output_dir", "date", "choice", "rule_set", "k"]
 
 #: rule sets shipped in ``clvlib/segments/<name>.yaml``
 RULE_SETS = ("r_rfm", "rf_grid", "value_activity")
@@ -53,7 +53,7 @@ class Param:
     @property
     def annotation(self) -> str:
         """The type annotation used in the notebooks' parameters cell."""
-        return self.type.__name__
+        return self.type.__name__  # "object" for n_clusters ("auto" or an int)
 
     def literal(self) -> str:
         """The default as Python source, formatted as ruff formats it (double quotes)."""
@@ -138,7 +138,13 @@ SCHEMA: tuple[Param, ...] = (
         "segment rules: r_rfm, rf_grid, value_activity or your YAML file",
         kind="rule_set",
     ),
-    Param("n_clusters", int, 5, "number of k-means clusters", minimum=2, maximum=30),
+    Param(
+        "n_clusters",
+        object,
+        "auto",
+        "k-means clusters: 'auto' (choose_k's recommendation among stable k) or 2..30",
+        kind="k",
+    ),
     Param("random_state", int, 0, "seed of every random step (k-means, resampling)", minimum=0),
     Param(
         "output_dir",
@@ -301,6 +307,15 @@ def _check(p: Param, value: Any, base_dir: Path) -> Any:
         return _check_date(p, value)
     if p.kind == "optional_path" and value is None:
         value = ""
+    if p.kind == "k":
+        if value == "auto":
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 30:
+            raise ParamsError(
+                f"{p.name} must be 'auto' or an integer from 2 to 30, got "
+                f"{type(value).__name__} {value!r} ({p.comment})"
+            )
+        return value
     if p.type is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, p.type) or isinstance(value, bool):

@@ -311,6 +311,21 @@ def test_choose_k_recommends_true_k_on_blobs(blobs, fitted):
     assert table["calinski_harabasz"].idxmax() == 4
 
 
+def test_blobs_are_discovered_types_and_a_gaussian_is_a_convenient_partition(blobs):
+    summary, _ = blobs
+    choice = choose_k(summary, k_range=range(2, 6), n_stability=0, random_state=0)
+    assert choice.discovered
+    assert (choice.table["silhouette"] - choice.table["null_silhouette"]).loc[4] > 0.1
+    assert "the data have cluster structure beyond their correlation" in choice.structure
+    # a featureless Gaussian in log1p units: no types to discover
+    rng = np.random.default_rng(4)
+    z = rng.multivariate_normal([2.0, 1.0, 5.0], [[1, 0.5, 0.3], [0.5, 1, 0.6], [0.3, 0.6, 1]], 600)
+    gaussian = pd.DataFrame(np.expm1(np.clip(z, 0, None)), columns=FEATURES)
+    plain = choose_k(gaussian, k_range=range(2, 5), n_stability=0, random_state=0)
+    assert not plain.discovered
+    assert "convenient partition of a continuum, not discovered customer types" in plain.structure
+
+
 def test_choose_k_samples_and_validates():
     summary, _ = make_blobs(n_per=30, seed=2)
     choice = choose_k(summary, k_range=[3, 4], sample_size=50, n_stability=2, random_state=1)
