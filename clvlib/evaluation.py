@@ -13,15 +13,31 @@ method             kind        score (higher = predicted more valuable)
 heuristic_clv      method      HeuristicCLV predicted holdout value (currency)
 rfm                method      rfm_score = R + F + M quantile scores; grouping: segments
 kmeans             method      calibration mean total_value of the customer's cluster
+rfm_cells          reference   mean next-period value of the R x F x M cell (currency)
 bgnbd_gg           reference   BG/NBD x Gamma-Gamma expected holdout value (currency)
 naive_spend        reference   calibration total_value scaled to the holdout length
+recent_spend       reference   spend in the last 90 days scaled to the holdout length
 random             floor       uniform random numbers (seed ``random_state``)
 perfect_foresight  ceiling     the holdout value itself
 =================  ==========  =========================================================
 
-:data:`METHODS` and :data:`METRICS` hold the full descriptions that reports print.
+A winner is named only when the paired customer bootstrap interval of its margin over the
+runner-up excludes 0 (:attr:`Comparison.differences`, :func:`verdict`); otherwise the
+summary says "no clear winner". A reference whose fit fails is marked unavailable with the
+reason (``params["unavailable"]``) and everything else is still scored.
 :func:`rolling_origin` repeats the comparison at several cut-off dates, so that a reader
 sees whether the winner is stable or the fluke of one split.
+
+Adding a method
+---------------
+One entry in :data:`METHODS`: a :class:`MethodSpec` with its kind ("method" for a
+contender, "reference", "floor" or "ceiling"), label, the words for its score, forecast and
+grouping, ``money`` (True when the score is a forecast of holdout value in currency), its
+chart colour and ``fit``, a function ``fit(calibration: Calibration) -> Fitted`` that sees
+the calibration summary and log only and returns the score per customer (and optionally its
+groups, fitted parameters, model and caveats). The metrics, intervals, JSON, charts' colours,
+the reports' contenders and the glossary entry all follow from that entry. A reference that
+raises in ``fit`` is reported unavailable; a contender that raises stops the comparison.
 """
 
 from __future__ import annotations
@@ -46,9 +62,12 @@ from clvlib.rfm import RFMScorer, RuleSet, assign_segments, load_rules
 from clvlib.summary import calibration_holdout, customer_summary
 
 __all__ = [
+    "INTERVAL_METRICS",
     "METHODS",
     "METRICS",
+    "Calibration",
     "Comparison",
+    "Fitted",
     "MethodSpec",
     "MetricSpec",
     "RollingOrigin",
@@ -56,6 +75,7 @@ __all__ = [
     "compare_methods",
     "cutoff_dates",
     "rolling_origin",
+    "verdict",
 ]
 
 

@@ -332,8 +332,15 @@ def test_rolling_origin_one_block_per_cutoff(tx, shop, result):
     assert ro.truth_distance["cutoff"].nunique() == 2
     winners = ro.winners("spearman")
     assert list(winners["cutoff"]) == ["2023-12-31", "2024-06-30"]
+    # a win counts only when its interval excludes 0; otherwise it is a tie
+    assert (winners["clear"] == (winners["ci_low"] > 0)).all()
     stability = ro.stability("spearman")
-    assert stability["wins"].sum() == 2 and (stability["cutoffs"] == 2).all()
+    assert stability["wins"].sum() + stability["ties"].sum() == 2
+    assert stability["wins"].sum() == int(winners["clear"].sum())
+    assert (stability["cutoffs"] == 2).all()
+    among = ro.winners("spearman", among=CONTENDERS)
+    at_cal = among[among["cutoff"] == CAL].iloc[0]
+    assert not at_cal["clear"]  # heuristic vs RFM on the default shop: -0.004 .. +0.033
     assert json.loads(ro.to_json())["comparisons"].keys() == {"2023-12-31", "2024-06-30"}
 
 
