@@ -325,6 +325,58 @@ class CustomerClusterer(ClusterMixin, BaseEstimator):
         self.clipped_ = pd.Series((X < 0).sum().to_numpy(), index=names, name="n_clipped")
         return self
 
+    def match(self, reference: CustomerClusterer) -> CustomerClusterer:
+        """Relabel and rename the clusters after the nearest centres of ``reference``.
+
+        Two fits (other seeds, other cut-offs) find similar clusters in another order and,
+        near a rank boundary, with other names. Matching the centres one to one (Hungarian
+        assignment on the distance between centres in log1p units, which do not depend on
+        either fit's scaling) gives each cluster the label and name of its counterpart in
+        ``reference``, so that names stay put. Label 0 is then the counterpart of the
+        reference's most valuable cluster, not necessarily this fit's.
+
+        Parameters
+        ----------
+        reference : CustomerClusterer
+            A fitted clusterer with the same number of clusters and features.
+
+        Returns
+        -------
+        CustomerClusterer
+            ``self``, relabelled; ``matched_distance_`` holds the distance of each cluster's
+            centre to its counterpart (log1p units).
+        """
+        from scipy.optimize import linear_sum_assignment
+
+        check_is_fitted(self, "pipeline_")
+        check_is_fitted(reference, "pipeline_")
+        if reference.feature_names_ != self.feature_names_ or len(reference.cluster_names_) != len(
+            self.cluster_names_
+        ):
+            raise ValueError(
+                f"cannot match {len(self.cluster_names_)} clusters on {self.feature_names_} to "
+                f"{len(reference.cluster_names_)} clusters on {reference.feature_names_}"
+            )
+        mine = np.log1p(np.clip(self.cluster_centers_original_.to_numpy(), 0, None))
+        theirs = np.log1p(np.clip(reference.cluster_centers_original_.to_numpy(), 0, None))
+        cost = np.linalg.norm(mine[:, None, :] - theirs[None, :, :], axis=2)
+        rows, cols = linear_sum_assignment(cost)
+        new_label = np.empty(len(rows), dtype=np.int64)
+        new_label[rows] = cols  # my label -> reference label
+        order = np.argsort(new_label)  # reference label -> my label
+        self.relabel_ = new_label[self.relabel_]
+        self.labels_ = pd.Series(
+            new_label[self.labels_.to_numpy()], index=self.labels_.index, name="cluster"
+        )
+        index = self.cluster_centers_.index
+        self.cluster_centers_ = self.cluster_centers_.iloc[order].set_axis(index)
+        self.cluster_centers_original_ = self.cluster_centers_original_.iloc[order].set_axis(index)
+        self.cluster_names_ = list(reference.cluster_names_)
+        self.matched_distance_ = pd.Series(
+            cost[rows, cols][np.argsort(cols)], index=index, name="matched_distance"
+        )
+        return self
+
     def predict(self, summary: pd.DataFrame) -> pd.Series:
         """Nearest fitted centre of each customer of ``summary`` (any period), unchanged fit.
 

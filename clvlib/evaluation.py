@@ -246,6 +246,8 @@ def _cells(rfm: pd.DataFrame) -> np.ndarray:
 def _fit_kmeans(cal: Calibration) -> Fitted:
     s = cal.settings
     clusterer = CustomerClusterer(s["n_clusters"], random_state=s["random_state"]).fit(cal.summary)
+    if s.get("cluster_reference") is not None:  # names stay put across cut-offs
+        clusterer.match(s["cluster_reference"])
     labels = clusterer.predict(cal.summary)
     cluster_value = cal.summary["total_value"].groupby(labels).mean()
     names = _cluster_labels(labels, clusterer.cluster_names_)
@@ -675,6 +677,7 @@ def compare_methods(
     recent_days: int = 90,
     n_resamples: int = 300,
     confidence: float = 0.95,
+    cluster_reference: CustomerClusterer | None = None,
 ) -> Comparison:
     """Fit every method on the calibration period, score its customers, judge on the holdout.
 
@@ -719,6 +722,9 @@ def compare_methods(
         Paired customer bootstrap resamples behind :attr:`Comparison.differences`.
     confidence : float, default 0.95
         Level of the bootstrap intervals.
+    cluster_reference : CustomerClusterer, optional
+        A fitted clusterer (e.g. of an earlier cut-off): the k-means clusters are matched to
+        its centres and take its labels and names (:meth:`CustomerClusterer.match`).
 
     Returns
     -------
@@ -779,6 +785,7 @@ def compare_methods(
         "penalizer": float(penalizer),
         "penalizer_gg": float(penalizer if penalizer_gg is None else penalizer_gg),
         "recent_days": int(recent_days),
+        "cluster_reference": cluster_reference,
     }
     context = Calibration(
         summary=summary,
@@ -877,7 +884,8 @@ def compare_methods(
             "last_timestamp": str(tx["timestamp"].max()),
         },
         "settings": {
-            **settings,
+            **{k: v for k, v in settings.items() if k != "cluster_reference"},
+            "clusters_matched": cluster_reference is not None,
             "rule_set": ruleset.name if ruleset.path == "" else f"{ruleset.name} ({ruleset.path})",
             "truth": truth_table is not None,
             "n_resamples": n_resamples,
@@ -1530,7 +1538,9 @@ def rolling_origin(
     truth : clvlib.datasets.Shop, optional
         The simulated shop; its truth is taken for each window.
     **kwargs
-        Passed to :func:`compare_methods` (``time_unit``, ``n_clusters``, ...).
+        Passed to :func:`compare_methods` (``time_unit``, ``n_clusters``, ...). The k-means
+        clusters of later cut-offs are matched to those of the first by their centres, so
+        that a cluster keeps its label and name over time.
 
     Returns
     -------
@@ -1553,7 +1563,14 @@ def rolling_origin(
                 f"cutoff {cutoff.date()} + {horizon}{horizon_unit} ends on {end.date()}, after "
                 f"the last day of the log ({last.date()}): the holdout would be cut short"
             )
-        result = compare_methods(tx, calibration_end=cutoff, holdout_end=end, truth=truth, **kwargs)
+        if comparisons and "cluster_reference" not in kwargs:  # names of the first cut-off
+            first = next(iter(comparisons.values()))
+            reference = {"cluster_reference": first.models["kmeans"]}
+        else:
+            reference = {}
+        result = compare_methods(
+            tx, calibration_end=cutoff, holdout_end=end, truth=truth, **reference, **kwargs
+        )
         key = cutoff.date().isoformat()
         comparisons[key] = result
         stamp = {"cutoff": key, "holdout_end": end.date().isoformat()}

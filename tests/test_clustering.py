@@ -411,3 +411,23 @@ def test_profile_shares_sum_to_one(values, k, seed):
     assert prof["n_customers"].sum() == n
     assert prof["customer_share"].sum() == pytest.approx(1.0)
     assert prof["value_share"].sum() == pytest.approx(1.0)
+
+
+def test_match_gives_each_cluster_the_label_and_name_of_its_nearest_reference_centre(blobs):
+    summary, _ = blobs
+    reference = CustomerClusterer(4, random_state=0, n_init=1).fit(summary)
+    other = CustomerClusterer(4, random_state=5, n_init=1).fit(
+        summary.sample(frac=0.8, random_state=1)
+    )
+    other.match(reference)
+    assert other.cluster_names_ == reference.cluster_names_
+    # the same customers land in the same labelled cluster
+    assert (other.predict(summary) == reference.predict(summary)).mean() > 0.95
+    assert other.matched_distance_.max() < 0.5
+    np.testing.assert_allclose(
+        np.log1p(other.cluster_centers_original_),
+        np.log1p(reference.cluster_centers_original_),
+        atol=0.5,
+    )
+    with pytest.raises(ValueError, match="cannot match 3 clusters"):
+        CustomerClusterer(3, random_state=0).fit(summary).match(reference)

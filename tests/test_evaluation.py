@@ -342,6 +342,11 @@ def test_rolling_origin_one_block_per_cutoff(tx, shop, result):
     at_cal = among[among["cutoff"] == CAL].iloc[0]
     assert not at_cal["clear"]  # heuristic vs RFM on the default shop: -0.004 .. +0.033
     assert json.loads(ro.to_json())["comparisons"].keys() == {"2023-12-31", "2024-06-30"}
+    # k-means of the later cut-off matched to the first by centres: names stay put
+    first, later = ro.comparisons.values()
+    assert later.models["kmeans"].cluster_names_ == first.models["kmeans"].cluster_names_
+    assert later.params["settings"]["clusters_matched"]
+    assert not first.params["settings"]["clusters_matched"]
 
 
 def test_rolling_origin_refuses_a_holdout_past_the_data(tx):
