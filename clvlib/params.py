@@ -142,7 +142,7 @@ SCHEMA: tuple[Param, ...] = (
         "n_clusters",
         object,
         "auto",
-        "k-means clusters: 'auto' (choose_k's recommendation among stable k) or 2..30",
+        "k-means clusters: 'auto' (choose_k's stable pick) or 2..30",
         kind="k",
     ),
     Param("random_state", int, 0, "seed of every random step (k-means, resampling)", minimum=0),
