@@ -33,6 +33,8 @@ _API: dict[str, str] = {
     "clv_simple_cac_after_margin": "clvlib.heuristic",
     "historic_clv": "clvlib.heuristic",
     "estimate_retention": "clvlib.heuristic",
+    "estimate_survival": "clvlib.heuristic",
+    "SurvivalEstimate": "clvlib.heuristic",
     "clv_discounted": "clvlib.heuristic",
     "HeuristicCLV": "clvlib.heuristic",
     "clv_sensitivity": "clvlib.heuristic",
