@@ -358,8 +358,14 @@ TERMS: dict[str, tuple[str, str]] = {
     "predicted_value": (
         "CLV",
         "Heuristic forecast of net revenue over a horizon H (periods), undiscounted: "
-        "total_value / tenure x (r + r^2 + ... + r^H), tenure = T in periods + 1. Every "
-        "customer is assumed alive.",
+        "total_value / max(tenure, L) x p_active x (s + s^2 + ... + s^H), tenure = T in "
+        "periods + 1.",
+    ),
+    "predicted_clv": (
+        "CLV",
+        "Forecast CLV per customer in segment, tier and channel tables: the heuristic's "
+        "clv_discounted (future margin, discounted, before CAC). Not historic_clv (value to "
+        "date).",
     ),
     "value_tier": (
         "tiers",

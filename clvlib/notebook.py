@@ -201,6 +201,19 @@ def average_levers(summary: pd.DataFrame, params: Mapping[str, Any]) -> dict[str
     }
 
 
+def predicted_clv(params: Mapping[str, Any], tx: pd.DataFrame, summary: pd.DataFrame) -> pd.Series:
+    """Predicted (discounted, after margin, before CAC) heuristic CLV per customer.
+
+    The model of :func:`heuristic_model`, fitted on the log up to ``summary``'s observation
+    end; the ``clv_discounted`` column of ``predict_clv``, named ``predicted_clv`` so that
+    tables never confuse it with historic CLV (value to date).
+    """
+    end = summary.attrs.get("observation_end", params["holdout_end"])
+    model = heuristic_model(params, summary).fit(tx, observation_end=end)
+    clv = model.predict_clv(summary, time_unit=params["time_unit"])
+    return clv["clv_discounted"].rename("predicted_clv")
+
+
 def heuristic_retention(model: Any, clv: pd.DataFrame, summary: pd.DataFrame) -> Facts:
     """The survival estimate behind the heuristic CLV, and a sanity check of its lifetime.
 
