@@ -9,7 +9,10 @@ Everything here follows ``domain.md`` §4 (heuristic CLV) and §5 (value tiers):
   :func:`clv_discounted` and the estimator :class:`HeuristicCLV` (fit on a calibration log,
   predict on a customer summary); :func:`estimate_retention` describes period-to-period
   activity;
-- CLV per segment or channel, :func:`clv_by_group`;
+- CLV per segment or channel, :func:`clv_by_group`; the seeds' questions: CLV against the
+  first order's profit (:func:`first_order_profit`, :func:`clv_vs_first_order`), LTV : CAC
+  and payback per channel (:func:`channel_economics`), discount shoppers
+  (:func:`discount_shoppers`) and the two retention policies (:func:`retention_policies`);
 - value tiers and the concentration behind them: :func:`value_tiers`, :func:`tier_table`,
   :func:`lorenz_curve`.
 
@@ -811,6 +814,242 @@ def clv_by_group(summary: pd.DataFrame, clv: pd.Series, *, by: str | pd.Series) 
     return table
 
 
+def first_order_profit(
+    tx: pd.DataFrame, summary: pd.DataFrame, *, margin: float | None = None
+) -> pd.Series:
+    """Profit of each customer's first order: what the first sale alone is worth.
+
+    The first order is the order (``order_id``) holding the customer's earliest purchase
+    line; its profit is ``amount - cost`` summed over its purchase lines where the log has
+    ``cost``, else ``amount x margin``. Returns are not netted (a first order returned later
+    still counts as sold).
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame
+        Clean log with ``customer_id``, ``order_id``, ``timestamp``, ``amount``,
+        ``is_return`` (and ``cost`` when known).
+    summary : pandas.DataFrame
+        Customer summary: the customers to return, in its order.
+    margin : float, optional
+        Gross margin as a fraction, used when the log has no ``cost``.
+
+    Returns
+    -------
+    pandas.Series
+        ``first_order_profit`` indexed like ``summary``.
+    """
+    _require_columns(tx, ["customer_id", "order_id", "timestamp", "amount", "is_return"], "tx")
+    buys = tx[~tx["is_return"].astype(bool) & tx["customer_id"].isin(summary.index)]
+    if "cost" in buys.columns:
+        profit = buys["amount"] - buys["cost"]
+    elif margin is not None:
+        _check_range("margin", margin, 0, 1, " (a fraction: 20 % is 0.2)")
+        profit = buys["amount"] * margin
+    else:
+        raise ValueError("tx has no cost column: pass margin= to turn revenue into profit")
+    lines = buys.assign(_profit=profit.to_numpy())
+    first = lines.sort_values(["customer_id", "timestamp", "order_id"], kind="stable")
+    first = first.drop_duplicates("customer_id")[["customer_id", "order_id"]]
+    chosen = lines.merge(first, on=["customer_id", "order_id"])
+    out = chosen.groupby("customer_id")["_profit"].sum().reindex(summary.index)
+    if out.isna().any():
+        raise ValueError(f"no purchase line in tx for {rows_at_fault(out.isna())}")
+    return out.rename("first_order_profit")
+
+
+def clv_vs_first_order(
+    summary: pd.DataFrame, first_profit: pd.Series, clv: pd.Series, *, by: str | pd.Series
+) -> pd.DataFrame:
+    """What a customer is worth beyond the first sale, per group (domain.md §4: 29 vs 304).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, then "all customers": ``customers``,
+        ``mean_first_order_profit``, ``mean_predicted_clv`` and ``clv_multiple`` (predicted
+        CLV / first-order profit: how many first sales the relationship is worth).
+    """
+    frame = pd.DataFrame(
+        {
+            "first": _align(summary, first_profit, "first_profit").astype("float64"),
+            "clv": _align(summary, clv, "clv").astype("float64"),
+            "group": _group_keys(summary, by),
+        }
+    )
+    grouped = frame.groupby("group", observed=False, sort=True)
+    table = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "mean_first_order_profit": grouped["first"].mean(),
+            "mean_predicted_clv": grouped["clv"].mean(),
+        }
+    )
+    table.loc["all customers"] = [len(frame), frame["first"].mean(), frame["clv"].mean()]
+    table["customers"] = table["customers"].astype("int64")
+    first = table["mean_first_order_profit"]
+    table["clv_multiple"] = table["mean_predicted_clv"] / first.where(first > 0)
+    table.index.name = frame["group"].name
+    return table
+
+
+def channel_economics(clv: pd.DataFrame, summary: pd.DataFrame, *, by: str | pd.Series):
+    """LTV : CAC and payback per acquisition channel: which channel pays back, in how long.
+
+    From :meth:`HeuristicCLV.predict_clv` with a CAC: LTV is the lifetime margin
+    (``clv_lifetime``, before CAC, undiscounted), and the payback is the CAC divided by the
+    expected margin a customer brings per period now (``margin_per_period x p_active``).
+    A channel pays back when LTV : CAC exceeds 1, i.e. when the payback is shorter than the
+    expected lifetime.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``customers``, ``mean_cac``, ``mean_ltv``, ``ltv_to_cac``,
+        ``payback_periods`` (NaN when the margin per period is not positive),
+        ``mean_ltv_after_cac`` and ``pays_back`` (bool).
+    """
+    _require_columns(clv, ["cac", "clv_lifetime", "margin_per_period", "p_active"], "clv")
+    frame = pd.DataFrame(
+        {
+            "cac": clv["cac"],
+            "ltv": clv["clv_lifetime"],
+            "per_period": clv["margin_per_period"] * clv["p_active"],
+            "group": _group_keys(summary, by).reindex(clv.index),
+        }
+    )
+    grouped = frame.groupby("group", observed=False, sort=True)
+    table = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "mean_cac": grouped["cac"].mean(),
+            "mean_ltv": grouped["ltv"].mean(),
+        }
+    )
+    per_period = grouped["per_period"].mean()
+    table["ltv_to_cac"] = table["mean_ltv"] / table["mean_cac"].where(table["mean_cac"] > 0)
+    table["payback_periods"] = table["mean_cac"] / per_period.where(per_period > 0)
+    table["mean_ltv_after_cac"] = table["mean_ltv"] - table["mean_cac"]
+    table["pays_back"] = table["mean_ltv_after_cac"] > 0
+    table.attrs.update(period=clv.attrs.get("period"))
+    return table
+
+
+def discount_shoppers(
+    tx: pd.DataFrame, summary: pd.DataFrame, clv: pd.Series, *, threshold: float = 0.5
+) -> pd.DataFrame:
+    """Discount-heavy customers against full-price ones: margin and predicted CLV.
+
+    A customer is a *discount shopper* when at least ``threshold`` of their purchase value
+    was bought on discount (the log's ``discounted`` flag), else *full price*.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by "discount shoppers" and "full price": ``customers``,
+        ``share_of_customers``, ``mean_discount_share`` (share of purchase value bought
+        on discount), ``mean_historic_value``, ``margin`` (gross profit / net revenue where
+        costs are known), ``mean_predicted_clv``, ``mean_orders``.
+    """
+    _require_columns(tx, ["customer_id", "amount", "is_return", "discounted"], "tx")
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must lie in (0, 1]; got {threshold}")
+    buys = tx[~tx["is_return"].astype(bool)]
+    value = buys.groupby("customer_id")["amount"].sum()
+    on_discount = buys[buys["discounted"].astype(bool)].groupby("customer_id")["amount"].sum()
+    share = (on_discount.reindex(value.index, fill_value=0) / value.where(value > 0)).fillna(0)
+    share = share.reindex(summary.index, fill_value=0.0)
+    label = np.where(share >= threshold, "discount shoppers", "full price")
+    historic = historic_clv(summary)
+    frame = pd.DataFrame(
+        {
+            "kind": label,
+            "share": share,
+            "historic": historic,
+            "total_value": summary["total_value"],
+            "clv": _align(summary, clv, "clv").astype("float64"),
+            "orders": summary["n_orders"],
+        },
+        index=summary.index,
+    )
+    if "gross_profit" in summary.columns:
+        frame["profit"] = summary["gross_profit"]
+    grouped = frame.groupby("kind", sort=True)
+    table = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "mean_discount_share": grouped["share"].mean(),
+            "mean_historic_value": grouped["historic"].mean(),
+        }
+    ).reindex(["discount shoppers", "full price"])
+    table["customers"] = table["customers"].fillna(0).astype("int64")
+    table.insert(1, "share_of_customers", table["customers"] / len(frame))
+    if "profit" in frame.columns:
+        table["margin"] = grouped["profit"].sum() / grouped["total_value"].sum()
+    table["mean_predicted_clv"] = grouped["clv"].mean()
+    table["mean_orders"] = grouped["orders"].mean()
+    table.index.name = "customers_who"
+    table.attrs.update(threshold=threshold, basis=historic.attrs["basis"])
+    return table
+
+
+def retention_policies(
+    clv: pd.DataFrame, *, discount: float = 0.10, top: float = 0.2, periods: float = 12
+) -> pd.DataFrame:
+    """The two retention policies of domain.md §7, side by side: who, and at what cost.
+
+    - **discount by importance**: the top ``top`` share of customers by predicted CLV get a
+      ``discount`` on what they buy;
+    - **best need no discount**: the same budget logic for customers who are lapsing
+      (``p_active`` < 1: silent for longer than the lapse threshold) and worth keeping
+      (value per period above the median), with the offer growing as the chance of losing
+      them grows (``discount x (2 - p_active)``).
+
+    The cost is the discount on the revenue each group is expected to bring over the next
+    ``periods`` periods (value per period x p_active x sum of s**k), i.e. the price of the
+    policy if nobody changes behaviour; the value at stake is their predicted CLV.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per policy: ``customers``, ``share_of_customers``, ``mean_predicted_clv``
+        (discounted), ``expected_revenue`` (next ``periods``), ``cost`` and
+        ``cost_per_customer``.
+    """
+    _require_columns(clv, ["value_per_period", "p_active", "clv_discounted"], "clv")
+    if not 0 < discount < 1 or not 0 < top < 1:
+        raise ValueError(f"discount and top must lie in (0, 1); got {discount}, {top}")
+    r = float(clv.attrs.get("retention", np.nan))
+    if not 0 <= r <= 1:
+        raise ValueError("clv must come from HeuristicCLV.predict_clv (attrs['retention'])")
+    expected = clv["value_per_period"] * clv["p_active"] * _surviving_periods(r, periods)
+    ranked = clv["clv_discounted"].rank(ascending=False, method="first")
+    important = ranked <= round(top * len(clv))
+    lapsing = (clv["p_active"] < 1) & (clv["value_per_period"] > clv["value_per_period"].median())
+    offer = pd.Series(discount, index=clv.index)
+    rows = []
+    for name, who, rate in (
+        ("discount by importance", important, offer),
+        ("best need no discount: win back the lapsing", lapsing, offer * (2 - clv["p_active"])),
+    ):
+        cost = float((expected[who] * rate[who]).sum())
+        n = int(who.sum())
+        rows.append(
+            {
+                "policy": name,
+                "customers": n,
+                "share_of_customers": n / len(clv),
+                "mean_predicted_clv": float(clv.loc[who, "clv_discounted"].mean()),
+                "expected_revenue": float(expected[who].sum()),
+                "cost": cost,
+                "cost_per_customer": cost / n if n else np.nan,
+            }
+        )
+    table = pd.DataFrame(rows).set_index("policy")
+    table.attrs.update(discount=discount, top=top, periods=periods)
+    return table
+
+
 # --------------------------------------------------------------------------- value tiers
 
 
@@ -878,6 +1117,7 @@ def tier_table(
     *,
     by: str | pd.Series | None = None,
     value: str | pd.Series | None = None,
+    clv: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Customers and value per tier, overall or per group ("which channels bring good customers").
 
@@ -892,15 +1132,20 @@ def tier_table(
     value : str, pandas.Series or None
         Value summed per tier; None for the default of :func:`value_tiers` (profit where
         known, else net revenue).
+    clv : pandas.Series, optional
+        Predicted CLV per customer, shown as ``mean_predicted_clv`` beside the historic
+        ``mean_value``.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by tier (or by group and tier): ``customers``, ``share_of_customers``,
-        ``value``, ``share_of_value`` and ``mean_value``. With ``by``, shares are within the
-        group: the share of a channel's customers that are in the top tier, and the share of
-        that channel's value they carry. Shares of value can be negative or exceed 1 when
-        some customers lose money.
+        ``value``, ``share_of_value`` and ``mean_value``; ``mean_predicted_clv`` with
+        ``clv``; ``return_share`` (returned / gross purchase value) when the summary has
+        ``returned_value``; overall, the ``strategy`` line of each tier. With ``by``,
+        shares are within the group: the share of a channel's customers that are in the
+        top tier, and the share of that channel's value they carry. Shares of value can be
+        negative or exceed 1 when some customers lose money.
     """
     tiers = _align(summary, tiers, "tiers")
     values, _ = _customer_values(summary, value, "value")
@@ -910,8 +1155,13 @@ def tier_table(
         group = _group_keys(summary, by)
         frame.insert(0, group.name, group)
         keys = [group.name, "tier"]
-    grouped = frame.groupby(keys, observed=False, sort=True)["value"]
-    table = pd.DataFrame({"customers": grouped.size(), "value": grouped.sum()})
+    if clv is not None:
+        frame["predicted_clv"] = _align(summary, clv, "clv").astype("float64")
+    if "returned_value" in summary.columns and "total_value" in summary.columns:
+        frame["returned_value"] = summary["returned_value"].astype("float64")
+        frame["gross_value"] = summary["total_value"] + summary["returned_value"]
+    grouped = frame.groupby(keys, observed=False, sort=True)
+    table = pd.DataFrame({"customers": grouped.size(), "value": grouped["value"].sum()})
     if by is None:
         customers_total, value_total = table["customers"].sum(), table["value"].sum()
     else:
@@ -921,7 +1171,23 @@ def tier_table(
     table.insert(1, "share_of_customers", table["customers"] / customers_total)
     table["share_of_value"] = table["value"] / value_total
     table["mean_value"] = table["value"] / table["customers"].where(table["customers"] > 0)
+    if "predicted_clv" in frame.columns:
+        table["mean_predicted_clv"] = grouped["predicted_clv"].mean()
+    if "returned_value" in frame.columns:
+        gross = grouped["gross_value"].sum()
+        table["return_share"] = grouped["returned_value"].sum() / gross.where(gross > 0)
+    if by is None:
+        table["strategy"] = [_TIER_STRATEGY[i] for i in range(len(table))]
     return table
+
+
+# top, middle, bottom: domain.md §5
+_TIER_STRATEGY = (
+    "keep the good: loyalty perks, service, no blanket discounts",
+    "move the middle up: second purchase, cross-sell, bundles",
+    "stop paying to acquire look-alikes; curb returns; acquire through the channels that "
+    "bring the top tier",
+)
 
 
 class LorenzCurve(NamedTuple):

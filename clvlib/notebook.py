@@ -214,6 +214,19 @@ def predicted_clv(params: Mapping[str, Any], tx: pd.DataFrame, summary: pd.DataF
     return clv["clv_discounted"].rename("predicted_clv")
 
 
+def discount_analysis(tx: pd.DataFrame, summary: pd.DataFrame, clv: pd.Series) -> Any:
+    """:func:`~clvlib.heuristic.discount_shoppers`, or a note when the log has no flag.
+
+    The ``discounted`` flag is optional in an order log (UCI Online Retail has none); the
+    report then says so instead of showing an empty table.
+    """
+    from clvlib.heuristic import discount_shoppers
+
+    if "discounted" not in tx.columns:
+        return Facts({"discount shoppers": "needs the log's 'discounted' flag (absent here)"})
+    return discount_shoppers(tx, summary, clv)
+
+
 def heuristic_retention(model: Any, clv: pd.DataFrame, summary: pd.DataFrame) -> Facts:
     """The survival estimate behind the heuristic CLV, and a sanity check of its lifetime.
 

@@ -16,15 +16,20 @@ from sklearn.exceptions import NotFittedError
 
 from clvlib.heuristic import (
     HeuristicCLV,
+    channel_economics,
     clv_by_group,
     clv_discounted,
     clv_sensitivity,
     clv_simple,
     clv_simple_cac_after_margin,
+    clv_vs_first_order,
+    discount_shoppers,
     estimate_retention,
     estimate_survival,
+    first_order_profit,
     historic_clv,
     lorenz_curve,
+    retention_policies,
     tier_table,
     value_tiers,
 )
@@ -606,3 +611,121 @@ def test_calibrated_on_uci_online_retail(online_retail_path):
     assert -41 <= errors.total_error_pct <= 40
     assert rho >= 0.547
     assert longer > 1.5  # old heuristic: 1.005
+
+
+# --------------------------------------------------------------------------- the seeds' analyses
+
+
+def _orders() -> pd.DataFrame:
+    # customer 1: first order O1 (two lines, 30 + 20, cost 10 + 10) then O2 ; customer 2: O3
+    # (discounted, 40, cost 30) then a return ; customer 3: O4 (discounted, 10) and O5 (90)
+    rows = [
+        (1, "O1", "2024-01-01 10:00", 30.0, 10.0, False, False),
+        (1, "O1", "2024-01-01 10:00", 20.0, 10.0, False, False),
+        (1, "O2", "2024-02-01 10:00", 100.0, 50.0, False, False),
+        (2, "R1", "2023-12-31 10:00", -5.0, -2.0, True, False),
+        (2, "O3", "2024-01-05 10:00", 40.0, 30.0, False, True),
+        (3, "O4", "2024-01-03 10:00", 10.0, 9.0, False, True),
+        (3, "O5", "2024-01-03 10:00", 90.0, 45.0, False, False),
+    ]
+    columns = ["customer_id", "order_id", "timestamp", "amount", "cost", "is_return"]
+    frame = pd.DataFrame(rows, columns=[*columns, "discounted"])
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+    return frame
+
+
+def _seeds_summary() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "total_value": [150.0, 35.0, 100.0],
+            "gross_profit": [80.0, 8.0, 46.0],
+            "n_orders": [2, 1, 2],
+            "channel": ["ads", "seo", "ads"],
+        },
+        index=pd.Index([1, 2, 3], name="customer_id"),
+    )
+
+
+def test_first_order_profit_and_the_clv_multiple():
+    summary = _seeds_summary()
+    first = first_order_profit(_orders(), summary)
+    # 1: O1 = 50 - 20 = 30 ; 2: O3 = 10 (the earlier return is no order) ; 3: O4 and O5 at
+    # the same time, O4 first by id -> 1
+    assert first.tolist() == [30.0, 10.0, 1.0]
+    no_cost = _orders().drop(columns="cost")
+    assert first_order_profit(no_cost, summary, margin=0.5).tolist() == [25.0, 20.0, 5.0]
+    with pytest.raises(ValueError, match="margin="):
+        first_order_profit(no_cost, summary)
+    clv = pd.Series([300.0, 20.0, 40.0], index=summary.index)
+    table = clv_vs_first_order(summary, first, clv, by="channel")
+    # ads: first (30 + 1) / 2 = 15.5, clv 170 -> 10.97x ; all: 41 / 3, 360 / 3
+    assert table.index.tolist() == ["ads", "seo", "all customers"]
+    assert table.loc["ads", "clv_multiple"] == pytest.approx(170 / 15.5)
+    assert table.loc["all customers", "customers"] == 3
+    assert table.loc["all customers", "clv_multiple"] == pytest.approx(120 / (41 / 3))
+
+
+def test_channel_economics_by_hand():
+    summary = _seeds_summary()
+    clv = pd.DataFrame(
+        {
+            "cac": [10.0, 5.0, 30.0],
+            "clv_lifetime": [60.0, 4.0, 20.0],
+            "margin_per_period": [6.0, 1.0, 2.0],
+            "p_active": [1.0, 0.5, 1.0],
+        },
+        index=summary.index,
+    )
+    table = channel_economics(clv, summary, by="channel")
+    # ads: cac 20, ltv 40 -> 2.0 ; margin now (6 + 2) / 2 = 4 -> payback 5 periods
+    assert table.loc["ads", "ltv_to_cac"] == pytest.approx(2.0)
+    assert table.loc["ads", "payback_periods"] == pytest.approx(5.0)
+    # seo: cac 5 > ltv 4: does not pay back ; payback 5 / 0.5 = 10 periods
+    assert not table.loc["seo", "pays_back"] and table.loc["ads", "pays_back"]
+    assert table.loc["seo", "payback_periods"] == pytest.approx(10.0)
+
+
+def test_tier_table_shows_returns_predicted_clv_and_strategy(summary):
+    summary = summary.assign(returned_value=np.where(summary["total_value"] >= 50, 5.0, 0.0))
+    tiers = value_tiers(summary)
+    clv = pd.Series(np.arange(len(summary), dtype=float), index=summary.index)
+    table = tier_table(summary, tiers, clv=clv)
+    # top tier: customers 3 and 7 (net 100 and 50), returned 5 each: 10 of gross 160
+    assert table.loc["top 20 %", "return_share"] == pytest.approx(10 / 160)
+    assert table.loc["middle 60 %", "return_share"] == 0
+    assert table.loc["top 20 %", "strategy"].startswith("keep the good")
+    assert table.loc["top 20 %", "mean_predicted_clv"] == pytest.approx(clv.loc[[3, 7]].mean())
+
+
+def test_discount_shoppers_by_hand():
+    summary = _seeds_summary()
+    clv = pd.Series([100.0, 10.0, 50.0], index=summary.index)
+    table = discount_shoppers(_orders(), summary, clv)
+    # 2 bought everything on discount ; 3 bought 10 of 100 (0.1) ; 1 nothing
+    assert table["customers"].tolist() == [1, 2]
+    assert table.loc["discount shoppers", "mean_predicted_clv"] == 10.0
+    assert table.loc["full price", "mean_discount_share"] == pytest.approx(0.05)
+    assert table.loc["full price", "margin"] == pytest.approx(126 / 250)
+    assert table["share_of_customers"].sum() == pytest.approx(1.0)
+
+
+def test_retention_policies_by_hand():
+    clv = pd.DataFrame(
+        {
+            "value_per_period": [10.0, 1.0, 4.0, 8.0, 2.0],
+            "p_active": [1.0, 1.0, 0.5, 0.25, 1.0],
+            "clv_discounted": [100.0, 5.0, 20.0, 15.0, 8.0],
+        },
+        index=pd.Index(list("abcde"), name="customer_id"),
+    )
+    clv.attrs["retention"] = 0.5
+    table = retention_policies(clv, discount=0.1, top=0.2, periods=1)
+    # one period: s = 0.5 ; top 20 % of 5 = customer a: expected 10 x 0.5 = 5, cost 0.5
+    first = table.iloc[0]
+    assert (first["customers"], first["expected_revenue"]) == (1, 5.0)
+    assert first["cost"] == pytest.approx(0.5)
+    # lapsing and above the median value (4): d (8, p 0.25): 8 x 0.25 x 0.5 = 1, offer
+    # 0.1 x 1.75 -> cost 0.175 ; c has p 0.5 but value 4 is not above the median
+    second = table.iloc[1]
+    assert second["customers"] == 1
+    assert second["cost"] == pytest.approx(0.175)
