@@ -344,6 +344,30 @@ TERMS: dict[str, tuple[str, str]] = {
         "probability s per period, discounted at rate d per period; the current period "
         "excluded.",
     ),
+    "first_order_profit": (
+        "CLV",
+        "Profit of a customer's first order (amount - cost over its purchase lines, or amount "
+        "x margin without costs); clv_multiple = predicted lifetime CLV / it.",
+    ),
+    "ltv_to_cac": (
+        "CLV",
+        "Mean lifetime CLV (margin, before CAC, undiscounted) / mean CAC of a channel; above 1 "
+        "the channel pays back.",
+    ),
+    "payback_periods": (
+        "CLV",
+        "Mean CAC / mean margin a customer brings per period now (margin_per_period x "
+        "p_active): months until the acquisition cost is earned back.",
+    ),
+    "return_share": (
+        "tiers",
+        "Returned value / gross purchase value (net value + returned value) of a tier.",
+    ),
+    "discount_shopper": (
+        "CLV",
+        "Customer who bought at least half of their purchase value on discount (the log's "
+        "discounted flag); the others are full-price customers.",
+    ),
     "decile_calibration": (
         "comparison",
         "Customers cut into ten bins by predicted value (1 = lowest, ties kept together): "

@@ -325,13 +325,18 @@ def segment_customers(
 
 
 def heuristic_figures(
-    summary: pd.DataFrame, tiers: pd.Series, lorenz: Any, clv: pd.DataFrame
+    summary: pd.DataFrame,
+    tiers: pd.Series,
+    lorenz: Any,
+    clv: pd.DataFrame,
+    calibration: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Headline figures of the heuristic CLV report: concentration and mean CLV.
 
     ``tiers`` from :func:`~clvlib.heuristic.value_tiers`, ``lorenz`` from
     :func:`~clvlib.heuristic.lorenz_curve` of the same value, ``clv`` from
-    ``HeuristicCLV.predict_clv``.
+    ``HeuristicCLV.predict_clv`` (the survival-based, calibrated model), ``calibration``
+    from :func:`heuristic_holdout_check` (adds the holdout's predicted / realised ratio).
     """
     from clvlib.heuristic import tier_table
 
@@ -342,6 +347,11 @@ def heuristic_figures(
         f"share of value, {shares.index[-1]}": float(shares.iloc[-1]),
         "Gini of value": float(lorenz.gini),
         "mean discounted CLV": float(clv["clv_discounted"].mean()),
+        **(
+            {"holdout forecast / realised": float(calibration.attrs["ratio"])}
+            if calibration is not None
+            else {}
+        ),
     }
 
 
