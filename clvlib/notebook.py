@@ -201,17 +201,28 @@ def average_levers(summary: pd.DataFrame, params: Mapping[str, Any]) -> dict[str
     }
 
 
+def heuristic_clv_frame(
+    params: Mapping[str, Any], tx: pd.DataFrame, summary: pd.DataFrame
+) -> pd.DataFrame:
+    """``HeuristicCLV.predict_clv`` of :func:`heuristic_model`, fitted up to the summary's end.
+
+    The log is cut at ``summary.attrs["observation_end"]`` (``holdout_end`` when absent), so
+    the model sees exactly the history the summary describes.
+    """
+    end = pd.Timestamp(summary.attrs.get("observation_end", params["holdout_end"]))
+    model = heuristic_model(params, summary).fit(
+        tx[tx["timestamp"] < end + pd.Timedelta(days=1)], observation_end=end
+    )
+    return model.predict_clv(summary, time_unit=params["time_unit"])
+
+
 def predicted_clv(params: Mapping[str, Any], tx: pd.DataFrame, summary: pd.DataFrame) -> pd.Series:
     """Predicted (discounted, after margin, before CAC) heuristic CLV per customer.
 
-    The model of :func:`heuristic_model`, fitted on the log up to ``summary``'s observation
-    end; the ``clv_discounted`` column of ``predict_clv``, named ``predicted_clv`` so that
-    tables never confuse it with historic CLV (value to date).
+    The ``clv_discounted`` column of :func:`heuristic_clv_frame`, named ``predicted_clv`` so
+    that tables never confuse it with historic CLV (value to date).
     """
-    end = summary.attrs.get("observation_end", params["holdout_end"])
-    model = heuristic_model(params, summary).fit(tx, observation_end=end)
-    clv = model.predict_clv(summary, time_unit=params["time_unit"])
-    return clv["clv_discounted"].rename("predicted_clv")
+    return heuristic_clv_frame(params, tx, summary)["clv_discounted"].rename("predicted_clv")
 
 
 def discount_analysis(tx: pd.DataFrame, summary: pd.DataFrame, clv: pd.Series) -> Any:
