@@ -962,7 +962,9 @@ def segment_table(
         ``customers``, ``customer_share``, ``value_share`` (of ``total_value``),
         ``profit_share`` (when ``gross_profit`` is known), ``mean_*`` of the raw RFM columns,
         of the scores, of ``cac``, ``mean_historic_clv``, ``mean_predicted_clv`` and
-        ``predicted_clv_share`` when ``clv`` is given, ``action``.
+        ``predicted_clv_share`` when ``clv`` is given, ``action`` and ``note`` (for an
+        empty type an order log cannot fill: "needs event data" for cart abandoners,
+        "needs a customer table" for subscribers).
     """
     if sort not in ("rules", "value"):
         raise ValueError(f"sort must be 'rules' or 'value', got {sort!r}")
@@ -985,6 +987,13 @@ def segment_table(
     for col in [c for c in means if c in frame.columns]:
         out[f"mean_{col}"] = grouped[col].mean().reindex(out.index).astype(float)
     out["action"] = out.index.map(ruleset.actions)
+    # what an order log cannot see is said, not shown as an empty row
+    needs = {"cart_abandoners": "needs event data (checkout events)"}
+    needs["prospects"] = "needs a customer table (sign-ups without orders)"
+    out["note"] = ""
+    for rule in ruleset.rules:
+        if rule.kind == "customers" and out.loc[rule.segment, "customers"] == 0:
+            out.loc[rule.segment, "note"] = needs.get(rule.customers, "")
     if sort == "value" and "value_share" in out.columns:
         out = out.sort_values("value_share", ascending=False, kind="stable")
     return out

@@ -607,6 +607,8 @@ def test_segment_table_by_hand(segmented):
     assert table.loc["At risk", "mean_n_orders"] == pytest.approx(2.5)
     assert np.isnan(table.loc["Subscribers", "mean_total_value"])
     assert table.loc["Subscribers", "action"].startswith("First-order discount")
+    assert table.loc["Cart abandoners", "note"].startswith("needs event data")
+    assert table.loc["Subscribers", "note"] == "" and table.loc["Loyal", "note"] == ""
     assert table["value_share"].sum() == pytest.approx(1.0)
     by_value = segment_table(summary, scores, segments, rules="value_activity", sort="value")
     # Loyal 100 + 90 = 190 of 550 > At risk 150 > Frequent 20 + 50 + 10 + 30 = 110
