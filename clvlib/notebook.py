@@ -245,6 +245,8 @@ def heuristic_retention(model: Any, clv: pd.DataFrame, summary: pd.DataFrame) ->
     on ``summary``. The lifetime multiple is mean ``clv_lifetime`` over the mean margin of one
     year at the customers' current rate (``margin_per_period x p_active x 12`` months): below
     1 the model would expect the average customer to leave within the year (a red flag).
+    With one survival rate for everybody the multiple is the expected lifetime in years; it
+    is shown in these words because that is how a stakeholder checks a CLV.
     """
     estimate = model.survival_
     months = model.expected_lifetime_ * model.period_days_ / (365.25 / 12)
@@ -262,7 +264,8 @@ def heuristic_retention(model: Any, clv: pd.DataFrame, summary: pd.DataFrame) ->
             "expected lifetime (years)": float(months / 12),
             "mean lifetime CLV": float(clv["clv_lifetime"].mean()),
             "mean margin of one year": float(one_year),
-            "sanity check": f"lifetime CLV is {multiple:.1f} x one year of spend (margin)",
+            "sanity check": f"lifetime CLV is {multiple:.2f} x one year of spend (margin)"
+            + (" - below one year: a red flag" if multiple < 1 else ""),
         }
     )
 

@@ -729,3 +729,17 @@ def test_retention_policies_by_hand():
     second = table.iloc[1]
     assert second["customers"] == 1
     assert second["cost"] == pytest.approx(0.175)
+
+
+def test_report_retention_facts_and_red_flag(tx):
+    from clvlib.notebook import heuristic_retention
+
+    model = HeuristicCLV(margin=0.5, gap_quantile=0.5).fit(tx, observation_end="2011-03-31")
+    summary = _monthly_summary()
+    facts = heuristic_retention(model, model.predict_clv(summary, time_unit="M"), summary)
+    assert facts["lapse threshold L (periods without a purchase)"] == 1
+    assert (facts["alive customer-periods observed"], facts["lapses observed"]) == (5, 2)
+    assert facts["expected lifetime (months)"] == pytest.approx(2.5, rel=1e-6)
+    # lifetime 2.5 months = 0.21 years: below one year of spend, flagged
+    assert facts["sanity check"].startswith("lifetime CLV is 0.21 x one year")
+    assert facts["sanity check"].endswith("a red flag")
