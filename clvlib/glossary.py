@@ -221,9 +221,9 @@ TERMS: dict[str, tuple[str, str]] = {
     # evaluation.py — the methods and references of the holdout comparison (domain.md §9)
     "heuristic_clv": (
         "comparison",
-        "Method: HeuristicCLV's predicted net revenue over the holdout (total_value / "
-        "max(tenure, L) x p_active x sum of s**k over the holdout periods; survival s and "
-        "lapse threshold L fitted on calibration).",
+        "Method: HeuristicCLV's predicted net revenue over the holdout (net value of the last "
+        "12 months / max(min(tenure, 12), L) x p_active x sum of s**k over the holdout "
+        "months; survival s and lapse threshold L fitted on calibration).",
     ),
     "rfm": (
         "comparison",
@@ -335,8 +335,9 @@ TERMS: dict[str, tuple[str, str]] = {
     "clv_lifetime": (
         "CLV",
         "Predictive heuristic CLV: margin per period x p_active x expected lifetime, "
-        "undiscounted. Margin per period = total_value (or gross_profit) / max(tenure, L) x "
-        "margin, tenure = T in periods + 1 (the first purchase's period).",
+        "undiscounted. Margin per period = net value (or gross profit) of the last 12 months "
+        "/ max(min(tenure, 12), L) x margin, tenure = T in months + 1 (the first purchase's "
+        "month).",
     ),
     "clv_discounted": (
         "CLV",
@@ -381,9 +382,9 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "predicted_value": (
         "CLV",
-        "Heuristic forecast of net revenue over a horizon H (periods), undiscounted: "
-        "total_value / max(tenure, L) x p_active x (s + s^2 + ... + s^H), tenure = T in "
-        "periods + 1.",
+        "Heuristic forecast of net revenue over a horizon H (months), undiscounted: net value "
+        "of the last 12 months / max(min(tenure, 12), L) x p_active x (s + s^2 + ... + s^H), "
+        "tenure = T in months + 1.",
     ),
     "predicted_clv": (
         "CLV",
