@@ -176,6 +176,10 @@ def _fit_heuristic(cal: Calibration) -> Fitted:
     score = model.predict_value(cal.summary, horizon=cal.horizon, time_unit=cal.time_unit)
     params = {
         "retention": float(model.retention_),
+        "retention_kind": "survival (lapse after L periods without a purchase)",
+        "lapse_periods": int(model.lapse_periods_),
+        "gap_quantile": float(model.gap_quantile),
+        "window_periods": model.window,
         "period": s["heuristic_period"],
         "expected_lifetime_periods": float(model.expected_lifetime_),
     }
@@ -318,8 +322,9 @@ METHODS: dict[str, MethodSpec] = {
     "heuristic_clv": MethodSpec(
         "method",
         "heuristic CLV",
-        "HeuristicCLV predicted value over the holdout: total_value / tenure x sum of r**k "
-        "over the holdout periods (one retention rate r, fitted on the calibration log)",
+        "HeuristicCLV predicted value over the holdout: net value of the last 12 months / "
+        "max(min(tenure, 12), L) x P(active) x sum of s**k over the holdout months (one "
+        "survival rate s and lapse threshold L, fitted on the calibration log)",
         "holdout value (currency)",
         "value tiers of the score (top 20 % / middle 60 % / bottom 20 %)",
         True,
