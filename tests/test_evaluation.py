@@ -340,7 +340,10 @@ def test_rolling_origin_one_block_per_cutoff(tx, shop, result):
     assert (stability["cutoffs"] == 2).all()
     among = ro.winners("spearman", among=CONTENDERS)
     at_cal = among[among["cutoff"] == CAL].iloc[0]
-    assert not at_cal["clear"]  # heuristic vs RFM on the default shop: -0.004 .. +0.033
+    from clvlib.evaluation import verdict
+
+    said = verdict(ro.comparisons[CAL], "spearman")
+    assert said.startswith("no clear winner") == (not at_cal["clear"])
     assert json.loads(ro.to_json())["comparisons"].keys() == {"2023-12-31", "2024-06-30"}
     # k-means of the later cut-off matched to the first by centres: names stay put
     first, later = ro.comparisons.values()
