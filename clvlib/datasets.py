@@ -44,6 +44,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from clvlib._dates import day_after
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 # The arguments that produced data/ (scripts/make_default_data.py); load_default_shop reads them.
@@ -249,7 +251,7 @@ class Shop:
                 "who is alive then is unknown"
             )
         holdout_end = at + _horizon_offset(horizon, time_unit)
-        cut = at + pd.Timedelta(days=1)
+        cut = day_after(at)
         h = (holdout_end - at) / pd.Timedelta(days=1)
 
         known = (self.customers["signup_date"] <= at).to_numpy()

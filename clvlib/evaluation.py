@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from clvlib import metrics as mt
+from clvlib._dates import through
 from clvlib.clustering import CustomerClusterer
 from clvlib.heuristic import HeuristicCLV, value_tiers
 from clvlib.models import EdgeOfParameterSpaceWarning, ProbabilisticCLV
@@ -466,7 +467,7 @@ def compare_methods(
             f"({outcome.sum():g}): nothing to rank customers by"
         )
     truth_table = _truth(truth, cal_end, hold_end, summary.index)  # checked before any fit
-    calibration_log = tx[tx["timestamp"] < cal_end + pd.Timedelta(days=1)]
+    calibration_log = tx[through(tx["timestamp"], cal_end)]
     clock.lap("summary")
 
     scores = pd.DataFrame(index=summary.index)

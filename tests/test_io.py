@@ -54,11 +54,13 @@ TINY_OUTCOMES = [
 # code: (rows, value), counted by hand from the table above
 TINY_TABLE = {
     "kept": (4, 40.0),
+    "identical": (0, 0.0),
     "return": (2, -20.0),
     "no_customer": (2, 25.0),
     "bad_timestamp": (1, 5.0),
     "bad_value": (1, 0.0),
     "after_observation_end": (1, 5.0),
+    "future": (0, 0.0),
     "non_product": (2, -3.0),
     "duplicate": (1, 10.0),
     "non_positive_price": (1, 0.0),
