@@ -47,6 +47,8 @@ def cutoff_day(value: Any, name: str) -> pd.Timestamp:
         Naming the argument when the value is missing, not a date, ambiguous (``"01/12/2024"``)
         or time-zone aware.
     """
+    if value is None:
+        raise ValueError(f"{name} is missing (got None): give the day as ISO 'YYYY-MM-DD'")
     if isinstance(value, str):
         text = value.strip()
         slashed = _SLASHED.fullmatch(text)
