@@ -347,7 +347,12 @@ def _norm(name: object) -> str:
 
 def _closest(role: str, names: Iterable[object]) -> list[str]:
     """Up to three source columns that look like ``role`` (for error messages)."""
-    by_norm = {_norm(n): str(n) for n in names}
+    # A column named after another role (or one of its aliases) is that role's: never
+    # propose 'order_id' for customer_id because both end in "id".
+    others = {_norm(r) for r in ROLES if r != role}
+    others |= {a for r, aliases in _ALIASES.items() if r != role for a in aliases}
+    others -= {_norm(role), *_ALIASES.get(role, ())}
+    by_norm = {_norm(n): str(n) for n in names if _norm(n) not in others}
     found: list[str] = []
     for key in (_norm(role), *_ALIASES.get(role, ())):
         for match in difflib.get_close_matches(key, by_norm, n=3, cutoff=0.6):
@@ -616,7 +621,7 @@ def _header(
 
 
 def _parquet_problem(err: Exception) -> str:
-    return f"cannot be read as Parquet (corrupt or truncated?): {type(err).__name__}: {err}"
+    return f"cannot be read as Parquet (corrupt or truncated?): {err}"
 
 
 def _read_file(
