@@ -743,8 +743,9 @@ def _lenient_number(raw: pd.Series, decimal: str = ".") -> pd.Series:
     the input's value, so that a file's total reconciles whatever was dropped.
     """
     text = raw.astype("str").str.replace(r"[^0-9.,\-]", "", regex=True)
-    thousands = "," if decimal == "." else "."
-    text = text.str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
+    thousands = re.escape("," if decimal == "." else ".")  # only before groups of 3 digits
+    text = text.str.replace(rf"{thousands}(?=\d{{3}}(?!\d))", "", regex=True)
+    text = text.str.replace(decimal, ".", regex=False)
     return pd.to_numeric(text, errors="coerce").astype("float64")
 
 

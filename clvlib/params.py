@@ -112,6 +112,14 @@ SCHEMA: tuple[Param, ...] = (
         kind="text_option",
     ),
     Param(
+        "decimal",
+        str,
+        ".",
+        "decimal mark of numbers in a text file: '.' or ','",
+        kind="choice",
+        choices=(".", ","),
+    ),
+    Param(
         "sheet_name",
         str,
         "",
@@ -526,6 +534,7 @@ def loader_options(params: Mapping[str, Any]) -> dict[str, Any]:
         "sep": params.get("sep") or None,
         "encoding": params.get("encoding") or None,
         "date_format": params.get("date_format") or None,
+        "decimal": params.get("decimal", "."),
         "sheet_name": 0 if sheet == "" else sheet,
         "drop_duplicates": None if dedupe == "auto" else bool(dedupe),
     }

@@ -998,3 +998,110 @@ def test_real_world_inputs(tmp_path, make, options, expected):
     kept = table.loc[[c for c in table.index if table.loc[c, "outcome"] in ("kept", "netted")]]
     assert tx["amount"].sum() == pytest.approx(kept["value"].sum())
     assert len(tx) == kept["rows"].sum()
+
+
+# ----------------------------------------------------------------------------- CDNOW from its file
+
+CDNOW_COLUMNS = {"timestamp": "date", "quantity": "number_of_cds", "amount": "dollar_value"}
+BTYD = ["frequency", "recency", "T", "monetary_value"]
+
+
+def _cdnow_as_published(path: Path, *, header: bool) -> Path:
+    """tests/data/cdnow_sample.csv written back in CDNOW's own format (lifetimes' files)."""
+    raw = pd.read_csv(DATA / "cdnow_sample.csv")
+    lines = [" customer_id  date number_of_cds  dollar_value"] if header else []
+    lines += [
+        f" {c:05d} {d.replace('-', '')} {q:2d} {a:8.2f}"
+        for c, d, q, a in raw.itertuples(index=False)
+    ]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    return path
+
+
+def _assert_equals_lifetimes(summary: pd.DataFrame, golden: pd.DataFrame, suffix: str) -> None:
+    assert len(summary) == len(golden)
+    summary = summary.reindex(golden.index)
+    for column in BTYD:
+        np.testing.assert_allclose(
+            summary[column], golden[f"{column}{suffix}"], rtol=1e-9, atol=1e-9, err_msg=column
+        )
+
+
+@pytest.mark.parametrize("header", [True, False], ids=["header", "no header"])
+@pytest.mark.parametrize("unit", ["D", "W"])
+def test_cdnow_sample_from_its_file_format_equals_lifetimes(tmp_path, header, unit):
+    from clvlib.summary import customer_summary
+
+    path = _cdnow_as_published(tmp_path / "CDNOW_sample.txt", header=header)
+    columns = CDNOW_COLUMNS if header else {
+        "customer_id": "0", "timestamp": "1", "quantity": "2", "amount": "3"
+    }  # fmt: skip
+    tx, audit = load_transactions(path, columns=columns)
+    table = audit.table()
+    assert audit.options["dates"] == "YYYYMMDD"
+    assert table.loc["total", "rows"] == 6919 == table.loc[["kept", "identical"], "rows"].sum()
+    assert table.loc["identical", "rows"] > 0  # same-day repeat purchases, kept
+    assert (tx["amount"] == 0).sum() > 0  # $0 orders, kept
+    assert tx["amount"].sum() == pytest.approx(audit.input_value)
+    golden = pd.read_csv(DATA / "cdnow_summary_golden.csv", index_col="customer_id")
+    summary = customer_summary(tx, observation_end="1998-06-30", time_unit=unit)
+    summary.index = summary.index.astype("int64")
+    _assert_equals_lifetimes(summary, golden, f"_{unit}_19980630")
+    assert len(summary) == 2357
+
+
+@pytest.fixture(scope="module")
+def lifetimes_datasets():
+    pytest.importorskip("lifetimes", reason="lifetimes (the bench extra) is not installed")
+    from importlib.resources import files
+
+    return files("lifetimes.datasets")
+
+
+def test_cdnow_sample_file_of_lifetimes_equals_the_tidy_copy(lifetimes_datasets):
+    path = lifetimes_datasets.joinpath("CDNOW_sample.txt")
+    columns = {"customer_id": "1", "timestamp": "2", "quantity": "3", "amount": "4"}
+    tx, audit = load_transactions(path, columns=columns)
+    tidy, _ = load_transactions(DATA / "cdnow_sample.csv", columns={"timestamp": "date"})
+    assert audit.n_input_rows == len(tx) == len(tidy) == 6919
+    assert tx["customer_id"].str.fullmatch(r"\d{4}").all()  # "0001": zero-padded text ids
+    tx["customer_id"] = tx["customer_id"].astype("int64")
+    pd.testing.assert_frame_equal(
+        tx[["customer_id", "timestamp", "quantity", "amount"]],
+        tidy[["customer_id", "timestamp", "quantity", "amount"]],
+    )
+
+
+@pytest.mark.parametrize("unit", ["D", "W"])
+def test_cdnow_master_file_equals_lifetimes_with_every_customer(lifetimes_datasets, unit):
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    from clvlib.summary import customer_summary
+
+    path = lifetimes_datasets.joinpath("CDNOW_master.txt")
+    tx, audit = load_transactions(path, columns=CDNOW_COLUMNS)
+    table = audit.table()
+    assert audit.n_input_rows == 69_659
+    assert table.loc["identical", "rows"] == 255  # same customer, day, CDs and dollars
+    assert table.loc[["kept", "identical"], "rows"].sum() == 69_659
+    assert (tx["amount"] == 0).sum() == 80
+    assert tx["amount"].sum() == pytest.approx(audit.input_value, abs=0.005)
+    # the reference: lifetimes on the file read plainly by pandas
+    raw = pd.read_csv(path, sep=r"\s+", dtype={"customer_id": "str", "date": "str"})
+    assert raw["dollar_value"].sum() == pytest.approx(audit.input_value, abs=0.005)
+    raw["date"] = pd.to_datetime(raw["date"], format="%Y%m%d")
+    reference = summary_data_from_transaction_data(
+        raw,
+        "customer_id",
+        "date",
+        monetary_value_col="dollar_value",
+        observation_period_end="1998-06-30",
+        freq=unit,
+    )
+    summary = customer_summary(tx, observation_end="1998-06-30", time_unit=unit)
+    assert len(summary) == len(reference) == 23_570
+    summary = summary.reindex(reference.index)
+    for column in BTYD:
+        np.testing.assert_allclose(
+            summary[column], reference[column], rtol=1e-9, atol=1e-9, err_msg=column
+        )
