@@ -1276,17 +1276,14 @@ def _clean(
         for role, bad in unreadable.items()
         if bad.any()
     ]
-    audit_value = value.copy()
-    if "amount" in numbers:
-        lenient = _lenient_number(frame.loc[unreadable["amount"], mapping["amount"]], decimal)
-        audit_value[unreadable["amount"]] = lenient
-    else:
-        qty, price = numbers["quantity"].copy(), numbers["unit_price"].copy()
-        for role, values in (("quantity", qty), ("unit_price", price)):
+    audit_value = value
+    if any(unreadable[r].any() for r in value_roles):
+        parts = {r: numbers[r].copy() for r in value_roles}
+        for role, values in parts.items():
             bad = unreadable[role]
             values[bad] = _lenient_number(frame.loc[bad, mapping[role]], decimal)
-        audit_value = audit_value.fillna(qty * price)
-    audit_value = audit_value.where(~is_return, -audit_value.abs())
+        lenient = parts["amount"] if "amount" in parts else parts["quantity"] * parts["unit_price"]
+        audit_value = value.fillna(lenient.where(~is_return, -lenient.abs()))
 
     audit = LoadAudit(
         source=name,
