@@ -44,7 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clvlib._dates import day_after
+from clvlib._dates import cutoff_day, day_after
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
@@ -244,7 +244,7 @@ class Shop:
             ``attrs`` holds ``at``, ``holdout_end``, ``horizon``, ``time_unit`` and
             ``horizon_days``.
         """
-        at = pd.Timestamp(at).normalize()
+        at = cutoff_day(at, "at")
         if at > self.end:
             raise ValueError(
                 f"at={at.date()} is after the end of the simulation ({self.end.date()}): "

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from clvlib import metrics as mt
-from clvlib._dates import through
+from clvlib._dates import cutoff_day, through
 from clvlib.clustering import CustomerClusterer
 from clvlib.heuristic import HeuristicCLV, value_tiers
 from clvlib.models import EdgeOfParameterSpaceWarning, ProbabilisticCLV
@@ -1090,7 +1090,7 @@ def rolling_origin(
         raise TypeError("truth must be the Shop (one truth table fits one window only)")
     if len(cutoffs) == 0:
         raise ValueError("cutoffs is empty")
-    stamps = [pd.Timestamp(c).normalize() for c in cutoffs]
+    stamps = [cutoff_day(c, "cutoffs") for c in cutoffs]
     if len(set(stamps)) != len(stamps):
         raise ValueError(f"cutoffs are repeated: {[str(s.date()) for s in stamps]}")
     last = tx["timestamp"].max().normalize()

@@ -7,8 +7,8 @@ YYYYMMDD, CRLF line ends. This script writes
 
 - ``tests/data/cdnow_sample.csv``: a tidy CSV copy of the sample, so that tests need no
   lifetimes install;
-- ``data/cdnow/CDNOW_master.txt`` and ``data/cdnow/CDNOW_sample.txt``: the raw files byte for
-  byte (not committed), which ``params/cdnow.example.yaml`` reads as they are.
+- ``benchmarks/_data/cdnow/CDNOW_master.txt`` and ``CDNOW_sample.txt``: the raw files byte for
+  byte (gitignored), which ``params/cdnow.example.yaml`` reads as they are.
 
 Run once, with the bench extra installed:
     pip install -e ".[bench]" && python scripts/extract_cdnow.py
@@ -24,7 +24,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "data" / "cdnow_sample.csv"
-RAW = ROOT / "data" / "cdnow"
+RAW = ROOT / "benchmarks" / "_data" / "cdnow"
 
 
 def main() -> None:

@@ -337,7 +337,7 @@ def test_loader_keys_defaults_mean_load_transactions_defaults() -> None:
 
 def test_cdnow_example_validates_where_the_data_was_extracted() -> None:
     path = PROJECT_ROOT / "params" / "cdnow.example.yaml"
-    if not (PROJECT_ROOT / "data" / "cdnow" / "CDNOW_master.txt").exists():
+    if not (PROJECT_ROOT / "benchmarks" / "_data" / "cdnow" / "CDNOW_master.txt").exists():
         pytest.skip("CDNOW not extracted (python scripts/extract_cdnow.py, bench extra)")
     params = load_params(path)
     assert params["columns"]["amount"] == "dollar_value"
