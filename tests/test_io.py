@@ -896,6 +896,36 @@ CASES = [
         (SchemaError, ["'amount' appears 2 times"]),
     ),
     (
+        "duplicated column name in a workbook",
+        _workbook(
+            {
+                "orders": pd.DataFrame(
+                    [[1, "2024-01-05", 3.0, 4.0]],
+                    columns=["customer_id", "timestamp", "amount", "amount"],
+                )
+            }
+        ),
+        {},
+        (SchemaError, ["orders.xlsx", "sheet 'orders'", "'amount' appears 2 times"]),
+    ),
+    (
+        "Timestamp objects in several zones",
+        _frame(
+            customer_id=[1, 2, 3],
+            timestamp=[
+                pd.Timestamp("2024-03-30 23:30", tz="Europe/London"),  # GMT, +00:00
+                pd.Timestamp("2024-03-31 12:00", tz="Europe/Paris"),  # CEST, +02:00
+                pd.Timestamp("2024-03-29 09:00", tz="Europe/London"),
+            ],
+            amount=[1.0, 2.0, 3.0],
+        ),
+        {},
+        lambda tx, a: (
+            _days(tx) == ["2024-03-30 23:30", "2024-03-31 10:00", "2024-03-29 09:00"]
+            and "converted from offsets +00:00, +02:00" in a.options["dates"]
+        ),
+    ),
+    (
         "workbook with data on several sheets",
         _workbook({"2010": SHEET, "2011": SHEET}),
         {},
