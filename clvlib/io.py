@@ -473,6 +473,22 @@ def _open_binary(path: Path) -> Any:
         import lzma
 
         return lzma.open(path, "rb")
+    if suffix == ".zip":
+        import zipfile
+
+        archive = zipfile.ZipFile(path)
+        members = [m for m in archive.namelist() if not m.endswith("/")]
+        if len(members) != 1:
+            raise SchemaError(str(path), [f"a .zip must hold one file, it holds {members}"])
+        return archive.open(members[0])
+    if suffix == ".zst":
+        try:
+            import zstandard
+        except ImportError:
+            raise SchemaError(
+                str(path), ["reading .zst needs the zstandard package (pip install zstandard)"]
+            ) from None
+        return zstandard.open(path, "rb")
     return path.open("rb")
 
 
@@ -535,7 +551,7 @@ def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
             sep = ","
     first = _fields(lines[0], sep)
     header = not all(_is_number(f) for f in first)
-    names = [f.strip() for f in first] if header else [str(i) for i in range(len(first))]
+    names = list(first) if header else [str(i) for i in range(len(first))]
     return {"sep": sep, "header": header, "names": names, "encoding": enc}
 
 

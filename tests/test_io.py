@@ -642,6 +642,22 @@ def _csv(text: str, name: str = "orders.csv", encoding: str = "utf-8"):
     return make
 
 
+def _compressed(text: str, suffix: str):
+    def make(tmp_path: Path) -> Path:
+        import gzip
+        import zipfile
+
+        path = tmp_path / f"orders.csv{suffix}"
+        if suffix == ".gz":
+            path.write_bytes(gzip.compress(text.encode()))
+        else:
+            with zipfile.ZipFile(path, "w") as archive:
+                archive.writestr("orders.csv", text)
+        return path
+
+    return make
+
+
 def _frame(**columns):
     return lambda tmp_path: pd.DataFrame(columns)
 
@@ -848,6 +864,18 @@ CASES = [
     (
         "tab-separated .csv",
         _csv("customer_id\ttimestamp\tamount\n1\t2024-01-05\t3.5\n"),
+        {},
+        lambda tx, a: tx["amount"].tolist() == [3.5] and a.options["sep"].startswith("tab"),
+    ),
+    (
+        "gzip-compressed, semicolons",
+        _compressed("customer_id;timestamp;amount\n1;2024-01-05;3,5\n", ".gz"),
+        {"decimal": ","},
+        lambda tx, a: tx["amount"].tolist() == [3.5] and a.options["sep"].startswith("semicolon"),
+    ),
+    (
+        "zip-compressed, tabs",
+        _compressed("customer_id\ttimestamp\tamount\n1\t2024-01-05\t3.5\n", ".zip"),
         {},
         lambda tx, a: tx["amount"].tolist() == [3.5] and a.options["sep"].startswith("tab"),
     ),
