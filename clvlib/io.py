@@ -314,7 +314,22 @@ class LoadAudit:
         return (
             f"Load audit of {self.source} (sha256 {self.sha256[:12]}): "
             f"{self.n_input_rows:,} input rows, input value {self.input_value:,.2f}"
+            + (f"; {how}" if (how := self.how_read()) else "")
         )
+
+    def how_read(self) -> str:
+        """How the source was read, in words: format, separator, encoding, sheets, dates."""
+        o = self.options
+        parts = []
+        if o.get("format") == "text":
+            parts.append(f"{o['sep']}, {o['encoding']}" + ("" if o["header"] else ", no header"))
+        elif o.get("format") == "excel":
+            parts.append(f"sheets {o['sheets']} of {o['workbook_sheets']}")
+        elif o.get("format"):
+            parts.append(str(o["format"]))
+        if o.get("dates"):
+            parts.append(f"dates: {o['dates']}")
+        return "; ".join(parts)
 
     def __repr__(self) -> str:
         return f"{self._header()}\n{self.table().to_string()}"

@@ -847,6 +847,8 @@ CASES = [
             list(tx["customer_id"]) == ["00001", "00002", "00002"]
             and tx["amount"].sum() == pytest.approx(100.77)
             and a.options["sep"] == "whitespace-separated text"
+            and a.how_read() == "whitespace-separated text, utf-8; dates: YYYYMMDD"
+            and a.how_read() in repr(a)
         ),
     ),
     (
