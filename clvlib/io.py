@@ -565,9 +565,31 @@ def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
         else:
             sep = ","
     first = _fields(lines[0], sep)
-    header = not all(_is_number(f) for f in first)
+    header = _has_header(first, [_fields(line, sep) for line in lines[1:]])
     names = list(first) if header else [str(i) for i in range(len(first))]
     return {"sep": sep, "header": header, "names": names, "encoding": enc}
+
+
+def _has_header(first: list[str], rows: list[list[str]]) -> bool:
+    """Whether the first line names the columns rather than holding data.
+
+    It does when some column is words on the first line and numbers or dates on every line
+    below (a log always has a date and a value column); a file of one line has a header when
+    it has words.
+    """
+    if not rows:
+        return any(_is_words(f) for f in first)
+    for i, name in enumerate(first):
+        below = [row[i] for row in rows if i < len(row) and row[i].strip()]
+        if _is_words(name) and below and not any(_is_words(v) for v in below):
+            return True
+    return False
+
+
+def _is_words(text: str) -> bool:
+    """Text that is neither a number nor a date or time (digits and separators only)."""
+    text = text.strip()
+    return bool(text) and not _is_number(text) and not re.fullmatch(r"[\d\s/.:,\-+TZ]+", text)
 
 
 def _is_number(text: str) -> bool:

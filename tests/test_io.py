@@ -858,6 +858,18 @@ CASES = [
         lambda tx, a: list(tx["customer_id"]) == [1, 2] and a.options["header"] is False,
     ),
     (
+        "no header, ISO dates and text ids",
+        _csv("C001,2024-01-05,UK,3.5\nC002,2024-01-06,FR,4\n"),
+        {"columns": {"customer_id": "0", "timestamp": "1", "country": "2", "amount": "3"}},
+        lambda tx, a: list(tx["customer_id"]) == ["C001", "C002"] and not a.options["header"],
+    ),
+    (
+        "a header over text ids",
+        _csv("customer,date,country,amount\nC001,2024-01-05,UK,3.5\nC002,2024-01-06,FR,4\n"),
+        {"columns": {"customer_id": "customer", "timestamp": "date"}},
+        lambda tx, a: list(tx["customer_id"]) == ["C001", "C002"] and a.options["header"],
+    ),
+    (
         "semicolons and decimal commas",
         _csv("customer_id;timestamp;amount\n1;2024-01-05;1.234,50\n2;2024-01-06;12,5\n"),
         {"decimal": ","},
