@@ -1177,3 +1177,26 @@ def test_cdnow_master_file_equals_lifetimes_with_every_customer(lifetimes_datase
         np.testing.assert_allclose(
             summary[column], reference[column], rtol=1e-9, atol=1e-9, err_msg=column
         )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(frame=random_logs())
+def test_audit_conserves_rows_and_value_without_order_id(frame):
+    """Without an order id identical rows are kept (counted), never dropped by default."""
+    frame = frame.drop(columns=["order_id"])
+    tx, audit = load_transactions(frame, observation_end="2024-02-10", non_product_codes=["POST"])
+    table = audit.table()
+    reasons = table.drop(index="total")
+    assert reasons["rows"].sum() == len(frame) == audit.n_input_rows
+    assert reasons["value"].sum() == pytest.approx(audit.input_value, abs=1e-9)
+    assert table.loc["duplicate", "rows"] == 0
+    identical = audit.outcomes.eq("identical")
+    duplicated = frame.duplicated().to_numpy()
+    assert duplicated[identical.to_numpy()].all()  # only repeats are "identical"...
+    earlier = audit.flags.columns[: list(audit.flags.columns).index("identical")]
+    other = audit.flags[earlier].any(axis=1).to_numpy()
+    assert identical.to_numpy()[duplicated & ~other].all()  # ...and every kept repeat is
+    assert len(tx) == audit.outcomes.isin(["kept", "identical", "return"]).sum()
+    assert tx["amount"].sum() == pytest.approx(
+        table.loc[["kept", "identical", "return"], "value"].sum()
+    )
