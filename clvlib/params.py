@@ -350,6 +350,7 @@ def validate_params(
             out[p.name] = _check(p, value, base_dir)
         except ParamsError as e:
             problems.append(str(e))
+    problems += _check_loader_keys_used(out)
     if not problems:
         cal, hold = (
             date.fromisoformat(out["calibration_end"]),
@@ -515,6 +516,24 @@ def _check_tristate(p: Param, value: Any) -> str | bool:
     if isinstance(value, bool) or value == "auto":
         return value
     raise ParamsError(f"{p.name} must be 'auto', true or false, got {value!r} ({p.comment})")
+
+
+_LOADER_KEYS = ("columns", "sep", "encoding", "date_format", "decimal", "sheet_name")
+
+
+def _check_loader_keys_used(out: Mapping[str, Any]) -> list[str]:
+    """The UCI layout is read with its own fixed rules: loader keys set for it would be ignored."""
+    if out.get("data_format") != "online_retail":
+        return []
+    given = [k for k in _LOADER_KEYS if k in out and out[k] != PARAMS[k].default]
+    if out.get("drop_duplicates", "auto") != "auto":
+        given.append("drop_duplicates")
+    if not given:
+        return []
+    return [
+        f"{', '.join(given)} would be ignored with data_format 'online_retail' (its columns, "
+        "sheets and rules are fixed): remove them, or use data_format 'clvlib'"
+    ]
 
 
 _LOADER_CHECKS = {

@@ -321,6 +321,12 @@ def test_loader_keys_reach_load_transactions(folder: Path) -> None:
     assert tx["amount"].tolist() == [1.5, 2.0, 2.0, 4.0, 4.0]
 
 
+def test_loader_keys_are_refused_where_they_would_be_ignored(folder: Path) -> None:
+    text = f"{MINIMAL}data_format: online_retail\nsep: ';'\ndrop_duplicates: false\n"
+    with pytest.raises(ParamsError, match="sep, drop_duplicates would be ignored with data_fo"):
+        load_params(write(folder, text))
+
+
 def test_loader_keys_defaults_mean_load_transactions_defaults() -> None:
     from clvlib.params import loader_options
 
