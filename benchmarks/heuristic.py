@@ -33,37 +33,32 @@ MONEY = ("heuristic_clv", "bgnbd_gg", "naive_spend")
 
 
 def _cdnow(path: Path) -> pd.DataFrame:
-    raw = pd.read_csv(path, dtype={"customer_id": "int64"})
-    return pd.DataFrame(
-        {
-            "customer_id": raw["customer_id"],
-            "order_id": raw.index.astype(str),
-            "timestamp": pd.to_datetime(raw["date"], format="%Y-%m-%d"),
-            "amount": raw["amount"].astype("float64"),
-            "is_return": False,
-        }
-    )
+    """A CDNOW-format CSV (customer_id, date as YYYY-MM-DD, quantity, amount) as a clean log."""
+    return _as_log(pd.read_csv(path, dtype={"customer_id": "int64"}), "%Y-%m-%d")
 
 
 def _cdnow_full() -> pd.DataFrame:
-    """The full CDNOW master file as the lifetimes wheel ships it (fixed width, one header)."""
+    """The full CDNOW master file as the lifetimes wheel ships it (whitespace, one header)."""
     from importlib.resources import files
 
-    raw = files("lifetimes.datasets").joinpath("CDNOW_master.txt")
-    tx = pd.read_csv(
-        raw,
+    raw = pd.read_csv(
+        files("lifetimes.datasets").joinpath("CDNOW_master.txt"),
         sep=r"\s+",
         skiprows=1,
         header=None,
         names=["customer_id", "date", "quantity", "amount"],
         dtype={"customer_id": "int64", "date": "str"},
     )
+    return _as_log(raw, "%Y%m%d")
+
+
+def _as_log(raw: pd.DataFrame, date_format: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "customer_id": tx["customer_id"],
-            "order_id": tx.index.astype(str),
-            "timestamp": pd.to_datetime(tx["date"], format="%Y%m%d"),
-            "amount": tx["amount"].astype("float64"),
+            "customer_id": raw["customer_id"],
+            "order_id": raw.index.astype(str),
+            "timestamp": pd.to_datetime(raw["date"], format=date_format),
+            "amount": raw["amount"].astype("float64"),
             "is_return": False,
         }
     )
