@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -17,7 +18,11 @@ from typing import Any
 import pandas as pd
 
 from clvlib.io import load_customers
+from clvlib.present import shown_path
 from clvlib.provenance import Facts, _audit_counts, file_sha256, provenance
+
+#: set by the report runner in its kernels (clvlib.report.RUNNER_ENV): not a run by hand
+RUNNER_ENV = "CLVLIB_REPORT_RUNNER"
 
 __all__ = [
     "audit_figures",
@@ -47,21 +52,27 @@ __all__ = [
 
 
 def notebook_display(precision: int = 3) -> None:
-    """Display settings of the report notebooks: rounded numbers, every column shown.
+    """Display settings of the report notebooks: one formatter for every table and value.
 
-    Floats (Python and pandas) show ``precision`` decimals, tables show all their columns,
-    and figures are drawn at a size that reads in the HTML reports.
+    Installs :func:`clvlib.present.install`: DataFrames, Series, dicts, tuples, paths and
+    scalars are shown as formatted HTML (money, percentages, no scientific notation, escaped
+    text, full cells). The plain-text fallbacks (the analysts' view) show ``precision``
+    decimals and every column, and figures are drawn at a size that reads in the HTML reports.
     """
     import matplotlib as mpl
     from IPython import get_ipython
 
+    from clvlib import present
+
     pd.set_option("display.precision", precision)
     pd.set_option("display.max_columns", None)
+    pd.set_option("display.max_colwidth", None)
     pd.set_option("display.width", 120)
     mpl.rcParams.update({"figure.figsize": (8.0, 4.5), "figure.dpi": 100})
     shell = get_ipython()
     if shell is not None:
         shell.run_line_magic("precision", str(precision))
+        present.install(shell)
 
 
 def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFrame | None]:
@@ -82,14 +93,15 @@ def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFram
     customers = load_customers(params["customers_path"]) if params["customers_path"] else None
     first, last = tx["timestamp"].min().normalize(), tx["timestamp"].max().normalize()
     cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
+    shown = shown_path(path)
     if not first <= cal < last:
         raise ValueError(
-            f"calibration_end {cal.date()} is outside the data ({path}: {first.date()} to "
+            f"calibration_end {cal.date()} is outside the data ({shown}: {first.date()} to "
             f"{last.date()}); choose a day between the first and the last order"
         )
     if hold > last:
         raise ValueError(
-            f"holdout_end {hold.date()} is after the last order in {path} ({last.date()}): the "
+            f"holdout_end {hold.date()} is after the last order in {shown} ({last.date()}): the "
             "holdout would count days without data; set holdout_end to at most that day"
         )
     return tx, audit, customers
@@ -492,10 +504,26 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
 
 
 def export_path(params: Mapping[str, Any], filename: str) -> Path:
-    """Path of an export (segment list, metrics JSON) in ``<output_dir>/exports/``."""
-    folder = Path(params["output_dir"]) / "exports"
+    """Path of an export (segment list, metrics JSON) in ``<output_dir>/exports/``.
+
+    A notebook run by hand (not by the report runner) with the default ``output_dir`` writes
+    to ``<output_dir>/scratch/exports/`` instead, so that it never overwrites the exports
+    and headline figures behind a rendered ``index.html``. Set ``output_dir`` to write
+    elsewhere.
+    """
+    folder = Path(params["output_dir"])
+    if not os.environ.get(RUNNER_ENV) and folder.resolve() == _default_output_dir():
+        folder = folder / "scratch"
+    folder = folder / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / filename
+
+
+def _default_output_dir() -> Path:
+    """The schema's default ``output_dir``, resolved as a notebook resolves it (its folder)."""
+    from clvlib.params import PARAMS
+
+    return (Path.cwd() / PARAMS["output_dir"].default).resolve()
 
 
 def save_headline(notebook: str, figures: Mapping[str, Any], params: Mapping[str, Any]) -> Facts:
