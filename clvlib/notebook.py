@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from clvlib.io import load_customers
-from clvlib.present import shown_path
+from clvlib.present import escape_markdown, shown_path
 from clvlib.provenance import Facts, _audit_counts, file_sha256, provenance
 
 #: set by the report runner in its kernels (clvlib.report.RUNNER_ENV): not a run by hand
@@ -458,8 +458,9 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
         if len(top) > 1:
             lines.append(
                 f"- **Where they come from.** By {name}, the largest share of top-tier "
-                f"customers comes through **{top.idxmax()}** ({top.max():.0%} of its "
-                f"customers), the smallest through {top.idxmin()} ({top.min():.0%})."
+                f"customers comes through **{escape_markdown(top.idxmax())}** ({top.max():.0%} "
+                f"of its customers), the smallest through {escape_markdown(top.idxmin())} "
+                f"({top.min():.0%})."
             )
     rank = comparison.winner("spearman", among=_CONTENDERS)
     top = comparison.winner("top20_share", among=_CONTENDERS)

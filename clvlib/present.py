@@ -79,6 +79,15 @@ LABELS: dict[str, str] = {
     "ci_low": "Interval, low",
     "ci_high": "Interval, high",
 }
+
+
+def _method_labels() -> dict[str, str]:
+    """Method codes (``heuristic_clv``, ``bgnbd_gg``) and their labels, from the one table."""
+    from clvlib.evaluation import METHODS
+
+    return {code: spec.label for code, spec in METHODS.items()}
+
+
 _WORDS = {"clv": "CLV", "cac": "CAC", "rfm": "RFM", "aov": "AOV", "btyd": "BTYD", "id": "ID"}
 
 
@@ -180,7 +189,8 @@ def _number(value: float, kind: Kind) -> str:
     if size == 0:
         return "0"
     decimals = min(max(2 - math.floor(math.log10(size)), 0), 4)
-    return f"{value:,.{decimals}f}"
+    text = f"{value:,.{decimals}f}"
+    return text if re.search(r"[1-9]", text) else "0"  # below the shown precision
 
 
 def _clean_zero(text: str) -> str:
@@ -202,30 +212,37 @@ def escape_markdown(text: Any) -> str:
     """Text taken from data, safe inside Markdown that a notebook displays.
 
     HTML is escaped (Markdown passes raw HTML through) and Markdown's own punctuation is
-    backslash-escaped, so a value reads literally: no tag, link, emphasis or heading.
+    backslash-escaped, so a value reads literally: no tag, link, emphasis or heading. Use it
+    for every data string (a channel, a country, a segment name) put into Markdown.
     """
-    escaped = escape_html(str(text).replace("\n", " "))
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", escaped)
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escape_html(str(text).replace("\n", " ")))
+    # no autolink either: a bare URL or www. address would become a live link
+    return escaped.replace(":", "&#58;").replace("www.", "www&#46;")
 
 
 # --------------------------------------------------------------------------- paths
 
 #: environment variables the runner sets so that pages show paths relative to a folder
-BASE_DIR_ENV = "CLVLIB_PATHS_RELATIVE_TO"
+BASE_DIR_ENV = "CLVLIB_PATHS_RELATIVE_TO"  # the parameters file's folder
+OUTPUT_DIR_ENV = "CLVLIB_OUTPUT_DIR"  # the output folder: exports are shown relative to it
 
 
 def shown_path(path: str | os.PathLike[str], base: str | os.PathLike[str] | None = None) -> str:
     """A path as a page shows it: relative to ``base`` (default: the parameters file's folder).
 
-    The default base is the folder the runner names in ``CLVLIB_PATHS_RELATIVE_TO`` (the
+    The default base is the output folder for a file inside it (``CLVLIB_OUTPUT_DIR``, set
+    by the runner), else the folder the runner names in ``CLVLIB_PATHS_RELATIVE_TO`` (the
     parameters file's folder), else the current directory (the notebook's folder in
     JupyterLab). A path elsewhere is shown relative to it with ``..``; a page never shows the
     machine's absolute folders.
     """
-    base = Path(base or os.environ.get(BASE_DIR_ENV) or Path.cwd()).resolve()
     target = Path(path)
     if not target.is_absolute():
         return target.as_posix()
+    out = os.environ.get(OUTPUT_DIR_ENV)
+    if base is None and out and Path(os.path.abspath(target)).is_relative_to(out):
+        base = out  # an export: relative to the report's own folder
+    base = Path(base or os.environ.get(BASE_DIR_ENV) or Path.cwd()).resolve()
     try:
         return Path(os.path.relpath(os.path.abspath(target), base)).as_posix()
     except ValueError:  # another drive (Windows): the name is all that can be shown
@@ -273,10 +290,13 @@ def _mapping_frame(mapping: Mapping[Any, Any]) -> pd.DataFrame:
     items = list(mapping.items())
     keys = [k for k, _ in items]
     shown = [format_value(v, name=k) if not isinstance(v, str) else v for k, v in items]
-    return pd.DataFrame({"value": shown}, index=pd.Index(keys, name=""), dtype=object)
+    names = [label(k) for k in keys]
+    return pd.DataFrame({"value": shown}, index=pd.Index(names, name=""), dtype=object)
 
 
 _DESCRIBE_COUNTS = {"count", "unique", "freq"}
+#: a cell that reads as a number (right-aligned): 1,234.5 / -3 / 62.4% / –
+_NUMERIC_TEXT = re.compile(r"[-−]?[\d,]+(\.\d+)?%?|–")
 
 
 def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
@@ -300,6 +320,11 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
             else frame.index.rename(names[0])
         )
         frame = frame.reset_index()
+        methods = _method_labels()
+        for i in range(len(names)):  # rows named by a method code read in words
+            frame.iloc[:, i] = [
+                methods.get(v, v) if isinstance(v, str) else v for v in frame.iloc[:, i]
+            ]
     n_rows = len(frame)
     omitted = 0
     if n_rows > max_rows:
@@ -320,8 +345,7 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
                 kind = _column_kind(col, frame[col])
             missing = missing or is_missing(value)
             text = format_value(value, kind) if not isinstance(value, str) else value
-            numeric = isinstance(value, int | float | np.number) and not isinstance(value, bool)
-            css = ' class="num"' if numeric else ""
+            css = ' class="num"' if _NUMERIC_TEXT.fullmatch(text) else ""
             cells.append(f"<td{css}>{escape_html(text)}</td>")
         if omitted and pos == max_rows // 2:
             body.append(

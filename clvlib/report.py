@@ -42,7 +42,7 @@ from typing import Any
 
 from clvlib.notebook import RUNNER_ENV
 from clvlib.params import Params, load_params
-from clvlib.present import BASE_DIR_ENV, format_value, shown_path
+from clvlib.present import BASE_DIR_ENV, OUTPUT_DIR_ENV, format_value, shown_path
 from clvlib.provenance import PARAMS_FILE_ENV, _provenance_items
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -280,7 +280,7 @@ def render_reports(
 
     jobs = max(1, min(jobs, len(paths)))
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    env = {RUNNER_ENV: "1"}
+    env = {RUNNER_ENV: "1", OUTPUT_DIR_ENV: str(out)}
     if params.source:
         env[PARAMS_FILE_ENV] = params.source
         env[BASE_DIR_ENV] = str(Path(params.source).parent)
