@@ -93,7 +93,8 @@ def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFram
     customers = load_customers(params["customers_path"]) if params["customers_path"] else None
     first, last = tx["timestamp"].min().normalize(), tx["timestamp"].max().normalize()
     cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
-    shown = shown_path(path)
+    source = getattr(params, "source", None)  # the runner's Params: relative to its file
+    shown = shown_path(path, Path(source).parent if source else None)
     if not first <= cal < last:
         raise ValueError(
             f"calibration_end {cal.date()} is outside the data ({shown}: {first.date()} to "
