@@ -410,8 +410,9 @@ def install(shell: Any = None) -> None:
 
 
 def sentences_html(obj: Any) -> str:
-    """An object whose ``repr`` is sentences, one per line, as an escaped bullet list."""
-    lines = [line.strip() for line in repr(obj).splitlines() if line.strip()]
+    """An object's ``summary_text()`` (else ``repr``), one sentence a line, as a bullet list."""
+    text = obj.summary_text() if hasattr(obj, "summary_text") else repr(obj)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     items = "".join(
         f"<li>{escape_html(_NEGATIVE_ZERO.sub(_unsigned, line))}</li>" for line in lines
     )
