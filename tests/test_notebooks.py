@@ -231,7 +231,10 @@ PAGE_CHECKS: dict[str, tuple[str, str]] = {
     "negative zero": ("text", r"(?<![\w.\d])[-−]0(\.0+)?\s?%?(?![\d.])"),
     "plain-text output blocks": ("html", r"<pre[ >]"),
     "absolute paths": ("text", r"(?<![\w.])/(tmp|home|work|Users|usr|var|root|opt)/"),
-    "unescaped markup": ("html", r"<img(?![^>]*src=\"data:)|\bon(error|load|click)\s*=|<script"),
+    "unescaped markup": (
+        "html",
+        r"<img(?![^>]*src=\"data:)|<[a-z][^>]*\son(error|load|click)\s*=|<script",
+    ),
 }
 #: what only the later phase (notebooks restructured answer-first) can fix, page by page
 _PRINTED_SUMMARY = (
@@ -291,7 +294,7 @@ def test_report_opens_with_the_answer_and_closes_with_the_appendix(
 ) -> None:
     page = (rendered / f"{name}.html").read_text(encoding="utf-8")
     details = page.index('<details class="clv-appendix">')
-    for section in ("Definitions", "Provenance", "SHA-256", "calibration_end"):
+    for section in ("Definitions", "Provenance", "data_path SHA-256", "calibration_end"):
         assert page.index(section) > details, f"{section} is not in the appendix"
     assert page.index("In short") < page.index("Where every input row went") < details
 
@@ -321,8 +324,7 @@ def test_data_strings_cannot_inject_markup(tmp_path: Path) -> None:
 
     xss = "<img src=x onerror=alert(1)>"
     customers = pd.read_csv(PROJECT_ROOT / "data" / "customers.csv")
-    first = customers["channel"].value_counts().index[0]
-    customers["channel"] = customers["channel"].replace(first, xss)
+    customers["channel"] = xss + customers["channel"]  # whichever channel a page names
     customers.to_csv(tmp_path / "customers.csv", index=False)
     params = load_params(
         PROJECT_ROOT / "params" / "default.yaml",
