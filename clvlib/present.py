@@ -176,6 +176,23 @@ def format_value(value: Any, kind: Kind | None = None, *, name: Any = "") -> str
     return str(value)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def magnitude(value: float) -> str:
+    """A number of any size in words a reader knows: ``4.75 × 10⁻⁷``, ``17,900``, ``0.25``.
+
+    For sentences about values far from 1 (a model parameter near 0 or infinity), where
+    :func:`format_value` would round to 0; never scientific notation.
+    """
+    size = abs(value)
+    if size == 0 or 1e-3 <= size < 1e6:
+        return format_value(float(value), "number")
+    exponent = math.floor(math.log10(size))
+    mantissa = value / 10.0**exponent
+    return f"{mantissa:.3g} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
 def _number(value: float, kind: Kind) -> str:
     if kind == "share":
         return f"{value:.1%}"

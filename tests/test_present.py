@@ -74,6 +74,13 @@ def test_no_scientific_notation_whatever_the_size() -> None:
             assert not re.search(r"\de[+-]?\d", text), (exponent, kind, text)
 
 
+def test_magnitude_in_words() -> None:
+    assert present.magnitude(4.75e-07) == "4.75 × 10⁻⁷"
+    assert present.magnitude(1.79e04) == "17,900"
+    assert present.magnitude(-2.5e9) == "-2.5 × 10⁹"
+    assert present.magnitude(0.25) == "0.250"
+
+
 def test_labels_in_words() -> None:
     assert present.label("avg_order_value") == "Average order value"
     assert present.label("gains_gini_normalised") == "Gains Gini (normalised)"
