@@ -121,10 +121,10 @@ def data_overview(tx: pd.DataFrame, customers: pd.DataFrame | None = None) -> Fa
         "lines": len(tx),
         "purchase lines": int(buy.sum()),
         "return lines": int((~buy).sum()),
-        "orders": tx.loc[buy, "order_id"].nunique(),
-        "customers who bought": tx.loc[buy, "customer_id"].nunique(),
+        "orders": int(tx.loc[buy, "order_id"].nunique()),
+        "customers who bought": int(tx.loc[buy, "customer_id"].nunique()),
         "gross purchase value": float(tx.loc[buy, "amount"].sum()),
-        "returned value": float(-tx.loc[~buy, "amount"].sum()),
+        "returned value": 0.0 - float(tx.loc[~buy, "amount"].sum()),
         "net value": float(tx["amount"].sum()),
     }
     if "cost" in tx.columns:
@@ -133,15 +133,7 @@ def data_overview(tx: pd.DataFrame, customers: pd.DataFrame | None = None) -> Fa
         buyers = pd.Index(tx.loc[buy, "customer_id"].unique())
         rows["customers in the customer table"] = len(customers)
         rows["prospects (signed up, never bought)"] = int((~customers.index.isin(buyers)).sum())
-    return Facts({k: _shown(v) for k, v in rows.items()})
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, pd.Timestamp):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.2f}"
+    return Facts(rows)  # formatted for display by clvlib.present (money, counts, dates)
 
 
 def audit_figures(audit: Any) -> dict[str, Any]:

@@ -87,17 +87,21 @@ def test_load_data_accounts_for_every_row(params: Params) -> None:
 def test_data_overview_hand_worked(params: Params) -> None:
     tx, _, customers = helpers.load_data(params)
     facts = helpers.data_overview(tx, customers)
-    assert facts["purchase lines"] == "5"
-    assert facts["return lines"] == "1"
-    assert facts["orders"] == "4"  # A1, A2, B1, B2; the return R2 is not an order
-    assert facts["customers who bought"] == "2"
+    shown = facts.to_frame()["value"]  # as the page shows them
+    assert facts["purchase lines"] == 5 and shown["purchase lines"] == "5"
+    assert facts["return lines"] == 1
+    assert facts["orders"] == 4  # A1, A2, B1, B2; the return R2 is not an order
+    assert facts["customers who bought"] == 2
     # 2x10 + 5 + 40 + 3x20 + 15 = 140; the return takes 40 back
-    assert facts["gross purchase value"] == "140.00"
-    assert facts["returned value"] == "40.00"
-    assert facts["net value"] == "100.00"
+    assert shown["gross purchase value"] == "140.00"
+    assert shown["returned value"] == "40.00"
+    assert shown["net value"] == "100.00"
     # costs: 12 + 2 + 30 - 30 + 30 + 5 = 49
-    assert facts["gross profit"] == "51.00"
-    assert facts["prospects (signed up, never bought)"] == "1"
+    assert shown["gross profit"] == "51.00"
+    assert shown["prospects (signed up, never bought)"] == "1"
+    assert shown["first order"] == "2024-01-05 10:00"
+    no_returns = helpers.data_overview(tx[~tx["is_return"]])
+    assert no_returns.to_frame()["value"]["returned value"] == "0.00"  # never -0.00
     assert "<table" in facts._repr_html_()
 
 
