@@ -190,7 +190,8 @@ def _show(p: Param, value: Any, base: str | Path | None) -> str:
     if p.kind in ("path", "optional_path", "output_dir") or (
         p.kind == "rule_set" and value not in RULE_SETS
     ):
-        return shown_path(value, base)
+        shown = shown_path(value, base)
+        return "this report's folder" if shown == "." else shown
     return format_value(value, name=p.name)
 
 

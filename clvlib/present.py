@@ -327,21 +327,17 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
     frame = _flatten_columns(frame)
     show_index = not isinstance(frame.index, pd.RangeIndex)
     if show_index:
-        names = [n if n is not None else "" for n in frame.index.names]
-        names = [n if n not in frame.columns else f"{n} " for n in names]
-        frame = frame.set_axis(
-            pd.MultiIndex.from_arrays(
-                [frame.index.get_level_values(i) for i in range(frame.index.nlevels)], names=names
-            )
-            if frame.index.nlevels > 1
-            else frame.index.rename(names[0])
-        )
-        frame = frame.reset_index()
+        names: list[str] = []
+        for n in frame.index.names:  # unique, and not the name of a column
+            name = "" if n is None else str(n)
+            while name in names or name in frame.columns:
+                name += " "
+            names.append(name)
+        frame = frame.set_axis(frame.index.set_names(names)).reset_index()
         methods = _method_labels()
-        for i in range(len(names)):  # rows named by a method code read in words
-            frame.iloc[:, i] = [
-                methods.get(v, v) if isinstance(v, str) else v for v in frame.iloc[:, i]
-            ]
+        for name in names:  # rows named by a method code read in words
+            values = [methods.get(v, v) if isinstance(v, str) else v for v in frame[name]]
+            frame[name] = pd.Series(values, index=frame.index, dtype=object)
     n_rows = len(frame)
     omitted = 0
     if n_rows > max_rows:

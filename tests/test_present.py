@@ -178,3 +178,14 @@ def test_install_makes_the_formatter_the_html_display() -> None:
     assert data["text/html"].startswith('<div class="clv-table">')
     data, _ = shell.display_formatter.format(52.8)
     assert data["text/html"] == '<p class="clv-value">52.8</p>'
+
+
+def test_multi_index_of_categories_and_method_codes() -> None:
+    levels = [pd.Categorical(["heuristic_clv", "Champions"]), ["top 20 %", "bottom 20 %"]]
+    frame = pd.DataFrame(
+        {"share_of_customers": [0.25, 0.5, 0.125, 0.0]},
+        index=pd.MultiIndex.from_product(levels, names=[None, None]),
+    )
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", present.table_html(frame))
+    assert cells[:3] == ["heuristic CLV", "top 20 %", "25.0%"]  # a method code in words
+    assert cells[-3:] == ["Champions", "bottom 20 %", "0.0%"]
