@@ -100,7 +100,7 @@ def kind_of(name: Any) -> Kind:
     ``orders``, ``rows``) and else ``number``. A name with spaces ("share of value") is
     read word by word as well.
     """
-    text = str(name).strip().lower().replace(" ", "_").replace("-", "_")
+    text = re.sub(r"[^a-z0-9%]+", "_", str(name).strip().lower()).strip("_")
     if not text:
         return "number"
     if _PERCENT_ALREADY.search(text) or _SCORE.search(text):

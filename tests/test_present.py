@@ -31,6 +31,7 @@ XSS = "<img src=x onerror=alert(1)>"
         ("rows read", "count"),
         ("Gini of value", "number"),  # a score, though it names value
         ("spearman", "number"),
+        ("past-spend reference (Spearman)", "number"),  # a score, though it names spend
         ("total_error_pct", "number"),  # already in percent
         ("frequency", "number"),
     ],
