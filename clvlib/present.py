@@ -211,10 +211,12 @@ def _number(value: float, kind: Kind) -> str:
 
 
 def _clean_zero(text: str) -> str:
-    """``-0.00`` and ``-0.0%`` read as ``0.00`` and ``0.0%``."""
-    if text.startswith("-") and not re.search(r"[1-9]", text):
-        return text[1:]
-    return text
+    """``-0.00``, ``-0.0%`` (alone or inside a sentence) read as ``0.00`` and ``0.0%``."""
+    return _NEGATIVE_ZERO.sub(lambda match: match.group(1), text)
+
+
+#: the sign of a value that rounds to zero: "-0.000", "-0 %" (not "-0.01", not "x-0")
+_NEGATIVE_ZERO = re.compile(r"(?<![\w.])-(0(?:\.0+)?)(?![\d.])")
 
 
 def escape_html(text: Any) -> str:
@@ -426,18 +428,8 @@ def sentences_html(obj: Any) -> str:
     """An object's ``summary_text()`` (else ``repr``), one sentence a line, as a bullet list."""
     text = obj.summary_text() if hasattr(obj, "summary_text") else repr(obj)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    items = "".join(
-        f"<li>{escape_html(_NEGATIVE_ZERO.sub(_unsigned, line))}</li>" for line in lines
-    )
+    items = "".join(f"<li>{escape_html(_clean_zero(line))}</li>" for line in lines)
     return f'<ul class="clv-sentences">{items}</ul>'
-
-
-def _unsigned(match: re.Match[str]) -> str:
-    return match.group(1)
-
-
-#: "-0.000" or "-0 %" inside a sentence: the sign of a value that rounds to zero
-_NEGATIVE_ZERO = re.compile(r"(?<![\w.])-(0(?:\.0+)?)(?![\d.])")
 
 
 def audit_html(audit: Any) -> str:

@@ -190,3 +190,14 @@ def test_multi_index_of_categories_and_method_codes() -> None:
     cells = re.findall(r"<td[^>]*>(.*?)</td>", present.table_html(frame))
     assert cells[:3] == ["heuristic CLV", "top 20 %", "25.0%"]  # a method code in words
     assert cells[-3:] == ["Champions", "bottom 20 %", "0.0%"]
+
+
+def test_summary_sentences_are_a_list_escaped_without_negative_zero() -> None:
+    class Summary:
+        def summary_text(self) -> str:
+            return "Ranking: random -0.000, naive 0.180.\nBest channel <b>web</b>: -0 % change."
+
+    assert present.sentences_html(Summary()) == (
+        '<ul class="clv-sentences"><li>Ranking: random 0.000, naive 0.180.</li>'
+        "<li>Best channel &lt;b&gt;web&lt;/b&gt;: 0 % change.</li></ul>"
+    )
