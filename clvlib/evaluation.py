@@ -86,8 +86,9 @@ METHODS: dict[str, MethodSpec] = {
     "heuristic_clv": MethodSpec(
         "method",
         "heuristic CLV",
-        "HeuristicCLV predicted value over the holdout: total_value / tenure x sum of r**k "
-        "over the holdout periods (one retention rate r, fitted on the calibration log)",
+        "HeuristicCLV predicted value over the holdout: net value of the last 12 months / "
+        "max(min(tenure, 12), L) x P(active) x sum of s**k over the holdout months (one "
+        "survival rate s and lapse threshold L, fitted on the calibration log)",
         "holdout value (currency)",
         "value tiers of the score (top 20 % / middle 60 % / bottom 20 %)",
         True,
@@ -566,6 +567,10 @@ def compare_methods(
         "fitted": {
             "heuristic_clv": {
                 "retention": float(heuristic.retention_),
+                "retention_kind": "survival (lapse after L periods without a purchase)",
+                "lapse_periods": int(heuristic.lapse_periods_),
+                "gap_quantile": float(heuristic.gap_quantile),
+                "window_periods": heuristic.window,
                 "period": heuristic_period,
                 "expected_lifetime_periods": float(heuristic.expected_lifetime_),
             },
