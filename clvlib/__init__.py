@@ -120,14 +120,21 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.heuristic import HeuristicCLV as HeuristicCLV
     from clvlib.heuristic import LorenzCurve as LorenzCurve
     from clvlib.heuristic import RetentionEstimate as RetentionEstimate
+    from clvlib.heuristic import SurvivalEstimate as SurvivalEstimate
+    from clvlib.heuristic import channel_economics as channel_economics
     from clvlib.heuristic import clv_by_group as clv_by_group
     from clvlib.heuristic import clv_discounted as clv_discounted
     from clvlib.heuristic import clv_sensitivity as clv_sensitivity
     from clvlib.heuristic import clv_simple as clv_simple
     from clvlib.heuristic import clv_simple_cac_after_margin as clv_simple_cac_after_margin
+    from clvlib.heuristic import clv_vs_first_order as clv_vs_first_order
+    from clvlib.heuristic import discount_shoppers as discount_shoppers
     from clvlib.heuristic import estimate_retention as estimate_retention
+    from clvlib.heuristic import estimate_survival as estimate_survival
+    from clvlib.heuristic import first_order_profit as first_order_profit
     from clvlib.heuristic import historic_clv as historic_clv
     from clvlib.heuristic import lorenz_curve as lorenz_curve
+    from clvlib.heuristic import retention_policies as retention_policies
     from clvlib.heuristic import tier_table as tier_table
     from clvlib.heuristic import value_tiers as value_tiers
     from clvlib.io import LoadAudit as LoadAudit

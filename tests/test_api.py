@@ -41,7 +41,8 @@ def test_editors_see_the_same_names_as_the_lazy_table():
         n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
     )
     seen = {a.name: node.module for node in block.body for a in node.names}
-    assert seen == clvlib._API
+    missing = sorted(set(clvlib._API) - set(seen))
+    assert seen == clvlib._API, f"add to the TYPE_CHECKING block of clvlib/__init__.py: {missing}"
     import subprocess
     import sys
 
