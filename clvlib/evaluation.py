@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from clvlib import metrics as mt
+from clvlib._dates import cutoff_day, through
 from clvlib.clustering import CustomerClusterer
 from clvlib.heuristic import HeuristicCLV, value_tiers
 from clvlib.models import EdgeOfParameterSpaceWarning, ProbabilisticCLV
@@ -467,7 +468,7 @@ def compare_methods(
             f"({outcome.sum():g}): nothing to rank customers by"
         )
     truth_table = _truth(truth, cal_end, hold_end, summary.index)  # checked before any fit
-    calibration_log = tx[tx["timestamp"] < cal_end + pd.Timedelta(days=1)]
+    calibration_log = tx[through(tx["timestamp"], cal_end)]
     clock.lap("summary")
 
     scores = pd.DataFrame(index=summary.index)
@@ -1094,7 +1095,7 @@ def rolling_origin(
         raise TypeError("truth must be the Shop (one truth table fits one window only)")
     if len(cutoffs) == 0:
         raise ValueError("cutoffs is empty")
-    stamps = [pd.Timestamp(c).normalize() for c in cutoffs]
+    stamps = [cutoff_day(c, "cutoffs") for c in cutoffs]
     if len(set(stamps)) != len(stamps):
         raise ValueError(f"cutoffs are repeated: {[str(s.date()) for s in stamps]}")
     last = tx["timestamp"].max().normalize()

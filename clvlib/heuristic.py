@@ -30,6 +30,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from clvlib._checks import rows_at_fault, same_customers
+from clvlib._dates import cutoff_day, through
 
 # Length of one period / time unit in days. Months, quarters and years are calendar periods
 # of varying length; their mean length is used to convert between units.
@@ -440,10 +441,8 @@ def _active_periods(
             raise ValueError(
                 f"tx column {column!r} is missing in {rows_at_fault(missing, what='index')}"
             )
-    end = pd.Timestamp(observation_end)
-    keep = ~tx["is_return"].astype(bool) & (
-        tx["timestamp"] < end.normalize() + pd.Timedelta(1, "D")
-    )
+    end = cutoff_day(observation_end, "observation_end")
+    keep = ~tx["is_return"].astype(bool) & through(tx["timestamp"], end)
     active = pd.DataFrame(
         {
             "customer_id": tx.loc[keep, "customer_id"].to_numpy(),

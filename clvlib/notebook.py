@@ -80,16 +80,19 @@ def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFram
 
     Returns ``(tx, audit, customers)``: the clean log, the :class:`~clvlib.io.LoadAudit`
     accounting for every input row, and the customer table (``None`` when
-    ``customers_path`` is ''). Checks that ``calibration_end`` and ``holdout_end`` fall
-    inside the data, so a report never silently scores an empty period.
+    ``customers_path`` is ''). The loader keys of the parameters (``columns``, ``sep``,
+    ``encoding``, ``date_format``, ``sheet_name``, ``drop_duplicates``) are passed on. Checks
+    that ``calibration_end`` and ``holdout_end`` fall inside the data, so a report never
+    silently scores an empty period.
     """
     from clvlib import io
+    from clvlib.params import loader_options
 
     path = params["data_path"]
     if params["data_format"] == "online_retail":
         tx, audit = io.load_online_retail(path)
     else:
-        tx, audit = io.load_transactions(path)
+        tx, audit = io.load_transactions(path, **loader_options(params))
     customers = load_customers(params["customers_path"]) if params["customers_path"] else None
     first, last = tx["timestamp"].min().normalize(), tx["timestamp"].max().normalize()
     cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])

@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from clvlib._dates import cutoff_day, day_after, not_after_log
+
 #: Time units of the duration columns: code -> meaning.
 TIME_UNITS: dict[str, str] = {
     "D": "days",
@@ -192,6 +194,7 @@ def calibration_holdout(
     with _open(tx) as con:
         columns, span = _prepare(con, tx)
         _check_starts_by(span, cal_end, "calibration_end")
+        not_after_log(hold_end, span[1], "holdout_end")
         summary = _summarise(con, columns, end=cal_end, unit=unit)
         holdout = _holdout(con, start=cal_end, end=hold_end, unit=unit)
         holdout_length = _period(con, hold_end, unit) - _period(con, cal_end, unit)
@@ -223,12 +226,7 @@ def _check_time_unit(time_unit: str) -> str:
 
 def _day(name: str, value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
     """The day of a cut-off date, as a naive midnight Timestamp (the whole day is included)."""
-    stamp = pd.Timestamp(value)
-    if pd.isna(stamp):
-        raise ValueError(f"{name} is missing (got {value!r})")
-    if stamp.tz is not None:
-        raise ValueError(f"{name} must be time-zone naive like the log's timestamps, got {stamp}")
-    return stamp.normalize()
+    return cutoff_day(value, name)
 
 
 def _open(tx: pd.DataFrame | str | os.PathLike) -> duckdb.DuckDBPyConnection:
@@ -379,7 +377,7 @@ def _check_starts_by(
     first, last = span
     if first is None:
         raise ValueError("the transaction log has no purchase lines (all are returns or empty)")
-    if pd.Timestamp(first) >= end + pd.Timedelta(days=1):
+    if pd.Timestamp(first) >= day_after(end):
         raise ValueError(
             f"{name} {end.date()} is before the first purchase in the log ({first}; purchases "
             f"run to {last}): there is no customer to summarise"
@@ -484,7 +482,7 @@ def _summarise(
     ORDER BY customer_id
     """
     params = {
-        "stop": (end + pd.Timedelta(days=1)).to_pydatetime(),
+        "stop": day_after(end).to_pydatetime(),
         "obs": _period(con, end, unit),
     }
     return _to_pandas(con.sql(sql, params=params))
@@ -511,8 +509,8 @@ def _holdout(
     GROUP BY customer_id
     """
     params = {
-        "start": (start + pd.Timedelta(days=1)).to_pydatetime(),
-        "stop": (end + pd.Timedelta(days=1)).to_pydatetime(),
+        "start": day_after(start).to_pydatetime(),
+        "stop": day_after(end).to_pydatetime(),
     }
     return _to_pandas(con.sql(sql, params=params))
 
