@@ -58,7 +58,7 @@ format: $(ENV_STAMP) ## Format the code and fix what ruff can
 	$(PY) -m ruff format .
 
 notebooks-strip: $(ENV_STAMP) ## Strip outputs from the notebooks (as the pre-commit hook does)
-	$(PY) -m nbstripout notebooks/*.ipynb
+	$(PY) -m nbstripout --keep-id notebooks/*.ipynb
 
 data: $(ENV_STAMP) ## Regenerate the embedded default data set in data/ (byte-identical)
 	$(PY) scripts/make_default_data.py

@@ -318,7 +318,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "retention_rate": (
         "CLV",
         "s: survival rate per period = 1 - lapses / alive periods; a customer lapses after L "
-        "periods without a purchase, L the 85 % quantile of the observed repeat gaps. Not the "
+        "periods without a purchase, L the 85 % quantile of the repeat gaps (Kaplan-Meier, the "
+        "open spell after the last purchase censored). Not the "
         "period-to-period repeat rate (that one counts every skipped month as churn).",
     ),
     "lapse_periods": (
