@@ -637,6 +637,8 @@ def test_minimum_data_gate_names_every_shortfall(tmp_path: Path) -> None:
     with pytest.raises(report.InputError, match=r"calibration days \(first order to "):
         report.check_data(early)
     report.check_data(load_params(enough_data(tmp_path)))  # 120 customers pass: no error
+    auto = load_params(enough_data(tmp_path), overrides={"n_clusters": "auto"})
+    report.check_data(auto)  # "auto" needs choose_k's least k (2), not int("auto")
 
 
 @pytest.mark.parametrize(
