@@ -88,7 +88,15 @@ def _method_labels() -> dict[str, str]:
     return {code: spec.label for code, spec in METHODS.items()}
 
 
-_WORDS = {"clv": "CLV", "cac": "CAC", "rfm": "RFM", "aov": "AOV", "btyd": "BTYD", "id": "ID"}
+_WORDS = {
+    "kmeans": "k-means",
+    "clv": "CLV",
+    "cac": "CAC",
+    "rfm": "RFM",
+    "aov": "AOV",
+    "btyd": "BTYD",
+    "id": "ID",
+}
 
 
 def kind_of(name: Any) -> Kind:
@@ -125,7 +133,8 @@ def label(name: Any) -> str:
     words = [_WORDS.get(w, w) for w in name.split("_") if w]
     if not words:
         return name
-    first = words[0] if words[0].isupper() else words[0].capitalize()
+    spelt = name.split("_")[0] in _WORDS or words[0].isupper()  # "k-means", "CLV" stay
+    first = words[0] if spelt else words[0].capitalize()
     return " ".join([first, *words[1:]])
 
 

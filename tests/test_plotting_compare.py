@@ -89,7 +89,7 @@ def test_metric_table_colours_within_each_metric(ax):
     texts = [t.get_text() for t in ax.texts]
     assert "0.50" in texts and "11" in texts and "" in texts  # the missing bias is blank
     assert [t.get_text() for t in ax.get_yticklabels()] == ["heuristic CLV", "RFM", "random"]
-    assert [t.get_text() for t in ax.get_xticklabels()][0] == "spearman\n(-1..1)"
+    assert [t.get_text() for t in ax.get_xticklabels()][0] == "Spearman\n(-1..1)"
     assert ax.get_xlabel() == "metric (unit)" and ax.get_ylabel() == "method"
     with pytest.raises(KeyError, match="auc"):
         plotting.plot_metric_table(wide, ax=ax, metrics=["auc"])
@@ -113,6 +113,14 @@ def test_agreement_heatmap(ax):
     )
     assert sorted(t.get_text() for t in ax.texts) == ["0", "1", "1", "2"]
     assert "customers" in ax.get_ylabel() and "share" in ax.get_xlabel()
+    ax.clear()
+    named = mt.agreement(
+        pd.Series(["A", "A", "B", "B"], name="rfm_segment"),
+        pd.Series(["x", "x", "y", "x"], name="kmeans_cluster"),
+    )
+    plotting.plot_agreement_heatmap(named, ax=ax)  # code names read as words
+    assert ax.get_title().startswith("Customers by RFM segment and k-means cluster: ")
+    assert ax.get_ylabel() == "RFM segment (customers)"
 
 
 def test_agreement_heatmap_from_a_comparison(ax, comparison):

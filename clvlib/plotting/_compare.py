@@ -22,6 +22,7 @@ from clvlib.evaluation import (
     RollingOrigin,
 )
 from clvlib.metrics import Agreement, Migration
+from clvlib.present import label as _human
 
 # One colour per method across every chart; the bounds are grey and black, dashed.
 METHOD_COLOURS: dict[str, str] = {m: spec.colour for m, spec in METHODS.items()}
@@ -141,7 +142,7 @@ def plot_metric_table(
             ax.text(j, i, text, ha="center", va="center", fontsize="small")
     ax.set_xticks(range(len(metrics)))
     ax.set_xticklabels(
-        [f"{m}\n({specs[m].unit})" if m in specs else m for m in metrics],
+        [f"{_human(m)}\n({specs[m].unit})" if m in specs else _human(m) for m in metrics],
         rotation=45,
         ha="right",
         fontsize="small",
@@ -169,6 +170,11 @@ def _heatmap(ax: Axes, values: pd.DataFrame, annotations: pd.DataFrame, cmap: st
     ax.set_yticklabels([str(r) for r in values.index])
 
 
+def _in_sentence(words: str) -> str:
+    """A label inside a sentence: "Segment" -> "segment", "RFM segment" stays."""
+    return words if words[:2].isupper() else words[:1].lower() + words[1:]
+
+
 def plot_agreement_heatmap(data: Comparison | Agreement, *, ax: Axes | None = None) -> Axes:
     """RFM segments x k-means clusters: customers in each cell, ARI and NMI in the title.
 
@@ -188,12 +194,16 @@ def plot_agreement_heatmap(data: Comparison | Agreement, *, ax: Axes | None = No
     shares = counts.div(totals.where(totals > 0, 1), axis=0)
     ax = _axes(ax, size=(2 + 1.3 * counts.shape[1], 1 + 0.45 * counts.shape[0]))
     _heatmap(ax, shares, counts.map(lambda n: f"{n:,}"), "Blues")
+    rows, columns = (
+        _human(counts.index.name or "labels_a"),
+        _human(counts.columns.name or "labels_b"),
+    )
     ax.set_title(
-        f"Customers by {counts.index.name or 'labels_a'} and {counts.columns.name or 'labels_b'}"
+        f"Customers by {_in_sentence(rows)} and {_in_sentence(columns)}"
         f": ARI {agreement.ari:.2f}, NMI {agreement.nmi:.2f} (n = {agreement.n:,})"
     )
-    ax.set_xlabel(f"{counts.columns.name or 'labels_b'} (colour: share of the row's customers)")
-    ax.set_ylabel(f"{counts.index.name or 'labels_a'} (customers)")
+    ax.set_xlabel(f"{columns} (colour: share of the row's customers, %)")
+    ax.set_ylabel(f"{rows} (customers)")
     return ax
 
 
