@@ -236,16 +236,8 @@ PAGE_CHECKS: dict[str, tuple[str, str]] = {
         r"<img(?![^>]*src=\"data:)|<[a-z][^>]*\son(error|load|click)\s*=|<script",
     ),
 }
-#: what only the later phase (notebooks restructured answer-first) can fix, page by page
-_PRINTED_SUMMARY = (
-    "notebook 05 prints comparison.summary_text() (a <pre> block, 'random -0.000'); "
-    "displaying `comparison` instead shows the same sentences as a list, signs cleaned "
-    "(clvlib.present.sentences_html)"
-)
-PAGE_XFAIL: dict[tuple[str, str], str] = {
-    ("05_method_comparison", "plain-text output blocks"): _PRINTED_SUMMARY,
-    ("05_method_comparison", "negative zero"): _PRINTED_SUMMARY,
-}
+#: what only a notebook change can fix, page by page (a strict xfail naming the cell)
+PAGE_XFAIL: dict[tuple[str, str], str] = {}
 PAGES = [*NAMES, "index"]
 
 
@@ -288,7 +280,7 @@ def test_stakeholder_page_reads_clean(rendered: Path, name: str, check: str) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n in NAMES if n == "01_data_audit"])
+@pytest.mark.parametrize("name", NAMES)
 def test_report_opens_with_the_answer_and_closes_with_the_appendix(
     rendered: Path, name: str
 ) -> None:
@@ -296,7 +288,13 @@ def test_report_opens_with_the_answer_and_closes_with_the_appendix(
     details = page.index('<details class="clv-appendix">')
     for section in ("Definitions", "Provenance", "data_path SHA-256", "calibration_end"):
         assert page.index(section) > details, f"{section} is not in the appendix"
-    assert page.index("In short") < page.index("Where every input row went") < details
+    answer = page.index("In short")
+    first_table = page.find("<table")
+    assert answer < first_table < details, "a table comes before the answer"
+    body = visible_text(page[answer:details])
+    bullets = re.findall(r"<li>", page[answer : page.index("</ul>", answer)])
+    assert 3 <= len(bullets) <= 7, f"{name}: the answer has {len(bullets)} bullets"
+    assert re.search(r"\d", body[:400]), f"{name}: the answer has no figure"
 
 
 def test_page_checks_catch_what_they_name(tmp_path: Path) -> None:

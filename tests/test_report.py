@@ -25,6 +25,7 @@ from clvlib.__main__ import main
 from clvlib.evaluation import Winner
 from clvlib.heuristic import lorenz_curve, value_tiers
 from clvlib.params import Params, load_params, parameters_cell
+from clvlib.present import OUTPUT_DIR_ENV
 from clvlib.report import KernelStartError, ReportError
 from clvlib.rfm import rfm_scores
 
@@ -391,6 +392,98 @@ def test_executive_summary_says_no_clear_winner_when_the_interval_covers_0() -> 
     assert helpers.executive_figures(small_summary(10), Close())["method that ranks best"] == (
         "no clear winner"
     )
+
+
+def test_group_heading_follows_the_data() -> None:
+    title, text = "which {groups} bring the good customers", "Each {group}'s share."
+    summary = small_summary(10)
+    by_channel = helpers.group_heading(summary.assign(channel=["ads", "tv"] * 5), title, text)
+    assert by_channel.data == "## Which channels bring the good customers\n\nEach channel's share."
+    by_country = helpers.group_heading(
+        summary.assign(country=["UK", "FR"] * 5), title, text, level=3
+    ).data
+    assert by_country == "### Which countries bring the good customers\n\nEach country's share."
+    for data, why in (
+        (summary, "no channel or country column"),
+        (summary.assign(country="UK"), "a single country"),
+    ):
+        shown = helpers.group_heading(data, title, text).data
+        assert shown.startswith("## Which groups bring the good customers\n\n*Nothing to compare")
+        assert why in shown and "channels" not in shown
+
+
+def test_heuristic_answer_hand_worked(params: Params) -> None:
+    summary = small_summary(10).assign(channel=["ads"] * 5 + ["<b>tv</b>"] * 5)
+    clv = pd.DataFrame({"clv_discounted": np.arange(10.0) * 10}, index=summary.index)
+    calibration = pd.DataFrame({"ratio": [1.0]})
+    calibration.attrs["ratio"] = 1.25
+    text = helpers.heuristic_answer(params, summary=summary, clv=clv, calibration=calibration).data
+    lines = text.splitlines()
+    assert 4 <= len(lines) <= 5 and all(line.startswith("- **") for line in lines)
+    # values 10..100 (total 550): the top two carry 190 / 550 = 35 %, the bottom two 5 %
+    assert "The best 20 % of the 10 customers carry **35 %** of the net revenue" in lines[0]
+    assert "the bottom 20 % 5 %" in lines[0]
+    # predicted CLV 0, 10, ..., 90: mean 45, total 450; top tier (customers 9, 10) 85
+    assert "averages **45.00** per customer, 450.00 in all; 85.00 for a top-tier" in lines[1]
+    assert "against 5.00 at the bottom" in lines[1]
+    assert "at 1.25 x what customers really spent (over-forecast by 25 %)" in lines[2]
+    assert "customers from **&lt;b&gt;tv&lt;/b&gt;** are worth the most (70.00" in lines[3]
+    assert "<b>" not in text
+
+
+def test_segment_answer_hand_worked(params: Params, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(helpers.RUNNER_ENV, "1")
+    monkeypatch.setenv(OUTPUT_DIR_ENV, params["output_dir"])
+    table = pd.DataFrame(
+        {
+            "customers": [0, 30, 50, 20],
+            "customer_share": [0.0, 0.3, 0.5, 0.2],
+            "value_share": [0.0, 0.6, 0.3, 0.1],
+            "predicted_clv_share": [0.0, 0.2, 0.7, 0.1],
+            "action": ["-", "Reward them.", "Win back <now>", "-"],
+        },
+        index=pd.Index(["Champions", "Loyal", "Lost", "Others"], name="segment"),
+    )
+    text = helpers.segment_answer(params, table=table).data
+    assert "**3 segments** of the r\\_rfm rule set hold the 100 customers" in text
+    assert "the largest is **Lost** (50 customers, 50 %)" in text
+    assert "**Loyal** carry **60 %** of the value to date with 30 % of the customers" in text
+    assert "**Lost** hold the largest share of predicted CLV (70 %)" in text
+    assert "**What to do with Loyal:** Reward them. Every customer's" in text
+    assert text.endswith("CRM export exports/segments.csv.")
+
+
+def test_cluster_answer_hand_worked(params: Params) -> None:
+    profiles = pd.DataFrame(
+        {"name": ["recent, high value", "lapsed"], "customer_share": [0.2, 0.8]}
+        | {"value_share": [0.7, 0.3]},
+        index=pd.Index([0, 1], name="cluster"),
+    )
+    for discovered, says in ((False, "a convenient partition"), (True, "They are real types")):
+        choice = SimpleNamespace(recommended_k=2, discovered=discovered)
+        text = helpers.cluster_answer(params, choice=choice, profiles=profiles).data
+        assert says in text
+    assert text.startswith("- **2 clusters** (chosen; the recommended k).")
+    assert "**recent, high value**, is 20 % of the customers and carries **70 %**" in text
+    assert "lapsed, 80 % of customers and 30 % of value" in text
+
+
+def test_comparison_answer_gives_every_verdict_with_its_interval() -> None:
+    text = helpers.comparison_answer(FakeComparison()).data
+    assert "**Which method finds tomorrow's valuable customers: heuristic CLV.**" in text
+    assert "+0.004 .. +0.036" in text
+    assert "- **Who buys again (AUC):** no clear winner: k-means (0.660) and RFM" in text
+    assert "- **Caveat.** BG/NBD estimate at the edge" in text
+    assert "a winner is named only when its interval against the runner-up excludes 0" in text
+
+
+def test_audit_answer_accounts_for_every_row(params: Params) -> None:
+    tx, audit, _ = helpers.load_data(params)
+    text = helpers.audit_answer(audit, tx).data
+    assert "Of 7 rows read, 5 (71 %) are kept as purchases, 1 (14 %) are returns" in text
+    assert "and 1 (14 %) are dropped." in text
+    assert "**Largest reason to drop a row:** no customer id (1 rows, value 7.00)" in text
+    assert "2 customers, 4 orders, from 2024-01-05 to 2024-06-20" in text
 
 
 def test_simulated_truth_only_for_the_embedded_shop(params: Params) -> None:
