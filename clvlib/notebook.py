@@ -26,26 +26,40 @@ from clvlib.provenance import Facts, _audit_counts, file_sha256, provenance
 RUNNER_ENV = "CLVLIB_REPORT_RUNNER"
 
 __all__ = [
+    "audit_answer",
     "audit_figures",
     "average_levers",
+    "cluster_answer",
     "cluster_figures",
+    "comparison_answer",
     "comparison_caveats",
     "comparison_figures",
+    "comparison_k",
     "data_overview",
+    "decile_figures",
+    "discount_analysis",
     "executive_figures",
     "executive_summary",
     "export_path",
+    "fit_clusters",
     "group_column",
+    "group_heading",
+    "heuristic_answer",
+    "heuristic_clv_frame",
     "heuristic_figures",
+    "heuristic_holdout_check",
     "heuristic_model",
+    "heuristic_retention",
     "load_customers",
     "load_data",
     "notebook_display",
+    "predicted_clv",
     "provenance",
     "rolling_comparison",
     "rule_set_coverage",
     "run_comparison",
     "save_headline",
+    "segment_answer",
     "segment_customers",
     "segment_figures",
     "simulated_truth",
@@ -171,7 +185,7 @@ def group_column(
     return pd.Series("all customers", index=summary.index, name="group")
 
 
-def heuristic_model(params: Mapping[str, Any], summary: pd.DataFrame) -> Any:
+def heuristic_model(params: Mapping[str, Any], *, summary: pd.DataFrame) -> Any:
     """:class:`~clvlib.heuristic.HeuristicCLV` configured from the report parameters.
 
     Monthly survival rate (:func:`~clvlib.heuristic.estimate_survival`); profit from the
@@ -189,7 +203,7 @@ def heuristic_model(params: Mapping[str, Any], summary: pd.DataFrame) -> Any:
     )
 
 
-def average_levers(summary: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, float]:
+def average_levers(params: Mapping[str, Any], *, summary: pd.DataFrame) -> dict[str, float]:
     """The four levers of the simple CLV for this shop's average customer.
 
     AOV = mean ``avg_order_value``, purchases = mean ``n_orders``, CAC = mean ``cac`` of the
@@ -211,7 +225,7 @@ def average_levers(summary: pd.DataFrame, params: Mapping[str, Any]) -> dict[str
 
 
 def heuristic_clv_frame(
-    params: Mapping[str, Any], tx: pd.DataFrame, summary: pd.DataFrame
+    params: Mapping[str, Any], *, tx: pd.DataFrame, summary: pd.DataFrame
 ) -> pd.DataFrame:
     """``HeuristicCLV.predict_clv`` of :func:`heuristic_model`, fitted up to the summary's end.
 
@@ -219,19 +233,23 @@ def heuristic_clv_frame(
     the model sees exactly the history the summary describes.
     """
     end = pd.Timestamp(summary.attrs.get("observation_end", params["holdout_end"]))
-    model = heuristic_model(params, summary).fit(
+    model = heuristic_model(params, summary=summary).fit(
         tx[tx["timestamp"] < end + pd.Timedelta(days=1)], observation_end=end
     )
     return model.predict_clv(summary, time_unit=params["time_unit"])
 
 
-def predicted_clv(params: Mapping[str, Any], tx: pd.DataFrame, summary: pd.DataFrame) -> pd.Series:
+def predicted_clv(
+    params: Mapping[str, Any], *, tx: pd.DataFrame, summary: pd.DataFrame
+) -> pd.Series:
     """Predicted (discounted, after margin, before CAC) heuristic CLV per customer.
 
     The ``clv_discounted`` column of :func:`heuristic_clv_frame`, named ``predicted_clv`` so
     that tables never confuse it with historic CLV (value to date).
     """
-    return heuristic_clv_frame(params, tx, summary)["clv_discounted"].rename("predicted_clv")
+    return heuristic_clv_frame(params, tx=tx, summary=summary)["clv_discounted"].rename(
+        "predicted_clv"
+    )
 
 
 def discount_analysis(tx: pd.DataFrame, summary: pd.DataFrame, clv: pd.Series) -> Any:
@@ -280,7 +298,7 @@ def heuristic_retention(model: Any, clv: pd.DataFrame, summary: pd.DataFrame) ->
 
 
 def heuristic_holdout_check(
-    params: Mapping[str, Any], tx: pd.DataFrame, customers: pd.DataFrame | None = None
+    params: Mapping[str, Any], *, tx: pd.DataFrame, customers: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Predicted vs realised holdout revenue per decile of the heuristic forecast.
 
@@ -301,7 +319,7 @@ def heuristic_holdout_check(
     )
     cal_end = pd.Timestamp(params["calibration_end"])
     summary = cal[[c for c in cal.columns if not c.startswith("holdout")]]
-    model = heuristic_model(params, summary).fit(
+    model = heuristic_model(params, summary=summary).fit(
         tx[tx["timestamp"] < cal_end + pd.Timedelta(days=1)], observation_end=cal_end
     )
     predicted = model.predict_value(
@@ -422,10 +440,10 @@ def simulated_truth(params: Mapping[str, Any]) -> Any:
 
 
 def run_comparison(
-    tx: pd.DataFrame,
-    customers: pd.DataFrame | None,
     params: Mapping[str, Any],
     *,
+    tx: pd.DataFrame,
+    customers: pd.DataFrame | None,
     truth: Any = None,
 ) -> Any:
     """:func:`~clvlib.evaluation.compare_methods` with the report parameters.
@@ -462,7 +480,7 @@ def _comparison_settings(params: Mapping[str, Any], tx: pd.DataFrame) -> dict[st
         "time_unit": params["time_unit"],
         "n_bins": params["n_bins"],
         "rule_set": params["rule_set"],
-        "n_clusters": comparison_k(tx, params),
+        "n_clusters": comparison_k(params, tx=tx),
         "random_state": params["random_state"],
     }
 
@@ -470,7 +488,7 @@ def _comparison_settings(params: Mapping[str, Any], tx: pd.DataFrame) -> dict[st
 _K_CHOSEN: dict[tuple, int] = {}
 
 
-def comparison_k(tx: pd.DataFrame, params: Mapping[str, Any]) -> int:
+def comparison_k(params: Mapping[str, Any], *, tx: pd.DataFrame) -> int:
     """Number of k-means clusters of the comparison.
 
     ``n_clusters``, or for ``"auto"`` the recommendation of :func:`~clvlib.choose_k` on the
@@ -493,7 +511,7 @@ def comparison_k(tx: pd.DataFrame, params: Mapping[str, Any]) -> int:
     return _K_CHOSEN[key]
 
 
-def fit_clusters(summary: pd.DataFrame, params: Mapping[str, Any], choice: Any) -> Any:
+def fit_clusters(params: Mapping[str, Any], *, summary: pd.DataFrame, choice: Any) -> Any:
     """Fit :class:`~clvlib.CustomerClusterer` with the parameters' number of clusters.
 
     ``n_clusters``, or for ``"auto"`` the recommended k of ``choice`` (:func:`~clvlib.choose_k`
@@ -506,10 +524,10 @@ def fit_clusters(summary: pd.DataFrame, params: Mapping[str, Any], choice: Any) 
 
 
 def rolling_comparison(
-    tx: pd.DataFrame,
-    customers: pd.DataFrame | None,
     params: Mapping[str, Any],
     *,
+    tx: pd.DataFrame,
+    customers: pd.DataFrame | None,
     truth: Any = None,
     max_cutoffs: int = 3,
 ) -> Any:
@@ -716,7 +734,7 @@ def decile_figures(comparison: Any) -> Any:
     return fig
 
 
-def export_path(params: Mapping[str, Any], filename: str) -> Path:
+def export_path(params: Mapping[str, Any], *, filename: str) -> Path:
     """Path of an export (segment list, metrics JSON) in ``<output_dir>/exports/``.
 
     A notebook run by hand (not by the report runner) with the default ``output_dir`` writes
@@ -739,14 +757,14 @@ def _default_output_dir() -> Path:
     return (Path.cwd() / PARAMS["output_dir"].default).resolve()
 
 
-def save_headline(notebook: str, figures: Mapping[str, Any], params: Mapping[str, Any]) -> Facts:
+def save_headline(params: Mapping[str, Any], *, notebook: str, figures: Mapping[str, Any]) -> Facts:
     """Write a notebook's headline figures for ``index.html`` and return them as a table.
 
     ``figures`` maps a label a stakeholder reads ("customers", "top 20 % share of value") to
     a number or a short text; it is written as ``exports/headline_<notebook>.json``.
     """
     clean = {str(k): _plain(v) for k, v in figures.items()}
-    path = export_path(params, f"headline_{notebook}.json")
+    path = export_path(params, filename=f"headline_{notebook}.json")
     path.write_text(json.dumps({"notebook": notebook, "figures": clean}, indent=2) + "\n")
     return Facts(clean, label="figure")
 
@@ -949,7 +967,7 @@ def segment_answer(params: Mapping[str, Any], *, table: pd.DataFrame) -> Any:
             f"**What to do with {escape_markdown(richest)}:** "
             f"{escape_markdown(str(row['action']).rstrip('.'))}. Every customer's segment and "
             "action is in the CRM export "
-            f"{escape_markdown(shown_path(export_path(params, 'segments.csv')))}."
+            f"{escape_markdown(shown_path(export_path(params, filename='segments.csv')))}."
         )
     return _bullets(lines)
 

@@ -248,7 +248,7 @@ class Params(dict):
 def _show(p: Param, value: Any, base: str | Path | None) -> str:
     from clvlib.present import format_value, shown_path
 
-    if value == "":
+    if value == "" or value == {}:
         return "(none)"
     if p.kind in ("path", "optional_path", "output_dir") or (
         p.kind == "rule_set" and value not in RULE_SETS

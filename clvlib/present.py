@@ -180,6 +180,8 @@ def format_value(value: Any, kind: Kind | None = None, *, name: Any = "") -> str
         return _clean_zero(_number(value, kind))
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(format_value(v, kind) for v in value)
+    if isinstance(value, Mapping):  # e.g. the loader's column roles: "timestamp: date"
+        return "; ".join(f"{k}: {format_value(v, name=k)}" for k, v in value.items()) or "–"
     if isinstance(value, int):  # an integer share (0 or 1)
         return _clean_zero(_number(float(value), kind))
     return str(value)

@@ -62,6 +62,8 @@ def test_kind_is_read_from_the_name(name: str, kind: str) -> None:
         (True, "number", "yes"),
         (pd.Timestamp("2024-06-30"), "number", "2024-06-30"),
         (pd.Timestamp("2024-06-30 10:15"), "number", "2024-06-30 10:15"),
+        ({"timestamp": "date", "amount": "dollars"}, "text", "timestamp: date; amount: dollars"),
+        ({}, "text", "–"),  # a mapping reads as words, never as a repr
     ],
 )
 def test_format_value(value: object, kind: present.Kind, shown: str) -> None:

@@ -159,7 +159,9 @@ def test_save_headline_writes_plain_json(params: Params) -> None:
     import numpy as np
 
     facts = helpers.save_headline(
-        "07_x", {"customers": np.int64(12), "share": np.float64(0.25), "best": "VIP"}, params
+        params,
+        notebook="07_x",
+        figures={"customers": np.int64(12), "share": np.float64(0.25), "best": "VIP"},
     )
     path = Path(params["output_dir"]) / "exports" / "headline_07_x.json"
     assert json.loads(path.read_text()) == {
@@ -171,7 +173,7 @@ def test_save_headline_writes_plain_json(params: Params) -> None:
 
 def test_save_headline_rejects_tables(params: Params) -> None:
     with pytest.raises(TypeError, match="not a number or a text"):
-        helpers.save_headline("07_x", {"table": pd.DataFrame({"a": [1]})}, params)
+        helpers.save_headline(params, notebook="07_x", figures={"table": pd.DataFrame({"a": [1]})})
 
 
 def test_group_column_falls_back_to_one_group() -> None:
@@ -201,15 +203,15 @@ def test_heuristic_model_and_levers_follow_the_data(params: Params) -> None:
         {"avg_order_value": [10.0, 30.0], "n_orders": [1, 3], "total_value": [10.0, 90.0]},
         index=pd.Index([1, 2], name="customer_id"),
     )
-    model = helpers.heuristic_model(base, summary)
+    model = helpers.heuristic_model(base, summary=summary)
     assert model.margin == base["margin"] and model.cac == base["cac"]
     assert model.discount_rate == pytest.approx(1.1 ** (1 / 12) - 1)
-    levers = helpers.average_levers(summary, base)
+    levers = helpers.average_levers(base, summary=summary)
     assert levers == {"aov": 20.0, "purchases": 2.0, "cac": base["cac"], "margin": base["margin"]}
     known = summary.assign(gross_profit=[4.0, 36.0], cac=[2.0, 6.0])
-    model = helpers.heuristic_model(base, known)
+    model = helpers.heuristic_model(base, summary=known)
     assert model.margin is None and model.cac == "cac"
-    levers = helpers.average_levers(known, base)
+    levers = helpers.average_levers(base, summary=known)
     assert levers["margin"] == pytest.approx(40 / 100) and levers["cac"] == 4.0
 
 
@@ -394,6 +396,24 @@ def test_executive_summary_says_no_clear_winner_when_the_interval_covers_0() -> 
     )
 
 
+def test_notebook_helpers_take_params_first_then_keywords() -> None:
+    """Every public helper that takes the parameters takes them first, the rest by keyword."""
+    import inspect
+
+    checked = 0
+    for name in helpers.__all__:
+        function = getattr(helpers, name)
+        if not inspect.isfunction(function) or function.__module__ != helpers.__name__:
+            continue
+        parameters = list(inspect.signature(function).parameters.values())
+        if not any(p.name == "params" for p in parameters):
+            continue
+        checked += 1
+        assert parameters[0].name == "params", name
+        assert all(p.kind is p.KEYWORD_ONLY for p in parameters[1:]), name
+    assert checked >= 12
+
+
 def test_group_heading_follows_the_data() -> None:
     title, text = "which {groups} bring the good customers", "Each {group}'s share."
     summary = small_summary(10)
@@ -548,7 +568,9 @@ OK_CELLS = (
     "import sys\nimport clvlib.notebook\nimport matplotlib.pyplot as plt",
     "params = clvlib.collect_params(globals())",
     "plt.plot([1, 3, 2])",
-    'clvlib.notebook.save_headline("a_ok", {"kernel python": sys.executable}, params)',
+    "clvlib.notebook.save_headline(\n"
+    '    params, notebook="a_ok", figures={"kernel python": sys.executable}\n'
+    ")",
 )
 
 
@@ -768,7 +790,7 @@ def test_a_run_owns_its_output_folder(shop: Path, capsys: pytest.CaptureFixture)
         shop / "first.ipynb",
         "import clvlib.notebook",
         "params = clvlib.collect_params(globals())",
-        'clvlib.notebook.export_path(params, "first.csv").write_text("old")',
+        'clvlib.notebook.export_path(params, filename="first.csv").write_text("old")',
     )
     second = notebook(shop / "second.ipynb", "x = 1")
     out = shop / "out"
@@ -800,11 +822,13 @@ def test_a_notebook_run_by_hand_writes_to_scratch(
     monkeypatch.chdir(tmp_path / "notebooks")
     monkeypatch.delenv(helpers.RUNNER_ENV, raising=False)
     default = {"output_dir": str(tmp_path / "reports")}  # "../reports" from notebooks/
-    assert helpers.export_path(default, "s.csv") == tmp_path / "reports/scratch/exports/s.csv"
+    assert (
+        helpers.export_path(default, filename="s.csv") == tmp_path / "reports/scratch/exports/s.csv"
+    )
     told = {"output_dir": str(tmp_path / "elsewhere")}
-    assert helpers.export_path(told, "s.csv") == tmp_path / "elsewhere/exports/s.csv"
+    assert helpers.export_path(told, filename="s.csv") == tmp_path / "elsewhere/exports/s.csv"
     monkeypatch.setenv(helpers.RUNNER_ENV, "1")
-    assert helpers.export_path(default, "s.csv") == tmp_path / "reports/exports/s.csv"
+    assert helpers.export_path(default, filename="s.csv") == tmp_path / "reports/exports/s.csv"
 
 
 # ----------------------------------------------------------------- page layout, escaping
