@@ -834,8 +834,8 @@ def audit_answer(audit: Any, tx: pd.DataFrame) -> Any:
         )
     orders = (
         f"{tx.loc[buy, 'order_id'].nunique():,} orders"
-        if "order_id" in tx.columns and tx["order_id"].notna().any()
-        else f"{int(buy.sum()):,} purchases (the file has no order id)"
+        if "order_id" in getattr(audit, "columns", {"order_id": None})
+        else f"{int(buy.sum()):,} purchases (the file has no order id: one row, one order)"
     )
     lines.append(
         f"**What the reports use:** {tx.loc[buy, 'customer_id'].nunique():,} customers, "

@@ -297,6 +297,44 @@ def test_report_opens_with_the_answer_and_closes_with_the_appendix(
     assert re.search(r"\d", body[:400]), f"{name}: the answer has no figure"
 
 
+#: the pages of a CDNOW-style log checked in CI (date-only, no order id, no channel, no
+#: customer table); the comparison pages (00, 05) are checked on it by hand (slow)
+CDNOW_PAGES = ["01_data_audit", "02_heuristic_clv", "03_rfm_segments"]
+
+
+@pytest.fixture(scope="module")
+def rendered_cdnow(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cdnow")
+    report.render_reports(
+        PROJECT_ROOT / "tests" / "data" / "cdnow_sample.yaml",
+        out,
+        notebooks=[n for n in CDNOW_PAGES if n in NAMES],
+        progress=False,
+    )
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check", PAGE_CHECKS)
+def test_cdnow_style_pages_read_clean(rendered_cdnow: Path, check: str) -> None:
+    for name in [*CDNOW_PAGES, "index"]:
+        page = (rendered_cdnow / f"{name}.html").read_text(encoding="utf-8")
+        for root in (PROJECT_ROOT, rendered_cdnow, Path.home()):
+            problems = page_problems(page, check, root=root)
+            assert not problems, f"{name}.html: {check}: {problems[:5]}"
+
+
+@pytest.mark.slow
+def test_cdnow_style_pages_follow_the_data(rendered_cdnow: Path) -> None:
+    """No channel, no country: the by-group sections say why, never "per channel"."""
+    audit = visible_text((rendered_cdnow / "01_data_audit.html").read_text(encoding="utf-8"))
+    assert "purchases (the file has no order id: one row, one order)" in audit
+    clv = visible_text((rendered_cdnow / "02_heuristic_clv.html").read_text(encoding="utf-8"))
+    assert clv.count("Nothing to compare here: the data has no channel or country column") == 3
+    assert not re.search(r"(per|by|each) (acquisition )?(channel|country)", clv, flags=re.I)
+    assert "Where they come from" not in clv
+
+
 def test_page_checks_catch_what_they_name(tmp_path: Path) -> None:
     bad = {
         "truncated cells": "<td>Reward and recognise (VIP...</td>",
