@@ -397,8 +397,9 @@ def check_data(params: Params) -> None:
             MIN_CALIBRATION_DAYS,
         ),
         "holdout days (calibration_end to holdout_end)": ((hold - cal).days, MIN_HOLDOUT_DAYS),
-        "customers for n_clusters": (len(per_customer), int(params["n_clusters"])),
     }
+    if params["n_clusters"] != "auto":  # 'auto' picks k among those the data supports
+        found["customers for n_clusters"] = (len(per_customer), int(params["n_clusters"]))
     problems = [
         f"{what}: {n:,}, at least {need:,} needed" for what, (n, need) in found.items() if n < need
     ]
