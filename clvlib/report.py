@@ -357,11 +357,6 @@ def clear_previous_run(out: Path) -> list[str]:
     return removed
 
 
-def _least_clusters(n_clusters: int | str) -> int:
-    """Customers k-means needs at least: ``n_clusters``, or 2 for ``"auto"``."""
-    return 2 if n_clusters == "auto" else int(n_clusters)
-
-
 def check_data(params: Params) -> None:
     """Check once, before any kernel, that the data can make the reports.
 
@@ -402,8 +397,9 @@ def check_data(params: Params) -> None:
             MIN_CALIBRATION_DAYS,
         ),
         "holdout days (calibration_end to holdout_end)": ((hold - cal).days, MIN_HOLDOUT_DAYS),
-        "customers for n_clusters": (len(per_customer), _least_clusters(params["n_clusters"])),
     }
+    if params["n_clusters"] != "auto":  # 'auto' picks k among those the data supports
+        found["customers for n_clusters"] = (len(per_customer), int(params["n_clusters"]))
     problems = [
         f"{what}: {n:,}, at least {need:,} needed" for what, (n, need) in found.items() if n < need
     ]
