@@ -36,9 +36,10 @@ MISSING_NOTE = "– no value: not defined for this row (for example, no data to 
 _SCORE = re.compile(r"(^|_)(gini|spearman|auc|score|silhouette|ari|nmi|squared)($|_)")
 _SHARE = re.compile(r"(^|_)(share|shares|rate|probability|pct_of|margin|percent)($|_)|^top\d+_")
 _PERCENT_ALREADY = re.compile(r"_pct($|_)")
+_RATIO = re.compile(r"^[a-z]+_to_[a-z]+$|(^|_)(lift|skill)($|_)")  # ltv_to_cac: a ratio, not money
 _MONEY = re.compile(
     r"(^|_)(value|clv|cac|revenue|profit|amount|aov|monetary|spend|spent|cost|price|"
-    r"sales|income)($|_)"
+    r"sales|income|ltv)($|_)"
 )
 _COUNT = re.compile(
     r"(^|_)(n|count|customers|orders|rows|lines|purchases|size|k|buyers|members)($|_)|^n_"
@@ -74,6 +75,11 @@ LABELS: dict[str, str] = {
     "epsilon_squared": "Epsilon squared (variance explained)",
     "spearman": "Spearman",
     "top10_share": "Top 10 % share",
+    "top10_lift": "Top 10 % lift",
+    "mae_zero": "MAE of forecasting 0",
+    "mae_skill": "MAE skill (vs forecasting 0)",
+    "ltv_to_cac": "LTV : CAC",
+    "payback_periods": "Payback (periods of margin)",
     "top20_share": "Top 20 % share",
     "total_error_pct": "Total error (%)",
     "ci_low": "Interval, low",
@@ -90,6 +96,7 @@ def _method_labels() -> dict[str, str]:
 
 _WORDS = {
     "kmeans": "k-means",
+    "ltv": "LTV",
     "clv": "CLV",
     "cac": "CAC",
     "rfm": "RFM",
@@ -111,7 +118,7 @@ def kind_of(name: Any) -> Kind:
     text = re.sub(r"[^a-z0-9%]+", "_", str(name).strip().lower()).strip("_")
     if not text:
         return "number"
-    if _PERCENT_ALREADY.search(text) or _SCORE.search(text):
+    if _PERCENT_ALREADY.search(text) or _SCORE.search(text) or _RATIO.search(text):
         return "number"
     if _SHARE.search(text) or "%" in text:
         return "share"

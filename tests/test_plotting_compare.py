@@ -77,7 +77,11 @@ def test_gains_curves_from_a_comparison(ax, comparison):
 
 def test_metric_table_colours_within_each_metric(ax):
     wide = pd.DataFrame(
-        {"spearman": [0.2, 0.5, 0.0], "n_groups": [3.0, 11.0, 3.0], "bias": [-5.0, np.nan, 1.0]},
+        {
+            "spearman": [0.2, 0.5, -0.0001],
+            "n_groups": [3.0, 11.0, 3.0],
+            "bias": [-5.0, np.nan, 1.0],
+        },
         index=pd.Index(["heuristic_clv", "rfm", "random"], name="method"),
     )
     plotting.plot_metric_table(wide, ax=ax)
@@ -90,6 +94,7 @@ def test_metric_table_colours_within_each_metric(ax):
     assert "0.50" in texts and "11" in texts and "" in texts  # the missing bias is blank
     assert [t.get_text() for t in ax.get_yticklabels()] == ["heuristic CLV", "RFM", "random"]
     assert [t.get_text() for t in ax.get_xticklabels()][0] == "Spearman\n(-1..1)"
+    assert "-0.00" not in texts and "-0%" not in texts  # a rounded zero has no sign
     assert ax.get_xlabel() == "metric (unit)" and ax.get_ylabel() == "method"
     with pytest.raises(KeyError, match="auc"):
         plotting.plot_metric_table(wide, ax=ax, metrics=["auc"])

@@ -34,6 +34,9 @@ XSS = "<img src=x onerror=alert(1)>"
         ("past-spend reference (Spearman)", "number"),  # a score, though it names spend
         ("total_error_pct", "number"),  # already in percent
         ("frequency", "number"),
+        ("mean_ltv", "money"),
+        ("ltv_to_cac", "number"),  # a ratio of two amounts
+        ("top10_lift", "number"),
     ],
 )
 def test_kind_is_read_from_the_name(name: str, kind: str) -> None:

@@ -8,6 +8,8 @@ current figure, and labels its axes with units.
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -80,6 +82,15 @@ def plot_gains_curves(data: Comparison | pd.DataFrame, *, ax: Axes | None = None
 
 
 def _format(metric: str, value: float) -> str:
+    """A metric value as its cell shows it; never "-0" or "-0%" (a rounded zero has no sign)."""
+    text = _format_signed(metric, value)
+    return _NEGATIVE_ZERO.sub(r"\1", text)
+
+
+_NEGATIVE_ZERO = re.compile(r"^[-−]((?:0(?:\.0+)?)%?)$")
+
+
+def _format_signed(metric: str, value: float) -> str:
     if not np.isfinite(value):
         return ""
     unit = {**METRICS, **TRUTH_METRICS}.get(metric)
