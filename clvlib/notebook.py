@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from clvlib.io import load_customers
-from clvlib.present import escape_markdown, shown_path
+from clvlib.present import escape_markdown, readable, shown_path
 from clvlib.provenance import Facts, _audit_counts, file_sha256, provenance
 
 #: set by the report runner in its kernels (clvlib.report.RUNNER_ENV): not a run by hand
@@ -556,7 +556,7 @@ def comparison_caveats(comparison: Any) -> Any:
     caveats = comparison.params.get("caveats", [])
     if not caveats:
         return Markdown("*No caveats: every model fit converged inside its parameter space.*")
-    return Markdown("\n".join(f"- **Caveat.** {c}" for c in caveats))
+    return Markdown(readable("\n".join(f"- **Caveat.** {c}" for c in caveats)))
 
 
 def comparison_figures(comparison: Any) -> dict[str, Any]:
@@ -573,7 +573,7 @@ def comparison_figures(comparison: Any) -> dict[str, Any]:
         ("top20_share", "best top 20 % capture"),
         ("auc", "best at who buys again (AUC)"),
     ):
-        out[label] = verdict(comparison, metric, _contenders())
+        out[label] = readable(verdict(comparison, metric, _contenders()))
     spearman = comparison.wide()["spearman"]
     for method, spec in METHODS.items():
         if spec.kind == "reference":
@@ -703,7 +703,7 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
         f"\n*Holdout comparison: methods fitted to {p['calibration_end']}, judged on what "
         f"{p['n_customers']:,} customers did up to {p['holdout_end']}.*"
     )
-    return Markdown("\n".join(lines))
+    return Markdown(readable("\n".join(lines)))
 
 
 def decile_figures(comparison: Any) -> Any:
@@ -801,7 +801,7 @@ def _pct(share: float) -> str:
 def _bullets(lines: list[str]) -> Any:
     from IPython.display import Markdown
 
-    return Markdown("\n".join(f"- {line}" for line in lines))
+    return Markdown(readable("\n".join(f"- {line}" for line in lines)))
 
 
 def audit_answer(audit: Any, tx: pd.DataFrame) -> Any:
@@ -1028,4 +1028,4 @@ def comparison_answer(comparison: Any) -> Any:
         f"customers did up to {p['holdout_end']}; a winner is named only when its interval "
         "against the runner-up excludes 0.*"
     )
-    return Markdown("\n".join(lines))
+    return Markdown(readable("\n".join(lines)))

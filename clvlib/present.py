@@ -44,6 +44,8 @@ _MONEY = re.compile(
 _COUNT = re.compile(
     r"(^|_)(n|count|customers|orders|rows|lines|purchases|size|k|buyers|members)($|_)|^n_"
 )
+#: kinds that the words of a name get wrong (clv_sensitivity: relative changes as fractions)
+KINDS: dict[str, Kind] = {"change": "share", "delta": "money", "delta_pct": "share"}
 #: labels that words cannot spell out from the snake_case name
 LABELS: dict[str, str] = {
     "T": "Customer age (T)",
@@ -79,6 +81,9 @@ LABELS: dict[str, str] = {
     "mae_zero": "MAE of forecasting 0",
     "mae_skill": "MAE skill (vs forecasting 0)",
     "ltv_to_cac": "LTV : CAC",
+    "change": "Change of the lever",
+    "delta": "Change of CLV",
+    "delta_pct": "Change of CLV (relative)",
     "payback_periods": "Payback (periods of margin)",
     "top20_share": "Top 20 % share",
     "total_error_pct": "Total error (%)",
@@ -115,6 +120,8 @@ def kind_of(name: Any) -> Kind:
     ``orders``, ``rows``) and else ``number``. A name with spaces ("share of value") is
     read word by word as well.
     """
+    if name in KINDS:
+        return KINDS[name]
     text = re.sub(r"[^a-z0-9%]+", "_", str(name).strip().lower()).strip("_")
     if not text:
         return "number"
@@ -231,6 +238,19 @@ def _number(value: float, kind: Kind) -> str:
 def _clean_zero(text: str) -> str:
     """``-0.00``, ``-0.0%`` (alone or inside a sentence) read as ``0.00`` and ``0.0%``."""
     return _NEGATIVE_ZERO.sub(lambda match: match.group(1), text)
+
+
+_SCIENTIFIC = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
+
+
+def readable(text: str) -> str:
+    """A sentence with its numbers as a reader knows them: no ``-0.000``, no ``2.66e-11``.
+
+    For text built elsewhere (verdicts, caveats) that a page shows: a rounded zero loses its
+    sign (:func:`_clean_zero`) and scientific notation becomes :func:`magnitude`
+    (``2.66 × 10⁻¹¹``).
+    """
+    return _SCIENTIFIC.sub(lambda m: magnitude(float(m.group(0))), _clean_zero(text))
 
 
 #: the sign of a value that rounds to zero: "-0.000", "-0 %" (not "-0.01", not "x-0")
@@ -446,7 +466,7 @@ def sentences_html(obj: Any) -> str:
     """An object's ``summary_text()`` (else ``repr``), one sentence a line, as a bullet list."""
     text = obj.summary_text() if hasattr(obj, "summary_text") else repr(obj)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    items = "".join(f"<li>{escape_html(_clean_zero(line))}</li>" for line in lines)
+    items = "".join(f"<li>{escape_html(readable(line))}</li>" for line in lines)
     return f'<ul class="clv-sentences">{items}</ul>'
 
 

@@ -39,8 +39,8 @@ def test_clv_distribution(ax, summary):
     clv = summary["total_value"].rename("historic_clv")
     out = plotting.plot_clv_distribution(clv, ax=ax, bins=5, currency="GBP")
     assert out is ax
-    assert ax.get_title() == "Distribution of historic_clv per customer (n = 10)"
-    assert ax.get_xlabel() == "historic_clv per customer (GBP)"
+    assert ax.get_title() == "Distribution of historic CLV per customer (n = 10)"
+    assert ax.get_xlabel() == "historic CLV per customer (GBP)"
     assert "customers" in ax.get_ylabel()
     assert len(ax.patches) == 5  # one bar per bin
     assert sum(p.get_height() for p in ax.patches) == 10
@@ -114,7 +114,7 @@ def test_new_figure_when_no_axes_given(summary):
     before = set(plt.get_fignums())
     out = plotting.plot_clv_distribution(summary["total_value"])
     try:
-        assert out.get_title().startswith("Distribution of total_value")
+        assert out.get_title().startswith("Distribution of total value")
     finally:
         plt.close(out.figure)
     assert set(plt.get_fignums()) == before

@@ -35,6 +35,7 @@ XSS = "<img src=x onerror=alert(1)>"
         ("total_error_pct", "number"),  # already in percent
         ("frequency", "number"),
         ("mean_ltv", "money"),
+        ("delta_pct", "share"),  # clv_sensitivity: a fraction despite its "_pct"
         ("ltv_to_cac", "number"),  # a ratio of two amounts
         ("top10_lift", "number"),
     ],
@@ -205,4 +206,11 @@ def test_summary_sentences_are_a_list_escaped_without_negative_zero() -> None:
     assert present.sentences_html(Summary()) == (
         '<ul class="clv-sentences"><li>Ranking: random 0.000, naive 0.180.</li>'
         "<li>Best channel &lt;b&gt;web&lt;/b&gt;: 0 % change.</li></ul>"
+    )
+
+
+def test_readable_sentences_have_no_negative_zero_or_scientific_notation() -> None:
+    said = "interval -0.000 .. +0.034; a / (a + b) = 2.66e-11, mean 1.000; x-0 and -0.01 stay"
+    assert present.readable(said) == (
+        "interval 0.000 .. +0.034; a / (a + b) = 2.66 × 10⁻¹¹, mean 1.000; x-0 and -0.01 stay"
     )

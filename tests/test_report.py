@@ -374,7 +374,7 @@ def test_executive_summary_opens_with_the_answer() -> None:
         "BG/NBD + Gamma-Gamma, Spearman 0.400." in text
     )
     assert "naive" not in text  # 0.2 does not beat 0.31: only the better one is named
-    caveat = "- **Caveat.** BG/NBD estimate at the edge of the parameter space (a = 1e-07)."
+    caveat = "- **Caveat.** BG/NBD estimate at the edge of the parameter space (a = 1 × 10⁻⁷)."
     assert lines[-3] == caveat
     figures = helpers.executive_figures(summary, FakeComparison())
     assert figures["method that ranks best"] == "heuristic CLV"

@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
 from clvlib.heuristic import LorenzCurve, lorenz_curve
+from clvlib.present import label
 
 _TIER_COLOURS = ("#1b7837", "#bdbdbd", "#b2182b")  # top, middle, bottom
 _LEVER_NAMES = {
@@ -55,7 +56,8 @@ def plot_clv_distribution(
     ax.hist(values, bins=bins, color="#4575b4", alpha=0.8, label="customers")
     ax.axvline(values.mean(), color="#d73027", label=f"mean {values.mean():,.2f}")
     ax.axvline(values.median(), color="#fc8d59", ls="--", label=f"median {values.median():,.2f}")
-    name = clv.name if isinstance(clv, pd.Series) and clv.name else "CLV"
+    name = label(clv.name) if isinstance(clv, pd.Series) and clv.name else "CLV"  # in words
+    name = name if name[:2].isupper() else name[:1].lower() + name[1:]  # inside a sentence
     ax.set_title(f"Distribution of {name} per customer (n = {len(values):,})")
     ax.set_xlabel(f"{name} per customer ({currency})")
     ax.set_ylabel("customers (count)")
