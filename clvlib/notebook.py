@@ -639,7 +639,7 @@ def _method_lines(comparison: Any) -> list[str]:
         )
     lines.append(
         f"- The top 20 % of customers by **{label[top.method]}** brought "
-        f"**{top.value:.0%}** of the holdout value, against {top.runner_up_value:.0%} for "
+        f"**{_pct(top.value)}** of the holdout value, against {_pct(top.runner_up_value)} for "
         f"the top 20 % by {label[top.runner_up]} (random: 20 %); "
         + _top_verdict(verdict(comparison, "top20_share", contenders))
     )
@@ -681,8 +681,8 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
     gini = lorenz_curve(value).gini
     lines = [
         f"- **Who matters.** The best 20 % of the {len(summary):,} customers carry "
-        f"**{shares.iloc[0]:.0%}** of the {basis} to date; the bottom 20 % carry "
-        f"{shares.iloc[-1]:.0%} (Gini {gini:.2f})."
+        f"**{_pct(shares.iloc[0])}** of the {basis} to date; the bottom 20 % carry "
+        f"{_pct(shares.iloc[-1])} (Gini {gini:.2f})."
     ]
     group = group_column(summary)
     name = group if isinstance(group, str) else group.name
@@ -692,9 +692,9 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
         if len(top) > 1:
             lines.append(
                 f"- **Where they come from.** By {name}, the largest share of top-tier "
-                f"customers comes through **{escape_markdown(top.idxmax())}** ({top.max():.0%} "
+                f"customers comes through **{escape_markdown(top.idxmax())}** ({_pct(top.max())} "
                 f"of its customers), the smallest through {escape_markdown(top.idxmin())} "
-                f"({top.min():.0%})."
+                f"({_pct(top.min())})."
             )
     lines += _method_lines(comparison)
     lines += [f"- **Caveat.** {c}" for c in comparison.params.get("caveats", [])]

@@ -360,11 +360,15 @@ def test_executive_summary_opens_with_the_answer() -> None:
     summary = small_summary(10).assign(channel=["ads"] * 5 + ["organic"] * 5)
     text = helpers.executive_summary(summary, FakeComparison()).data
     lines = text.splitlines()
-    assert lines[0].startswith("- **Who matters.** The best 20 % of the 10 customers carry **35%**")
-    assert "comes through **organic** (40% of its customers), the smallest through ads (0%)" in text
+    assert lines[0].startswith(
+        "- **Who matters.** The best 20 % of the 10 customers carry **35 %**"
+    )
+    assert (
+        "comes through **organic** (40 % of its customers), the smallest through ads (0 %)" in text
+    )
     assert "**Which method finds tomorrow's valuable customers: heuristic CLV.**" in text
     assert "0.020 ahead of RFM (0.290); 95 % paired bootstrap interval +0.004 .. +0.036" in text
-    assert "top 20 % of customers by **RFM** brought **55%**" in text
+    assert "top 20 % of customers by **RFM** brought **55 %**" in text
     assert (
         "(random: 20 %); no clear winner (95 % paired bootstrap interval -1.0 points .. "
         "+15.0 points)." in text
