@@ -359,13 +359,14 @@ _NUMERIC_TEXT = re.compile(r"[-−]?[\d,]+(\.\d+)?%?|–")
 def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
     """A DataFrame as a report table: formatted, escaped, labelled, wrapping, scrolling.
 
-    The index is shown as leading columns (a RangeIndex is left out). Each column is
+    The index is shown as leading columns (an unnamed RangeIndex, 0..n-1, is left out; a
+    named one, like ``choose_k``'s ``k``, is data). Each column is
     formatted by the kind of its name, a row of ``describe()`` by its statistic (``count``
     is a count). Long tables show their first and last ``max_rows // 2`` rows and say how
     many were left out.
     """
     frame = _flatten_columns(frame)
-    show_index = not isinstance(frame.index, pd.RangeIndex)
+    show_index = not (isinstance(frame.index, pd.RangeIndex) and frame.index.name is None)
     if show_index:
         names: list[str] = []
         for n in frame.index.names:  # unique, and not the name of a column

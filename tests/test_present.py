@@ -214,3 +214,13 @@ def test_readable_sentences_have_no_negative_zero_or_scientific_notation() -> No
     assert present.readable(said) == (
         "interval 0.000 .. +0.034; a / (a + b) = 2.66 × 10⁻¹¹, mean 1.000; x-0 and -0.01 stay"
     )
+
+
+def test_a_named_range_index_is_shown() -> None:
+    """choose_k's table is indexed by k = 2..10 (a RangeIndex): without it the rows mean nothing."""
+    table = pd.DataFrame({"inertia": [3.0, 2.0]}, index=pd.RangeIndex(2, 4, name="k"))
+    shown = present.table_html(table)
+    assert '<th scope="col">k</th>' in shown.replace("K", "k")
+    assert ">2</td>" in shown and ">3</td>" in shown
+    unnamed = present.table_html(table.reset_index(drop=True))
+    assert ">0</td>" not in unnamed
