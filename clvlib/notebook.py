@@ -690,11 +690,16 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
         by = tier_table(summary, tiers, by=group)["share_of_customers"]
         top = by.xs(shares.index[0], level=-1).drop("other", errors="ignore")
         if len(top) > 1:
+            best, worst = escape_markdown(top.idxmax()), escape_markdown(top.idxmin())
             lines.append(
                 f"- **Where they come from.** By {name}, the largest share of top-tier "
-                f"customers comes through **{escape_markdown(top.idxmax())}** ({_pct(top.max())} "
-                f"of its customers), the smallest through {escape_markdown(top.idxmin())} "
-                f"({_pct(top.min())})."
+                + (
+                    f"customers comes through **{best}** ({_pct(top.max())} of its customers), "
+                    f"the smallest through {worst} ({_pct(top.min())})."
+                    if name == "channel"  # customers come through a channel, live in a country
+                    else f"customers is among those from **{best}** ({_pct(top.max())} of its "
+                    f"customers), the smallest among those from {worst} ({_pct(top.min())})."
+                )
             )
     lines += _method_lines(comparison)
     lines += [f"- **Caveat.** {c}" for c in comparison.params.get("caveats", [])]

@@ -366,6 +366,10 @@ def test_executive_summary_opens_with_the_answer() -> None:
     assert (
         "comes through **organic** (40 % of its customers), the smallest through ads (0 %)" in text
     )
+    by_country = summary.rename(columns={"channel": "country"})
+    said = helpers.executive_summary(by_country, FakeComparison()).data
+    assert "top-tier customers is among those from **organic** (40 % of its customers)" in said
+    assert "comes through" not in said  # customers live in a country
     assert "**Which method finds tomorrow's valuable customers: heuristic CLV.**" in text
     assert "0.020 ahead of RFM (0.290); 95 % paired bootstrap interval +0.004 .. +0.036" in text
     assert "top 20 % of customers by **RFM** brought **55 %**" in text
