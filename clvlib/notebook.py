@@ -766,12 +766,13 @@ def verdict_across(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def verdict_sentences(verdict: Mapping[str, Any]) -> Any:
     """The verdict's sentences as a bullet list (data set names escaped)."""
-    from IPython.display import Markdown
+    from IPython.display import HTML
 
     from clvlib import verdict as vd
-    from clvlib.present import escape_markdown
+    from clvlib.present import escape_html
 
-    return Markdown("\n".join(f"- {escape_markdown(line)}" for line in vd.sentences(verdict)))
+    items = "".join(f"<li>{escape_html(line)}</li>" for line in vd.sentences(verdict))
+    return HTML(f'<ul class="clv-sentences">{items}</ul>')
 
 
 def verdict_table(verdict: Mapping[str, Any]) -> pd.DataFrame:

@@ -242,8 +242,13 @@ def collect(folder: str | Path) -> dict[str, Any]:
     ``exports/comparison_metrics.json`` exists and is marked failed otherwise.
     """
     folder = Path(folder)
+    subs = sorted(p.parent for p in folder.glob("*/provenance.json"))
+    written = folder / "verdict.json"  # the runner's order (that of the --params), if any
+    if written.is_file():
+        order = [d["folder"] for d in json.loads(written.read_text(encoding="utf-8"))["data_sets"]]
+        subs.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))
     entries = []
-    for sub in sorted(p.parent for p in folder.glob("*/provenance.json")):
+    for sub in subs:
         prov = json.loads((sub / "provenance.json").read_text(encoding="utf-8"))
         name = prov.get("parameters", {}).get("dataset_name", sub.name)
         entries.append(read_data_set(sub, name))
