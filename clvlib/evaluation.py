@@ -1363,9 +1363,10 @@ def verdict(c: Comparison, metric: str = "spearman", among: Sequence[str] | None
 
 def _diff_text(metric: str, diff: float) -> str:
     unit = {**METRICS, **TRUTH_METRICS}[metric].unit
-    if unit == "share":
-        return f"{100 * diff:+.1f} points"
-    return f"{diff:+.3f}"
+    text = f"{100 * diff:+.1f}" if unit == "share" else f"{diff:+.3f}"
+    if not text.strip("+-0."):  # rounds to zero: no sign ("-0.000" reads as a value below 0)
+        text = text[1:]
+    return f"{text} points" if unit == "share" else text
 
 
 def _interval_text(metric: str, low: float, high: float, c: Comparison) -> str:

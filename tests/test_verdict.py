@@ -236,3 +236,12 @@ def test_index_opens_with_the_verdict_and_reads_clean(two_data_sets: dict) -> No
         for check in PAGE_CHECKS:
             for root in (PROJECT_ROOT, out, Path.home()):
                 assert not page_problems(text, check, root=root), f"{where}: {check}"
+
+
+def test_an_interval_end_that_rounds_to_zero_has_no_sign() -> None:
+    from clvlib.evaluation import _diff_text
+
+    assert _diff_text("spearman", -0.0001) == "0.000"  # never "-0.000" on a page
+    assert _diff_text("spearman", -0.0123) == "-0.012"
+    assert _diff_text("top20_share", -0.0004) == "0.0 points"
+    assert vd._gap("spearman", -0.0002) == "0.000" and vd._gap("auc", 0.02) == "+0.020"
