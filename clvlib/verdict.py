@@ -304,6 +304,10 @@ def _label(method: str) -> str:
     return METHODS[method].label
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 METRIC_WORDS = {
     "spearman": "Ranking of customers by future value (Spearman correlation)",
     "top20_share": "Share of future value in the top 20 % the method picks",
@@ -332,7 +336,7 @@ def sentences(verdict: Mapping[str, Any]) -> list[str]:
                 parts.append(f"no clear winner on {d['name']} ({n} cut-offs{lead})")
         overall = verdict["overall"]["metrics"][metric]
         tail = (
-            f"{_label(overall['method'])} wins on every data set."
+            f"{_capital(_label(overall['method']))} wins on every data set."
             if overall["method"]
             else "No method wins on every data set."
         )
@@ -343,8 +347,8 @@ def sentences(verdict: Mapping[str, Any]) -> list[str]:
         if sure:
             names = ", ".join(_label(r["method"]) for r in sure)
             lines.append(
-                f"On {d['name']}, the simple reference(s) {names} rank customers better than "
-                "every method, with an interval that excludes 0."
+                f"On {d['name']}, simple rules rank customers better than every method, with an "
+                f"interval that excludes 0: {names}."
             )
         acc = next(m["value"] for m in d["metrics"] if m["metric"] == "active_accuracy")
         if acc is not None:
