@@ -347,7 +347,7 @@ def sentences(verdict: Mapping[str, Any]) -> list[str]:
         if sure:
             names = ", ".join(_label(r["method"]) for r in sure)
             lines.append(
-                f"On {d['name']}, simple rules rank customers better than every method, with an "
+                f"On {d['name']}, references rank customers better than every method, with an "
                 f"interval that excludes 0: {names}."
             )
         acc = next(m["value"] for m in d["metrics"] if m["metric"] == "active_accuracy")
