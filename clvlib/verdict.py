@@ -304,6 +304,10 @@ def _label(method: str) -> str:
     return METHODS[method].label
 
 
+def _cutoffs(n: int) -> str:
+    return f"{n} cut-off" if n == 1 else f"{n} cut-offs"
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -327,13 +331,13 @@ def sentences(verdict: Mapping[str, Any]) -> list[str]:
             if w["method"]:
                 k = w["clear_wins"][w["method"]]
                 parts.append(
-                    f"{_label(w['method'])} wins on {d['name']} (clearly ahead at {k} of {n} "
-                    "cut-offs)"
+                    f"{_label(w['method'])} wins on {d['name']} (clearly ahead at {k} of "
+                    f"{_cutoffs(n)})"
                 )
             else:
                 best = w["at_report_cutoff"]
                 lead = f"; best at the report's cut-off: {_label(best['method'])}" if best else ""
-                parts.append(f"no clear winner on {d['name']} ({n} cut-offs{lead})")
+                parts.append(f"no clear winner on {d['name']} ({_cutoffs(n)}{lead})")
         overall = verdict["overall"]["metrics"][metric]
         tail = (
             f"{_capital(_label(overall['method']))} wins on every data set."
@@ -388,10 +392,11 @@ def table(verdict: Mapping[str, Any]) -> pd.DataFrame:
                 kind = "" if METHODS[m].kind == "method" else " (reference)"
                 rows.setdefault((METRIC_WORDS[metric], _label(m) + kind), {})[d["name"]] = cell
             w = d["winners"][metric]
+            n = _cutoffs(w["cutoffs"])
             rows.setdefault((METRIC_WORDS[metric], "who wins"), {})[d["name"]] = (
-                f"{_label(w['method'])} ({w['clear_wins'][w['method']]} of {w['cutoffs']} cut-offs)"
+                f"{_label(w['method'])} ({w['clear_wins'][w['method']]} of {n})"
                 if w["method"]
-                else f"{NO_CLEAR_WINNER} ({w['cutoffs']} cut-offs)"
+                else f"{NO_CLEAR_WINNER} ({n})"
             )
     frame = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=[d["name"] for d in ok])
     frame.index = pd.MultiIndex.from_tuples(frame.index, names=["measure", "method"])
