@@ -32,6 +32,8 @@ from collections.abc import Iterator
 
 import ibis
 import pandas as pd
+import pyarrow as pa
+import sqlglot.expressions as sge
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +64,15 @@ class EngineSettings:
             "temp_directory": self.temp_directory or tempfile.gettempdir(),
         }
 
+
+#: The macro ``clvlib_first_line_key(ts, hash)`` of the embedded engine: the timestamp in
+#: microseconds (x 2^64) plus a 64-bit hash, one 128-bit integer ordering lines by time and,
+#: at equal times, by the hash of their values. ``arg_min`` over it is the first line,
+#: deterministically, and much faster than over a struct (timestamp, values).
+FIRST_LINE_KEY = (
+    "CREATE MACRO clvlib_first_line_key(ts, hashed) AS "
+    f"epoch_us(ts)::HUGEINT * {2**64} + hashed::HUGEINT"
+)
 
 _settings: EngineSettings | None = None
 _connection = None
@@ -130,6 +141,7 @@ def connection():
         if raw.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]:
             raw.execute("SET enable_progress_bar = false")
         _apply(con, settings())
+        raw.execute(FIRST_LINE_KEY)
         _connection = con
     return _connection
 
@@ -155,3 +167,20 @@ def pandas_table(frame: pd.DataFrame) -> Iterator[ibis.Table]:
         yield con.table(name)
     finally:
         con.con.unregister(name)
+
+
+def to_pyarrow(expr: ibis.Expr) -> pa.Table:
+    """Run ``expr`` on its backend; the result as an Arrow table.
+
+    On DuckDB, the common parts of the expression (Ibis writes them as CTEs) are inlined
+    (``NOT MATERIALIZED``): DuckDB would otherwise materialise a part used twice, such as the
+    purchase lines of the summary, ten million rows held in memory for nothing.
+    """
+    backend = backend_of(expr)
+    if backend.name != "duckdb":
+        return backend.to_pyarrow(expr)
+    backend._run_pre_execute_hooks(expr)  # registers in-memory tables, as to_pyarrow does
+    query = backend.compiler.to_sqlglot(expr.as_table())
+    for cte in query.find_all(sge.CTE):
+        cte.set("materialized", False)
+    return backend.con.sql(query.sql(dialect="duckdb")).to_arrow_table()
