@@ -558,7 +558,8 @@ def _argmin(arg: ibis.Value, key: ibis.Value) -> ibis.Value:
     ``arg_min_null`` streams and is about twice as fast on millions of lines.
     """
     if not _is_duckdb(arg):
-        return arg.argmin(key)
+        # Spark's min_by skips NULL values: the value travels inside a struct, never NULL
+        return ibis.struct({"value": arg}).argmin(key)["value"]
     builtin = ibis.udf.agg.builtin(
         _placeholder, name="arg_min_null", signature=((arg.type(), key.type()), arg.type())
     )
