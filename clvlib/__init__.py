@@ -74,6 +74,7 @@ _API: dict[str, str] = {
     "gains_gini": "clvlib.metrics",
     "auc": "clvlib.metrics",
     "forecast_errors": "clvlib.metrics",
+    "decile_calibration": "clvlib.metrics",
     "variance_explained": "clvlib.metrics",
     "agreement": "clvlib.metrics",
     "migration_matrix": "clvlib.metrics",

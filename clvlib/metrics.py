@@ -36,6 +36,7 @@ __all__ = [
     "VarianceExplained",
     "agreement",
     "auc",
+    "decile_calibration",
     "forecast_errors",
     "gains_curve",
     "gains_gini",
@@ -537,3 +538,62 @@ def migration_matrix(
     totals = counts.sum(axis=1)
     row_shares = counts.div(totals.where(totals > 0, 1), axis=0)
     return Migration(counts=counts, row_shares=row_shares)
+
+
+# --------------------------------------------------------------------------------------
+# calibration of money forecasts
+# --------------------------------------------------------------------------------------
+
+
+def decile_calibration(
+    predicted: ArrayLike, realised: ArrayLike, *, n_bins: int = 10
+) -> pd.DataFrame:
+    """Predicted vs realised value per decile of the forecast (is a money forecast calibrated).
+
+    Customers are ranked by predicted value and cut into ``n_bins`` groups of (nearly) equal
+    size, 1 the lowest forecasts and ``n_bins`` the highest. Customers with the same forecast
+    always land in the same bin (a tie is never split at random), so bins can be uneven and
+    bins left empty by a large tie are dropped. A calibrated forecast has a ratio near 1 in
+    every bin; a ratio off by the same factor everywhere is a scale bias, a ratio drifting
+    across the bins a ranking that is too steep or too flat.
+
+    Parameters
+    ----------
+    predicted : array-like or pandas.Series
+        Forecast value per customer over the holdout, in currency.
+    realised : array-like or pandas.Series
+        Realised value per customer over the same window.
+    n_bins : int, default 10
+        Number of bins (10: deciles).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``bin`` (1 = lowest forecasts): ``customers``, ``mean_predicted``,
+        ``mean_realised``, ``total_predicted``, ``total_realised`` and ``ratio``
+        (total_predicted / total_realised; NaN when the bin realised 0). ``attrs["ratio"]``
+        is the ratio over all customers.
+    """
+    if not isinstance(n_bins, int | np.integer) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}")
+    p, r = _pair(("predicted", "realised"), predicted, realised)
+    n = p.size
+    # lowest rank of each tie -> bin, so equal forecasts share a bin
+    first_rank = stats.rankdata(p, method="min")
+    bins = (first_rank - 1) * n_bins // n + 1
+    frame = pd.DataFrame({"bin": bins, "predicted": p, "realised": r})
+    grouped = frame.groupby("bin", sort=True)
+    table = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "mean_predicted": grouped["predicted"].mean(),
+            "mean_realised": grouped["realised"].mean(),
+            "total_predicted": grouped["predicted"].sum(),
+            "total_realised": grouped["realised"].sum(),
+        }
+    )
+    realised_total = table["total_realised"]
+    table["ratio"] = table["total_predicted"] / realised_total.where(realised_total != 0)
+    total = r.sum()
+    table.attrs["ratio"] = float(p.sum() / total) if total != 0 else math.nan
+    return table

@@ -16,6 +16,7 @@ from clvlib.metrics import (
     MetricUndefinedWarning,
     agreement,
     auc,
+    decile_calibration,
     forecast_errors,
     gains_curve,
     gains_gini,
@@ -324,3 +325,42 @@ def test_eta_squared_is_a_share(groups, data):
     assert 0 <= result.eta_squared <= 1
     assert result.epsilon_squared <= result.eta_squared or math.isnan(result.epsilon_squared)
     assert result.n_groups == len(set(groups))
+
+
+# --------------------------------------------------------------------------------------
+# decile calibration
+# --------------------------------------------------------------------------------------
+
+
+def test_decile_calibration_by_hand():
+    # forecasts 1..10, realised twice as much: every bin has ratio 0.5
+    predicted = pd.Series(np.arange(1.0, 11.0), index=pd.Index(range(10), name="customer_id"))
+    realised = 2 * predicted
+    table = decile_calibration(predicted, realised.sample(frac=1, random_state=0), n_bins=5)
+    assert list(table.index) == [1, 2, 3, 4, 5]
+    assert table["customers"].tolist() == [2] * 5
+    assert table["mean_predicted"].tolist() == [1.5, 3.5, 5.5, 7.5, 9.5]
+    assert table["total_realised"].tolist() == [6.0, 14.0, 22.0, 30.0, 38.0]
+    np.testing.assert_allclose(table["ratio"], 0.5)
+    assert table.attrs["ratio"] == pytest.approx(0.5)
+    assert table["customers"].sum() == 10
+
+
+def test_decile_calibration_keeps_ties_together_and_accounts_for_everyone():
+    # six customers forecast 0 (a tie bigger than a bin), then 1, 2, 3, 4
+    predicted = [0, 0, 0, 0, 0, 0, 1, 2, 3, 4]
+    realised = [0, 0, 0, 1, 0, 0, 0, 0, 3, 5]
+    table = decile_calibration(predicted, realised, n_bins=5)
+    assert list(table.index) == [1, 4, 5]  # bins 2 and 3 are swallowed by the tie
+    assert table["customers"].tolist() == [6, 2, 2]
+    assert table.loc[1, "ratio"] == 0.0
+    assert math.isnan(table.loc[4, "ratio"])  # forecasts 1 and 2 realised nothing
+    assert table.loc[5, "ratio"] == pytest.approx(7 / 8)
+    assert table.attrs["ratio"] == pytest.approx(10 / 9)
+
+
+def test_decile_calibration_rejects_bad_input():
+    with pytest.raises(ValueError, match="n_bins"):
+        decile_calibration([1, 2], [1, 2], n_bins=0)
+    with pytest.raises(ValueError, match="predicted has missing"):
+        decile_calibration([1, np.nan], [1, 2])

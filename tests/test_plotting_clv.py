@@ -118,3 +118,16 @@ def test_new_figure_when_no_axes_given(summary):
     finally:
         plt.close(out.figure)
     assert set(plt.get_fignums()) == before
+
+
+def test_decile_calibration_plot(ax):
+    from clvlib.metrics import decile_calibration
+
+    table = decile_calibration(np.arange(1.0, 21.0), np.arange(1.0, 21.0) * 2)
+    out = plotting.plot_decile_calibration(table, ax=ax, currency="GBP")
+    assert out is ax
+    assert "overall ratio 0.50" in ax.get_title()
+    assert "GBP" in ax.get_ylabel() and "bin" in ax.get_xlabel()
+    assert len(ax.patches) == 20  # ten bins x (predicted, realised)
+    with pytest.raises(KeyError, match="decile_calibration"):
+        plotting.plot_decile_calibration(table.drop(columns="ratio"), ax=ax)

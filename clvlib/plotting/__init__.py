@@ -1,7 +1,8 @@
 """Plots for reports: every function is ``plot_x(data, *, ax=None) -> Axes``.
 
-Each topic lives in a private module (``_clv``, ``_rfm``, ``_clusters``, ``_compare``); the
-names are re-exported lazily so that importing one plot does not import every topic.
+Each topic lives in a private module (``_clv``, ``_calibration``, ``_rfm``, ``_clusters``,
+``_compare``); the names are re-exported lazily so that importing one plot does not import
+every topic.
 Every plot sets a title and axis labels with units, so it reads without the code.
 """
 
@@ -16,6 +17,7 @@ _PLOTS: dict[str, str] = {
     "plot_lorenz": "_clv",
     "plot_tiers_by_channel": "_clv",
     "plot_sensitivity": "_clv",
+    "plot_decile_calibration": "_calibration",
     "plot_elbow": "_clusters",
     "plot_cluster_snake": "_clusters",
     "plot_cluster_scatter": "_clusters",
