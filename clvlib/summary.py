@@ -59,14 +59,18 @@ def period_of(ts: ibis.Value, unit: str) -> ibis.Value:
 
     Durations are differences of period numbers, as lifetimes computes them after flooring
     timestamps to their period: days since 1970-01-01, Monday-to-Sunday weeks since
-    1970-01-05, or calendar months since January of year 0.
+    1970-01-05, or calendar months, quarters ("Q") or years ("Y") since year 0.
     """
     if unit == "D":
         number = ts.date().delta(ibis.literal(_EPOCH), unit="day")
     elif unit == "W":
         number = ts.truncate("W").date().delta(ibis.literal(_FIRST_MONDAY), unit="day") // 7
-    else:
+    elif unit == "M":
         number = ts.year().cast("int64") * 12 + ts.month().cast("int64") - 1
+    elif unit == "Q":
+        number = ts.year().cast("int64") * 4 + (ts.month().cast("int64") - 1) // 3
+    else:
+        number = ts.year().cast("int64")
     return number.cast("int64")
 
 
@@ -207,6 +211,64 @@ def calibration_holdout(
         "holdout_length": holdout_length,
     }
     return out
+
+
+def period_activity(
+    tx: pd.DataFrame | ibis.Table, *, observation_end: pd.Timestamp, period: str
+) -> pd.DataFrame:
+    """Customers active in each period and, of them, those active again in the next one.
+
+    A customer is active in a period with at least one purchase line (``is_return`` False)
+    in it, up to ``observation_end`` (whole day included). The line-level part of the
+    heuristic's retention rate (:func:`clvlib.heuristic.estimate_retention`), run by the
+    engine: only one row per period comes back.
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame or ibis.Table
+        Log with ``customer_id``, ``timestamp`` and ``is_return`` (checked by the caller).
+    observation_end : pandas.Timestamp
+        Cut-off day.
+    period : {"D", "W", "M", "Q", "Y"}
+        Calendar periods; weeks run Monday to Sunday.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period with a purchase, in order, indexed by ``period`` (pandas
+        ``Period``): ``active`` and ``retained`` (of them, active in the next period too).
+    """
+    with contextlib.ExitStack() as stack:
+        if isinstance(tx, pd.DataFrame):
+            table = stack.enter_context(engine.pandas_table(tx))
+        else:
+            table = tx
+        ts = table["timestamp"].cast("timestamp")
+        lines = table.filter(~table.is_return & (ts < _stamp(_day_after(observation_end))))
+        lines = lines.select(
+            "customer_id", period=period_of(lines["timestamp"], period), ts=lines["timestamp"]
+        )
+        active = lines.group_by(["customer_id", "period"]).aggregate(first_ts=lines.ts.min())
+        back = active.select("customer_id", came_back=active.period - 1)
+        pairs = active.left_join(
+            back,
+            [active.customer_id == back.customer_id, active.period == back.came_back],
+        )
+        counts = pairs.group_by("period").aggregate(
+            active=pairs.count(),
+            retained=pairs.came_back.count(),
+            first_ts=pairs.first_ts.min(),
+        )
+        out = engine.to_pyarrow(counts.order_by("period")).to_pandas()
+    index = pd.PeriodIndex([pd.Period(t, period) for t in out["first_ts"]], name="period")
+    return pd.DataFrame(
+        {"active": out["active"].to_numpy(), "retained": out["retained"].to_numpy()},
+        index=index,
+    )
+
+
+def _day_after(day: pd.Timestamp) -> pd.Timestamp:
+    return day.normalize() + pd.Timedelta(days=1)
 
 
 # --- inputs -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from clvlib import engine
-from clvlib.summary import calibration_holdout, customer_summary
+from clvlib.summary import calibration_holdout, customer_summary, period_activity
 
 END = "2024-03-31"
 MONEY = ["monetary_value", "total_value", "avg_order_value", "returned_value", "gross_profit"]
@@ -97,6 +97,44 @@ def test_bad_lines_of_an_ibis_table_are_named():
         customer_summary(ibis.memtable(tx), observation_end=END)
     expected = sorted(zip(tx.loc[[2, 4], "customer_id"], tx.loc[[2, 4], "order_id"], strict=True))
     assert f"lines (customer_id, order_id) {expected}" in str(info.value)
+
+
+# --- period activity (the line-level part of the heuristic's retention rate) ---------------
+
+
+@pytest.mark.parametrize("period", ["D", "W", "M", "Q", "Y"])
+def test_period_activity_matches_pandas_periods(period):
+    """Active customers per period and those back in the next one, against pandas Periods."""
+    rng = np.random.default_rng(1)
+    n = 3_000
+    tx = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 200, n),
+            "timestamp": pd.Timestamp("1969-11-20")  # periods on both sides of 1970
+            + pd.to_timedelta(rng.integers(0, 800 * 24 * 60, n), unit="min"),
+            "is_return": rng.random(n) < 0.1,
+        }
+    )
+    end = pd.Timestamp("1971-06-15")
+    keep = ~tx["is_return"] & (tx["timestamp"] < end + pd.Timedelta(days=1))
+    active = pd.DataFrame(
+        {
+            "customer_id": tx.loc[keep, "customer_id"].to_numpy(),
+            "period": tx.loc[keep, "timestamp"].dt.to_period(period).to_numpy(),
+        }
+    ).drop_duplicates()
+    back = active.merge(active.assign(period=active["period"] - 1), on=["customer_id", "period"])
+    n_active = active.groupby("period").size()
+    want = pd.DataFrame(
+        {"active": n_active, "retained": back.groupby("period").size().reindex(n_active.index)}
+    ).fillna(0)
+
+    got = period_activity(tx, observation_end=end, period=period)
+    assert got.index.equals(want.index)
+    np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    # the same from an Ibis table
+    lazy = period_activity(ibis.memtable(tx), observation_end=end, period=period)
+    pd.testing.assert_frame_equal(lazy, got)
 
 
 # --- engine settings -----------------------------------------------------------------------
