@@ -28,6 +28,7 @@ import dataclasses
 import itertools
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 
 import ibis
@@ -76,6 +77,9 @@ FIRST_LINE_KEY = (
 
 _settings: EngineSettings | None = None
 _connection = None
+# One DuckDB connection serves the process; a DuckDB connection must not run two queries at
+# once, so callers in several threads take turns (a summary holds it from check to result).
+_lock = threading.RLock()
 _names = itertools.count()
 
 
@@ -116,8 +120,9 @@ def configure(
     _settings = dataclasses.replace(
         settings(), **{k: v for k, v in changes.items() if v is not None}
     )
-    if _connection is not None:
-        _apply(_connection, _settings)
+    with _lock:
+        if _connection is not None:
+            _apply(_connection, _settings)
     return _settings
 
 
@@ -133,17 +138,26 @@ def _apply(con, config: EngineSettings) -> None:
 def connection():
     """The process's embedded DuckDB connection (an Ibis backend), made on first use."""
     global _connection
-    if _connection is None:
-        con = ibis.duckdb.connect()
-        # A library prints nothing: switch DuckDB's progress bar off where it is on. Inside a
-        # Jupyter kernel without ipywidgets it is already off and DuckDB refuses to touch it.
-        raw = con.con
-        if raw.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]:
-            raw.execute("SET enable_progress_bar = false")
-        _apply(con, settings())
-        raw.execute(FIRST_LINE_KEY)
-        _connection = con
-    return _connection
+    with _lock:
+        if _connection is None:
+            con = ibis.duckdb.connect()
+            # A library prints nothing: switch DuckDB's progress bar off where it is on. In a
+            # Jupyter kernel without ipywidgets it is already off and DuckDB refuses to touch it.
+            raw = con.con
+            if raw.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]:
+                raw.execute("SET enable_progress_bar = false")
+            _apply(con, settings())
+            raw.execute(FIRST_LINE_KEY)
+            _connection = con
+        return _connection
+
+
+def exclusive() -> threading.RLock:
+    """The lock to hold while a series of queries on the embedded engine must not interleave.
+
+    Re-entrant; :func:`pandas_table` and :func:`to_pyarrow` take it themselves.
+    """
+    return _lock
 
 
 def backend_of(table: ibis.Table):
@@ -160,13 +174,14 @@ def pandas_table(frame: pd.DataFrame) -> Iterator[ibis.Table]:
 
     Registered under a fresh name for the duration of the ``with`` block only.
     """
-    con = connection()
-    name = f"_clvlib_frame_{os.getpid()}_{next(_names)}"
-    con.con.register(name, frame)
-    try:
-        yield con.table(name)
-    finally:
-        con.con.unregister(name)
+    with _lock:
+        con = connection()
+        name = f"_clvlib_frame_{os.getpid()}_{next(_names)}"
+        con.con.register(name, frame)
+        try:
+            yield con.table(name)
+        finally:
+            con.con.unregister(name)
 
 
 def to_pyarrow(expr: ibis.Expr) -> pa.Table:
@@ -179,8 +194,9 @@ def to_pyarrow(expr: ibis.Expr) -> pa.Table:
     backend = backend_of(expr)
     if backend.name != "duckdb":
         return backend.to_pyarrow(expr)
-    backend._run_pre_execute_hooks(expr)  # registers in-memory tables, as to_pyarrow does
     query = backend.compiler.to_sqlglot(expr.as_table())
     for cte in query.find_all(sge.CTE):
         cte.set("materialized", False)
-    return backend.con.sql(query.sql(dialect="duckdb")).to_arrow_table()
+    with _lock:
+        backend._run_pre_execute_hooks(expr)  # registers in-memory tables, as to_pyarrow does
+        return backend.con.sql(query.sql(dialect="duckdb")).to_arrow_table()

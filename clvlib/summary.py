@@ -321,6 +321,11 @@ def _stamp(day: pd.Timestamp) -> ibis.Value:
 @contextlib.contextmanager
 def _clean_log(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iterator[CleanLog]:
     """The checked log of any accepted source, valid inside the ``with`` block."""
+    with engine.exclusive():  # the checks and the summary see one state of the engine
+        yield from _clean_log_unlocked(tx)
+
+
+def _clean_log_unlocked(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iterator[CleanLog]:
     if isinstance(tx, pd.DataFrame):
         with engine.pandas_table(tx) as table:
             yield _prepare(table, "the DataFrame", _frame_rows(tx))

@@ -252,3 +252,16 @@ def test_spark_bad_lines_are_named(spark):
     with pytest.raises(ValueError, match=r"1 rows where amount is (negative|positive)") as info:
         customer_summary(table, observation_end=END)
     assert f"({tx.loc[3, 'customer_id']}, '{tx.loc[3, 'order_id']}')" in str(info.value)
+
+
+def test_threads_take_turns_on_the_embedded_engine():
+    from concurrent.futures import ThreadPoolExecutor
+
+    tx = _random_log()
+    want = customer_summary(tx, observation_end=END)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(
+            pool.map(lambda _: customer_summary(tx, observation_end=END, time_unit="D"), range(8))
+        )
+    for got in results:
+        pd.testing.assert_frame_equal(got, want)
