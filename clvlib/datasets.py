@@ -44,6 +44,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from clvlib._dates import cutoff_day, day_after
+
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 # The arguments that produced data/ (scripts/make_default_data.py); load_default_shop reads them.
@@ -242,14 +244,14 @@ class Shop:
             ``attrs`` holds ``at``, ``holdout_end``, ``horizon``, ``time_unit`` and
             ``horizon_days``.
         """
-        at = pd.Timestamp(at).normalize()
+        at = cutoff_day(at, "at")
         if at > self.end:
             raise ValueError(
                 f"at={at.date()} is after the end of the simulation ({self.end.date()}): "
                 "who is alive then is unknown"
             )
         holdout_end = at + _horizon_offset(horizon, time_unit)
-        cut = at + pd.Timedelta(days=1)
+        cut = day_after(at)
         h = (holdout_end - at) / pd.Timedelta(days=1)
 
         known = (self.customers["signup_date"] <= at).to_numpy()

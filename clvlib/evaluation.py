@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from clvlib import metrics as mt
+from clvlib._dates import cutoff_day, through
 from clvlib.clustering import CustomerClusterer
 from clvlib.heuristic import HeuristicCLV, value_tiers
 from clvlib.models import EdgeOfParameterSpaceWarning, ProbabilisticCLV
@@ -86,8 +87,9 @@ METHODS: dict[str, MethodSpec] = {
     "heuristic_clv": MethodSpec(
         "method",
         "heuristic CLV",
-        "HeuristicCLV predicted value over the holdout: total_value / tenure x sum of r**k "
-        "over the holdout periods (one retention rate r, fitted on the calibration log)",
+        "HeuristicCLV predicted value over the holdout: net value of the last 12 months / "
+        "max(min(tenure, 12), L) x P(active) x sum of s**k over the holdout months (one "
+        "survival rate s and lapse threshold L, fitted on the calibration log)",
         "holdout value (currency)",
         "value tiers of the score (top 20 % / middle 60 % / bottom 20 %)",
         True,
@@ -466,7 +468,7 @@ def compare_methods(
             f"({outcome.sum():g}): nothing to rank customers by"
         )
     truth_table = _truth(truth, cal_end, hold_end, summary.index)  # checked before any fit
-    calibration_log = tx[tx["timestamp"] < cal_end + pd.Timedelta(days=1)]
+    calibration_log = tx[through(tx["timestamp"], cal_end)]
     clock.lap("summary")
 
     scores = pd.DataFrame(index=summary.index)
@@ -566,6 +568,10 @@ def compare_methods(
         "fitted": {
             "heuristic_clv": {
                 "retention": float(heuristic.retention_),
+                "retention_kind": "survival (lapse after L periods without a purchase)",
+                "lapse_periods": int(heuristic.lapse_periods_),
+                "gap_quantile": float(heuristic.gap_quantile),
+                "window_periods": heuristic.window,
                 "period": heuristic_period,
                 "expected_lifetime_periods": float(heuristic.expected_lifetime_),
             },
@@ -1089,7 +1095,7 @@ def rolling_origin(
         raise TypeError("truth must be the Shop (one truth table fits one window only)")
     if len(cutoffs) == 0:
         raise ValueError("cutoffs is empty")
-    stamps = [pd.Timestamp(c).normalize() for c in cutoffs]
+    stamps = [cutoff_day(c, "cutoffs") for c in cutoffs]
     if len(set(stamps)) != len(stamps):
         raise ValueError(f"cutoffs are repeated: {[str(s.date()) for s in stamps]}")
     last = tx["timestamp"].max().normalize()

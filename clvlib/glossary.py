@@ -221,8 +221,9 @@ TERMS: dict[str, tuple[str, str]] = {
     # evaluation.py — the methods and references of the holdout comparison (domain.md §9)
     "heuristic_clv": (
         "comparison",
-        "Method: HeuristicCLV's predicted net revenue over the holdout (total_value / tenure "
-        "x sum of r**k over the holdout periods, one retention rate r fitted on calibration).",
+        "Method: HeuristicCLV's predicted net revenue over the holdout (net value of the last "
+        "12 months / max(min(tenure, 12), L) x p_active x sum of s**k over the holdout "
+        "months; survival s and lapse threshold L fitted on calibration).",
     ),
     "rfm": (
         "comparison",
@@ -316,26 +317,80 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "retention_rate": (
         "CLV",
-        "r: share of the customers with a purchase in period t who purchase again in t+1, "
-        "pooled over all pairs of complete periods (sum retained / sum active).",
+        "s: survival rate per period = 1 - lapses / alive periods; a customer lapses after L "
+        "periods without a purchase, L the 85 % quantile of the observed repeat gaps. Not the "
+        "period-to-period repeat rate (that one counts every skipped month as churn).",
     ),
-    "expected_lifetime": ("CLV", "1 / churn = 1 / (1 - r) periods, the current one included."),
+    "lapse_periods": (
+        "CLV",
+        "L: periods without a purchase after which a customer counts as lapsed (85 % of the "
+        "customers who came back did so within L periods).",
+    ),
+    "p_active": (
+        "CLV",
+        "Chance a customer is still active at the observation end: 1 while the last purchase "
+        "is at most L periods ago, then s ** (periods since - L).",
+    ),
+    "expected_lifetime": ("CLV", "1 / churn = 1 / (1 - s) periods, the current one included."),
     "clv_lifetime": (
         "CLV",
-        "Predictive heuristic CLV: margin per period x expected lifetime, undiscounted. "
-        "Margin per period = total_value (or gross_profit) / tenure x margin, tenure = T in "
-        "periods + 1 (the first purchase's period).",
+        "Predictive heuristic CLV: margin per period x p_active x expected lifetime, "
+        "undiscounted. Margin per period = net value (or gross profit) of the last 12 months "
+        "/ max(min(tenure, 12), L) x margin, tenure = T in months + 1 (the first purchase's "
+        "month).",
     ),
     "clv_discounted": (
         "CLV",
-        "m x r / (1 + d - r): margin m of each future period, survived with probability r "
-        "per period, discounted at rate d per period; the current period excluded.",
+        "p_active x m x s / (1 + d - s): margin m of each future period, survived with "
+        "probability s per period, discounted at rate d per period; the current period "
+        "excluded.",
+    ),
+    "first_order_profit": (
+        "CLV",
+        "Profit of a customer's first order (amount - cost over its purchase lines, or amount "
+        "x margin without costs); clv_multiple = predicted lifetime CLV / it.",
+    ),
+    "ltv_to_cac": (
+        "CLV",
+        "Mean lifetime CLV (margin, before CAC, undiscounted) / mean CAC of a channel; above 1 "
+        "the channel pays back.",
+    ),
+    "payback_periods": (
+        "CLV",
+        "Mean CAC / mean margin a customer brings per period now (margin_per_period x "
+        "p_active): months until the acquisition cost is earned back.",
+    ),
+    "return_share": (
+        "tiers",
+        "Returned value / gross purchase value (net value + returned value) of a tier.",
+    ),
+    "discount_shopper": (
+        "CLV",
+        "Customer who bought at least half of their purchase value on discount (the log's "
+        "discounted flag); the others are full-price customers.",
+    ),
+    "decile_calibration": (
+        "comparison",
+        "Customers cut into ten bins by predicted value (1 = lowest, ties kept together): "
+        "mean and total predicted vs realised holdout value per bin, ratio = predicted / "
+        "realised (1 = calibrated).",
+    ),
+    "lifetime_multiple": (
+        "CLV",
+        "Mean lifetime CLV / mean margin of one year at the customers' current rate: a sanity "
+        "check (below 1, a customer would be expected to leave within the year).",
     ),
     "predicted_value": (
         "CLV",
-        "Heuristic forecast of net revenue over a horizon H (periods), undiscounted: "
-        "total_value / tenure x (r + r^2 + ... + r^H), tenure = T in periods + 1. Every "
-        "customer is assumed alive.",
+        "Heuristic forecast of net revenue over a horizon H (months), undiscounted: net value "
+        "of the last 12 months / max(min(tenure, 12), L) x p_active x (s + s^2 + ... + s^H), "
+        "tenure = T in months + 1.",
+    ),
+    "predicted_clv": (
+        "CLV",
+        "Forecast CLV per customer in segment, tier and channel tables: the heuristic's "
+        "clv_discounted (future margin, discounted, before CAC). Not historic_clv (value to "
+        "date).",
     ),
     "value_tier": (
         "tiers",

@@ -20,12 +20,17 @@ code                        outcome  when
 ``bad_value``               dropped  line value missing or unparseable (amount, or quantity or
                                      unit price when the value is quantity x unit price)
 ``after_observation_end``   dropped  timestamp after the whole day of ``observation_end``
+``future``                  dropped  timestamp after the day of loading (e.g. 2099)
 ``non_product``             dropped  ``product_id`` in ``non_product_codes`` (postage, fees...)
 ``duplicate``               dropped  identical, in every source column, to an earlier row
+                                     (by default only when there is an order id)
 ``non_positive_price``      dropped  unit price zero or negative
-``zero_value``              dropped  quantity or amount zero
+``zero_value``              dropped  quantity zero (a $0 amount is a purchase: it counts for
+                                     frequency and adds no value)
 ``return``                  netted   negative quantity or value, or order id starting with
                                      ``cancellation_prefix``
+``identical``               kept     identical to an earlier row in a log without order id:
+                                     a separate purchase (CDNOW), counted so it can be checked
 ``kept``                    kept     everything else: a purchase line
 ==========================  =======  =========================================================
 
@@ -36,10 +41,12 @@ clean line can be traced back.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
 import html
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +63,8 @@ from pandas.api.types import (
     is_string_dtype,
 )
 from pandas.tseries.api import guess_datetime_format
+
+from clvlib._dates import cutoff_day, through
 
 __all__ = [
     "ONLINE_RETAIL_NON_PRODUCT",
@@ -105,15 +114,20 @@ REASONS: dict[str, tuple[str, str]] = {
     "bad_timestamp": ("dropped", "missing or unparseable timestamp"),
     "bad_value": ("dropped", "missing or unparseable value"),
     "after_observation_end": ("dropped", "after observation_end"),
+    "future": ("dropped", "dated after the day it was loaded"),
     "non_product": ("dropped", "non-product line (postage, fees, adjustments)"),
     "duplicate": ("dropped", "exact duplicate of an earlier line"),
     "non_positive_price": ("dropped", "unit price zero or negative"),
     "zero_value": ("dropped", "zero quantity or amount"),
     "return": ("netted", "return or cancellation (negative amount)"),
+    "identical": ("kept", "identical rows kept (separate purchases: no order id)"),
     "kept": ("kept", "purchase line"),
 }
 _CHECKS = tuple(REASONS)[:-1]  # every code but "kept"
-_TABLE_ORDER = ("kept", "return", *(c for c in _CHECKS if c != "return"))
+_KEPT = tuple(c for c, (outcome, _) in REASONS.items() if outcome != "dropped")
+_TABLE_ORDER = ("kept", "identical", "return", *(c for c in _CHECKS if c not in _KEPT))
+# Larger line values are not money but a broken file (or a unit mix-up): they are refused.
+_MAX_VALUE = 1e12
 
 # A column whose non-empty values are mostly unreadable as its type is the wrong column (a
 # schema problem), not a column with a few dirty rows (dropped, or an error when strict).
@@ -208,20 +222,24 @@ class LoadAudit:
     n_input_rows : int
         Rows in the source.
     input_value : float
-        Sum of the line values of all rows where one can be computed (``values``); rows whose
-        value is missing or unparseable count 0.
+        Sum of the line values of all rows (``values``); a value that is missing, or text with
+        no number in it at all, counts 0.
     outcomes : pandas.Series
         Reason code per input row (index: row number), one of :data:`REASONS`.
     flags : pandas.DataFrame
         Every check per input row (bool, one column per code in precedence order): the outcome
         is the first column that is True, ``kept`` when none is.
     values : pandas.Series
-        Line value per input row: ``amount``, or quantity x unit price; negative on returns;
-        NaN where it cannot be computed.
+        Line value per input row: ``amount``, or quantity x unit price; negative on returns.
+        For rows dropped as ``bad_value`` the number read leniently from the text
+        (``"1,234.50"`` -> 1234.5), NaN where there is none.
     columns : dict
         Role -> source column actually used.
     options : dict
-        The loading options (observation_end, cancellation_prefix, ...), for provenance.
+        How the source was read (format, separator, encoding, sheets, ``dates``: the date
+        convention found) and the loading options (observation_end, ...), for provenance.
+    unparsed : pandas.DataFrame
+        Values that could not be read: ``row``, ``role``, ``column`` and the ``raw`` text.
     """
 
     source: str
@@ -233,6 +251,7 @@ class LoadAudit:
     values: pd.Series
     columns: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    unparsed: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def table(self) -> pd.DataFrame:
         """Rows and value per reason, kept and netted first, with a ``total`` row.
@@ -295,7 +314,22 @@ class LoadAudit:
         return (
             f"Load audit of {self.source} (sha256 {self.sha256[:12]}): "
             f"{self.n_input_rows:,} input rows, input value {self.input_value:,.2f}"
+            + (f"; {how}" if (how := self.how_read()) else "")
         )
+
+    def how_read(self) -> str:
+        """How the source was read, in words: format, separator, encoding, sheets, dates."""
+        o = self.options
+        parts = []
+        if o.get("format") == "text":
+            parts.append(f"{o['sep']}, {o['encoding']}" + ("" if o["header"] else ", no header"))
+        elif o.get("format") == "excel":
+            parts.append(f"sheets {o['sheets']} of {o['workbook_sheets']}")
+        elif o.get("format"):
+            parts.append(str(o["format"]))
+        if o.get("dates"):
+            parts.append(f"dates: {o['dates']}")
+        return "; ".join(parts)
 
     def __repr__(self) -> str:
         return f"{self._header()}\n{self.table().to_string()}"
@@ -328,7 +362,12 @@ def _norm(name: object) -> str:
 
 def _closest(role: str, names: Iterable[object]) -> list[str]:
     """Up to three source columns that look like ``role`` (for error messages)."""
-    by_norm = {_norm(n): str(n) for n in names}
+    # A column named after another role (or one of its aliases) is that role's: never
+    # propose 'order_id' for customer_id because both end in "id".
+    others = {_norm(r) for r in ROLES if r != role}
+    others |= {a for r, aliases in _ALIASES.items() if r != role for a in aliases}
+    others -= {_norm(role), *_ALIASES.get(role, ())}
+    by_norm = {_norm(n): str(n) for n in names if _norm(n) not in others}
     found: list[str] = []
     for key in (_norm(role), *_ALIASES.get(role, ())):
         for match in difflib.get_close_matches(key, by_norm, n=3, cutoff=0.6):
@@ -429,35 +468,279 @@ def _file_kind(path: Path) -> str:
     return kinds[last]
 
 
-def _header(path: Path, kind: str) -> list[str]:
+_SEPARATORS = (",", ";", "\t", "|")
+_WHITESPACE = r"\s+"
+_SNIFF_BYTES = 1 << 16
+
+
+def _open_binary(path: Path) -> Any:
+    """The file's bytes, decompressed for .gz, .bz2 and .xz (others are read as they are)."""
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        import gzip
+
+        return gzip.open(path, "rb")
+    if suffix == ".bz2":
+        import bz2
+
+        return bz2.open(path, "rb")
+    if suffix == ".xz":
+        import lzma
+
+        return lzma.open(path, "rb")
+    if suffix == ".zip":
+        import zipfile
+
+        archive = zipfile.ZipFile(path)
+        members = [m for m in archive.namelist() if not m.endswith("/")]
+        if len(members) != 1:
+            raise SchemaError(str(path), [f"a .zip must hold one file, it holds {members}"])
+        return archive.open(members[0])
+    if suffix == ".zst":
+        try:
+            import zstandard
+        except ImportError:
+            raise SchemaError(
+                str(path), ["reading .zst needs the zstandard package (pip install zstandard)"]
+            ) from None
+        return zstandard.open(path, "rb")
+    return path.open("rb")
+
+
+def _decode_error(
+    name: str, err: UnicodeDecodeError, head: bytes, encoding: str, *, at_start: bool = True
+) -> SchemaError:
+    byte = head[err.start : err.start + 1].hex()
+    line = head[: err.start].count(b"\n") + 1
+    where = f" on line {line}" if at_start else ""
+    return SchemaError(
+        name,
+        [
+            f"the text is not {encoding} (byte 0x{byte}{where}); pass the file's "
+            "encoding, e.g. encoding='latin-1' or encoding='cp1252' (Excel on Windows)"
+        ],
+    )
+
+
+def _fields(line: str, sep: str) -> list[str]:
+    if sep == _WHITESPACE:
+        return line.split()
+    return next(csv.reader([line], delimiter=sep))
+
+
+def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
+    """Separator, header and column names of a text file, from its first 64 KiB.
+
+    The separator is the one of comma, semicolon, tab and bar that splits every sampled line
+    into the same number (> 1) of fields, the most fields winning; else whitespace when that
+    splits every line alike (CDNOW). A first line of numbers only is data, not a header: the
+    columns are then named "0", "1", ... like pandas' ``header=None``.
+    """
+    name = str(path)
+    with _open_binary(path) as fh:
+        head = fh.read(_SNIFF_BYTES)
+        more = bool(fh.read(1))
+    enc = encoding or "utf-8"
+    if more and b"\n" in head:
+        head = head[: head.rindex(b"\n") + 1]  # whole lines only
+    try:
+        text = head.decode("utf-8-sig" if enc.lower().replace("_", "-") == "utf-8" else enc)
+    except UnicodeDecodeError as err:
+        raise _decode_error(name, err, head, enc) from None
+    except LookupError:
+        raise SchemaError(name, [f"unknown encoding {encoding!r}"]) from None
+    lines = [line for line in text.splitlines() if line.strip()][:50]
+    if not lines:
+        raise SchemaError(name, ["the file is empty: no header and no rows"])
+    if sep is None:
+        counts = {}
+        for candidate in _SEPARATORS:
+            widths = {len(_fields(line, candidate)) for line in lines}
+            if len(widths) == 1 and widths.pop() > 1:
+                counts[candidate] = len(_fields(lines[0], candidate))
+        if counts:
+            sep = max(counts, key=lambda c: counts[c])  # the first of equals (dict order)
+        elif len(lines) > 1 and len({len(line.split()) for line in lines}) == 1:
+            sep = _WHITESPACE
+        else:
+            sep = ","
+    first = _fields(lines[0], sep)
+    header = _has_header(first, [_fields(line, sep) for line in lines[1:]])
+    names = list(first) if header else [str(i) for i in range(len(first))]
+    return {"sep": sep, "header": header, "names": names, "encoding": enc}
+
+
+def _has_header(first: list[str], rows: list[list[str]]) -> bool:
+    """Whether the first line names the columns rather than holding data.
+
+    It does when some column is words on the first line and numbers or dates on every line
+    below (a log always has a date and a value column); a file of one line has a header when
+    it has words.
+    """
+    if not rows:
+        return any(_is_words(f) for f in first)
+    for i, name in enumerate(first):
+        below = [row[i] for row in rows if i < len(row) and row[i].strip()]
+        if _is_words(name) and below and not any(_is_words(v) for v in below):
+            return True
+    return False
+
+
+def _is_words(text: str) -> bool:
+    """Text that is neither a number nor a date or time (digits and separators only)."""
+    text = text.strip()
+    return bool(text) and not _is_number(text) and not re.fullmatch(r"[\d\s/.:,\-+TZ]+", text)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _duplicated_names(names: list[str]) -> list[str]:
+    seen: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        seen.setdefault(str(n), []).append(i)
+    return [
+        f"column name {n!r} appears {len(at)} times (columns {', '.join(str(i) for i in at)}, "
+        "0-based); rename all but one"
+        for n, at in seen.items()
+        if len(at) > 1
+    ]
+
+
+def _sheets(path: Path, sheet_name: str | int | None) -> tuple[Any, list[str], list[str]]:
+    """The open workbook, the sheets to read, and every sheet's name."""
+    try:
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as err:  # zipfile.BadZipFile, KeyError, InvalidFileException...
+        raise SchemaError(str(path), [f"cannot be read as an Excel workbook: {err}"]) from None
+    every = [str(s) for s in book.sheet_names]
+    if sheet_name is None:
+        return book, every, every
+    if isinstance(sheet_name, int) and not isinstance(sheet_name, bool):
+        if not 0 <= sheet_name < len(every):
+            raise SchemaError(
+                str(path), [f"no sheet number {sheet_name}; the sheets are {every} (0-based)"]
+            )
+        chosen = every[sheet_name]
+    elif str(sheet_name) in every:
+        chosen = str(sheet_name)
+    else:
+        close = difflib.get_close_matches(str(sheet_name), every, n=1)
+        hint = f" (closest: {close[0]!r})" if close else ""
+        raise SchemaError(str(path), [f"no sheet {sheet_name!r}{hint}; the sheets are {every}"])
+    if sheet_name == 0 and len(every) > 1:
+        others = [
+            s
+            for s in every[1:]
+            if not pd.read_excel(book, sheet_name=s, header=None, nrows=2).dropna(how="all").empty
+        ]
+        if others:
+            raise SchemaError(
+                str(path),
+                [
+                    f"the workbook has {len(others) + 1} sheets with data {[chosen, *others]}; "
+                    "say which with sheet_name='...', or sheet_name=None to read all of them "
+                    "one after the other"
+                ],
+            )
+    return book, [chosen], every
+
+
+def _header(
+    path: Path,
+    kind: str,
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
+    sheet_name: str | int | None = 0,
+) -> list[str]:
     """Column names of a file without reading its rows (cheap for CSV and Parquet)."""
     if kind == "parquet":
         import pyarrow.parquet as pq
 
-        return list(pq.read_schema(path).names)
+        try:
+            return list(pq.read_schema(path).names)
+        except Exception as err:  # pyarrow.ArrowInvalid, OSError
+            raise SchemaError(str(path), [_parquet_problem(err)]) from None
     if kind == "excel":
-        return [str(c) for c in pd.read_excel(path, nrows=0, engine="openpyxl").columns]
-    sep = "\t" if kind == "tsv" else ","
-    return [str(c) for c in pd.read_csv(path, nrows=0, sep=sep).columns]
+        book, chosen, _ = _sheets(path, sheet_name)
+        return [str(c) for c in pd.read_excel(book, sheet_name=chosen[0], nrows=0).columns]
+    return _sniff(path, "\t" if kind == "tsv" and sep is None else sep, encoding)["names"]
+
+
+def _parquet_problem(err: Exception) -> str:
+    return f"cannot be read as Parquet (corrupt or truncated?): {err}"
 
 
 def _read_file(
-    path: Path, kind: str, columns: Mapping[str, str] | None, sheet_name: str | int | None
-) -> pd.DataFrame:
+    path: Path,
+    kind: str,
+    columns: Mapping[str, str] | None,
+    *,
+    sheet_name: str | int | None,
+    sep: str | None,
+    encoding: str | None,
+    decimal: str,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The file's rows as read, and how it was read (separator, encoding, sheets...)."""
+    name = str(path)
     if kind == "parquet":
-        return pd.read_parquet(path)
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as err:  # pyarrow.ArrowInvalid, OSError
+            raise SchemaError(name, [_parquet_problem(err)]) from None
+        if problems := _duplicated_names([str(c) for c in frame.columns]):
+            raise SchemaError(name, problems)
+        return frame, {"format": "parquet"}
     if kind == "excel":
-        read = pd.read_excel(path, sheet_name=sheet_name, engine="openpyxl")
-        if isinstance(read, dict):  # sheet_name=None: every sheet, one after another
-            return pd.concat(list(read.values()), ignore_index=True)
-        return read
+        book, chosen, every = _sheets(path, sheet_name)
+        parts = []
+        for sheet in chosen:
+            raw_names = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1)
+            names = [str(c) for c in raw_names.iloc[0].tolist()] if len(raw_names) else []
+            if problems := _duplicated_names(names):
+                raise SchemaError(name, [f"sheet {sheet!r}: {p}" for p in problems])
+            parts.append(pd.read_excel(book, sheet_name=sheet, decimal=decimal))
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        return frame, {"format": "excel", "sheets": chosen, "workbook_sheets": every}
     # CSV: identifier columns are read as text, so that "00123" keeps its zeros and
     # customer ids are not turned into floats by a missing value.
-    sep = "\t" if kind == "tsv" else ","
-    names = _header(path, kind)
-    mapping, _ = _resolve_columns(names, columns)
+    info = _sniff(path, "\t" if kind == "tsv" and sep is None else sep, encoding)
+    if problems := _duplicated_names(info["names"]):
+        raise SchemaError(name, problems)
+    mapping, _ = _resolve_columns(info["names"], columns)
     as_text = {mapping[r]: "str" for r in _ID_ROLES if r in mapping}
-    return pd.read_csv(path, sep=sep, dtype=as_text, low_memory=False)
+    options: dict[str, Any] = {
+        "encoding": info["encoding"],
+        "dtype": as_text,
+        "low_memory": False,
+        "decimal": decimal,
+        "sep": info["sep"],
+    }
+    if not info["header"]:
+        options.update(header=None, names=info["names"])
+    try:
+        frame = pd.read_csv(path, **options)
+    except UnicodeDecodeError as err:
+        raise _decode_error(name, err, err.object, info["encoding"], at_start=False) from None
+    except (pd.errors.ParserError, ValueError) as err:
+        raise SchemaError(name, [f"cannot be read as {_sep_name(info['sep'])}: {err}"]) from None
+    return frame, {
+        "format": "text",
+        "sep": _sep_name(info["sep"]),
+        "encoding": info["encoding"],
+        "header": info["header"],
+    }
+
+
+def _sep_name(sep: str) -> str:
+    names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar", _WHITESPACE: "whitespace"}
+    return f"{names.get(sep, repr(sep))}-separated text"
 
 
 # ----------------------------------------------------------------------------- coercion
@@ -468,7 +751,9 @@ def _rows_text(mask: pd.Series, raw: pd.Series | None = None) -> str:
     rows = np.flatnonzero(mask.to_numpy())[:_N_EXAMPLES]
     text = "rows " + ", ".join(str(r) for r in rows)
     if raw is not None:
-        text += " (values " + ", ".join(repr(raw.iloc[r]) for r in rows) + ")"
+        values = [raw.iloc[r] for r in rows]
+        values = [v.item() if isinstance(v, np.generic) else v for v in values]
+        text += " (values " + ", ".join(repr(v) for v in values) + ")"
     if mask.sum() > len(rows):
         text += ", ..."
     return text
@@ -487,52 +772,178 @@ def _present(raw: pd.Series) -> pd.Series:
     return present
 
 
-def _to_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Float64 values and the mask of present values that are not finite numbers."""
+def _to_number(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
+    """Float64 values and the mask of present values that are not finite numbers.
+
+    With ``decimal=","`` text like ``"1.234,50"`` reads as 1234.5 (dots are thousands).
+    """
     if is_bool_dtype(raw) or is_numeric_dtype(raw):
         values = raw.astype("float64")
     else:
-        values = pd.to_numeric(raw.astype("str").str.strip(), errors="coerce").astype("float64")
+        text = raw.astype("str").str.strip()
+        if decimal != ".":
+            text = text.str.replace(".", "", regex=False).str.replace(decimal, ".", regex=False)
+        values = pd.to_numeric(text, errors="coerce").astype("float64")
     values = values.where(np.isfinite(values))
     bad = _present(raw) & values.isna()
     return values, bad
 
 
-def _to_timestamp(raw: pd.Series, date_format: str | None) -> tuple[pd.Series, pd.Series]:
-    """Naive datetime64[us] values and the mask of present values that are not dates.
+def _lenient_number(raw: pd.Series, decimal: str = ".") -> pd.Series:
+    """The number in text a strict read refused ('1,234.50', '$12', '12 EUR'), else NaN.
 
-    Text is parsed with ``date_format``, or with the format guessed from the first values
-    (ISO 8601 accepts date-only and date-time values mixed); values that fail are retried one
-    by one (dateutil) unless most fail, in which case the column is reported as not dates.
+    Only for the audit's value of rows dropped as unparseable: their money still counts in
+    the input's value, so that a file's total reconciles whatever was dropped.
     """
+    text = raw.astype("str").str.replace(r"[^0-9.,\-]", "", regex=True)
+    thousands = re.escape("," if decimal == "." else ".")  # only before groups of 3 digits
+    text = text.str.replace(rf"{thousands}(?=\d{{3}}(?!\d))", "", regex=True)
+    text = text.str.replace(decimal, ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+_ISO_TEXT = r"\d{4}-\d{1,2}-\d{1,2}(?:[T ].*)?"
+_COMPACT_TEXT = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_NUMERIC_DATE = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?:[T ,]+(.*))?$"
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+
+def _example(text: pd.Series, mask: pd.Series) -> str:
+    """'rows 3, 8 (values '13/02/2024', ...)' for the rows of ``text`` where ``mask``."""
+    return _rows_text(mask.reindex(text.index, fill_value=False), text)
+
+
+def _to_timestamp(
+    raw: pd.Series, date_format: str | None, column: str
+) -> tuple[pd.Series, pd.Series, str, list[str]]:
+    """Naive datetime64[us] values, the mask of unreadable values, how they were read, problems.
+
+    One convention per column: ISO 8601, YYYYMMDD (text or integers), or numeric dates with
+    day and month whose order the values prove (a day above 12 in one position and never in
+    the other). A column that mixes conventions, or whose every day is 12 or less, is a
+    problem asking for ``date_format``. Times with UTC offsets are read in the offset most
+    rows have (mixed offsets are converted to it); offsets on some rows only are a problem.
+    """
+    none = pd.Series(False, index=raw.index)
     if is_datetime64_any_dtype(raw):
         ts = raw
         if getattr(ts.dt, "tz", None) is not None:
             ts = ts.dt.tz_localize(None)  # keep the local wall-clock time
-        return ts.astype("datetime64[us]"), pd.Series(False, index=raw.index)
+        return ts.astype("datetime64[us]"), none, "date-time column", []
     present = _present(raw)
-    if is_numeric_dtype(raw) or is_bool_dtype(raw):
-        ts = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-        return ts, present  # numbers are not dates (epoch or Excel serials: convert first)
-    text = raw.astype("str").str.strip().where(present)
-    fmt = date_format
-    if fmt is None:
-        for value in text.dropna().head(20):
-            fmt = guess_datetime_format(value)
-            if fmt is not None:
-                break
-        if fmt is not None and fmt.startswith("%Y-%m-%d"):
-            fmt = "ISO8601"
-    ts = pd.to_datetime(text, format=fmt or "mixed", errors="coerce")
-    failed = present & ts.isna()
-    if date_format is None and fmt is not None and 0 < failed.sum() <= _MOSTLY_BAD * present.sum():
-        retried = pd.to_datetime(text[failed], format="mixed", errors="coerce")
+    if is_bool_dtype(raw) or not is_numeric_dtype(raw):
+        text = raw.astype("str").str.strip().where(present)
+    else:
+        numbers = raw.astype("float64")
+        integral = present & (numbers % 1 == 0)
+        text = numbers.where(integral).astype("Int64").astype("str").where(integral)
+        if not text.dropna().str.fullmatch(_COMPACT_TEXT).all() or not integral.any():
+            ts = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
+            return ts, present, "numbers, not dates", []  # epoch or Excel serials: convert first
+    if date_format is not None:
+        fmt, how = date_format, f"date_format {date_format!r}"
+        utc = "%z" in date_format
+        ts = pd.to_datetime(text, format=fmt, errors="coerce", utc=utc)
+        if utc:
+            ts, how = ts.dt.tz_localize(None), how + ", converted to UTC"
         ts = ts.astype("datetime64[us]")
-        ts[failed] = retried.astype("datetime64[us]")
-    if getattr(ts.dt, "tz", None) is not None:
+        return ts, present & ts.isna(), how, []
+
+    values = pd.Series(text.dropna().unique(), dtype="object")
+    iso = values.str.fullmatch(_ISO_TEXT)
+    compact = values.str.fullmatch(_COMPACT_TEXT)
+    parts = values.str.extract(_NUMERIC_DATE)
+    numeric = parts[0].notna()
+    styles = {"ISO 8601": iso, "YYYYMMDD": compact, "dd/mm or mm/dd": numeric}
+    found = [k for k, m in styles.items() if m.any()]
+    if len(found) > 1:
+        listing = "; ".join(f"{k}: {_example(text, text.isin(values[styles[k]]))}" for k in found)
+        return (
+            none.astype("datetime64[us]"),
+            none,
+            "",
+            [
+                f"column {column!r} (timestamp) mixes date conventions ({listing}); one column "
+                "must use one convention: fix the file, or pass date_format to read one of them"
+            ],
+        )
+    problems: list[str] = []
+    utc = False
+    if not found:
+        fmt = next(
+            (f for v in values.head(20) if (f := guess_datetime_format(v)) is not None), None
+        )
+        fmt, how = fmt or "mixed", f"text dates ({fmt or 'mixed formats'})"
+    elif found[0] == "ISO 8601":
+        fmt, how = "ISO8601", "ISO 8601"
+        offsets = values[iso].str.contains(_OFFSET)
+        if offsets.all():
+            utc = True
+        elif offsets.any():
+            with_offset = text.isin(values[iso][offsets])
+            problems.append(
+                f"column {column!r} (timestamp) has UTC offsets on some rows only "
+                f"({_example(text, with_offset)}) and none on others "
+                f"({_example(text, present & ~with_offset)}): the times cannot be put in one zone"
+            )
+    elif found[0] == "YYYYMMDD":
+        fmt, how = "%Y%m%d", "YYYYMMDD"
+    else:
+        first = pd.to_numeric(parts[0]) > 12
+        second = pd.to_numeric(parts[2]) > 12
+        sep, years = parts[1].iloc[0], parts[3].str.len().max()
+        day_first, month_first = first.any(), second.any()
+        if day_first and month_first:
+            problems.append(
+                f"column {column!r} (timestamp) mixes day-first dates "
+                f"({_example(text, text.isin(values[first]))}) and month-first dates "
+                f"({_example(text, text.isin(values[second]))}); fix the file, or pass "
+                "date_format to read one convention (the other rows are then dropped)"
+            )
+            fmt = how = ""
+        elif not day_first and not month_first:
+            a = values[numeric].iloc[0]
+            problems.append(
+                f"column {column!r} (timestamp): every day and month is 12 or less, so "
+                f"{a!r} could be day-first or month-first; pass "
+                f"date_format='%d{sep}%m{sep}%Y' (day first) or '%m{sep}%d{sep}%Y' (month "
+                "first), with the time if there is one (e.g. ' %H:%M')"
+            )
+            fmt = how = ""
+        else:
+            guessed = guess_datetime_format(values[numeric].iloc[0], dayfirst=bool(day_first))
+            fmt = guessed or "mixed"
+            how = ("day-first" if day_first else "month-first") + f" ({fmt})"
+            if years == 2 and guessed is None:
+                fmt = "mixed"
+    if problems:
+        return none.astype("datetime64[us]"), none, "", problems
+    dayfirst = how.startswith("day-first")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format" on 'mixed'
+        ts = pd.to_datetime(text, format=fmt, errors="coerce", utc=utc, dayfirst=dayfirst)
+        failed = present & ts.isna()
+        if fmt not in ("mixed", "ISO8601") and 0 < failed.sum() <= _MOSTLY_BAD * present.sum():
+            # same convention, other spelling (seconds, no time...): read one by one
+            retried = pd.to_datetime(
+                text[failed], format="mixed", errors="coerce", utc=utc, dayfirst=dayfirst
+            )
+            ts = ts.astype("datetime64[us, UTC]" if utc else "datetime64[us]")
+            ts[failed] = retried.astype(ts.dtype)
+    if utc:
+        offsets = text.str.extract("(" + _OFFSET + ")")[0]
+        zones = offsets.dropna().unique()
+        common = offsets.value_counts().index[0] if len(zones) else "Z"
+        shift = pd.Timestamp("2000-01-01T00:00" + common.replace("Z", "+00:00"))
+        shift = shift.utcoffset() or pd.Timedelta(0)
+        ts = ts.dt.tz_localize(None) + shift
+        how += f", times in UTC{common if common != 'Z' else ''}"
+        if len(zones) > 1:
+            how += f" (converted from offsets {', '.join(sorted(map(str, zones)))})"
+    elif getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_localize(None)
     ts = ts.astype("datetime64[us]")
-    return ts, present & ts.isna()
+    return ts, present & ts.isna(), how, []
 
 
 # Integral ids as text: no leading zeros (they may matter), fits int64, UCI's "17850.0" allowed.
@@ -583,11 +994,14 @@ def load_transactions(
     observation_end: str | pd.Timestamp | None = None,
     cancellation_prefix: str | None = None,
     non_product_codes: Iterable[str] = (),
-    drop_duplicates: bool = True,
+    drop_duplicates: bool | None = None,
     strict: bool = False,
     source_name: str | None = None,
     date_format: str | None = None,
     sheet_name: str | int | None = 0,
+    sep: str | None = None,
+    encoding: str | None = None,
+    decimal: str = ".",
 ) -> tuple[pd.DataFrame, LoadAudit]:
     """Read an order log into the clean schema and account for every input row.
 
@@ -608,8 +1022,11 @@ def load_transactions(
         Order ids starting with it are cancellations (UCI Online Retail: ``"C"``).
     non_product_codes : iterable of str
         ``product_id`` values that are charges or fees, not goods (matched ignoring case).
-    drop_duplicates : bool, default True
-        Drop rows identical in every source column to an earlier row.
+    drop_duplicates : bool, optional
+        Drop rows identical in every source column to an earlier row. By default (None) they
+        are dropped when there is an order id (the same line twice in one order is a copy)
+        and kept without one (the same purchase twice on a day is two purchases: CDNOW),
+        where the audit counts them as ``identical``.
     strict : bool, default False
         Raise :class:`SchemaError` naming column and rows instead of dropping rows whose
         timestamp or value is missing or unparseable, or whose optional numeric values
@@ -617,10 +1034,22 @@ def load_transactions(
     source_name : str, optional
         Name shown in the audit and in errors; the file path by default.
     date_format : str, optional
-        ``strftime`` format of text timestamps (e.g. ``"%d/%m/%Y %H:%M"`` for day-first
-        dates); guessed from the first values when omitted.
+        ``strftime`` format of the timestamps (e.g. ``"%d/%m/%Y %H:%M"``). When omitted the
+        convention is read from the values: ISO 8601, YYYYMMDD, or day-first / month-first
+        when some day is above 12; a column that could be either, or mixes conventions, is a
+        :class:`SchemaError` asking for it. ``audit.options["dates"]`` says what was used.
     sheet_name : str, int or None, default 0
-        Excel sheet to read; None reads every sheet, one after the other.
+        Excel sheet to read; None reads every sheet, one after the other. A workbook with
+        data on several sheets needs it (an error lists the sheets).
+    sep : str, optional
+        Field separator of a text file; sniffed when None (comma, semicolon, tab, bar, else
+        whitespace as in CDNOW's files). A first line of numbers only is data: the columns
+        are then named ``"0"``, ``"1"``, ... for ``columns``.
+    encoding : str, optional
+        Text encoding; UTF-8 when None, and an error naming the file and suggesting
+        ``encoding=`` when the bytes are not UTF-8.
+    decimal : str, default "."
+        Decimal mark of numbers in text (``","``: ``"1.234,50"`` is 1234.5).
 
     Returns
     -------
@@ -641,7 +1070,9 @@ def load_transactions(
     SchemaError
         Listing every schema problem at once: missing columns (with the closest names),
         columns not of their type, empty input, no way to compute the value, and in strict
-        mode the rows with unparseable values.
+        mode the rows with unparseable values; also files that cannot be read (empty, not
+        decodable, corrupt, a directory, a missing sheet, duplicated column names) and line
+        values too large to be money.
 
     Examples
     --------
@@ -667,13 +1098,31 @@ def load_transactions(
         name = source_name or "<DataFrame>"
         frame = source
         sha = _frame_sha256(source)
+        read: dict[str, Any] = {"format": "DataFrame"}
     else:
         path = Path(source)
         name = source_name or str(path)
+        if path.is_dir():
+            raise SchemaError(name, ["is a directory, not a file: give the order log's file"])
         if not path.is_file():
             raise FileNotFoundError(f"{name}: no such file")
         kind = _file_kind(path)
-        frame = _read_file(path, kind, columns, sheet_name)
+        if path.stat().st_size == 0:
+            raise SchemaError(name, ["the file is empty (0 bytes)"])
+        try:
+            frame, read = _read_file(
+                path,
+                kind,
+                columns,
+                sheet_name=sheet_name,
+                sep=sep,
+                encoding=encoding,
+                decimal=decimal,
+            )
+        except SchemaError as err:
+            if source_name:
+                raise SchemaError(name, err.problems) from None
+            raise
         sha = _file_sha256(path)
     return _clean(
         frame,
@@ -686,6 +1135,8 @@ def load_transactions(
         drop_duplicates=drop_duplicates,
         strict=strict,
         date_format=date_format,
+        decimal=decimal,
+        read=read,
     )
 
 
@@ -698,14 +1149,19 @@ def _clean(
     observation_end: str | pd.Timestamp | None,
     cancellation_prefix: str | None,
     non_product_codes: Iterable[str],
-    drop_duplicates: bool,
+    drop_duplicates: bool | None,
     strict: bool,
     date_format: str | None,
+    decimal: str,
+    read: dict[str, Any],
 ) -> tuple[pd.DataFrame, LoadAudit]:
+    if problems := _duplicated_names([str(c) for c in source.columns]):
+        raise SchemaError(name, problems)
     frame = source.reset_index(drop=True)  # row numbers are positions; the caller's frame stays
     frame.columns = [str(c) for c in frame.columns]
     n = len(frame)
     codes = frozenset(str(c).strip().upper() for c in non_product_codes)
+    obs_end = None if observation_end is None else cutoff_day(observation_end, "observation_end")
 
     mapping, problems = _resolve_columns(list(frame.columns), columns)
     if n == 0:
@@ -722,10 +1178,14 @@ def _clean(
     unreadable: dict[str, pd.Series] = {}
     for role in _NUMERIC_ROLES:
         if role in mapping:
-            numbers[role], unreadable[role] = _to_number(frame[mapping[role]])
+            numbers[role], unreadable[role] = _to_number(frame[mapping[role]], decimal)
     ts = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    dates = ""
     if "timestamp" in mapping:
-        ts, unreadable["timestamp"] = _to_timestamp(frame[mapping["timestamp"]], date_format)
+        ts, unreadable["timestamp"], dates, date_problems = _to_timestamp(
+            frame[mapping["timestamp"]], date_format, mapping["timestamp"]
+        )
+        problems += date_problems
     for role, bad in unreadable.items():
         col = frame[mapping[role]]
         n_present = int(_present(col).sum())
@@ -747,6 +1207,14 @@ def _clean(
             f"(0.2 for 20 %): {int(over.sum())} values above 1, "
             f"{_rows_text(over, frame[mapping['margin']])}"
         )
+    for role in ("quantity", "unit_price", "amount", "cost", "unit_cost"):
+        huge = numbers[role].abs() > _MAX_VALUE if role in numbers else None
+        if huge is not None and huge.any():
+            problems.append(
+                f"column {mapping[role]!r} ({role}) has values too large to be money or "
+                f"quantities (above {_MAX_VALUE:,.0f} in absolute value): {_n_rows(huge)}, "
+                f"{_rows_text(huge, frame[mapping[role]])}"
+            )
     if problems:
         raise SchemaError(name, problems)
 
@@ -770,25 +1238,23 @@ def _clean(
     flags["no_customer"] = no_customer.to_numpy()
     flags["bad_timestamp"] = ts.isna().to_numpy()
     flags["bad_value"] = value.isna().to_numpy()
-    obs_end = None
-    if observation_end is not None:
-        obs_end = pd.Timestamp(observation_end)
-        if obs_end.tzinfo is not None:
-            obs_end = obs_end.tz_localize(None)
-        flags["after_observation_end"] = (
-            ts >= obs_end.normalize() + pd.Timedelta(days=1)
-        ).to_numpy()
+    if obs_end is not None:
+        flags["after_observation_end"] = (ts.notna() & ~through(ts, obs_end)).to_numpy()
+    load_day = pd.Timestamp.now().normalize()
+    flags["future"] = (ts.notna() & ~through(ts, load_day)).to_numpy()
     if codes:
         product = frame[mapping["product_id"]].astype("str").str.strip().str.upper()
         flags["non_product"] = product.isin(codes).to_numpy()
+    if drop_duplicates is None:
+        drop_duplicates = "order_id" in mapping
     if drop_duplicates:
         flags["duplicate"] = frame.duplicated(keep="first").to_numpy()
+    elif "order_id" not in mapping:
+        flags["identical"] = frame.duplicated(keep="first").to_numpy()
     if "unit_price" in numbers:
         flags["non_positive_price"] = (numbers["unit_price"] <= 0).to_numpy()
-    zero = value == 0
-    if "quantity" in numbers:
-        zero |= numbers["quantity"] == 0
-    flags["zero_value"] = zero.to_numpy()
+    if "quantity" in numbers:  # no goods; a $0 amount on goods is a purchase (CDNOW)
+        flags["zero_value"] = (numbers["quantity"] == 0).to_numpy()
     flags["return"] = is_return.to_numpy()
     flags.index.name = "row"
 
@@ -821,7 +1287,7 @@ def _clean(
         if row_problems:
             raise SchemaError(name, row_problems)
 
-    keep = outcomes.isin(["kept", "return"]).to_numpy()
+    keep = outcomes.isin(_KEPT).to_numpy()
     rows = frame.index[keep]
     tx = pd.DataFrame(index=pd.Index(rows, name="row"))
     customer = ids[keep]
@@ -849,22 +1315,54 @@ def _clean(
         if role in mapping:
             tx[role] = frame.loc[keep, mapping[role]].to_numpy()
 
+    # Unparseable values keep their text in the audit, and their money where a number can
+    # be read at all, so that the input's value is the file's whatever was dropped.
+    unparsed = [
+        pd.DataFrame(
+            {
+                "row": frame.index[bad],
+                "role": role,
+                "column": mapping[role],
+                "raw": frame.loc[bad, mapping[role]].astype("str"),
+            }
+        )
+        for role, bad in unreadable.items()
+        if bad.any()
+    ]
+    audit_value = value
+    if any(unreadable[r].any() for r in value_roles):
+        parts = {r: numbers[r].copy() for r in value_roles}
+        for role, values in parts.items():
+            bad = unreadable[role]
+            values[bad] = _lenient_number(frame.loc[bad, mapping[role]], decimal)
+        lenient = parts["amount"] if "amount" in parts else parts["quantity"] * parts["unit_price"]
+        audit_value = value.fillna(lenient.where(~is_return, -lenient.abs()))
+
     audit = LoadAudit(
         source=name,
         sha256=sha256,
         n_input_rows=n,
-        input_value=float(value.fillna(0.0).sum()),
+        input_value=float(audit_value.fillna(0.0).sum()),
         outcomes=outcomes,
         flags=flags,
-        values=value.rename("value").rename_axis("row"),
+        values=audit_value.rename("value").rename_axis("row"),
         columns=mapping,
+        unparsed=(
+            pd.concat(unparsed, ignore_index=True)
+            if unparsed
+            else pd.DataFrame(columns=["row", "role", "column", "raw"])
+        ),
         options={
+            **read,
+            "dates": dates,
+            "load_day": load_day,
             "observation_end": obs_end,
             "cancellation_prefix": cancellation_prefix,
             "non_product_codes": codes,
             "drop_duplicates": drop_duplicates,
             "strict": strict,
             "date_format": date_format,
+            "decimal": decimal,
         },
     )
     return tx, audit
@@ -903,7 +1401,7 @@ def load_online_retail(
         file = Path(path)
         if not file.is_file():
             raise FileNotFoundError(f"{file}: no such file")
-        names, name = _header(file, _file_kind(file)), str(file)
+        names, name = _header(file, _file_kind(file), sheet_name=None), str(file)
     for variant in _ONLINE_RETAIL_VARIANTS.values():
         if set(variant.values()) <= set(names):
             columns = variant

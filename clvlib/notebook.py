@@ -69,16 +69,19 @@ def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFram
 
     Returns ``(tx, audit, customers)``: the clean log, the :class:`~clvlib.io.LoadAudit`
     accounting for every input row, and the customer table (``None`` when
-    ``customers_path`` is ''). Checks that ``calibration_end`` and ``holdout_end`` fall
-    inside the data, so a report never silently scores an empty period.
+    ``customers_path`` is ''). The loader keys of the parameters (``columns``, ``sep``,
+    ``encoding``, ``date_format``, ``sheet_name``, ``drop_duplicates``) are passed on. Checks
+    that ``calibration_end`` and ``holdout_end`` fall inside the data, so a report never
+    silently scores an empty period.
     """
     from clvlib import io
+    from clvlib.params import loader_options
 
     path = params["data_path"]
     if params["data_format"] == "online_retail":
         tx, audit = io.load_online_retail(path)
     else:
-        tx, audit = io.load_transactions(path)
+        tx, audit = io.load_transactions(path, **loader_options(params))
     customers = load_customers(params["customers_path"]) if params["customers_path"] else None
     first, last = tx["timestamp"].min().normalize(), tx["timestamp"].max().normalize()
     cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
@@ -165,10 +168,10 @@ def group_column(
 def heuristic_model(params: Mapping[str, Any], summary: pd.DataFrame) -> Any:
     """:class:`~clvlib.heuristic.HeuristicCLV` configured from the report parameters.
 
-    Monthly retention; profit from the data's costs when the summary has ``gross_profit``
-    (else ``margin`` x revenue); CAC from the customer table's ``cac`` column when present
-    (else the ``cac`` parameter); the yearly ``discount_rate`` turned into a monthly one,
-    ``(1 + d) ** (1 / 12) - 1``.
+    Monthly survival rate (:func:`~clvlib.heuristic.estimate_survival`); profit from the
+    data's costs when the summary has ``gross_profit`` (else ``margin`` x revenue); CAC from
+    the customer table's ``cac`` column when present (else the ``cac`` parameter); the
+    yearly ``discount_rate`` turned into a monthly one, ``(1 + d) ** (1 / 12) - 1``.
     """
     from clvlib.heuristic import HeuristicCLV
 
@@ -199,6 +202,106 @@ def average_levers(summary: pd.DataFrame, params: Mapping[str, Any]) -> dict[str
         "cac": cac,
         "margin": margin,
     }
+
+
+def heuristic_clv_frame(
+    params: Mapping[str, Any], tx: pd.DataFrame, summary: pd.DataFrame
+) -> pd.DataFrame:
+    """``HeuristicCLV.predict_clv`` of :func:`heuristic_model`, fitted up to the summary's end.
+
+    The log is cut at ``summary.attrs["observation_end"]`` (``holdout_end`` when absent), so
+    the model sees exactly the history the summary describes.
+    """
+    end = pd.Timestamp(summary.attrs.get("observation_end", params["holdout_end"]))
+    model = heuristic_model(params, summary).fit(
+        tx[tx["timestamp"] < end + pd.Timedelta(days=1)], observation_end=end
+    )
+    return model.predict_clv(summary, time_unit=params["time_unit"])
+
+
+def predicted_clv(params: Mapping[str, Any], tx: pd.DataFrame, summary: pd.DataFrame) -> pd.Series:
+    """Predicted (discounted, after margin, before CAC) heuristic CLV per customer.
+
+    The ``clv_discounted`` column of :func:`heuristic_clv_frame`, named ``predicted_clv`` so
+    that tables never confuse it with historic CLV (value to date).
+    """
+    return heuristic_clv_frame(params, tx, summary)["clv_discounted"].rename("predicted_clv")
+
+
+def discount_analysis(tx: pd.DataFrame, summary: pd.DataFrame, clv: pd.Series) -> Any:
+    """:func:`~clvlib.heuristic.discount_shoppers`, or a note when the log has no flag.
+
+    The ``discounted`` flag is optional in an order log (UCI Online Retail has none); the
+    report then says so instead of showing an empty table.
+    """
+    from clvlib.heuristic import discount_shoppers
+
+    if "discounted" not in tx.columns:
+        return Facts({"discount shoppers": "needs the log's 'discounted' flag (absent here)"})
+    return discount_shoppers(tx, summary, clv)
+
+
+def heuristic_retention(model: Any, clv: pd.DataFrame, summary: pd.DataFrame) -> Facts:
+    """The survival estimate behind the heuristic CLV, and a sanity check of its lifetime.
+
+    ``model`` a fitted :class:`~clvlib.heuristic.HeuristicCLV`, ``clv`` its ``predict_clv``
+    on ``summary``. The lifetime multiple is mean ``clv_lifetime`` over the mean margin of one
+    year at the customers' current rate (``margin_per_period x p_active x 12`` months): below
+    1 the model would expect the average customer to leave within the year (a red flag).
+    With one survival rate for everybody the multiple is the expected lifetime in years; it
+    is shown in these words because that is how a stakeholder checks a CLV.
+    """
+    estimate = model.survival_
+    months = model.expected_lifetime_ * model.period_days_ / (365.25 / 12)
+    periods_per_year = 365.25 / model.period_days_
+    one_year = (clv["margin_per_period"] * clv["p_active"]).mean() * periods_per_year
+    multiple = float(clv["clv_lifetime"].mean() / one_year) if one_year > 0 else float("nan")
+    return Facts(
+        {
+            "period": model.period,
+            "lapse threshold L (periods without a purchase)": int(estimate.lapse_periods),
+            "alive customer-periods observed": int(estimate.alive_periods),
+            "lapses observed": int(estimate.lapses),
+            "survival rate s per period": float(estimate.rate),
+            "expected lifetime (months)": float(months),
+            "expected lifetime (years)": float(months / 12),
+            "mean lifetime CLV": float(clv["clv_lifetime"].mean()),
+            "mean margin of one year": float(one_year),
+            "sanity check": f"lifetime CLV is {multiple:.2f} x one year of spend (margin)"
+            + (" - below one year: a red flag" if multiple < 1 else ""),
+        }
+    )
+
+
+def heuristic_holdout_check(
+    params: Mapping[str, Any], tx: pd.DataFrame, customers: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Predicted vs realised holdout revenue per decile of the heuristic forecast.
+
+    The model of :func:`heuristic_model` is fitted on the log up to ``calibration_end`` and
+    forecasts net revenue over the holdout up to ``holdout_end``; the table is
+    :func:`~clvlib.metrics.decile_calibration` of that forecast against what each customer
+    really spent (``attrs["ratio"]`` the overall ratio, 1 = calibrated).
+    """
+    from clvlib.metrics import decile_calibration
+    from clvlib.summary import calibration_holdout
+
+    cal = calibration_holdout(
+        tx,
+        calibration_end=params["calibration_end"],
+        holdout_end=params["holdout_end"],
+        time_unit=params["time_unit"],
+        customers=customers,
+    )
+    cal_end = pd.Timestamp(params["calibration_end"])
+    summary = cal[[c for c in cal.columns if not c.startswith("holdout")]]
+    model = heuristic_model(params, summary).fit(
+        tx[tx["timestamp"] < cal_end + pd.Timedelta(days=1)], observation_end=cal_end
+    )
+    predicted = model.predict_value(
+        summary, horizon=cal.attrs["holdout_length"], time_unit=params["time_unit"]
+    )
+    return decile_calibration(predicted, cal["holdout_value"])
 
 
 def _prospects(rule_set: Any, customers: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -239,13 +342,18 @@ def segment_customers(
 
 
 def heuristic_figures(
-    summary: pd.DataFrame, tiers: pd.Series, lorenz: Any, clv: pd.DataFrame
+    summary: pd.DataFrame,
+    tiers: pd.Series,
+    lorenz: Any,
+    clv: pd.DataFrame,
+    calibration: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Headline figures of the heuristic CLV report: concentration and mean CLV.
 
     ``tiers`` from :func:`~clvlib.heuristic.value_tiers`, ``lorenz`` from
     :func:`~clvlib.heuristic.lorenz_curve` of the same value, ``clv`` from
-    ``HeuristicCLV.predict_clv``.
+    ``HeuristicCLV.predict_clv`` (the survival-based, calibrated model), ``calibration``
+    from :func:`heuristic_holdout_check` (adds the holdout's predicted / realised ratio).
     """
     from clvlib.heuristic import tier_table
 
@@ -256,6 +364,11 @@ def heuristic_figures(
         f"share of value, {shares.index[-1]}": float(shares.iloc[-1]),
         "Gini of value": float(lorenz.gini),
         "mean discounted CLV": float(clv["clv_discounted"].mean()),
+        **(
+            {"holdout forecast / realised": float(calibration.attrs["ratio"])}
+            if calibration is not None
+            else {}
+        ),
     }
 
 

@@ -30,7 +30,19 @@ from typing import Any, Literal
 
 import pandas as pd
 
-Kind = Literal["value", "path", "optional_path", "output_dir", "date", "choice", "rule_set"]
+Kind = Literal[
+    "value",
+    "path",
+    "optional_path",
+    "output_dir",
+    "date",
+    "choice",
+    "rule_set",
+    "columns",
+    "text_option",
+    "sheet",
+    "tristate",
+]
 
 #: rule sets shipped in ``clvlib/segments/<name>.yaml``
 RULE_SETS = ("r_rfm", "rf_grid", "value_activity")
@@ -76,6 +88,50 @@ SCHEMA: tuple[Param, ...] = (
         "'clvlib' (columns named after the roles) or 'online_retail' (UCI)",
         kind="choice",
         choices=("clvlib", "online_retail"),
+    ),
+    Param(
+        "columns",
+        dict,
+        {},
+        "role -> column of data_path, where not named after the role",
+        kind="columns",
+    ),
+    Param(
+        "sep",
+        str,
+        "",
+        "field separator; '' sniffs comma, semicolon, tab, whitespace",
+        kind="text_option",
+    ),
+    Param("encoding", str, "", "text encoding of data_path; '' is UTF-8", kind="text_option"),
+    Param(
+        "date_format",
+        str,
+        "",
+        "strftime format of dates ('%d/%m/%Y'); '' reads it from the values",
+        kind="text_option",
+    ),
+    Param(
+        "decimal",
+        str,
+        ".",
+        "decimal mark of numbers in a text file: '.' or ','",
+        kind="choice",
+        choices=(".", ","),
+    ),
+    Param(
+        "sheet_name",
+        str,
+        "",
+        "Excel sheet: name or number; '' the one with data; null all",
+        kind="sheet",
+    ),
+    Param(
+        "drop_duplicates",
+        str,
+        "auto",
+        "drop identical rows: 'auto' (if order ids), true or false",
+        kind="tristate",
     ),
     Param(
         "customers_path",
@@ -209,7 +265,10 @@ def load_params(path: str | Path, *, overrides: Mapping[str, Any] | None = None)
     if not path.is_file():
         raise ParamsError(f"parameters file not found: {path}")
     with path.open(encoding="utf-8") as f:
-        raw = yaml.load(f, Loader=_loader())  # a SafeLoader: no arbitrary objects
+        try:
+            raw = yaml.load(f, Loader=_loader())  # a SafeLoader: no arbitrary objects
+        except ParamsError as err:
+            raise ParamsError(f"{path}: {err}") from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -226,12 +285,23 @@ def _loader() -> type:
     """A YAML SafeLoader that leaves dates as text: they are parsed (and errors named) here.
 
     PyYAML's own date parsing turns ``2011-13-01`` into a bare ``ValueError: month must be in
-    1..12`` that names neither the file nor the key.
+    1..12`` that names neither the file nor the key. A key given twice is an error (PyYAML
+    would keep the last one without a word).
     """
     import yaml
 
     class TextDatesLoader(yaml.SafeLoader):
-        pass
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict:
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise ParamsError(
+                        f"key {key!r} is given twice (lines {seen[key]} and "
+                        f"{key_node.start_mark.line + 1}): which one is meant is unclear"
+                    )
+                seen[key] = key_node.start_mark.line + 1
+            return super().construct_mapping(node, deep=deep)
 
     TextDatesLoader.yaml_implicit_resolvers = {
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
@@ -280,6 +350,7 @@ def validate_params(
             out[p.name] = _check(p, value, base_dir)
         except ParamsError as e:
             problems.append(str(e))
+    problems += _check_loader_keys_used(out)
     if not problems:
         cal, hold = (
             date.fromisoformat(out["calibration_end"]),
@@ -299,6 +370,8 @@ def validate_params(
 def _check(p: Param, value: Any, base_dir: Path) -> Any:
     if p.kind == "date":
         return _check_date(p, value)
+    if p.kind in _LOADER_CHECKS:
+        return _LOADER_CHECKS[p.kind](p, value)
     if p.kind == "optional_path" and value is None:
         value = ""
     if p.type is float and isinstance(value, int) and not isinstance(value, bool):
@@ -377,3 +450,110 @@ def _check_date(p: Param, value: Any) -> str:
             ) from None
         return _check_date(p, moment)
     raise ParamsError(f"{p.name} must be a date written YYYY-MM-DD, got {type(value).__name__}")
+
+
+# --- the loader's keys (clvlib.io.load_transactions' options) ------------------------------
+
+
+def _check_columns(p: Param, value: Any) -> dict[str, str]:
+    from clvlib.io import ROLES
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ParamsError(
+            f"{p.name} must be a mapping of role: column (e.g. {{customer_id: CustID}}), "
+            f"got {type(value).__name__} {value!r}"
+        )
+    problems = []
+    for role, column in value.items():
+        if role not in ROLES:
+            close = difflib.get_close_matches(str(role), ROLES, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"unknown role {role!r}{hint}; roles: {', '.join(ROLES)}")
+        elif not isinstance(column, str | int) or isinstance(column, bool):
+            problems.append(f"role {role!r} must name a column, got {column!r}")
+    if problems:
+        raise ParamsError(f"{p.name}: " + "; ".join(problems))
+    return {str(role): str(column) for role, column in value.items()}
+
+
+def _check_text_option(p: Param, value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ParamsError(
+            f"{p.name} must be text, got {type(value).__name__} {value!r} ({p.comment})"
+        )
+    if p.name == "encoding" and value:
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ParamsError(
+                f"encoding {value!r} is not a known text encoding (e.g. 'utf-8', 'latin-1', "
+                "'cp1252')"
+            ) from None
+    if p.name == "date_format" and value and "%" not in value:
+        raise ParamsError(
+            f"date_format must be a strftime format such as '%d/%m/%Y %H:%M', got {value!r}"
+        )
+    return value
+
+
+def _check_sheet(p: Param, value: Any) -> str | int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    if isinstance(value, str):
+        return value
+    raise ParamsError(
+        f"{p.name} must be a sheet name, a sheet number from 0, '' or null, got {value!r}"
+    )
+
+
+def _check_tristate(p: Param, value: Any) -> str | bool:
+    if isinstance(value, bool) or value == "auto":
+        return value
+    raise ParamsError(f"{p.name} must be 'auto', true or false, got {value!r} ({p.comment})")
+
+
+_LOADER_KEYS = ("columns", "sep", "encoding", "date_format", "decimal", "sheet_name")
+
+
+def _check_loader_keys_used(out: Mapping[str, Any]) -> list[str]:
+    """The UCI layout is read with its own fixed rules: loader keys set for it would be ignored."""
+    if out.get("data_format") != "online_retail":
+        return []
+    given = [k for k in _LOADER_KEYS if k in out and out[k] != PARAMS[k].default]
+    if out.get("drop_duplicates", "auto") != "auto":
+        given.append("drop_duplicates")
+    if not given:
+        return []
+    return [
+        f"{', '.join(given)} would be ignored with data_format 'online_retail' (its columns, "
+        "sheets and rules are fixed): remove them, or use data_format 'clvlib'"
+    ]
+
+
+_LOADER_CHECKS = {
+    "columns": _check_columns,
+    "text_option": _check_text_option,
+    "sheet": _check_sheet,
+    "tristate": _check_tristate,
+}
+
+
+def loader_options(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of :func:`clvlib.io.load_transactions` that ``params`` set."""
+    sheet = params.get("sheet_name", "")
+    dedupe = params.get("drop_duplicates", "auto")
+    return {
+        "columns": dict(params.get("columns") or {}) or None,
+        "sep": params.get("sep") or None,
+        "encoding": params.get("encoding") or None,
+        "date_format": params.get("date_format") or None,
+        "decimal": params.get("decimal", "."),
+        "sheet_name": 0 if sheet == "" else sheet,
+        "drop_duplicates": None if dedupe == "auto" else bool(dedupe),
+    }

@@ -807,9 +807,10 @@ def rule_coverage(
         others = [ruleset.rules[j].number for j in np.flatnonzero(both[i]) if j != i]
         note = ""
         if rule.kind == "customers" and lists[rule.customers] is None:
+            needs = "event data" if rule.customers == "cart_abandoners" else "a customer table"
             note = (
-                f"no {rule.customers} given ({CUSTOMER_LISTS[rule.customers]}): "
-                f"pass {rule.customers}= to place them; 0 here"
+                f"needs {needs}: no {rule.customers} given ({CUSTOMER_LISTS[rule.customers]}); "
+                f"an order log cannot see them, pass {rule.customers}= to place them"
             )
         rows.append(
             {
@@ -919,7 +920,10 @@ def _aligned(summary, scores, segments, clv, ruleset) -> pd.DataFrame:
             raise ValueError(
                 "clv shares no customer_id with the segments (ids of another type or set?)"
             )
-        frame["clv"] = clv.reindex(ids).astype(float)
+        frame["predicted_clv"] = clv.reindex(ids).astype(float)
+    basis = "gross_profit" if "gross_profit" in summary.columns else "total_value"
+    if basis in summary.columns:  # historic CLV, the one rule of clvlib.heuristic
+        frame["historic_clv"] = summary[basis].reindex(ids).astype(float)
     frame["action"] = frame["segment"].map(ruleset.actions)
     return frame
 
@@ -944,7 +948,10 @@ def segment_table(
     rules : str, pathlib.Path or RuleSet
         The rule set of ``segments``: gives the actions and the order.
     clv : pandas.Series, optional
-        CLV per customer_id (any method); adds ``mean_clv`` and ``clv_share``.
+        *Predicted* CLV per customer_id (e.g. ``HeuristicCLV.predict_clv()["clv_discounted"]``);
+        adds ``mean_predicted_clv`` and ``predicted_clv_share``. Historic CLV (value to
+        date: gross profit where known, else net revenue) is always shown as
+        ``mean_historic_clv``, so the two are never confused.
     sort : {"rules", "value"}, default "rules"
         Rule order (stable across periods, "Others" last) or by ``value_share``, descending.
 
@@ -954,7 +961,10 @@ def segment_table(
         Indexed by ``segment``, every segment of the rule set (empty ones with 0 customers):
         ``customers``, ``customer_share``, ``value_share`` (of ``total_value``),
         ``profit_share`` (when ``gross_profit`` is known), ``mean_*`` of the raw RFM columns,
-        of the scores, of ``cac`` and of ``clv`` when present, ``clv_share``, ``action``.
+        of the scores, of ``cac``, ``mean_historic_clv``, ``mean_predicted_clv`` and
+        ``predicted_clv_share`` when ``clv`` is given, ``action`` and ``note`` (for an
+        empty type an order log cannot fill: "needs event data" for cart abandoners,
+        "needs a customer table" for subscribers).
     """
     if sort not in ("rules", "value"):
         raise ValueError(f"sort must be 'rules' or 'value', got {sort!r}")
@@ -967,16 +977,23 @@ def segment_table(
     shares = [
         ("total_value", "value_share"),
         ("gross_profit", "profit_share"),
-        ("clv", "clv_share"),
+        ("predicted_clv", "predicted_clv_share"),
     ]
     for col, name in shares:
         if col in frame.columns:
             out[name] = grouped[col].sum().reindex(out.index, fill_value=0.0) / frame[col].sum()
     means = [RECENCY_COL, FREQUENCY_COL, *MONETARY_COLS.values()]
-    means += ["r_score", "f_score", "m_score", "cac", "clv"]
+    means += ["r_score", "f_score", "m_score", "cac", "historic_clv", "predicted_clv"]
     for col in [c for c in means if c in frame.columns]:
         out[f"mean_{col}"] = grouped[col].mean().reindex(out.index).astype(float)
     out["action"] = out.index.map(ruleset.actions)
+    # what an order log cannot see is said, not shown as an empty row
+    needs = {"cart_abandoners": "needs event data (checkout events)"}
+    needs["prospects"] = "needs a customer table (sign-ups without orders)"
+    out["note"] = ""
+    for rule in ruleset.rules:
+        if rule.kind == "customers" and out.loc[rule.segment, "customers"] == 0:
+            out.loc[rule.segment, "note"] = needs.get(rule.customers, "")
     if sort == "value" and "value_share" in out.columns:
         out = out.sort_values("value_share", ascending=False, kind="stable")
     return out
@@ -991,7 +1008,8 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "rfm_score",
     "segment",
     "total_value",
-    "clv",
+    "historic_clv",
+    "predicted_clv",
     "action",
 )
 
@@ -1009,8 +1027,9 @@ def export_segments(
 
     Columns, always in this order (:data:`EXPORT_COLUMNS`): ``customer_id``, ``r_score``,
     ``f_score``, ``m_score`` (empty for RF-only scores), ``rfm_code``, ``rfm_score``,
-    ``segment``, ``total_value``, ``clv`` (empty without ``clv``), ``action``. Prospects
-    have no scores or value. Rows are sorted by segment in rule order ("Others" last),
+    ``segment``, ``total_value``, ``historic_clv`` (value to date: gross profit where known,
+    else net revenue), ``predicted_clv`` (the ``clv`` given; empty without it), ``action``.
+    Prospects have no scores or value. Rows are sorted by segment in rule order ("Others" last),
     then ``rfm_score`` descending, then ``customer_id``.
 
     Returns
@@ -1029,7 +1048,7 @@ def export_segments(
         out[col] = frame[col] if col in frame.columns else np.nan
     for col in ("r_score", "f_score", "m_score", "rfm_score"):
         out[col] = out[col].astype("Int64")
-    for col in ("total_value", "clv"):
+    for col in ("total_value", "historic_clv", "predicted_clv"):
         out[col] = out[col].astype(float)
     out["rfm_code"] = out["rfm_code"].astype("str")
     order = {s: i for i, s in enumerate(ruleset.segments)}

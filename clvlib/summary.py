@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from clvlib import engine
+from clvlib._dates import cutoff_day, day_after, not_after_log
 
 #: Time units of the duration columns: code -> meaning.
 TIME_UNITS: dict[str, str] = {
@@ -197,6 +198,7 @@ def calibration_holdout(
         )
     with _clean_log(tx) as log:
         _check_starts_by(log.span, cal_end, "calibration_end")
+        not_after_log(hold_end, log.span[1], "holdout_end")
         summary = summary_table(log, end=cal_end, unit=unit)
         out = _fetch(_with_holdout(summary, log, start=cal_end, end=hold_end, unit=unit))
     holdout_length = int(out.pop("_holdout_length").iloc[0])
@@ -244,7 +246,7 @@ def period_activity(
         else:
             table = tx
         ts = table["timestamp"].cast("timestamp")
-        lines = table.filter(~table.is_return & (ts < _stamp(_day_after(observation_end))))
+        lines = table.filter(~table.is_return & (ts < _stamp(day_after(observation_end))))
         lines = lines.select(
             "customer_id", period=period_of(lines["timestamp"], period), ts=lines["timestamp"]
         )
@@ -265,10 +267,6 @@ def period_activity(
         {"active": out["active"].to_numpy(), "retained": out["retained"].to_numpy()},
         index=index,
     )
-
-
-def _day_after(day: pd.Timestamp) -> pd.Timestamp:
-    return day.normalize() + pd.Timedelta(days=1)
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -306,12 +304,7 @@ def _check_time_unit(time_unit: str) -> str:
 
 def _day(name: str, value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
     """The day of a cut-off date, as a naive midnight Timestamp (the whole day is included)."""
-    stamp = pd.Timestamp(value)
-    if pd.isna(stamp):
-        raise ValueError(f"{name} is missing (got {value!r})")
-    if stamp.tz is not None:
-        raise ValueError(f"{name} must be time-zone naive like the log's timestamps, got {stamp}")
-    return stamp.normalize()
+    return cutoff_day(value, name)
 
 
 def _stamp(day: pd.Timestamp) -> ibis.Value:
@@ -513,7 +506,7 @@ def _check_starts_by(
     first, last = span
     if first is None:
         raise ValueError("the transaction log has no purchase lines (all are returns or empty)")
-    if pd.Timestamp(first) >= end + pd.Timedelta(days=1):
+    if pd.Timestamp(first) >= day_after(end):
         raise ValueError(
             f"{name} {end.date()} is before the first purchase in the log ({first}; purchases "
             f"run to {last}): there is no customer to summarise"
@@ -535,7 +528,7 @@ def summary_table(log: CleanLog, *, end: pd.Timestamp, unit: str) -> ibis.Table:
     lines = log.lines
     has_cost = "cost" in lines.columns
     attributes = [c for c in ("channel", "country") if c in lines.columns]
-    kept = lines.filter(lines.ts < _stamp(end + pd.Timedelta(days=1)))
+    kept = lines.filter(lines.ts < _stamp(day_after(end)))
     kept = kept.mutate(
         amount=log.exact(kept.amount), **({"cost": log.exact(kept.cost)} if has_cost else {})
     )
@@ -652,8 +645,7 @@ def _with_holdout(
     """The summary plus each customer's holdout outcome from the lines in (start, end]."""
     lines = log.lines
     window = lines.filter(
-        (lines.ts >= _stamp(start + pd.Timedelta(days=1)))
-        & (lines.ts < _stamp(end + pd.Timedelta(days=1)))
+        (lines.ts >= _stamp(day_after(start))) & (lines.ts < _stamp(day_after(end)))
     )
     purchase = ~window.is_return
     holdout = window.group_by("customer_id").aggregate(

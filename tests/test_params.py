@@ -67,8 +67,8 @@ def test_typo_is_an_error_with_a_suggestion(folder: Path) -> None:
 
 
 def test_unknown_key_without_close_match_lists_known_keys(folder: Path) -> None:
-    with pytest.raises(ParamsError, match="unknown parameter 'colour'; known: dataset_name"):
-        load_params(write(folder, MINIMAL + "colour: red\n"))
+    with pytest.raises(ParamsError, match="unknown parameter 'flavour'; known: dataset_name"):
+        load_params(write(folder, MINIMAL + "flavour: red\n"))
 
 
 def test_every_problem_is_reported_at_once(folder: Path) -> None:
@@ -259,3 +259,92 @@ def test_online_retail_params_file_validates(online_retail_path: Path) -> None:
     assert params["data_path"] == str(online_retail_path.resolve())
     assert params["data_format"] == "online_retail"
     assert params["customers_path"] == ""
+
+
+# --- the loader's keys ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ("columns: [customer_id]", "columns must be a mapping of role: column"),
+        (
+            "columns: {customer: CustID}",
+            r"unknown role 'customer' \(did you mean 'customer_id'\?\)",
+        ),
+        ("columns: {amount: [a, b]}", "role 'amount' must name a column"),
+        ("sep: 1", "sep must be text, got int"),
+        ("encoding: utf-9", "encoding 'utf-9' is not a known text encoding"),
+        ("date_format: dd/mm/yyyy", "date_format must be a strftime format"),
+        ("sheet_name: -1", "sheet_name must be a sheet name, a sheet number from 0"),
+        ("drop_duplicates: sometimes", "drop_duplicates must be 'auto', true or false"),
+        ("margin: 0.3\nn_bins: 5\nmargin: 0.4", r"key 'margin' is given twice \(lines 3 and 5\)"),
+    ],
+)
+def test_bad_loader_keys_fail_clearly(folder: Path, lines: str, expected: str) -> None:
+    with pytest.raises(ParamsError, match=expected) as err:
+        load_params(write(folder, f"{MINIMAL}{lines}\n"))
+    assert "my.yaml" in str(err.value)
+
+
+def test_loader_keys_reach_load_transactions(folder: Path) -> None:
+    from clvlib.notebook import load_data
+    from clvlib.params import loader_options
+
+    (folder / "orders.txt").write_bytes(
+        b"CustID;Day;Value\r\n1;05/01/2024;1,5\r\n1;13/01/2024;2\r\n1;13/01/2024;2\r\n"
+        b"2;20/06/2024;caf\xe9\r\n2;01/07/2024;4\r\n2;02/07/2024;4\r\n"
+    )
+    text = (
+        "data_path: orders.txt\ncustomers_path: ''\ncalibration_end: 2024-03-31\n"
+        "holdout_end: 2024-07-02\ncolumns: {customer_id: CustID, timestamp: Day, amount: Value}\n"
+        "sep: ';'\nencoding: latin-1\ndecimal: ','\n"
+    )
+    params = load_params(write(folder, text))
+    options = loader_options(params)
+    assert options == {
+        "columns": {"customer_id": "CustID", "timestamp": "Day", "amount": "Value"},
+        "sep": ";",
+        "encoding": "latin-1",
+        "date_format": None,
+        "decimal": ",",
+        "sheet_name": 0,
+        "drop_duplicates": None,
+    }
+    tx, audit, customers = load_data(params)
+    assert customers is None
+    assert audit.options["dates"].startswith("day-first")
+    assert audit.table().loc["identical", "rows"] == 1  # no order id: kept
+    assert audit.table().loc["bad_value", ["rows", "value"]].tolist() == [1, 0.0]  # 'café'
+    assert audit.unparsed["raw"].tolist() == ["café"]
+    assert tx["timestamp"].min() == datetime(2024, 1, 5)
+    assert tx["amount"].tolist() == [1.5, 2.0, 2.0, 4.0, 4.0]
+
+
+def test_loader_keys_are_refused_where_they_would_be_ignored(folder: Path) -> None:
+    text = f"{MINIMAL}data_format: online_retail\nsep: ';'\ndrop_duplicates: false\n"
+    with pytest.raises(ParamsError, match="sep, drop_duplicates would be ignored with data_fo"):
+        load_params(write(folder, text))
+
+
+def test_loader_keys_defaults_mean_load_transactions_defaults() -> None:
+    from clvlib.params import loader_options
+
+    assert loader_options({p.name: p.default for p in SCHEMA}) == {
+        "columns": None,
+        "sep": None,
+        "encoding": None,
+        "date_format": None,
+        "decimal": ".",
+        "sheet_name": 0,
+        "drop_duplicates": None,
+    }
+
+
+def test_cdnow_example_validates_where_the_data_was_extracted() -> None:
+    path = PROJECT_ROOT / "params" / "cdnow.example.yaml"
+    if not (PROJECT_ROOT / "benchmarks" / "_data" / "cdnow" / "CDNOW_master.txt").exists():
+        pytest.skip("CDNOW not extracted (python scripts/extract_cdnow.py, bench extra)")
+    params = load_params(path)
+    assert params["columns"]["amount"] == "dollar_value"
+    assert params["time_unit"] == "W"

@@ -377,8 +377,8 @@ def test_value_activity_types_and_lists():
         "At risk",
         "Non-target",
         "Non-target",
-        "Others",  # R 3: neither active nor inactive
-        "Others",  # active, one order, low value: a new customer, not a value type
+        "Frequent, low order value",  # R 3 is active, M 3 low value
+        "Frequent, low order value",  # active, one order, low value: a new customer
     ]
     # never-bought people only: customer 1 (bought) is no Subscriber, 2 no Cart abandoner;
     # 22 is in both lists: the earlier rule (Cart abandoners) wins
@@ -440,10 +440,19 @@ def test_coverage_others_and_overlaps():
     assert pairs["segment_a"].tolist() == ["Champions", "Potential Loyalist"]
 
 
+def test_value_activity_grid_covers_every_score():
+    every = ["".join(p) for p in itertools.product("12345", repeat=3)]
+    coverage = rule_coverage(scores_from_codes(every), "value_activity").set_index("segment")
+    assert coverage.loc["Others", "won"] == 0
+    assert coverage["won"].sum() == 125
+    assert (coverage["shadowed"] == 0).all()
+
+
 def test_coverage_says_why_cart_abandoners_are_zero():
     cov = rule_coverage(scores_from_codes(["555", "111"]), "value_activity", prospects=[9])
     cov = cov.set_index("segment")
     assert cov.loc["Cart abandoners", "won"] == 0
+    assert "needs event data" in cov.loc["Cart abandoners", "note"]
     assert "checkout events" in cov.loc["Cart abandoners", "note"]
     assert cov.loc["Subscribers", "won"] == 1 and cov.loc["Subscribers", "note"] == ""
     assert cov["won"].sum() == 3
@@ -576,31 +585,37 @@ def segmented(hand_summary):
 
 def test_segment_table_by_hand(segmented):
     summary, scores, segments, clv = segmented
-    # codes 515 511 513 511 415 412 234 232 154 153 -> Loyal: 1, 5 (R 4-5, M 4-5);
-    # At risk: 7, 9 (R 1-2, M 4); Non-target: 8 (R 2, M 2); Others: 2, 3, 4, 6, 10;
+    # codes 515 511 513 511 415 412 234 232 154 153 -> Loyal: 1, 5 (R 3-5, M 4-5);
+    # Frequent, low order value: 2, 3, 4, 6 (R 3-5, M 1-3); At risk: 7, 9 (R 1-2, M 4);
+    # Non-target: 8, 10 (R 1-2, M 2-3); Others: nobody (the grid covers every buyer);
     # Subscribers: 100, 101 (no purchase); Cart abandoners: nobody (no checkout events)
     table = segment_table(summary, scores, segments, rules="value_activity", clv=clv)
     assert table.index.tolist() == [
         "Cart abandoners", "Subscribers", "Loyal", "Frequent, low order value", "At risk",
         "Non-target", "Others",
     ]  # fmt: skip
-    assert table["customers"].tolist() == [0, 2, 2, 0, 2, 1, 5]
+    assert table["customers"].tolist() == [0, 2, 2, 4, 2, 2, 0]
     assert table.loc["Loyal", "customer_share"] == pytest.approx(2 / 12)
     assert table.loc["Loyal", "value_share"] == pytest.approx(190 / 550)
     assert table.loc["Loyal", "profit_share"] == pytest.approx(190 / 550)
     assert table.loc["Loyal", "mean_total_value"] == pytest.approx(95.0)
     assert table.loc["Loyal", "mean_since_last_order"] == pytest.approx(5.5)
     assert table.loc["Loyal", "mean_r_score"] == pytest.approx(4.5)
-    assert table.loc["Loyal", "mean_clv"] == pytest.approx(30.0)
+    assert table.loc["Loyal", "mean_predicted_clv"] == pytest.approx(30.0)
+    # historic CLV is gross profit (known here): (100 + 90) x 0.5 / 2
+    assert table.loc["Loyal", "mean_historic_clv"] == pytest.approx(47.5)
     assert table.loc["At risk", "mean_n_orders"] == pytest.approx(2.5)
     assert np.isnan(table.loc["Subscribers", "mean_total_value"])
     assert table.loc["Subscribers", "action"].startswith("First-order discount")
+    assert table.loc["Cart abandoners", "note"].startswith("needs event data")
+    assert table.loc["Subscribers", "note"] == "" and table.loc["Loyal", "note"] == ""
     assert table["value_share"].sum() == pytest.approx(1.0)
     by_value = segment_table(summary, scores, segments, rules="value_activity", sort="value")
-    # Loyal 100 + 90 = 190 of 550 > Others 20 + 50 + 10 + 30 + 60 = 170 > At risk 150
-    assert by_value.index[:3].tolist() == ["Loyal", "Others", "At risk"]
+    # Loyal 100 + 90 = 190 of 550 > At risk 150 > Frequent 20 + 50 + 10 + 30 = 110
+    assert by_value.index[:3].tolist() == ["Loyal", "At risk", "Frequent, low order value"]
     assert by_value["value_share"].is_monotonic_decreasing
-    assert "mean_clv" not in by_value.columns
+    assert "mean_predicted_clv" not in by_value.columns
+    assert "mean_historic_clv" in by_value.columns
 
 
 def test_segment_table_rejects_other_rule_sets(segmented):
@@ -632,15 +647,16 @@ def test_export_round_trip(tmp_path, segmented, suffix):
     assert list(back.columns) == list(EXPORT_COLUMNS)
     assert len(back) == 12
     # rule order, then rfm_score descending, then customer_id
-    assert back["customer_id"].tolist() == [100, 101, 1, 5, 9, 7, 8, 3, 10, 2, 4, 6]
+    assert back["customer_id"].tolist() == [100, 101, 1, 5, 3, 2, 4, 6, 9, 7, 10, 8]
     row = back.set_index("customer_id").loc[5]
     assert (row["r_score"], row["f_score"], row["m_score"]) == (4, 1, 5)
     assert row["rfm_code"] == "415" and row["segment"] == "Loyal"
-    assert row["clv"] == pytest.approx(50.0) and row["total_value"] == pytest.approx(90.0)
+    assert row["predicted_clv"] == pytest.approx(50.0) and row["total_value"] == pytest.approx(90.0)
+    assert row["historic_clv"] == pytest.approx(45.0)  # gross profit
     assert row["action"] == load_rules("value_activity").actions["Loyal"]
     prospect = back.set_index("customer_id").loc[100]
     assert prospect["segment"] == "Subscribers" and pd.isna(prospect["r_score"])
-    assert pd.isna(prospect["rfm_code"]) and pd.isna(prospect["clv"])
+    assert pd.isna(prospect["rfm_code"]) and pd.isna(prospect["predicted_clv"])
     # the same call writes the same file
     again = export_segments(
         tmp_path / f"again{suffix}", summary, scores, segments, rules="value_activity", clv=clv
@@ -655,7 +671,35 @@ def test_export_rf_only_without_clv_keeps_columns(tmp_path, hand_summary):
     path = export_segments(tmp_path / "rf.csv", hand_summary, scores, segments, rules="rf_grid")
     back = pd.read_csv(path, dtype={"rfm_code": str})
     assert list(back.columns) == list(EXPORT_COLUMNS)
-    assert back["m_score"].isna().all() and back["clv"].isna().all()
+    assert back["m_score"].isna().all() and back["predicted_clv"].isna().all()
     assert back["rfm_code"].str.len().eq(2).all()
     with pytest.raises(ValueError, match=r"\.csv or \.parquet"):
         export_segments(tmp_path / "rf.xlsx", hand_summary, scores, segments, rules="rf_grid")
+
+
+def _six_type_coverage(tx, customers=None):
+    import clvlib
+
+    summary = clvlib.customer_summary(tx, observation_end=tx["timestamp"].max())
+    scores = RFMScorer().fit_transform(summary)
+    segments = assign_segments(scores, "value_activity", prospects=customers)
+    buyers = segments.loc[summary.index]
+    return (buyers != "Others").mean(), segments
+
+
+def test_six_types_cover_every_buyer_of_the_simulated_shop():
+    import clvlib
+
+    shop = clvlib.load_default_shop()
+    tx, _ = clvlib.load_transactions(shop.transactions)
+    coverage, segments = _six_type_coverage(tx)
+    assert coverage >= 0.99  # the old grid left 41-47 % in "Others"
+    assert segments.value_counts().loc[["Loyal", "At risk", "Non-target"]].min() > 0
+
+
+def test_six_types_cover_every_buyer_of_uci(online_retail_path):
+    import clvlib
+
+    tx, _ = clvlib.load_online_retail(online_retail_path)
+    coverage, _ = _six_type_coverage(tx)
+    assert coverage >= 0.99

@@ -43,25 +43,18 @@ def plot_decile_calibration(
     width = 0.4
     ax.bar(x - width / 2, table["mean_predicted"], width, color="#4575b4", label="predicted")
     ax.bar(x + width / 2, table["mean_realised"], width, color="#fc8d59", label="realised")
-    for xi, ratio in zip(x, table["ratio"], strict=True):
-        if np.isfinite(ratio):
-            ax.annotate(
-                f"{ratio:.2f}",
-                (xi, 0),
-                xytext=(0, -24),
-                textcoords="offset points",
-                ha="center",
-                fontsize=7,
-                color="#555555",
-            )
-    ax.set_xticks(x, [str(b) for b in table.index])
+    labels = [
+        f"{b}\n{r:.2f}" if np.isfinite(r) else f"{b}\n–"
+        for b, r in zip(table.index, table["ratio"], strict=True)
+    ]
+    ax.set_xticks(x, labels)
     ratio = table.attrs.get("ratio")
     if title is None:
         title = "Predicted vs realised value per bin of the forecast"
         if ratio is not None and np.isfinite(ratio):
             title += f" (overall ratio {ratio:.2f})"
     ax.set_title(title)
-    ax.set_xlabel("bin of the forecast (1 = lowest; predicted / realised ratio below)")
+    ax.set_xlabel("bin of the forecast (1 = lowest), with its predicted / realised ratio")
     ax.set_ylabel(f"mean value per customer ({currency})")
     ax.axhline(0, color="black", lw=0.5)
     ax.legend()
