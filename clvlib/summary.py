@@ -215,15 +215,15 @@ def calibration_holdout(
     return out
 
 
-def period_activity(
+def active_periods(
     tx: pd.DataFrame | ibis.Table, *, observation_end: pd.Timestamp, period: str
 ) -> pd.DataFrame:
-    """Customers active in each period and, of them, those active again in the next one.
+    """The periods each customer bought in: distinct (customer, period) pairs, from the engine.
 
     A customer is active in a period with at least one purchase line (``is_return`` False)
     in it, up to ``observation_end`` (whole day included). The line-level part of the
-    heuristic's retention rate (:func:`clvlib.heuristic.estimate_retention`), run by the
-    engine: only one row per period comes back.
+    heuristic's retention and survival rates (:mod:`clvlib.heuristic`): the engine reduces
+    the lines to one row per customer and period.
 
     Parameters
     ----------
@@ -237,8 +237,7 @@ def period_activity(
     Returns
     -------
     pandas.DataFrame
-        One row per period with a purchase, in order, indexed by ``period`` (pandas
-        ``Period``): ``active`` and ``retained`` (of them, active in the next period too).
+        Columns ``customer_id`` and ``period`` (pandas ``Period``), sorted by both.
     """
     with contextlib.ExitStack() as stack:
         if isinstance(tx, pd.DataFrame):
@@ -247,25 +246,16 @@ def period_activity(
             table = tx
         ts = table["timestamp"].cast("timestamp")
         lines = table.filter(~table.is_return & (ts < _stamp(day_after(observation_end))))
-        lines = lines.select(
-            "customer_id", period=period_of(lines["timestamp"], period), ts=lines["timestamp"]
+        ts = lines["timestamp"].cast("timestamp")
+        pairs = lines.group_by(["customer_id", period_of(ts, period).name("number")]).aggregate(
+            first_ts=ts.min()
         )
-        active = lines.group_by(["customer_id", "period"]).aggregate(first_ts=lines.ts.min())
-        back = active.select("customer_id", came_back=active.period - 1)
-        pairs = active.left_join(
-            back,
-            [active.customer_id == back.customer_id, active.period == back.came_back],
-        )
-        counts = pairs.group_by("period").aggregate(
-            active=pairs.count(),
-            retained=pairs.came_back.count(),
-            first_ts=pairs.first_ts.min(),
-        )
-        out = engine.to_pyarrow(counts.order_by("period")).to_pandas()
-    index = pd.PeriodIndex([pd.Period(t, period) for t in out["first_ts"]], name="period")
+        out = engine.to_pyarrow(pairs.order_by(["customer_id", "number"])).to_pandas()
     return pd.DataFrame(
-        {"active": out["active"].to_numpy(), "retained": out["retained"].to_numpy()},
-        index=index,
+        {
+            "customer_id": out["customer_id"],
+            "period": out["first_ts"].dt.to_period(period),  # any day of the period names it
+        }
     )
 
 

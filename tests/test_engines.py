@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from clvlib import engine
-from clvlib.summary import calibration_holdout, customer_summary, period_activity
+from clvlib.summary import active_periods, calibration_holdout, customer_summary
 
 END = "2024-03-31"
 MONEY = ["monetary_value", "total_value", "avg_order_value", "returned_value", "gross_profit"]
@@ -99,12 +99,12 @@ def test_bad_lines_of_an_ibis_table_are_named():
     assert f"lines (customer_id, order_id) {expected}" in str(info.value)
 
 
-# --- period activity (the line-level part of the heuristic's retention rate) ---------------
+# --- active periods (the line-level part of the heuristic's rates) -----------------------
 
 
 @pytest.mark.parametrize("period", ["D", "W", "M", "Q", "Y"])
-def test_period_activity_matches_pandas_periods(period):
-    """Active customers per period and those back in the next one, against pandas Periods."""
+def test_active_periods_match_pandas_periods(period):
+    """Distinct (customer, period) purchase pairs, against pandas Periods."""
     rng = np.random.default_rng(1)
     n = 3_000
     tx = pd.DataFrame(
@@ -117,24 +117,23 @@ def test_period_activity_matches_pandas_periods(period):
     )
     end = pd.Timestamp("1971-06-15")
     keep = ~tx["is_return"] & (tx["timestamp"] < end + pd.Timedelta(days=1))
-    active = pd.DataFrame(
-        {
-            "customer_id": tx.loc[keep, "customer_id"].to_numpy(),
-            "period": tx.loc[keep, "timestamp"].dt.to_period(period).to_numpy(),
-        }
-    ).drop_duplicates()
-    back = active.merge(active.assign(period=active["period"] - 1), on=["customer_id", "period"])
-    n_active = active.groupby("period").size()
-    want = pd.DataFrame(
-        {"active": n_active, "retained": back.groupby("period").size().reindex(n_active.index)}
-    ).fillna(0)
-
-    got = period_activity(tx, observation_end=end, period=period)
-    assert got.index.equals(want.index)
-    np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    want = (
+        pd.DataFrame(
+            {
+                "customer_id": tx.loc[keep, "customer_id"],
+                "period": tx.loc[keep, "timestamp"].dt.to_period(period),
+            }
+        )
+        .drop_duplicates()
+        .sort_values(["customer_id", "period"])
+        .reset_index(drop=True)
+    )
+    got = active_periods(tx, observation_end=end, period=period)
+    pd.testing.assert_frame_equal(got, want)
     # the same from an Ibis table
-    lazy = period_activity(ibis.memtable(tx), observation_end=end, period=period)
-    pd.testing.assert_frame_equal(lazy, got)
+    pd.testing.assert_frame_equal(
+        active_periods(ibis.memtable(tx), observation_end=end, period=period), got
+    )
 
 
 # --- engine settings -----------------------------------------------------------------------
