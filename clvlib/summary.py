@@ -245,7 +245,8 @@ def active_periods(
         else:
             table = tx
         ts = table["timestamp"].cast("timestamp")
-        lines = table.filter(~table.is_return & (ts < _stamp(day_after(observation_end))))
+        purchase = ~table.is_return.cast("boolean")  # 0/1 columns too, never bitwise
+        lines = table.filter(purchase & (ts < _stamp(day_after(observation_end))))
         ts = lines["timestamp"].cast("timestamp")
         pairs = lines.group_by(["customer_id", period_of(ts, period).name("number")]).aggregate(
             first_ts=ts.min()
