@@ -659,7 +659,9 @@ def _with_holdout(
 def _fetch(table: ibis.Table) -> pd.DataFrame:
     """Run the expression where it lives; one row per customer, as pandas (through Arrow)."""
     ordered = table.order_by("customer_id")
-    return engine.to_pyarrow(ordered).to_pandas().set_index("customer_id")
+    # self_destruct frees each Arrow column once converted: one copy of the result, not two
+    frame = engine.to_pyarrow(ordered).to_pandas(self_destruct=True, split_blocks=True)
+    return frame.set_index("customer_id")
 
 
 def _join_customers(summary: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
