@@ -325,6 +325,58 @@ class CustomerClusterer(ClusterMixin, BaseEstimator):
         self.clipped_ = pd.Series((X < 0).sum().to_numpy(), index=names, name="n_clipped")
         return self
 
+    def match(self, reference: CustomerClusterer) -> CustomerClusterer:
+        """Relabel and rename the clusters after the nearest centres of ``reference``.
+
+        Two fits (other seeds, other cut-offs) find similar clusters in another order and,
+        near a rank boundary, with other names. Matching the centres one to one (Hungarian
+        assignment on the distance between centres in log1p units, which do not depend on
+        either fit's scaling) gives each cluster the label and name of its counterpart in
+        ``reference``, so that names stay put. Label 0 is then the counterpart of the
+        reference's most valuable cluster, not necessarily this fit's.
+
+        Parameters
+        ----------
+        reference : CustomerClusterer
+            A fitted clusterer with the same number of clusters and features.
+
+        Returns
+        -------
+        CustomerClusterer
+            ``self``, relabelled; ``matched_distance_`` holds the distance of each cluster's
+            centre to its counterpart (log1p units).
+        """
+        from scipy.optimize import linear_sum_assignment
+
+        check_is_fitted(self, "pipeline_")
+        check_is_fitted(reference, "pipeline_")
+        if reference.feature_names_ != self.feature_names_ or len(reference.cluster_names_) != len(
+            self.cluster_names_
+        ):
+            raise ValueError(
+                f"cannot match {len(self.cluster_names_)} clusters on {self.feature_names_} to "
+                f"{len(reference.cluster_names_)} clusters on {reference.feature_names_}"
+            )
+        mine = np.log1p(np.clip(self.cluster_centers_original_.to_numpy(), 0, None))
+        theirs = np.log1p(np.clip(reference.cluster_centers_original_.to_numpy(), 0, None))
+        cost = np.linalg.norm(mine[:, None, :] - theirs[None, :, :], axis=2)
+        rows, cols = linear_sum_assignment(cost)
+        new_label = np.empty(len(rows), dtype=np.int64)
+        new_label[rows] = cols  # my label -> reference label
+        order = np.argsort(new_label)  # reference label -> my label
+        self.relabel_ = new_label[self.relabel_]
+        self.labels_ = pd.Series(
+            new_label[self.labels_.to_numpy()], index=self.labels_.index, name="cluster"
+        )
+        index = self.cluster_centers_.index
+        self.cluster_centers_ = self.cluster_centers_.iloc[order].set_axis(index)
+        self.cluster_centers_original_ = self.cluster_centers_original_.iloc[order].set_axis(index)
+        self.cluster_names_ = list(reference.cluster_names_)
+        self.matched_distance_ = pd.Series(
+            cost[rows, cols][np.argsort(cols)], index=index, name="matched_distance"
+        )
+        return self
+
     def predict(self, summary: pd.DataFrame) -> pd.Series:
         """Nearest fitted centre of each customer of ``summary`` (any period), unchanged fit.
 
@@ -413,6 +465,7 @@ class KChoice:
     table : pandas.DataFrame
         Index ``k``; columns ``inertia`` (standardised units, full data),
         ``silhouette`` (on one sample shared by every k; higher is better),
+        ``null_silhouette`` (the same k-means on a Gaussian with the data's covariance),
         ``calinski_harabasz`` (full data; higher is better), ``davies_bouldin`` (full data;
         lower is better), ``stability`` and ``stability_min`` (mean and minimum adjusted Rand
         index between the full-data clustering and refits on bootstrap resamples, compared
@@ -422,12 +475,20 @@ class KChoice:
         Elbow of the inertia curve (None with fewer than three k).
     reason : str
         The rule applied to these numbers, in words.
+    structure : str
+        Whether the clusters are discovered types or a convenient partition: the silhouette
+        at the recommended k against ``null_silhouette``, that of k-means on a featureless
+        Gaussian with the data's mean and covariance (same size, same k), in words.
+    discovered : bool
+        The silhouette beats the Gaussian reference's by at least 0.1.
     """
 
     table: pd.DataFrame
     recommended_k: int
     elbow_k: int | None
     reason: str
+    structure: str = ""
+    discovered: bool = False
 
 
 def _elbow(ks: np.ndarray, inertia: np.ndarray) -> int | None:
@@ -541,8 +602,19 @@ def choose_k(
             rows[j]["stability"] = float(np.mean(aris)) if aris else np.nan
             rows[j]["stability_min"] = float(np.min(aris)) if aris else np.nan
         del distances
-    columns = ["inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability"]
-    table = pd.DataFrame(rows).set_index("k")[[*columns, "stability_min"]]
+    # the featureless reference: a Gaussian with the data's mean and covariance, same k-means
+    null_rng = np.random.default_rng(random_state + 1)
+    null = null_rng.multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False), size=m)
+    with threadpool_limits(limits=1):
+        for j, k in enumerate(ks):
+            fitted = _kmeans(int(k), n_init=n_init, random_state=random_state).fit(null)
+            rows[j]["null_silhouette"] = float(
+                silhouette_score(
+                    null, fitted.labels_, sample_size=min(m, _NULL_SAMPLE), random_state=0
+                )
+            )
+    columns = ["inertia", "silhouette", "null_silhouette", "calinski_harabasz", "davies_bouldin"]
+    table = pd.DataFrame(rows).set_index("k")[[*columns, "stability", "stability_min"]]
     table["stable"] = (table["stability"] >= stability_threshold) | (n_stability == 0)
 
     elbow = _elbow(ks.astype("float64"), table["inertia"].to_numpy())
@@ -573,7 +645,35 @@ def choose_k(
             f"{pick}"
         )
     reason = f"k={recommended}: {why}. {basis}. Elbow of inertia at k={elbow}."
-    return KChoice(table=table, recommended_k=recommended, elbow_k=elbow, reason=reason)
+    gap = float(table.loc[recommended, "silhouette"] - table.loc[recommended, "null_silhouette"])
+    if gap < _DISCOVERED_GAP:
+        structure = (
+            f"At k={recommended} the silhouette ({table.loc[recommended, 'silhouette']:.3f}) is "
+            f"only {gap:+.3f} above that of a featureless Gaussian with the data's covariance "
+            f"({table.loc[recommended, 'null_silhouette']:.3f}): the clusters are a convenient "
+            "partition of a continuum, not discovered customer types."
+        )
+    else:
+        structure = (
+            f"At k={recommended} the silhouette ({table.loc[recommended, 'silhouette']:.3f}) is "
+            f"{gap:.3f} above that of a featureless Gaussian with the data's covariance "
+            f"({table.loc[recommended, 'null_silhouette']:.3f}): the data have cluster "
+            "structure beyond their correlation."
+        )
+    return KChoice(
+        table=table,
+        recommended_k=recommended,
+        elbow_k=elbow,
+        reason=reason,
+        structure=structure,
+        discovered=bool(gap >= _DISCOVERED_GAP),
+    )
+
+
+#: Customers in the silhouette of the Gaussian reference.
+_NULL_SAMPLE = 4000
+#: Silhouette above the Gaussian reference's from which clusters count as discovered types.
+_DISCOVERED_GAP = 0.1
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,15 +13,31 @@ method             kind        score (higher = predicted more valuable)
 heuristic_clv      method      HeuristicCLV predicted holdout value (currency)
 rfm                method      rfm_score = R + F + M quantile scores; grouping: segments
 kmeans             method      calibration mean total_value of the customer's cluster
+rfm_cells          reference   mean next-period value of the R x F x M cell (currency)
 bgnbd_gg           reference   BG/NBD x Gamma-Gamma expected holdout value (currency)
 naive_spend        reference   calibration total_value scaled to the holdout length
+recent_spend       reference   spend in the last 90 days scaled to the holdout length
 random             floor       uniform random numbers (seed ``random_state``)
 perfect_foresight  ceiling     the holdout value itself
 =================  ==========  =========================================================
 
-:data:`METHODS` and :data:`METRICS` hold the full descriptions that reports print.
+A winner is named only when the paired customer bootstrap interval of its margin over the
+runner-up excludes 0 (:attr:`Comparison.differences`, :func:`verdict`); otherwise the
+summary says "no clear winner". A reference whose fit fails is marked unavailable with the
+reason (``params["unavailable"]``) and everything else is still scored.
 :func:`rolling_origin` repeats the comparison at several cut-off dates, so that a reader
 sees whether the winner is stable or the fluke of one split.
+
+Adding a method
+---------------
+One entry in :data:`METHODS`: a :class:`MethodSpec` with its kind ("method" for a
+contender, "reference", "floor" or "ceiling"), label, the words for its score, forecast and
+grouping, ``money`` (True when the score is a forecast of holdout value in currency), its
+chart colour and ``fit``, a function ``fit(calibration: Calibration) -> Fitted`` that sees
+the calibration summary and log only and returns the score per customer (and optionally its
+groups, fitted parameters, model and caveats). The metrics, intervals, JSON, charts' colours,
+the reports' contenders and the glossary entry all follow from that entry. A reference that
+raises in ``fit`` is reported unavailable; a contender that raises stops the comparison.
 """
 
 from __future__ import annotations
@@ -30,8 +46,8 @@ import json
 import math
 import os
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -47,9 +63,12 @@ from clvlib.rfm import RFMScorer, RuleSet, assign_segments, load_rules
 from clvlib.summary import calibration_holdout, customer_summary
 
 __all__ = [
+    "INTERVAL_METRICS",
     "METHODS",
     "METRICS",
+    "Calibration",
     "Comparison",
+    "Fitted",
     "MethodSpec",
     "MetricSpec",
     "RollingOrigin",
@@ -57,16 +76,69 @@ __all__ = [
     "compare_methods",
     "cutoff_dates",
     "rolling_origin",
+    "verdict",
 ]
 
 
 # --------------------------------------------------------------------------------------
-# what is compared, and how
+# what is compared, and how: the registry
 # --------------------------------------------------------------------------------------
 
 
-class MethodSpec(NamedTuple):
-    """How one method scores a customer, and what that score forecasts."""
+@dataclass(frozen=True)
+class Calibration:
+    """What a method may see when it is fitted: the calibration period only.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        Customer summary at ``calibration_end`` (:func:`clvlib.customer_summary` columns,
+        no holdout column), index ``customer_id``: the customers to score.
+    log : pandas.DataFrame
+        The clean transaction log cut at ``calibration_end`` (whole day included).
+    calibration_end : pandas.Timestamp
+    horizon : float
+        Holdout length in ``time_unit`` (what a money forecast must cover).
+    holdout_days, calibration_days : int
+        Holdout length and calibration length (first purchase to calibration_end) in days.
+    time_unit : str
+    settings : dict
+        The settings of :func:`compare_methods` (``n_bins``, ``rule_set`` as a RuleSet,
+        ``n_clusters``, ``random_state``, ``heuristic_period``, ``penalizer``,
+        ``penalizer_gg``, ``recent_days``).
+    outcome : pandas.Series or None
+        The holdout value, given only to the "ceiling" method (perfect foresight).
+    """
+
+    summary: pd.DataFrame
+    log: pd.DataFrame
+    calibration_end: pd.Timestamp
+    horizon: float
+    holdout_days: int
+    calibration_days: int
+    time_unit: str
+    settings: dict[str, Any]
+    outcome: pd.Series | None = None
+
+
+class Fitted(NamedTuple):
+    """What a method's ``fit`` returns: its score per customer and what it learned."""
+
+    score: pd.Series
+    """One float per customer of ``Calibration.summary`` (higher = more valuable)."""
+    groups: pd.Series | None = None
+    """The customer's group (segment, cluster); None: the value tiers of the score."""
+    params: dict[str, Any] = {}
+    """Fitted parameters, JSON-friendly (``Comparison.params["fitted"][method]``)."""
+    model: Any = None
+    """The fitted estimator, for the diagnostics (``Comparison.models[method]``)."""
+    caveats: tuple[str, ...] = ()
+    """Sentences a reader must see before trusting the score (edge of the model)."""
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """One method of the comparison: how it is fitted, what its score is, how it is shown."""
 
     kind: str
     """"method" (a contender), "reference", "floor" or "ceiling"."""
@@ -80,9 +152,173 @@ class MethodSpec(NamedTuple):
     """The groups judged by the share of holdout-value variance they explain."""
     money: bool
     """The score is a forecast of holdout value in currency (money metrics apply)."""
+    colour: str
+    """Its colour in every chart."""
+    fit: Callable[[Calibration], Fitted] = field(repr=False, compare=False)
+    """Fit on the calibration period and score every customer of ``summary``."""
+
+    def describe(self) -> dict[str, Any]:
+        """The spec as words (no function), for tables and the glossary."""
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "score": self.score,
+            "forecasts": self.forecasts,
+            "grouping": self.grouping,
+            "money": self.money,
+        }
 
 
-#: The methods of the comparison, in report order: three contenders, then the references.
+def _fit_heuristic(cal: Calibration) -> Fitted:
+    s = cal.settings
+    model = HeuristicCLV(period=s["heuristic_period"]).fit(
+        cal.log, observation_end=cal.calibration_end
+    )
+    score = model.predict_value(cal.summary, horizon=cal.horizon, time_unit=cal.time_unit)
+    params = {
+        "retention": float(model.retention_),
+        "retention_kind": "survival (lapse after L periods without a purchase)",
+        "lapse_periods": int(model.lapse_periods_),
+        "gap_quantile": float(model.gap_quantile),
+        "window_periods": model.window,
+        "period": s["heuristic_period"],
+        "expected_lifetime_periods": float(model.expected_lifetime_),
+    }
+    return Fitted(score, params=params, model=model)
+
+
+def _fit_rfm(cal: Calibration) -> Fitted:
+    s = cal.settings
+    scorer = RFMScorer(s["n_bins"]).fit(cal.summary)
+    rfm = scorer.transform(cal.summary)
+    segments = assign_segments(rfm, s["rule_set"]).reindex(cal.summary.index)
+    params = {
+        "columns": dict(scorer.columns_),
+        "edges": {a: [float(e) for e in v] for a, v in scorer.edges_.items()},
+        "bin_scores": {a: [int(v) for v in b] for a, b in scorer.bin_scores_.items()},
+    }
+    groups = _ordered(segments, s["rule_set"].segments)
+    return Fitted(rfm["rfm_score"].astype("float64"), groups, params, scorer)
+
+
+def _inner_split(cal: Calibration) -> tuple[pd.Timestamp, int]:
+    """A split inside the calibration period: its last ``holdout_days`` (at most half)."""
+    days = max(1, min(cal.holdout_days, cal.calibration_days // 2))
+    return cal.calibration_end - pd.Timedelta(days=days), days
+
+
+def _fit_rfm_cells(cal: Calibration) -> Fitted:
+    """Mean next-period value of each R x F x M cell, learned on a split of calibration."""
+    s = cal.settings
+    inner_end, inner_days = _inner_split(cal)
+    inner = calibration_holdout(
+        cal.log,
+        calibration_end=inner_end,
+        holdout_end=cal.calibration_end,
+        time_unit=cal.time_unit,
+    )
+    scorer = RFMScorer(s["n_bins"]).fit(inner)
+    cells = _cells(scorer.transform(inner))
+    value = inner["holdout_value"].to_numpy(dtype=float)
+    grand = float(value.mean())
+    by_cell = pd.DataFrame({"cell": cells, "value": value}).groupby("cell")["value"]
+    n, mean = by_cell.size(), by_cell.mean()
+    # small cells are pulled towards the overall mean (20 pseudo-customers)
+    shrunk = (n * mean + _CELL_PRIOR * grand) / (n + _CELL_PRIOR)
+    scale = cal.holdout_days / inner_days
+    now = _cells(scorer.transform(cal.summary))
+    score = pd.Series(now, index=cal.summary.index).map(shrunk).fillna(grand) * scale
+    params = {
+        "inner_calibration_end": inner_end.date().isoformat(),
+        "inner_holdout_days": int(inner_days),
+        "n_cells": int(len(n)),
+        "n_customers_learned": int(len(inner)),
+        "mean_value_per_customer": grand,
+        "scale": float(scale),
+    }
+    return Fitted(score.astype("float64").rename("rfm_cells"), params=params, model=scorer)
+
+
+_CELL_PRIOR = 20.0
+
+
+def _cells(rfm: pd.DataFrame) -> np.ndarray:
+    return (
+        rfm["r_score"].astype(str) + rfm["f_score"].astype(str) + rfm["m_score"].astype(str)
+    ).to_numpy()
+
+
+def _fit_kmeans(cal: Calibration) -> Fitted:
+    s = cal.settings
+    clusterer = CustomerClusterer(s["n_clusters"], random_state=s["random_state"]).fit(cal.summary)
+    if s.get("cluster_reference") is not None:  # names stay put across cut-offs
+        clusterer.match(s["cluster_reference"])
+    labels = clusterer.predict(cal.summary)
+    cluster_value = cal.summary["total_value"].groupby(labels).mean()
+    names = _cluster_labels(labels, clusterer.cluster_names_)
+    order = [f"{k}: {n}" for k, n in enumerate(clusterer.cluster_names_)]
+    params = {
+        "cluster_names": list(clusterer.cluster_names_),
+        "centers": _records(clusterer.cluster_centers_original_.reset_index()),
+        "cluster_mean_value": [float(v) for v in cluster_value.sort_index()],
+        "inertia": float(clusterer.inertia_),
+    }
+    score = labels.map(cluster_value).astype("float64")
+    return Fitted(score, _ordered(names, order), params, clusterer)
+
+
+def _fit_bgnbd_gg(cal: Calibration) -> Fitted:
+    s = cal.settings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
+        model = ProbabilisticCLV(penalizer=s["penalizer"], penalizer_gg=s["penalizer_gg"]).fit(
+            cal.summary
+        )
+    caveats = []
+    for w in caught:  # passed on to the caller, and kept with the result (reports print them)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if issubclass(w.category, EdgeOfParameterSpaceWarning):
+            caveats.append(str(w.message))
+    score = model.predict(cal.summary, horizon=cal.horizon)
+    params = {
+        "bgnbd": {k: float(v) for k, v in model.purchases_model_.params_.items()},
+        "gamma_gamma": {
+            **{k: float(v) for k, v in model.value_model_.params_.items()},
+            "n_excluded": int(len(model.value_model_.excluded_)),
+            "spend_scale": float(model.spend_scale_),
+        },
+        "dropout_share": float(model.dropout_share_),
+        "mean_probability_alive": float(model.mean_probability_alive_),
+    }
+    return Fitted(score, params=params, model=model, caveats=tuple(caveats))
+
+
+def _fit_naive(cal: Calibration) -> Fitted:
+    score = cal.summary["total_value"] * cal.holdout_days / cal.calibration_days
+    return Fitted(score.astype("float64"))
+
+
+def _fit_recent(cal: Calibration) -> Fitted:
+    days = int(cal.settings["recent_days"])
+    days = max(1, min(days, cal.calibration_days))
+    start = cal.calibration_end + pd.Timedelta(days=1) - pd.Timedelta(days=days)
+    recent = cal.log[cal.log["timestamp"] >= start]
+    spend = recent.groupby("customer_id")["amount"].sum()
+    score = spend.reindex(cal.summary.index, fill_value=0.0).astype("float64")
+    return Fitted(score * cal.holdout_days / days, params={"days": days})
+
+
+def _fit_random(cal: Calibration) -> Fitted:
+    rng = np.random.default_rng(cal.settings["random_state"])
+    return Fitted(pd.Series(rng.random(len(cal.summary)), index=cal.summary.index))
+
+
+def _fit_perfect(cal: Calibration) -> Fitted:
+    return Fitted(cal.outcome.astype("float64"))
+
+
+#: The methods of the comparison, in report order: the contenders, then the references.
+#: Add a method with one entry here (see the module docstring).
 METHODS: dict[str, MethodSpec] = {
     "heuristic_clv": MethodSpec(
         "method",
@@ -93,6 +329,8 @@ METHODS: dict[str, MethodSpec] = {
         "holdout value (currency)",
         "value tiers of the score (top 20 % / middle 60 % / bottom 20 %)",
         True,
+        "#1b9e77",
+        _fit_heuristic,
     ),
     "rfm": MethodSpec(
         "method",
@@ -101,6 +339,8 @@ METHODS: dict[str, MethodSpec] = {
         "a ranking (no money forecast)",
         "segments of the rule set",
         False,
+        "#d95f02",
+        _fit_rfm,
     ),
     "kmeans": MethodSpec(
         "method",
@@ -110,15 +350,32 @@ METHODS: dict[str, MethodSpec] = {
         "a ranking of clusters (no money forecast)",
         "k-means clusters",
         False,
+        "#7570b3",
+        _fit_kmeans,
+    ),
+    "rfm_cells": MethodSpec(
+        "reference",
+        "RFM cells",
+        "mean next-period value of the customer's R x F x M cell, learned inside calibration "
+        "(cells scored at a split one holdout length before calibration_end, their mean value "
+        "over the rest of calibration shrunk towards the overall mean by 20 customers)",
+        "holdout value (currency): the cell's mean next-period value, scaled to the holdout",
+        "value tiers of the score",
+        True,
+        "#e6ab02",
+        _fit_rfm_cells,
     ),
     "bgnbd_gg": MethodSpec(
         "reference",
         "BG/NBD + Gamma-Gamma",
         "expected purchases in the holdout (BG/NBD) x expected value per purchase "
-        "(Gamma-Gamma), both fitted by maximum likelihood on calibration",
+        "(Gamma-Gamma on spend scaled by its mean), both fitted by maximum likelihood on "
+        "calibration",
         "holdout value (currency)",
         "value tiers of the score",
         True,
+        "#e7298a",
+        _fit_bgnbd_gg,
     ),
     "naive_spend": MethodSpec(
         "reference",
@@ -127,6 +384,18 @@ METHODS: dict[str, MethodSpec] = {
         "holdout value (currency): the customer keeps the spend rate of the whole calibration",
         "value tiers of the score (the 20 / 60 / 20 tiers of historic value)",
         True,
+        "#a6761d",
+        _fit_naive,
+    ),
+    "recent_spend": MethodSpec(
+        "reference",
+        "recent spend (90 days)",
+        "net spend in the last 90 days of calibration x holdout length / 90 days",
+        "holdout value (currency): the customer keeps the spend rate of the last 90 days",
+        "value tiers of the score",
+        True,
+        "#66a61e",
+        _fit_recent,
     ),
     "random": MethodSpec(
         "floor",
@@ -135,6 +404,8 @@ METHODS: dict[str, MethodSpec] = {
         "nothing: the floor any method must beat",
         "value tiers of the score",
         False,
+        "#9e9e9e",
+        _fit_random,
     ),
     "perfect_foresight": MethodSpec(
         "ceiling",
@@ -143,13 +414,17 @@ METHODS: dict[str, MethodSpec] = {
         "the ceiling of every ranking metric",
         "value tiers of the holdout value",
         False,
+        "#000000",
+        _fit_perfect,
     ),
 }
 
-#: The three contenders; the other methods are references.
+#: The contenders (kind "method"); the other methods are references and bounds.
 CONTENDERS: tuple[str, ...] = tuple(m for m, s in METHODS.items() if s.kind == "method")
 #: The bounds: never winners, only reading aids.
-BOUNDS: tuple[str, ...] = ("random", "perfect_foresight")
+BOUNDS: tuple[str, ...] = tuple(m for m, s in METHODS.items() if s.kind in ("floor", "ceiling"))
+#: Kinds whose fit may fail without stopping the comparison (marked unavailable instead).
+_OPTIONAL_KINDS = ("reference",)
 
 
 class MetricSpec(NamedTuple):
@@ -170,11 +445,14 @@ METRICS: dict[str, MetricSpec] = {
     "top20_share": MetricSpec("higher", "holdout value in top 20 %", "share", "all"),
     "gains_gini": MetricSpec("higher", "gains Gini", "-1..1", "all"),
     "gains_gini_normalised": MetricSpec("higher", "gains Gini / perfect foresight", "0..1", "all"),
+    "top10_lift": MetricSpec("higher", "top-decile lift", "ratio", "all"),
     "auc": MetricSpec("higher", "AUC buys again", "0..1", "all"),
     "eta_squared": MetricSpec("higher", "eta² of groups", "share", "all"),
     "epsilon_squared": MetricSpec("higher", "epsilon² of groups", "share", "all"),
     "n_groups": MetricSpec("none", "groups", "count", "all"),
     "mae": MetricSpec("lower", "MAE per customer", "currency", "money"),
+    "mae_zero": MetricSpec("none", "MAE of forecasting 0", "currency", "money"),
+    "mae_skill": MetricSpec("higher", "1 - MAE / MAE of 0", "share", "money"),
     "rmse": MetricSpec("lower", "RMSE per customer", "currency", "money"),
     "relative_mae": MetricSpec("lower", "MAE / mean realised", "ratio", "money"),
     "bias": MetricSpec("zero", "bias per customer", "currency", "money"),
@@ -248,6 +526,13 @@ class Comparison:
     truth_distance : pandas.DataFrame or None
         Tidy ``method``, ``metric``, ``value`` against the true expected holdout value
         (:data:`TRUTH_METRICS`); None without a truth.
+    differences : pandas.DataFrame
+        Paired bootstrap intervals: one row per pair of available non-bound methods and
+        ranking metric (:data:`INTERVAL_METRICS`), columns ``method``, ``versus``,
+        ``metric``, ``difference`` (method minus versus, on all customers), ``ci_low``,
+        ``ci_high`` (percentile interval over customer resamples, ``params["settings"]
+        ["confidence"]``). Models are not refitted per resample: the interval is the
+        holdout noise of the difference, which is what decides a winner.
     """
 
     metrics: pd.DataFrame
@@ -259,6 +544,11 @@ class Comparison:
     migration: mt.Migration
     cluster_migration: mt.Migration
     truth_distance: pd.DataFrame | None = None
+    differences: pd.DataFrame | None = None
+    models: dict[str, Any] = field(default_factory=dict)
+    """The fitted estimator of each method (``models["bgnbd_gg"]`` for the diagnostics)."""
+    summary: pd.DataFrame | None = None
+    """The calibration summary the methods saw (no holdout column)."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per stage of the run (not part of to_dict: it changes run to run)."""
 
@@ -326,10 +616,14 @@ class Comparison:
             w = self.winner(metric) if _has_candidates(self, metric) else None
             if w is not None:
                 winners[metric] = w._asdict()
+                if metric in INTERVAL_METRICS:
+                    _, low, high = _interval(self, w.method, w.runner_up, metric)
+                    winners[metric].update(ci_low=low, ci_high=high, clear=_clear(self, w))
         out = {
             "params": self.params,
-            "methods": {m: s._asdict() for m, s in METHODS.items()},
+            "methods": {m: s.describe() for m, s in METHODS.items()},
             "metrics": _records(self.metrics),
+            "differences": None if self.differences is None else _records(self.differences),
             "truth_distance": None
             if self.truth_distance is None
             else _records(self.truth_distance),
@@ -385,6 +679,11 @@ def compare_methods(
     random_state: int = 0,
     heuristic_period: str = "M",
     penalizer: float = 0.0,
+    penalizer_gg: float | None = None,
+    recent_days: int = 90,
+    n_resamples: int = 300,
+    confidence: float = 0.95,
+    cluster_reference: CustomerClusterer | None = None,
 ) -> Comparison:
     """Fit every method on the calibration period, score its customers, judge on the holdout.
 
@@ -419,7 +718,19 @@ def compare_methods(
     heuristic_period : {"D", "W", "M", "Q", "Y"}, default "M"
         Period of the heuristic retention rate.
     penalizer : float, default 0.0
-        L2 penalty of the BG/NBD and Gamma-Gamma fits.
+        L2 penalty of the BG/NBD fit (unit-free parameters, see :class:`BetaGeoModel`).
+    penalizer_gg : float, optional
+        L2 penalty of the Gamma-Gamma fit, on spend scaled by its mean (unit-free); default
+        ``penalizer``.
+    recent_days : int, default 90
+        Window of the ``recent_spend`` reference, in days before ``calibration_end``.
+    n_resamples : int, default 300
+        Paired customer bootstrap resamples behind :attr:`Comparison.differences`.
+    confidence : float, default 0.95
+        Level of the bootstrap intervals.
+    cluster_reference : CustomerClusterer, optional
+        A fitted clusterer (e.g. of an earlier cut-off): the k-means clusters are matched to
+        its centres and take its labels and names (:meth:`CustomerClusterer.match`).
 
     Returns
     -------
@@ -447,6 +758,7 @@ def compare_methods(
         raise TypeError(
             f"tx must be the clean transaction log as a pandas DataFrame, got {type(tx).__name__}"
         )
+    n_resamples = _check_resamples(n_resamples)
     ruleset = load_rules(rule_set)
     cal = calibration_holdout(
         tx,
@@ -469,58 +781,80 @@ def compare_methods(
         )
     truth_table = _truth(truth, cal_end, hold_end, summary.index)  # checked before any fit
     calibration_log = tx[through(tx["timestamp"], cal_end)]
+    calibration_days = int((cal_end - summary["first_purchase"].min().normalize()).days) + 1
+    settings = {
+        "n_bins": int(n_bins),
+        "rule_set": ruleset,
+        "n_clusters": int(n_clusters),
+        "random_state": int(random_state),
+        "heuristic_period": heuristic_period,
+        "penalizer": float(penalizer),
+        "penalizer_gg": float(penalizer if penalizer_gg is None else penalizer_gg),
+        "recent_days": int(recent_days),
+        "cluster_reference": cluster_reference,
+    }
+    context = Calibration(
+        summary=summary,
+        log=calibration_log,
+        calibration_end=cal_end,
+        horizon=horizon,
+        holdout_days=holdout_days,
+        calibration_days=calibration_days,
+        time_unit=time_unit,
+        settings=settings,
+    )
     clock.lap("summary")
 
     scores = pd.DataFrame(index=summary.index)
-    heuristic = HeuristicCLV(period=heuristic_period).fit(calibration_log, observation_end=cal_end)
-    scores["heuristic_clv"] = heuristic.predict_value(summary, horizon=horizon, time_unit=time_unit)
-    clock.lap("fit heuristic_clv")
+    fitted: dict[str, Fitted] = {}
+    unavailable: dict[str, str] = {}
+    caveats: list[str] = []
+    for method, spec in METHODS.items():
+        ctx = replace(context, outcome=outcome) if spec.kind == "ceiling" else context
+        try:
+            result = spec.fit(ctx)
+            score = pd.Series(result.score, dtype="float64").reindex(summary.index)
+            bad = ~np.isfinite(score.to_numpy())
+            if bad.any():
+                raise ValueError(
+                    f"{int(bad.sum())} of {bad.size} predictions are missing or infinite "
+                    f"(e.g. customers {list(score.index[bad][:5])})"
+                )
+        except Exception as error:  # a reference never stops the comparison
+            if spec.kind not in _OPTIONAL_KINDS:
+                raise
+            unavailable[method] = f"{type(error).__name__}: {error}"
+            scores[method] = np.nan
+            clock.lap(f"fit {method}")
+            continue
+        fitted[method] = result
+        scores[method] = score
+        caveats += list(result.caveats)
+        clock.lap(f"fit {method}")
+    for method, reason in unavailable.items():
+        caveats.append(f"{METHODS[method].label} is unavailable: {reason}")
 
-    scorer = RFMScorer(n_bins).fit(summary)
-    rfm = scorer.transform(summary)
-    scores["rfm"] = rfm["rfm_score"].astype("float64")
-    segments = assign_segments(rfm, ruleset)
-    clock.lap("fit rfm")
-
-    clusterer = CustomerClusterer(n_clusters, random_state=random_state).fit(summary)
-    labels = clusterer.predict(summary)
-    cluster_value = summary["total_value"].groupby(labels).mean()
-    scores["kmeans"] = labels.map(cluster_value).astype("float64")
-    clock.lap("fit kmeans")
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
-        model = ProbabilisticCLV(penalizer=penalizer).fit(summary)
-    caveats = []
-    for w in caught:  # passed on to the caller, and kept with the result (reports print them)
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        if issubclass(w.category, EdgeOfParameterSpaceWarning):
-            caveats.append(str(w.message))
-    scores["bgnbd_gg"] = model.predict(summary, horizon=horizon)
-    clock.lap("fit bgnbd_gg")
-
-    calibration_days = int((cal_end - summary["first_purchase"].min().normalize()).days) + 1
-    scores["naive_spend"] = summary["total_value"] * holdout_days / calibration_days
-    rng = np.random.default_rng(random_state)
-    scores["random"] = rng.random(len(summary))
-    scores["perfect_foresight"] = outcome.astype("float64")
-    clock.lap("fit references")
-
-    scores["segment"] = segments.reindex(scores.index)
-    scores["cluster"] = labels
-    scores["cluster_name"] = _cluster_labels(labels, clusterer.cluster_names_)
-    for column in ("holdout_value", "holdout_orders", "bought_again"):
+    rfm, kmeans = fitted["rfm"], fitted["kmeans"]
+    scores["segment"] = rfm.groups.astype(str)
+    scores["cluster"] = kmeans.model.predict(summary)
+    scores["cluster_name"] = kmeans.groups.astype(str)
+    for column in ("holdout_value", "holdout_orders", "holdout_purchase_periods", "bought_again"):
         scores[column] = cal[column]
     if truth_table is not None:
         for column in _TRUTH_COLUMNS:
             scores[column] = truth_table[column]
 
-    groupings = _groupings(scores, summary, ruleset)
+    groupings = _groupings(scores, summary, fitted)
     table = _metric_table(scores, groupings)
     truth_distance = None if truth_table is None else _truth_table(scores)
     groups = _group_table(scores, groupings)
     clock.lap("metrics")
+    differences = _differences(
+        scores, table, n_resamples=n_resamples, random_state=random_state, confidence=confidence
+    )
+    clock.lap("intervals")
 
+    clusterer = kmeans.model
     cluster_order = [f"{k}: {n}" for k, n in enumerate(clusterer.cluster_names_)]
     agreement = mt.agreement(  # rows in rule order, columns in cluster order
         _ordered(scores["segment"], ruleset.segments).cat.remove_unused_categories(),
@@ -529,7 +863,7 @@ def compare_methods(
         .rename("cluster"),
     )
     later = customer_summary(tx, observation_end=hold_end, time_unit=time_unit, customers=customers)
-    later_segments = assign_segments(scorer.transform(later), ruleset)
+    later_segments = assign_segments(rfm.model.transform(later), ruleset)
     migration = mt.migration_matrix(
         _ordered(scores["segment"], ruleset.segments), _ordered(later_segments, ruleset.segments)
     )
@@ -556,42 +890,16 @@ def compare_methods(
             "last_timestamp": str(tx["timestamp"].max()),
         },
         "settings": {
-            "n_bins": int(n_bins),
+            **{k: v for k, v in settings.items() if k != "cluster_reference"},
+            "clusters_matched": cluster_reference is not None,
             "rule_set": ruleset.name if ruleset.path == "" else f"{ruleset.name} ({ruleset.path})",
-            "n_clusters": int(n_clusters),
-            "random_state": int(random_state),
-            "heuristic_period": heuristic_period,
-            "penalizer": float(penalizer),
             "truth": truth_table is not None,
+            "n_resamples": n_resamples,
+            "confidence": float(confidence),
         },
         "caveats": caveats,
-        "fitted": {
-            "heuristic_clv": {
-                "retention": float(heuristic.retention_),
-                "retention_kind": "survival (lapse after L periods without a purchase)",
-                "lapse_periods": int(heuristic.lapse_periods_),
-                "gap_quantile": float(heuristic.gap_quantile),
-                "window_periods": heuristic.window,
-                "period": heuristic_period,
-                "expected_lifetime_periods": float(heuristic.expected_lifetime_),
-            },
-            "rfm": {
-                "columns": dict(scorer.columns_),
-                "edges": {a: [float(e) for e in v] for a, v in scorer.edges_.items()},
-                "bin_scores": {a: [int(s) for s in v] for a, v in scorer.bin_scores_.items()},
-            },
-            "kmeans": {
-                "cluster_names": list(clusterer.cluster_names_),
-                "centers": _records(clusterer.cluster_centers_original_.reset_index()),
-                "cluster_mean_value": [float(v) for v in cluster_value.sort_index()],
-                "inertia": float(clusterer.inertia_),
-            },
-            "bgnbd": {k: float(v) for k, v in model.purchases_model_.params_.items()},
-            "gamma_gamma": {
-                **{k: float(v) for k, v in model.value_model_.params_.items()},
-                "n_excluded": int(len(model.value_model_.excluded_)),
-            },
-        },
+        "unavailable": unavailable,
+        "fitted": {m: f.params for m, f in fitted.items() if f.params},
     }
     import clvlib
 
@@ -601,13 +909,16 @@ def compare_methods(
         scores=scores,
         params=params,
         methods=pd.DataFrame(
-            [s._asdict() for s in METHODS.values()], index=pd.Index(list(METHODS), name="method")
+            [s.describe() for s in METHODS.values()], index=pd.Index(list(METHODS), name="method")
         ),
         groups=groups,
         agreement=agreement,
         migration=migration,
         cluster_migration=cluster_migration,
         truth_distance=truth_distance,
+        differences=differences,
+        models={m: f.model for m, f in fitted.items() if f.model is not None},
+        summary=summary,
         timings=clock.laps,
     )
 
@@ -676,15 +987,14 @@ def _truth(
 # --------------------------------------------------------------------------------------
 
 
-def _groupings(scores: pd.DataFrame, summary: pd.DataFrame, ruleset: RuleSet) -> dict:
-    """Group label per customer for each method (segments, clusters, or tiers of the score)."""
+def _groupings(
+    scores: pd.DataFrame, summary: pd.DataFrame, fitted: Mapping[str, Fitted]
+) -> dict[str, pd.Series]:
+    """Group label per available method: its own groups, else the value tiers of its score."""
     out = {}
-    for method in METHODS:
-        if method == "rfm":
-            out[method] = _ordered(scores["segment"], ruleset.segments)
-        elif method == "kmeans":
-            names = sorted(scores["cluster_name"].unique(), key=lambda s: int(s.split(":")[0]))
-            out[method] = _ordered(scores["cluster_name"], names)
+    for method, result in fitted.items():
+        if result.groups is not None:
+            out[method] = result.groups
         else:
             out[method] = value_tiers(summary, value=scores[method].rename(method))
     return out
@@ -695,6 +1005,10 @@ def _metric_table(scores: pd.DataFrame, groupings: Mapping[str, pd.Series]) -> p
     rows = []
     for method, spec in METHODS.items():
         s = scores[method]
+        if method not in groupings:  # unavailable: every metric missing
+            names = [m for m, ms in METRICS.items() if ms.applies == "all" or spec.money]
+            rows += [(method, metric, math.nan) for metric in names]
+            continue
         separation = mt.variance_explained(groupings[method].astype(str), outcome)
         values = {
             "spearman": mt.spearman(s, outcome),
@@ -702,6 +1016,7 @@ def _metric_table(scores: pd.DataFrame, groupings: Mapping[str, pd.Series]) -> p
             "top20_share": mt.top_share_captured(s, outcome, top=0.2),
             "gains_gini": mt.gains_gini(s, outcome),
             "gains_gini_normalised": mt.gains_gini(s, outcome, normalised=True),
+            "top10_lift": mt.top_share_captured(s, outcome, top=0.1) / 0.1,
             "auc": mt.auc(s, bought),
             "eta_squared": separation.eta_squared,
             "epsilon_squared": separation.epsilon_squared,
@@ -709,8 +1024,11 @@ def _metric_table(scores: pd.DataFrame, groupings: Mapping[str, pd.Series]) -> p
         }
         if spec.money:
             err = mt.forecast_errors(s, outcome)
+            mae_zero = float(np.mean(np.abs(outcome.to_numpy(dtype=float))))
             values.update(
                 mae=err.mae,
+                mae_zero=mae_zero,
+                mae_skill=1 - err.mae / mae_zero if mae_zero > 0 else math.nan,
                 rmse=err.rmse,
                 relative_mae=err.relative_mae,
                 bias=err.bias,
@@ -727,6 +1045,8 @@ def _truth_table(scores: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for method, spec in METHODS.items():
         s = scores[method]
+        if s.isna().all():
+            continue
         values = {
             "spearman_truth": mt.spearman(s, expected),
             "top20_share_truth": mt.top_share_captured(s, expected, top=0.2),
@@ -790,6 +1110,83 @@ def _group_table(scores: pd.DataFrame, groupings: Mapping[str, pd.Series]) -> pd
     out = pd.concat(frames, ignore_index=True)
     out["customers"] = out["customers"].astype("int64")
     return out[["method", *[c for c in out.columns if c != "method"]]]
+
+
+#: Ranking metrics with a paired bootstrap interval (Comparison.differences).
+INTERVAL_METRICS: tuple[str, ...] = mt.BOOTSTRAP_METRICS
+
+
+def _check_resamples(n_resamples: Any) -> int:
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int | np.integer):
+        raise TypeError(f"n_resamples must be an integer, got {n_resamples!r}")
+    if n_resamples < 100:
+        raise ValueError(f"n_resamples must be >= 100 for a 95 % interval, got {n_resamples}")
+    return int(n_resamples)
+
+
+def _differences(
+    scores: pd.DataFrame,
+    table: pd.DataFrame,
+    *,
+    n_resamples: int,
+    random_state: int,
+    confidence: float,
+) -> pd.DataFrame:
+    """Paired customer bootstrap of every pair of available non-bound methods."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    methods = [m for m in METHODS if m not in BOUNDS and scores[m].notna().all()]
+    draws = mt.bootstrap_ranking_metrics(
+        scores[methods],
+        scores["holdout_value"],
+        scores["bought_again"],
+        n_resamples=n_resamples,
+        random_state=random_state,
+    )
+    point = table.set_index(["method", "metric"])["value"]
+    tail = 100 * (1 - confidence) / 2
+    rows = []
+    for i, a in enumerate(methods):
+        for j in range(i + 1, len(methods)):
+            b = methods[j]
+            for k, metric in enumerate(INTERVAL_METRICS):
+                diff = draws[:, i, k] - draws[:, j, k]
+                diff = diff[np.isfinite(diff)]
+                low, high = (
+                    np.percentile(diff, [tail, 100 - tail]) if diff.size else (math.nan,) * 2
+                )
+                rows.append((a, b, metric, point[(a, metric)] - point[(b, metric)], low, high))
+    return pd.DataFrame(
+        rows, columns=["method", "versus", "metric", "difference", "ci_low", "ci_high"]
+    )
+
+
+def _interval(c: Comparison, method: str, versus: str, metric: str) -> tuple[float, float, float]:
+    """Difference ``method - versus`` on ``metric`` and its interval (either row order)."""
+    d = c.differences
+    if d is None:
+        return math.nan, math.nan, math.nan
+    hit = d[(d["method"] == method) & (d["versus"] == versus) & (d["metric"] == metric)]
+    if len(hit):
+        row = hit.iloc[0]
+        return float(row["difference"]), float(row["ci_low"]), float(row["ci_high"])
+    hit = d[(d["method"] == versus) & (d["versus"] == method) & (d["metric"] == metric)]
+    if len(hit):
+        row = hit.iloc[0]
+        return -float(row["difference"]), -float(row["ci_high"]), -float(row["ci_low"])
+    return math.nan, math.nan, math.nan
+
+
+def _clear(c: Comparison, w: Winner) -> bool | None:
+    """Whether the winner's interval against the runner-up excludes 0 (None: no interval)."""
+    _, low, high = _interval(c, w.method, w.runner_up, w.metric)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    if w.direction == "higher":
+        return bool(low > 0)
+    if w.direction == "lower":
+        return bool(high < 0)
+    return None
 
 
 def _candidates(table: pd.DataFrame, metric: str, among: Sequence[str] | None) -> pd.Series:
@@ -881,6 +1278,42 @@ def _better(metric: str, value: float, than: float) -> bool:
     return abs(value) < abs(than)
 
 
+def verdict(c: Comparison, metric: str = "spearman", among: Sequence[str] | None = None) -> str:
+    """The best of ``among`` (default the contenders) on ``metric``, in words, with its interval.
+
+    "no clear winner" when the paired bootstrap interval of the best against the runner-up
+    covers 0; otherwise the winner, its margin and the interval.
+    """
+    w = _winner(c.metrics, None, metric, CONTENDERS if among is None else among)
+    diff, low, high = _interval(c, w.method, w.runner_up, metric)
+    best, second = METHODS[w.method].label, METHODS[w.runner_up].label
+    interval = _interval_text(metric, low, high, c)
+    if _clear(c, w):
+        return f"{_margin_text(w)}; {interval}"
+    return (
+        f"no clear winner: {best} ({_fmt(metric, w.value)}) and {second} "
+        f"({_fmt(metric, w.runner_up_value)}) differ by {_diff_text(metric, diff)}, {interval}, "
+        "which covers 0"
+    )
+
+
+def _diff_text(metric: str, diff: float) -> str:
+    unit = {**METRICS, **TRUTH_METRICS}[metric].unit
+    if unit == "share":
+        return f"{100 * diff:+.1f} points"
+    return f"{diff:+.3f}"
+
+
+def _interval_text(metric: str, low: float, high: float, c: Comparison) -> str:
+    level = 100 * c.params.get("settings", {}).get("confidence", 0.95)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "no interval"
+    return (
+        f"{level:.0f} % paired bootstrap interval {_diff_text(metric, low)} .. "
+        f"{_diff_text(metric, high)}"
+    )
+
+
 def _summary_text(c: Comparison) -> str:
     p = c.params
     wide = c.wide()
@@ -890,34 +1323,40 @@ def _summary_text(c: Comparison) -> str:
         f"{100 * p['bought_again_share']:.0f} % bought again, holdout value "
         f"{p['holdout_value_total']:,.0f}."
     ]
+    references = [m for m, s in METHODS.items() if s.kind == "reference"]
     for metric, what in (
         ("spearman", "Ranking (Spearman with holdout value)"),
         ("top20_share", "Holdout value captured by the top 20 %"),
         ("auc", "Buying again (AUC)"),
     ):
-        among = CONTENDERS
-        w = _winner(c.metrics, None, metric, among)
-        ref = (
-            f"; references: BG/NBD+GG {_fmt(metric, wide.loc['bgnbd_gg', metric])}, naive "
-            f"{_fmt(metric, wide.loc['naive_spend', metric])}, random "
-            f"{_fmt(metric, wide.loc['random', metric])}, perfect foresight "
-            f"{_fmt(metric, wide.loc['perfect_foresight', metric])}"
+        w = _winner(c.metrics, None, metric, CONTENDERS)
+        ref = "; ".join(
+            f"{METHODS[m].label} {_fmt(metric, wide.loc[m, metric])}"
+            for m in (*references, *BOUNDS)
         )
-        beaten = [
-            METHODS[m].label
-            for m in ("bgnbd_gg", "naive_spend")
-            if _better(metric, wide.loc[m, metric], w.value)
-        ]
+        beaten = []
+        for m in references:
+            if not _better(metric, wide.loc[m, metric], w.value):
+                continue
+            _, low, _ = _interval(c, m, w.method, metric)
+            sure = " (interval excludes 0)" if math.isfinite(low) and low > 0 else ""
+            beaten.append(f"{METHODS[m].label}{sure}")
         verb = "reference beats" if len(beaten) == 1 else "references beat"
-        note = f" The {' and the '.join(beaten)} {verb} every method." if beaten else ""
-        lines.append(f"{what}: {_margin_text(w)}{ref}.{note}")
+        note = f" The {', the '.join(beaten)} {verb} every method." if beaten else ""
+        lines.append(f"{what}: {verdict(c, metric)}. References: {ref}.{note}")
     money = [m for m, s in METHODS.items() if s.money]
     errs = ", ".join(
         f"{METHODS[m].label} {_fmt('total_error_pct', wide.loc[m, 'total_error_pct'])} "
         f"(MAE {_fmt('mae', wide.loc[m, 'mae'])})"
         for m in money
     )
-    lines.append(f"Money, total predicted vs realised: {errs}.")
+    zero = next(
+        (wide.loc[m, "mae_zero"] for m in money if math.isfinite(wide.loc[m, "mae_zero"])), math.nan
+    )
+    lines.append(
+        f"Money, total predicted vs realised: {errs}; a forecast of 0 for everybody has MAE "
+        f"{_fmt('mae', zero)}."
+    )
     groups = ", ".join(
         f"{METHODS[m].label} {_fmt('eta_squared', wide.loc[m, 'eta_squared'])} "
         f"({int(wide.loc[m, 'n_groups'])} groups)"
@@ -927,6 +1366,8 @@ def _summary_text(c: Comparison) -> str:
     lines.append(
         f"RFM segments vs k-means clusters: ARI {c.agreement.ari:.2f}, NMI {c.agreement.nmi:.2f}."
     )
+    for method, reason in p.get("unavailable", {}).items():
+        lines.append(f"{METHODS[method].label} is unavailable: {reason}")
     if c.truth_distance is not None:
         w = _winner(c.metrics, c.truth_distance, "spearman_truth", None)
         ceiling = c.truth_wide().loc["perfect_foresight", "spearman_truth"]
@@ -994,26 +1435,45 @@ class RollingOrigin:
         return f"RollingOrigin(cutoffs={list(self.comparisons)})"
 
     def winners(self, metric: str = "spearman", *, among: Sequence[str] | None = None):
-        """Winner and margin at each cut-off.
+        """Winner and margin at each cut-off, and whether its interval excludes 0.
 
         Columns ``cutoff``, ``method``, ``value``, ``runner_up``, ``runner_up_value``,
-        ``margin`` (see :meth:`Comparison.winner`).
+        ``margin`` (see :meth:`Comparison.winner`), ``ci_low``, ``ci_high`` (paired bootstrap
+        interval of the margin, for :data:`INTERVAL_METRICS`) and ``clear`` (False: a tie,
+        "no clear winner" at that cut-off).
         """
-        rows = [
-            {"cutoff": cutoff, **c.winner(metric, among=among)._asdict()}
-            for cutoff, c in self.comparisons.items()
-        ]
+        rows = []
+        for cutoff, c in self.comparisons.items():
+            w = c.winner(metric, among=among)
+            _, low, high = _interval(c, w.method, w.runner_up, metric)
+            clear = _clear(c, w)
+            rows.append(
+                {
+                    "cutoff": cutoff,
+                    **w._asdict(),
+                    "ci_low": low,
+                    "ci_high": high,
+                    "clear": True if clear is None else clear,
+                }
+            )
         return pd.DataFrame(rows).drop(columns=["metric", "direction"])
 
     def stability(self, metric: str = "spearman", *, among: Sequence[str] | None = None):
-        """Per method: mean, min and max of ``metric`` over the cut-offs and how often it won."""
+        """Per method: mean, min and max of ``metric`` over the cut-offs and how often it won.
+
+        ``wins`` counts only clear wins (interval of the margin excludes 0); ``ties`` counts
+        the cut-offs where the method was best but the interval covered 0.
+        """
         table = self.truth_distance if metric in TRUTH_METRICS else self.metrics
         if table is None:
             raise ValueError(f"{metric} needs a truth: pass a Shop as truth= to rolling_origin")
         rows = table[table["metric"] == metric]
         stats = rows.groupby("method", sort=False)["value"].agg(["mean", "min", "max"])
-        wins = self.winners(metric, among=among)["method"].value_counts()
+        won = self.winners(metric, among=among)
+        wins = won.loc[won["clear"], "method"].value_counts()
+        ties = won.loc[~won["clear"], "method"].value_counts()
         stats["wins"] = wins.reindex(stats.index, fill_value=0).astype("int64")
+        stats["ties"] = ties.reindex(stats.index, fill_value=0).astype("int64")
         stats["cutoffs"] = len(self.comparisons)
         return stats.reindex([m for m in METHODS if m in stats.index])
 
@@ -1084,7 +1544,9 @@ def rolling_origin(
     truth : clvlib.datasets.Shop, optional
         The simulated shop; its truth is taken for each window.
     **kwargs
-        Passed to :func:`compare_methods` (``time_unit``, ``n_clusters``, ...).
+        Passed to :func:`compare_methods` (``time_unit``, ``n_clusters``, ...). The k-means
+        clusters of later cut-offs are matched to those of the first by their centres, so
+        that a cluster keeps its label and name over time.
 
     Returns
     -------
@@ -1107,7 +1569,14 @@ def rolling_origin(
                 f"cutoff {cutoff.date()} + {horizon}{horizon_unit} ends on {end.date()}, after "
                 f"the last day of the log ({last.date()}): the holdout would be cut short"
             )
-        result = compare_methods(tx, calibration_end=cutoff, holdout_end=end, truth=truth, **kwargs)
+        if comparisons and "cluster_reference" not in kwargs:  # names of the first cut-off
+            first = next(iter(comparisons.values()))
+            reference = {"cluster_reference": first.models["kmeans"]}
+        else:
+            reference = {}
+        result = compare_methods(
+            tx, calibration_end=cutoff, holdout_end=end, truth=truth, **reference, **kwargs
+        )
         key = cutoff.date().isoformat()
         comparisons[key] = result
         stamp = {"cutoff": key, "holdout_end": end.date().isoformat()}

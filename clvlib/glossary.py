@@ -218,38 +218,7 @@ TERMS: dict[str, tuple[str, str]] = {
         "Customers by segment in one period (rows, plus 'new') and the next (columns, plus "
         "'gone'), as counts and as row shares.",
     ),
-    # evaluation.py — the methods and references of the holdout comparison (domain.md §9)
-    "heuristic_clv": (
-        "comparison",
-        "Method: HeuristicCLV's predicted net revenue over the holdout (net value of the last "
-        "12 months / max(min(tenure, 12), L) x p_active x sum of s**k over the holdout "
-        "months; survival s and lapse threshold L fitted on calibration).",
-    ),
-    "rfm": (
-        "comparison",
-        "Method: score rfm_score (R + F + M, edges learned on calibration); groups: the "
-        "segments of the rule set. A ranking, no money forecast.",
-    ),
-    "kmeans": (
-        "comparison",
-        "Method: score = mean calibration total_value of the customer's k-means cluster "
-        "(constant within a cluster); groups: the clusters. A ranking, no money forecast.",
-    ),
-    "bgnbd_gg": (
-        "comparison",
-        "Probabilistic reference: BG/NBD expected holdout purchases x Gamma-Gamma expected "
-        "value per purchase, fitted by maximum likelihood on calibration.",
-    ),
-    "naive_spend": (
-        "comparison",
-        "Naive reference: calibration total_value x holdout days / calibration days (the "
-        "customer keeps the spend rate of the whole calibration; ranks as total_value).",
-    ),
-    "random": (
-        "comparison",
-        "Floor reference: uniform random scores drawn with the seed random_state "
-        "(see random_floor).",
-    ),
+    # evaluation.py — the methods and references come from clvlib.evaluation.METHODS
     "top10_share": (
         "metric",
         "Share of the total holdout value carried by the top 10 % of customers by score.",
@@ -257,6 +226,27 @@ TERMS: dict[str, tuple[str, str]] = {
     "top20_share": (
         "metric",
         "Share of the total holdout value carried by the top 20 % of customers by score.",
+    ),
+    "top10_lift": (
+        "metric",
+        "Top-decile lift: mean holdout value of the top 10 % by score divided by the mean "
+        "holdout value of all customers (top10_share / 0.1); 1 is random.",
+    ),
+    "mae_zero": (
+        "metric",
+        "MAE of forecasting 0 for every customer (the mean absolute holdout value): the MAE a "
+        "money forecast must beat, since most customers buy nothing in a holdout.",
+    ),
+    "mae_skill": (
+        "metric",
+        "1 - MAE / mae_zero: share of the zero forecast's error that the forecast removes; "
+        "0 or below means a forecast of 0 would do as well.",
+    ),
+    "paired_bootstrap_interval": (
+        "metric",
+        "Difference of a metric between two methods, recomputed on customer resamples drawn "
+        "with replacement (the same resample for both); the 2.5 and 97.5 percentiles bound "
+        "the 95 % interval. A winner is named only when it excludes 0.",
     ),
     "gains_gini_normalised": (
         "metric",
@@ -318,7 +308,8 @@ TERMS: dict[str, tuple[str, str]] = {
     "retention_rate": (
         "CLV",
         "s: survival rate per period = 1 - lapses / alive periods; a customer lapses after L "
-        "periods without a purchase, L the 85 % quantile of the observed repeat gaps. Not the "
+        "periods without a purchase, L the 85 % quantile of the repeat gaps (Kaplan-Meier, the "
+        "open spell after the last purchase censored). Not the "
         "period-to-period repeat rate (that one counts every skipped month as churn).",
     ),
     "lapse_periods": (
@@ -456,9 +447,27 @@ def glossary(terms: list[str] | None = None) -> pd.DataFrame:
     terms : list of str, optional
         Only these terms, in this order; all terms when omitted.
     """
-    names = list(TERMS) if terms is None else terms
-    unknown = [t for t in names if t not in TERMS]
+    known = dict(TERMS)
+    for term, entry in _method_terms().items():
+        known.setdefault(term, entry)
+    names = list(known) if terms is None else terms
+    unknown = [t for t in names if t not in known]
     if unknown:
-        raise KeyError(f"no glossary entry for {unknown}; known terms: {sorted(TERMS)}")
-    rows = [(t, *TERMS[t]) for t in names]
+        raise KeyError(f"no glossary entry for {unknown}; known terms: {sorted(known)}")
+    rows = [(t, *known[t]) for t in names]
     return pd.DataFrame(rows, columns=["term", "convention", "definition"]).set_index("term")
+
+
+def _method_terms() -> dict[str, tuple[str, str]]:
+    """One entry per method of the comparison, written from its registry entry."""
+    from clvlib.evaluation import METHODS
+
+    kind = {"method": "Method", "reference": "Reference", "floor": "Floor", "ceiling": "Ceiling"}
+    return {
+        name: (
+            "comparison",
+            f"{kind.get(spec.kind, spec.kind)}: {spec.score}. Forecasts {spec.forecasts}; "
+            f"groups: {spec.grouping}.",
+        )
+        for name, spec in METHODS.items()
+    }

@@ -33,6 +33,8 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from clvlib._checks import rows_at_fault
 
@@ -165,6 +167,10 @@ def _minimize(
     return result
 
 
+#: a / (a + b) below this: no sign of drop-out (the BG/NBD fit is at its no-churn limit)
+_NO_DROPOUT = 0.01
+
+
 class EdgeOfParameterSpaceWarning(RuntimeWarning):
     """A fitted parameter is extreme: the likelihood is maximal at a limit of the model."""
 
@@ -179,7 +185,9 @@ def _warn_at_edge(model: str, params: dict[str, float], low: float = 1e-4, high:
     """
     extreme = {k: v for k, v in params.items() if not low <= v <= high}
     if extreme:
-        shown = ", ".join(f"{k} = {v:.3g}" for k, v in extreme.items())
+        from clvlib.present import magnitude  # read in reports: no scientific notation
+
+        shown = ", ".join(f"{k} = {magnitude(v)}" for k, v in extreme.items())
         warnings.warn(
             f"{model} estimate at the edge of the parameter space ({shown}): the data fit "
             "a limiting case of the model (e.g. no drop-out, or one purchase rate for all) "
@@ -258,7 +266,7 @@ def _log_hyp2f1(a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> n
     return np.where(np.isfinite(direct), direct, euler)
 
 
-class BetaGeoModel:
+class BetaGeoModel(BaseEstimator):
     """BG/NBD model of repeat purchases, fitted by maximum likelihood.
 
     Each customer buys at a Poisson rate ``lambda`` ~ Gamma(r, alpha) while alive and, after
@@ -346,8 +354,7 @@ class BetaGeoModel:
         return self
 
     def _params(self) -> tuple[float, float, float, float]:
-        if not hasattr(self, "params_"):
-            raise RuntimeError("BetaGeoModel is not fitted yet: call fit(frequency, recency, T)")
+        check_is_fitted(self, "params_")
         r, alpha, a, b = (float(self.params_[k]) for k in ("r", "alpha", "a", "b"))
         return r, alpha, a, b
 
@@ -379,13 +386,20 @@ class BetaGeoModel:
         if t < 0:
             raise ValueError(f"horizon t must be >= 0, got {t}")
         z = t / (alpha + age + t)
-        log_hyp = _log_hyp2f1(r + x, b + x, a + b + x - 1, z)
-        numerator = (
-            (a + b + x - 1)
-            / (a - 1)
-            * -np.expm1(log_hyp + (r + x) * np.log((alpha + age) / (alpha + age + t)))
-        )
-        return _wrap(numerator * self._probability_alive(x, t_x, age), index, "expected_purchases")
+        with np.errstate(all="ignore"):  # NaN at the no-churn pole: handled below
+            log_hyp = _log_hyp2f1(r + x, b + x, a + b + x - 1, z)
+            numerator = (
+                (a + b + x - 1)
+                / (a - 1)
+                * -np.expm1(log_hyp + (r + x) * np.log((alpha + age) / (alpha + age + t)))
+            )
+            out = numerator * self._probability_alive(x, t_x, age)
+        lost = ~np.isfinite(out)
+        if lost.any() and a / (a + b) < _NO_DROPOUT:
+            # at the no-churn edge 2F1 meets its pole (a + b - 1 -> -1): use the limit
+            # itself, the NBD model, E[Y(t)] = (r + x) t / (alpha + T)
+            out = np.where(lost, (r + x) * t / (alpha + age), out)
+        return _wrap(out, index, "expected_purchases")
 
     def _probability_alive(self, x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._params()
@@ -410,6 +424,32 @@ class BetaGeoModel:
         """
         x, t_x, age, index = _validate_btyd(frequency, recency, T)
         return _wrap(self._probability_alive(x, t_x, age), index, "probability_alive")
+
+    def frequency_distribution(self, T: ArrayLike, max_frequency: int) -> np.ndarray:
+        """Expected share of customers with 0, 1, ..., ``max_frequency``+ repeat purchases.
+
+        P(X(T) = x) of Fader, Hardie & Lee (2005), eq. (8), averaged over the customers' ages
+        ``T``; the last entry is the share with ``max_frequency`` or more. The model side of
+        the repeat-purchase histogram (lifetimes' ``plot_period_transactions``).
+        """
+        r, alpha, a, b = self._params()
+        ages = np.asarray(T, dtype=float)
+        unique, counts = np.unique(ages, return_counts=True)
+        t = np.maximum(unique, 1e-12)[:, None]  # age 0: no purchase possible, P(X = 0) = 1
+        x = np.arange(max_frequency)[None, :]
+        log_b0 = special.betaln(a, b)
+        log_p = np.log(alpha / (alpha + t))
+        log_q = np.log(t / (alpha + t))
+        log_nb = special.gammaln(r + x) - special.gammaln(r) - special.gammaln(x + 1)
+        alive = np.exp(special.betaln(a, b + x) - log_b0 + log_nb + r * log_p + x * log_q)
+        # cumulative NBD probabilities of fewer than x purchases (j = 0 .. x-1)
+        nb = np.exp(log_nb + r * log_p + x * log_q)
+        below = np.cumsum(nb, axis=1) - nb
+        with np.errstate(all="ignore"):
+            dead = np.exp(special.betaln(a + 1, b + x - 1) - log_b0) * (1 - below)
+        prob = alive + np.where(x > 0, np.nan_to_num(dead), 0.0)
+        share = (counts @ prob) / counts.sum()
+        return np.append(share, max(0.0, 1.0 - share.sum()))
 
     def expected_purchases_new(self, t: ArrayLike) -> np.ndarray:
         """Expected repeat purchases in ``(0, t]`` of a new customer (no history).
@@ -528,7 +568,7 @@ def _gg_loglik_terms(
     return loglik, grad
 
 
-class GammaGammaModel:
+class GammaGammaModel(BaseEstimator):
     """Gamma-Gamma model of the mean spend per repeat purchase, by maximum likelihood.
 
     A customer's purchase values are Gamma(p, nu) with a customer-specific ``nu`` ~
@@ -636,8 +676,7 @@ class GammaGammaModel:
         return p * v / (q - 1)
 
     def _params(self) -> tuple[float, float, float]:
-        if not hasattr(self, "params_"):
-            raise RuntimeError("GammaGammaModel is not fitted yet: call fit(...)")
+        check_is_fitted(self, "params_")
         p, q, v = (float(self.params_[k]) for k in ("p", "q", "v"))
         if q <= 1:
             raise ValueError(
@@ -738,30 +777,45 @@ def expected_clv(
     return _wrap(total * value, index, "expected_clv")
 
 
-class ProbabilisticCLV:
+class ProbabilisticCLV(BaseEstimator):
     """BG/NBD + Gamma-Gamma on a customer summary: the model-based CLV of the comparison.
 
     Reads the summary's BTYD columns by name (``frequency``, ``recency``, ``T``,
     ``monetary_value``), like every other method, and predicts the expected value of each
-    customer over a horizon, as ``HeuristicCLV`` does.
+    customer over a horizon with :meth:`predict_value`, as ``HeuristicCLV`` does.
 
     Parameters
     ----------
     penalizer : float, default 0.0
-        Passed to both :class:`BetaGeoModel` and :class:`GammaGammaModel`.
+        L2 penalty of the BG/NBD fit (:class:`BetaGeoModel`).
+    penalizer_gg : float, optional
+        L2 penalty of the Gamma-Gamma fit; default ``penalizer``. The spend model is fitted
+        on ``monetary_value`` divided by its mean over the fitted customers, so that ``v``
+        (and its penalty) is unit-free: the same penalizer means the same in pounds or pence.
 
     Attributes
     ----------
     purchases_model_ : BetaGeoModel
     value_model_ : GammaGammaModel
-        Fitted with ``nonpositive="exclude"``: repeat customers whose monetary_value is <= 0
-        are left out of the spend model and listed in ``value_model_.excluded_``.
+        Fitted on scaled spend with ``nonpositive="exclude"``: repeat customers whose
+        monetary_value is <= 0 are left out and listed in ``value_model_.excluded_``.
+    spend_scale_ : float
+        The divisor of monetary_value (currency per purchase).
+    dropout_share_ : float
+        a / (a + b): the mean probability of dropping out after a purchase.
+    mean_probability_alive_ : float
+        Mean P(alive) over the fitted customers.
+    at_edge_ : bool
+        No sign of drop-out (dropout_share_ < 0.01 or mean_probability_alive_ > 0.99): the
+        fit is at the no-churn limit of the model (an :class:`EdgeOfParameterSpaceWarning`
+        says so in words).
     """
 
     _COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
-    def __init__(self, penalizer: float = 0.0) -> None:
+    def __init__(self, penalizer: float = 0.0, penalizer_gg: float | None = None) -> None:
         self.penalizer = penalizer
+        self.penalizer_gg = penalizer_gg
 
     def _columns(self, summary: pd.DataFrame) -> list[pd.Series]:
         missing = [c for c in self._COLUMNS if c not in summary.columns]
@@ -772,16 +826,34 @@ class ProbabilisticCLV:
             )
         return [summary[c] for c in self._COLUMNS]
 
-    def fit(self, summary: pd.DataFrame) -> ProbabilisticCLV:
+    def fit(self, summary: pd.DataFrame, y: None = None) -> ProbabilisticCLV:
         """Fit both models on a calibration-period customer summary."""
         frequency, recency, T, monetary_value = self._columns(summary)
         self.purchases_model_ = BetaGeoModel(self.penalizer).fit(frequency, recency, T)
-        self.value_model_ = GammaGammaModel(self.penalizer).fit(
-            frequency, monetary_value, nonpositive="exclude"
+        spend = monetary_value[(frequency > 0) & (monetary_value > 0)]
+        self.spend_scale_ = float(spend.mean()) if len(spend) else 1.0
+        pen_gg = self.penalizer if self.penalizer_gg is None else self.penalizer_gg
+        self.value_model_ = GammaGammaModel(pen_gg).fit(
+            frequency, monetary_value / self.spend_scale_, nonpositive="exclude"
         )
+        _, _, a, b = self.purchases_model_._params()
+        self.dropout_share_ = a / (a + b)
+        alive = self.purchases_model_.probability_alive(frequency, recency, T)
+        self.mean_probability_alive_ = float(np.mean(alive))
+        self.at_edge_ = bool(
+            self.dropout_share_ < _NO_DROPOUT or self.mean_probability_alive_ > 0.99
+        )
+        if self.at_edge_:
+            warnings.warn(
+                f"BG/NBD shows no sign of drop-out (a / (a + b) = {self.dropout_share_:.3g}, "
+                f"mean P(alive) = {self.mean_probability_alive_:.3f}): the no-churn limit is "
+                "the honest fit here, and the model forecasts every customer as still buying.",
+                EdgeOfParameterSpaceWarning,
+                stacklevel=2,
+            )
         return self
 
-    def predict(
+    def predict_value(
         self,
         summary: pd.DataFrame,
         *,
@@ -789,42 +861,68 @@ class ProbabilisticCLV:
         discount_rate: float = 0.0,
         period: float = 1.0,
     ) -> pd.Series:
-        """Expected value per customer over ``horizon`` (see :func:`expected_clv`)."""
-        self._check_fitted()
+        """Expected value per customer over ``horizon`` (see :func:`expected_clv`).
+
+        Returns ``predicted_value`` (the name every money forecast of clvlib uses), in
+        currency; raises ValueError naming the customers when a prediction is not finite.
+        """
+        check_is_fitted(self, "purchases_model_")
+        frequency, recency, T, monetary_value = self._columns(summary)
         value = expected_clv(
             self.purchases_model_,
             self.value_model_,
-            *self._columns(summary),
+            frequency,
+            recency,
+            T,
+            monetary_value / self.spend_scale_,
             horizon=horizon,
             discount_rate=discount_rate,
             period=period,
         )
-        return pd.Series(np.asarray(value), index=summary.index, name="expected_clv")
+        out = pd.Series(
+            np.asarray(value) * self.spend_scale_, index=summary.index, name="predicted_value"
+        )
+        _finite("predicted_value", out)
+        return out
+
+    def predict(self, summary: pd.DataFrame, *, horizon: float, **kwargs: Any) -> pd.Series:
+        """Alias of :meth:`predict_value`."""
+        return self.predict_value(summary, horizon=horizon, **kwargs)
 
     def predict_components(self, summary: pd.DataFrame, *, horizon: float) -> pd.DataFrame:
         """Per customer: expected purchases, probability alive, value per purchase, product.
 
         Columns ``expected_purchases`` (in the next ``horizon``), ``probability_alive``,
-        ``expected_average_value`` and ``expected_clv`` (undiscounted), indexed like
+        ``expected_average_value`` and ``predicted_value`` (undiscounted), indexed like
         ``summary``.
         """
-        self._check_fitted()
+        check_is_fitted(self, "purchases_model_")
         frequency, recency, T, monetary_value = self._columns(summary)
         purchases = self.purchases_model_.expected_purchases(horizon, frequency, recency, T)
-        value = self.value_model_.expected_average_value(frequency, monetary_value)
+        value = self.value_model_.expected_average_value(
+            frequency, monetary_value / self.spend_scale_
+        )
         out = pd.DataFrame(
             {
                 "expected_purchases": np.asarray(purchases),
                 "probability_alive": np.asarray(
                     self.purchases_model_.probability_alive(frequency, recency, T)
                 ),
-                "expected_average_value": np.asarray(value),
+                "expected_average_value": np.asarray(value) * self.spend_scale_,
             },
             index=summary.index,
         )
-        out["expected_clv"] = out["expected_purchases"] * out["expected_average_value"]
+        out["predicted_value"] = out["expected_purchases"] * out["expected_average_value"]
+        for column in out.columns:
+            _finite(column, out[column])
         return out
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "purchases_model_"):
-            raise RuntimeError("ProbabilisticCLV is not fitted yet: call fit(summary)")
+
+def _finite(name: str, values: pd.Series) -> None:
+    bad = ~np.isfinite(values.to_numpy(dtype=float))
+    if bad.any():
+        raise ValueError(
+            f"{name} is missing or infinite for {int(bad.sum())} of {bad.size} customers "
+            f"({rows_at_fault(bad, values.index)}): the fitted parameters are at a numerical "
+            "limit; refit with a penalizer"
+        )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -17,7 +19,11 @@ from typing import Any
 import pandas as pd
 
 from clvlib.io import load_customers
+from clvlib.present import escape_markdown, shown_path
 from clvlib.provenance import Facts, _audit_counts, file_sha256, provenance
+
+#: set by the report runner in its kernels (clvlib.report.RUNNER_ENV): not a run by hand
+RUNNER_ENV = "CLVLIB_REPORT_RUNNER"
 
 __all__ = [
     "audit_figures",
@@ -47,21 +53,27 @@ __all__ = [
 
 
 def notebook_display(precision: int = 3) -> None:
-    """Display settings of the report notebooks: rounded numbers, every column shown.
+    """Display settings of the report notebooks: one formatter for every table and value.
 
-    Floats (Python and pandas) show ``precision`` decimals, tables show all their columns,
-    and figures are drawn at a size that reads in the HTML reports.
+    Installs :func:`clvlib.present.install`: DataFrames, Series, dicts, tuples, paths and
+    scalars are shown as formatted HTML (money, percentages, no scientific notation, escaped
+    text, full cells). The plain-text fallbacks (the analysts' view) show ``precision``
+    decimals and every column, and figures are drawn at a size that reads in the HTML reports.
     """
     import matplotlib as mpl
     from IPython import get_ipython
 
+    from clvlib import present
+
     pd.set_option("display.precision", precision)
     pd.set_option("display.max_columns", None)
+    pd.set_option("display.max_colwidth", None)
     pd.set_option("display.width", 120)
     mpl.rcParams.update({"figure.figsize": (8.0, 4.5), "figure.dpi": 100})
     shell = get_ipython()
     if shell is not None:
         shell.run_line_magic("precision", str(precision))
+        present.install(shell)
 
 
 def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFrame | None]:
@@ -85,14 +97,16 @@ def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFram
     customers = load_customers(params["customers_path"]) if params["customers_path"] else None
     first, last = tx["timestamp"].min().normalize(), tx["timestamp"].max().normalize()
     cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
+    source = getattr(params, "source", None)  # the runner's Params: relative to its file
+    shown = shown_path(path, Path(source).parent if source else None)
     if not first <= cal < last:
         raise ValueError(
-            f"calibration_end {cal.date()} is outside the data ({path}: {first.date()} to "
+            f"calibration_end {cal.date()} is outside the data ({shown}: {first.date()} to "
             f"{last.date()}); choose a day between the first and the last order"
         )
     if hold > last:
         raise ValueError(
-            f"holdout_end {hold.date()} is after the last order in {path} ({last.date()}): the "
+            f"holdout_end {hold.date()} is after the last order in {shown} ({last.date()}): the "
             "holdout would count days without data; set holdout_end to at most that day"
         )
     return tx, audit, customers
@@ -111,10 +125,10 @@ def data_overview(tx: pd.DataFrame, customers: pd.DataFrame | None = None) -> Fa
         "lines": len(tx),
         "purchase lines": int(buy.sum()),
         "return lines": int((~buy).sum()),
-        "orders": tx.loc[buy, "order_id"].nunique(),
-        "customers who bought": tx.loc[buy, "customer_id"].nunique(),
+        "orders": int(tx.loc[buy, "order_id"].nunique()),
+        "customers who bought": int(tx.loc[buy, "customer_id"].nunique()),
         "gross purchase value": float(tx.loc[buy, "amount"].sum()),
-        "returned value": float(-tx.loc[~buy, "amount"].sum()),
+        "returned value": 0.0 - float(tx.loc[~buy, "amount"].sum()),
         "net value": float(tx["amount"].sum()),
     }
     if "cost" in tx.columns:
@@ -123,15 +137,7 @@ def data_overview(tx: pd.DataFrame, customers: pd.DataFrame | None = None) -> Fa
         buyers = pd.Index(tx.loc[buy, "customer_id"].unique())
         rows["customers in the customer table"] = len(customers)
         rows["prospects (signed up, never bought)"] = int((~customers.index.isin(buyers)).sum())
-    return Facts({k: _shown(v) for k, v in rows.items()})
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, pd.Timestamp):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.2f}"
+    return Facts(rows)  # formatted for display by clvlib.present (money, counts, dates)
 
 
 def audit_figures(audit: Any) -> dict[str, Any]:
@@ -388,6 +394,9 @@ def cluster_figures(choice: Any, profiles: pd.DataFrame) -> dict[str, Any]:
     best = profiles.iloc[0]  # label 0 is the most valuable cluster
     return {
         "recommended k": int(choice.recommended_k),
+        "discovered types (silhouette beats a featureless Gaussian by 0.1)": bool(
+            choice.discovered
+        ),
         "clusters used": len(profiles),
         "most valuable cluster": str(best.get("name", profiles.index[0])),
         "its share of customers": float(best["customer_share"]),
@@ -427,7 +436,9 @@ def run_comparison(
     from clvlib.evaluation import compare_methods
 
     with _caveats_in_text():
-        return compare_methods(tx, truth=truth, customers=customers, **_comparison_settings(params))
+        return compare_methods(
+            tx, truth=truth, customers=customers, **_comparison_settings(params, tx)
+        )
 
 
 @contextlib.contextmanager
@@ -444,16 +455,54 @@ def _caveats_in_text() -> Iterator[None]:
         yield
 
 
-def _comparison_settings(params: Mapping[str, Any]) -> dict[str, Any]:
+def _comparison_settings(params: Mapping[str, Any], tx: pd.DataFrame) -> dict[str, Any]:
     return {
         "calibration_end": params["calibration_end"],
         "holdout_end": params["holdout_end"],
         "time_unit": params["time_unit"],
         "n_bins": params["n_bins"],
         "rule_set": params["rule_set"],
-        "n_clusters": params["n_clusters"],
+        "n_clusters": comparison_k(tx, params),
         "random_state": params["random_state"],
     }
+
+
+_K_CHOSEN: dict[tuple, int] = {}
+
+
+def comparison_k(tx: pd.DataFrame, params: Mapping[str, Any]) -> int:
+    """Number of k-means clusters of the comparison.
+
+    ``n_clusters``, or for ``"auto"`` the recommendation of :func:`~clvlib.choose_k` on the
+    calibration summary (fitted on calibration only, like every method; computed once per
+    data set and cut-off, and used for the rolling origins too).
+    """
+    k = params["n_clusters"]
+    if k != "auto":
+        return int(k)
+    key = (params["data_path"], params["calibration_end"], params["time_unit"], len(tx))
+    key += (params["random_state"],)
+    if key not in _K_CHOSEN:
+        from clvlib.clustering import choose_k
+        from clvlib.summary import customer_summary
+
+        summary = customer_summary(
+            tx, observation_end=params["calibration_end"], time_unit=params["time_unit"]
+        )
+        _K_CHOSEN[key] = choose_k(summary, random_state=params["random_state"]).recommended_k
+    return _K_CHOSEN[key]
+
+
+def fit_clusters(summary: pd.DataFrame, params: Mapping[str, Any], choice: Any) -> Any:
+    """Fit :class:`~clvlib.CustomerClusterer` with the parameters' number of clusters.
+
+    ``n_clusters``, or for ``"auto"`` the recommended k of ``choice`` (:func:`~clvlib.choose_k`
+    on ``summary``).
+    """
+    from clvlib.clustering import CustomerClusterer
+
+    k = choice.recommended_k if params["n_clusters"] == "auto" else int(params["n_clusters"])
+    return CustomerClusterer(n_clusters=k, random_state=params["random_state"]).fit(summary)
 
 
 def rolling_comparison(
@@ -472,7 +521,7 @@ def rolling_comparison(
     """
     from clvlib.evaluation import cutoff_dates, rolling_origin
 
-    settings = _comparison_settings(params)
+    settings = _comparison_settings(params, tx)
     cal, hold = pd.Timestamp(settings.pop("calibration_end")), settings.pop("holdout_end")
     horizon = (pd.Timestamp(hold) - cal).days
     cutoffs = cutoff_dates(tx, horizon=horizon, max_cutoffs=max_cutoffs)
@@ -493,8 +542,12 @@ def comparison_caveats(comparison: Any) -> Any:
 
 
 def comparison_figures(comparison: Any) -> dict[str, Any]:
-    """Headline figures of the comparison: the winners on ranking, top 20 % and buying again."""
-    from clvlib.evaluation import METHODS
+    """Headline figures of the comparison: the verdicts on ranking, top 20 % and buying again.
+
+    A winner is named only when the paired bootstrap interval of its margin over the
+    runner-up excludes 0; otherwise "no clear winner".
+    """
+    from clvlib.evaluation import METHODS, verdict
 
     out: dict[str, Any] = {"customers compared": int(comparison.params["n_customers"])}
     for metric, label in (
@@ -502,43 +555,60 @@ def comparison_figures(comparison: Any) -> dict[str, Any]:
         ("top20_share", "best top 20 % capture"),
         ("auc", "best at who buys again (AUC)"),
     ):
-        w = comparison.winner(metric, among=_CONTENDERS)
-        out[label] = f"{METHODS[w.method].label} {w.value:.3f} (+{w.margin:.3f})"
+        out[label] = verdict(comparison, metric, _contenders())
     spearman = comparison.wide()["spearman"]
-    out["BG/NBD + Gamma-Gamma reference (Spearman)"] = float(spearman["bgnbd_gg"])
-    out["past-spend reference (Spearman)"] = float(spearman["naive_spend"])
+    for method, spec in METHODS.items():
+        if spec.kind == "reference":
+            out[f"{spec.label} reference (Spearman)"] = float(spearman[method])
     return out
 
 
 def executive_figures(summary: pd.DataFrame, comparison: Any) -> dict[str, Any]:
-    """Headline figures of the executive summary: concentration and the winning method."""
-    from clvlib.evaluation import METHODS
+    """Headline figures of the executive summary: concentration and the ranking verdict."""
+    from clvlib.evaluation import METHODS, verdict
     from clvlib.heuristic import tier_table, value_tiers
 
     shares = tier_table(summary, value_tiers(summary))["share_of_value"]
-    rank = comparison.winner("spearman", among=_CONTENDERS)
+    rank = comparison.winner("spearman", among=_contenders())
+    text = verdict(comparison, "spearman", _contenders())
     return {
         "customers": len(summary),
         f"share of value, {shares.index[0]}": float(shares.iloc[0]),
-        "method that ranks best": METHODS[rank.method].label,
+        "method that ranks best": "no clear winner"
+        if text.startswith("no clear winner")
+        else METHODS[rank.method].label,
         "its Spearman": float(rank.value),
         "ahead of the runner-up by": float(rank.margin),
     }
 
 
-#: the three methods a report compares; the others are references and bounds
-_CONTENDERS = ("heuristic_clv", "rfm", "kmeans")
+def _top_verdict(said: str) -> str:
+    """The interval part of a verdict: "a clear lead (...)" or "no clear winner (...)"."""
+    found = re.search(r"\d+ % paired bootstrap interval [^,;]*", said)
+    interval = found.group(0) if found else "no interval"
+    if said.startswith("no clear winner"):
+        return f"no clear winner ({interval})."
+    return f"a clear lead ({interval})."
+
+
+def _contenders() -> tuple[str, ...]:
+    """The methods a report compares (kind "method" in the registry); the rest are references."""
+    from clvlib.evaluation import CONTENDERS
+
+    return CONTENDERS
 
 
 def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
     """The answer, in a few sentences: who matters, how concentrated value is, which method wins.
 
     ``summary`` is the customer summary of the whole log; ``comparison`` the holdout
-    comparison (:func:`run_comparison`). Returns Markdown that a notebook displays.
+    comparison (:func:`run_comparison`). Returns Markdown that a notebook displays. A method
+    is named the winner only when its paired bootstrap interval against the runner-up
+    excludes 0; otherwise the page says "no clear winner".
     """
     from IPython.display import Markdown
 
-    from clvlib.evaluation import METHODS
+    from clvlib.evaluation import METHODS, verdict
     from clvlib.heuristic import historic_clv, lorenz_curve, tier_table, value_tiers
 
     value = historic_clv(summary)
@@ -559,42 +629,48 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
         if len(top) > 1:
             lines.append(
                 f"- **Where they come from.** By {name}, the largest share of top-tier "
-                f"customers comes through **{top.idxmax()}** ({top.max():.0%} of its "
-                f"customers), the smallest through {top.idxmin()} ({top.min():.0%})."
+                f"customers comes through **{escape_markdown(top.idxmax())}** ({top.max():.0%} "
+                f"of its customers), the smallest through {escape_markdown(top.idxmin())} "
+                f"({top.min():.0%})."
             )
-    rank = comparison.winner("spearman", among=_CONTENDERS)
-    top = comparison.winner("top20_share", among=_CONTENDERS)
+    contenders = _contenders()
+    rank = comparison.winner("spearman", among=contenders)
+    top = comparison.winner("top20_share", among=contenders)
     label = {m: spec.label for m, spec in METHODS.items()}
-    lines.append(
-        f"- **Which method finds tomorrow's valuable customers: {label[rank.method]}.** It "
-        f"ranks customers by what they spent in the holdout best (Spearman {rank.value:.3f}, "
-        f"{rank.margin:.3f} ahead of {label[rank.runner_up]})."
-    )
+    said = verdict(comparison, "spearman", contenders)
+    if said.startswith("no clear winner"):
+        lines.append(
+            "- **Which method finds tomorrow's valuable customers: no clear winner.** "
+            "Ranking customers by what they spent in the holdout, "
+            f"{said.removeprefix('no clear winner: ')}."
+        )
+    else:
+        lines.append(
+            f"- **Which method finds tomorrow's valuable customers: {label[rank.method]}.** It "
+            f"ranks customers by what they spent in the holdout best: {said}."
+        )
     lines.append(
         f"- The top 20 % of customers by **{label[top.method]}** brought "
         f"**{top.value:.0%}** of the holdout value, against {top.runner_up_value:.0%} for "
-        f"the top 20 % by {label[top.runner_up]} (random: 20 %)."
+        f"the top 20 % by {label[top.runner_up]} (random: 20 %); "
+        + _top_verdict(verdict(comparison, "top20_share", contenders))
     )
     wide = comparison.wide()
-    references = {
-        "naive_spend": "ranking by past spend (the naive reference)",
-        "bgnbd_gg": "the probabilistic reference (BG/NBD + Gamma-Gamma)",
-    }
+    references = [m for m, s in METHODS.items() if s.kind == "reference"]
+    available = [m for m in references if m not in comparison.params.get("unavailable", {})]
     better = [
-        f"{text}, Spearman {wide.loc[m, 'spearman']:.3f}"
-        for m, text in references.items()
+        f"{label[m]}, Spearman {wide.loc[m, 'spearman']:.3f}"
+        for m in available
         if wide.loc[m, "spearman"] > rank.value
     ]
     if better:
         lines.append(
-            f"- **But a reference ranks better than all three methods:** {'; '.join(better)}."
+            "- **But simpler or model-based references rank better than every method:** "
+            f"{'; '.join(better)}."
         )
     else:
-        lines.append(
-            "- Neither reference ranks better: past spend (Spearman "
-            f"{wide.loc['naive_spend', 'spearman']:.3f}) nor BG/NBD + Gamma-Gamma "
-            f"({wide.loc['bgnbd_gg', 'spearman']:.3f})."
-        )
+        shown = ", ".join(f"{label[m]} {wide.loc[m, 'spearman']:.3f}" for m in available)
+        lines.append(f"- No reference ranks better (Spearman: {shown}).")
     lines += [f"- **Caveat.** {c}" for c in comparison.params.get("caveats", [])]
     p = comparison.params
     lines.append(
@@ -604,11 +680,55 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
     return Markdown("\n".join(lines))
 
 
+def decile_figures(comparison: Any) -> Any:
+    """Predicted vs realised holdout value by decile, one panel per available money forecast.
+
+    :func:`clvlib.metrics.decile_calibration` drawn by
+    :func:`clvlib.plotting.plot_decile_calibration`; returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from clvlib.evaluation import METHODS
+    from clvlib.metrics import decile_calibration
+    from clvlib.plotting import plot_decile_calibration
+
+    scores = comparison.scores
+    money = [m for m, s in METHODS.items() if s.money and scores[m].notna().all()]
+    columns = min(3, len(money))
+    rows = -(-len(money) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(5.5 * columns, 4.2 * rows), squeeze=False)
+    for ax, method in zip(axes.flat, money, strict=False):
+        table = decile_calibration(scores[method], scores["holdout_value"])
+        ratio = table.attrs.get("ratio", float("nan"))
+        title = f"{METHODS[method].label}: predicted / realised {ratio:.2f}"
+        plot_decile_calibration(table, ax=ax, title=title)
+    for ax in list(axes.flat)[len(money) :]:
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
 def export_path(params: Mapping[str, Any], filename: str) -> Path:
-    """Path of an export (segment list, metrics JSON) in ``<output_dir>/exports/``."""
-    folder = Path(params["output_dir"]) / "exports"
+    """Path of an export (segment list, metrics JSON) in ``<output_dir>/exports/``.
+
+    A notebook run by hand (not by the report runner) with the default ``output_dir`` writes
+    to ``<output_dir>/scratch/exports/`` instead, so that it never overwrites the exports
+    and headline figures behind a rendered ``index.html``. Set ``output_dir`` to write
+    elsewhere.
+    """
+    folder = Path(params["output_dir"])
+    if not os.environ.get(RUNNER_ENV) and folder.resolve() == _default_output_dir():
+        folder = folder / "scratch"
+    folder = folder / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / filename
+
+
+def _default_output_dir() -> Path:
+    """The schema's default ``output_dir``, resolved as a notebook resolves it (its folder)."""
+    from clvlib.params import PARAMS
+
+    return (Path.cwd() / PARAMS["output_dir"].default).resolve()
 
 
 def save_headline(notebook: str, figures: Mapping[str, Any], params: Mapping[str, Any]) -> Facts:

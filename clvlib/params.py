@@ -42,6 +42,7 @@ Kind = Literal[
     "text_option",
     "sheet",
     "tristate",
+    "k",
 ]
 
 #: rule sets shipped in ``clvlib/segments/<name>.yaml``
@@ -65,7 +66,7 @@ class Param:
     @property
     def annotation(self) -> str:
         """The type annotation used in the notebooks' parameters cell."""
-        return self.type.__name__
+        return self.type.__name__  # "object" for n_clusters ("auto" or an int)
 
     def literal(self) -> str:
         """The default as Python source, formatted as ruff formats it (double quotes)."""
@@ -194,7 +195,13 @@ SCHEMA: tuple[Param, ...] = (
         "segment rules: r_rfm, rf_grid, value_activity or your YAML file",
         kind="rule_set",
     ),
-    Param("n_clusters", int, 5, "number of k-means clusters", minimum=2, maximum=30),
+    Param(
+        "n_clusters",
+        object,
+        "auto",
+        "k-means clusters: 'auto' (choose_k's stable pick) or 2..30",
+        kind="k",
+    ),
     Param("random_state", int, 0, "seed of every random step (k-means, resampling)", minimum=0),
     Param(
         "output_dir",
@@ -221,18 +228,34 @@ class Params(dict):
 
     source: str | None = None
 
-    def table(self) -> pd.DataFrame:
-        """The parameters a report ran with, with what each one means."""
-        rows = [(k, _show(v), PARAMS[k].comment) for k, v in self.items()]
+    def table(self, base: str | Path | None = None) -> pd.DataFrame:
+        """The parameters a report ran with, with what each one means.
+
+        Paths are shown relative to ``base`` (default: the parameters file's folder), never
+        as the machine's absolute folders.
+        """
+        if base is None and self.source:
+            base = Path(self.source).parent
+        rows = [(k, _show(PARAMS[k], v, base), PARAMS[k].comment) for k, v in self.items()]
         return pd.DataFrame(rows, columns=["parameter", "value", "meaning"]).set_index("parameter")
 
-    def _repr_html_(self) -> str:  # a notebook shows the table, paths never truncated
-        with pd.option_context("display.max_colwidth", None):
-            return self.table().to_html()
+    def _repr_html_(self) -> str:  # a notebook shows the table: formatted, never truncated
+        from clvlib.present import table_html
+
+        return table_html(self.table())
 
 
-def _show(value: Any) -> str:
-    return "''" if value == "" else str(value)
+def _show(p: Param, value: Any, base: str | Path | None) -> str:
+    from clvlib.present import format_value, shown_path
+
+    if value == "":
+        return "(none)"
+    if p.kind in ("path", "optional_path", "output_dir") or (
+        p.kind == "rule_set" and value not in RULE_SETS
+    ):
+        shown = shown_path(value, base)
+        return "this report's folder" if shown == "." else shown
+    return format_value(value, name=p.name)
 
 
 def parameters_cell() -> str:
@@ -264,11 +287,13 @@ def load_params(path: str | Path, *, overrides: Mapping[str, Any] | None = None)
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"parameters file not found: {path}")
-    with path.open(encoding="utf-8") as f:
-        try:
+    try:
+        with path.open(encoding="utf-8") as f:
             raw = yaml.load(f, Loader=_loader())  # a SafeLoader: no arbitrary objects
-        except ParamsError as err:
-            raise ParamsError(f"{path}: {err}") from None
+    except ParamsError as err:  # a key given twice
+        raise ParamsError(f"{path}: {err}") from None
+    except yaml.YAMLError as e:  # syntax, unsafe tags: one line
+        raise ParamsError(_yaml_problem(path, e)) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -279,6 +304,21 @@ def load_params(path: str | Path, *, overrides: Mapping[str, Any] | None = None)
     params = validate_params(values, base_dir=path.resolve().parent, where=str(path))
     params.source = str(path.resolve())
     return params
+
+
+def _yaml_problem(path: Path, error: Any) -> str:
+    """A YAML error in one line: file, line and column, what is wrong (no parser dump)."""
+    import yaml
+
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+    problem = " ".join(str(getattr(error, "problem", None) or error).split())
+    if isinstance(error, yaml.constructor.ConstructorError):
+        return (
+            f"{where}: {problem}; a parameters file holds plain values only "
+            "(no !!python or other tags)"
+        )
+    return f"{where}: not valid YAML: {problem}"
 
 
 def _loader() -> type:
@@ -374,6 +414,15 @@ def _check(p: Param, value: Any, base_dir: Path) -> Any:
         return _LOADER_CHECKS[p.kind](p, value)
     if p.kind == "optional_path" and value is None:
         value = ""
+    if p.kind == "k":
+        if value == "auto":
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= 30:
+            raise ParamsError(
+                f"{p.name} must be 'auto' or an integer from 2 to 30, got "
+                f"{type(value).__name__} {value!r} ({p.comment})"
+            )
+        return value
     if p.type is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, p.type) or isinstance(value, bool):

@@ -311,6 +311,21 @@ def test_choose_k_recommends_true_k_on_blobs(blobs, fitted):
     assert table["calinski_harabasz"].idxmax() == 4
 
 
+def test_blobs_are_discovered_types_and_a_gaussian_is_a_convenient_partition(blobs):
+    summary, _ = blobs
+    choice = choose_k(summary, k_range=range(2, 6), n_stability=0, random_state=0)
+    assert choice.discovered
+    assert (choice.table["silhouette"] - choice.table["null_silhouette"]).loc[4] > 0.1
+    assert "the data have cluster structure beyond their correlation" in choice.structure
+    # a featureless Gaussian in log1p units: no types to discover
+    rng = np.random.default_rng(4)
+    z = rng.multivariate_normal([2.0, 1.0, 5.0], [[1, 0.5, 0.3], [0.5, 1, 0.6], [0.3, 0.6, 1]], 600)
+    gaussian = pd.DataFrame(np.expm1(np.clip(z, 0, None)), columns=FEATURES)
+    plain = choose_k(gaussian, k_range=range(2, 5), n_stability=0, random_state=0)
+    assert not plain.discovered
+    assert "convenient partition of a continuum, not discovered customer types" in plain.structure
+
+
 def test_choose_k_samples_and_validates():
     summary, _ = make_blobs(n_per=30, seed=2)
     choice = choose_k(summary, k_range=[3, 4], sample_size=50, n_stability=2, random_state=1)
@@ -396,3 +411,23 @@ def test_profile_shares_sum_to_one(values, k, seed):
     assert prof["n_customers"].sum() == n
     assert prof["customer_share"].sum() == pytest.approx(1.0)
     assert prof["value_share"].sum() == pytest.approx(1.0)
+
+
+def test_match_gives_each_cluster_the_label_and_name_of_its_nearest_reference_centre(blobs):
+    summary, _ = blobs
+    reference = CustomerClusterer(4, random_state=0, n_init=1).fit(summary)
+    other = CustomerClusterer(4, random_state=5, n_init=1).fit(
+        summary.sample(frac=0.8, random_state=1)
+    )
+    other.match(reference)
+    assert other.cluster_names_ == reference.cluster_names_
+    # the same customers land in the same labelled cluster
+    assert (other.predict(summary) == reference.predict(summary)).mean() > 0.95
+    assert other.matched_distance_.max() < 0.5
+    np.testing.assert_allclose(
+        np.log1p(other.cluster_centers_original_),
+        np.log1p(reference.cluster_centers_original_),
+        atol=0.5,
+    )
+    with pytest.raises(ValueError, match="cannot match 3 clusters"):
+        CustomerClusterer(3, random_state=0).fit(summary).match(reference)

@@ -7,6 +7,7 @@ One comparison of the embedded default shop (calibration to 2024-06-30, holdout 
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -331,9 +332,24 @@ def test_rolling_origin_one_block_per_cutoff(tx, shop, result):
     assert ro.truth_distance["cutoff"].nunique() == 2
     winners = ro.winners("spearman")
     assert list(winners["cutoff"]) == ["2023-12-31", "2024-06-30"]
+    # a win counts only when its interval excludes 0; otherwise it is a tie
+    assert (winners["clear"] == (winners["ci_low"] > 0)).all()
     stability = ro.stability("spearman")
-    assert stability["wins"].sum() == 2 and (stability["cutoffs"] == 2).all()
+    assert stability["wins"].sum() + stability["ties"].sum() == 2
+    assert stability["wins"].sum() == int(winners["clear"].sum())
+    assert (stability["cutoffs"] == 2).all()
+    among = ro.winners("spearman", among=CONTENDERS)
+    at_cal = among[among["cutoff"] == CAL].iloc[0]
+    from clvlib.evaluation import verdict
+
+    said = verdict(ro.comparisons[CAL], "spearman")
+    assert said.startswith("no clear winner") == (not at_cal["clear"])
     assert json.loads(ro.to_json())["comparisons"].keys() == {"2023-12-31", "2024-06-30"}
+    # k-means of the later cut-off matched to the first by centres: names stay put
+    first, later = ro.comparisons.values()
+    assert later.models["kmeans"].cluster_names_ == first.models["kmeans"].cluster_names_
+    assert later.params["settings"]["clusters_matched"]
+    assert not first.params["settings"]["clusters_matched"]
 
 
 def test_rolling_origin_refuses_a_holdout_past_the_data(tx):
@@ -376,6 +392,161 @@ def test_model_fit_caveats_are_kept_with_the_result(online_retail_path):
         result = clvlib.compare_methods(
             tx, calibration_end="2011-06-30", holdout_end="2011-12-09", n_clusters=3
         )
-    (caveat,) = result.params["caveats"]
-    assert caveat.startswith("BG/NBD estimate at the edge of the parameter space")
-    assert json.loads(result.to_json())["params"]["caveats"] == [caveat]
+    caveats = result.params["caveats"]
+    assert any(c.startswith("BG/NBD estimate at the edge of the parameter space") for c in caveats)
+    assert any("the no-churn limit is the honest fit here" in c for c in caveats)
+    assert json.loads(result.to_json())["params"]["caveats"] == caveats
+
+
+# --- paired bootstrap intervals and the verdict -----------------------------------------
+
+
+def test_differences_cover_every_pair_and_metric_with_the_difference_inside(result):
+    d = result.differences
+    assert list(d.columns) == ["method", "versus", "metric", "difference", "ci_low", "ci_high"]
+    ranked = [m for m in METHODS if m not in BOUNDS]
+    pairs = {(a, b) for a, b in zip(d["method"], d["versus"], strict=True)}
+    assert len(pairs) == len(ranked) * (len(ranked) - 1) // 2
+    assert set(d["metric"]) == {"spearman", "top10_share", "top20_share", "gains_gini", "auc"}
+    assert ((d["ci_low"] <= d["difference"]) & (d["difference"] <= d["ci_high"])).all()
+    wide = result.wide()
+    row = d[(d["method"] == "heuristic_clv") & (d["versus"] == "rfm") & (d["metric"] == "auc")]
+    assert row["difference"].item() == pytest.approx(
+        wide.loc["heuristic_clv", "auc"] - wide.loc["rfm", "auc"]
+    )
+
+
+def test_heuristic_vs_rfm_interval_agrees_with_a_plain_resampling_bootstrap(result):
+    """Same seed, same draws: the multiplicity shortcut equals recomputing on each resample."""
+    s = result.scores
+    n, b = len(s), result.params["settings"]["n_resamples"]
+    assert b >= 300
+    rng = np.random.default_rng(result.params["settings"]["random_state"])
+    diffs = []
+    for _ in range(b):
+        take = rng.integers(0, n, n)
+        y = s["holdout_value"].to_numpy()[take]
+        diffs.append(
+            mt.spearman(s["heuristic_clv"].to_numpy()[take], y)
+            - mt.spearman(s["rfm"].to_numpy()[take], y)
+        )
+    plain = np.percentile(diffs, [2.5, 97.5])
+    d = result.differences
+    row = d[(d["method"] == "heuristic_clv") & (d["versus"] == "rfm") & (d["metric"] == "spearman")]
+    np.testing.assert_allclose(row[["ci_low", "ci_high"]].to_numpy()[0], plain, atol=1e-9)
+
+
+def test_no_clear_winner_exactly_when_the_interval_of_best_vs_runner_up_covers_0(result):
+    from clvlib.evaluation import verdict
+
+    text = result.summary_text()
+    d = result.differences.copy()
+    for metric in ("spearman", "auc", "top20_share"):
+        w = result.winner(metric, among=CONTENDERS)
+        hit = d[(d["metric"] == metric) & d["method"].isin([w.method, w.runner_up])]
+        hit = hit[hit["versus"].isin([w.method, w.runner_up])]
+        covers = bool(hit["ci_low"].item() <= 0 <= hit["ci_high"].item())
+        assert verdict(result, metric).startswith("no clear winner") == covers
+        assert (verdict(result, metric) in text) is True
+    # the same comparison with every interval moved off 0 names winners instead
+    shifted = d.assign(
+        ci_low=np.where(d["difference"] > 0, 1e-9, d["ci_low"] - 1),
+        ci_high=np.where(d["difference"] > 0, d["ci_high"] + 1, -1e-9),
+    )
+    clear = Comparison(**{**result.__dict__, "differences": shifted})
+    assert "no clear winner" not in clear.summary_text()
+    covering = d.assign(ci_low=-1.0, ci_high=1.0)
+    tied = Comparison(**{**result.__dict__, "differences": covering})
+    assert tied.summary_text().count("no clear winner") == 3
+
+
+def test_intervals_are_seeded(tx):
+    kwargs = dict(calibration_end=CAL, holdout_end=HOLD, n_clusters=3)
+    a = compare_methods(tx, random_state=1, **kwargs).differences
+    b = compare_methods(tx, random_state=1, **kwargs).differences
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(ValueError, match="n_resamples must be >= 100"):
+        compare_methods(tx, n_resamples=10, **kwargs)
+
+
+# --- fair baselines -----------------------------------------------------------------------
+
+
+def test_fair_baselines_are_in_metrics_and_json(result):
+    data = json.loads(result.to_json())
+    for method in ("rfm_cells", "recent_spend"):
+        assert result.wide().loc[method, ["spearman", "mae", "top10_lift"]].notna().all()
+        assert method in {r["method"] for r in data["metrics"]}
+        assert method in data["methods"]
+    assert data["params"]["fitted"]["rfm_cells"]["inner_calibration_end"] < CAL
+
+
+def test_rfm_cells_learns_only_inside_calibration(tx, result):
+    """Holdout rows changed: the cell values (and so the score) do not move."""
+    cal_end = pd.Timestamp(CAL) + pd.Timedelta(days=1)
+    later = tx["timestamp"] >= cal_end
+    altered = tx.copy()
+    altered.loc[later & ~altered["is_return"], "amount"] *= 3
+    again = compare_methods(altered, calibration_end=CAL, holdout_end=HOLD, n_clusters=3)
+    pd.testing.assert_series_equal(again.scores["rfm_cells"], result.scores["rfm_cells"])
+    pd.testing.assert_series_equal(again.scores["recent_spend"], result.scores["recent_spend"])
+
+
+def test_recent_spend_is_the_last_90_days_scaled_to_the_holdout(tx, result):
+    start = pd.Timestamp(CAL) + pd.Timedelta(days=1) - pd.Timedelta(days=90)
+    window = tx[
+        (tx["timestamp"] >= start) & (tx["timestamp"] < pd.Timestamp(CAL) + pd.Timedelta(days=1))
+    ]
+    spend = window.groupby("customer_id")["amount"].sum()
+    expected = spend.reindex(result.scores.index, fill_value=0.0) * 184 / 90
+    np.testing.assert_allclose(result.scores["recent_spend"], expected)
+
+
+def test_mae_is_shown_next_to_the_mae_of_a_zero_forecast(result):
+    wide = result.wide()
+    zero = np.mean(np.abs(result.scores["holdout_value"]))
+    money = [m for m, s in METHODS.items() if s.money]
+    np.testing.assert_allclose(wide.loc[money, "mae_zero"], zero)
+    np.testing.assert_allclose(wide.loc[money, "mae_skill"], 1 - wide.loc[money, "mae"] / zero)
+    assert "a forecast of 0 for everybody has MAE" in result.summary_text()
+
+
+# --- a failing reference never stops the comparison -------------------------------------
+
+
+def test_a_non_converging_reference_is_marked_unavailable_and_the_rest_renders(tx, monkeypatch):
+    from clvlib import notebook
+    from clvlib.models import ConvergenceError, ProbabilisticCLV
+
+    def fail(self, summary, y=None):
+        raise ConvergenceError("BG/NBD maximum-likelihood fit did not converge (test)")
+
+    monkeypatch.setattr(ProbabilisticCLV, "fit", fail)
+    result = compare_methods(tx, calibration_end=CAL, holdout_end=HOLD, n_clusters=3)
+    reason = result.params["unavailable"]["bgnbd_gg"]
+    assert reason.startswith("ConvergenceError: BG/NBD maximum-likelihood fit did not converge")
+    assert result.scores["bgnbd_gg"].isna().all()
+    assert result.wide().loc["bgnbd_gg"].isna().all()
+    assert not (result.differences[["method", "versus"]] == "bgnbd_gg").any().any()
+    assert result.wide().drop(index="bgnbd_gg")["spearman"].notna().all()
+    assert "BG/NBD + Gamma-Gamma is unavailable: ConvergenceError" in result.summary_text()
+    json.loads(result.to_json())  # the JSON export still works
+    summary = clvlib.customer_summary(tx, observation_end=HOLD)
+    text = notebook.executive_summary(summary, result).data
+    assert "unavailable" in text
+    assert notebook.comparison_figures(result)["customers compared"] == len(result.scores)
+
+
+@pytest.mark.online_retail
+def test_online_retail_with_a_small_penalizer_completes_without_nan(online_retail_path):
+    tx, _ = clvlib.load_online_retail(online_retail_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = clvlib.compare_methods(
+            tx, calibration_end="2011-06-30", holdout_end="2011-12-09", penalizer=0.001
+        )
+    assert result.params["unavailable"] == {}
+    methods = [m for m in METHODS if m not in BOUNDS]
+    assert result.scores[methods].notna().all().all()
+    assert result.wide().loc[methods, ["spearman", "auc", "top20_share"]].notna().all().all()
+    assert result.differences[["difference", "ci_low", "ci_high"]].notna().all().all()

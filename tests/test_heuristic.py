@@ -271,7 +271,10 @@ def _monthly_summary() -> pd.DataFrame:
 
 def test_survival_by_hand(tx):
     # to Apr 30 (April complete): purchase months c1 J F M A ; c2 J M A ; c3 F ; c4 M ; c6 F M
-    # repeat gaps 1 1 1 (c1), 2 1 (c2), 1 (c6): 85 % quantile 1.25 -> L = 2 months.
+    # repeat gaps 1 1 1 (c1), 2 1 (c2), 1 (c6); open spells (censored) c1 A 0, c2 A 0, c3 F 2,
+    # c4 M 1, c6 M 1. Kaplan-Meier: gap 1: 9 spells at risk, 5 returns -> 4/9 not back ;
+    # gap 2: 2 at risk (c2 J, c3 F), 1 return -> 2/9. Share of returns within 1: (5/9) /
+    # (7/9) = 5/7 < 0.85 -> L = 2 months.
     # spells: c1 J F M alive 1 each, A open (0) ; c2 J (gap 2) 2, M 1, A open ; c3 F: no
     # return with 2 months observable -> 1 lapse after 2 ; c4 M open (1) ; c6 F 1, M open (1)
     # alive 3 + 3 + 2 + 1 + 2 = 11, lapses 1 -> s = 10 / 11
@@ -280,6 +283,12 @@ def test_survival_by_hand(tx):
     assert (est.alive_periods, est.lapses) == (11, 1)
     assert est.rate == pytest.approx(10 / 11)
     assert est.table["customer_periods"].to_dict() == {1: 5, 2: 1}
+    assert est.table["at_risk"].to_dict() == {1: 9, 2: 2}
+    np.testing.assert_allclose(est.table["share_returned"], [5 / 7, 1.0])
+    # the plain share of completed gaps within 1 is 5/6 >= 0.75 (L would be 1); censoring
+    # weighs the long gap against the 2 spells that could show it: 5/7 < 0.75 -> L = 2
+    assert estimate_survival(tx, observation_end="2011-04-30", gap_quantile=0.75).lapse_periods == 2
+    assert estimate_survival(tx, observation_end="2011-04-30", gap_quantile=0.7).lapse_periods == 1
     # to Mar 31 with L = 1 (median gap): c1 J F alive 1 each ; c2 J lapses (gap 2) after 1 ;
     # c3 F lapses after 1 ; c6 F 1 -> alive 5, lapses 2 -> s = 0.6
     est = estimate_survival(tx, observation_end="2011-03-31", gap_quantile=0.5)
@@ -621,9 +630,9 @@ def test_calibrated_on_the_simulated_shop():
 
     tx, _ = clvlib.load_transactions(clvlib.load_default_shop().transactions)
     errors, rho, deciles, longer = _holdout_check(tx, "2024-06-30", "2024-12-31")
-    # measured +20.7 % (the old repeat-rate heuristic gave -87 %; benchmarks/README.md)
+    # measured +22.3 % (the old repeat-rate heuristic gave -87 %; benchmarks/README.md)
     assert -30 <= errors.total_error_pct <= 30
-    assert rho >= 0.308  # old heuristic 0.308: the ranking must not get worse
+    assert rho >= 0.288  # old heuristic 0.308 minus 0.02 (measured 0.349)
     assert deciles["customers"].sum() == errors.n  # every customer in one decile
     assert (deciles["ratio"].iloc[3:] > 0.5).all()  # no decile off by a factor of 2 (the
     assert (deciles["ratio"].iloc[3:] < 2.0).all()  # lowest deciles realise near nothing)
@@ -635,9 +644,10 @@ def test_calibrated_on_uci_online_retail(online_retail_path):
 
     tx, _ = clvlib.load_online_retail(online_retail_path)
     errors, rho, _, longer = _holdout_check(tx, "2011-06-30", "2011-12-09")
-    # measured -40.2 % (old -89 %): the Christmas season in the holdout is beyond a flat rate
-    assert -41 <= errors.total_error_pct <= 40
-    assert rho >= 0.547
+    # measured -29.6 % (old -89 %; -40.2 % with L from the uncensored gaps): the Christmas
+    # season in the holdout is beyond a flat rate
+    assert -40 <= errors.total_error_pct <= 40
+    assert rho >= 0.527  # old heuristic 0.547 minus 0.02 (measured 0.575)
     assert longer > 1.5  # old heuristic: 1.005
 
 

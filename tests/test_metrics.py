@@ -12,6 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import clvlib
+from clvlib import metrics as mt
 from clvlib.metrics import (
     MetricUndefinedWarning,
     agreement,
@@ -325,6 +326,47 @@ def test_eta_squared_is_a_share(groups, data):
     assert 0 <= result.eta_squared <= 1
     assert result.epsilon_squared <= result.eta_squared or math.isnan(result.epsilon_squared)
     assert result.n_groups == len(set(groups))
+
+
+# --- paired bootstrap -------------------------------------------------------------------
+
+
+def test_bootstrap_ranking_metrics_equal_the_metrics_recomputed_on_each_resample():
+    """Multiplicities on one sort per score = every metric recomputed on the drawn customers."""
+    rng = np.random.default_rng(5)
+    n = 400
+    outcome = np.where(rng.random(n) < 0.6, 0.0, rng.gamma(2, 30, n))  # many ties at 0
+    scores = pd.DataFrame(
+        {
+            "tied": np.round(outcome + rng.normal(0, 20, n), -1),  # heavy ties
+            "smooth": outcome + rng.normal(0, 40, n),
+            "constant_in_groups": (outcome > 0) * 1.0 + rng.integers(0, 2, n),
+        }
+    )
+    bought = outcome > 0
+    draws = mt.bootstrap_ranking_metrics(scores, outcome, bought, n_resamples=20, random_state=9)
+    assert draws.shape == (20, 3, len(mt.BOOTSTRAP_METRICS))
+    rng = np.random.default_rng(9)
+    for b in range(20):
+        take = rng.integers(0, n, n)
+        y, bb = outcome[take], bought[take]
+        for j, column in enumerate(scores):
+            s = scores[column].to_numpy()[take]
+            expected = [
+                mt.spearman(s, y),
+                mt.top_share_captured(s, y, top=0.1),
+                mt.top_share_captured(s, y, top=0.2),
+                mt.gains_gini(s, y),
+                mt.auc(s, bb),
+            ]
+            np.testing.assert_allclose(draws[b, j], expected, rtol=1e-9, atol=1e-12)
+
+
+def test_bootstrap_ranking_metrics_reject_missing_scores():
+    with pytest.raises(ValueError, match="missing or infinite"):
+        mt.bootstrap_ranking_metrics(
+            pd.DataFrame({"a": [1.0, np.nan, 2.0]}), [1.0, 2.0, 3.0], [True, False, True]
+        )
 
 
 # --------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize
 from scipy import stats as sps
+from sklearn.exceptions import NotFittedError
 
 import clvlib
 from clvlib.models import (
@@ -376,20 +377,22 @@ def test_probabilistic_clv_reads_the_summary_by_name(cdnow, cdnow_fit):
     summary = cdnow.assign(extra="ignored")
     model = ProbabilisticCLV().fit(summary)
     pd.testing.assert_series_equal(model.purchases_model_.params_, bg.params_)
-    pd.testing.assert_series_equal(model.value_model_.params_, gg.params_)
+    # Gamma-Gamma on spend / its mean: p and q unit-free, v in units of the mean spend
+    scaled = model.value_model_.params_ * [1.0, 1.0, model.spend_scale_]
+    pd.testing.assert_series_equal(scaled, gg.params_, rtol=1e-4)
     value = model.predict(summary, horizon=39)
-    assert value.index.equals(summary.index) and value.name == "expected_clv"
+    assert value.index.equals(summary.index) and value.name == "predicted_value"
     parts = model.predict_components(summary, horizon=39)
     assert list(parts.columns) == [
         "expected_purchases",
         "probability_alive",
         "expected_average_value",
-        "expected_clv",
+        "predicted_value",
     ]
-    np.testing.assert_allclose(parts["expected_clv"], value)
+    np.testing.assert_allclose(parts["predicted_value"], value)
     with pytest.raises(KeyError, match=r"\['monetary_value'\]"):
         model.predict(summary.drop(columns="monetary_value"), horizon=39)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         ProbabilisticCLV().predict(summary, horizon=39)
 
 
@@ -463,9 +466,9 @@ def test_independence_check_flags_a_strong_correlation():
 
 
 def test_unfitted_models_say_so():
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         BetaGeoModel().probability_alive([1], [1.0], [2.0])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         GammaGammaModel().expected_average_value([1], [1.0])
 
 
@@ -483,3 +486,40 @@ def test_tiny_degenerate_data_warn_about_the_edge_of_the_parameter_space():
     t_x = np.where(x > 0, 0.5, 0.0)
     with pytest.warns(EdgeOfParameterSpaceWarning, match="edge of the parameter space"):
         BetaGeoModel(penalizer=0.01).fit(x, t_x, np.linspace(1, 50, 100))
+
+
+def test_no_churn_edge_uses_the_nbd_limit_instead_of_nan():
+    """UCI with penalizer 0.001: a = 4e-15, b = 1e-4; 2F1 meets its pole for one-off buyers."""
+    model = BetaGeoModel()
+    model.params_ = pd.Series({"r": 0.737, "alpha": 63.06, "a": 4.0e-15, "b": 1.05e-4})
+    x, t_x, T = np.array([0.0, 0.0, 3.0]), np.array([0.0, 0.0, 40.0]), np.array([15.0, 56.0, 90.0])
+    got = model.expected_purchases(160, x, t_x, T)
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got[:2], 0.737 * 160 / (63.06 + T[:2]))
+
+
+def test_no_sign_of_dropout_is_stated_in_words_and_the_estimator_is_sklearn_like():
+    """Customers who never drop out (Poisson buyers): the edge is read from a / (a + b)."""
+    rng = np.random.default_rng(3)
+    n, T = 3000, 200.0
+    rate = rng.gamma(0.8, 1 / 20, n)
+    times = [np.sort(rng.uniform(0, T, rng.poisson(lam * T))) for lam in rate]
+    frequency = np.array([len(t) for t in times], dtype=float)
+    recency = np.array([t[-1] if len(t) else 0.0 for t in times])
+    summary = pd.DataFrame(
+        {
+            "frequency": frequency,
+            "recency": recency,
+            "T": T,
+            "monetary_value": np.where(frequency > 0, rng.gamma(5, 10, n), 0.0),
+        }
+    )
+    with pytest.warns(EdgeOfParameterSpaceWarning) as caught:
+        model = ProbabilisticCLV(penalizer=0.001, penalizer_gg=0.01).fit(summary)
+    assert any("the no-churn limit is the honest fit" in str(w.message) for w in caught)
+    assert model.at_edge_ and (model.dropout_share_ < 0.01 or model.mean_probability_alive_ > 0.99)
+    assert model.get_params() == {"penalizer": 0.001, "penalizer_gg": 0.01}
+    value = model.predict_value(summary, horizon=50)
+    assert value.name == "predicted_value" and np.isfinite(value).all()
+    with pytest.raises(NotFittedError):
+        ProbabilisticCLV().predict_value(summary, horizon=50)

@@ -89,7 +89,8 @@ def test_every_problem_is_reported_at_once(folder: Path) -> None:
         ("margin: .nan", "margin must be a finite number"),
         ("n_bins: 1", "n_bins must be >= 2"),
         ("n_bins: 4.5", "n_bins must be int, got float"),
-        ("n_clusters: true", "n_clusters must be int, got bool"),
+        ("n_clusters: true", "n_clusters must be 'auto' or an integer from 2 to 30, got bool"),
+        ("n_clusters: 1", "n_clusters must be 'auto' or an integer from 2 to 30, got int 1"),
         ("cac: -1", "cac must be >= 0.0"),
         ("random_state: '0'", "random_state must be int, got str"),
         ("data_format: excel", r"data_format must be one of \['clvlib', 'online_retail'\]"),
@@ -201,7 +202,7 @@ def test_parameters_cell_is_typed_commented_and_executable() -> None:
     tree = ast.parse(source)
     assert all(isinstance(node, ast.AnnAssign) for node in tree.body)  # nothing derived
     for line, p in zip(source.splitlines(), SCHEMA, strict=True):
-        assert line.startswith(f"{p.name}: {p.type.__name__} = ")
+        assert line.startswith(f"{p.name}: {p.annotation} = ")
         assert line.endswith(f"  # {p.comment}")
 
 
@@ -221,9 +222,10 @@ def test_collect_params_reads_only_schema_names(folder: Path) -> None:
     assert isinstance(params, Params)
     assert params["margin"] == 0.25
     assert params["data_path"] == str(folder / "orders.csv")
-    table = params.table()
-    assert table.loc["margin", "value"] == "0.25"
-    assert table.loc["customers_path", "value"] == "''"
+    table = params.table(base=folder)  # as a page shows it: formatted, paths relative
+    assert table.loc["margin", "value"] == "25.0%"
+    assert table.loc["data_path", "value"] == "orders.csv"
+    assert table.loc["customers_path", "value"] == "(none)"
     assert table.loc["margin", "meaning"] == PARAMS["margin"].comment
 
 

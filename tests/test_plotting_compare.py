@@ -17,15 +17,23 @@ PLOTS = (
     "plot_agreement_heatmap",
     "plot_migration_matrix",
     "plot_rolling_origin",
+    "plot_period_transactions",
+    "plot_calibration_vs_holdout",
+    "plot_cumulative_transactions",
 )
 
 
 @pytest.fixture(scope="module")
-def comparison():
-    """A small simulated shop, so that the Comparison path of every plot is exercised."""
+def small_tx():
     shop = clvlib.simulate_shop(n_customers=1500, start="2023-01-01", end="2024-12-31", seed=7)
     tx, _ = clvlib.load_transactions(shop.transactions)
-    return compare_methods(tx, calibration_end="2024-06-30", holdout_end="2024-12-31")
+    return tx
+
+
+@pytest.fixture(scope="module")
+def comparison(small_tx):
+    """A small simulated shop, so that the Comparison path of every plot is exercised."""
+    return compare_methods(small_tx, calibration_end="2024-06-30", holdout_end="2024-12-31")
 
 
 def test_plots_are_registered():
@@ -144,3 +152,57 @@ def test_rolling_origin(ax):
     assert [list(line.get_ydata()) for line in ax.get_lines()] == [[0.5, 0.55], [0.2, 0.21]]
     with pytest.raises(KeyError, match="auc"):
         plotting.plot_rolling_origin(table, ax=ax, metric="auc")
+
+
+# --- BTYD diagnostics -------------------------------------------------------------------
+
+
+def test_period_transactions_counts_every_customer_in_data_and_model(ax, comparison):
+    out = plotting.plot_period_transactions(comparison, max_frequency=5, ax=ax)
+    assert out is ax and "count" in ax.get_xlabel() and "customers" in ax.get_ylabel()
+    data, model = ax.containers
+    n = comparison.params["n_customers"]
+    assert sum(b.get_height() for b in data) == n
+    assert sum(b.get_height() for b in model) == pytest.approx(n, rel=1e-6)
+    # the model shares are P(X(T) = x): the simulated shop is a BG/NBD process, so close
+    for d, m in zip(data, model, strict=True):
+        assert abs(d.get_height() - m.get_height()) < 0.05 * n
+
+
+def test_calibration_vs_holdout_means_by_frequency(ax, comparison):
+    plotting.plot_calibration_vs_holdout(comparison, max_frequency=4, ax=ax)
+    data, model = ax.get_lines()
+    s = comparison.summary
+    bins = np.minimum(s["frequency"], 4)
+    realised = comparison.scores["holdout_purchase_periods"].groupby(bins).mean()
+    np.testing.assert_allclose(data.get_ydata(), realised.to_numpy())
+    assert "holdout" in ax.get_ylabel() and "mean per customer" in ax.get_ylabel()
+    assert len(model.get_ydata()) == len(realised)
+
+
+def test_cumulative_transactions_tracks_the_data(ax, comparison, small_tx):
+    plotting.plot_cumulative_transactions(comparison, small_tx, ax=ax)
+    data, model = ax.get_lines()[:2]
+    final = data.get_ydata()[-1]
+    s = comparison.summary
+    # repeat purchase periods to the calibration end are the summary's frequency
+    cal = pd.Timestamp(comparison.params["calibration_end"])
+    at_cal = np.searchsorted(pd.to_datetime(data.get_xdata()), cal, side="right") - 1
+    assert data.get_ydata()[at_cal] <= s["frequency"].sum()
+    assert final >= s["frequency"].sum()
+    assert abs(model.get_ydata()[-1] - final) < 0.25 * final  # a BG/NBD shop: the model tracks
+    assert "cumulative" in ax.get_ylabel()
+
+
+def test_diagnostics_say_so_when_the_reference_is_unavailable(ax, small_tx, monkeypatch):
+    from clvlib.models import ConvergenceError, ProbabilisticCLV
+
+    def fail(self, summary, y=None):
+        raise ConvergenceError("did not converge (test)")
+
+    monkeypatch.setattr(ProbabilisticCLV, "fit", fail)
+    result = compare_methods(
+        small_tx, calibration_end="2024-06-30", holdout_end="2024-12-31", n_clusters=3
+    )
+    plotting.plot_cumulative_transactions(result, small_tx, ax=ax)
+    assert "unavailable" in ax.texts[0].get_text() and "did not converge" in ax.texts[0].get_text()

@@ -29,6 +29,10 @@ _PLOTS: dict[str, str] = {
     "plot_agreement_heatmap": "_compare",
     "plot_migration_matrix": "_compare",
     "plot_rolling_origin": "_compare",
+    "plot_differences": "_compare",
+    "plot_period_transactions": "_btyd",
+    "plot_calibration_vs_holdout": "_btyd",
+    "plot_cumulative_transactions": "_btyd",
 }
 
 __all__ = sorted(_PLOTS)

@@ -24,15 +24,7 @@ from clvlib.evaluation import (
 from clvlib.metrics import Agreement, Migration
 
 # One colour per method across every chart; the bounds are grey and black, dashed.
-METHOD_COLOURS: dict[str, str] = {
-    "heuristic_clv": "#1b9e77",
-    "rfm": "#d95f02",
-    "kmeans": "#7570b3",
-    "bgnbd_gg": "#e7298a",
-    "naive_spend": "#a6761d",
-    "random": "#9e9e9e",
-    "perfect_foresight": "#000000",
-}
+METHOD_COLOURS: dict[str, str] = {m: spec.colour for m, spec in METHODS.items()}
 _BOUND_STYLE = {"random": ":", "perfect_foresight": "--"}
 
 
@@ -283,4 +275,47 @@ def plot_rolling_origin(
     ax.set_ylabel(f"{label} ({unit})" if unit else label)
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.tick_params(axis="x", labelrotation=30)
+    return ax
+
+
+def plot_differences(data: Comparison, *, metric: str = "spearman", ax: Axes | None = None) -> Axes:
+    """Paired bootstrap intervals of every pair of methods on one metric (a forest plot).
+
+    One row per pair (method minus versus), the point at the difference on all customers and
+    the bar its interval; a bar that crosses the zero line is no clear difference.
+
+    Parameters
+    ----------
+    data : Comparison
+        A comparison with :attr:`~clvlib.evaluation.Comparison.differences`.
+    metric : str, default "spearman"
+        One of :data:`clvlib.evaluation.INTERVAL_METRICS`.
+    ax : matplotlib.axes.Axes, optional
+    """
+    from clvlib.evaluation import INTERVAL_METRICS
+
+    if metric not in INTERVAL_METRICS:
+        raise KeyError(f"no interval for {metric!r}; metrics with one: {list(INTERVAL_METRICS)}")
+    d = data.differences
+    rows = d[d["metric"] == metric].reset_index(drop=True)
+    ax = _axes(ax, (7, max(3.0, 0.28 * len(rows) + 1)))
+    y = np.arange(len(rows))[::-1]
+    clear = (rows["ci_low"] > 0) | (rows["ci_high"] < 0)
+    colours = np.where(clear, "#404040", "#bdbdbd")
+    ax.hlines(y, rows["ci_low"], rows["ci_high"], colors=colours, lw=2)
+    ax.scatter(rows["difference"], y, color=colours, zorder=3, s=18)
+    ax.axvline(0, color="#d9d9d9", lw=1, zorder=0)
+    ax.set_yticks(
+        y,
+        [f"{_label(a)} - {_label(b)}" for a, b in zip(rows["method"], rows["versus"], strict=True)],
+    )
+    spec = METRICS[metric]
+    level = 100 * data.params["settings"].get("confidence", 0.95)
+    ax.set_xlabel(
+        f"difference in {spec.label} ({spec.unit}); bar: {level:.0f} % paired bootstrap interval"
+    )
+    ax.set_title(
+        f"Which differences are real? {data.params['settings']['n_resamples']} customer resamples "
+        "(grey: interval covers 0)"
+    )
     return ax
