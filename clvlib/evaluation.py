@@ -56,7 +56,7 @@ import pandas as pd
 
 from clvlib import metrics as mt
 from clvlib._dates import cutoff_day, through
-from clvlib.clustering import CustomerClusterer
+from clvlib.clustering import CustomerClusterer, resolve_n_clusters
 from clvlib.heuristic import HeuristicCLV, value_tiers
 from clvlib.models import EdgeOfParameterSpaceWarning, ProbabilisticCLV
 from clvlib.rfm import RFMScorer, RuleSet, assign_segments, load_rules
@@ -675,7 +675,7 @@ def compare_methods(
     truth: Any = None,
     n_bins: int = 5,
     rule_set: str | os.PathLike | RuleSet = "r_rfm",
-    n_clusters: int = 5,
+    n_clusters: int | str = 5,
     random_state: int = 0,
     heuristic_period: str = "M",
     penalizer: float = 0.0,
@@ -711,8 +711,10 @@ def compare_methods(
         RFM score levels (the rule set's scale must match).
     rule_set : str, path or RuleSet, default "r_rfm"
         Segment rules (:func:`clvlib.load_rules`).
-    n_clusters : int, default 5
-        Number of k-means clusters.
+    n_clusters : int or "auto", default 5
+        Number of k-means clusters; "auto" takes :func:`~clvlib.choose_k`'s recommendation on
+        the calibration summary (:func:`~clvlib.clustering.resolve_n_clusters`). At most the
+        number of customers.
     random_state : int, default 0
         Seed of k-means and of the random ranking.
     heuristic_period : {"D", "W", "M", "Q", "Y"}, default "M"
@@ -785,7 +787,7 @@ def compare_methods(
     settings = {
         "n_bins": int(n_bins),
         "rule_set": ruleset,
-        "n_clusters": int(n_clusters),
+        "n_clusters": resolve_n_clusters(n_clusters, summary, random_state=int(random_state)),
         "random_state": int(random_state),
         "heuristic_period": heuristic_period,
         "penalizer": float(penalizer),
@@ -1546,7 +1548,8 @@ def rolling_origin(
     **kwargs
         Passed to :func:`compare_methods` (``time_unit``, ``n_clusters``, ...). The k-means
         clusters of later cut-offs are matched to those of the first by their centres, so
-        that a cluster keeps its label and name over time.
+        that a cluster keeps its label and name over time; ``n_clusters="auto"`` is resolved
+        on the first (earliest) cut-off's calibration summary and kept for the others.
 
     Returns
     -------
@@ -1572,11 +1575,20 @@ def rolling_origin(
         if comparisons and "cluster_reference" not in kwargs:  # names of the first cut-off
             first = next(iter(comparisons.values()))
             reference = {"cluster_reference": first.models["kmeans"]}
+            # "auto" is resolved at the first cut-off; later ones keep its k so that their
+            # clusters can be matched to it
+            kwargs["n_clusters"] = first.params["settings"]["n_clusters"]
         else:
             reference = {}
-        result = compare_methods(
-            tx, calibration_end=cutoff, holdout_end=end, truth=truth, **reference, **kwargs
-        )
+        try:
+            result = compare_methods(
+                tx, calibration_end=cutoff, holdout_end=end, truth=truth, **reference, **kwargs
+            )
+        except ValueError as error:  # say which window failed
+            if type(error) is not ValueError:  # clvlib's subclasses keep their type
+                error.add_note(f"(rolling_origin, cutoff {cutoff.date()})")
+                raise
+            raise ValueError(f"cutoff {cutoff.date()}: {error}") from error
         key = cutoff.date().isoformat()
         comparisons[key] = result
         stamp = {"cutoff": key, "holdout_end": end.date().isoformat()}
