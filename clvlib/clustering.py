@@ -4,8 +4,9 @@ Customers are clustered on ``log1p`` of their RFM columns (time since last order
 orders, net total value), standardised, with full-batch :class:`sklearn.cluster.KMeans`, a
 fixed ``random_state`` and several initialisations. The fitted pipeline is learned on one
 period and applied unchanged to another, like the RFM edges. Clusters are relabelled so that
-label 0 is the most valuable, and named from the ranks of their centres ("recent, frequent,
-high value") so that they can be laid beside RFM segments.
+label 0 is the most valuable (a fit matched to a reference takes the reference's labels
+instead, see :meth:`CustomerClusterer.match`), and named from the ranks of their centres
+("recent, frequent, high value") so that they can be laid beside RFM segments.
 """
 
 from __future__ import annotations
