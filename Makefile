@@ -21,7 +21,7 @@ endif
 PARAMS ?= params/default.yaml
 OUT ?= reports
 
-.PHONY: help env reports test lint format notebooks-strip data benchmarks clean
+.PHONY: help env reports screenshots test lint format notebooks-strip data benchmarks clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -40,6 +40,9 @@ env: $(ENV_STAMP) ## Create (or reuse) the environment and install clvlib into i
 
 reports: $(ENV_STAMP) ## Render every report for $(PARAMS) into $(OUT)/ (index.html)
 	$(PY) -m clvlib report --params $(PARAMS) --out $(OUT)
+
+screenshots: reports ## Render the reports, then screenshot every page with headless Chromium into docs/images/
+	$(PY) scripts/screenshots.py $(OUT) docs/images
 
 test: $(ENV_STAMP) ## Lint, then run the whole test suite (notebooks included)
 	$(PY) -m ruff check .

@@ -1,7 +1,8 @@
 """Command line: ``python -m clvlib report --params params/default.yaml --out reports``.
 
 Exit status 0 when every report rendered, 1 when a notebook failed (the message names the
-notebook, the cell and the error), 2 for bad parameters or arguments.
+notebook, the cell and the error), 2 for bad parameters, data or arguments (found once, before
+any notebook runs; nothing is rendered).
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--jobs", type=int, default=2, help="notebooks executed in parallel (default 2)"
     )
-    report.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    report.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="show no progress (default: bars on a terminal, one line per notebook otherwise)",
+    )
     return parser
 
 
@@ -47,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     from clvlib.params import ParamsError, load_params
-    from clvlib.report import ReportError, render_reports
+    from clvlib.report import InputError, ReportError, render_reports
 
     started = time.monotonic()
     try:
@@ -64,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             jobs=args.jobs,
             progress=not args.no_progress,
         )
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except ReportError as e:
         print(f"\nerror: {e}", file=sys.stderr)
         return 1

@@ -185,7 +185,9 @@ def _warn_at_edge(model: str, params: dict[str, float], low: float = 1e-4, high:
     """
     extreme = {k: v for k, v in params.items() if not low <= v <= high}
     if extreme:
-        shown = ", ".join(f"{k} = {v:.3g}" for k, v in extreme.items())
+        from clvlib.present import magnitude  # read in reports: no scientific notation
+
+        shown = ", ".join(f"{k} = {magnitude(v)}" for k, v in extreme.items())
         warnings.warn(
             f"{model} estimate at the edge of the parameter space ({shown}): the data fit "
             "a limiting case of the model (e.g. no drop-out, or one purchase rate for all) "

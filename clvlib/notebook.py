@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping
@@ -18,7 +19,11 @@ from typing import Any
 import pandas as pd
 
 from clvlib.io import load_customers
+from clvlib.present import escape_markdown, shown_path
 from clvlib.provenance import Facts, _audit_counts, file_sha256, provenance
+
+#: set by the report runner in its kernels (clvlib.report.RUNNER_ENV): not a run by hand
+RUNNER_ENV = "CLVLIB_REPORT_RUNNER"
 
 __all__ = [
     "audit_figures",
@@ -48,21 +53,27 @@ __all__ = [
 
 
 def notebook_display(precision: int = 3) -> None:
-    """Display settings of the report notebooks: rounded numbers, every column shown.
+    """Display settings of the report notebooks: one formatter for every table and value.
 
-    Floats (Python and pandas) show ``precision`` decimals, tables show all their columns,
-    and figures are drawn at a size that reads in the HTML reports.
+    Installs :func:`clvlib.present.install`: DataFrames, Series, dicts, tuples, paths and
+    scalars are shown as formatted HTML (money, percentages, no scientific notation, escaped
+    text, full cells). The plain-text fallbacks (the analysts' view) show ``precision``
+    decimals and every column, and figures are drawn at a size that reads in the HTML reports.
     """
     import matplotlib as mpl
     from IPython import get_ipython
 
+    from clvlib import present
+
     pd.set_option("display.precision", precision)
     pd.set_option("display.max_columns", None)
+    pd.set_option("display.max_colwidth", None)
     pd.set_option("display.width", 120)
     mpl.rcParams.update({"figure.figsize": (8.0, 4.5), "figure.dpi": 100})
     shell = get_ipython()
     if shell is not None:
         shell.run_line_magic("precision", str(precision))
+        present.install(shell)
 
 
 def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFrame | None]:
@@ -86,14 +97,16 @@ def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFram
     customers = load_customers(params["customers_path"]) if params["customers_path"] else None
     first, last = tx["timestamp"].min().normalize(), tx["timestamp"].max().normalize()
     cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
+    source = getattr(params, "source", None)  # the runner's Params: relative to its file
+    shown = shown_path(path, Path(source).parent if source else None)
     if not first <= cal < last:
         raise ValueError(
-            f"calibration_end {cal.date()} is outside the data ({path}: {first.date()} to "
+            f"calibration_end {cal.date()} is outside the data ({shown}: {first.date()} to "
             f"{last.date()}); choose a day between the first and the last order"
         )
     if hold > last:
         raise ValueError(
-            f"holdout_end {hold.date()} is after the last order in {path} ({last.date()}): the "
+            f"holdout_end {hold.date()} is after the last order in {shown} ({last.date()}): the "
             "holdout would count days without data; set holdout_end to at most that day"
         )
     return tx, audit, customers
@@ -112,10 +125,10 @@ def data_overview(tx: pd.DataFrame, customers: pd.DataFrame | None = None) -> Fa
         "lines": len(tx),
         "purchase lines": int(buy.sum()),
         "return lines": int((~buy).sum()),
-        "orders": tx.loc[buy, "order_id"].nunique(),
-        "customers who bought": tx.loc[buy, "customer_id"].nunique(),
+        "orders": int(tx.loc[buy, "order_id"].nunique()),
+        "customers who bought": int(tx.loc[buy, "customer_id"].nunique()),
         "gross purchase value": float(tx.loc[buy, "amount"].sum()),
-        "returned value": float(-tx.loc[~buy, "amount"].sum()),
+        "returned value": 0.0 - float(tx.loc[~buy, "amount"].sum()),
         "net value": float(tx["amount"].sum()),
     }
     if "cost" in tx.columns:
@@ -124,15 +137,7 @@ def data_overview(tx: pd.DataFrame, customers: pd.DataFrame | None = None) -> Fa
         buyers = pd.Index(tx.loc[buy, "customer_id"].unique())
         rows["customers in the customer table"] = len(customers)
         rows["prospects (signed up, never bought)"] = int((~customers.index.isin(buyers)).sum())
-    return Facts({k: _shown(v) for k, v in rows.items()})
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, pd.Timestamp):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.2f}"
+    return Facts(rows)  # formatted for display by clvlib.present (money, counts, dates)
 
 
 def audit_figures(audit: Any) -> dict[str, Any]:
@@ -631,8 +636,9 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
         if len(top) > 1:
             lines.append(
                 f"- **Where they come from.** By {name}, the largest share of top-tier "
-                f"customers comes through **{top.idxmax()}** ({top.max():.0%} of its "
-                f"customers), the smallest through {top.idxmin()} ({top.min():.0%})."
+                f"customers comes through **{escape_markdown(top.idxmax())}** ({top.max():.0%} "
+                f"of its customers), the smallest through {escape_markdown(top.idxmin())} "
+                f"({top.min():.0%})."
             )
     contenders = _contenders()
     rank = comparison.winner("spearman", among=contenders)
@@ -710,10 +716,26 @@ def decile_figures(comparison: Any) -> Any:
 
 
 def export_path(params: Mapping[str, Any], filename: str) -> Path:
-    """Path of an export (segment list, metrics JSON) in ``<output_dir>/exports/``."""
-    folder = Path(params["output_dir"]) / "exports"
+    """Path of an export (segment list, metrics JSON) in ``<output_dir>/exports/``.
+
+    A notebook run by hand (not by the report runner) with the default ``output_dir`` writes
+    to ``<output_dir>/scratch/exports/`` instead, so that it never overwrites the exports
+    and headline figures behind a rendered ``index.html``. Set ``output_dir`` to write
+    elsewhere.
+    """
+    folder = Path(params["output_dir"])
+    if not os.environ.get(RUNNER_ENV) and folder.resolve() == _default_output_dir():
+        folder = folder / "scratch"
+    folder = folder / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / filename
+
+
+def _default_output_dir() -> Path:
+    """The schema's default ``output_dir``, resolved as a notebook resolves it (its folder)."""
+    from clvlib.params import PARAMS
+
+    return (Path.cwd() / PARAMS["output_dir"].default).resolve()
 
 
 def save_headline(notebook: str, figures: Mapping[str, Any], params: Mapping[str, Any]) -> Facts:

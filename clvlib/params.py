@@ -244,18 +244,34 @@ class Params(dict):
 
     source: str | None = None
 
-    def table(self) -> pd.DataFrame:
-        """The parameters a report ran with, with what each one means."""
-        rows = [(k, _show(v), PARAMS[k].comment) for k, v in self.items()]
+    def table(self, base: str | Path | None = None) -> pd.DataFrame:
+        """The parameters a report ran with, with what each one means.
+
+        Paths are shown relative to ``base`` (default: the parameters file's folder), never
+        as the machine's absolute folders.
+        """
+        if base is None and self.source:
+            base = Path(self.source).parent
+        rows = [(k, _show(PARAMS[k], v, base), PARAMS[k].comment) for k, v in self.items()]
         return pd.DataFrame(rows, columns=["parameter", "value", "meaning"]).set_index("parameter")
 
-    def _repr_html_(self) -> str:  # a notebook shows the table, paths never truncated
-        with pd.option_context("display.max_colwidth", None):
-            return self.table().to_html()
+    def _repr_html_(self) -> str:  # a notebook shows the table: formatted, never truncated
+        from clvlib.present import table_html
+
+        return table_html(self.table())
 
 
-def _show(value: Any) -> str:
-    return "''" if value == "" else str(value)
+def _show(p: Param, value: Any, base: str | Path | None) -> str:
+    from clvlib.present import format_value, shown_path
+
+    if value == "":
+        return "(none)"
+    if p.kind in ("path", "optional_path", "output_dir") or (
+        p.kind == "rule_set" and value not in RULE_SETS
+    ):
+        shown = shown_path(value, base)
+        return "this report's folder" if shown == "." else shown
+    return format_value(value, name=p.name)
 
 
 def parameters_cell() -> str:
@@ -287,11 +303,13 @@ def load_params(path: str | Path, *, overrides: Mapping[str, Any] | None = None)
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"parameters file not found: {path}")
-    with path.open(encoding="utf-8") as f:
-        try:
+    try:
+        with path.open(encoding="utf-8") as f:
             raw = yaml.load(f, Loader=_loader())  # a SafeLoader: no arbitrary objects
-        except ParamsError as err:
-            raise ParamsError(f"{path}: {err}") from None
+    except ParamsError as err:  # a key given twice
+        raise ParamsError(f"{path}: {err}") from None
+    except yaml.YAMLError as e:  # syntax, unsafe tags: one line
+        raise ParamsError(_yaml_problem(path, e)) from None
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -302,6 +320,21 @@ def load_params(path: str | Path, *, overrides: Mapping[str, Any] | None = None)
     params = validate_params(values, base_dir=path.resolve().parent, where=str(path))
     params.source = str(path.resolve())
     return params
+
+
+def _yaml_problem(path: Path, error: Any) -> str:
+    """A YAML error in one line: file, line and column, what is wrong (no parser dump)."""
+    import yaml
+
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+    problem = " ".join(str(getattr(error, "problem", None) or error).split())
+    if isinstance(error, yaml.constructor.ConstructorError):
+        return (
+            f"{where}: {problem}; a parameters file holds plain values only "
+            "(no !!python or other tags)"
+        )
+    return f"{where}: not valid YAML: {problem}"
 
 
 def _loader() -> type:

@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from clvlib.present import format_value, shown_path, table_html
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 #: packages whose versions every report records
@@ -48,17 +50,16 @@ class Facts(dict):
     def to_frame(self) -> pd.DataFrame:
         """The facts as a one-column DataFrame of text indexed by name (numbers rounded)."""
         return pd.DataFrame(
-            {"value": [_fmt(v, k) for k, v in self.items()]},
+            {"value": [format_value(v, name=k) for k, v in self.items()]},
             index=pd.Index(list(self), name=self.label),
         )
 
     def __repr__(self) -> str:
         width = max((len(k) for k in self), default=0)
-        return "\n".join(f"{k:<{width}}  {_fmt(v, k)}" for k, v in self.items())
+        return "\n".join(f"{k:<{width}}  {format_value(v, name=k)}" for k, v in self.items())
 
     def _repr_html_(self) -> str:
-        with pd.option_context("display.max_colwidth", None):
-            return self.to_frame().to_html()
+        return table_html(self.to_frame())
 
 
 def provenance(params: Mapping[str, Any], audit: Any = None) -> Facts:
@@ -83,18 +84,18 @@ def _audit_counts(audit: Any) -> dict[str, int]:
 
 
 def _provenance_items(params: Mapping[str, Any]) -> dict[str, Any]:
+    source = getattr(params, "source", None) or os.environ.get(PARAMS_FILE_ENV)
+    base = Path(source).parent if source else None
     items: dict[str, Any] = {"data set": params.get("dataset_name", "")}
     for key in ("data_path", "customers_path"):
         path = params.get(key) or ""
         if path:
-            items[key] = path
+            items[key] = shown_path(path, base)
             items[f"{key} SHA-256"] = file_sha256(path)
     items["parameters file"] = (
-        getattr(params, "source", None)
-        or os.environ.get(PARAMS_FILE_ENV)
-        or "(the notebook's parameters cell)"
+        shown_path(source, base) if source else "(the notebook's parameters cell)"
     )
-    items["python"] = f"{platform.python_version()} ({sys.executable})"
+    items["python"] = f"{platform.python_version()} ({shown_path(sys.executable, base)})"
     for name in PACKAGES:
         items[name] = _version(name)
     items["git commit"] = git_commit()
@@ -142,14 +143,3 @@ def git_commit(root: str | Path = PROJECT_ROOT) -> str:
     )
     suffix = " + uncommitted changes" if dirty.stdout.strip() else ""
     return head.stdout.strip() + suffix
-
-
-def _fmt(value: Any, label: str = "") -> str:
-    """A number for reading: thousands separated, 3 significant digits, shares in percent."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    if "share" in label and isinstance(value, float):
-        return f"{value:.1%}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"

@@ -25,6 +25,7 @@ Layout of the output folder::
 from __future__ import annotations
 
 import copy
+import difflib
 import json
 import os
 import platform
@@ -39,13 +40,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clvlib.notebook import RUNNER_ENV
 from clvlib.params import Params, load_params
-from clvlib.provenance import PARAMS_FILE_ENV, _fmt, _provenance_items
+from clvlib.present import BASE_DIR_ENV, OUTPUT_DIR_ENV, format_value, shown_path
+from clvlib.provenance import PARAMS_FILE_ENV, _provenance_items
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+#: the list of files a run wrote in its output folder; the next run removes them first
+MANIFEST = ".clvlib-manifest.json"
+
+#: the minimum-data gate (domain.md §11), checked once by :func:`check_data` before any kernel
+MIN_CUSTOMERS = 100  # customers who bought in the calibration period
+MIN_REPEAT_BUYERS = 20  # of them, customers who bought on two days or more
+MIN_CALIBRATION_DAYS = 90  # first order to calibration_end: a few months for a retention rate
+MIN_HOLDOUT_DAYS = 28  # calibration_end to holdout_end
 
 
 class ReportError(RuntimeError):
@@ -54,6 +66,13 @@ class ReportError(RuntimeError):
 
 class KernelStartError(ReportError):
     """The notebook kernel (this environment's Python) could not be started."""
+
+
+class InputError(ReportError):
+    """The data or the arguments cannot make a report: found once, before any kernel starts.
+
+    The command line exits with status 2 on it, as on bad parameters.
+    """
 
 
 # --------------------------------------------------------------------------- kernel
@@ -182,8 +201,13 @@ def find_notebooks(names: Sequence[str | Path] | None = None) -> list[Path]:
         elif str(name).removesuffix(".ipynb") in by_stem:
             found.append(by_stem[str(name).removesuffix(".ipynb")])
         else:
-            raise ReportError(
-                f"no notebook {str(name)!r}; choose from {sorted(by_stem)} or give a .ipynb path"
+            close = difflib.get_close_matches(
+                str(name).removesuffix(".ipynb"), list(by_stem), n=1, cutoff=0.5
+            )
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(
+                f"no notebook {str(name)!r}{hint}; choose from {sorted(by_stem)} "
+                "or give a .ipynb path"
             )
     return found
 
@@ -197,6 +221,7 @@ def render_reports(
     jobs: int = 2,
     progress: bool = True,
     python: str | None = None,
+    validate: bool = True,
 ) -> Path:
     """Execute the report notebooks with ``params`` and write the HTML reports to ``out_dir``.
 
@@ -215,7 +240,11 @@ def render_reports(
     jobs : int
         Notebooks executed at the same time, each in its own kernel (2 suits 2 cores).
     progress : bool
-        Show papermill's per-cell progress bar for each notebook.
+        Show progress: papermill's per-cell bars on a terminal, else (CI logs) one line per
+        finished notebook.
+    validate : bool
+        Check the data once before any kernel (:func:`check_data`); False only for tests of
+        the runner itself on toy data.
     python : str, optional
         Interpreter of the kernels; default this one (``sys.executable``).
 
@@ -226,6 +255,9 @@ def render_reports(
 
     Raises
     ------
+    InputError
+        When the data cannot make the reports or a notebook name is unknown (before any
+        kernel starts; nothing is written).
     ReportError
         When a notebook fails or times out (naming the notebook, the cell and the error; the
         partially executed notebook is kept) or the kernel cannot start. The other notebooks
@@ -238,34 +270,143 @@ def render_reports(
     run_params.source = params.source
     run_params["output_dir"] = str(out)
     paths = find_notebooks(notebooks)
+    if validate:
+        check_data(params)
     check_kernel(python)
+    clear_previous_run(out)
+    before = _files(out)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     (out / "exports").mkdir(exist_ok=True)
 
     jobs = max(1, min(jobs, len(paths)))
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    env = {PARAMS_FILE_ENV: params.source} if params.source else {}
+    env = {RUNNER_ENV: "1", OUTPUT_DIR_ENV: str(out)}
+    if params.source:
+        env[PARAMS_FILE_ENV] = params.source
+        env[BASE_DIR_ENV] = str(Path(params.source).parent)
     manager = kernel_manager_class(python, threads=threads, env=env)
+    bars = progress and sys.stdout.isatty()  # tqdm's cursor codes only on a terminal
 
     def run(path: Path) -> NotebookResult:
-        return _run_one(path, out, run_params, manager, timeout=timeout, progress=progress)
+        result = _run_one(path, out, run_params, manager, timeout=timeout, progress=bars)
+        if progress and not bars:  # CI logs: one line per finished notebook
+            print(f"{result.name}: {result.status} in {result.seconds:.1f} s", flush=True)
+        return result
 
-    if jobs == 1:
-        results = [run(p) for p in paths]
-    else:
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="clvlib-report") as pool:
-            results = list(pool.map(run, paths))
+    try:
+        if jobs == 1:
+            results = [run(p) for p in paths]
+        else:
+            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="clvlib-report") as pool:
+                results = list(pool.map(run, paths))
 
-    prov = _provenance_items(run_params)
-    prov["parameters"] = dict(run_params)
-    (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
-    index = write_index(out, results, run_params, prov)
+        prov = _provenance_items(run_params)
+        prov["parameters"] = dict(run_params)
+        (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
+        index = write_index(out, results, run_params, prov)
+    finally:
+        _write_manifest(out, sorted(_files(out) - before))
     failed = [r for r in results if r.status != "ok"]
     if failed:
         if all(r.error.startswith("cannot start the notebook kernel") for r in failed):
             raise KernelStartError(failed[0].error)
         raise ReportError("\n\n".join(r.error for r in failed))
     return index
+
+
+def _files(out: Path) -> set[str]:
+    """Files under ``out`` (relative POSIX paths), the manifest left out."""
+    if not out.is_dir():
+        return set()
+    return {
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != MANIFEST
+    }
+
+
+def _write_manifest(out: Path, files: Sequence[str]) -> None:
+    (out / MANIFEST).write_text(json.dumps({"files": list(files)}, indent=1) + "\n")
+
+
+def clear_previous_run(out: Path) -> list[str]:
+    """Remove what the previous run wrote in ``out`` (the files its manifest lists).
+
+    A run owns its output folder: reports, notebooks, exports and index of an earlier run
+    (perhaps of another data set) must not sit beside the new ones. Only listed files are
+    removed, so files a user put in the folder stay; folders left empty are removed too.
+    Returns the removed files.
+    """
+    manifest = out / MANIFEST
+    if not manifest.is_file():
+        return []
+    try:
+        listed = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise InputError(
+            f"{manifest} cannot be read ({e}); delete it, and the previous run's files, by hand"
+        ) from None
+    removed = []
+    for name in listed:
+        path = (out / name).resolve()
+        if path.is_relative_to(out) and path.is_file():
+            path.unlink()
+            removed.append(name)
+    for folder in sorted({(out / n).parent for n in listed}, key=lambda p: -len(p.parts)):
+        if folder != out and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    manifest.unlink()
+    return removed
+
+
+def check_data(params: Params) -> None:
+    """Check once, before any kernel, that the data can make the reports.
+
+    Loads the data as the notebooks will (:func:`clvlib.notebook.load_data`: columns, then
+    ``calibration_end`` and ``holdout_end`` inside the data) and applies the minimum-data gate
+    of domain.md §11: :data:`MIN_CUSTOMERS` customers who bought in the calibration period,
+    :data:`MIN_REPEAT_BUYERS` of them on two days or more, :data:`MIN_CALIBRATION_DAYS` days
+    of calibration, :data:`MIN_HOLDOUT_DAYS` days of holdout and at least as many customers
+    as ``n_clusters``.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the figure found and the minimum, every problem at once.
+    """
+    import pandas as pd
+
+    from clvlib.notebook import load_data
+
+    try:
+        tx, _, _ = load_data(params)
+    except ValueError as e:  # SchemaError, dates outside the data, a bad customer table
+        raise InputError(str(e)) from None
+    path = shown_path(params["data_path"], Path(params.source).parent if params.source else None)
+    cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
+    days = tx["timestamp"].dt.normalize()
+    bought = pd.DataFrame({"customer_id": tx["customer_id"], "day": days})
+    bought = bought[(~tx["is_return"]) & (days <= cal)].drop_duplicates()
+    per_customer = bought["customer_id"].value_counts()  # purchase days per customer
+    found = {
+        "customers who bought in the calibration period": (len(per_customer), MIN_CUSTOMERS),
+        "of them, repeat buyers (two purchase days or more)": (
+            int((per_customer >= 2).sum()),
+            MIN_REPEAT_BUYERS,
+        ),
+        "calibration days (first order to calibration_end)": (
+            (cal - days.min()).days + 1,
+            MIN_CALIBRATION_DAYS,
+        ),
+        "holdout days (calibration_end to holdout_end)": ((hold - cal).days, MIN_HOLDOUT_DAYS),
+    }
+    if params["n_clusters"] != "auto":  # 'auto' picks k among those the data supports
+        found["customers for n_clusters"] = (len(per_customer), int(params["n_clusters"]))
+    problems = [
+        f"{what}: {n:,}, at least {need:,} needed" for what, (n, need) in found.items() if n < need
+    ]
+    if problems:
+        raise InputError(
+            f"{path} has too little data for the reports (domain.md §11): " + "; ".join(problems)
+        )
 
 
 def _run_one(
@@ -308,7 +449,7 @@ def _run_one(
         cell = _find_cell(executed, "last started")
         result.error = (
             f"{name}.ipynb timed out after {timeout:g} s in {cell[0]}:\n"
-            f"{_indent(cell[1])}\nThe partially executed notebook is kept at {executed}"
+            f"{_indent(cell[1])}\nThe partially executed notebook is kept at {_kept(executed)}"
         )
     except (RuntimeError, OSError) as e:  # the kernel died, or never answered
         error = e
@@ -323,7 +464,7 @@ def _run_one(
             result.error = (
                 f"{name}.ipynb: the kernel died in {cell[0]} (out of memory?):\n"
                 f"{_indent(cell[1])}\n{type(e).__name__}: {e}\n"
-                f"The partially executed notebook is kept at {executed}"
+                f"The partially executed notebook is kept at {_kept(executed)}"
             )
     result.seconds = time.monotonic() - started
     result.files["notebook"] = f"notebooks/{name}.ipynb"
@@ -345,8 +486,13 @@ def _cell_failure(
     where = _find_cell(executed, "failed")[0]
     return (
         f"{name}.ipynb failed in {where}:\n{_indent(source)}\n"
-        f"{ename}: {evalue}\nThe partially executed notebook is kept at {executed}"
+        f"{ename}: {evalue}\nThe partially executed notebook is kept at {_kept(executed)}"
     )
+
+
+def _kept(executed: Path) -> str:
+    """Where a partial notebook is, relative to the output folder (no machine path)."""
+    return f"{executed.parent.name}/{executed.name} in the output folder"
 
 
 def _find_cell(executed: Path, status: str) -> tuple[str, str]:
@@ -390,22 +536,58 @@ def _title(nb: Any, default: str) -> str:
     return default
 
 
+#: cell tags of the page layout: ``answer`` cells open the page, ``appendix`` cells close it
+ANSWER_TAG, APPENDIX_TAG = "answer", "appendix"
+APPENDIX_SUMMARY = "Appendix: parameters, definitions and provenance"
+
+
+def arrange(nb: Any) -> Any:
+    """The cells in reading order: ``answer`` first, the rest, then ``appendix`` collapsed.
+
+    Cells keep their order within each group. The appendix is wrapped in a ``<details>``
+    element (closed: a click opens it) by two layout cells of the template, so a stakeholder
+    meets the answer first and the parameters, definitions and provenance last. Returns a copy.
+    """
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+
+    def tagged(cell: Any, tag: str) -> bool:
+        return tag in cell.metadata.get("tags", [])
+
+    answer = [c for c in nb.cells if tagged(c, ANSWER_TAG)]
+    appendix = [c for c in nb.cells if tagged(c, APPENDIX_TAG) and not tagged(c, ANSWER_TAG)]
+    rest = [c for c in nb.cells if c not in answer and c not in appendix]
+    if rest and answer and rest[0].cell_type == "markdown" and rest[0].source.startswith("# "):
+        answer.insert(0, rest.pop(0))  # the page title stays on top
+    if appendix:  # the template turns these two cells into <details> ... </details>
+        opening = {"clvlib_layout": "appendix-open", "clvlib_summary": APPENDIX_SUMMARY}
+        appendix = [
+            nbformat.v4.new_raw_cell("", metadata=opening),
+            *appendix,
+            nbformat.v4.new_raw_cell("", metadata={"clvlib_layout": "appendix-close"}),
+        ]
+    nb.cells = [*answer, *rest, *appendix]
+    return nb
+
+
 def to_html(nb: Any, *, code: bool) -> str:
     """A self-contained HTML page of an executed notebook (figures embedded as base64 PNG).
 
-    ``code=False`` leaves out every input cell and prompt: the page stakeholders read.
+    ``code=False`` leaves out every input cell and prompt: the page stakeholders read. Both
+    pages follow :func:`arrange` (answer first, appendix last and collapsed).
     """
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
         template_name="clvlib_html", extra_template_basedirs=[str(TEMPLATE_DIR)], embed_images=True
     )
+    nb = arrange(nb)
     if not code:
         exporter.exclude_input = True
         exporter.exclude_input_prompt = True
         exporter.exclude_output_prompt = True
         # code cells that show nothing would still leave empty blocks between the sections
-        nb = copy.deepcopy(nb)
         nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.get("outputs")]
     body, _ = exporter.from_notebook_node(nb)
     return body
@@ -424,7 +606,8 @@ def write_index(
     for r in results:
         headline = out / "exports" / f"headline_{r.name}.json"
         figures = json.loads(headline.read_text())["figures"] if headline.exists() else {}
-        cards.append({"result": r, "figures": {k: _fmt(v, k) for k, v in figures.items()}})
+        shown = {k: format_value(v, name=k) for k, v in figures.items()}
+        cards.append({"result": r, "figures": shown})
     exports = sorted(
         p.name for p in (out / "exports").iterdir() if not p.name.startswith("headline_")
     )

@@ -29,3 +29,22 @@ def test_unknown_names_raise_attribute_error():
         clvlib.clv_magic  # noqa: B018
     assert set(clvlib.__all__) == set(clvlib._API) | {"__version__"}
     assert sorted(dir(clvlib)) == sorted(clvlib.__all__)  # tab completion shows the API
+
+
+def test_editors_see_the_same_names_as_the_lazy_table():
+    """The ``TYPE_CHECKING`` imports of ``clvlib/__init__.py`` mirror ``_API`` exactly."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(clvlib.__file__).read_text())
+    block = next(
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    )
+    seen = {a.name: node.module for node in block.body for a in node.names}
+    missing = sorted(set(clvlib._API) - set(seen))
+    assert seen == clvlib._API, f"add to the TYPE_CHECKING block of clvlib/__init__.py: {missing}"
+    import subprocess
+    import sys
+
+    lazy = "import sys, clvlib; sys.exit('sklearn' in sys.modules or 'pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", lazy], check=False).returncode == 0

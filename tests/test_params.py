@@ -222,9 +222,10 @@ def test_collect_params_reads_only_schema_names(folder: Path) -> None:
     assert isinstance(params, Params)
     assert params["margin"] == 0.25
     assert params["data_path"] == str(folder / "orders.csv")
-    table = params.table()
-    assert table.loc["margin", "value"] == "0.25"
-    assert table.loc["customers_path", "value"] == "''"
+    table = params.table(base=folder)  # as a page shows it: formatted, paths relative
+    assert table.loc["margin", "value"] == "25.0%"
+    assert table.loc["data_path", "value"] == "orders.csv"
+    assert table.loc["customers_path", "value"] == "(none)"
     assert table.loc["margin", "meaning"] == PARAMS["margin"].comment
 
 

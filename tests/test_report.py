@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -86,17 +87,21 @@ def test_load_data_accounts_for_every_row(params: Params) -> None:
 def test_data_overview_hand_worked(params: Params) -> None:
     tx, _, customers = helpers.load_data(params)
     facts = helpers.data_overview(tx, customers)
-    assert facts["purchase lines"] == "5"
-    assert facts["return lines"] == "1"
-    assert facts["orders"] == "4"  # A1, A2, B1, B2; the return R2 is not an order
-    assert facts["customers who bought"] == "2"
+    shown = facts.to_frame()["value"]  # as the page shows them
+    assert facts["purchase lines"] == 5 and shown["purchase lines"] == "5"
+    assert facts["return lines"] == 1
+    assert facts["orders"] == 4  # A1, A2, B1, B2; the return R2 is not an order
+    assert facts["customers who bought"] == 2
     # 2x10 + 5 + 40 + 3x20 + 15 = 140; the return takes 40 back
-    assert facts["gross purchase value"] == "140.00"
-    assert facts["returned value"] == "40.00"
-    assert facts["net value"] == "100.00"
+    assert shown["gross purchase value"] == "140.00"
+    assert shown["returned value"] == "40.00"
+    assert shown["net value"] == "100.00"
     # costs: 12 + 2 + 30 - 30 + 30 + 5 = 49
-    assert facts["gross profit"] == "51.00"
-    assert facts["prospects (signed up, never bought)"] == "1"
+    assert shown["gross profit"] == "51.00"
+    assert shown["prospects (signed up, never bought)"] == "1"
+    assert shown["first order"] == "2024-01-05 10:00"
+    no_returns = helpers.data_overview(tx[~tx["is_return"]])
+    assert no_returns.to_frame()["value"]["returned value"] == "0.00"  # never -0.00
     assert "<table" in facts._repr_html_()
 
 
@@ -137,7 +142,8 @@ def test_provenance_names_file_hash_rows_and_versions(params: Params) -> None:
     facts = provenance.provenance(params, audit)
     expected = hashlib.sha256(Path(params["data_path"]).read_bytes()).hexdigest()
     assert facts["data_path SHA-256"] == expected
-    assert facts["parameters file"] == params.source
+    assert facts["parameters file"] == "params.yaml"  # relative to its folder: no machine path
+    assert facts["data_path"] == "log.csv"
     assert facts["rows read"] == 7 and facts["rows dropped"] == 1
     assert facts["pandas"] == pd.__version__
     assert facts["git commit"]  # a commit or "not a git checkout"
@@ -484,7 +490,11 @@ def failed_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         mp.setenv("MPLBACKEND", "Agg")  # the kernel must still draw inline figures
         with pytest.raises(ReportError) as err:
             report.render_reports(
-                tmp / "params.yaml", tmp / "out", notebooks=[good, bad], progress=False
+                tmp / "params.yaml",
+                tmp / "out",
+                notebooks=[good, bad],
+                progress=False,
+                validate=False,  # a toy log: the minimum-data gate is tested on its own
             )
     return {"out": tmp / "out", "error": str(err.value)}
 
@@ -520,12 +530,25 @@ def test_kernel_is_this_interpreter_despite_a_stale_kernelspec(failed_run: dict)
     assert headline["figures"]["kernel python"] == sys.executable
 
 
-def test_cli_exit_status_and_message(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    (tmp_path / "log.csv").write_text(LOG)
-    (tmp_path / "p.yaml").write_text(
-        "data_path: log.csv\ncustomers_path: ''\ncalibration_end: 2024-03-31\n"
-        "holdout_end: 2024-06-20\n"
+def enough_data(folder: Path, *, customers: int = 120, holdout_end: str = "2024-06-20") -> Path:
+    """A log that passes the minimum-data gate, and a parameters file for it."""
+    rng = np.random.default_rng(0)
+    rows = ["customer_id,order_id,timestamp,quantity,unit_price"]
+    for c in range(customers):
+        for k, day in enumerate(sorted(rng.choice(170, size=3, replace=False))):
+            stamp = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(day), hours=10)
+            rows.append(f"{c},{c}-{k},{stamp},1,{10 + c % 7}.50")
+    rows.append(f"0,last,{holdout_end} 12:00:00,1,9.50")  # the data reach holdout_end
+    (folder / "log.csv").write_text("\n".join(rows) + "\n")
+    (folder / "p.yaml").write_text(
+        "data_path: log.csv\ncustomers_path: ''\ncalibration_end: 2024-04-30\n"
+        f"holdout_end: {holdout_end}\n"
     )
+    return folder / "p.yaml"
+
+
+def test_cli_exit_status_and_message(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    enough_data(tmp_path)
     bad = notebook(tmp_path / "c_fail.ipynb", "raise ValueError('bad margin')")
     status = main(
         ["report", "--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "o")]
@@ -546,7 +569,12 @@ def test_timeout_stops_the_notebook_and_names_the_cell(shop: Path) -> None:
     slow = notebook(shop / "slow.ipynb", "import time", "time.sleep(60)", "x = 1")
     with pytest.raises(ReportError, match=r"slow\.ipynb timed out after 2 s in cell 4 of 5"):
         report.render_reports(
-            shop / "params.yaml", shop / "out", notebooks=[slow], timeout=2, progress=False
+            shop / "params.yaml",
+            shop / "out",
+            notebooks=[slow],
+            timeout=2,
+            progress=False,
+            validate=False,
         )
     assert (shop / "out" / "notebooks" / "slow.ipynb").exists()
 
@@ -558,7 +586,12 @@ def test_kernel_that_cannot_start_is_reported(shop: Path) -> None:
     nb = notebook(shop / "k.ipynb", "x = 1")
     with pytest.raises(KernelStartError, match="cannot start the notebook kernel"):
         report.render_reports(
-            shop / "params.yaml", shop / "out", notebooks=[nb], python=str(broken), progress=False
+            shop / "params.yaml",
+            shop / "out",
+            notebooks=[nb],
+            python=str(broken),
+            progress=False,
+            validate=False,
         )
 
 
@@ -566,5 +599,152 @@ def test_missing_python_fails_before_any_kernel(shop: Path) -> None:
     nb = notebook(shop / "k.ipynb", "x = 1")
     with pytest.raises(KernelStartError, match="no Python at /nonexistent/python"):
         report.render_reports(
-            shop / "params.yaml", notebooks=[nb], python="/nonexistent/python", progress=False
+            shop / "params.yaml",
+            notebooks=[nb],
+            python="/nonexistent/python",
+            progress=False,
+            validate=False,
         )
+
+
+# ----------------------------------------------------------------- validate once, exit 2
+
+
+def test_late_holdout_end_is_one_message_exit_2_nothing_rendered(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    params = enough_data(tmp_path)
+    late = params.read_text().replace("2024-06-20", "2024-09-30")
+    params.write_text(late)
+    status = main(["report", "--params", str(params), "--out", str(tmp_path / "o")])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.count("holdout_end 2024-09-30 is after the last order") == 1
+    assert len(err.strip().splitlines()) == 1
+    assert str(tmp_path) not in err  # the data file is named relative to the params file
+    assert not (tmp_path / "o").exists()
+
+
+def test_minimum_data_gate_names_every_shortfall(tmp_path: Path) -> None:
+    params = load_params(enough_data(tmp_path, customers=30))
+    with pytest.raises(report.InputError) as err:
+        report.check_data(params)
+    message = str(err.value)
+    assert message.startswith("log.csv has too little data for the reports (domain.md §11)")
+    assert "customers who bought in the calibration period: 30, at least 100 needed" in message
+    assert "calibration days" not in message  # 2024-01-01 .. 2024-04-30: 121 days, enough
+    early = load_params(enough_data(tmp_path), overrides={"calibration_end": "2024-02-15"})
+    with pytest.raises(report.InputError, match=r"calibration days \(first order to "):
+        report.check_data(early)
+    report.check_data(load_params(enough_data(tmp_path)))  # 120 customers pass: no error
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("margin: [0.3\n", r"p\.yaml, line 2, column 1: not valid YAML: expected ',' or ']'"),
+        (
+            "margin: !!python/object/apply:os.system ['echo pwned']\n",
+            r"p\.yaml, line 1, column 9: could not determine a constructor .* plain values only",
+        ),
+    ],
+)
+def test_yaml_errors_are_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture, text: str, expected: str
+) -> None:
+    (tmp_path / "p.yaml").write_text(text)
+    assert main(["report", "--params", str(tmp_path / "p.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert re.search(expected, err), err
+
+
+def test_notebook_typo_gets_a_suggestion(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    params = enough_data(tmp_path)
+    assert main(["report", "--params", str(params), "--notebooks", "01_data_audti"]) == 2
+    assert "did you mean '01_data_audit'?" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- the output folder
+
+
+def test_a_run_owns_its_output_folder(shop: Path, capsys: pytest.CaptureFixture) -> None:
+    first = notebook(
+        shop / "first.ipynb",
+        "import clvlib.notebook",
+        "params = clvlib.collect_params(globals())",
+        'clvlib.notebook.export_path(params, "first.csv").write_text("old")',
+    )
+    second = notebook(shop / "second.ipynb", "x = 1")
+    out = shop / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("a user's file")
+    report.render_reports(shop / "params.yaml", out, notebooks=[first], validate=False)
+    assert (out / "exports" / "first.csv").exists() and (out / "first.html").exists()
+    lines = capsys.readouterr().out.splitlines()  # not a terminal: one line per notebook
+    assert len(lines) == 1 and re.fullmatch(r"first: ok in \d+\.\d s", lines[0])
+    report.render_reports(shop / "params.yaml", out, notebooks=[second], validate=False)
+    left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert left == [
+        ".clvlib-manifest.json",
+        "index.html",
+        "mine.txt",
+        "notebooks/second.ipynb",
+        "provenance.json",
+        "second.code.html",
+        "second.html",
+    ]
+    index = (out / "index.html").read_text()
+    assert "first" not in index and str(shop) not in index
+
+
+def test_a_notebook_run_by_hand_writes_to_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    monkeypatch.delenv(helpers.RUNNER_ENV, raising=False)
+    default = {"output_dir": str(tmp_path / "reports")}  # "../reports" from notebooks/
+    assert helpers.export_path(default, "s.csv") == tmp_path / "reports/scratch/exports/s.csv"
+    told = {"output_dir": str(tmp_path / "elsewhere")}
+    assert helpers.export_path(told, "s.csv") == tmp_path / "elsewhere/exports/s.csv"
+    monkeypatch.setenv(helpers.RUNNER_ENV, "1")
+    assert helpers.export_path(default, "s.csv") == tmp_path / "reports/exports/s.csv"
+
+
+# ----------------------------------------------------------------- page layout, escaping
+
+
+def test_executive_summary_escapes_data_strings() -> None:
+    from nbconvert.filters import markdown2html
+
+    xss = "<img src=x onerror=alert(1)>"
+    summary = small_summary(10).assign(channel=["ads"] * 5 + [xss] * 5)
+    text = helpers.executive_summary(summary, FakeComparison()).data
+    page = markdown2html(text)
+    assert "<img" not in page and "onerror=alert(1)" in page.replace("&amp;", "&")
+
+
+def test_arrange_puts_the_answer_first_and_the_appendix_last() -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_markdown_cell("params", metadata={"tags": ["appendix"]}),
+        nbformat.v4.new_markdown_cell("evidence"),
+        nbformat.v4.new_markdown_cell("the answer", metadata={"tags": ["answer"]}),
+        nbformat.v4.new_markdown_cell("definitions", metadata={"tags": ["appendix"]}),
+    ]
+    arranged = report.arrange(nb)
+    assert [c.source for c in arranged.cells] == [
+        "# Title",
+        "the answer",
+        "evidence",
+        "",
+        "params",
+        "definitions",
+        "",
+    ]
+    page = report.to_html(nb, code=False)
+    assert page.index("the answer") < page.index("evidence") < page.index("<details")
+    details = page[page.index('<details class="clv-appendix">') : page.index("</details>")]
+    assert "params" in details and "definitions" in details and "evidence" not in details
