@@ -74,6 +74,7 @@ def main() -> None:
                 for _ in range(args.repeat):  # alternating, so both see the same load
                     for label, tree in ((args.base, base), ("this", ROOT)):
                         got = run(tree, params, end)
+                        print(f"  {name} {end} {label}: {json.dumps(got)}", flush=True)
                         old = best.get(label)
                         if old is None or got["cpu"] < old["cpu"]:
                             best[label] = got
@@ -83,7 +84,8 @@ def main() -> None:
                     f"{name:5} {end:16} n={t['n']:6}  {args.base}: k={b['k']} "
                     f"{b['wall']:5.1f} s wall {b['cpu']:5.1f} s CPU | this: k={t['k']} "
                     f"{t['wall']:5.1f} s wall {t['cpu']:5.1f} s CPU | CPU ratio "
-                    f"{t['cpu'] / b['cpu']:.2f}, {same}"
+                    f"{t['cpu'] / b['cpu']:.2f}, {same}",
+                    flush=True,
                 )
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 

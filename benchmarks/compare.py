@@ -193,7 +193,13 @@ def c_k(c) -> int:
     return c.params["settings"]["n_clusters"]
 
 
-def tables(online_retail: str) -> None:
+def tables(online_retail: str, *, shop_too: bool = True) -> None:
+    if shop_too:
+        shop_tables()
+    uci_tables(online_retail)
+
+
+def shop_tables() -> None:
     shop = clvlib.load_default_shop()
     tx, _ = clvlib.load_transactions(shop.transactions)
     print(f"### Simulated default shop: calibration to {CAL}, holdout to {HOLD}\n")
@@ -211,6 +217,8 @@ def tables(online_retail: str) -> None:
         print(f"Rolling origin, 6-month holdouts, {metric}:\n")
         print(rolling_markdown(ro, metric), "\n")
 
+
+def uci_tables(online_retail: str) -> None:
     if not Path(online_retail).exists():
         print(f"UCI Online Retail not found at {online_retail}: skipped")
         return
@@ -222,7 +230,8 @@ def tables(online_retail: str) -> None:
         print(markdown(c.wide(), SHOWN), "\n")
         print(verdict_markdown(c), "\n")
         print("```text\n" + c.summary_text() + "\n```\n")
-        print(json.dumps(c.params["fitted"]["bgnbd"]), c.params["fitted"]["heuristic_clv"], "\n")
+        fitted = c.params["fitted"]
+        print(json.dumps(fitted.get("bgnbd_gg")), fitted.get("heuristic_clv"), "\n")
     cutoffs = cutoff_dates(tx, horizon=3, horizon_unit="M", every="month")
     ro = rolling_origin(tx, cutoffs=cutoffs, horizon=3, horizon_unit="M", n_clusters=c_k(c))
     for metric in ("spearman", "top20_share", "auc", "total_error_pct"):
@@ -235,6 +244,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000, help="target log lines")
     parser.add_argument("--reference-python", default="", help="a Python with lifetimes")
     parser.add_argument("--tables", action="store_true", help="print the README tables")
+    parser.add_argument("--uci-only", action="store_true", help="with --tables: UCI only")
     parser.add_argument(
         "--online-retail",
         default=str(
@@ -243,7 +253,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.tables:
-        tables(args.online_retail)
+        tables(args.online_retail, shop_too=not args.uci_only)
         return
 
     n_signups = round(args.lines / LINES_PER_SIGNUP)

@@ -1336,15 +1336,22 @@ def _summary_text(c: Comparison) -> str:
             f"{METHODS[m].label} {_fmt(metric, wide.loc[m, metric])}"
             for m in (*references, *BOUNDS)
         )
-        beaten = []
+        beaten, ahead = [], []  # a reference beats the methods only when its interval says so
         for m in references:
             if not _better(metric, wide.loc[m, metric], w.value):
                 continue
             _, low, _ = _interval(c, m, w.method, metric)
-            sure = " (interval excludes 0)" if math.isfinite(low) and low > 0 else ""
-            beaten.append(f"{METHODS[m].label}{sure}")
-        verb = "reference beats" if len(beaten) == 1 else "references beat"
-        note = f" The {', the '.join(beaten)} {verb} every method." if beaten else ""
+            (beaten if math.isfinite(low) and low > 0 else ahead).append(METHODS[m].label)
+        note = ""
+        if beaten:
+            verb = "reference beats" if len(beaten) == 1 else "references beat"
+            note += f" The {', the '.join(beaten)} {verb} every method (interval excludes 0)."
+        if ahead:
+            verb = "reference scores" if len(ahead) == 1 else "references score"
+            note += (
+                f" The {', the '.join(ahead)} {verb} above every method, within noise "
+                "(interval against the best method covers 0)."
+            )
         lines.append(f"{what}: {verdict(c, metric)}. References: {ref}.{note}")
     money = [m for m, s in METHODS.items() if s.money]
     errs = ", ".join(
