@@ -20,8 +20,11 @@ endif
 
 PARAMS ?= params/default.yaml
 OUT ?= reports
+#: the shipped data sets of the verdict; absent data files are skipped with a message
+VERDICT_PARAMS ?= params/default.yaml params/online_retail.yaml params/cdnow.example.yaml params/cdnow_sample.yaml
+VERDICT_OUT ?= reports/verdict
 
-.PHONY: help env reports screenshots test lint format notebooks-strip data benchmarks clean
+.PHONY: help env reports verdict screenshots test lint format notebooks-strip data benchmarks clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -38,8 +41,12 @@ endif
 
 env: $(ENV_STAMP) ## Create (or reuse) the environment and install clvlib into it
 
-reports: $(ENV_STAMP) ## Render every report for $(PARAMS) into $(OUT)/ (index.html)
-	$(PY) -m clvlib report --params $(PARAMS) --out $(OUT)
+reports: $(ENV_STAMP) ## Render every report for $(PARAMS) (one file, or several: PARAMS="A.yaml B.yaml") into $(OUT)/
+	$(PY) -m clvlib report $(addprefix --params ,$(PARAMS)) --out $(OUT)
+
+verdict: $(ENV_STAMP) ## The verdict across every shipped data set present, into $(VERDICT_OUT)/ (index.html, verdict.json)
+	@present="$$($(PY) scripts/present_params.py $(VERDICT_PARAMS))" && \
+	$(PY) -m clvlib report $$(for p in $$present; do printf -- '--params %s ' "$$p"; done) --out $(VERDICT_OUT)
 
 screenshots: reports ## Render the reports, then screenshot every page with headless Chromium into docs/images/
 	$(PY) scripts/screenshots.py $(OUT) docs/images

@@ -1,5 +1,8 @@
 """Command line: ``python -m clvlib report --params params/default.yaml --out reports``.
 
+With several ``--params`` files (``--params A.yaml --params B.yaml --out DIR``) each data set's
+reports go into a sub-folder of DIR and ``DIR/index.html`` opens with the verdict across data
+sets (``DIR/verdict.json``); a failing data set is marked failed and the others still count.
 Exit status 0 when every report rendered, 1 when a notebook failed (the message names the
 notebook, the cell and the error), 2 for bad parameters, data or arguments (found once, before
 any notebook runs; nothing is rendered).
@@ -22,10 +25,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Execute the report notebooks with papermill and render them to HTML.",
     )
     report.add_argument(
-        "--params", required=True, help="parameters YAML file (e.g. params/default.yaml)"
+        "--params",
+        required=True,
+        action="append",
+        help="parameters YAML file (e.g. params/default.yaml); repeat it for several data sets",
     )
     report.add_argument(
-        "--out", default=None, help="output folder (default: the parameters' output_dir)"
+        "--out",
+        default=None,
+        help="output folder (default: the parameters' output_dir; required with several --params)",
     )
     report.add_argument(
         "--notebooks",
@@ -52,23 +60,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     from clvlib.params import ParamsError, load_params
-    from clvlib.report import InputError, ReportError, render_reports
+    from clvlib.report import InputError, ReportError, render_data_sets, render_reports
 
     started = time.monotonic()
+    if len(args.params) > 1 and args.out is None:
+        print(
+            "error: --out is required with several --params (one folder for all)", file=sys.stderr
+        )
+        return 2
     try:
-        params = load_params(args.params)
+        params = [load_params(p) for p in args.params]
     except ParamsError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    options = {
+        "notebooks": args.notebooks,
+        "timeout": args.timeout,
+        "jobs": args.jobs,
+        "progress": not args.no_progress,
+    }
     try:
-        index = render_reports(
-            params,
-            args.out,
-            notebooks=args.notebooks,
-            timeout=args.timeout,
-            jobs=args.jobs,
-            progress=not args.no_progress,
-        )
+        if len(params) == 1:
+            index = render_reports(params[0], args.out, **options)
+        else:
+            index = render_data_sets(params, args.out, **options)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ method             kind        score (higher = predicted more valuable)
 heuristic_clv      method      HeuristicCLV predicted holdout value (currency)
 rfm                method      rfm_score = R + F + M quantile scores; grouping: segments
 kmeans             method      calibration mean total_value of the customer's cluster
+hiatus             method      average spend if the last purchase is within x days, else 0
 rfm_cells          reference   mean next-period value of the R x F x M cell (currency)
 bgnbd_gg           reference   BG/NBD x Gamma-Gamma expected holdout value (currency)
 naive_spend        reference   calibration total_value scaled to the holdout length
@@ -293,6 +294,57 @@ def _fit_bgnbd_gg(cal: Calibration) -> Fitted:
     return Fitted(score, params=params, model=model, caveats=tuple(caveats))
 
 
+#: Quantiles of the calibration inter-purchase gaps tried as the hiatus (the base's rhythm).
+HIATUS_QUANTILES: tuple[float, ...] = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99)
+
+
+def _fit_hiatus(cal: Calibration) -> Fitted:
+    """The hiatus heuristic (Wübben & Wangenheim 2008): active when the last purchase is recent.
+
+    A customer is "active" when the last purchase day is at most ``x`` days before
+    ``calibration_end``. Wübben & Wangenheim took ``x`` from the firms' practice (the managers'
+    nine months at the airline and the apparel retailer), a length that must suit how often
+    the base buys (its purchase rhythm). Here the rhythm is measured, not assumed: the
+    candidates are quantiles (:data:`HIATUS_QUANTILES`) of the gaps between
+    purchase days of calibration repeat buyers, and ``x`` is the candidate whose
+    active/inactive call is most accurate for "buys again" on a split inside calibration (its
+    last holdout length, at most half of it; ties: the shorter hiatus). The score ranks active
+    customers by their average spend per order (net, floored at 0) and inactive ones at 0.
+    """
+    inner_end, inner_days = _inner_split(cal)
+    log = cal.log.loc[~cal.log["is_return"], ["customer_id", "timestamp"]]
+    days = pd.DataFrame({"customer_id": log["customer_id"], "day": log["timestamp"].dt.normalize()})
+    days = days.drop_duplicates().sort_values(["customer_id", "day"], kind="stable")
+    before = days[days["day"] <= inner_end]
+    gaps = before.groupby("customer_id")["day"].diff().dt.days.dropna()
+    if gaps.empty:
+        candidates = [float(inner_days)]
+    else:
+        candidates = sorted({float(np.ceil(q)) for q in gaps.quantile(list(HIATUS_QUANTILES))})
+    since = (inner_end - before.groupby("customer_id")["day"].max()).dt.days
+    after = days.loc[days["day"] > inner_end, "customer_id"].unique()
+    bought = since.index.isin(after)
+    accuracy = [float(np.mean((since.to_numpy() <= x) == bought)) for x in candidates]
+    best = int(np.argmax(accuracy))  # first maximum: the shortest of equally accurate hiatuses
+    x = candidates[best]
+    idle = (cal.calibration_end - cal.summary["last_purchase"].dt.normalize()).dt.days
+    active = idle <= x
+    spend = cal.summary["avg_order_value"].clip(lower=0.0)
+    score = spend.where(active, 0.0).astype("float64")
+    groups = pd.Series(np.where(active, "active", "inactive"), index=cal.summary.index)
+    params = {
+        "hiatus_days": x,
+        "inner_calibration_end": inner_end.date().isoformat(),
+        "inner_holdout_days": int(inner_days),
+        "candidates_days": candidates,
+        "inner_accuracy": accuracy,
+        "gap_quantiles": list(HIATUS_QUANTILES),
+        "n_gaps": int(len(gaps)),
+        "active_share": float(active.mean()),
+    }
+    return Fitted(score, _ordered(groups, ["active", "inactive"]), params)
+
+
 def _fit_naive(cal: Calibration) -> Fitted:
     score = cal.summary["total_value"] * cal.holdout_days / cal.calibration_days
     return Fitted(score.astype("float64"))
@@ -352,6 +404,18 @@ METHODS: dict[str, MethodSpec] = {
         False,
         "#7570b3",
         _fit_kmeans,
+    ),
+    "hiatus": MethodSpec(
+        "method",
+        "hiatus heuristic",
+        "active when the last purchase is at most x days before calibration_end (x: the "
+        "quantile of calibration inter-purchase gaps most accurate on a split inside "
+        "calibration); active customers ranked by average spend per order, inactive at 0",
+        "who buys again (active / inactive), ranked by average spend (no money forecast)",
+        "active / inactive",
+        False,
+        "#1f78b4",
+        _fit_hiatus,
     ),
     "rfm_cells": MethodSpec(
         "reference",
@@ -1301,9 +1365,10 @@ def verdict(c: Comparison, metric: str = "spearman", among: Sequence[str] | None
 
 def _diff_text(metric: str, diff: float) -> str:
     unit = {**METRICS, **TRUTH_METRICS}[metric].unit
-    if unit == "share":
-        return f"{100 * diff:+.1f} points"
-    return f"{diff:+.3f}"
+    text = f"{100 * diff:+.1f}" if unit == "share" else f"{diff:+.3f}"
+    if not text.strip("+-0."):  # rounds to zero: no sign ("-0.000" reads as a value below 0)
+        text = text[1:]
+    return f"{text} points" if unit == "share" else text
 
 
 def _interval_text(metric: str, low: float, high: float, c: Comparison) -> str:

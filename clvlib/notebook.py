@@ -759,3 +759,31 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise TypeError(f"headline figure {value!r} is not a number or a text")
+
+
+def verdict_across(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The verdict across the data sets rendered in ``output_dir`` (:func:`clvlib.verdict.collect`).
+
+    Reads each data set sub-folder's comparison exports, as the multi-data-set runner does.
+    """
+    from clvlib import verdict
+
+    return verdict.collect(params["output_dir"])
+
+
+def verdict_sentences(verdict: Mapping[str, Any]) -> Any:
+    """The verdict's sentences as a bullet list (data set names escaped)."""
+    from IPython.display import HTML
+
+    from clvlib import verdict as vd
+    from clvlib.present import escape_html
+
+    items = "".join(f"<li>{escape_html(line)}</li>" for line in vd.sentences(verdict))
+    return HTML(f'<ul class="clv-sentences">{items}</ul>')
+
+
+def verdict_table(verdict: Mapping[str, Any]) -> pd.DataFrame:
+    """The verdict's one table (:func:`clvlib.verdict.table`)."""
+    from clvlib import verdict as vd
+
+    return vd.table(verdict)

@@ -264,8 +264,10 @@ class Params(dict):
 def _show(p: Param, value: Any, base: str | Path | None) -> str:
     from clvlib.present import format_value, shown_path
 
-    if value == "":
+    if value == "" or value == {}:
         return "(none)"
+    if isinstance(value, Mapping):  # columns: "timestamp: date, amount: Value", never a dict repr
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
     if p.kind in ("path", "optional_path", "output_dir") or (
         p.kind == "rule_set" and value not in RULE_SETS
     ):

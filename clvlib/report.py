@@ -29,6 +29,7 @@ import difflib
 import json
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
@@ -49,6 +50,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+#: the notebook of the verdict across data sets: run once per multi-data-set run, in its folder
+VERDICT_NOTEBOOK = "06_verdict_across_data_sets"
 
 #: the list of files a run wrote in its output folder; the next run removes them first
 MANIFEST = ".clvlib-manifest.json"
@@ -187,7 +191,9 @@ def find_notebooks(names: Sequence[str | Path] | None = None) -> list[Path]:
 
     A name is a notebook's stem (``01_data_audit``), its file name, or a path to a notebook.
     """
-    available = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+    available = [
+        p for p in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb")) if p.stem != VERDICT_NOTEBOOK
+    ]
     if not names:
         if not available:
             raise ReportError(f"no report notebooks found in {NOTEBOOK_DIR}")
@@ -266,14 +272,33 @@ def render_reports(
     if not isinstance(params, Params):
         params = load_params(params)
     out = Path(out_dir if out_dir is not None else params["output_dir"]).resolve()
-    run_params = Params(params)
-    run_params.source = params.source
-    run_params["output_dir"] = str(out)
     paths = find_notebooks(notebooks)
     if validate:
         check_data(params)
     check_kernel(python)
     clear_previous_run(out)
+    index, results = _render_set(
+        params, out, paths, timeout=timeout, jobs=jobs, progress=progress, python=python
+    )
+    _raise_failures(results)
+    return index
+
+
+def _render_set(
+    params: Params,
+    out: Path,
+    paths: Sequence[Path],
+    *,
+    timeout: float,
+    jobs: int,
+    progress: bool,
+    python: str | None,
+    label: str = "",
+) -> tuple[Path, list[NotebookResult]]:
+    """Execute ``paths`` into ``out`` (already cleared) and write its index and manifest."""
+    run_params = Params(params)
+    run_params.source = params.source
+    run_params["output_dir"] = str(out)
     before = _files(out)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     (out / "exports").mkdir(exist_ok=True)
@@ -290,7 +315,7 @@ def render_reports(
     def run(path: Path) -> NotebookResult:
         result = _run_one(path, out, run_params, manager, timeout=timeout, progress=bars)
         if progress and not bars:  # CI logs: one line per finished notebook
-            print(f"{result.name}: {result.status} in {result.seconds:.1f} s", flush=True)
+            print(f"{label}{result.name}: {result.status} in {result.seconds:.1f} s", flush=True)
         return result
 
     try:
@@ -306,12 +331,15 @@ def render_reports(
         index = write_index(out, results, run_params, prov)
     finally:
         _write_manifest(out, sorted(_files(out) - before))
+    return index, results
+
+
+def _raise_failures(results: Sequence[NotebookResult]) -> None:
     failed = [r for r in results if r.status != "ok"]
     if failed:
         if all(r.error.startswith("cannot start the notebook kernel") for r in failed):
             raise KernelStartError(failed[0].error)
         raise ReportError("\n\n".join(r.error for r in failed))
-    return index
 
 
 def _files(out: Path) -> set[str]:
@@ -597,17 +625,8 @@ def write_index(
     out: Path, results: Iterable[NotebookResult], params: Params, prov: Mapping[str, Any]
 ) -> Path:
     """Write ``index.html``: one card per notebook (links, headline figures), provenance."""
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True, keep_trailing_newline=True
-    )
-    cards = []
-    for r in results:
-        headline = out / "exports" / f"headline_{r.name}.json"
-        figures = json.loads(headline.read_text())["figures"] if headline.exists() else {}
-        shown = {k: format_value(v, name=k) for k, v in figures.items()}
-        cards.append({"result": r, "figures": shown})
+    env = _templates()
+    cards = _cards(out, results)
     exports = sorted(
         p.name for p in (out / "exports").iterdir() if not p.name.startswith("headline_")
     )
@@ -620,4 +639,227 @@ def write_index(
     )
     index = out / "index.html"
     index.write_text(page, encoding="utf-8")
+    return index
+
+
+def _templates() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True, keep_trailing_newline=True
+    )
+
+
+def _cards(out: Path, results: Iterable[NotebookResult]) -> list[dict[str, Any]]:
+    """One card per notebook: its result and its headline figures, formatted."""
+    cards = []
+    for r in results:
+        headline = out / "exports" / f"headline_{r.name}.json"
+        figures = json.loads(headline.read_text())["figures"] if headline.exists() else {}
+        shown = {k: format_value(v, name=k) for k, v in figures.items()}
+        cards.append({"result": r, "figures": shown})
+    return cards
+
+
+# --------------------------------------------------------------------------- several data sets
+
+
+def folder_name(name: str, taken: Iterable[str] = ()) -> str:
+    """A safe, unique sub-folder name for a data set: lower-case letters, digits and ``_``."""
+    base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:60] or "data_set"
+    taken = set(taken)
+    folder, n = base, 2
+    while folder in taken:
+        folder, n = f"{base}_{n}", n + 1
+    return folder
+
+
+@dataclass
+class DataSetRun:
+    """One data set of a multi-data-set run: where it went and how it ended."""
+
+    name: str
+    folder: str
+    params: Params
+    status: str = "pending"  # "ok" or "failed"
+    error: str = ""
+    results: list[NotebookResult] = field(default_factory=list)
+
+
+def render_data_sets(
+    params: Sequence[str | Path | Params],
+    out_dir: str | Path,
+    *,
+    notebooks: Sequence[str | Path] | None = None,
+    timeout: float = 600.0,
+    jobs: int = 2,
+    progress: bool = True,
+    python: str | None = None,
+    validate: bool = True,
+) -> Path:
+    """Render each data set's reports into a sub-folder of ``out_dir``, then the verdict.
+
+    Writes ``out_dir/<data set>/`` (the layout of :func:`render_reports`, folder named by
+    :func:`folder_name` of ``dataset_name``), ``verdict.json`` (:mod:`clvlib.verdict`), the
+    page of notebook 06 (the verdict for analysts) and ``index.html``: the verdict across
+    data sets first, then each data set's cards. Data sets render in parallel, at most
+    ``jobs`` notebooks at a time in all. A data set whose data fails the gate or whose
+    notebook fails is marked failed; the others still count.
+
+    Returns
+    -------
+    Path
+        ``out_dir/index.html``.
+
+    Raises
+    ------
+    InputError
+        Two parameter files with the same ``dataset_name`` or unknown notebook names
+        (before anything runs).
+    ReportError
+        After everything is written, when a data set failed (naming it and the error).
+    """
+    from clvlib import verdict as vd
+
+    loaded = [p if isinstance(p, Params) else load_params(p) for p in params]
+    names = [p["dataset_name"] for p in loaded]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(
+            f"dataset_name {repeated} appears in more than one parameters file: give each data "
+            "set its own name (it names its folder and its column of the verdict)"
+        )
+    out = Path(out_dir).resolve()
+    paths = find_notebooks(notebooks)
+    check_kernel(python)
+    clear_previous_run(out)
+    before = _files(out)
+    out.mkdir(parents=True, exist_ok=True)
+    runs: list[DataSetRun] = []
+    for p in loaded:
+        folder = folder_name(p["dataset_name"], (r.folder for r in runs))
+        runs.append(DataSetRun(p["dataset_name"], folder, p))
+    workers = max(1, min(jobs, len(runs)))
+    per_set = max(1, jobs // workers)
+
+    def render(run: DataSetRun) -> DataSetRun:
+        sub = out / run.folder
+        try:
+            if validate:
+                check_data(run.params)
+            _, run.results = _render_set(
+                run.params,
+                sub,
+                paths,
+                timeout=timeout,
+                jobs=per_set,
+                progress=progress,
+                python=python,
+                label=f"{run.folder}/",
+            )
+            _raise_failures(run.results)
+            run.status = "ok"
+        except ReportError as e:
+            run.status, run.error = "failed", str(e)
+        if progress and not sys.stdout.isatty():
+            print(f"{run.folder}: {run.status}", flush=True)
+        return run
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clvlib-set") as pool:
+            runs = list(pool.map(render, runs))
+        entries = [
+            vd.read_data_set(out / r.folder, r.name)
+            if r.status == "ok"
+            else vd.failed_data_set(r.name, r.error, folder=r.folder)
+            for r in runs
+        ]
+        for r, entry in zip(runs, entries, strict=True):
+            if entry["status"] != "ok" and r.status == "ok":
+                r.status, r.error = "failed", entry["error"]
+        verdict = vd.build(entries)
+        vd.to_json(verdict, out / "verdict.json")
+        page = _render_verdict_notebook(runs, out, timeout=timeout, python=python)
+        index = write_verdict_index(out, runs, verdict, page)
+    finally:
+        _write_manifest(out, sorted(_files(out) - before))
+    failed = [r for r in runs if r.status != "ok"]
+    if page is not None and page.status != "ok":
+        failed_page = f"{VERDICT_NOTEBOOK}: {page.error}"
+    else:
+        failed_page = ""
+    if failed or failed_page:
+        raise ReportError(
+            "\n\n".join(
+                [*(f"data set {r.name!r} failed:\n{r.error}" for r in failed), failed_page]
+            ).strip()
+        )
+    return index
+
+
+def _render_verdict_notebook(
+    runs: Sequence[DataSetRun], out: Path, *, timeout: float, python: str | None
+) -> NotebookResult | None:
+    """Notebook 06 once in ``out`` (with the first rendered data set's parameters), as HTML."""
+    ok = [r for r in runs if r.status == "ok"]
+    path = NOTEBOOK_DIR / f"{VERDICT_NOTEBOOK}.ipynb"
+    if not ok or not path.is_file():
+        return None
+    params = Params(ok[0].params)
+    params.source = ok[0].params.source
+    params["output_dir"] = str(out)
+    env = {RUNNER_ENV: "1", OUTPUT_DIR_ENV: str(out)}
+    if params.source:
+        env[PARAMS_FILE_ENV] = params.source
+        env[BASE_DIR_ENV] = str(Path(params.source).parent)
+    manager = kernel_manager_class(python, threads=1, env=env)
+    (out / "notebooks").mkdir(exist_ok=True)
+    return _run_one(path, out, params, manager, timeout=timeout, progress=False)
+
+
+def write_verdict_index(
+    out: Path,
+    runs: Sequence[DataSetRun],
+    verdict: Mapping[str, Any],
+    page: NotebookResult | None,
+) -> Path:
+    """Write ``index.html`` of a multi-data-set run: the verdict first, then each data set."""
+    from datetime import UTC, datetime
+
+    from clvlib import verdict as vd
+    from clvlib.provenance import git_commit
+
+    table = vd.table(verdict)
+    rows, last = [], None
+    for (measure, method), cells in table.iterrows():
+        rows.append(
+            {"measure": measure, "method": method, "cells": list(cells), "first": measure != last}
+        )
+        last = measure
+    by_name = {d["name"]: d for d in verdict["data_sets"]}
+    data_sets = [
+        {
+            **by_name[r.name],
+            "error": r.error,
+            "cards": _cards(out / r.folder, r.results),
+            "customers": format_value(by_name[r.name]["customers"], name="customers"),
+        }
+        for r in runs
+    ]
+    html = (
+        _templates()
+        .get_template("verdict_index.html.j2")
+        .render(
+            title="Which method finds tomorrow's valuable customers? The verdict across data sets",
+            rendered_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+            commit=git_commit() or "unknown",
+            sentences=vd.sentences(verdict),
+            table_columns=list(table.columns),
+            table_rows=rows,
+            data_sets=data_sets,
+            verdict_page=page.files.get("report") if page is not None else None,
+        )
+    )
+    index = out / "index.html"
+    index.write_text(html, encoding="utf-8")
     return index

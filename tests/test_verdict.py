@@ -1,0 +1,247 @@
+"""The verdict across data sets: the winning rule, verdict.json, the hiatus heuristic and the
+multi-data-set command (two halves of the CDNOW 1/10 sample, notebook 05 only, and a data set
+that fails the minimum-data gate)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clvlib import verdict as vd
+from clvlib.__main__ import main
+from clvlib.evaluation import CONTENDERS, METHODS, Calibration, _fit_hiatus
+from clvlib.report import folder_name
+from clvlib.summary import customer_summary
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = PROJECT_ROOT / "tests" / "data" / "cdnow_sample.csv"
+
+
+# ------------------------------------------------------------------ the winning rule
+
+
+def comparison(cutoff: str, values: dict[str, float], lead_low: float) -> dict:
+    """A comparison export: spearman values; heuristic_clv's lead over rfm has ``lead_low``."""
+    metrics = [
+        {"method": m, "metric": metric, "value": v}
+        for metric in vd.RANKING_METRICS
+        for m, v in values.items()
+    ]
+    differences = [
+        {
+            "method": a,
+            "versus": b,
+            "metric": metric,
+            "difference": values[a] - values[b],
+            "ci_low": lead_low if (a, b) == ("heuristic_clv", "rfm") else -1.0,
+            "ci_high": 1.0,
+        }
+        for a, b in itertools.combinations(values, 2)
+        for metric in vd.RANKING_METRICS
+    ]
+    groups = [
+        {"method": "hiatus", "group": "active", "customers": 30, "bought_again_share": 0.6},
+        {"method": "hiatus", "group": "inactive", "customers": 70, "bought_again_share": 0.1},
+    ]
+    params = {"calibration_end": cutoff, "holdout_end": "2025-01-01", "n_customers": 100}
+    return {"params": params, "metrics": metrics, "differences": differences, "groups": groups}
+
+
+VALUES = {"heuristic_clv": 0.5, "rfm": 0.4, "kmeans": 0.3, "hiatus": 0.2, "naive_spend": 0.45}
+
+
+def rolling(*lows: float) -> dict:
+    cutoffs = [f"2024-0{k + 3}-31" for k in range(len(lows))]
+    return {
+        "comparisons": {c: comparison(c, VALUES, low) for c, low in zip(cutoffs, lows, strict=True)}
+    }
+
+
+def test_a_method_wins_only_when_clearly_ahead_at_most_cutoffs() -> None:
+    # report cut-off clear, rolling: one clear, one tie -> clear at 2 of 3: wins
+    won = vd.data_set_verdict("A", comparison("2024-06-30", VALUES, 0.01), rolling(0.02, -0.01))
+    assert won["winners"]["spearman"]["method"] == "heuristic_clv"
+    assert won["winners"]["spearman"]["clear_wins"] == {"heuristic_clv": 2}
+    # clear at 1 of 3: best everywhere, but no clear winner
+    tie = vd.data_set_verdict("B", comparison("2024-06-30", VALUES, 0.01), rolling(-0.02, -0.01))
+    assert tie["winners"]["spearman"]["method"] is None
+    assert tie["winners"]["spearman"]["verdict"] == "no clear winner"
+    assert tie["winners"]["spearman"]["cutoffs"] == 3
+    # references are never winners, but the reader learns when one ranks better
+    ahead = won["winners"]["spearman"]["references_ahead"]
+    assert ahead == [] and VALUES["naive_spend"] < VALUES["heuristic_clv"]
+    overall = vd.overall_verdict([won, tie])["metrics"]["spearman"]
+    assert overall["winners"] == {"A": "heuristic_clv", "B": None}
+    assert overall["method"] is None
+
+
+def test_one_method_winning_everywhere_is_the_overall_winner() -> None:
+    sets = [
+        vd.data_set_verdict(n, comparison("2024-06-30", VALUES, 0.01), rolling(0.02, 0.03))
+        for n in ("A", "B")
+    ]
+    overall = vd.overall_verdict([*sets, vd.failed_data_set("C", "too little data")])
+    assert overall["metrics"]["spearman"]["method"] == "heuristic_clv"
+    assert overall["failed"] == ["C"] and overall["data_sets"] == ["A", "B"]
+
+
+def test_verdict_json_shape_and_determinism() -> None:
+    entry = vd.data_set_verdict("A", comparison("2024-06-30", VALUES, 0.01), rolling(0.02))
+    verdict = vd.build([entry])
+    text = vd.to_json(verdict)
+    assert text == vd.to_json(vd.build([entry]))
+    data = json.loads(text)
+    assert set(data) == {"data_sets", "overall"}
+    d = data["data_sets"][0]
+    for key in ("name", "calibration_end", "holdout_end", "customers", "metrics"):
+        assert key in d
+    assert set(d["differences"][0]) == {
+        "method", "versus", "metric", "difference", "ci_low", "ci_high"
+    }  # fmt: skip
+    accuracy = [m["value"] for m in d["metrics"] if m["metric"] == "active_accuracy"]
+    assert accuracy == [pytest.approx((30 * 0.6 + 70 * 0.9) / 100)]
+
+
+def test_table_and_sentences_name_winner_and_interval() -> None:
+    verdict = vd.build(
+        [vd.data_set_verdict("A <b>", comparison("2024-06-30", VALUES, 0.01), rolling(0.02))]
+    )
+    frame = vd.table(verdict)
+    assert list(frame.columns) == ["A <b>"]
+    assert frame.loc[(vd.METRIC_WORDS["spearman"], "heuristic CLV"), "A <b>"] == (
+        "0.500 (best method)"
+    )
+    rfm = frame.loc[(vd.METRIC_WORDS["spearman"], "RFM"), "A <b>"]
+    assert rfm == "0.400; -0.100 (-1.000 to -0.010)"
+    assert (
+        "heuristic CLV (2 of 2 cut-offs)" in frame.loc[(vd.METRIC_WORDS["auc"], "who wins")].iloc[0]
+    )
+    text = " ".join(vd.sentences(verdict))
+    assert "heuristic CLV wins on A <b> (clearly ahead at 2 of 2 cut-offs)" in text
+
+
+def test_folder_names_are_safe_and_unique() -> None:
+    assert folder_name("UCI Online Retail") == "uci_online_retail"
+    assert folder_name("../../etc <x>") == "etc_x"
+    assert folder_name("***") == "data_set"
+    assert folder_name("A b", ["a_b", "a_b_2"]) == "a_b_3"
+
+
+# ------------------------------------------------------------------ hiatus
+
+
+def test_hiatus_is_chosen_on_calibration_by_the_purchase_rhythm() -> None:
+    """Monthly buyers who keep buying and monthly buyers who stopped: x separates them."""
+    rows = []
+    for c in range(40):  # every 30 days from 2024-01-01; half stop after 2024-03-31
+        last = pd.Timestamp("2024-06-30") if c % 2 else pd.Timestamp("2024-03-31")
+        for day in pd.date_range("2024-01-01", last, freq="30D"):
+            rows.append((c, f"{c}-{day.date()}", day, 10.0 + c, False))
+    log = pd.DataFrame(
+        rows, columns=["customer_id", "order_id", "timestamp", "amount", "is_return"]
+    )
+    end = pd.Timestamp("2024-06-30")
+    summary = customer_summary(log, observation_end=end)
+    cal = Calibration(summary, log, end, 60.0, 60, 182, "D", {})
+    fitted = _fit_hiatus(cal)
+    x = fitted.params["hiatus_days"]
+    assert x == 30.0  # every gap is 30 days: the rhythm
+    active = fitted.groups.astype(str) == "active"
+    assert active.equals(summary["last_purchase"] >= end - pd.Timedelta(days=30))
+    assert active.sum() == 20
+    # active customers ranked by average spend, inactive at 0
+    assert (fitted.score[~active] == 0).all()
+    assert fitted.score[active].equals(summary.loc[active, "avg_order_value"])
+
+
+def test_hiatus_is_a_contender_of_the_registry() -> None:
+    assert "hiatus" in CONTENDERS and METHODS["hiatus"].kind == "method"
+
+
+# ------------------------------------------------------------------ the command
+
+
+@pytest.fixture(scope="module")
+def two_data_sets(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Two halves of the CDNOW 1/10 sample and one data set too short, through the CLI."""
+    tmp = tmp_path_factory.mktemp("verdict")
+    tx = pd.read_csv(SAMPLE)
+    files = []
+    for name, half in (("CDNOW odd", 1), ("CDNOW even", 0)):
+        path = tmp / f"{half}.csv"
+        tx[tx["customer_id"] % 2 == half].to_csv(path, index=False)
+        files.append(params_file(tmp, name, path, "1998-06-30"))
+    files.append(params_file(tmp, "too short", tmp / "1.csv", "1997-10-10"))
+    args = ["report", "--out", str(tmp / "out"), "--notebooks", "05_method_comparison"]
+    status = main(
+        [*args, *itertools.chain(*(("--params", str(f)) for f in files))] + ["--no-progress"]
+    )
+    return {"out": tmp / "out", "status": status}
+
+
+def params_file(tmp: Path, name: str, data: Path, holdout_end: str) -> Path:
+    path = tmp / f"{folder_name(name)}.yaml"
+    path.write_text(
+        f"dataset_name: {name}\ndata_path: {data.name}\ncolumns: {{timestamp: date}}\n"
+        f"customers_path: ''\ncalibration_end: 1997-09-30\nholdout_end: {holdout_end}\n"
+        "time_unit: W\nn_clusters: 3\n"
+    )
+    return path
+
+
+@pytest.mark.slow
+def test_two_data_sets_give_one_verdict(two_data_sets: dict) -> None:
+    out = two_data_sets["out"]
+    assert two_data_sets["status"] == 1  # the short data set failed; the others still count
+    verdict = json.loads((out / "verdict.json").read_text())
+    by_name = {d["name"]: d for d in verdict["data_sets"]}
+    assert [by_name[n]["status"] for n in ("CDNOW odd", "CDNOW even", "too short")] == [
+        "ok",
+        "ok",
+        "failed",
+    ]
+    assert "holdout days" in by_name["too short"]["error"]
+    assert verdict["overall"]["data_sets"] == ["CDNOW odd", "CDNOW even"]
+    for name in ("CDNOW odd", "CDNOW even"):
+        d = by_name[name]
+        assert d["customers"] > 1000 and d["calibration_end"] == "1997-09-30"
+        pairs = {frozenset((r["method"], r["versus"])) for r in d["differences"]}
+        for a, b in itertools.combinations(CONTENDERS, 2):
+            assert frozenset((a, b)) in pairs, (a, b)
+        assert set(d["winners"]) == set(vd.RANKING_METRICS)
+        assert (out / d["folder"] / "05_method_comparison.html").is_file()
+    # the verdict is what the exports say: rebuilt from the folder, the same bytes
+    rebuilt = {d["name"]: d for d in vd.collect(out)["data_sets"]}
+    assert rebuilt["CDNOW odd"] == by_name["CDNOW odd"]
+
+
+@pytest.mark.slow
+def test_index_opens_with_the_verdict_and_reads_clean(two_data_sets: dict) -> None:
+    from test_notebooks import PAGE_CHECKS, page_problems
+
+    out = two_data_sets["out"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    verdict_at = index.index("The verdict across data sets</h2>")
+    for name in ("CDNOW odd", "CDNOW even", "too short"):
+        assert index.index(f"<h2>{name}</h2>") > verdict_at
+    assert 'href="cdnow_odd/05_method_comparison.html"' in index
+    assert "<strong>Failed</strong>" in index and "holdout days" in index
+    assert "no clear winner" in index or "wins on" in index
+    page = (out / "06_verdict_across_data_sets.html").read_text(encoding="utf-8")
+    for text, where in ((index, "index.html"), (page, "06 page")):
+        for check in PAGE_CHECKS:
+            for root in (PROJECT_ROOT, out, Path.home()):
+                assert not page_problems(text, check, root=root), f"{where}: {check}"
+
+
+def test_an_interval_end_that_rounds_to_zero_has_no_sign() -> None:
+    from clvlib.evaluation import _diff_text
+
+    assert _diff_text("spearman", -0.0001) == "0.000"  # never "-0.000" on a page
+    assert _diff_text("spearman", -0.0123) == "-0.012"
+    assert _diff_text("top20_share", -0.0004) == "0.0 points"
+    assert vd._gap("spearman", -0.0002) == "0.000" and vd._gap("auc", 0.02) == "+0.020"
