@@ -119,6 +119,53 @@ def markdown(wide: pd.DataFrame, shown: dict) -> str:
     return "\n".join([head, rule, *rows])
 
 
+VERDICT_METRICS = ("spearman", "top10_share", "top20_share", "gains_gini", "auc")
+
+
+def _paired(c, method: str, versus: str, metric: str) -> tuple[float, float, float]:
+    """``method - versus`` and its paired bootstrap interval, from ``c.differences``."""
+    d = c.differences
+    for a, b, sign in ((method, versus, 1.0), (versus, method, -1.0)):
+        hit = d[(d["method"] == a) & (d["versus"] == b) & (d["metric"] == metric)]
+        if len(hit):
+            r = hit.iloc[0]
+            low, high = sorted((sign * r["ci_low"], sign * r["ci_high"]))
+            return sign * r["difference"], low, high
+    return float("nan"), float("nan"), float("nan")
+
+
+def verdict_markdown(c) -> str:
+    """Per metric: the best contender against the runner-up, and the best of the three
+    methods against the best simple rule (the references but the BG/NBD model), each with
+    its 95 % paired bootstrap interval."""
+    methods = [m for m, s in METHODS.items() if s.kind == "method"]
+    rules = [m for m, s in METHODS.items() if s.kind == "reference" and m != "bgnbd_gg"]
+    head = (
+        "| metric | best | runner-up | difference (95 % CI) | verdict "
+        "| best method vs best simple rule | difference (95 % CI) |"
+    )
+    rows = [head, "|---|---|---|---|---|---|---|"]
+    for metric in [m for m in VERDICT_METRICS if m in set(c.differences["metric"])]:
+        w = c.winner(metric)
+        diff, low, high = _paired(c, w.method, w.runner_up, metric)
+        clear = low > 0 or high < 0
+        said = f"{METHODS[w.method].label} wins" if clear else "no clear winner"
+        bm, br = c.winner(metric, among=methods).method, c.winner(metric, among=rules).method
+        d2, l2, h2 = _paired(c, bm, br, metric)
+        if l2 > 0:
+            who = f"{METHODS[bm].label} beats {METHODS[br].label}"
+        elif h2 < 0:
+            who = f"**{METHODS[br].label} beats {METHODS[bm].label}**"
+        else:
+            who = f"{METHODS[bm].label} ~ {METHODS[br].label} (interval covers 0)"
+        rows.append(
+            f"| {metric} | {METHODS[w.method].label} | {METHODS[w.runner_up].label} "
+            f"| {diff:+.3f} ({low:+.3f}..{high:+.3f}) | {said} | {who} "
+            f"| {d2:+.3f} ({l2:+.3f}..{h2:+.3f}) |"
+        )
+    return "\n".join(rows)
+
+
 def rolling_markdown(ro, metric: str) -> str:
     stability = ro.stability(metric)
     cutoffs = list(ro.comparisons)
@@ -138,21 +185,40 @@ def rolling_markdown(ro, metric: str) -> str:
     return "\n".join([head, rule, *rows])
 
 
-def tables(online_retail: str) -> None:
+K = "auto"  # as the reports: choose_k's stable pick on the calibration summary
+
+
+def c_k(c) -> int:
+    """The k a comparison used (rolling origins keep it, as the reports do)."""
+    return c.params["settings"]["n_clusters"]
+
+
+def tables(online_retail: str, *, shop_too: bool = True) -> None:
+    if shop_too:
+        shop_tables()
+    uci_tables(online_retail)
+
+
+def shop_tables() -> None:
     shop = clvlib.load_default_shop()
     tx, _ = clvlib.load_transactions(shop.transactions)
     print(f"### Simulated default shop: calibration to {CAL}, holdout to {HOLD}\n")
-    c = compare_methods(tx, calibration_end=CAL, holdout_end=HOLD, truth=shop)
+    c = compare_methods(tx, calibration_end=CAL, holdout_end=HOLD, truth=shop, n_clusters=K)
     print(markdown(c.wide(), SHOWN), "\n")
+    print(verdict_markdown(c), "\n")
     print(markdown(c.truth_wide(), TRUTH_SHOWN), "\n")
     print("```text\n" + c.summary_text() + "\n```\n")
     print(c.groups.round(3).to_string(), "\n")
     cutoffs = cutoff_dates(tx, horizon=6, horizon_unit="M", min_calibration_days=365)
-    ro = rolling_origin(tx, cutoffs=cutoffs, horizon=6, horizon_unit="M", truth=shop)
+    ro = rolling_origin(
+        tx, cutoffs=cutoffs, horizon=6, horizon_unit="M", truth=shop, n_clusters=c_k(c)
+    )
     for metric in ("spearman", "top20_share", "auc", "spearman_truth"):
         print(f"Rolling origin, 6-month holdouts, {metric}:\n")
         print(rolling_markdown(ro, metric), "\n")
 
+
+def uci_tables(online_retail: str) -> None:
     if not Path(online_retail).exists():
         print(f"UCI Online Retail not found at {online_retail}: skipped")
         return
@@ -160,12 +226,14 @@ def tables(online_retail: str) -> None:
     end = "2011-12-09"
     for cal in ("2011-06-30", "2011-08-31"):
         print(f"### UCI Online Retail: calibration to {cal}, holdout to {end}\n")
-        c = compare_methods(tx, calibration_end=cal, holdout_end=end)
+        c = compare_methods(tx, calibration_end=cal, holdout_end=end, n_clusters=K)
         print(markdown(c.wide(), SHOWN), "\n")
+        print(verdict_markdown(c), "\n")
         print("```text\n" + c.summary_text() + "\n```\n")
-        print(json.dumps(c.params["fitted"]["bgnbd"]), c.params["fitted"]["heuristic_clv"], "\n")
+        fitted = c.params["fitted"]
+        print(json.dumps(fitted.get("bgnbd_gg")), fitted.get("heuristic_clv"), "\n")
     cutoffs = cutoff_dates(tx, horizon=3, horizon_unit="M", every="month")
-    ro = rolling_origin(tx, cutoffs=cutoffs, horizon=3, horizon_unit="M")
+    ro = rolling_origin(tx, cutoffs=cutoffs, horizon=3, horizon_unit="M", n_clusters=c_k(c))
     for metric in ("spearman", "top20_share", "auc", "total_error_pct"):
         print(f"UCI rolling origin, 3-month holdouts, {metric}:\n")
         print(rolling_markdown(ro, metric), "\n")
@@ -176,6 +244,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000, help="target log lines")
     parser.add_argument("--reference-python", default="", help="a Python with lifetimes")
     parser.add_argument("--tables", action="store_true", help="print the README tables")
+    parser.add_argument("--uci-only", action="store_true", help="with --tables: UCI only")
     parser.add_argument(
         "--online-retail",
         default=str(
@@ -184,7 +253,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.tables:
-        tables(args.online_retail)
+        tables(args.online_retail, shop_too=not args.uci_only)
         return
 
     n_signups = round(args.lines / LINES_PER_SIGNUP)

@@ -57,7 +57,7 @@ import pandas as pd
 
 from clvlib import metrics as mt
 from clvlib._dates import cutoff_day, through
-from clvlib.clustering import CustomerClusterer
+from clvlib.clustering import CustomerClusterer, resolve_n_clusters
 from clvlib.heuristic import HeuristicCLV, value_tiers
 from clvlib.models import EdgeOfParameterSpaceWarning, ProbabilisticCLV
 from clvlib.rfm import RFMScorer, RuleSet, assign_segments, load_rules
@@ -739,7 +739,7 @@ def compare_methods(
     truth: Any = None,
     n_bins: int = 5,
     rule_set: str | os.PathLike | RuleSet = "r_rfm",
-    n_clusters: int = 5,
+    n_clusters: int | str = 5,
     random_state: int = 0,
     heuristic_period: str = "M",
     penalizer: float = 0.0,
@@ -775,8 +775,10 @@ def compare_methods(
         RFM score levels (the rule set's scale must match).
     rule_set : str, path or RuleSet, default "r_rfm"
         Segment rules (:func:`clvlib.load_rules`).
-    n_clusters : int, default 5
-        Number of k-means clusters.
+    n_clusters : int or "auto", default 5
+        Number of k-means clusters; "auto" takes :func:`~clvlib.choose_k`'s recommendation on
+        the calibration summary (:func:`~clvlib.clustering.resolve_n_clusters`). At most the
+        number of customers.
     random_state : int, default 0
         Seed of k-means and of the random ranking.
     heuristic_period : {"D", "W", "M", "Q", "Y"}, default "M"
@@ -849,7 +851,7 @@ def compare_methods(
     settings = {
         "n_bins": int(n_bins),
         "rule_set": ruleset,
-        "n_clusters": int(n_clusters),
+        "n_clusters": resolve_n_clusters(n_clusters, summary, random_state=int(random_state)),
         "random_state": int(random_state),
         "heuristic_period": heuristic_period,
         "penalizer": float(penalizer),
@@ -1399,15 +1401,22 @@ def _summary_text(c: Comparison) -> str:
             f"{METHODS[m].label} {_fmt(metric, wide.loc[m, metric])}"
             for m in (*references, *BOUNDS)
         )
-        beaten = []
+        beaten, ahead = [], []  # a reference beats the methods only when its interval says so
         for m in references:
             if not _better(metric, wide.loc[m, metric], w.value):
                 continue
             _, low, _ = _interval(c, m, w.method, metric)
-            sure = " (interval excludes 0)" if math.isfinite(low) and low > 0 else ""
-            beaten.append(f"{METHODS[m].label}{sure}")
-        verb = "reference beats" if len(beaten) == 1 else "references beat"
-        note = f" The {', the '.join(beaten)} {verb} every method." if beaten else ""
+            (beaten if math.isfinite(low) and low > 0 else ahead).append(METHODS[m].label)
+        note = ""
+        if beaten:
+            verb = "reference beats" if len(beaten) == 1 else "references beat"
+            note += f" The {', the '.join(beaten)} {verb} every method (interval excludes 0)."
+        if ahead:
+            verb = "reference scores" if len(ahead) == 1 else "references score"
+            note += (
+                f" The {', the '.join(ahead)} {verb} above every method, within noise "
+                "(interval against the best method covers 0)."
+            )
         lines.append(f"{what}: {verdict(c, metric)}. References: {ref}.{note}")
     money = [m for m, s in METHODS.items() if s.money]
     errs = ", ".join(
@@ -1611,7 +1620,8 @@ def rolling_origin(
     **kwargs
         Passed to :func:`compare_methods` (``time_unit``, ``n_clusters``, ...). The k-means
         clusters of later cut-offs are matched to those of the first by their centres, so
-        that a cluster keeps its label and name over time.
+        that a cluster keeps its label and name over time; ``n_clusters="auto"`` is resolved
+        on the first (earliest) cut-off's calibration summary and kept for the others.
 
     Returns
     -------
@@ -1637,11 +1647,20 @@ def rolling_origin(
         if comparisons and "cluster_reference" not in kwargs:  # names of the first cut-off
             first = next(iter(comparisons.values()))
             reference = {"cluster_reference": first.models["kmeans"]}
+            # "auto" is resolved at the first cut-off; later ones keep its k so that their
+            # clusters can be matched to it
+            kwargs["n_clusters"] = first.params["settings"]["n_clusters"]
         else:
             reference = {}
-        result = compare_methods(
-            tx, calibration_end=cutoff, holdout_end=end, truth=truth, **reference, **kwargs
-        )
+        try:
+            result = compare_methods(
+                tx, calibration_end=cutoff, holdout_end=end, truth=truth, **reference, **kwargs
+            )
+        except ValueError as error:  # say which window failed
+            if type(error) is not ValueError:  # clvlib's subclasses keep their type
+                error.add_note(f"(rolling_origin, cutoff {cutoff.date()})")
+                raise
+            raise ValueError(f"cutoff {cutoff.date()}: {error}") from error
         key = cutoff.date().isoformat()
         comparisons[key] = result
         stamp = {"cutoff": key, "holdout_end": end.date().isoformat()}

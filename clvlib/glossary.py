@@ -136,8 +136,9 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "expected_clv": (
         "model",
-        "expected_purchases x expected_average_value over the horizon (revenue, undiscounted "
-        "unless a discount rate is stated).",
+        "BG/NBD + Gamma-Gamma forecast: expected_purchases x expected_average_value over the "
+        "horizon (revenue, undiscounted unless a discount rate is stated); the comparison "
+        "reports it as that model's predicted_value.",
     ),
     # metrics.py — the comparison metrics (domain.md §9); score: higher = more valuable
     "spearman": (
@@ -373,9 +374,11 @@ TERMS: dict[str, tuple[str, str]] = {
     ),
     "predicted_value": (
         "CLV",
-        "Heuristic forecast of net revenue over a horizon H (months), undiscounted: net value "
-        "of the last 12 months / max(min(tenure, 12), L) x p_active x (s + s^2 + ... + s^H), "
-        "tenure = T in months + 1.",
+        "A money method's forecast of each customer's net revenue over a horizon, in "
+        "currency, undiscounted: the one output name of every money forecast. Heuristic: net "
+        "value of the last 12 months / max(min(tenure, 12), L) x p_active x (s + s^2 + ... + "
+        "s^H), H in months, tenure = T in months + 1; BG/NBD + Gamma-Gamma: expected_clv; "
+        "RFM cells: the mean next-period value of the customer's cell.",
     ),
     "predicted_clv": (
         "CLV",
@@ -402,8 +405,11 @@ TERMS: dict[str, tuple[str, str]] = {
     "cluster": (
         "k-means",
         "k-means cluster on log1p(max(x, 0)) of since_last_order, n_orders and total_value, "
-        "standardised (net-negative values count as 0). Label 0 is the cluster with the "
-        "highest mean total_value in the fitted period, then descending.",
+        "standardised (net-negative values count as 0). A fit numbers its clusters by mean "
+        "total_value, 0 the highest; a fit matched to a reference (later seeds or cut-offs) "
+        "takes the label and name of the reference cluster with the nearest centre, so there "
+        "label 0 is the counterpart of the reference's most valuable cluster, not always its "
+        "own most valuable.",
     ),
     "cluster_name": (
         "k-means",

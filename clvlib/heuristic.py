@@ -30,7 +30,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from clvlib._checks import rows_at_fault, same_customers
-from clvlib._dates import cutoff_day, through
+from clvlib._dates import cutoff_day
+from clvlib.summary import active_periods
 
 # Length of one period / time unit in days. Months, quarters and years are calendar periods
 # of varying length; their mean length is used to convert between units.
@@ -444,13 +445,7 @@ def _active_periods(
                 f"tx column {column!r} is missing in {rows_at_fault(missing, what='index')}"
             )
     end = cutoff_day(observation_end, "observation_end")
-    keep = ~tx["is_return"].astype(bool) & through(tx["timestamp"], end)
-    active = pd.DataFrame(
-        {
-            "customer_id": tx.loc[keep, "customer_id"].to_numpy(),
-            "period": tx.loc[keep, "timestamp"].dt.to_period(period).to_numpy(),
-        }
-    ).drop_duplicates()
+    active = active_periods(tx, observation_end=end, period=period)  # reduced by the engine
     end_period = pd.Period(end, period)
     last = end_period if end_period.end_time.normalize() == end.normalize() else end_period - 1
     active = active[active["period"] <= last]

@@ -829,7 +829,9 @@ class ProbabilisticCLV(BaseEstimator):
     def fit(self, summary: pd.DataFrame, y: None = None) -> ProbabilisticCLV:
         """Fit both models on a calibration-period customer summary."""
         frequency, recency, T, monetary_value = self._columns(summary)
-        self.purchases_model_ = BetaGeoModel(self.penalizer).fit(frequency, recency, T)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
+            self.purchases_model_ = BetaGeoModel(self.penalizer).fit(frequency, recency, T)
         spend = monetary_value[(frequency > 0) & (monetary_value > 0)]
         self.spend_scale_ = float(spend.mean()) if len(spend) else 1.0
         pen_gg = self.penalizer if self.penalizer_gg is None else self.penalizer_gg
@@ -843,6 +845,9 @@ class ProbabilisticCLV(BaseEstimator):
         self.at_edge_ = bool(
             self.dropout_share_ < _NO_DROPOUT or self.mean_probability_alive_ > 0.99
         )
+        for w in caught:  # at the no-churn edge the sentence below says it once, in words
+            if not (self.at_edge_ and issubclass(w.category, EdgeOfParameterSpaceWarning)):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         if self.at_edge_:
             warnings.warn(
                 f"BG/NBD shows no sign of drop-out (a / (a + b) = {self.dropout_share_:.3g}, "

@@ -482,33 +482,40 @@ def _comparison_settings(params: Mapping[str, Any], tx: pd.DataFrame) -> dict[st
         "rule_set": params["rule_set"],
         "n_clusters": comparison_k(params, tx=tx),
         "random_state": params["random_state"],
+        "penalizer": _param(params, "bgnbd_penalizer"),
+        "penalizer_gg": _param(params, "gg_penalizer"),
     }
 
 
-_K_CHOSEN: dict[tuple, int] = {}
+def _param(params: Mapping[str, Any], name: str) -> Any:
+    """``params[name]``, or the schema's default for parameters added after a file was written."""
+    from clvlib.params import PARAMS
+
+    return params.get(name, PARAMS[name].default)
 
 
 def comparison_k(params: Mapping[str, Any], *, tx: pd.DataFrame) -> int:
-    """Number of k-means clusters of the comparison.
+    """Number of k-means clusters of the comparison and of its rolling origins.
 
-    ``n_clusters``, or for ``"auto"`` the recommendation of :func:`~clvlib.choose_k` on the
-    calibration summary (fitted on calibration only, like every method; computed once per
-    data set and cut-off, and used for the rolling origins too).
+    ``n_clusters``, or for ``"auto"`` :func:`~clvlib.clustering.resolve_n_clusters` on the
+    summary at ``calibration_end`` (learned on calibration only, like every method). The
+    choice is kept in ``<output_dir>/exports/`` keyed by the SHA-256 of the summary, so that
+    the reports rendered in other processes (executive summary, comparison) choose once.
     """
-    k = params["n_clusters"]
-    if k != "auto":
-        return int(k)
-    key = (params["data_path"], params["calibration_end"], params["time_unit"], len(tx))
-    key += (params["random_state"],)
-    if key not in _K_CHOSEN:
-        from clvlib.clustering import choose_k
-        from clvlib.summary import customer_summary
+    from clvlib.clustering import resolve_n_clusters
+    from clvlib.summary import customer_summary
 
-        summary = customer_summary(
-            tx, observation_end=params["calibration_end"], time_unit=params["time_unit"]
-        )
-        _K_CHOSEN[key] = choose_k(summary, random_state=params["random_state"]).recommended_k
-    return _K_CHOSEN[key]
+    if params["n_clusters"] != "auto":
+        return int(params["n_clusters"])
+    summary = customer_summary(
+        tx, observation_end=params["calibration_end"], time_unit=params["time_unit"]
+    )
+    return resolve_n_clusters(
+        "auto",
+        summary,
+        random_state=params["random_state"],
+        cache_dir=export_path(params, filename="k_choice").parent,
+    )
 
 
 def fit_clusters(params: Mapping[str, Any], *, summary: pd.DataFrame, choice: Any) -> Any:

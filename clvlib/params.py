@@ -204,6 +204,22 @@ SCHEMA: tuple[Param, ...] = (
     ),
     Param("random_state", int, 0, "seed of every random step (k-means, resampling)", minimum=0),
     Param(
+        "bgnbd_penalizer",
+        float,
+        0.0,
+        "L2 penalty of the BG/NBD fit; 0 is plain maximum likelihood",
+        minimum=0.0,
+        maximum=100.0,
+    ),
+    Param(
+        "gg_penalizer",
+        float,
+        0.0,
+        "L2 penalty of the Gamma-Gamma fit (spend scaled by its mean)",
+        minimum=0.0,
+        maximum=100.0,
+    ),
+    Param(
         "output_dir",
         str,
         "../reports",

@@ -6,6 +6,8 @@ known without running k-means.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
+from clvlib import clustering
 from clvlib.clustering import (
     CustomerClusterer,
     _elbow,
@@ -21,6 +24,7 @@ from clvlib.clustering import (
     cluster_customers,
     cluster_profiles,
     name_clusters,
+    resolve_n_clusters,
 )
 
 FEATURES = ["since_last_order", "n_orders", "total_value"]
@@ -431,3 +435,48 @@ def test_match_gives_each_cluster_the_label_and_name_of_its_nearest_reference_ce
     )
     with pytest.raises(ValueError, match="cannot match 3 clusters"):
         CustomerClusterer(3, random_state=0).fit(summary).match(reference)
+
+
+# --- more clusters than customers, and n_clusters="auto" ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: CustomerClusterer(5).fit(s),
+        lambda s: cluster_customers(s, n_clusters=5),
+        lambda s: choose_k(s, k_range=range(2, 6)),
+        lambda s: resolve_n_clusters(5, s),
+    ],
+    ids=["CustomerClusterer.fit", "cluster_customers", "choose_k", "resolve_n_clusters"],
+)
+def test_more_clusters_than_customers_is_a_clvlib_error_naming_the_counts(call):
+    summary = make_blobs()[0].iloc[:4]
+    with pytest.raises(ValueError, match=r"n_clusters=5 .*4 customers") as caught:
+        call(summary)
+    assert "n_samples" not in str(caught.value)  # not scikit-learn's message
+
+
+@pytest.mark.parametrize("bad", [1, 0, 2.5, True, "five"])
+def test_n_clusters_must_be_an_integer_of_at_least_two(bad):
+    with pytest.raises(ValueError, match="n_clusters"):
+        resolve_n_clusters(bad, make_blobs()[0])
+
+
+def test_auto_is_choose_ks_recommendation_shared_through_the_cache(blobs, tmp_path):
+    summary, _ = blobs
+    expected = choose_k(summary, random_state=0).recommended_k
+    assert resolve_n_clusters("auto", summary, random_state=0, cache_dir=tmp_path) == expected
+    (stored,) = tmp_path.glob("k_choice_*.json")
+    record = json.loads(stored.read_text())
+    assert record["recommended_k"] == expected and record["n_customers"] == len(summary)
+    # another process reads the file instead of choosing again: a planted k comes back
+    clustering._AUTO_K.clear()
+    stored.write_text(json.dumps({**record, "recommended_k": 3}))
+    assert resolve_n_clusters("auto", summary, random_state=0, cache_dir=tmp_path) == 3
+    # other data (one value changed) is another key: chosen afresh
+    clustering._AUTO_K.clear()
+    other = summary.copy()
+    other.iloc[0, 0] += 1.0
+    assert resolve_n_clusters("auto", other, random_state=0, cache_dir=tmp_path) == expected
+    assert len(list(tmp_path.glob("k_choice_*.json"))) == 2

@@ -393,8 +393,8 @@ def test_model_fit_caveats_are_kept_with_the_result(online_retail_path):
             tx, calibration_end="2011-06-30", holdout_end="2011-12-09", n_clusters=3
         )
     caveats = result.params["caveats"]
-    assert any(c.startswith("BG/NBD estimate at the edge of the parameter space") for c in caveats)
-    assert any("the no-churn limit is the honest fit here" in c for c in caveats)
+    bgnbd = [c for c in caveats if "BG/NBD" in c]  # one edge fit, one sentence
+    assert len(bgnbd) == 1 and "the no-churn limit is the honest fit here" in bgnbd[0], caveats
     assert json.loads(result.to_json())["params"]["caveats"] == caveats
 
 
@@ -550,3 +550,78 @@ def test_online_retail_with_a_small_penalizer_completes_without_nan(online_retai
     assert result.scores[methods].notna().all().all()
     assert result.wide().loc[methods, ["spearman", "auc", "top20_share"]].notna().all().all()
     assert result.differences[["difference", "ci_low", "ci_high"]].notna().all().all()
+
+
+# --- n_clusters: "auto", and more clusters than customers -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_tx(tx):
+    """The shop's first 400 customers: enough for every method, quick to choose k on."""
+    keep = tx["customer_id"].drop_duplicates().iloc[:400]
+    return tx[tx["customer_id"].isin(keep)].reset_index(drop=True)
+
+
+def test_auto_clusters_are_choose_ks_pick_on_the_calibration_summary(small_tx):
+    from clvlib.clustering import choose_k
+    from clvlib.summary import customer_summary
+
+    got = compare_methods(small_tx, calibration_end=CAL, holdout_end=HOLD, n_clusters="auto")
+    summary = customer_summary(small_tx, observation_end=CAL)
+    expected = choose_k(summary, random_state=0).recommended_k
+    assert got.params["settings"]["n_clusters"] == expected
+    assert got.models["kmeans"].n_clusters == expected
+
+
+def test_rolling_origin_resolves_auto_once_at_the_first_cutoff(small_tx):
+    from clvlib.clustering import resolve_n_clusters
+    from clvlib.summary import customer_summary
+
+    ro = rolling_origin(
+        small_tx, cutoffs=[CAL, "2023-12-31"], horizon=6, horizon_unit="M", n_clusters="auto"
+    )
+    first = resolve_n_clusters("auto", customer_summary(small_tx, observation_end="2023-12-31"))
+    ks = {c: r.params["settings"]["n_clusters"] for c, r in ro.comparisons.items()}
+    assert ks == {"2023-12-31": first, CAL: first}
+
+
+def test_more_clusters_than_customers_is_named_before_any_fit(small_tx):
+    few = small_tx[small_tx["customer_id"].isin(small_tx["customer_id"].unique()[:40])]
+    n = len(clvlib.customer_summary(few, observation_end=CAL))
+    assert n < 50
+    with pytest.raises(ValueError, match=rf"n_clusters=50 is more than the {n} customers"):
+        compare_methods(few, calibration_end=CAL, holdout_end="2024-11-27", n_clusters=50)
+    with pytest.raises(ValueError, match=r"cutoff 2024-06-30: n_clusters=50 is more than"):
+        rolling_origin(few, cutoffs=[CAL], horizon=150, n_clusters=50)
+
+
+@pytest.mark.parametrize(
+    ("cal", "hold", "words"),
+    [
+        (CAL, "2026-06-30", "holdout_end 2026-06-30 is after the last purchase in the log"),
+        ("2020-06-30", HOLD, "calibration_end 2020-06-30 is before the first purchase"),
+        ("2025-03-31", "2025-06-30", "is after the last purchase in the log"),
+    ],
+)
+def test_cutoffs_outside_the_data_are_clvlib_errors(small_tx, cal, hold, words):
+    with pytest.raises(ValueError, match=words):
+        compare_methods(small_tx, calibration_end=cal, holdout_end=hold, n_clusters=2)
+
+
+def test_a_reference_beats_the_methods_only_when_its_interval_excludes_0(result):
+    """On the shop RFM cells rank above the best method (the heuristic) on Spearman with an
+    interval excluding 0, and capture more in the top 20 % only within noise."""
+    from clvlib.evaluation import _interval
+
+    assert result.winner("spearman", among=CONTENDERS).method == "heuristic_clv"
+    assert result.winner("top20_share", among=CONTENDERS).method == "heuristic_clv"
+    _, low, _ = _interval(result, "rfm_cells", "heuristic_clv", "spearman")
+    assert low > 0
+    diff, low, high = _interval(result, "rfm_cells", "heuristic_clv", "top20_share")
+    assert diff > 0 and low < 0 < high
+    lines = result.summary_text().splitlines()
+    (ranking,) = [x for x in lines if x.startswith("Ranking")]
+    (top20,) = [x for x in lines if x.startswith("Holdout value captured")]
+    assert "RFM cells" in ranking.split("every method (interval excludes 0)")[0].split(". The ")[-1]
+    assert "RFM cells" in top20.split("above every method, within noise")[0].split(". The ")[-1]
+    assert "RFM cells reference beats" not in top20 and "references beat" not in top20

@@ -516,7 +516,9 @@ def test_no_sign_of_dropout_is_stated_in_words_and_the_estimator_is_sklearn_like
     )
     with pytest.warns(EdgeOfParameterSpaceWarning) as caught:
         model = ProbabilisticCLV(penalizer=0.001, penalizer_gg=0.01).fit(summary)
-    assert any("the no-churn limit is the honest fit" in str(w.message) for w in caught)
+    said = [str(w.message) for w in caught if issubclass(w.category, EdgeOfParameterSpaceWarning)]
+    bgnbd = [m for m in said if "BG/NBD" in m]
+    assert len(bgnbd) == 1 and "the no-churn limit is the honest fit" in bgnbd[0], said
     assert model.at_edge_ and (model.dropout_share_ < 0.01 or model.mean_probability_alive_ > 0.99)
     assert model.get_params() == {"penalizer": 0.001, "penalizer_gg": 0.01}
     value = model.predict_value(summary, horizon=50)

@@ -350,3 +350,23 @@ def test_cdnow_example_validates_where_the_data_was_extracted() -> None:
     params = load_params(path)
     assert params["columns"]["amount"] == "dollar_value"
     assert params["time_unit"] == "W"
+
+
+@pytest.mark.parametrize("name", ["bgnbd_penalizer", "gg_penalizer"])
+def test_penalizers_are_separate_validated_numbers(folder: Path, name: str) -> None:
+    params = load_params(write(folder, MINIMAL + f"{name}: 0.001\n"))
+    other = "gg_penalizer" if name == "bgnbd_penalizer" else "bgnbd_penalizer"
+    assert params[name] == 0.001 and params[other] == 0.0
+    for bad, words in [(-0.1, ">= 0.0"), ("high", "must be float"), (1e9, "<= 100.0")]:
+        with pytest.raises(ParamsError, match=rf"{name} {words}|{name} must be {words}"):
+            load_params(write(folder, MINIMAL + f"{name}: {bad}\n"))
+
+
+def test_report_comparison_uses_the_two_penalizers(folder: Path) -> None:
+    from clvlib.notebook import _comparison_settings
+
+    params = load_params(
+        write(folder, MINIMAL + "n_clusters: 3\nbgnbd_penalizer: 0.01\ngg_penalizer: 0.2\n")
+    )
+    settings = _comparison_settings(params, tx=None)
+    assert (settings["penalizer"], settings["penalizer_gg"]) == (0.01, 0.2)

@@ -1,0 +1,214 @@
+"""Benchmark: the summary of a log of 10M and 100M lines from Parquet, out of core, vs lifetimes.
+
+Targets (issue 12, benchmarks/README.md):
+
+- 10M lines: clvlib (Parquet file -> customer summary) at least 5x faster than lifetimes
+  (pd.read_parquet + summary_data_from_transaction_data), the same customers and BTYD
+  columns, peak RSS at most 1 GB;
+- 100M lines (about 1.5 GB of Parquet): at most 120 s and a peak RSS of at most 2 GB, DuckDB
+  spilling to disk above its memory limit (clvlib.engine).
+
+The logs are written by DuckDB into a temporary folder (``--dir``, default the system's) and
+deleted at the end (``--keep`` keeps them): an order log of the raw shape (customer id,
+order id, timestamp, amount) plus ``is_return`` (5 % of the lines are returns, negative
+amounts, orders of their own), about 10 lines per customer over 2022-2024, 1 to 5 lines per
+order, customers with several orders on one day. Every measurement runs in a fresh Python
+subprocess that reports its own wall time for the measured step (imports before the clock)
+and its peak RSS (getrusage of the whole process). Runs are interleaved; ratios are of the
+best runs, measured in the same invocation.
+
+Usage (lifetimes comes with the bench extra: pip install -e ".[bench]"):
+
+    python benchmarks/scale.py                  # 10M (with lifetimes) and 100M (clvlib only)
+    python benchmarks/scale.py --sizes 10m --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+from summary import has_lifetimes, machine, same_answer
+
+ROOT = Path(__file__).resolve().parents[1]
+OBSERVATION_END = "2024-12-31"
+# lines -> customers
+SIZES = {
+    "1m": (1_000_000, 100_000),
+    "10m": (10_000_000, 1_000_000),
+    "100m": (100_000_000, 10_000_000),
+}
+
+# An order log written by DuckDB: order k of customer hash(k) % customers, on a random day
+# of 2022-2024 at a random second, with 1-5 lines; 1 order in 20 is a return.
+GENERATE = """
+COPY (
+    WITH orders AS (
+        SELECT
+            k,
+            (hash(k) % {customers})::BIGINT AS customer_id,
+            TIMESTAMP '2022-01-01' + to_seconds((hash(k * 7 + 1) % (3 * 365 * 86400))::BIGINT)
+                AS "timestamp",
+            hash(k * 7 + 2) % 20 = 0 AS is_return,
+            1 + (hash(k * 7 + 3) % 5)::INTEGER AS n_lines
+        FROM range({orders}) AS r(k)
+    )
+    SELECT
+        customer_id,
+        (CASE WHEN is_return THEN 'R' ELSE 'O' END) || k::VARCHAR AS order_id,
+        "timestamp",
+        (CASE WHEN is_return THEN -1 ELSE 1 END)
+            * round(1 + (hash(k * 31 + line) % 20000) / 100.0, 2) AS amount,
+        is_return
+    FROM orders, range(n_lines) AS l(line)
+    LIMIT {lines}
+) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
+"""
+
+CHILD = {
+    "clvlib": """
+import sys, time, json, resource
+from clvlib import customer_summary, engine
+engine.connection()  # imports Ibis' DuckDB backend (0.7 s) before the clock, as lifetimes' imports
+path, end, out = sys.argv[1:4]
+t = time.perf_counter()
+s = customer_summary(path, observation_end=end)
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+s[["frequency", "recency", "T", "monetary_value"]].to_parquet(out)
+print(json.dumps({"seconds": seconds, "inner_seconds": seconds, "peak_rss_mb": peak,
+                  "rows": len(s)}))
+""",
+    "lifetimes": """
+import sys, time, json, resource
+import pandas as pd
+from lifetimes.utils import summary_data_from_transaction_data
+path, end, out = sys.argv[1:4]
+t = time.perf_counter()
+lines = pd.read_parquet(path, columns=["customer_id", "timestamp", "amount"],
+                        filters=[("is_return", "==", False)])
+t_inner = time.perf_counter()
+s = summary_data_from_transaction_data(lines, "customer_id", "timestamp",
+                                       monetary_value_col="amount",
+                                       observation_period_end=end, freq="D")
+done = time.perf_counter()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+s.to_parquet(out)
+print(json.dumps({"seconds": done - t, "inner_seconds": done - t_inner, "peak_rss_mb": peak,
+                  "rows": len(s)}))
+""",
+}
+
+
+def generate(folder: Path, label: str) -> Path:
+    """Write the log of ``label`` lines with DuckDB (two threads, 1 GB), once per folder."""
+    import duckdb
+
+    lines, customers = SIZES[label]
+    path = folder / f"scale_{label}.parquet"
+    if path.exists():
+        return path
+    t = time.perf_counter()
+    con = duckdb.connect()
+    con.execute(f"SET threads = 2; SET memory_limit = '1GB'; SET temp_directory = '{folder}'")
+    con.execute(
+        GENERATE.format(customers=customers, orders=lines // 3 + 1, lines=lines, path=str(path))
+    )
+    size = path.stat().st_size / 1024**2
+    print(f"wrote {path}: {lines:,} lines, {size:,.0f} MB in {time.perf_counter() - t:.0f} s")
+    return path
+
+
+def run_child(python: str, task: str, path: Path, out: Path) -> dict[str, float]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    t = time.perf_counter()
+    done = subprocess.run(
+        [python, "-c", CHILD[task], str(path), OBSERVATION_END, str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{task} failed:\n{done.stderr}")
+    result = json.loads(next(x for x in reversed(done.stdout.splitlines()) if x.startswith("{")))
+    result["process_seconds"] = time.perf_counter() - t
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", choices=sorted(SIZES), default=["10m", "100m"])
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each measurement")
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--keep", action="store_true", help="keep the generated logs")
+    parser.add_argument(
+        "--reference-python",
+        default=sys.executable,
+        help="interpreter with lifetimes installed (default: this one)",
+    )
+    args = parser.parse_args()
+
+    print(" | ".join(f"{k}: {v}" for k, v in machine().items()), flush=True)
+    folder = args.dir / "clvlib_scale"
+    folder.mkdir(parents=True, exist_ok=True)
+    reference = has_lifetimes(args.reference_python)
+    try:
+        for label in args.sizes:
+            path = generate(folder, label)
+            # lifetimes holds every line in pandas: only up to 10M lines
+            plan = [("clvlib", sys.executable)]
+            if reference and SIZES[label][0] <= 10_000_000:
+                plan.append(("lifetimes", args.reference_python))
+            results: dict[str, list[dict[str, float]]] = {task: [] for task, _ in plan}
+            for _ in range(args.repeat):
+                for task, python in plan:
+                    r = run_child(python, task, path, folder / f"result_{task}_{label}.parquet")
+                    results[task].append(r)
+                    print(
+                        f"  {label:5s} {task:10s} {r['seconds']:8.2f} s (step)  "
+                        f"{r['process_seconds']:8.2f} s (process)  peak RSS "
+                        f"{r['peak_rss_mb']:7.0f} MB  {r['rows']:,} customers  "
+                        f"(load {os.getloadavg()[0]:.1f})",
+                        flush=True,
+                    )
+            if not args.repeat:
+                continue
+            ours = min(r["seconds"] for r in results["clvlib"])
+            print(
+                f"{label}: clvlib best {ours:.2f} s, peak RSS "
+                f"{max(r['peak_rss_mb'] for r in results['clvlib']):.0f} MB",
+                flush=True,
+            )
+            if "lifetimes" in results:
+                theirs = min(r["seconds"] for r in results["lifetimes"])
+                verdict = same_answer(
+                    folder / f"result_clvlib_{label}.parquet",
+                    folder / f"result_lifetimes_{label}.parquet",
+                )
+                print(
+                    f"{label}: lifetimes best {theirs:.2f} s, peak RSS "
+                    f"{max(r['peak_rss_mb'] for r in results['lifetimes']):.0f} MB; speed-up "
+                    f"{theirs / ours:.1f}x; same answer: {verdict}",
+                    flush=True,
+                )
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+            print(f"deleted {folder}")
+
+
+if __name__ == "__main__":
+    pd.set_option("display.width", 120)
+    main()

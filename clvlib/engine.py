@@ -1,0 +1,202 @@
+"""Where clvlib's line-level work runs: the embedded DuckDB engine and its settings, in one place.
+
+Every aggregation over the transaction lines (the loader's audit, the customer summary, the
+holdout outcomes, the heuristic's period activity) is an Ibis expression. A pandas DataFrame
+or a Parquet file is run by one embedded DuckDB connection per process, configured here; an
+``ibis.Table`` from another backend (a Spark session, a warehouse) is run where it lives and
+only per-customer rows come back.
+
+Settings (read once, when the connection is first made; :func:`configure` changes them):
+
+``memory_limit``
+    DuckDB's own memory (the hash tables of the aggregations). Above it, DuckDB spills to
+    ``temp_directory`` instead of exhausting the machine's RAM. Default ``"750MB"``: a
+    10-million-line log is summarised within 1 GB of peak process memory, and a 100-million-line
+    log still completes by spilling. Environment variable ``CLVLIB_MEMORY_LIMIT``.
+``threads``
+    Worker threads. Default: every core (``os.cpu_count()``); set fewer to leave cores to other
+    work. Environment variable ``CLVLIB_THREADS``.
+``temp_directory``
+    Spill folder. Default: the system's temporary directory (``tempfile.gettempdir()``).
+    Environment variable ``CLVLIB_TEMP_DIRECTORY``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+import sqlglot.expressions as sge
+
+
+@dataclasses.dataclass(frozen=True)
+class EngineSettings:
+    """Settings of the embedded DuckDB engine (see the module docstring for their meaning)."""
+
+    memory_limit: str = "750MB"
+    threads: int | None = None
+    temp_directory: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> EngineSettings:
+        """The defaults, overridden by the ``CLVLIB_*`` environment variables where set."""
+        threads = os.environ.get("CLVLIB_THREADS")
+        if threads is not None and not (threads.isdigit() and int(threads) > 0):
+            raise ValueError(f"CLVLIB_THREADS must be a positive integer, got {threads!r}")
+        return cls(
+            memory_limit=os.environ.get("CLVLIB_MEMORY_LIMIT", cls.memory_limit),
+            threads=int(threads) if threads else None,
+            temp_directory=os.environ.get("CLVLIB_TEMP_DIRECTORY"),
+        )
+
+    def resolved(self) -> dict[str, str | int]:
+        """The values DuckDB is given: defaults filled in."""
+        return {
+            "memory_limit": self.memory_limit,
+            "threads": self.threads or os.cpu_count() or 1,
+            "temp_directory": self.temp_directory or tempfile.gettempdir(),
+        }
+
+
+#: The macro ``clvlib_first_line_key(ts, hash)`` of the embedded engine: the timestamp in
+#: microseconds (x 2^64) plus a 64-bit hash, one 128-bit integer ordering lines by time and,
+#: at equal times, by the hash of their values. ``arg_min`` over it is the first line,
+#: deterministically, and much faster than over a struct (timestamp, values).
+FIRST_LINE_KEY = (
+    "CREATE MACRO clvlib_first_line_key(ts, hashed) AS "
+    f"epoch_us(ts)::HUGEINT * {2**64} + hashed::HUGEINT"
+)
+
+_settings: EngineSettings | None = None
+_connection = None
+# One DuckDB connection serves the process; a DuckDB connection must not run two queries at
+# once, so callers in several threads take turns (a summary holds it from check to result).
+_lock = threading.RLock()
+_names = itertools.count()
+
+
+def settings() -> EngineSettings:
+    """The settings in force (from the environment until :func:`configure` is called)."""
+    global _settings
+    if _settings is None:
+        _settings = EngineSettings.from_environment()
+    return _settings
+
+
+def configure(
+    *,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    temp_directory: str | os.PathLike | None = None,
+) -> EngineSettings:
+    """Change the engine settings; arguments left ``None`` keep their value.
+
+    Applied at once to the process's DuckDB connection when it exists. Returns the settings
+    now in force.
+
+    Examples
+    --------
+    >>> import clvlib.engine
+    >>> clvlib.engine.configure(memory_limit="2GB", threads=1).threads
+    1
+    >>> _ = clvlib.engine.configure(**dataclasses.asdict(clvlib.engine.EngineSettings()))
+    """
+    global _settings
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    changes = {
+        "memory_limit": memory_limit,
+        "threads": threads,
+        "temp_directory": None if temp_directory is None else os.fspath(temp_directory),
+    }
+    _settings = dataclasses.replace(
+        settings(), **{k: v for k, v in changes.items() if v is not None}
+    )
+    with _lock:
+        if _connection is not None:
+            _apply(_connection, _settings)
+    return _settings
+
+
+def _apply(con, config: EngineSettings) -> None:
+    values = config.resolved()
+    spill = str(values["temp_directory"]).replace("'", "''")
+    con.raw_sql(
+        f"SET memory_limit = '{values['memory_limit']}'; SET threads = {int(values['threads'])}; "
+        f"SET temp_directory = '{spill}'"
+    )
+
+
+def connection():
+    """The process's embedded DuckDB connection (an Ibis backend), made on first use."""
+    global _connection
+    with _lock:
+        if _connection is None:
+            con = ibis.duckdb.connect()
+            # A library prints nothing: switch DuckDB's progress bar off where it is on. In a
+            # Jupyter kernel without ipywidgets it is already off and DuckDB refuses to touch it.
+            raw = con.con
+            if raw.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]:
+                raw.execute("SET enable_progress_bar = false")
+            _apply(con, settings())
+            raw.execute(FIRST_LINE_KEY)
+            _connection = con
+        return _connection
+
+
+def exclusive() -> threading.RLock:
+    """The lock to hold while a series of queries on the embedded engine must not interleave.
+
+    Re-entrant; :func:`pandas_table` and :func:`to_pyarrow` take it themselves.
+    """
+    return _lock
+
+
+def backend_of(table: ibis.Table):
+    """The backend that runs ``table``: its own, or the embedded DuckDB for unbound tables."""
+    try:
+        return table._find_backend(use_default=False)
+    except Exception:  # an in-memory table bound to no backend: run it here
+        return connection()
+
+
+@contextlib.contextmanager
+def pandas_table(frame: pd.DataFrame) -> Iterator[ibis.Table]:
+    """The DataFrame as a table of the embedded engine, scanned in place (never copied).
+
+    Registered under a fresh name for the duration of the ``with`` block only.
+    """
+    with _lock:
+        con = connection()
+        name = f"_clvlib_frame_{os.getpid()}_{next(_names)}"
+        con.con.register(name, frame)
+        try:
+            yield con.table(name)
+        finally:
+            con.con.unregister(name)
+
+
+def to_pyarrow(expr: ibis.Expr) -> pa.Table:
+    """Run ``expr`` on its backend; the result as an Arrow table.
+
+    On DuckDB, the common parts of the expression (Ibis writes them as CTEs) are inlined
+    (``NOT MATERIALIZED``): DuckDB would otherwise materialise a part used twice, such as the
+    purchase lines of the summary, ten million rows held in memory for nothing.
+    """
+    backend = backend_of(expr)
+    if backend.name != "duckdb":
+        return backend.to_pyarrow(expr)
+    query = backend.compiler.to_sqlglot(expr.as_table())
+    for cte in query.find_all(sge.CTE):
+        cte.set("materialized", False)
+    with _lock:
+        backend._run_pre_execute_hooks(expr)  # registers in-memory tables, as to_pyarrow does
+        return backend.con.sql(query.sql(dialect="duckdb")).to_arrow_table()
