@@ -1363,6 +1363,27 @@ def verdict(c: Comparison, metric: str = "spearman", among: Sequence[str] | None
     )
 
 
+def references_ahead(c: Comparison, metric: str = "spearman") -> tuple[list[str], list[str]]:
+    """References scoring above the best contender on ``metric``: ``(clear, within_noise)``.
+
+    A reference *beats* the methods only when its paired bootstrap interval against the best
+    contender excludes 0 (``clear``); one that scores higher with an interval covering 0 is
+    ``within_noise``. Unavailable references (a failed fit) are in neither list.
+    """
+    w = _winner(c.metrics, None, metric, CONTENDERS)
+    wide = c.wide()
+    unavailable = c.params.get("unavailable", {})
+    clear, noise = [], []
+    for m, spec in METHODS.items():
+        if spec.kind != "reference" or m in unavailable or m not in wide.index:
+            continue
+        if not _better(metric, wide.loc[m, metric], w.value):
+            continue
+        _, low, _ = _interval(c, m, w.method, metric)
+        (clear if math.isfinite(low) and low > 0 else noise).append(m)
+    return clear, noise
+
+
 def _diff_text(metric: str, diff: float) -> str:
     unit = {**METRICS, **TRUTH_METRICS}[metric].unit
     text = f"{100 * diff:+.1f}" if unit == "share" else f"{diff:+.3f}"
@@ -1401,12 +1422,9 @@ def _summary_text(c: Comparison) -> str:
             f"{METHODS[m].label} {_fmt(metric, wide.loc[m, metric])}"
             for m in (*references, *BOUNDS)
         )
-        beaten, ahead = [], []  # a reference beats the methods only when its interval says so
-        for m in references:
-            if not _better(metric, wide.loc[m, metric], w.value):
-                continue
-            _, low, _ = _interval(c, m, w.method, metric)
-            (beaten if math.isfinite(low) and low > 0 else ahead).append(METHODS[m].label)
+        clear, noise = references_ahead(c, metric)
+        beaten = [METHODS[m].label for m in clear]
+        ahead = [METHODS[m].label for m in noise]
         note = ""
         if beaten:
             verb = "reference beats" if len(beaten) == 1 else "references beat"

@@ -625,7 +625,7 @@ def _contenders() -> tuple[str, ...]:
 
 def _method_lines(comparison: Any) -> list[str]:
     """The verdict bullets of a comparison: ranking winner (or none), top 20 %, references."""
-    from clvlib.evaluation import METHODS, verdict
+    from clvlib.evaluation import METHODS, references_ahead, verdict
 
     lines: list[str] = []
     contenders = _contenders()
@@ -653,17 +653,20 @@ def _method_lines(comparison: Any) -> list[str]:
     wide = comparison.wide()
     references = [m for m, s in METHODS.items() if s.kind == "reference"]
     available = [m for m in references if m not in comparison.params.get("unavailable", {})]
-    better = [
-        f"{label[m]}, Spearman {wide.loc[m, 'spearman']:.3f}"
-        for m in available
-        if wide.loc[m, "spearman"] > rank.value
-    ]
-    if better:
+    clear, noise = references_ahead(comparison, "spearman")
+    if clear:
+        better = "; ".join(f"{label[m]}, Spearman {wide.loc[m, 'spearman']:.3f}" for m in clear)
         lines.append(
-            "- **But simpler or model-based references rank better than every method:** "
-            f"{'; '.join(better)}."
+            "- **But simpler or model-based references rank better than every method** "
+            f"(paired interval against the best method excludes 0): {better}."
         )
-    else:
+    if noise:
+        ahead = "; ".join(f"{label[m]}, Spearman {wide.loc[m, 'spearman']:.3f}" for m in noise)
+        lines.append(
+            f"- References that score above every method, within noise (their interval against "
+            f"the best method covers 0): {ahead}."
+        )
+    if not clear and not noise:
         shown = ", ".join(f"{label[m]} {wide.loc[m, 'spearman']:.3f}" for m in available)
         lines.append(f"- No reference ranks better (Spearman: {shown}).")
     return lines

@@ -303,6 +303,7 @@ class FakeComparison:
         ("spearman", "heuristic_clv", "rfm"): (0.004, 0.036),  # clear
         ("top20_share", "rfm", "kmeans"): (-0.01, 0.15),  # covers 0
         ("auc", "rfm", "kmeans"): (-0.03, 0.01),  # covers 0
+        ("spearman", "bgnbd_gg", "heuristic_clv"): (0.05, 0.13),  # the reference beats them
     }
 
     @property
@@ -378,8 +379,9 @@ def test_executive_summary_opens_with_the_answer() -> None:
         "+15.0 points)." in text
     )
     assert (
-        "**But simpler or model-based references rank better than every method:** "
-        "BG/NBD + Gamma-Gamma, Spearman 0.400." in text
+        "**But simpler or model-based references rank better than every method** (paired "
+        "interval against the best method excludes 0): BG/NBD + Gamma-Gamma, Spearman 0.400."
+        in text
     )
     assert "naive" not in text  # 0.2 does not beat 0.31: only the better one is named
     caveat = "- **Caveat.** BG/NBD estimate at the edge of the parameter space (a = 1 × 10⁻⁷)."
@@ -387,6 +389,21 @@ def test_executive_summary_opens_with_the_answer() -> None:
     figures = helpers.executive_figures(summary, FakeComparison())
     assert figures["method that ranks best"] == "heuristic CLV"
     assert figures["ahead of the runner-up by"] == pytest.approx(0.02)
+
+
+def test_executive_summary_says_a_reference_ahead_within_noise_does_not_beat_the_methods() -> None:
+    class Close(FakeComparison):
+        intervals = {
+            **FakeComparison.intervals,
+            ("spearman", "bgnbd_gg", "heuristic_clv"): (-0.01, 0.19),
+        }
+
+    text = helpers.executive_summary(small_summary(10), Close()).data
+    assert "rank better than every method" not in text
+    assert (
+        "References that score above every method, within noise (their interval against the "
+        "best method covers 0): BG/NBD + Gamma-Gamma, Spearman 0.400." in text
+    )
 
 
 def test_executive_summary_says_no_clear_winner_when_the_interval_covers_0() -> None:
