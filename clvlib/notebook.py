@@ -26,6 +26,8 @@ from clvlib.provenance import Facts, _audit_counts, file_sha256, provenance
 RUNNER_ENV = "CLVLIB_REPORT_RUNNER"
 
 __all__ = [
+    "worked_example",
+    "sensitivity_table",
     "audit_answer",
     "audit_figures",
     "average_levers",
@@ -222,6 +224,57 @@ def average_levers(params: Mapping[str, Any], *, summary: pd.DataFrame) -> dict[
         "cac": cac,
         "margin": margin,
     }
+
+
+def worked_example() -> pd.DataFrame:
+    """The seeds' worked example (AOV 90, 3 purchases, CAC 6, margin 20 %), both CAC conventions.
+
+    One row per variant of the simple CLV: the seeds' formula (52.80) and the CAC paid after
+    the margin (48.00), computed by :func:`~clvlib.heuristic.clv_simple` and
+    :func:`~clvlib.heuristic.clv_simple_cac_after_margin`, so the page shows the code's result.
+    """
+    from clvlib.heuristic import clv_simple, clv_simple_cac_after_margin
+
+    levers = {"aov": 90.0, "purchases": 3, "cac": 6.0, "margin": 0.2}
+    return pd.DataFrame(
+        {
+            "formula": [
+                "[(AOV x purchases) − CAC] x margin = [(90 x 3) − 6] x 0.2",
+                "AOV x purchases x margin − CAC = 90 x 3 x 0.2 − 6",
+            ],
+            "clv": [clv_simple(**levers), clv_simple_cac_after_margin(**levers)],
+        },
+        index=pd.Index(["the seeds' formula", "CAC after the margin"], name="variant"),
+    )
+
+
+def sensitivity_table(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~clvlib.heuristic.clv_sensitivity` as a stakeholder reads it.
+
+    Levers in words, each changed lever value in its own unit (money, purchases, or a margin
+    in percent: one column mixes them, so it is shown as text), and the base CLV left to the
+    plot's title, where it is said once.
+    """
+    from clvlib.present import format_value
+
+    names = {
+        "aov": ("average order value", "money"),
+        "purchases": ("purchases", "number"),
+        "cac": ("acquisition cost (CAC)", "money"),
+        "margin": ("margin", "share"),
+    }
+    kind = sensitivity["lever"].map(lambda lever: names[lever][1])
+    values = [format_value(v, k) for v, k in zip(sensitivity["lever_value"], kind, strict=True)]
+    return pd.DataFrame(
+        {
+            "lever": sensitivity["lever"].map(lambda lever: names[lever][0]).to_numpy(),
+            "change": sensitivity["change"].to_numpy(),
+            "lever_value": values,
+            "clv": sensitivity["clv"].to_numpy(),
+            "delta": sensitivity["delta"].to_numpy(),
+            "delta_pct": sensitivity["delta_pct"].to_numpy(),
+        }
+    )
 
 
 def heuristic_clv_frame(

@@ -892,3 +892,29 @@ def test_arrange_puts_the_answer_first_and_the_appendix_last() -> None:
     assert page.index("the answer") < page.index("evidence") < page.index("<details")
     details = page[page.index('<details class="clv-appendix">') : page.index("</details>")]
     assert "params" in details and "definitions" in details and "evidence" not in details
+
+
+def test_worked_example_reproduces_the_seeds_figures_to_the_cent() -> None:
+    table = helpers.worked_example()
+    assert table["clv"].round(2).tolist() == [52.80, 48.00]
+    assert table.index.tolist() == ["the seeds' formula", "CAC after the margin"]
+
+
+def test_sensitivity_table_reads_in_words_and_units() -> None:
+    from clvlib.heuristic import clv_sensitivity
+
+    sensitivity = clv_sensitivity(aov=90.0, purchases=3, cac=6.0, margin=0.2)
+    table = helpers.sensitivity_table(sensitivity)
+    assert len(table) == len(sensitivity) == 8
+    assert set(table["lever"]) == {
+        "average order value",
+        "purchases",
+        "acquisition cost (CAC)",
+        "margin",
+    }
+    margin = table[table["lever"] == "margin"]["lever_value"].tolist()
+    assert margin == ["18.0%", "22.0%"]  # a margin is a share, not money
+    aov = table[table["lever"] == "average order value"]["lever_value"].tolist()
+    assert aov == ["81.00", "99.00"]
+    assert "base_clv" not in table.columns  # said once, in the plot's title
+    assert table["clv"].tolist() == sensitivity["clv"].tolist()
