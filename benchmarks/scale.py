@@ -26,17 +26,16 @@ Usage (lifetimes comes with the bench extra: pip install -e ".[bench]"):
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
-from summary import has_lifetimes, machine, same_answer
+from summary import CHILD as SUMMARY_CHILD
+from summary import has_lifetimes, machine, run_child, same_answer
 
 ROOT = Path(__file__).resolve().parents[1]
 OBSERVATION_END = "2024-12-31"
@@ -87,24 +86,7 @@ s[["frequency", "recency", "T", "monetary_value"]].to_parquet(out)
 print(json.dumps({"seconds": seconds, "inner_seconds": seconds, "peak_rss_mb": peak,
                   "rows": len(s)}))
 """,
-    "lifetimes": """
-import sys, time, json, resource
-import pandas as pd
-from lifetimes.utils import summary_data_from_transaction_data
-path, end, out = sys.argv[1:4]
-t = time.perf_counter()
-lines = pd.read_parquet(path, columns=["customer_id", "timestamp", "amount"],
-                        filters=[("is_return", "==", False)])
-t_inner = time.perf_counter()
-s = summary_data_from_transaction_data(lines, "customer_id", "timestamp",
-                                       monetary_value_col="amount",
-                                       observation_period_end=end, freq="D")
-done = time.perf_counter()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-s.to_parquet(out)
-print(json.dumps({"seconds": done - t, "inner_seconds": done - t_inner, "peak_rss_mb": peak,
-                  "rows": len(s)}))
-""",
+    "lifetimes": SUMMARY_CHILD["lifetimes"],  # the same reference as benchmarks/summary.py
 }
 
 
@@ -125,26 +107,6 @@ def generate(folder: Path, label: str) -> Path:
     size = path.stat().st_size / 1024**2
     print(f"wrote {path}: {lines:,} lines, {size:,.0f} MB in {time.perf_counter() - t:.0f} s")
     return path
-
-
-def run_child(python: str, task: str, path: Path, out: Path) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    }
-    t = time.perf_counter()
-    done = subprocess.run(
-        [python, "-c", CHILD[task], str(path), OBSERVATION_END, str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{task} failed:\n{done.stderr}")
-    result = json.loads(next(x for x in reversed(done.stdout.splitlines()) if x.startswith("{")))
-    result["process_seconds"] = time.perf_counter() - t
-    return result
 
 
 def main() -> None:
@@ -174,7 +136,9 @@ def main() -> None:
             results: dict[str, list[dict[str, float]]] = {task: [] for task, _ in plan}
             for _ in range(args.repeat):
                 for task, python in plan:
-                    r = run_child(python, task, path, folder / f"result_{task}_{label}.parquet")
+                    r = run_child(
+                        python, task, path, folder / f"result_{task}_{label}.parquet", CHILD
+                    )
                     results[task].append(r)
                     print(
                         f"  {label:5s} {task:10s} {r['seconds']:8.2f} s (step)  "

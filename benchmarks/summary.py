@@ -155,14 +155,17 @@ def build(label: str, n_customers: int, rebuild: bool) -> Path:
     return path
 
 
-def run_child(python: str, task: str, path: Path, out: Path) -> dict[str, float]:
+def run_child(
+    python: str, task: str, path: Path, out: Path, children: dict[str, str] = CHILD
+) -> dict[str, float]:
+    """Run ``children[task]`` in a fresh ``python``: its JSON line plus the process time."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
     t = time.perf_counter()
     done = subprocess.run(
-        [python, "-c", CHILD[task], str(path), OBSERVATION_END, str(out)],
+        [python, "-c", children[task], str(path), OBSERVATION_END, str(out)],
         capture_output=True,
         text=True,
         env=env,
