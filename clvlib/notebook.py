@@ -506,10 +506,111 @@ def run_comparison(
     """
     from clvlib.evaluation import compare_methods
 
-    with _caveats_in_text():
-        return compare_methods(
-            tx, truth=truth, customers=customers, **_comparison_settings(params, tx)
-        )
+    def compare() -> Any:
+        with _caveats_in_text():
+            return compare_methods(
+                tx, truth=truth, customers=customers, **_comparison_settings(params, tx)
+            )
+
+    return _shared(params, "comparison", [tx, customers], truth is not None, compare)
+
+
+#: settings of the comparison that its result depends on (``_comparison_settings``)
+_COMPARISON_KEYS = (
+    "calibration_end",
+    "holdout_end",
+    "time_unit",
+    "n_bins",
+    "rule_set",
+    "n_clusters",
+    "random_state",
+    "bgnbd_penalizer",
+    "gg_penalizer",
+)
+
+
+def data_fingerprint(*frames: pd.DataFrame | None) -> str:
+    """SHA-256 of the frames' values, index, column names and dtypes (None counts as absent).
+
+    The key of the results shared between report kernels: equal fingerprints mean equal
+    inputs, whatever file or process they came from.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for frame in frames:
+        if frame is None:
+            digest.update(b"none;")
+            continue
+        digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+        digest.update(repr((frame.index.name, str(frame.index.dtype), len(frame))).encode())
+        hashed = pd.util.hash_pandas_object(frame, index=True, categorize=False)
+        digest.update(hashed.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def cache_path(params: Mapping[str, Any], *, filename: str) -> Path:
+    """Path of a file shared between the kernels of one run, in ``<output_dir>/.cache/``.
+
+    Beside ``exports/`` (and, like it, under ``scratch/`` for a notebook run by hand): the
+    runner's manifest removes it with the run, and the index does not list it.
+    """
+    folder = export_path(params, filename="_").parent.parent / ".cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / filename
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (POSIX ``flock``; elsewhere no lock)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: each kernel computes its own
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _shared(
+    params: Mapping[str, Any],
+    kind: str,
+    frames: list[pd.DataFrame | None],
+    extra: Any,
+    compute: Any,
+) -> Any:
+    """``compute()``, computed once per run for equal inputs and shared between kernels.
+
+    Keyed by :func:`data_fingerprint` of ``frames``, the parameters that matter
+    (``_COMPARISON_KEYS``), ``extra`` and the clvlib version; pickled under
+    :func:`cache_path` while an exclusive lock is held, so that a kernel asking for a result
+    another kernel is computing waits for it instead of computing it twice.
+    """
+    import hashlib
+    import pickle
+
+    import clvlib
+
+    settings = {k: _param(params, k) for k in _COMPARISON_KEYS}
+    record = [kind, data_fingerprint(*frames), settings, repr(extra), clvlib.__version__]
+    key = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+    path = cache_path(params, filename=f"{kind}_{key[:16]}.pickle")
+    with _file_lock(path.with_suffix(".lock")):
+        if path.is_file():
+            with open(path, "rb") as f:
+                stored_key, result = pickle.load(f)
+            if stored_key == key:
+                return result
+        result = compute()
+        part = path.with_name(f"{path.name}.{os.getpid()}.part")
+        with open(part, "wb") as f:
+            pickle.dump((key, result), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(part, path)
+    return result
 
 
 @contextlib.contextmanager
