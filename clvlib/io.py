@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 from pandas.api.types import (
@@ -64,6 +65,7 @@ from pandas.api.types import (
 )
 from pandas.tseries.api import guess_datetime_format
 
+from clvlib import engine
 from clvlib._dates import cutoff_day, through
 
 __all__ = [
@@ -74,6 +76,7 @@ __all__ = [
     "SchemaError",
     "load_online_retail",
     "load_transactions",
+    "to_frame",
 ]
 
 ROLES: tuple[str, ...] = (
@@ -1366,6 +1369,61 @@ def _clean(
         },
     )
     return tx, audit
+
+
+def to_frame(tx: pd.DataFrame | ibis.Table) -> pd.DataFrame:
+    """The clean log as a pandas DataFrame: what ``load_transactions(..., lazy=False)`` returns.
+
+    For the report code's edges: a lazy log (an ``ibis.Table`` of
+    ``load_transactions(..., lazy=True)``, or any table with the clean log's columns) is run
+    on its backend and comes back indexed by ``row`` (sorted), with the clean dtypes:
+    ``customer_id`` int64 or str, ``order_id`` str, ``timestamp`` datetime64[us],
+    ``amount`` float64, ``is_return`` bool. A DataFrame is returned as it is (not copied).
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame or ibis.Table
+        The clean log.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import ibis
+    >>> lazy = ibis.memtable({"row": [1, 0], "customer_id": [7, 7], "order_id": ["b", "a"],
+    ...     "timestamp": pd.to_datetime(["2024-01-02", "2024-01-01"]),
+    ...     "amount": [2.0, 1.0], "is_return": [False, False]})
+    >>> to_frame(lazy)["amount"].tolist()
+    [1.0, 2.0]
+    """
+    if isinstance(tx, pd.DataFrame):
+        return tx
+    if not isinstance(tx, ibis.Table):
+        raise TypeError(f"tx must be a pandas DataFrame or an ibis Table, got {type(tx).__name__}")
+    missing = [
+        c
+        for c in ("customer_id", "order_id", "timestamp", "amount", "is_return")
+        if c not in tx.columns
+    ]
+    if missing:
+        raise KeyError(f"the ibis table lacks clean-log column(s) {missing}; it has {tx.columns}")
+    schema = tx.schema()
+    frame = engine.to_pyarrow(tx).to_pandas()
+    if "row" in schema:
+        frame = frame.sort_values("row", kind="stable").set_index("row")
+        frame.index = frame.index.astype("int64")
+    integral = schema["customer_id"].is_integer()
+    frame["customer_id"] = frame["customer_id"].astype("int64" if integral else "str")
+    frame["order_id"] = frame["order_id"].astype("str")
+    frame["timestamp"] = frame["timestamp"].astype("datetime64[us]")
+    frame["amount"] = frame["amount"].astype("float64")
+    frame["is_return"] = frame["is_return"].astype(bool)
+    for column in ("quantity", "unit_price", "cost"):
+        if column in frame:
+            frame[column] = frame[column].astype("float64")
+    return frame
 
 
 def load_online_retail(
