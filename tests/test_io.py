@@ -1200,3 +1200,27 @@ def test_audit_conserves_rows_and_value_without_order_id(frame):
     assert tx["amount"].sum() == pytest.approx(
         table.loc[["kept", "identical", "return"], "value"].sum()
     )
+
+
+def test_to_frame_round_trips_the_clean_log_and_passes_a_frame_through():
+    import ibis
+
+    from clvlib.io import to_frame
+
+    tx, _ = load_transactions(
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "b", "a"],
+                "timestamp": ["2024-01-03", "2024-01-01", "2024-01-02"],
+                "amount": [3.0, -1.5, 2.0],
+                "order_id": ["o3", "o1", "o2"],
+            }
+        )
+    )
+    assert to_frame(tx) is tx
+    shuffled = tx.reset_index().iloc[::-1]
+    pd.testing.assert_frame_equal(to_frame(ibis.memtable(shuffled)), tx)
+    with pytest.raises(KeyError, match="amount"):
+        to_frame(ibis.memtable(shuffled.drop(columns="amount")))
+    with pytest.raises(TypeError, match="list"):
+        to_frame([1, 2])
