@@ -36,6 +36,7 @@ __all__ = [
     "comparison_answer",
     "comparison_caveats",
     "comparison_figures",
+    "cumulative_transactions",
     "comparison_k",
     "data_overview",
     "decile_figures",
@@ -54,6 +55,10 @@ __all__ = [
     "heuristic_retention",
     "load_customers",
     "load_data",
+    "log_facts",
+    "clean_log_file",
+    "cache_path",
+    "data_fingerprint",
     "notebook_display",
     "predicted_clv",
     "provenance",
@@ -92,7 +97,9 @@ def notebook_display(precision: int = 3) -> None:
         present.install(shell)
 
 
-def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFrame | None]:
+def load_data(
+    params: Mapping[str, Any], *, share: bool = True
+) -> tuple[Any, Any, pd.DataFrame | None]:
     """Load the order log (and customer table) the parameters point at.
 
     Returns ``(tx, audit, customers)``: the clean log, the :class:`~clvlib.io.LoadAudit`
@@ -101,17 +108,28 @@ def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFram
     ``encoding``, ``date_format``, ``sheet_name``, ``drop_duplicates``) are passed on. Checks
     that ``calibration_end`` and ``holdout_end`` fall inside the data, so a report never
     silently scores an empty period.
+
+    The log is loaded lazily (``load_transactions(..., lazy=True)``) and its clean lines are
+    written once per run to a Parquet file under :func:`cache_path`, shared by the report
+    kernels: ``tx`` is an ``ibis.Table`` reading that file, so that no kernel holds the
+    lines in memory and none repeats the loader's cleaning (:func:`clean_log_file`).
+    ``share=False`` leaves ``tx`` the loader's lazy table (the runner's one check of the
+    data, before any kernel). ``data_format: online_retail`` (a fixed-size public file) is
+    loaded as a DataFrame.
     """
-    from clvlib import io
+    from clvlib import _tx, io
     from clvlib.params import loader_options
 
     path = params["data_path"]
     if params["data_format"] == "online_retail":
         tx, audit = io.load_online_retail(path)
     else:
-        tx, audit = io.load_transactions(path, **loader_options(params))
+        tx, audit = io.load_transactions(path, lazy=True, **loader_options(params))
+        if share:
+            tx = clean_log_file(params, tx=tx, key=[file_sha256(path), loader_options(params)])
     customers = load_customers(params["customers_path"]) if params["customers_path"] else None
-    first, last = tx["timestamp"].min().normalize(), tx["timestamp"].max().normalize()
+    span = _tx.stats(tx)
+    first, last = span["first"].normalize(), span["last"].normalize()
     cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
     source = getattr(params, "source", None)  # the runner's Params: relative to its file
     shown = shown_path(path, Path(source).parent if source else None)
@@ -128,32 +146,102 @@ def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFram
     return tx, audit, customers
 
 
-def data_overview(tx: pd.DataFrame, customers: pd.DataFrame | None = None) -> Facts:
+def clean_log_file(params: Mapping[str, Any], *, tx: Any, key: Any) -> Any:
+    """The lazy clean log ``tx`` written to Parquet once per run; an ``ibis.Table`` reading it.
+
+    The file, under :func:`cache_path`, is named from ``key`` (the data file's SHA-256 and
+    the loader options) and written under an exclusive lock: the first kernel runs the
+    loader's cleaning query, the others wait for it and read the file. Lines keep their
+    input row number (``row``), so ``clvlib.io.to_frame`` gives the same pandas log as an
+    eager load.
+    """
+    import hashlib
+
+    import clvlib
+    from clvlib import engine
+
+    record = json.dumps([key, clvlib.__version__], sort_keys=True, default=str)
+    digest = hashlib.sha256(record.encode()).hexdigest()[:16]
+    path = cache_path(params, filename=f"clean_log_{digest}.parquet")
+    con = engine.connection()
+    with _file_lock(path.with_suffix(".lock")):
+        if not path.is_file():
+            part = path.with_name(f"{path.name}.{os.getpid()}.part")
+            with engine.exclusive():
+                con.to_parquet(tx, part)
+            os.replace(part, path)
+    with engine.exclusive():
+        return con.read_parquet(path)
+
+
+def log_facts(tx: Any) -> dict[str, Any]:
+    """The clean log in numbers, from one query where the log lives (DataFrame or lazy).
+
+    ``first order``, ``last order``, ``lines``, ``purchase lines``, ``return lines``,
+    ``orders`` (distinct order ids of purchases), ``customers who bought``, ``gross purchase
+    value``, ``returned value`` (positive), ``net value`` and, with a ``cost`` column,
+    ``gross profit``.
+    """
+    from clvlib import _tx, engine
+
+    with _tx.table(tx) as table:
+        buy = ~table["is_return"].cast("boolean")
+        amount = table["amount"].cast("float64")
+        ts = table["timestamp"].cast("timestamp")
+        measures = {
+            "first order": ts.min(),
+            "last order": ts.max(),
+            "lines": table.count(),
+            "purchase lines": buy.sum(),
+            "orders": table["order_id"].nunique(where=buy),
+            "customers who bought": table["customer_id"].nunique(where=buy),
+            "gross purchase value": amount.sum(where=buy),
+            "returned value": -amount.sum(where=~buy),
+            "net value": amount.sum(),
+        }
+        if "cost" in _tx.columns(tx):
+            measures["gross profit"] = (amount - table["cost"].cast("float64")).sum()
+        names = {f"m{i}": name for i, name in enumerate(measures)}
+        query = table.aggregate(**{k: measures[v] for k, v in names.items()})
+        row = engine.to_pyarrow(query).to_pylist()[0]
+    out = {name: row[k] for k, name in names.items()}
+    for money in ("gross purchase value", "returned value", "net value", "gross profit"):
+        if money in out:
+            out[money] = float(out[money] or 0.0) + 0.0  # never -0
+    for count in ("lines", "purchase lines", "orders", "customers who bought"):
+        out[count] = int(out[count] or 0)
+    out["return lines"] = out["lines"] - out["purchase lines"]
+    out["first order"], out["last order"] = map(
+        pd.Timestamp, (out["first order"], out["last order"])
+    )
+    return out
+
+
+def data_overview(tx: Any, customers: pd.DataFrame | None = None) -> Facts:
     """The clean log in a few numbers: period, lines, orders, customers, value, returns.
 
-    With a customer table, also how many customers signed up and how many of them never
-    bought (prospects).
+    ``tx`` a DataFrame or the lazy log (:func:`log_facts`). With a customer table, also how
+    many customers signed up and how many of them never bought (prospects).
     """
-    buy = ~tx["is_return"]
-    rows: dict[str, Any] = {
-        "first order": tx["timestamp"].min(),
-        "last order": tx["timestamp"].max(),
-        "lines": len(tx),
-        "purchase lines": int(buy.sum()),
-        "return lines": int((~buy).sum()),
-        "orders": int(tx.loc[buy, "order_id"].nunique()),
-        "customers who bought": int(tx.loc[buy, "customer_id"].nunique()),
-        "gross purchase value": float(tx.loc[buy, "amount"].sum()),
-        "returned value": 0.0 - float(tx.loc[~buy, "amount"].sum()),
-        "net value": float(tx["amount"].sum()),
-    }
-    if "cost" in tx.columns:
-        rows["gross profit"] = float((tx["amount"] - tx["cost"]).sum())
+    facts = log_facts(tx)
+    order = ["first order", "last order", "lines", "purchase lines", "return lines", "orders",
+             "customers who bought", "gross purchase value", "returned value", "net value",
+             "gross profit"]  # fmt: skip
+    rows: dict[str, Any] = {k: facts[k] for k in order if k in facts}
     if customers is not None:
-        buyers = pd.Index(tx.loc[buy, "customer_id"].unique())
+        buyers = _buyers(tx)
         rows["customers in the customer table"] = len(customers)
         rows["prospects (signed up, never bought)"] = int((~customers.index.isin(buyers)).sum())
     return Facts(rows)  # formatted for display by clvlib.present (money, counts, dates)
+
+
+def _buyers(tx: Any) -> pd.Index:
+    """The customers with a purchase line in ``tx`` (DataFrame or lazy)."""
+    from clvlib import _tx, engine
+
+    with _tx.table(tx) as table:
+        ids = table.filter(~table["is_return"].cast("boolean")).select("customer_id").distinct()
+        return pd.Index(engine.to_pyarrow(ids)["customer_id"].to_numpy(zero_copy_only=False))
 
 
 def audit_figures(audit: Any) -> dict[str, Any]:
@@ -278,7 +366,7 @@ def sensitivity_table(sensitivity: pd.DataFrame) -> pd.DataFrame:
 
 
 def heuristic_clv_frame(
-    params: Mapping[str, Any], *, tx: pd.DataFrame, summary: pd.DataFrame
+    params: Mapping[str, Any], *, tx: Any, summary: pd.DataFrame
 ) -> pd.DataFrame:
     """``HeuristicCLV.predict_clv`` of :func:`heuristic_model`, fitted up to the summary's end.
 
@@ -286,15 +374,13 @@ def heuristic_clv_frame(
     the model sees exactly the history the summary describes.
     """
     end = pd.Timestamp(summary.attrs.get("observation_end", params["holdout_end"]))
-    model = heuristic_model(params, summary=summary).fit(
-        tx[tx["timestamp"] < end + pd.Timedelta(days=1)], observation_end=end
-    )
+    from clvlib import _tx
+
+    model = heuristic_model(params, summary=summary).fit(_tx.upto(tx, end), observation_end=end)
     return model.predict_clv(summary, time_unit=params["time_unit"])
 
 
-def predicted_clv(
-    params: Mapping[str, Any], *, tx: pd.DataFrame, summary: pd.DataFrame
-) -> pd.Series:
+def predicted_clv(params: Mapping[str, Any], *, tx: Any, summary: pd.DataFrame) -> pd.Series:
     """Predicted (discounted, after margin, before CAC) heuristic CLV per customer.
 
     The ``clv_discounted`` column of :func:`heuristic_clv_frame`, named ``predicted_clv`` so
@@ -305,7 +391,7 @@ def predicted_clv(
     )
 
 
-def discount_analysis(tx: pd.DataFrame, summary: pd.DataFrame, clv: pd.Series) -> Any:
+def discount_analysis(tx: Any, summary: pd.DataFrame, clv: pd.Series) -> Any:
     """:func:`~clvlib.heuristic.discount_shoppers`, or a note when the log has no flag.
 
     The ``discounted`` flag is optional in an order log (UCI Online Retail has none); the
@@ -351,7 +437,7 @@ def heuristic_retention(model: Any, clv: pd.DataFrame, summary: pd.DataFrame) ->
 
 
 def heuristic_holdout_check(
-    params: Mapping[str, Any], *, tx: pd.DataFrame, customers: pd.DataFrame | None = None
+    params: Mapping[str, Any], *, tx: Any, customers: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Predicted vs realised holdout revenue per decile of the heuristic forecast.
 
@@ -360,6 +446,7 @@ def heuristic_holdout_check(
     :func:`~clvlib.metrics.decile_calibration` of that forecast against what each customer
     really spent (``attrs["ratio"]`` the overall ratio, 1 = calibrated).
     """
+    from clvlib import _tx
     from clvlib.metrics import decile_calibration
     from clvlib.summary import calibration_holdout
 
@@ -373,7 +460,7 @@ def heuristic_holdout_check(
     cal_end = pd.Timestamp(params["calibration_end"])
     summary = cal[[c for c in cal.columns if not c.startswith("holdout")]]
     model = heuristic_model(params, summary=summary).fit(
-        tx[tx["timestamp"] < cal_end + pd.Timedelta(days=1)], observation_end=cal_end
+        _tx.upto(tx, cal_end), observation_end=cal_end
     )
     predicted = model.predict_value(
         summary, horizon=cal.attrs["holdout_length"], time_unit=params["time_unit"]
@@ -495,7 +582,7 @@ def simulated_truth(params: Mapping[str, Any]) -> Any:
 def run_comparison(
     params: Mapping[str, Any],
     *,
-    tx: pd.DataFrame,
+    tx: Any,
     customers: pd.DataFrame | None,
     truth: Any = None,
 ) -> Any:
@@ -627,7 +714,7 @@ def _caveats_in_text() -> Iterator[None]:
         yield
 
 
-def _comparison_settings(params: Mapping[str, Any], tx: pd.DataFrame) -> dict[str, Any]:
+def _comparison_settings(params: Mapping[str, Any], tx: Any) -> dict[str, Any]:
     return {
         "calibration_end": params["calibration_end"],
         "holdout_end": params["holdout_end"],
@@ -648,7 +735,7 @@ def _param(params: Mapping[str, Any], name: str) -> Any:
     return params.get(name, PARAMS[name].default)
 
 
-def comparison_k(params: Mapping[str, Any], *, tx: pd.DataFrame) -> int:
+def comparison_k(params: Mapping[str, Any], *, tx: Any) -> int:
     """Number of k-means clusters of the comparison and of its rolling origins.
 
     ``n_clusters``, or for ``"auto"`` :func:`~clvlib.clustering.resolve_n_clusters` on the
@@ -687,7 +774,7 @@ def fit_clusters(params: Mapping[str, Any], *, summary: pd.DataFrame, choice: An
 def rolling_comparison(
     params: Mapping[str, Any],
     *,
-    tx: pd.DataFrame,
+    tx: Any,
     customers: pd.DataFrame | None,
     truth: Any = None,
     max_cutoffs: int = 3,
@@ -708,6 +795,30 @@ def rolling_comparison(
         return rolling_origin(
             tx, cutoffs=cutoffs, horizon=horizon, truth=truth, customers=customers, **settings
         )
+
+
+def cumulative_transactions(comparison: Any, tx: Any) -> Any:
+    """:func:`~clvlib.plotting.plot_cumulative_transactions` of a DataFrame or a lazy log.
+
+    The figure counts distinct purchase periods per customer; of a lazy log only those
+    periods come back (:func:`~clvlib.summary.active_periods`), one line per period, not the
+    log's lines.
+    """
+    from clvlib.plotting import plot_cumulative_transactions
+    from clvlib.summary import active_periods
+
+    if not isinstance(tx, pd.DataFrame):
+        p = comparison.params
+        unit = {"D": "D", "W": "W", "M": "M"}[p["time_unit"]]
+        periods = active_periods(tx, observation_end=pd.Timestamp(p["holdout_end"]), period=unit)
+        tx = pd.DataFrame(
+            {
+                "customer_id": periods["customer_id"],
+                "timestamp": periods["period"].dt.start_time,
+                "is_return": False,
+            }
+        )
+    return plot_cumulative_transactions(comparison, tx)
 
 
 def comparison_caveats(comparison: Any) -> Any:
@@ -973,7 +1084,7 @@ def _bullets(lines: list[str]) -> Any:
     return Markdown(readable("\n".join(f"- {line}" for line in lines)))
 
 
-def audit_answer(audit: Any, tx: pd.DataFrame) -> Any:
+def audit_answer(audit: Any, tx: Any) -> Any:
     """The answer of the data audit: rows accounted for, what was dropped and why, what is left.
 
     ``audit`` the :class:`~clvlib.io.LoadAudit` of ``tx``. Returns Markdown bullets.
@@ -982,7 +1093,7 @@ def audit_answer(audit: Any, tx: pd.DataFrame) -> Any:
     counts = _audit_counts(audit)
     total = counts["rows read"]
     reasons = table[(table["outcome"] == "dropped") & (table["rows"] > 0)]
-    buy = ~tx["is_return"]
+    facts = log_facts(tx)
     lines = [
         f"**Every row accounted for.** Of {total:,} rows read, {counts['rows kept']:,} "
         f"({_pct(counts['rows kept'] / total)}) are kept as purchases, "
@@ -1002,14 +1113,14 @@ def audit_answer(audit: Any, tx: pd.DataFrame) -> Any:
             f"{len(reasons)} reason(s) in all, listed below with example rows."
         )
     orders = (
-        f"{tx.loc[buy, 'order_id'].nunique():,} orders"
+        f"{facts['orders']:,} orders"
         if "order_id" in getattr(audit, "columns", {"order_id": None})
-        else f"{int(buy.sum()):,} purchases (the file has no order id: one row, one order)"
+        else f"{facts['purchase lines']:,} purchases (the file has no order id: one row, one order)"
     )
     lines.append(
-        f"**What the reports use:** {tx.loc[buy, 'customer_id'].nunique():,} customers, "
-        f"{orders}, from {tx['timestamp'].min():%Y-%m-%d} to {tx['timestamp'].max():%Y-%m-%d}, "
-        f"net value {_money(tx['amount'].sum())} after returns."
+        f"**What the reports use:** {facts['customers who bought']:,} customers, "
+        f"{orders}, from {facts['first order']:%Y-%m-%d} to {facts['last order']:%Y-%m-%d}, "
+        f"net value {_money(facts['net value'])} after returns."
     )
     lines.append(
         "**What to do:** nothing if the dropped rows are the ones you expect; otherwise look "

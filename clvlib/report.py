@@ -325,6 +325,8 @@ def _render_set(
             with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="clvlib-report") as pool:
                 results = list(pool.map(run, paths))
 
+        # the kernels' shared work (clean log, comparison): of no use once they are done
+        shutil.rmtree(out / ".cache", ignore_errors=True)
         prov = _provenance_items(run_params)
         prov["parameters"] = dict(run_params)
         (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
@@ -402,18 +404,19 @@ def check_data(params: Params) -> None:
     """
     import pandas as pd
 
+    from clvlib import _tx
     from clvlib.notebook import load_data
+    from clvlib.summary import active_periods
 
     try:
-        tx, _, _ = load_data(params)
+        tx, _, _ = load_data(params, share=False)  # lazy: the runner never holds the lines
     except ValueError as e:  # SchemaError, dates outside the data, a bad customer table
         raise InputError(str(e)) from None
     path = shown_path(params["data_path"], Path(params.source).parent if params.source else None)
     cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
-    days = tx["timestamp"].dt.normalize()
-    bought = pd.DataFrame({"customer_id": tx["customer_id"], "day": days})
-    bought = bought[(~tx["is_return"]) & (days <= cal)].drop_duplicates()
+    bought = active_periods(tx, observation_end=cal, period="D")  # purchase days, by the engine
     per_customer = bought["customer_id"].value_counts()  # purchase days per customer
+    first_day = _tx.stats(tx)["first"].normalize()
     found = {
         "customers who bought in the calibration period": (len(per_customer), MIN_CUSTOMERS),
         "of them, repeat buyers (two purchase days or more)": (
@@ -421,7 +424,7 @@ def check_data(params: Params) -> None:
             MIN_REPEAT_BUYERS,
         ),
         "calibration days (first order to calibration_end)": (
-            (cal - days.min()).days + 1,
+            (cal - first_day).days + 1,
             MIN_CALIBRATION_DAYS,
         ),
         "holdout days (calibration_end to holdout_end)": ((hold - cal).days, MIN_HOLDOUT_DAYS),

@@ -625,3 +625,11 @@ def test_a_reference_beats_the_methods_only_when_its_interval_excludes_0(result)
     assert "RFM cells" in ranking.split("every method (interval excludes 0)")[0].split(". The ")[-1]
     assert "RFM cells" in top20.split("above every method, within noise")[0].split(". The ")[-1]
     assert "RFM cells reference beats" not in top20 and "references beat" not in top20
+
+
+def test_the_lazy_log_gives_the_same_comparison(result, shop):
+    lazy, _ = clvlib.load_transactions(shop.transactions, lazy=True)
+    again = compare_methods(lazy, calibration_end=CAL, holdout_end=HOLD, truth=shop)
+    assert again.to_json() == result.to_json()  # byte for byte: every score and interval
+    with pytest.raises(TypeError, match="clean transaction log"):
+        compare_methods(lazy.to_pyarrow(), calibration_end=CAL, holdout_end=HOLD)

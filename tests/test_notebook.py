@@ -91,3 +91,83 @@ def test_fingerprint_tells_frames_apart():
     assert nbk.data_fingerprint(_log().rename(columns={"amount": "value"})) != base
     assert nbk.data_fingerprint(_log().astype({"amount": "float32"})) != base
     assert nbk.data_fingerprint(_log(), None) != base
+
+
+# --- the reports' log: loaded lazily, cleaned once per run ------------------------------
+
+
+@pytest.fixture
+def default_params(tmp_path, monkeypatch):
+    from clvlib.params import load_params
+
+    monkeypatch.setenv(nbk.RUNNER_ENV, "1")
+    params = load_params(nbk.Path(__file__).resolve().parents[1] / "params" / "default.yaml")
+    params["output_dir"] = str(tmp_path)
+    return params
+
+
+def test_load_data_gives_the_lazy_log_written_once_per_run(default_params):
+    import ibis
+
+    import clvlib
+    from clvlib.io import to_frame
+
+    tx, audit, customers = nbk.load_data(default_params)
+    assert isinstance(tx, ibis.Table)
+    files = list(nbk.cache_path(default_params, filename="x").parent.glob("clean_log_*.parquet"))
+    assert len(files) == 1
+    stamp = files[0].stat().st_mtime_ns
+    again, _, _ = nbk.load_data(default_params)  # another kernel: reads the same file
+    assert files[0].stat().st_mtime_ns == stamp
+    eager, eager_audit = clvlib.load_transactions(default_params["data_path"])
+    pd.testing.assert_frame_equal(to_frame(again), eager)
+    assert audit.to_dict() == eager_audit.to_dict()
+    lazy_facts = nbk.data_overview(tx, customers)
+    eager_facts = nbk.data_overview(eager, customers)
+    assert list(lazy_facts) == list(eager_facts)
+    buy = ~eager["is_return"]
+    by_hand = {  # the same facts in pandas, from the eager log
+        "first order": eager["timestamp"].min(),
+        "last order": eager["timestamp"].max(),
+        "lines": len(eager),
+        "purchase lines": int(buy.sum()),
+        "return lines": int((~buy).sum()),
+        "orders": eager.loc[buy, "order_id"].nunique(),
+        "customers who bought": eager.loc[buy, "customer_id"].nunique(),
+        "gross purchase value": eager.loc[buy, "amount"].sum(),
+        "returned value": -eager.loc[~buy, "amount"].sum(),
+        "net value": eager["amount"].sum(),
+        "gross profit": (eager["amount"] - eager["cost"]).sum(),
+        "customers in the customer table": len(customers),
+        "prospects (signed up, never bought)": int(
+            (~customers.index.isin(eager.loc[buy, "customer_id"])).sum()
+        ),
+    }
+    assert list(lazy_facts) == list(by_hand)
+    for name, value in by_hand.items():
+        if isinstance(value, float):
+            assert lazy_facts[name] == pytest.approx(value, rel=1e-12), name
+            assert eager_facts[name] == pytest.approx(value, rel=1e-12), name
+        else:
+            assert lazy_facts[name] == value == eager_facts[name], name
+    assert str(nbk.audit_answer(audit, tx).data) == str(nbk.audit_answer(audit, eager).data)
+
+
+def test_the_cumulative_figure_draws_the_same_data_from_the_lazy_log(default_params):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from clvlib.evaluation import compare_methods
+    from clvlib.io import to_frame
+
+    tx, _, _ = nbk.load_data(default_params)
+    comparison = compare_methods(
+        tx, calibration_end="2024-06-30", holdout_end="2024-12-31", n_clusters=3, n_resamples=100
+    )
+    lazy_ax = nbk.cumulative_transactions(comparison, tx)
+    eager_ax = nbk.cumulative_transactions(comparison, to_frame(tx))
+    for lazy_line, eager_line in zip(lazy_ax.get_lines(), eager_ax.get_lines(), strict=True):
+        assert list(lazy_line.get_ydata()) == list(eager_line.get_ydata())
+    plt.close("all")
