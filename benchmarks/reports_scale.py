@@ -122,11 +122,11 @@ class TreeSampler(threading.Thread):
             self.stop.wait(self.interval)
 
 
-def slowest_cells(path: Path, n: int = 4) -> list[tuple[float, str]]:
+def slowest_cells(path: Path, since: float, n: int = 4) -> list[tuple[float, str]]:
     """The ``n`` slowest code cells of an executed notebook (papermill's cell durations)."""
     import nbformat
 
-    if not path.is_file():
+    if not path.is_file() or path.stat().st_mtime < since:  # not written by this run
         return []
     cells = [
         (c.metadata.get("papermill", {}).get("duration") or 0.0, " ".join(c.source.split())[:70])
@@ -162,6 +162,7 @@ def main() -> None:
         if args.notebooks:
             cmd += ["--notebooks", *args.notebooks]
         loads = [os.getloadavg()[0]]
+        wall_start = time.time()
         start = time.perf_counter()
         proc = subprocess.Popen(
             cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -206,7 +207,7 @@ def main() -> None:
             print(f"  other process {line[:60]!r}: peak RSS {sampler.peak[pid] / mb:.0f} MB")
         for name in names:
             print(f"  {name}: slowest cells")
-            for seconds_, source in slowest_cells(out / "notebooks" / f"{name}.ipynb"):
+            for seconds_, source in slowest_cells(out / "notebooks" / f"{name}.ipynb", wall_start):
                 print(f"    {seconds_:6.1f} s  {source}")
         top = max(sampler.peak.values()) / mb
         ok = proc.returncode == 0 and all(s == "ok" for s in status.values())

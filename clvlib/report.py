@@ -24,6 +24,7 @@ Layout of the output folder::
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 import json
@@ -35,7 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,7 +275,8 @@ def render_reports(
     out = Path(out_dir if out_dir is not None else params["output_dir"]).resolve()
     paths = find_notebooks(notebooks)
     if validate:
-        check_data(params)
+        with _own_spill_folder():
+            check_data(params)
     check_kernel(python)
     clear_previous_run(out)
     index, results = _render_set(
@@ -385,6 +387,28 @@ def clear_previous_run(out: Path) -> list[str]:
             folder.rmdir()
     manifest.unlink()
     return removed
+
+
+@contextlib.contextmanager
+def _own_spill_folder() -> Iterator[None]:
+    """DuckDB spills into a folder of this process's own while the block runs.
+
+    Its spill files have the same names in every process: two processes spilling into one
+    folder (the default, the system's temporary folder) corrupt each other's blocks. A
+    ``CLVLIB_TEMP_DIRECTORY`` set by the user is kept.
+    """
+    from clvlib import engine
+
+    if os.environ.get("CLVLIB_TEMP_DIRECTORY"):
+        yield
+        return
+    before = engine.settings().temp_directory
+    with tempfile.TemporaryDirectory(prefix="clvlib-spill-") as folder:
+        engine.configure(temp_directory=folder)
+        try:
+            yield
+        finally:
+            engine.configure(temp_directory=before or tempfile.gettempdir())
 
 
 def check_data(params: Params) -> None:
