@@ -112,7 +112,8 @@ def _own_spill_folder() -> None:
     if os.environ.get(RUNNER_ENV) and out and not os.environ.get("CLVLIB_TEMP_DIRECTORY"):
         folder = Path(out) / ".cache" / f"spill-{os.getpid()}"
         folder.mkdir(parents=True, exist_ok=True)
-        engine.configure(temp_directory=folder)
+        with contextlib.suppress(Exception):  # DuckDB refuses once it has spilled: keep it
+            engine.configure(temp_directory=folder)
 
 
 def load_data(

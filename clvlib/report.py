@@ -24,7 +24,6 @@ Layout of the output folder::
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import difflib
 import json
@@ -36,7 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,9 +273,9 @@ def render_reports(
         params = load_params(params)
     out = Path(out_dir if out_dir is not None else params["output_dir"]).resolve()
     paths = find_notebooks(notebooks)
+    _own_spill_folder()
     if validate:
-        with _own_spill_folder():
-            check_data(params)
+        check_data(params)
     check_kernel(python)
     clear_previous_run(out)
     index, results = _render_set(
@@ -389,26 +388,27 @@ def clear_previous_run(out: Path) -> list[str]:
     return removed
 
 
-@contextlib.contextmanager
-def _own_spill_folder() -> Iterator[None]:
-    """DuckDB spills into a folder of this process's own while the block runs.
+def _own_spill_folder() -> None:
+    """Let DuckDB spill into a folder of this process's own (removed when the process ends).
 
     Its spill files have the same names in every process: two processes spilling into one
     folder (the default, the system's temporary folder) corrupt each other's blocks. A
-    ``CLVLIB_TEMP_DIRECTORY`` set by the user is kept.
+    ``CLVLIB_TEMP_DIRECTORY`` set by the user is kept, and so is a folder this process's
+    engine has already spilled into (DuckDB cannot move it then).
     """
+    import atexit
+
     from clvlib import engine
 
-    if os.environ.get("CLVLIB_TEMP_DIRECTORY"):
-        yield
+    if os.environ.get("CLVLIB_TEMP_DIRECTORY") or engine.settings().temp_directory:
         return
-    before = engine.settings().temp_directory
-    with tempfile.TemporaryDirectory(prefix="clvlib-spill-") as folder:
+    folder = Path(tempfile.gettempdir()) / f"clvlib-spill-{os.getpid()}"
+    folder.mkdir(exist_ok=True)
+    try:
         engine.configure(temp_directory=folder)
-        try:
-            yield
-        finally:
-            engine.configure(temp_directory=before or tempfile.gettempdir())
+    except Exception:  # noqa: BLE001 - DuckDB refuses once it has spilled: keep its folder
+        return
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def check_data(params: Params) -> None:
@@ -759,6 +759,7 @@ def render_data_sets(
     out = Path(out_dir).resolve()
     paths = find_notebooks(notebooks)
     check_kernel(python)
+    _own_spill_folder()
     clear_previous_run(out)
     before = _files(out)
     out.mkdir(parents=True, exist_ok=True)

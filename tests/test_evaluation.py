@@ -633,3 +633,8 @@ def test_the_lazy_log_gives_the_same_comparison(result, shop):
     assert again.to_json() == result.to_json()  # byte for byte: every score and interval
     with pytest.raises(TypeError, match="clean transaction log"):
         compare_methods(lazy.to_pyarrow(), calibration_end=CAL, holdout_end=HOLD)
+
+
+def test_cutoff_dates_read_the_span_of_the_lazy_log(tx, shop):
+    lazy, _ = clvlib.load_transactions(shop.transactions, lazy=True)
+    assert cutoff_dates(lazy, horizon=184) == cutoff_dates(tx, horizon=184)

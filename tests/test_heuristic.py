@@ -818,3 +818,20 @@ def test_heuristic_clv_fitted_on_the_lazy_log_is_the_same_model():
     pd.testing.assert_frame_equal(
         lazy_model.predict_clv(summary), eager_model.predict_clv(summary), check_exact=True
     )
+
+
+def test_retention_and_survival_read_the_lazy_log():
+    import ibis
+
+    from clvlib.heuristic import estimate_retention
+
+    frame = _orders()
+    lazy = ibis.memtable(frame)
+    end = "2024-02-29"
+    eager_r = estimate_retention(frame, observation_end=end)
+    lazy_r = estimate_retention(lazy, observation_end=end)
+    assert lazy_r.rate == eager_r.rate
+    pd.testing.assert_frame_equal(lazy_r.table, eager_r.table)
+    missing = ibis.memtable(frame.assign(customer_id=[1, None, 2, 2, 3, 3, 3]))
+    with pytest.raises(ValueError, match="'customer_id' is missing in 1 line"):
+        estimate_retention(missing, observation_end=end)
