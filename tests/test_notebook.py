@@ -193,3 +193,21 @@ def test_a_runner_kernel_spills_into_a_folder_of_its_own(tmp_path, monkeypatch):
     finally:
         engine.configure(**{k: v for k, v in before.items() if v is not None})
         engine.configure(temp_directory=before["temp_directory"] or tempfile.gettempdir())
+
+
+def test_fingerprint_of_a_lazy_log_follows_its_rows():
+    import ibis
+
+    base = nbk.data_fingerprint(ibis.memtable(_log()))
+    assert nbk.data_fingerprint(ibis.memtable(_log())) == base  # another table, same rows
+    assert nbk.data_fingerprint(ibis.memtable(_log().iloc[::-1])) == base  # order is no data
+    assert nbk.data_fingerprint(ibis.memtable(_log(amount=10.5))) != base
+    assert nbk.data_fingerprint(ibis.memtable(_log().iloc[:2])) != base
+
+
+def test_the_comparison_of_a_lazy_log_is_shared_too(params, counted):
+    import ibis
+
+    first = nbk.run_comparison(params, tx=ibis.memtable(_log()), customers=None)
+    again = nbk.run_comparison(params, tx=ibis.memtable(_log()), customers=None)
+    assert again == first and len(counted) == 1
