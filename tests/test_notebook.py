@@ -32,7 +32,7 @@ def counted(monkeypatch):
     def fake(tx, **kwargs):
         calls.append(kwargs["calibration_end"])
         time.sleep(0.3)
-        return {"lines": len(tx), "settings": kwargs["n_clusters"]}
+        return {"log": type(tx).__name__, "settings": kwargs["n_clusters"]}
 
     monkeypatch.setattr(evaluation, "compare_methods", fake)
     return calls
