@@ -56,7 +56,7 @@ __all__ = [
     "load_customers",
     "load_data",
     "log_facts",
-    "clean_log_file",
+    "shared_log",
     "cache_path",
     "data_fingerprint",
     "notebook_display",
@@ -130,8 +130,8 @@ def load_data(
 
     The log is loaded lazily (``load_transactions(..., lazy=True)``) and its clean lines are
     written once per run to a Parquet file under :func:`cache_path`, shared by the report
-    kernels: ``tx`` is an ``ibis.Table`` reading that file, so that no kernel holds the
-    lines in memory and none repeats the loader's cleaning (:func:`clean_log_file`).
+    kernels with the audit: ``tx`` is an ``ibis.Table`` reading that file, so that no kernel
+    holds the lines in memory and none repeats the loader's cleaning (:func:`shared_log`).
     ``share=False`` leaves ``tx`` the loader's lazy table (the runner's one check of the
     data, before any kernel). ``data_format: online_retail`` (a fixed-size public file) is
     loaded as a DataFrame.
@@ -143,9 +143,15 @@ def load_data(
     if params["data_format"] == "online_retail":
         tx, audit = io.load_online_retail(path)
     else:
-        tx, audit = io.load_transactions(path, lazy=True, **loader_options(params))
+        options = loader_options(params)
         if share:
-            tx = clean_log_file(params, tx=tx, key=[file_sha256(path), loader_options(params)])
+            tx, audit = shared_log(
+                params,
+                key=[file_sha256(path), options],
+                load=lambda: io.load_transactions(path, lazy=True, **options),
+            )
+        else:
+            tx, audit = io.load_transactions(path, lazy=True, **options)
     customers = load_customers(params["customers_path"]) if params["customers_path"] else None
     span = _tx.stats(tx)
     first, last = span["first"].normalize(), span["last"].normalize()
@@ -165,16 +171,18 @@ def load_data(
     return tx, audit, customers
 
 
-def clean_log_file(params: Mapping[str, Any], *, tx: Any, key: Any) -> Any:
-    """The lazy clean log ``tx`` written to Parquet once per run; an ``ibis.Table`` reading it.
+def shared_log(params: Mapping[str, Any], *, key: Any, load: Any) -> tuple[Any, Any]:
+    """The clean log and its audit, loaded once per run and shared by the report kernels.
 
-    The file, under :func:`cache_path`, is named from ``key`` (the data file's SHA-256 and
-    the loader options) and written under an exclusive lock: the first kernel runs the
-    loader's cleaning query, the others wait for it and read the file. Lines keep their
-    input row number (``row``), so ``clvlib.io.to_frame`` gives the same pandas log as an
-    eager load.
+    ``load()`` returns ``(tx, audit)`` with ``tx`` lazy. The first kernel to ask runs it,
+    writes the clean lines to Parquet and the audit (a few kB) beside them under
+    :func:`cache_path`, named from ``key`` (the data file's SHA-256 and the loader options),
+    while holding an exclusive lock; the others wait for the lock and read both. Returns an
+    ``ibis.Table`` reading the Parquet file (lines keep their input row number ``row``, so
+    ``clvlib.io.to_frame`` gives the eager load's DataFrame) and the audit.
     """
     import hashlib
+    import pickle
 
     import clvlib
     from clvlib import engine
@@ -182,15 +190,24 @@ def clean_log_file(params: Mapping[str, Any], *, tx: Any, key: Any) -> Any:
     record = json.dumps([key, clvlib.__version__], sort_keys=True, default=str)
     digest = hashlib.sha256(record.encode()).hexdigest()[:16]
     path = cache_path(params, filename=f"clean_log_{digest}.parquet")
+    audit_path = path.with_suffix(".audit.pickle")
     con = engine.connection()
     with _file_lock(path.with_suffix(".lock")):
-        if not path.is_file():
+        if path.is_file() and audit_path.is_file():
+            with open(audit_path, "rb") as f:
+                audit = pickle.load(f)
+        else:
+            tx, audit = load()
             part = path.with_name(f"{path.name}.{os.getpid()}.part")
             with engine.exclusive():
                 con.to_parquet(tx, part)
             os.replace(part, path)
+            part = audit_path.with_name(f"{audit_path.name}.{os.getpid()}.part")
+            with open(part, "wb") as f:
+                pickle.dump(audit, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(part, audit_path)
     with engine.exclusive():
-        return con.read_parquet(path)
+        return con.read_parquet(path), audit
 
 
 def log_facts(tx: Any) -> dict[str, Any]:

@@ -120,8 +120,10 @@ def test_load_data_gives_the_lazy_log_written_once_per_run(default_params):
     files = list(nbk.cache_path(default_params, filename="x").parent.glob("clean_log_*.parquet"))
     assert len(files) == 1
     stamp = files[0].stat().st_mtime_ns
-    again, _, _ = nbk.load_data(default_params)  # another kernel: reads the same file
+    again, again_audit, _ = nbk.load_data(default_params)  # another kernel: reads the files
     assert files[0].stat().st_mtime_ns == stamp
+    assert again_audit.to_dict() == audit.to_dict()
+    assert again_audit.examples() == audit.examples()
     eager, eager_audit = clvlib.load_transactions(default_params["data_path"])
     pd.testing.assert_frame_equal(to_frame(again), eager)
     assert audit.to_dict() == eager_audit.to_dict()
