@@ -1324,10 +1324,10 @@ def load_transactions(
     >>> lazy_tx, audit = load_transactions(orders, lazy=True)
     >>> customer_summary(lazy_tx, observation_end="2024-01-31")[["frequency", "T"]]
     ... # doctest: +NORMALIZE_WHITESPACE
-                 frequency     T
+                 frequency   T
     customer_id
-    1                  1.0  29.0
-    2                  0.0  28.0
+    1                    1  29
+    2                    0  28
     """
     read: dict[str, Any]
     if isinstance(source, ibis.Table):
@@ -1821,7 +1821,8 @@ def load_online_retail(
     *,
     observation_end: str | pd.Timestamp | None = None,
     strict: bool = False,
-) -> tuple[pd.DataFrame, LoadAudit]:
+    lazy: bool = False,
+) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:
     """Load UCI Online Retail (I or II, recognised from the column names) with its rules.
 
     Invoices starting with ``C`` are cancellations (netted); the stock codes in
@@ -1835,7 +1836,7 @@ def load_online_retail(
         The UCI file (.xlsx, .csv or .parquet) or its content.
     observation_end : str or pandas.Timestamp, optional
         Rows after this day are dropped and counted.
-    strict : bool, default False
+    strict, lazy : bool, default False
         See :func:`load_transactions`.
 
     Returns
@@ -1868,6 +1869,7 @@ def load_online_retail(
         non_product_codes=ONLINE_RETAIL_NON_PRODUCT,
         strict=strict,
         sheet_name=None,
+        lazy=lazy,
     )
 
 
