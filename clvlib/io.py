@@ -1524,11 +1524,22 @@ def _clean(
     same = "duplicate" if drop_duplicates else ("identical" if "order_id" not in mapping else "")
     first_copy = f"{_MINE}first"
     has_copies = False
+    suspects = None
     if same:
+        # First the hashes of the rows that occur more than once (one integer per row to
+        # group by, not every column), then the exact groups among those rows only.
         keys = {f"{_MINE}k{i}": t[c] for i, c in enumerate(src.names)}
+        hashed = ibis.struct(keys).hash()
+        repeated = (
+            t.select(_h=hashed).group_by("_h").aggregate(_n=ibis._.count()).filter(ibis._._n > 1)
+        )
+        repeated = engine.to_pyarrow(repeated.select("_h"))["_h"]
+        if len(repeated):
+            suspects = t.filter(hashed.isin(ibis.memtable(pa.table({"_h": repeated}))["_h"]))
+    if suspects is not None:
         groups = (
-            t.group_by(**keys)
-            .aggregate(**{first_copy: t[_ROW].min(), f"{_MINE}n": ibis._.count()})
+            suspects.group_by(**{k: suspects[c] for k, c in zip(keys, src.names, strict=True)})
+            .aggregate(**{first_copy: suspects[_ROW].min(), f"{_MINE}n": ibis._.count()})
             .filter(ibis._[f"{_MINE}n"] > 1)
             .drop(f"{_MINE}n")
         )
