@@ -47,6 +47,7 @@ import difflib
 import functools
 import hashlib
 import html
+import operator
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -942,7 +943,9 @@ def _to_number(col: ibis.Value, decimal: str = ".") -> tuple[ibis.Value, ibis.Bo
     With ``decimal=","`` text like ``"1.234,50"`` reads as 1234.5 (dots are thousands).
     """
     kind = col.type()
-    if kind.is_numeric() or kind.is_boolean():
+    if kind.is_integer() or kind.is_boolean():  # always finite
+        values = col.cast("float64")
+    elif kind.is_numeric():
         values = _finite(col.cast("float64"))
     else:
         text = col.cast("string").strip()
@@ -1324,10 +1327,10 @@ def load_transactions(
     >>> lazy_tx, audit = load_transactions(orders, lazy=True)
     >>> customer_summary(lazy_tx, observation_end="2024-01-31")[["frequency", "T"]]
     ... # doctest: +NORMALIZE_WHITESPACE
-                 frequency     T
+                 frequency   T
     customer_id
-    1                  1.0  29.0
-    2                  0.0  28.0
+    1                    1  29
+    2                    0  28
     """
     read: dict[str, Any]
     if isinstance(source, ibis.Table):
@@ -1521,11 +1524,22 @@ def _clean(
     same = "duplicate" if drop_duplicates else ("identical" if "order_id" not in mapping else "")
     first_copy = f"{_MINE}first"
     has_copies = False
+    suspects = None
     if same:
+        # First the hashes of the rows that occur more than once (one integer per row to
+        # group by, not every column), then the exact groups among those rows only.
         keys = {f"{_MINE}k{i}": t[c] for i, c in enumerate(src.names)}
+        hashed = ibis.struct(keys).hash()
+        repeated = (
+            t.select(_h=hashed).group_by("_h").aggregate(_n=ibis._.count()).filter(ibis._._n > 1)
+        )
+        repeated = engine.to_pyarrow(repeated.select("_h"))["_h"]
+        if len(repeated):
+            suspects = t.filter(hashed.isin(ibis.memtable(pa.table({"_h": repeated}))["_h"]))
+    if suspects is not None:
         groups = (
-            t.group_by(**keys)
-            .aggregate(**{first_copy: t[_ROW].min(), f"{_MINE}n": ibis._.count()})
+            suspects.group_by(**{k: suspects[c] for k, c in zip(keys, src.names, strict=True)})
+            .aggregate(**{first_copy: suspects[_ROW].min(), f"{_MINE}n": ibis._.count()})
             .filter(ibis._[f"{_MINE}n"] > 1)
             .drop(f"{_MINE}n")
         )
@@ -1568,6 +1582,7 @@ def _clean(
             order = ibis.ifelse(raw_order.isnan(), ibis.null("string"), as_order.cast("string"))
         else:
             order = raw_order
+    unsigned = value
     is_return = (value < 0).fill_null(False)
     if "quantity" in numbers:
         is_return |= (numbers["quantity"] < 0).fill_null(False)
@@ -1589,7 +1604,7 @@ def _clean(
     flags: dict[str, ibis.BooleanValue] = dict.fromkeys(_CHECKS, ibis.literal(False))
     flags["no_customer"] = ~_present(t[mapping["customer_id"]])
     flags["bad_timestamp"] = ts.isnull()
-    flags["bad_value"] = value.isnull()
+    flags["bad_value"] = unsigned.isnull()
     if obs_end is not None:
         flags["after_observation_end"] = ts >= _stamp(day_after(obs_end))
     flags["future"] = ts >= _stamp(day_after(load_day))
@@ -1638,6 +1653,9 @@ def _clean(
         **{_ROW: t[_ROW]},
         **clean,
     )
+    lines = classified  # per-row audit data comes from this expression, when asked for
+    if not lazy:  # the pandas log: classify once, and let every query below read the result
+        classified = ibis.memtable(engine.to_pyarrow(classified))
     code = classified[f"{_MINE}code"]
 
     if strict:
@@ -1663,11 +1681,11 @@ def _clean(
     reasons = _reasons(classified)
     first = last = largest = None
     purchases = reasons.reindex(["kept", "identical"]).dropna(subset=["rows"])
-    lines = reasons.reindex(list(_KEPT)).dropna(subset=["rows"])
+    clean_lines = reasons.reindex(list(_KEPT)).dropna(subset=["rows"])
     if len(purchases):
         first, last = purchases["first"].min(), purchases["last"].max()
-    if len(lines):
-        largest = float(lines["largest"].max())
+    if len(clean_lines):
+        largest = float(clean_lines["largest"].max())
     if sha256 is None:  # an ibis table: its schema and what the audit found in it
         digest = hashlib.sha256(repr(src.table.schema()).encode())
         digest.update(reasons[["rows", "value"]].to_csv().encode())
@@ -1689,18 +1707,18 @@ def _clean(
             "date_format": date_format,
             "decimal": decimal,
         },
-        rows=classified.select(
-            **{_ROW: classified[_ROW], "code": code},
-            **{c: classified[f"{_MINE}flag_{c}"] for c in _CHECKS},
-            value=classified[f"{_MINE}value"],
+        rows=lines.select(
+            **{_ROW: lines[_ROW], "code": lines[f"{_MINE}code"]},
+            **{c: lines[f"{_MINE}flag_{c}"] for c in _CHECKS},
+            value=lines[f"{_MINE}value"],
         ),
         unparsed=ibis.union(
             *(
-                classified.filter(classified[f"{_MINE}bad_{role}"]).select(
-                    row=classified[_ROW],
+                lines.filter(lines[f"{_MINE}bad_{role}"]).select(
+                    row=lines[_ROW],
                     role=ibis.literal(role),
                     column=ibis.literal(mapping[role]),
-                    raw=classified[f"{_MINE}orig_{role}"].cast("string"),
+                    raw=lines[f"{_MINE}orig_{role}"].cast("string"),
                     _order=ibis.literal(i),
                 )
                 for i, role in enumerate(unreadable)
@@ -1709,10 +1727,14 @@ def _clean(
         if unreadable
         else None,
     )
-    tx = classified.filter(code.isin(list(_KEPT))).select(*clean)
+    # Kept lines are those no dropping check holds for: the same as their code being a kept
+    # one, and a much smaller condition (the engine pushes a filter down into the scan,
+    # where it has no common subexpressions to share with the code's CASE).
+    dropping = [classified[f"{_MINE}flag_{c}"] for c in _CHECKS if c not in _KEPT]
+    tx = classified.filter(~functools.reduce(operator.or_, dropping)).select(*clean)
     if not lazy:
         return to_frame(tx), audit
-    if not lines["cost_missing"].any():  # the summary's checks hold: it need not scan again
+    if not clean_lines["cost_missing"].any():  # the summary's checks hold: it need not scan again
         from clvlib.summary import vouch
 
         vouch(tx, first=_when(first), last=_when(last), largest=largest)
@@ -1821,7 +1843,8 @@ def load_online_retail(
     *,
     observation_end: str | pd.Timestamp | None = None,
     strict: bool = False,
-) -> tuple[pd.DataFrame, LoadAudit]:
+    lazy: bool = False,
+) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:
     """Load UCI Online Retail (I or II, recognised from the column names) with its rules.
 
     Invoices starting with ``C`` are cancellations (netted); the stock codes in
@@ -1835,7 +1858,7 @@ def load_online_retail(
         The UCI file (.xlsx, .csv or .parquet) or its content.
     observation_end : str or pandas.Timestamp, optional
         Rows after this day are dropped and counted.
-    strict : bool, default False
+    strict, lazy : bool, default False
         See :func:`load_transactions`.
 
     Returns
@@ -1868,6 +1891,7 @@ def load_online_retail(
         non_product_codes=ONLINE_RETAIL_NON_PRODUCT,
         strict=strict,
         sheet_name=None,
+        lazy=lazy,
     )
 
 
