@@ -220,6 +220,8 @@ def log_facts(tx: Any) -> dict[str, Any]:
     """
     from clvlib import _tx, engine
 
+    if not isinstance(tx, pd.DataFrame) and (known := _FACTS.get(tx.op())) is not None:
+        return dict(known)  # the audit's answer and overview of one lazy log: one query
     with _tx.table(tx) as table:
         buy = ~table["is_return"].cast("boolean")
         amount = table["amount"].cast("float64")
@@ -250,7 +252,16 @@ def log_facts(tx: Any) -> dict[str, Any]:
     out["first order"], out["last order"] = map(
         pd.Timestamp, (out["first order"], out["last order"])
     )
+    if not isinstance(tx, pd.DataFrame):
+        if len(_FACTS) >= 8:
+            _FACTS.pop(next(iter(_FACTS)))
+        _FACTS[tx.op()] = dict(out)
     return out
+
+
+#: log_facts of the lazy logs met in this process (an Ibis table is immutable: same op, same
+#: rows); a DataFrame is always recomputed (it can be changed in place)
+_FACTS: dict[Any, dict[str, Any]] = {}
 
 
 def data_overview(tx: Any, customers: pd.DataFrame | None = None) -> Facts:
