@@ -102,6 +102,7 @@ class TreeSampler(threading.Thread):
         self.root = psutil.Process(pid)
         self.interval = interval
         self.peak: dict[int, int] = {}
+        self.last_seen: dict[int, float] = {}
         self.info: dict[int, tuple[float, str]] = {}  # pid -> (start time, command line)
         self.stop = threading.Event()
 
@@ -119,6 +120,7 @@ class TreeSampler(threading.Thread):
                 except psutil.Error:
                     continue
                 self.peak[p.pid] = max(self.peak.get(p.pid, 0), rss)
+                self.last_seen[p.pid] = time.monotonic()
             self.stop.wait(self.interval)
 
 
@@ -144,6 +146,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="kernels at a time (the default)")
     parser.add_argument("--keep", action="store_true", help="keep the log and the reports")
     parser.add_argument("--notebooks", nargs="*", help="only these notebooks (default all)")
+    parser.add_argument("--timeout", type=float, help="seconds per notebook (runner's default)")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -161,6 +164,8 @@ def main() -> None:
         cmd += ["--out", str(out), "--jobs", str(args.jobs)]  # one line per notebook (a pipe)
         if args.notebooks:
             cmd += ["--notebooks", *args.notebooks]
+        if args.timeout:
+            cmd += ["--timeout", str(args.timeout)]
         loads = [os.getloadavg()[0]]
         wall_start = time.time()
         start = time.perf_counter()
@@ -169,7 +174,16 @@ def main() -> None:
         )
         sampler = TreeSampler(proc.pid)
         sampler.start()
-        stdout, stderr = proc.communicate()
+        finished: list[tuple[float, str]] = []  # (when, runner's line)
+        reader = threading.Thread(
+            target=lambda: finished.extend((time.monotonic(), line) for line in proc.stdout),
+            daemon=True,
+        )
+        reader.start()
+        stderr = proc.stderr.read()
+        proc.wait()
+        reader.join()
+        stdout = "".join(line for _, line in finished)
         seconds = time.perf_counter() - start
         sampler.stop.set()
         sampler.join()
@@ -177,32 +191,32 @@ def main() -> None:
 
         done = dict(re.findall(r"^(\S+): (?:ok|failed) in ([\d.]+) s$", stdout, re.M))
         status = dict(re.findall(r"^(\S+): (ok|failed) in", stdout, re.M))
-        names = list(done)
-        if args.notebooks:
-            names = [n for n in args.notebooks if n in done]
-        else:
-            from clvlib.report import find_notebooks
-
-            names = [p.stem for p in find_notebooks()]
-        kernels = sorted(
-            (start_time, pid)
-            for pid, (start_time, line) in sampler.info.items()
-            if "ipykernel_launcher" in line
-        )
+        # a kernel is shut down when its notebook is done, before the runner's line: each
+        # line goes to the kernel last seen alive just before it
+        kernels = {pid for pid, (_, line) in sampler.info.items() if "ipykernel_launcher" in line}
+        owner: dict[str, int] = {}
+        for when, line in finished:
+            hit = re.match(r"^(\S+): (?:ok|failed) in", line)
+            free = [p for p in kernels - set(owner.values()) if sampler.last_seen[p] <= when + 1]
+            if hit and free:
+                owner[hit.group(1)] = max(free, key=lambda p: sampler.last_seen[p])
+        names = sorted(done)
         mb = 1024**2
         print(f"report set: exit status {proc.returncode}, {seconds:.1f} s wall")
         runner = sampler.peak[proc.pid] / mb
         print(f"  {'runner (python -m clvlib report)':<40} peak RSS {runner:7.0f} MB")
-        for name, (_, pid) in zip(names, kernels, strict=False):
+        for name in names:
+            rss = sampler.peak[owner[name]] / mb if name in owner else float("nan")
             print(
                 f"  {name:<24} {status.get(name, '?'):6s} {float(done.get(name, 'nan')):6.1f} s"
-                f"   kernel peak RSS {sampler.peak[pid] / mb:7.0f} MB"
+                f"   kernel peak RSS {rss:7.0f} MB"
             )
         others = [
             (pid, line)
             for pid, (_, line) in sampler.info.items()
             if pid != proc.pid and line and "ipykernel_launcher" not in line
         ]
+        others = [(pid, line) for pid, line in others if sampler.peak[pid] > 100 * mb]
         for pid, line in others:
             print(f"  other process {line[:60]!r}: peak RSS {sampler.peak[pid] / mb:.0f} MB")
         for name in names:
