@@ -128,13 +128,13 @@ def load_data(
     that ``calibration_end`` and ``holdout_end`` fall inside the data, so a report never
     silently scores an empty period.
 
-    The log is loaded lazily (``load_transactions(..., lazy=True)``) and its clean lines are
-    written once per run to a Parquet file under :func:`cache_path`, shared by the report
-    kernels with the audit: ``tx`` is an ``ibis.Table`` reading that file, so that no kernel
-    holds the lines in memory and none repeats the loader's cleaning (:func:`shared_log`).
-    ``share=False`` leaves ``tx`` the loader's lazy table (the runner's one check of the
-    data, before any kernel). ``data_format: online_retail`` (a fixed-size public file) is
-    loaded as a DataFrame.
+    The log is loaded lazily (``load_transactions(..., lazy=True)``). In the runner's kernels
+    its clean lines are written once per run to a Parquet file under :func:`cache_path`,
+    shared by the kernels with the audit: ``tx`` is an ``ibis.Table`` reading that file, so
+    that no kernel holds the lines in memory and none repeats the loader's cleaning
+    (:func:`shared_log`). Outside them (a notebook run by hand), or with ``share=False`` (the
+    runner's one check of the data, before any kernel), ``tx`` is the loader's lazy table.
+    ``data_format: online_retail`` (a fixed-size public file) is loaded as a DataFrame.
     """
     from clvlib import _tx, io
     from clvlib.params import loader_options
@@ -144,7 +144,7 @@ def load_data(
         tx, audit = io.load_online_retail(path)
     else:
         options = loader_options(params)
-        if share:
+        if share and os.environ.get(RUNNER_ENV):  # a run by hand leaves no cache behind
             tx, audit = shared_log(
                 params,
                 key=[file_sha256(path), options],
