@@ -1166,7 +1166,7 @@ def _timestamps(
 _INTEGRAL_TEXT = r"^-?(?:0|[1-9]\d{0,17})(?:\.0*)?$"
 
 
-def _customer_ids(col: ibis.Value) -> tuple[ibis.Value, ibis.Value, ibis.BooleanValue]:
+def _customer_ids(col: ibis.Value) -> tuple[ibis.Value, ibis.Value, ibis.BooleanValue | None]:
     """Customer ids as int64, as text, and the aggregate saying whether every id is integral.
 
     UCI Online Retail stores 17850 as 17850.0: such ids become integers. Text ids with
@@ -1181,9 +1181,18 @@ def _customer_ids(col: ibis.Value) -> tuple[ibis.Value, ibis.Value, ibis.Boolean
         odd = present & ((number % 1 != 0) | (number.abs() >= 2**53))
         return number.cast("int64"), col.cast("string"), _count(odd) == 0
     text = _text(col)
-    integral = _count(present & ~text.re_search(_INTEGRAL_TEXT)) == 0
-    as_int = text.re_replace(r"\.0*$", "").cast("int64")
-    return as_int, text.re_replace(r"^(\d+)\.0+$", r"\1"), integral
+    dot = text.find(".")
+    as_int = ibis.ifelse(dot >= 0, text.substr(0, dot), text).cast("int64")
+    # for text, whether every id is integral is decided on the distinct ids (None here)
+    return as_int, text.re_replace(r"^(\d+)\.0+$", r"\1"), None
+
+
+def _integral_text_ids(table: ibis.Table, col: ibis.Value) -> bool:
+    """Whether every distinct present text id is an integer (``_INTEGRAL_TEXT``)."""
+    ids = _text(col)
+    distinct = engine.to_pyarrow(table.select(_id=ids).filter(ibis._._id.notnull()).distinct())
+    pattern = re.compile(_INTEGRAL_TEXT, re.ASCII)
+    return all(pattern.fullmatch(v) for v in distinct["_id"].to_pylist())
 
 
 def _order_ids(col: ibis.Value, from_objects: bool) -> tuple[ibis.Value, ibis.BooleanValue]:
@@ -1484,7 +1493,9 @@ def _clean(
         checks[f"bad {role}"] = _count(bad)
     if "customer_id" in mapping:
         checks["present customer_id"] = _count(_present(t[mapping["customer_id"]]))
-        checks["integral ids"] = _customer_ids(t[mapping["customer_id"]])[2]
+        integral_ids = _customer_ids(t[mapping["customer_id"]])[2]
+        if integral_ids is not None:
+            checks["integral ids"] = integral_ids
     if "order_id" in mapping:
         order_id = mapping["order_id"]
         checks["integral orders"] = _order_ids(t[order_id], order_id in src.object_text)[1]
@@ -1496,6 +1507,8 @@ def _clean(
             huge[role] = numbers[role].abs() > _MAX_VALUE
             checks[f"huge {role}"] = _count(huge[role])
     found = _scalars(t, **checks) if checks else {}
+    if "customer_id" in mapping and "integral ids" not in found:
+        found["integral ids"] = _integral_text_ids(t, t[mapping["customer_id"]])
 
     for role, bad in unreadable.items():
         col = mapping[role]
