@@ -58,7 +58,7 @@ import pandas as pd
 from clvlib import _tx
 from clvlib import metrics as mt
 from clvlib._dates import cutoff_day
-from clvlib.clustering import CustomerClusterer, resolve_n_clusters
+from clvlib.clustering import K_CHOICE_MAX_CUSTOMERS, CustomerClusterer, resolve_n_clusters
 from clvlib.heuristic import HeuristicCLV, value_tiers
 from clvlib.models import EdgeOfParameterSpaceWarning, ProbabilisticCLV
 from clvlib.rfm import RFMScorer, RuleSet, assign_segments, load_rules
@@ -751,6 +751,8 @@ def compare_methods(
     n_resamples: int = 300,
     confidence: float = 0.95,
     cluster_reference: CustomerClusterer | None = None,
+    bootstrap_max_customers: int | None = mt.BOOTSTRAP_MAX_CUSTOMERS,
+    k_choice_max_customers: int | None = K_CHOICE_MAX_CUSTOMERS,
 ) -> Comparison:
     """Fit every method on the calibration period, score its customers, judge on the holdout.
 
@@ -800,6 +802,15 @@ def compare_methods(
     cluster_reference : CustomerClusterer, optional
         A fitted clusterer (e.g. of an earlier cut-off): the k-means clusters are matched to
         its centres and take its labels and names (:meth:`CustomerClusterer.match`).
+    bootstrap_max_customers : int or None, default 200,000
+        Above this many customers the bootstrap intervals resample a fixed random subsample
+        of that size (:func:`clvlib.metrics.bootstrap_ranking_metrics`): wider intervals, so
+        a clear winner stays a conservative claim, at a fraction of the time. Recorded in
+        ``params["settings"]["bootstrap_customers"]`` and the caveats when used. None: all.
+    k_choice_max_customers : int or None, default 200,000
+        Above this many customers ``n_clusters="auto"`` chooses k on a fixed random sample of
+        that size (:func:`~clvlib.clustering.resolve_n_clusters`); the clusters are fitted on
+        everyone. Recorded in ``params["settings"]["k_choice_customers"]`` when used.
 
     Returns
     -------
@@ -825,6 +836,8 @@ def compare_methods(
     clock = _Clock(time.perf_counter)
     _tx.check(tx)
     n_resamples = _check_resamples(n_resamples)
+    bootstrap_max_customers = _check_cap("bootstrap_max_customers", bootstrap_max_customers, 100)
+    k_choice_max_customers = _check_cap("k_choice_max_customers", k_choice_max_customers, 100)
     ruleset = load_rules(rule_set)
     cal = calibration_holdout(
         tx,
@@ -851,7 +864,12 @@ def compare_methods(
     settings = {
         "n_bins": int(n_bins),
         "rule_set": ruleset,
-        "n_clusters": resolve_n_clusters(n_clusters, summary, random_state=int(random_state)),
+        "n_clusters": resolve_n_clusters(
+            n_clusters,
+            summary,
+            random_state=int(random_state),
+            max_customers=k_choice_max_customers,
+        ),
         "random_state": int(random_state),
         "heuristic_period": heuristic_period,
         "penalizer": float(penalizer),
@@ -916,9 +934,32 @@ def compare_methods(
     groups = _group_table(scores, groupings)
     clock.lap("metrics")
     differences = _differences(
-        scores, table, n_resamples=n_resamples, random_state=random_state, confidence=confidence
+        scores,
+        table,
+        n_resamples=n_resamples,
+        random_state=random_state,
+        confidence=confidence,
+        max_customers=bootstrap_max_customers,
     )
     clock.lap("intervals")
+    # the large-n shortcuts, said only where they applied (no shipped data set reaches them)
+    large_n = {}
+    n = len(scores)
+    if bootstrap_max_customers is not None and n > bootstrap_max_customers:
+        large_n["bootstrap_customers"] = int(bootstrap_max_customers)
+        caveats.append(
+            f"The paired bootstrap intervals resample a fixed random subsample of "
+            f"{bootstrap_max_customers:,} of the {n:,} customers (the point differences use "
+            "everyone): they are wider than the full data's, so a clear winner called on "
+            "them is a conservative claim."
+        )
+    if n_clusters == "auto" and k_choice_max_customers is not None and n > k_choice_max_customers:
+        large_n["k_choice_customers"] = int(k_choice_max_customers)
+        caveats.append(
+            f"The number of clusters was chosen on a fixed random sample of "
+            f"{k_choice_max_customers:,} of the {n:,} customers; the clusters are fitted "
+            "on everyone."
+        )
 
     clusterer = kmeans.model
     cluster_order = [f"{k}: {n}" for k, n in enumerate(clusterer.cluster_names_)]
@@ -963,6 +1004,7 @@ def compare_methods(
             "truth": truth_table is not None,
             "n_resamples": n_resamples,
             "confidence": float(confidence),
+            **large_n,
         },
         "caveats": caveats,
         "unavailable": unavailable,
@@ -1191,6 +1233,16 @@ def _check_resamples(n_resamples: Any) -> int:
     return int(n_resamples)
 
 
+def _check_cap(name: str, value: Any, minimum: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an integer or None, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum} (or None for no cap), got {value}")
+    return int(value)
+
+
 def _differences(
     scores: pd.DataFrame,
     table: pd.DataFrame,
@@ -1198,6 +1250,7 @@ def _differences(
     n_resamples: int,
     random_state: int,
     confidence: float,
+    max_customers: int | None = None,
 ) -> pd.DataFrame:
     """Paired customer bootstrap of every pair of available non-bound methods."""
     if not 0 < confidence < 1:
@@ -1209,6 +1262,7 @@ def _differences(
         scores["bought_again"],
         n_resamples=n_resamples,
         random_state=random_state,
+        max_customers=max_customers,
     )
     point = table.set_index(["method", "metric"])["value"]
     tail = 100 * (1 - confidence) / 2

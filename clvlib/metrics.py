@@ -279,6 +279,10 @@ def auc(score: ArrayLike, bought_again: ArrayLike) -> float:
 # uncertainty: paired customer bootstrap of the ranking metrics
 # --------------------------------------------------------------------------------------
 
+#: Customers above which a comparison's bootstrap resamples a fixed random subsample of this
+#: many (no shipped data set reaches it; ``bootstrap_ranking_metrics(max_customers=...)``).
+BOOTSTRAP_MAX_CUSTOMERS = 200_000
+
 #: The ranking metrics that :func:`bootstrap_ranking_metrics` resamples.
 BOOTSTRAP_METRICS: tuple[str, ...] = ("spearman", "top10_share", "top20_share", "gains_gini", "auc")
 

@@ -660,6 +660,8 @@ _COMPARISON_KEYS = (
     "random_state",
     "bgnbd_penalizer",
     "gg_penalizer",
+    "bootstrap_max_customers",
+    "k_choice_max_customers",
 )
 
 
@@ -785,6 +787,8 @@ def _comparison_settings(params: Mapping[str, Any], tx: Any) -> dict[str, Any]:
         "random_state": params["random_state"],
         "penalizer": _param(params, "bgnbd_penalizer"),
         "penalizer_gg": _param(params, "gg_penalizer"),
+        "bootstrap_max_customers": _param(params, "bootstrap_max_customers"),
+        "k_choice_max_customers": _param(params, "k_choice_max_customers"),
     }
 
 
@@ -816,6 +820,7 @@ def comparison_k(params: Mapping[str, Any], *, tx: Any) -> int:
         summary,
         random_state=params["random_state"],
         cache_dir=export_path(params, filename="k_choice").parent,
+        max_customers=_param(params, "k_choice_max_customers"),
     )
 
 

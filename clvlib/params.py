@@ -204,6 +204,20 @@ SCHEMA: tuple[Param, ...] = (
     ),
     Param("random_state", int, 0, "seed of every random step (k-means, resampling)", minimum=0),
     Param(
+        "bootstrap_max_customers",
+        int,
+        200_000,
+        "above this many customers, intervals use a fixed sample",
+        minimum=100,
+    ),
+    Param(
+        "k_choice_max_customers",
+        int,
+        200_000,
+        "above this many customers, auto k uses a fixed sample",
+        minimum=100,
+    ),
+    Param(
         "bgnbd_penalizer",
         float,
         0.0,

@@ -344,6 +344,36 @@ def test_choose_k_samples_and_validates():
         choose_k(summary, k_range=[2, 120])
 
 
+def test_choose_k_above_max_customers_chooses_on_a_fixed_sample(blobs, tmp_path):
+    summary, _ = blobs
+    n = len(summary)
+    kwargs = {"k_range": [2, 3, 4], "n_stability": 2, "random_state": 0}
+    full = choose_k(summary, **kwargs)
+    assert full.n_customers is None
+    same = choose_k(summary, max_customers=n, **kwargs)  # at the cap: everyone, as before
+    pd.testing.assert_frame_equal(same.table, full.table)
+    assert same.reason == full.reason and same.n_customers is None
+    capped = choose_k(summary, max_customers=n // 2, **kwargs)
+    assert capped.n_customers == n // 2
+    assert f"fixed random sample of {n // 2:,} of the {n:,} customers" in capped.reason
+    keep = clustering._k_sample(n, n // 2, 0)
+    by_hand = choose_k(summary.iloc[keep], **kwargs)
+    pd.testing.assert_frame_equal(capped.table, by_hand.table)
+    assert capped.recommended_k == by_hand.recommended_k == full.recommended_k  # clear blobs
+    # resolve_n_clusters: the cap is part of the shared choice's key and record
+    clustering._AUTO_K.clear()
+    k = resolve_n_clusters("auto", summary, random_state=0, cache_dir=tmp_path, max_customers=n)
+    k_capped = resolve_n_clusters(
+        "auto", summary, random_state=0, cache_dir=tmp_path, max_customers=n // 2
+    )
+    assert k == k_capped == full.recommended_k
+    records = [json.loads(p.read_text()) for p in tmp_path.glob("k_choice_*.json")]
+    assert sorted(r.get("sample_customers", 0) for r in records) == [0, n // 2]
+    with pytest.raises(ValueError, match="max_customers must be >= 3"):
+        choose_k(summary, max_customers=2, **kwargs)
+    clustering._AUTO_K.clear()  # later tests choose afresh
+
+
 def test_elbow_of_hand_curve():
     # normalised: x = 0, .25, .5, .75, 1; y = 1, .231, .103, .038, 0; 1 - x - y is largest at k=2
     ks = np.array([1.0, 2.0, 3.0, 4.0, 5.0])

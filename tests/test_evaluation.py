@@ -650,3 +650,38 @@ def test_rolling_origin_without_customers_gives_the_same_results(small_tx):
     for c in lean.comparisons.values():
         assert c.scores.empty and list(c.scores.columns) == list(full.comparisons[CAL].scores)
         assert c.summary is None and set(c.models) == {"kmeans"}
+
+
+def test_large_n_caps_apply_above_their_size_and_are_said(small_tx):
+    """Caps at or above the customer count change nothing; below it the intervals resample
+    the fixed subsample and k is chosen on a sample, and the JSON and caveats say so."""
+    from clvlib.clustering import choose_k
+    from clvlib.summary import customer_summary
+
+    plain = compare_methods(small_tx, calibration_end=CAL, holdout_end=HOLD, n_clusters="auto")
+    n = plain.params["n_customers"]
+    assert "bootstrap_customers" not in plain.params["settings"]
+    assert not any("subsample" in c for c in plain.params["caveats"])
+    capped = compare_methods(
+        small_tx,
+        calibration_end=CAL,
+        holdout_end=HOLD,
+        n_clusters="auto",
+        bootstrap_max_customers=150,
+        k_choice_max_customers=200,
+    )
+    settings = capped.params["settings"]
+    assert settings["bootstrap_customers"] == 150 and settings["k_choice_customers"] == 200
+    assert any(f"subsample of 150 of the {n:,} customers" in c for c in capped.params["caveats"])
+    summary = customer_summary(small_tx, observation_end=CAL)
+    assert settings["n_clusters"] == choose_k(summary, max_customers=200).recommended_k
+    # the point differences use everyone; only the intervals come from the subsample
+    pd.testing.assert_series_equal(
+        capped.differences["difference"], plain.differences["difference"]
+    )
+    assert not np.allclose(capped.differences["ci_low"], plain.differences["ci_low"])
+    for bad, error in [(50, ValueError), (1.5, TypeError), (True, TypeError)]:
+        with pytest.raises(error, match="bootstrap_max_customers"):
+            compare_methods(
+                small_tx, calibration_end=CAL, holdout_end=HOLD, bootstrap_max_customers=bad
+            )

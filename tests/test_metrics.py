@@ -362,6 +362,34 @@ def test_bootstrap_ranking_metrics_equal_the_metrics_recomputed_on_each_resample
             np.testing.assert_allclose(draws[b, j], expected, rtol=1e-9, atol=1e-12)
 
 
+def test_bootstrap_with_a_cap_resamples_exactly_the_fixed_subsample():
+    """Above max_customers: the resamples of the fixed subsample, nothing else; at or below
+    it nothing changes (the shipped data sets never reach the report's cap)."""
+    rng = np.random.default_rng(3)
+    n = 600
+    outcome = np.where(rng.random(n) < 0.5, 0.0, rng.gamma(2, 30, n))
+    scores = pd.DataFrame({"a": outcome + rng.normal(0, 30, n), "b": rng.random(n)})
+    bought = outcome > 0
+    full = mt.bootstrap_ranking_metrics(scores, outcome, bought, n_resamples=30, random_state=4)
+    same = mt.bootstrap_ranking_metrics(
+        scores, outcome, bought, n_resamples=30, random_state=4, max_customers=n
+    )
+    np.testing.assert_array_equal(full, same)
+    keep = mt.bootstrap_subsample(n, 250, 4)
+    assert keep.size == 250 and np.all(np.diff(keep) > 0)  # sorted, no repeats
+    np.testing.assert_array_equal(keep, mt.bootstrap_subsample(n, 250, 4))  # fixed
+    capped = mt.bootstrap_ranking_metrics(
+        scores, outcome, bought, n_resamples=30, random_state=4, max_customers=250
+    )
+    by_hand = mt.bootstrap_ranking_metrics(
+        scores.iloc[keep], outcome[keep], bought[keep], n_resamples=30, random_state=4
+    )
+    np.testing.assert_array_equal(capped, by_hand)
+    assert mt.bootstrap_subsample(n, None, 4) is None
+    with pytest.raises(ValueError, match="max_customers must be >= 2"):
+        mt.bootstrap_subsample(n, 1, 4)
+
+
 def test_bootstrap_ranking_metrics_reject_missing_scores():
     with pytest.raises(ValueError, match="missing or infinite"):
         mt.bootstrap_ranking_metrics(
