@@ -1451,9 +1451,12 @@ def _interval_text(metric: str, low: float, high: float, c: Comparison) -> str:
     level = 100 * c.params.get("settings", {}).get("confidence", 0.95)
     if not (math.isfinite(low) and math.isfinite(high)):
         return "no interval"
+    # above bootstrap_max_customers the interval is a subsample's: wider, so conservative
+    sub = c.params.get("settings", {}).get("bootstrap_customers")
+    of = f" (from a fixed subsample of {sub:,} customers: wider, so conservative)" if sub else ""
     return (
         f"{level:.0f} % paired bootstrap interval {_diff_text(metric, low)} .. "
-        f"{_diff_text(metric, high)}"
+        f"{_diff_text(metric, high)}{of}"
     )
 
 

@@ -680,6 +680,8 @@ def test_large_n_caps_apply_above_their_size_and_are_said(small_tx):
         capped.differences["difference"], plain.differences["difference"]
     )
     assert not np.allclose(capped.differences["ci_low"], plain.differences["ci_low"])
+    assert "from a fixed subsample of 150 customers" in capped.summary_text()
+    assert "subsample" not in plain.summary_text()
     for bad, error in [(50, ValueError), (1.5, TypeError), (True, TypeError)]:
         with pytest.raises(error, match="bootstrap_max_customers"):
             compare_methods(
