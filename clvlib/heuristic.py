@@ -534,7 +534,7 @@ def estimate_survival(
     if not 0 < gap_quantile < 1:
         raise ValueError(f"gap_quantile must lie in (0, 1); got {gap_quantile}")
     active, last = _active_periods(tx, observation_end, period)
-    ordinal = np.array([p.ordinal for p in active["period"]], dtype="int64")
+    ordinal = pd.PeriodIndex(active["period"]).asi8  # period ordinals, no per-row Python
     frame = pd.DataFrame({"customer_id": active["customer_id"].to_numpy(), "p": ordinal})
     frame = frame.sort_values(["customer_id", "p"], kind="stable")
     gap = frame.groupby("customer_id", sort=False)["p"].shift(-1) - frame["p"]
