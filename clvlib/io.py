@@ -1673,8 +1673,6 @@ def _clean(
         **clean,
     )
     lines = classified  # per-row audit data comes from this expression, when asked for
-    if not lazy:  # the pandas log: classify once, and let every query below read the result
-        classified = ibis.memtable(engine.to_pyarrow(classified))
     code = classified[f"{_MINE}code"]
 
     if strict:
