@@ -824,6 +824,8 @@ class _Source:
     # text columns made from Python objects (pandas object dtype): there "17850.0" is a float
     # printed, and an order id loses its ".0"
     object_text: frozenset[str] = frozenset()
+    # held in memory (an in-memory table of the engine), not a file or a remote table
+    in_memory: bool = False
 
 
 def _frame_source(frame: pd.DataFrame) -> _Source:
@@ -846,7 +848,7 @@ def _frame_source(frame: pd.DataFrame) -> _Source:
             frame[name] = col.astype("str").where(col.notna(), None).astype("str")
     data = pa.Table.from_pandas(frame, preserve_index=False)
     data = data.append_column(_ROW, pa.array(np.arange(len(frame), dtype="int64")))
-    return _Source(ibis.memtable(data), list(frame.columns), frozenset(objects))
+    return _Source(ibis.memtable(data), list(frame.columns), frozenset(objects), in_memory=True)
 
 
 def _parquet_source(path: Path, name: str) -> _Source:
@@ -1420,13 +1422,31 @@ def _read_columns(
     numbers: dict[str, ibis.Value] = {}
     unreadable: dict[str, ibis.BooleanValue] = {}
     for role in _NUMERIC_ROLES:
-        if role in mapping:
+        if role not in mapping:
+            continue
+        if (read := f"{_MINE}number_{role}") in t.columns:  # read once already (_read_once)
+            numbers[role] = t[read]
+            unreadable[role] = _present(t[mapping[role]]) & numbers[role].isnull()
+        else:
             numbers[role], unreadable[role] = _to_number(t[mapping[role]], decimal)
     ts = ibis.null("timestamp")
     if "timestamp" in mapping:
         ts = t[f"{_MINE}ts"]
         unreadable["timestamp"] = _present(t[mapping["timestamp"]]) & ts.isnull()
     return numbers, unreadable, ts
+
+
+def _read_once(t: ibis.Table, mapping: dict[str, str], decimal: str) -> ibis.Table:
+    """An in-memory source with its numbers and timestamps read, as a new in-memory table.
+
+    Every later query (checks, copies, audit, clean lines) then reads typed columns instead of
+    parsing the text again. Only for sources already held in memory (a DataFrame, a text or
+    Excel file read by pandas): their copy costs what they cost; a Parquet file or a table
+    of another backend is never copied.
+    """
+    numbers = _read_columns(t, mapping, decimal)[0]
+    read = t.mutate(**{f"{_MINE}number_{role}": value for role, value in numbers.items()})
+    return ibis.memtable(engine.to_pyarrow(read))
 
 
 def _join_dictionary(
@@ -1486,6 +1506,8 @@ def _clean(
     if "timestamp" in mapping:
         t, dates, date_problems = _timestamps(t, mapping["timestamp"], date_format)
         problems += date_problems
+    if src.in_memory:
+        t = _read_once(t, mapping, decimal)
     numbers, unreadable, _ = _read_columns(t, mapping, decimal)
     checks: dict[str, ibis.Scalar] = {}
     for role, bad in unreadable.items():
