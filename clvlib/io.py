@@ -41,6 +41,7 @@ clean line can be traced back.
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import decimal
 import difflib
@@ -56,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -919,14 +921,29 @@ def _scalars(table: ibis.Table, **metrics: ibis.Scalar) -> dict[str, Any]:
     return {k: int(v) if isinstance(v, decimal.Decimal) else v for k, v in found.items()}
 
 
+# Source text columns the checks found no value with surrounding whitespace in: stripping
+# them is a no-op, left out of the expressions built afterwards (set while a load runs).
+_UNPADDED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "_UNPADDED", default=frozenset()
+)
+
+
+def _padded(text: ibis.StringValue) -> ibis.BooleanValue:
+    """Whether the text starts or ends with whitespace (or another control character)."""
+    return (text.ascii_str() <= 32) | (text.right(1).ascii_str() <= 32)
+
+
 def _strip(text: ibis.StringValue) -> ibis.StringValue:
     """``text`` without leading and trailing whitespace (as Python's ``str.strip``, ASCII).
 
     The engine's trim of a set of characters is several times slower than a look at the
-    first and last character, and most values have nothing to strip.
+    first and last character, and most values have nothing to strip; a source column whose
+    values have none at all (``_UNPADDED``) is taken as it is.
     """
-    padded = (text.ascii_str() <= 32) | (text.right(1).ascii_str() <= 32)
-    return ibis.ifelse(padded, text.strip(), text)
+    op = text.op()
+    if isinstance(op, ops.Field) and op.name in _UNPADDED.get():
+        return text
+    return ibis.ifelse(_padded(text), text.strip(), text)
 
 
 def _text(col: ibis.Value) -> ibis.StringValue:
@@ -1463,7 +1480,16 @@ def _stamp(day: pd.Timestamp) -> ibis.Value:
     return ibis.literal(day.to_pydatetime(), type="timestamp")
 
 
-def _clean(
+def _clean(src: _Source, **options: Any) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:
+    """:func:`_classify`, with the unpadded text columns it finds forgotten afterwards."""
+    token = _UNPADDED.set(frozenset())
+    try:
+        return _classify(src, **options)
+    finally:
+        _UNPADDED.reset(token)
+
+
+def _classify(
     src: _Source,
     *,
     name: str,
@@ -1523,12 +1549,18 @@ def _clean(
         checks["integral orders"] = _order_ids(t[order_id], order_id in src.object_text)[1]
     if "margin" in mapping:
         checks["margin over 1"] = _count(numbers["margin"] > 1)
+    text_columns = [
+        c for c in dict.fromkeys(mapping.values()) if t[c].type().is_string() and c != _ROW
+    ]
+    for col in text_columns:
+        checks[f"padded {col}"] = _count(_padded(t[col]))
     huge: dict[str, ibis.BooleanValue] = {}
     for role in ("quantity", "unit_price", "amount", "cost", "unit_cost"):
         if role in numbers:
             huge[role] = numbers[role].abs() > _MAX_VALUE
             checks[f"huge {role}"] = _count(huge[role])
     found = _scalars(t, **checks) if checks else {}
+    _UNPADDED.set(frozenset(c for c in text_columns if found[f"padded {c}"] == 0))
     if "customer_id" in mapping and "integral ids" not in found:
         found["integral ids"] = _integral_text_ids(t, t[mapping["customer_id"]])
 
