@@ -55,13 +55,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from clvlib import _tx
 from clvlib import metrics as mt
-from clvlib._dates import cutoff_day, through
+from clvlib._dates import cutoff_day
 from clvlib.clustering import CustomerClusterer, resolve_n_clusters
 from clvlib.heuristic import HeuristicCLV, value_tiers
 from clvlib.models import EdgeOfParameterSpaceWarning, ProbabilisticCLV
 from clvlib.rfm import RFMScorer, RuleSet, assign_segments, load_rules
-from clvlib.summary import calibration_holdout, customer_summary
+from clvlib.summary import active_periods, calibration_holdout, customer_summary
 
 __all__ = [
     "INTERVAL_METRICS",
@@ -312,9 +313,11 @@ def _fit_hiatus(cal: Calibration) -> Fitted:
     customers by their average spend per order (net, floored at 0) and inactive ones at 0.
     """
     inner_end, inner_days = _inner_split(cal)
-    log = cal.log.loc[~cal.log["is_return"], ["customer_id", "timestamp"]]
-    days = pd.DataFrame({"customer_id": log["customer_id"], "day": log["timestamp"].dt.normalize()})
-    days = days.drop_duplicates().sort_values(["customer_id", "day"], kind="stable")
+    # the purchase days of each customer, reduced by the engine (sorted by customer and day)
+    active = active_periods(cal.log, observation_end=cal.calibration_end, period="D")
+    days = pd.DataFrame(
+        {"customer_id": active["customer_id"], "day": active["period"].dt.to_timestamp()}
+    )
     before = days[days["day"] <= inner_end]
     gaps = before.groupby("customer_id")["day"].diff().dt.days.dropna()
     if gaps.empty:
@@ -354,7 +357,7 @@ def _fit_recent(cal: Calibration) -> Fitted:
     days = int(cal.settings["recent_days"])
     days = max(1, min(days, cal.calibration_days))
     start = cal.calibration_end + pd.Timedelta(days=1) - pd.Timedelta(days=days)
-    recent = cal.log[cal.log["timestamp"] >= start]
+    recent = _tx.lines(cal.log, start=start)  # the window's lines only
     spend = recent.groupby("customer_id")["amount"].sum()
     score = spend.reindex(cal.summary.index, fill_value=0.0).astype("float64")
     return Fitted(score * cal.holdout_days / days, params={"days": days})
@@ -758,7 +761,7 @@ def compare_methods(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
+    tx : pandas.DataFrame or ibis.Table
         The clean transaction log (:func:`clvlib.load_transactions`), not modified.
     calibration_end, holdout_end : str or pandas.Timestamp
         Last day of the calibration and of the holdout period (whole days included).
@@ -820,10 +823,7 @@ def compare_methods(
     import time
 
     clock = _Clock(time.perf_counter)
-    if not isinstance(tx, pd.DataFrame):
-        raise TypeError(
-            f"tx must be the clean transaction log as a pandas DataFrame, got {type(tx).__name__}"
-        )
+    _tx.check(tx)
     n_resamples = _check_resamples(n_resamples)
     ruleset = load_rules(rule_set)
     cal = calibration_holdout(
@@ -846,7 +846,7 @@ def compare_methods(
             f"({outcome.sum():g}): nothing to rank customers by"
         )
     truth_table = _truth(truth, cal_end, hold_end, summary.index)  # checked before any fit
-    calibration_log = tx[through(tx["timestamp"], cal_end)]
+    calibration_log = _tx.upto(tx, cal_end)  # a lazy log stays lazy
     calibration_days = int((cal_end - summary["first_purchase"].min().normalize()).days) + 1
     settings = {
         "n_bins": int(n_bins),
@@ -939,6 +939,7 @@ def compare_methods(
     )
     clock.lap("agreement and migration")
 
+    log_stats = _tx.stats(tx)
     params = {
         "calibration_end": cal_end.date().isoformat(),
         "holdout_end": hold_end.date().isoformat(),
@@ -950,10 +951,10 @@ def compare_methods(
         "bought_again_share": float(scores["bought_again"].mean()),
         "holdout_value_total": float(outcome.sum()),
         "data": {
-            "n_lines": int(len(tx)),
-            "n_lines_calibration": int(len(calibration_log)),
-            "first_timestamp": str(tx["timestamp"].min()),
-            "last_timestamp": str(tx["timestamp"].max()),
+            "n_lines": int(log_stats["n_lines"]),
+            "n_lines_calibration": int(_tx.stats(calibration_log)["n_lines"]),
+            "first_timestamp": str(log_stats["first"]),
+            "last_timestamp": str(log_stats["last"]),
         },
         "settings": {
             **{k: v for k, v in settings.items() if k != "cluster_reference"},
@@ -1614,6 +1615,7 @@ def rolling_origin(
     horizon: int,
     horizon_unit: str = "D",
     truth: Any = None,
+    keep_customers: bool = True,
     **kwargs: Any,
 ) -> RollingOrigin:
     """:func:`compare_methods` at several cut-off dates, each with a holdout of ``horizon``.
@@ -1623,7 +1625,7 @@ def rolling_origin(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
+    tx : pandas.DataFrame or ibis.Table
         The clean transaction log.
     cutoffs : sequence of dates
         Calibration ends (e.g. from :func:`cutoff_dates`); each holdout is
@@ -1635,6 +1637,11 @@ def rolling_origin(
         2024-06-30 + 6 months is 2024-12-31).
     truth : clvlib.datasets.Shop, optional
         The simulated shop; its truth is taken for each window.
+    keep_customers : bool, default True
+        False keeps of each cut-off's comparison what its tables, intervals, winners and
+        JSON use: its ``scores`` are left empty (columns kept), ``summary`` None and of the
+        fitted ``models`` only k-means (the clusters' reference). At 1M customers that is
+        several hundred MB less per cut-off; the results are the same.
     **kwargs
         Passed to :func:`compare_methods` (``time_unit``, ``n_clusters``, ...). The k-means
         clusters of later cut-offs are matched to those of the first by their centres, so
@@ -1653,7 +1660,7 @@ def rolling_origin(
     stamps = [cutoff_day(c, "cutoffs") for c in cutoffs]
     if len(set(stamps)) != len(stamps):
         raise ValueError(f"cutoffs are repeated: {[str(s.date()) for s in stamps]}")
-    last = tx["timestamp"].max().normalize()
+    last = _tx.stats(tx)["last"].normalize()
     comparisons, frames, truth_frames = {}, [], []
     for cutoff in sorted(stamps):
         end = _holdout_end(cutoff, horizon, horizon_unit)
@@ -1680,6 +1687,13 @@ def rolling_origin(
                 raise
             raise ValueError(f"cutoff {cutoff.date()}: {error}") from error
         key = cutoff.date().isoformat()
+        if not keep_customers:
+            result = replace(
+                result,
+                scores=result.scores.iloc[:0],
+                summary=None,
+                models={m: v for m, v in result.models.items() if m == "kmeans"},
+            )
         comparisons[key] = result
         stamp = {"cutoff": key, "holdout_end": end.date().isoformat()}
         frames.append(result.metrics.assign(**stamp))
@@ -1712,7 +1726,7 @@ def cutoff_dates(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
+    tx : pandas.DataFrame or ibis.Table
         The clean transaction log.
     horizon : int
         Holdout length in ``horizon_unit``.
@@ -1734,8 +1748,8 @@ def cutoff_dates(
     freq = {"quarter": "QE", "month": "ME"}.get(every)
     if freq is None:
         raise ValueError(f"every must be 'quarter' or 'month', got {every!r}")
-    first = tx["timestamp"].min().normalize()
-    last = tx["timestamp"].max().normalize()
+    span = _tx.stats(tx)
+    first, last = span["first"].normalize(), span["last"].normalize()
     candidates = pd.date_range(first + pd.Timedelta(days=min_calibration_days), last, freq=freq)
     kept = [c for c in candidates if _holdout_end(c, horizon, horizon_unit) <= last]
     if max_cutoffs is not None:

@@ -29,6 +29,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from clvlib import _tx, engine
 from clvlib._checks import rows_at_fault, same_customers
 from clvlib._dates import cutoff_day
 from clvlib.summary import active_periods
@@ -337,7 +338,7 @@ def estimate_retention(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
+    tx : pandas.DataFrame or ibis.Table
         Clean transaction log with ``customer_id``, ``timestamp`` and ``is_return``.
     observation_end : str or pandas.Timestamp
         Cut-off date; later lines are ignored.
@@ -437,13 +438,17 @@ def _active_periods(
 ) -> tuple[pd.DataFrame, pd.Period]:
     """(customer_id, period) pairs with a purchase, up to the last complete period."""
     _unit_days(period, "period")
+    _tx.check(tx)
     _require_columns(tx, ["customer_id", "timestamp", "is_return"], "tx")
     for column in ("customer_id", "timestamp", "is_return"):
-        missing = tx[column].isna()
-        if missing.any():
-            raise ValueError(
-                f"tx column {column!r} is missing in {rows_at_fault(missing, what='index')}"
-            )
+        if isinstance(tx, pd.DataFrame):
+            missing = tx[column].isna()
+            if missing.any():
+                raise ValueError(
+                    f"tx column {column!r} is missing in {rows_at_fault(missing, what='index')}"
+                )
+        elif n := int(tx[column].isnull().sum().execute()):  # a lazy log: count them there
+            raise ValueError(f"tx column {column!r} is missing in {n:,} line(s)")
     end = cutoff_day(observation_end, "observation_end")
     active = active_periods(tx, observation_end=end, period=period)  # reduced by the engine
     end_period = pd.Period(end, period)
@@ -510,7 +515,7 @@ def estimate_survival(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
+    tx : pandas.DataFrame or ibis.Table
         Clean transaction log with ``customer_id``, ``timestamp`` and ``is_return``;
         returns never count as a purchase.
     observation_end : str or pandas.Timestamp
@@ -667,7 +672,7 @@ class HeuristicCLV(BaseEstimator):
         self.gap_quantile = gap_quantile
         self.window = window
 
-    def fit(self, tx: pd.DataFrame, *, observation_end: str | pd.Timestamp) -> HeuristicCLV:
+    def fit(self, tx: _tx.Log, *, observation_end: str | pd.Timestamp) -> HeuristicCLV:
         """Learn the survival rate from the calibration log (lines up to ``observation_end``)."""
         if self.margin is not None and not 0 <= self.margin <= 1:
             raise ValueError(f"margin must be a fraction in [0, 1] or None; got {self.margin}")
@@ -696,9 +701,12 @@ class HeuristicCLV(BaseEstimator):
         _require_columns(tx, ["customer_id", "timestamp", "amount"], "tx")
         stop = self.observation_end_.normalize() + pd.Timedelta(1, "D")
         start = stop - pd.Timedelta(days=self.window * self.period_days_)
-        seen = tx[tx["timestamp"] < stop]
-        lines = seen[seen["timestamp"] >= start]
-        self.customers_ = pd.Index(seen["customer_id"].unique())
+        lines = _tx.lines(tx, start=start, stop=stop)  # only the window's lines
+        if isinstance(tx, pd.DataFrame):
+            seen = tx.loc[tx["timestamp"] < stop, "customer_id"].unique()
+        else:
+            seen = _tx.customer_ids(tx, stop=stop)
+        self.customers_ = pd.Index(seen)
         self.recent_value_ = lines.groupby("customer_id")["amount"].sum().rename("recent_value")
         if "cost" in lines.columns:
             profit = lines["amount"] - lines["cost"]
@@ -912,7 +920,7 @@ def first_order_profit(
 
     Parameters
     ----------
-    tx : pandas.DataFrame
+    tx : pandas.DataFrame or ibis.Table
         Clean log with ``customer_id``, ``order_id``, ``timestamp``, ``amount``,
         ``is_return`` (and ``cost`` when known).
     summary : pandas.DataFrame
@@ -925,20 +933,30 @@ def first_order_profit(
     pandas.Series
         ``first_order_profit`` indexed like ``summary``.
     """
+    _tx.check(tx)
     _require_columns(tx, ["customer_id", "order_id", "timestamp", "amount", "is_return"], "tx")
-    buys = tx[~tx["is_return"].astype(bool) & tx["customer_id"].isin(summary.index)]
-    if "cost" in buys.columns:
-        profit = buys["amount"] - buys["cost"]
-    elif margin is not None:
+    if "cost" not in tx.columns:
+        if margin is None:
+            raise ValueError("tx has no cost column: pass margin= to turn revenue into profit")
         _check_range("margin", margin, 0, 1, " (a fraction: 20 % is 0.2)")
-        profit = buys["amount"] * margin
-    else:
-        raise ValueError("tx has no cost column: pass margin= to turn revenue into profit")
-    lines = buys.assign(_profit=profit.to_numpy())
-    first = lines.sort_values(["customer_id", "timestamp", "order_id"], kind="stable")
-    first = first.drop_duplicates("customer_id")[["customer_id", "order_id"]]
-    chosen = lines.merge(first, on=["customer_id", "order_id"])
-    out = chosen.groupby("customer_id")["_profit"].sum().reindex(summary.index)
+    with _tx.table(tx) as table:  # per-customer rows come back, never the lines
+        buys = table.filter(~table["is_return"].cast("boolean"))
+        profit = buys["amount"] - buys["cost"] if "cost" in tx.columns else buys["amount"] * margin
+        buys = buys.select(
+            "customer_id",
+            "order_id",
+            _ts=buys["timestamp"].cast("timestamp"),
+            _profit=profit.cast("float64"),
+        )
+        first_ts = buys.group_by("customer_id").aggregate(_first=buys["_ts"].min())
+        at_first = buys.join(first_ts, "customer_id").filter(lambda t: t["_ts"] == t["_first"])
+        # the first order: the earliest line's, the smallest order id among equally early ones
+        first = at_first.group_by("customer_id").aggregate(order_id=at_first["order_id"].min())
+        chosen = buys.join(first, ["customer_id", "order_id"])
+        per_customer = chosen.group_by("customer_id").aggregate(_sum=chosen["_profit"].sum())
+        got = engine.to_pyarrow(per_customer).to_pandas()
+    out = pd.Series(got["_sum"].to_numpy(), index=got["customer_id"].to_numpy())
+    out = out.reindex(summary.index)
     if out.isna().any():
         raise ValueError(f"no purchase line in tx for {rows_at_fault(out.isna())}")
     return out.rename("first_order_profit")
@@ -1037,13 +1055,19 @@ def discount_shoppers(
         on discount), ``mean_historic_value``, ``margin`` (gross profit / net revenue where
         costs are known), ``mean_predicted_clv``, ``mean_orders``.
     """
+    _tx.check(tx)
     _require_columns(tx, ["customer_id", "amount", "is_return", "discounted"], "tx")
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must lie in (0, 1]; got {threshold}")
-    buys = tx[~tx["is_return"].astype(bool)]
-    value = buys.groupby("customer_id")["amount"].sum()
-    on_discount = buys[buys["discounted"].astype(bool)].groupby("customer_id")["amount"].sum()
-    share = (on_discount.reindex(value.index, fill_value=0) / value.where(value > 0)).fillna(0)
+    with _tx.table(tx) as table:  # per-customer sums come back, never the lines
+        buys = table.filter(~table["is_return"].cast("boolean"))
+        amount = buys["amount"].cast("float64")
+        sums = buys.group_by("customer_id").aggregate(
+            value=amount.sum(), on_discount=amount.sum(where=buys["discounted"].cast("boolean"))
+        )
+        got = engine.to_pyarrow(sums).to_pandas().set_index("customer_id")
+    value, on_discount = got["value"], got["on_discount"].fillna(0.0)
+    share = (on_discount / value.where(value > 0)).fillna(0)
     share = share.reindex(summary.index, fill_value=0.0)
     label = np.where(share >= threshold, "discount shoppers", "full price")
     historic = historic_clv(summary)

@@ -36,6 +36,7 @@ __all__ = [
     "comparison_answer",
     "comparison_caveats",
     "comparison_figures",
+    "cumulative_transactions",
     "comparison_k",
     "data_overview",
     "decile_figures",
@@ -54,6 +55,10 @@ __all__ = [
     "heuristic_retention",
     "load_customers",
     "load_data",
+    "log_facts",
+    "shared_log",
+    "cache_path",
+    "data_fingerprint",
     "notebook_display",
     "predicted_clv",
     "provenance",
@@ -90,9 +95,30 @@ def notebook_display(precision: int = 3) -> None:
     if shell is not None:
         shell.run_line_magic("precision", str(precision))
         present.install(shell)
+    _own_spill_folder()
 
 
-def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFrame | None]:
+def _own_spill_folder() -> None:
+    """In a runner's kernel, give DuckDB a spill folder of its own (unless one is set).
+
+    DuckDB names its spill files the same in every process (``duckdb_temp_storage_*.tmp``):
+    two processes spilling into one folder overwrite each other's blocks ("Corrupt temporary
+    file"). The folder is ``<output_dir>/.cache/spill-<pid>``, removed with the run's cache.
+    """
+    from clvlib import engine
+    from clvlib.present import OUTPUT_DIR_ENV
+
+    out = os.environ.get(OUTPUT_DIR_ENV)
+    if os.environ.get(RUNNER_ENV) and out and not os.environ.get("CLVLIB_TEMP_DIRECTORY"):
+        folder = Path(out) / ".cache" / f"spill-{os.getpid()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(Exception):  # DuckDB refuses once it has spilled: keep it
+            engine.configure(temp_directory=folder)
+
+
+def load_data(
+    params: Mapping[str, Any], *, share: bool = True
+) -> tuple[Any, Any, pd.DataFrame | None]:
     """Load the order log (and customer table) the parameters point at.
 
     Returns ``(tx, audit, customers)``: the clean log, the :class:`~clvlib.io.LoadAudit`
@@ -101,17 +127,34 @@ def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFram
     ``encoding``, ``date_format``, ``sheet_name``, ``drop_duplicates``) are passed on. Checks
     that ``calibration_end`` and ``holdout_end`` fall inside the data, so a report never
     silently scores an empty period.
+
+    The log is loaded lazily (``load_transactions(..., lazy=True)``). In the runner's kernels
+    its clean lines are written once per run to a Parquet file under :func:`cache_path`,
+    shared by the kernels with the audit: ``tx`` is an ``ibis.Table`` reading that file, so
+    that no kernel holds the lines in memory and none repeats the loader's cleaning
+    (:func:`shared_log`). Outside them (a notebook run by hand), or with ``share=False`` (the
+    runner's one check of the data, before any kernel), ``tx`` is the loader's lazy table.
+    ``data_format: online_retail`` (a fixed-size public file) is loaded as a DataFrame.
     """
-    from clvlib import io
+    from clvlib import _tx, io
     from clvlib.params import loader_options
 
     path = params["data_path"]
     if params["data_format"] == "online_retail":
         tx, audit = io.load_online_retail(path)
     else:
-        tx, audit = io.load_transactions(path, **loader_options(params))
+        options = loader_options(params)
+        if share and os.environ.get(RUNNER_ENV):  # a run by hand leaves no cache behind
+            tx, audit = shared_log(
+                params,
+                key=[file_sha256(path), options],
+                load=lambda: io.load_transactions(path, lazy=True, **options),
+            )
+        else:
+            tx, audit = io.load_transactions(path, lazy=True, **options)
     customers = load_customers(params["customers_path"]) if params["customers_path"] else None
-    first, last = tx["timestamp"].min().normalize(), tx["timestamp"].max().normalize()
+    span = _tx.stats(tx)
+    first, last = span["first"].normalize(), span["last"].normalize()
     cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
     source = getattr(params, "source", None)  # the runner's Params: relative to its file
     shown = shown_path(path, Path(source).parent if source else None)
@@ -128,32 +171,124 @@ def load_data(params: Mapping[str, Any]) -> tuple[pd.DataFrame, Any, pd.DataFram
     return tx, audit, customers
 
 
-def data_overview(tx: pd.DataFrame, customers: pd.DataFrame | None = None) -> Facts:
+def shared_log(params: Mapping[str, Any], *, key: Any, load: Any) -> tuple[Any, Any]:
+    """The clean log and its audit, loaded once per run and shared by the report kernels.
+
+    ``load()`` returns ``(tx, audit)`` with ``tx`` lazy. The first kernel to ask runs it,
+    writes the clean lines to Parquet and the audit (a few kB) beside them under
+    :func:`cache_path`, named from ``key`` (the data file's SHA-256 and the loader options),
+    while holding an exclusive lock; the others wait for the lock and read both. Returns an
+    ``ibis.Table`` reading the Parquet file (lines keep their input row number ``row``, so
+    ``clvlib.io.to_frame`` gives the eager load's DataFrame) and the audit.
+    """
+    import hashlib
+    import pickle
+
+    import clvlib
+    from clvlib import engine
+
+    record = json.dumps([key, clvlib.__version__], sort_keys=True, default=str)
+    digest = hashlib.sha256(record.encode()).hexdigest()[:16]
+    path = cache_path(params, filename=f"clean_log_{digest}.parquet")
+    audit_path = path.with_suffix(".audit.pickle")
+    con = engine.connection()
+    with _file_lock(path.with_suffix(".lock")):
+        if path.is_file() and audit_path.is_file():
+            with open(audit_path, "rb") as f:
+                audit = pickle.load(f)
+        else:
+            tx, audit = load()
+            part = path.with_name(f"{path.name}.{os.getpid()}.part")
+            with engine.exclusive():
+                con.to_parquet(tx, part)
+            os.replace(part, path)
+            part = audit_path.with_name(f"{audit_path.name}.{os.getpid()}.part")
+            with open(part, "wb") as f:
+                pickle.dump(audit, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(part, audit_path)
+    with engine.exclusive():
+        return con.read_parquet(path), audit
+
+
+def log_facts(tx: Any) -> dict[str, Any]:
+    """The clean log in numbers, from one query where the log lives (DataFrame or lazy).
+
+    ``first order``, ``last order``, ``lines``, ``purchase lines``, ``return lines``,
+    ``orders`` (distinct order ids of purchases), ``customers who bought``, ``gross purchase
+    value``, ``returned value`` (positive), ``net value`` and, with a ``cost`` column,
+    ``gross profit``.
+    """
+    from clvlib import _tx, engine
+
+    if not isinstance(tx, pd.DataFrame) and (known := _FACTS.get(tx.op())) is not None:
+        return dict(known)  # the audit's answer and overview of one lazy log: one query
+    with _tx.table(tx) as table:
+        buy = ~table["is_return"].cast("boolean")
+        amount = table["amount"].cast("float64")
+        ts = table["timestamp"].cast("timestamp")
+        measures = {
+            "first order": ts.min(),
+            "last order": ts.max(),
+            "lines": table.count(),
+            "purchase lines": buy.sum(),
+            "orders": table["order_id"].nunique(where=buy),
+            "customers who bought": table["customer_id"].nunique(where=buy),
+            "gross purchase value": amount.sum(where=buy),
+            "returned value": -amount.sum(where=~buy),
+            "net value": amount.sum(),
+        }
+        if "cost" in _tx.columns(tx):
+            measures["gross profit"] = (amount - table["cost"].cast("float64")).sum()
+        names = {f"m{i}": name for i, name in enumerate(measures)}
+        query = table.aggregate(**{k: measures[v] for k, v in names.items()})
+        row = engine.to_pyarrow(query).to_pylist()[0]
+    out = {name: row[k] for k, name in names.items()}
+    for money in ("gross purchase value", "returned value", "net value", "gross profit"):
+        if money in out:
+            out[money] = float(out[money] or 0.0) + 0.0  # never -0
+    for count in ("lines", "purchase lines", "orders", "customers who bought"):
+        out[count] = int(out[count] or 0)
+    out["return lines"] = out["lines"] - out["purchase lines"]
+    out["first order"], out["last order"] = map(
+        pd.Timestamp, (out["first order"], out["last order"])
+    )
+    if not isinstance(tx, pd.DataFrame):
+        if len(_FACTS) >= 8:
+            _FACTS.pop(next(iter(_FACTS)))
+        _FACTS[tx.op()] = dict(out)
+    return out
+
+
+#: log_facts of the lazy logs met in this process (an Ibis table is immutable: same op, same
+#: rows); a DataFrame is always recomputed (it can be changed in place)
+_FACTS: dict[Any, dict[str, Any]] = {}
+
+
+def data_overview(tx: Any, customers: pd.DataFrame | None = None) -> Facts:
     """The clean log in a few numbers: period, lines, orders, customers, value, returns.
 
-    With a customer table, also how many customers signed up and how many of them never
-    bought (prospects).
+    ``tx`` a DataFrame or the lazy log (:func:`log_facts`). With a customer table, also how
+    many customers signed up and how many of them never bought (prospects).
     """
-    buy = ~tx["is_return"]
-    rows: dict[str, Any] = {
-        "first order": tx["timestamp"].min(),
-        "last order": tx["timestamp"].max(),
-        "lines": len(tx),
-        "purchase lines": int(buy.sum()),
-        "return lines": int((~buy).sum()),
-        "orders": int(tx.loc[buy, "order_id"].nunique()),
-        "customers who bought": int(tx.loc[buy, "customer_id"].nunique()),
-        "gross purchase value": float(tx.loc[buy, "amount"].sum()),
-        "returned value": 0.0 - float(tx.loc[~buy, "amount"].sum()),
-        "net value": float(tx["amount"].sum()),
-    }
-    if "cost" in tx.columns:
-        rows["gross profit"] = float((tx["amount"] - tx["cost"]).sum())
+    facts = log_facts(tx)
+    order = ["first order", "last order", "lines", "purchase lines", "return lines", "orders",
+             "customers who bought", "gross purchase value", "returned value", "net value",
+             "gross profit"]  # fmt: skip
+    rows: dict[str, Any] = {k: facts[k] for k in order if k in facts}
     if customers is not None:
-        buyers = pd.Index(tx.loc[buy, "customer_id"].unique())
+        buyers = _buyers(tx)
         rows["customers in the customer table"] = len(customers)
         rows["prospects (signed up, never bought)"] = int((~customers.index.isin(buyers)).sum())
     return Facts(rows)  # formatted for display by clvlib.present (money, counts, dates)
+
+
+def _buyers(tx: Any) -> pd.Index:
+    """The customers with a purchase line in ``tx`` (DataFrame or lazy)."""
+    from clvlib import _tx, engine
+
+    with _tx.table(tx) as table:
+        ids = table.filter(~table["is_return"].cast("boolean")).select("customer_id").distinct()
+        return pd.Index(engine.to_pyarrow(ids)["customer_id"].to_numpy(zero_copy_only=False))
 
 
 def audit_figures(audit: Any) -> dict[str, Any]:
@@ -278,7 +413,7 @@ def sensitivity_table(sensitivity: pd.DataFrame) -> pd.DataFrame:
 
 
 def heuristic_clv_frame(
-    params: Mapping[str, Any], *, tx: pd.DataFrame, summary: pd.DataFrame
+    params: Mapping[str, Any], *, tx: Any, summary: pd.DataFrame
 ) -> pd.DataFrame:
     """``HeuristicCLV.predict_clv`` of :func:`heuristic_model`, fitted up to the summary's end.
 
@@ -286,15 +421,13 @@ def heuristic_clv_frame(
     the model sees exactly the history the summary describes.
     """
     end = pd.Timestamp(summary.attrs.get("observation_end", params["holdout_end"]))
-    model = heuristic_model(params, summary=summary).fit(
-        tx[tx["timestamp"] < end + pd.Timedelta(days=1)], observation_end=end
-    )
+    from clvlib import _tx
+
+    model = heuristic_model(params, summary=summary).fit(_tx.upto(tx, end), observation_end=end)
     return model.predict_clv(summary, time_unit=params["time_unit"])
 
 
-def predicted_clv(
-    params: Mapping[str, Any], *, tx: pd.DataFrame, summary: pd.DataFrame
-) -> pd.Series:
+def predicted_clv(params: Mapping[str, Any], *, tx: Any, summary: pd.DataFrame) -> pd.Series:
     """Predicted (discounted, after margin, before CAC) heuristic CLV per customer.
 
     The ``clv_discounted`` column of :func:`heuristic_clv_frame`, named ``predicted_clv`` so
@@ -305,7 +438,7 @@ def predicted_clv(
     )
 
 
-def discount_analysis(tx: pd.DataFrame, summary: pd.DataFrame, clv: pd.Series) -> Any:
+def discount_analysis(tx: Any, summary: pd.DataFrame, clv: pd.Series) -> Any:
     """:func:`~clvlib.heuristic.discount_shoppers`, or a note when the log has no flag.
 
     The ``discounted`` flag is optional in an order log (UCI Online Retail has none); the
@@ -351,7 +484,7 @@ def heuristic_retention(model: Any, clv: pd.DataFrame, summary: pd.DataFrame) ->
 
 
 def heuristic_holdout_check(
-    params: Mapping[str, Any], *, tx: pd.DataFrame, customers: pd.DataFrame | None = None
+    params: Mapping[str, Any], *, tx: Any, customers: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Predicted vs realised holdout revenue per decile of the heuristic forecast.
 
@@ -360,6 +493,7 @@ def heuristic_holdout_check(
     :func:`~clvlib.metrics.decile_calibration` of that forecast against what each customer
     really spent (``attrs["ratio"]`` the overall ratio, 1 = calibrated).
     """
+    from clvlib import _tx
     from clvlib.metrics import decile_calibration
     from clvlib.summary import calibration_holdout
 
@@ -373,7 +507,7 @@ def heuristic_holdout_check(
     cal_end = pd.Timestamp(params["calibration_end"])
     summary = cal[[c for c in cal.columns if not c.startswith("holdout")]]
     model = heuristic_model(params, summary=summary).fit(
-        tx[tx["timestamp"] < cal_end + pd.Timedelta(days=1)], observation_end=cal_end
+        _tx.upto(tx, cal_end), observation_end=cal_end
     )
     predicted = model.predict_value(
         summary, horizon=cal.attrs["holdout_length"], time_unit=params["time_unit"]
@@ -495,7 +629,7 @@ def simulated_truth(params: Mapping[str, Any]) -> Any:
 def run_comparison(
     params: Mapping[str, Any],
     *,
-    tx: pd.DataFrame,
+    tx: Any,
     customers: pd.DataFrame | None,
     truth: Any = None,
 ) -> Any:
@@ -506,10 +640,124 @@ def run_comparison(
     """
     from clvlib.evaluation import compare_methods
 
-    with _caveats_in_text():
-        return compare_methods(
-            tx, truth=truth, customers=customers, **_comparison_settings(params, tx)
-        )
+    def compare() -> Any:
+        with _caveats_in_text():
+            return compare_methods(
+                tx, truth=truth, customers=customers, **_comparison_settings(params, tx)
+            )
+
+    return _shared(params, "comparison", [tx, customers], truth is not None, compare)
+
+
+#: settings of the comparison that its result depends on (``_comparison_settings``)
+_COMPARISON_KEYS = (
+    "calibration_end",
+    "holdout_end",
+    "time_unit",
+    "n_bins",
+    "rule_set",
+    "n_clusters",
+    "random_state",
+    "bgnbd_penalizer",
+    "gg_penalizer",
+)
+
+
+def data_fingerprint(*frames: Any) -> str:
+    """SHA-256 of the frames' values, index, column names and dtypes (None counts as absent).
+
+    A lazy log (``ibis.Table``) is fingerprinted where it lives: its schema, its number of
+    rows and the sum and XOR of its rows' hashes (one scan; no line comes back).
+
+    The key of the results shared between report kernels: equal fingerprints mean equal
+    inputs, whatever file or process they came from.
+    """
+    import hashlib
+
+    import ibis
+
+    from clvlib import engine
+
+    digest = hashlib.sha256()
+    for frame in frames:
+        if frame is None:
+            digest.update(b"none;")
+            continue
+        if isinstance(frame, ibis.Table):  # a lazy log: row hashes summed where it lives
+            row = ibis.struct({c: frame[c] for c in frame.columns}).hash()
+            query = frame.aggregate(n=frame.count(), s=row.sum(), x=row.bit_xor())
+            digest.update(repr(dict(frame.schema().items())).encode())
+            digest.update(repr(engine.to_pyarrow(query).to_pylist()).encode())
+            continue
+        digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+        digest.update(repr((frame.index.name, str(frame.index.dtype), len(frame))).encode())
+        hashed = pd.util.hash_pandas_object(frame, index=True, categorize=False)
+        digest.update(hashed.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def cache_path(params: Mapping[str, Any], *, filename: str) -> Path:
+    """Path of a file shared between the kernels of one run, in ``<output_dir>/.cache/``.
+
+    Beside ``exports/`` (and, like it, under ``scratch/`` for a notebook run by hand): the
+    runner's manifest removes it with the run, and the index does not list it.
+    """
+    folder = export_path(params, filename="_").parent.parent / ".cache"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / filename
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (POSIX ``flock``; elsewhere no lock)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: each kernel computes its own
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _shared(
+    params: Mapping[str, Any],
+    kind: str,
+    frames: list[pd.DataFrame | None],
+    extra: Any,
+    compute: Any,
+) -> Any:
+    """``compute()``, computed once per run for equal inputs and shared between kernels.
+
+    Keyed by :func:`data_fingerprint` of ``frames``, the parameters that matter
+    (``_COMPARISON_KEYS``), ``extra`` and the clvlib version; pickled under
+    :func:`cache_path` while an exclusive lock is held, so that a kernel asking for a result
+    another kernel is computing waits for it instead of computing it twice.
+    """
+    import hashlib
+    import pickle
+
+    import clvlib
+
+    settings = {k: _param(params, k) for k in _COMPARISON_KEYS}
+    record = [kind, data_fingerprint(*frames), settings, repr(extra), clvlib.__version__]
+    key = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+    path = cache_path(params, filename=f"{kind}_{key[:16]}.pickle")
+    with _file_lock(path.with_suffix(".lock")):
+        if path.is_file():
+            with open(path, "rb") as f:
+                stored_key, result = pickle.load(f)
+            if stored_key == key:
+                return result
+        result = compute()
+        part = path.with_name(f"{path.name}.{os.getpid()}.part")
+        with open(part, "wb") as f:
+            pickle.dump((key, result), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(part, path)
+    return result
 
 
 @contextlib.contextmanager
@@ -526,7 +774,7 @@ def _caveats_in_text() -> Iterator[None]:
         yield
 
 
-def _comparison_settings(params: Mapping[str, Any], tx: pd.DataFrame) -> dict[str, Any]:
+def _comparison_settings(params: Mapping[str, Any], tx: Any) -> dict[str, Any]:
     return {
         "calibration_end": params["calibration_end"],
         "holdout_end": params["holdout_end"],
@@ -547,7 +795,7 @@ def _param(params: Mapping[str, Any], name: str) -> Any:
     return params.get(name, PARAMS[name].default)
 
 
-def comparison_k(params: Mapping[str, Any], *, tx: pd.DataFrame) -> int:
+def comparison_k(params: Mapping[str, Any], *, tx: Any) -> int:
     """Number of k-means clusters of the comparison and of its rolling origins.
 
     ``n_clusters``, or for ``"auto"`` :func:`~clvlib.clustering.resolve_n_clusters` on the
@@ -586,7 +834,7 @@ def fit_clusters(params: Mapping[str, Any], *, summary: pd.DataFrame, choice: An
 def rolling_comparison(
     params: Mapping[str, Any],
     *,
-    tx: pd.DataFrame,
+    tx: Any,
     customers: pd.DataFrame | None,
     truth: Any = None,
     max_cutoffs: int = 3,
@@ -605,8 +853,38 @@ def rolling_comparison(
     cutoffs = cutoff_dates(tx, horizon=horizon, max_cutoffs=max_cutoffs)
     with _caveats_in_text():
         return rolling_origin(
-            tx, cutoffs=cutoffs, horizon=horizon, truth=truth, customers=customers, **settings
+            tx,
+            cutoffs=cutoffs,
+            horizon=horizon,
+            truth=truth,
+            customers=customers,
+            keep_customers=False,  # the report shows tables and intervals: 1 GB less at 1M
+            **settings,
         )
+
+
+def cumulative_transactions(comparison: Any, tx: Any) -> Any:
+    """:func:`~clvlib.plotting.plot_cumulative_transactions` of a DataFrame or a lazy log.
+
+    The figure counts distinct purchase periods per customer; of a lazy log only those
+    periods come back (:func:`~clvlib.summary.active_periods`), one line per period, not the
+    log's lines.
+    """
+    from clvlib.plotting import plot_cumulative_transactions
+    from clvlib.summary import active_periods
+
+    if not isinstance(tx, pd.DataFrame):
+        p = comparison.params
+        unit = {"D": "D", "W": "W", "M": "M"}[p["time_unit"]]
+        periods = active_periods(tx, observation_end=pd.Timestamp(p["holdout_end"]), period=unit)
+        tx = pd.DataFrame(
+            {
+                "customer_id": periods["customer_id"],
+                "timestamp": periods["period"].dt.start_time,
+                "is_return": False,
+            }
+        )
+    return plot_cumulative_transactions(comparison, tx)
 
 
 def comparison_caveats(comparison: Any) -> Any:
@@ -872,7 +1150,7 @@ def _bullets(lines: list[str]) -> Any:
     return Markdown(readable("\n".join(f"- {line}" for line in lines)))
 
 
-def audit_answer(audit: Any, tx: pd.DataFrame) -> Any:
+def audit_answer(audit: Any, tx: Any) -> Any:
     """The answer of the data audit: rows accounted for, what was dropped and why, what is left.
 
     ``audit`` the :class:`~clvlib.io.LoadAudit` of ``tx``. Returns Markdown bullets.
@@ -881,7 +1159,7 @@ def audit_answer(audit: Any, tx: pd.DataFrame) -> Any:
     counts = _audit_counts(audit)
     total = counts["rows read"]
     reasons = table[(table["outcome"] == "dropped") & (table["rows"] > 0)]
-    buy = ~tx["is_return"]
+    facts = log_facts(tx)
     lines = [
         f"**Every row accounted for.** Of {total:,} rows read, {counts['rows kept']:,} "
         f"({_pct(counts['rows kept'] / total)}) are kept as purchases, "
@@ -901,14 +1179,14 @@ def audit_answer(audit: Any, tx: pd.DataFrame) -> Any:
             f"{len(reasons)} reason(s) in all, listed below with example rows."
         )
     orders = (
-        f"{tx.loc[buy, 'order_id'].nunique():,} orders"
+        f"{facts['orders']:,} orders"
         if "order_id" in getattr(audit, "columns", {"order_id": None})
-        else f"{int(buy.sum()):,} purchases (the file has no order id: one row, one order)"
+        else f"{facts['purchase lines']:,} purchases (the file has no order id: one row, one order)"
     )
     lines.append(
-        f"**What the reports use:** {tx.loc[buy, 'customer_id'].nunique():,} customers, "
-        f"{orders}, from {tx['timestamp'].min():%Y-%m-%d} to {tx['timestamp'].max():%Y-%m-%d}, "
-        f"net value {_money(tx['amount'].sum())} after returns."
+        f"**What the reports use:** {facts['customers who bought']:,} customers, "
+        f"{orders}, from {facts['first order']:%Y-%m-%d} to {facts['last order']:%Y-%m-%d}, "
+        f"net value {_money(facts['net value'])} after returns."
     )
     lines.append(
         "**What to do:** nothing if the dropped rows are the ones you expect; otherwise look "

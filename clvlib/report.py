@@ -273,6 +273,7 @@ def render_reports(
         params = load_params(params)
     out = Path(out_dir if out_dir is not None else params["output_dir"]).resolve()
     paths = find_notebooks(notebooks)
+    _own_spill_folder()
     if validate:
         check_data(params)
     check_kernel(python)
@@ -325,6 +326,8 @@ def _render_set(
             with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="clvlib-report") as pool:
                 results = list(pool.map(run, paths))
 
+        # the kernels' shared work (clean log, comparison): of no use once they are done
+        shutil.rmtree(out / ".cache", ignore_errors=True)
         prov = _provenance_items(run_params)
         prov["parameters"] = dict(run_params)
         (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
@@ -385,6 +388,29 @@ def clear_previous_run(out: Path) -> list[str]:
     return removed
 
 
+def _own_spill_folder() -> None:
+    """Let DuckDB spill into a folder of this process's own (removed when the process ends).
+
+    Its spill files have the same names in every process: two processes spilling into one
+    folder (the default, the system's temporary folder) corrupt each other's blocks. A
+    ``CLVLIB_TEMP_DIRECTORY`` set by the user is kept, and so is a folder this process's
+    engine has already spilled into (DuckDB cannot move it then).
+    """
+    import atexit
+
+    from clvlib import engine
+
+    if os.environ.get("CLVLIB_TEMP_DIRECTORY") or engine.settings().temp_directory:
+        return
+    folder = Path(tempfile.gettempdir()) / f"clvlib-spill-{os.getpid()}"
+    folder.mkdir(exist_ok=True)
+    try:
+        engine.configure(temp_directory=folder)
+    except Exception:  # noqa: BLE001 - DuckDB refuses once it has spilled: keep its folder
+        return
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
 def check_data(params: Params) -> None:
     """Check once, before any kernel, that the data can make the reports.
 
@@ -402,18 +428,19 @@ def check_data(params: Params) -> None:
     """
     import pandas as pd
 
+    from clvlib import _tx
     from clvlib.notebook import load_data
+    from clvlib.summary import active_periods
 
     try:
-        tx, _, _ = load_data(params)
+        tx, _, _ = load_data(params, share=False)  # lazy: the runner never holds the lines
     except ValueError as e:  # SchemaError, dates outside the data, a bad customer table
         raise InputError(str(e)) from None
     path = shown_path(params["data_path"], Path(params.source).parent if params.source else None)
     cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
-    days = tx["timestamp"].dt.normalize()
-    bought = pd.DataFrame({"customer_id": tx["customer_id"], "day": days})
-    bought = bought[(~tx["is_return"]) & (days <= cal)].drop_duplicates()
+    bought = active_periods(tx, observation_end=cal, period="D")  # purchase days, by the engine
     per_customer = bought["customer_id"].value_counts()  # purchase days per customer
+    first_day = _tx.stats(tx)["first"].normalize()
     found = {
         "customers who bought in the calibration period": (len(per_customer), MIN_CUSTOMERS),
         "of them, repeat buyers (two purchase days or more)": (
@@ -421,7 +448,7 @@ def check_data(params: Params) -> None:
             MIN_REPEAT_BUYERS,
         ),
         "calibration days (first order to calibration_end)": (
-            (cal - days.min()).days + 1,
+            (cal - first_day).days + 1,
             MIN_CALIBRATION_DAYS,
         ),
         "holdout days (calibration_end to holdout_end)": ((hold - cal).days, MIN_HOLDOUT_DAYS),
@@ -732,6 +759,7 @@ def render_data_sets(
     out = Path(out_dir).resolve()
     paths = find_notebooks(notebooks)
     check_kernel(python)
+    _own_spill_folder()
     clear_previous_run(out)
     before = _files(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -625,3 +625,28 @@ def test_a_reference_beats_the_methods_only_when_its_interval_excludes_0(result)
     assert "RFM cells" in ranking.split("every method (interval excludes 0)")[0].split(". The ")[-1]
     assert "RFM cells" in top20.split("above every method, within noise")[0].split(". The ")[-1]
     assert "RFM cells reference beats" not in top20 and "references beat" not in top20
+
+
+def test_the_lazy_log_gives_the_same_comparison(result, shop):
+    lazy, _ = clvlib.load_transactions(shop.transactions, lazy=True)
+    again = compare_methods(lazy, calibration_end=CAL, holdout_end=HOLD, truth=shop)
+    assert again.to_json() == result.to_json()  # byte for byte: every score and interval
+    with pytest.raises(TypeError, match="clean transaction log"):
+        compare_methods(lazy.to_pyarrow(), calibration_end=CAL, holdout_end=HOLD)
+
+
+def test_cutoff_dates_read_the_span_of_the_lazy_log(tx, shop):
+    lazy, _ = clvlib.load_transactions(shop.transactions, lazy=True)
+    assert cutoff_dates(lazy, horizon=184) == cutoff_dates(tx, horizon=184)
+
+
+def test_rolling_origin_without_customers_gives_the_same_results(small_tx):
+    settings = {"cutoffs": [CAL, "2023-12-31"], "horizon": 6, "horizon_unit": "M"}
+    full = rolling_origin(small_tx, n_clusters=3, **settings)
+    lean = rolling_origin(small_tx, n_clusters=3, keep_customers=False, **settings)
+    assert lean.to_json() == full.to_json()
+    pd.testing.assert_frame_equal(lean.winners("top20_share"), full.winners("top20_share"))
+    pd.testing.assert_frame_equal(lean.stability("auc"), full.stability("auc"))
+    for c in lean.comparisons.values():
+        assert c.scores.empty and list(c.scores.columns) == list(full.comparisons[CAL].scores)
+        assert c.summary is None and set(c.models) == {"kmeans"}

@@ -782,3 +782,56 @@ def test_report_retention_facts_and_red_flag(tx):
     # lifetime 2.5 months = 0.21 years: below one year of spend, flagged
     assert facts["sanity check"].startswith("lifetime CLV is 0.21 x one year")
     assert facts["sanity check"].endswith("a red flag")
+
+
+# --- the lazy log (an ibis Table) gives the same answers -------------------------------
+
+
+def test_first_order_profit_and_discount_shoppers_take_the_lazy_log():
+    import ibis
+
+    summary = _seeds_summary()
+    lazy = ibis.memtable(_orders())
+    assert first_order_profit(lazy, summary).tolist() == [30.0, 10.0, 1.0]
+    no_cost = ibis.memtable(_orders().drop(columns="cost"))
+    assert first_order_profit(no_cost, summary, margin=0.5).tolist() == [25.0, 20.0, 5.0]
+    clv = pd.Series([100.0, 10.0, 50.0], index=summary.index)
+    pd.testing.assert_frame_equal(
+        discount_shoppers(lazy, summary, clv), discount_shoppers(_orders(), summary, clv)
+    )
+    with pytest.raises(TypeError, match="clean transaction log"):
+        first_order_profit(_orders().to_dict(), summary)
+
+
+def test_heuristic_clv_fitted_on_the_lazy_log_is_the_same_model():
+    import clvlib
+
+    shop = clvlib.load_default_shop()
+    tx, _ = clvlib.load_transactions(shop.transactions)
+    lazy, _ = clvlib.load_transactions(shop.transactions, lazy=True)
+    end = "2024-06-30"
+    summary = clvlib.customer_summary(tx, observation_end=end)
+    eager_model = HeuristicCLV().fit(tx, observation_end=end)
+    lazy_model = HeuristicCLV().fit(lazy, observation_end=end)
+    assert lazy_model.retention_ == eager_model.retention_
+    assert lazy_model.lapse_periods_ == eager_model.lapse_periods_
+    pd.testing.assert_frame_equal(
+        lazy_model.predict_clv(summary), eager_model.predict_clv(summary), check_exact=True
+    )
+
+
+def test_retention_and_survival_read_the_lazy_log():
+    import ibis
+
+    from clvlib.heuristic import estimate_retention
+
+    frame = _orders()
+    lazy = ibis.memtable(frame)
+    end = "2024-02-29"
+    eager_r = estimate_retention(frame, observation_end=end)
+    lazy_r = estimate_retention(lazy, observation_end=end)
+    assert lazy_r.rate == eager_r.rate
+    pd.testing.assert_frame_equal(lazy_r.table, eager_r.table)
+    missing = ibis.memtable(frame.assign(customer_id=[1, None, 2, 2, 3, 3, 3]))
+    with pytest.raises(ValueError, match="'customer_id' is missing in 1 line"):
+        estimate_retention(missing, observation_end=end)

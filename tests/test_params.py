@@ -290,6 +290,7 @@ def test_bad_loader_keys_fail_clearly(folder: Path, lines: str, expected: str) -
 
 
 def test_loader_keys_reach_load_transactions(folder: Path) -> None:
+    from clvlib.io import to_frame
     from clvlib.notebook import load_data
     from clvlib.params import loader_options
 
@@ -319,6 +320,7 @@ def test_loader_keys_reach_load_transactions(folder: Path) -> None:
     assert audit.table().loc["identical", "rows"] == 1  # no order id: kept
     assert audit.table().loc["bad_value", ["rows", "value"]].tolist() == [1, 0.0]  # 'café'
     assert audit.unparsed["raw"].tolist() == ["café"]
+    tx = to_frame(tx)  # load_data gives the lazy log
     assert tx["timestamp"].min() == datetime(2024, 1, 5)
     assert tx["amount"].tolist() == [1.5, 2.0, 2.0, 4.0, 4.0]
 

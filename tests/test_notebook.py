@@ -1,0 +1,215 @@
+"""clvlib.notebook beyond the page text: work shared between the kernels of one run."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clvlib import evaluation
+from clvlib import notebook as nbk
+from clvlib.params import PARAMS
+
+
+@pytest.fixture
+def params(tmp_path, monkeypatch):
+    monkeypatch.setenv(nbk.RUNNER_ENV, "1")  # exports in output_dir, as in a rendered run
+    values = {name: spec.default for name, spec in PARAMS.items()}
+    values.update(output_dir=str(tmp_path), n_clusters=3)
+    return values
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """compare_methods replaced by a slow stand-in that counts its calls."""
+    calls = []
+
+    def fake(tx, **kwargs):
+        calls.append(kwargs["calibration_end"])
+        time.sleep(0.3)
+        return {"log": type(tx).__name__, "settings": kwargs["n_clusters"]}
+
+    monkeypatch.setattr(evaluation, "compare_methods", fake)
+    return calls
+
+
+def _log(amount: float = 10.0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "order_id": ["a", "b", "c"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01"]),
+            "amount": [amount, 5.0, 7.0],
+            "is_return": [False, False, False],
+        }
+    )
+
+
+def test_the_comparison_is_computed_once_for_equal_inputs(params, counted):
+    first = nbk.run_comparison(params, tx=_log(), customers=None)
+    again = nbk.run_comparison(params, tx=_log(), customers=None)  # a new, equal frame
+    assert again == first
+    assert len(counted) == 1
+    assert list((nbk.cache_path(params, filename="x").parent).glob("comparison_*.pickle"))
+
+
+def test_other_data_or_settings_recompute(params, counted):
+    nbk.run_comparison(params, tx=_log(), customers=None)
+    nbk.run_comparison(params, tx=_log(amount=10.5), customers=None)  # one value differs
+    nbk.run_comparison({**params, "calibration_end": "2024-05-31"}, tx=_log(), customers=None)
+    nbk.run_comparison(params, tx=_log(), customers=None, truth=object())  # with a truth
+    assert len(counted) == 4
+
+
+def test_a_kernel_waits_for_the_comparison_another_is_computing(params, counted):
+    results = []
+
+    def kernel():
+        results.append(nbk.run_comparison(params, tx=_log(), customers=None))
+
+    threads = [threading.Thread(target=kernel) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(counted) == 1
+    assert results[0] == results[1]
+
+
+def test_the_cache_sits_beside_the_exports_not_in_them(params):
+    path = nbk.cache_path(params, filename="k.pickle")
+    assert path.parent.name == ".cache"
+    assert path.parent.parent == nbk.export_path(params, filename="x").parent.parent
+
+
+def test_fingerprint_tells_frames_apart():
+    base = nbk.data_fingerprint(_log())
+    assert nbk.data_fingerprint(_log()) == base
+    assert nbk.data_fingerprint(_log(amount=10.5)) != base
+    assert nbk.data_fingerprint(_log().rename(columns={"amount": "value"})) != base
+    assert nbk.data_fingerprint(_log().astype({"amount": "float32"})) != base
+    assert nbk.data_fingerprint(_log(), None) != base
+
+
+# --- the reports' log: loaded lazily, cleaned once per run ------------------------------
+
+
+@pytest.fixture
+def default_params(tmp_path, monkeypatch):
+    from clvlib.params import load_params
+
+    monkeypatch.setenv(nbk.RUNNER_ENV, "1")
+    params = load_params(nbk.Path(__file__).resolve().parents[1] / "params" / "default.yaml")
+    params["output_dir"] = str(tmp_path)
+    return params
+
+
+def test_load_data_gives_the_lazy_log_written_once_per_run(default_params):
+    import ibis
+
+    import clvlib
+    from clvlib.io import to_frame
+
+    tx, audit, customers = nbk.load_data(default_params)
+    assert isinstance(tx, ibis.Table)
+    files = list(nbk.cache_path(default_params, filename="x").parent.glob("clean_log_*.parquet"))
+    assert len(files) == 1
+    stamp = files[0].stat().st_mtime_ns
+    again, again_audit, _ = nbk.load_data(default_params)  # another kernel: reads the files
+    assert files[0].stat().st_mtime_ns == stamp
+    assert again_audit.to_dict() == audit.to_dict()
+    assert again_audit.examples() == audit.examples()
+    eager, eager_audit = clvlib.load_transactions(default_params["data_path"])
+    pd.testing.assert_frame_equal(to_frame(again), eager)
+    assert audit.to_dict() == eager_audit.to_dict()
+    lazy_facts = nbk.data_overview(tx, customers)
+    eager_facts = nbk.data_overview(eager, customers)
+    assert list(lazy_facts) == list(eager_facts)
+    buy = ~eager["is_return"]
+    by_hand = {  # the same facts in pandas, from the eager log
+        "first order": eager["timestamp"].min(),
+        "last order": eager["timestamp"].max(),
+        "lines": len(eager),
+        "purchase lines": int(buy.sum()),
+        "return lines": int((~buy).sum()),
+        "orders": eager.loc[buy, "order_id"].nunique(),
+        "customers who bought": eager.loc[buy, "customer_id"].nunique(),
+        "gross purchase value": eager.loc[buy, "amount"].sum(),
+        "returned value": -eager.loc[~buy, "amount"].sum(),
+        "net value": eager["amount"].sum(),
+        "gross profit": (eager["amount"] - eager["cost"]).sum(),
+        "customers in the customer table": len(customers),
+        "prospects (signed up, never bought)": int(
+            (~customers.index.isin(eager.loc[buy, "customer_id"])).sum()
+        ),
+    }
+    assert list(lazy_facts) == list(by_hand)
+    for name, value in by_hand.items():
+        if isinstance(value, float):
+            assert lazy_facts[name] == pytest.approx(value, rel=1e-12), name
+            assert eager_facts[name] == pytest.approx(value, rel=1e-12), name
+        else:
+            assert lazy_facts[name] == value == eager_facts[name], name
+    assert str(nbk.audit_answer(audit, tx).data) == str(nbk.audit_answer(audit, eager).data)
+
+
+def test_the_cumulative_figure_draws_the_same_data_from_the_lazy_log(default_params):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from clvlib.evaluation import compare_methods
+    from clvlib.io import to_frame
+
+    tx, _, _ = nbk.load_data(default_params)
+    comparison = compare_methods(
+        tx, calibration_end="2024-06-30", holdout_end="2024-12-31", n_clusters=3, n_resamples=100
+    )
+    lazy_ax = nbk.cumulative_transactions(comparison, tx)
+    eager_ax = nbk.cumulative_transactions(comparison, to_frame(tx))
+    for lazy_line, eager_line in zip(lazy_ax.get_lines(), eager_ax.get_lines(), strict=True):
+        assert list(lazy_line.get_ydata()) == list(eager_line.get_ydata())
+    plt.close("all")
+
+
+def test_a_runner_kernel_spills_into_a_folder_of_its_own(tmp_path, monkeypatch):
+    import dataclasses
+
+    from clvlib import engine
+    from clvlib.present import OUTPUT_DIR_ENV
+
+    before = dataclasses.asdict(engine.settings())
+    monkeypatch.setenv(nbk.RUNNER_ENV, "1")
+    monkeypatch.setenv(OUTPUT_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv("CLVLIB_TEMP_DIRECTORY", raising=False)
+    try:
+        nbk.notebook_display()
+        folder = Path(engine.settings().temp_directory)
+        assert folder == tmp_path / ".cache" / f"spill-{os.getpid()}" and folder.is_dir()
+    finally:
+        engine.configure(**{k: v for k, v in before.items() if v is not None})
+        engine.configure(temp_directory=before["temp_directory"] or tempfile.gettempdir())
+
+
+def test_fingerprint_of_a_lazy_log_follows_its_rows():
+    import ibis
+
+    base = nbk.data_fingerprint(ibis.memtable(_log()))
+    assert nbk.data_fingerprint(ibis.memtable(_log())) == base  # another table, same rows
+    assert nbk.data_fingerprint(ibis.memtable(_log().iloc[::-1])) == base  # order is no data
+    assert nbk.data_fingerprint(ibis.memtable(_log(amount=10.5))) != base
+    assert nbk.data_fingerprint(ibis.memtable(_log().iloc[:2])) != base
+
+
+def test_the_comparison_of_a_lazy_log_is_shared_too(params, counted):
+    import ibis
+
+    first = nbk.run_comparison(params, tx=ibis.memtable(_log()), customers=None)
+    again = nbk.run_comparison(params, tx=ibis.memtable(_log()), customers=None)
+    assert again == first and len(counted) == 1
