@@ -19,6 +19,13 @@ Settings (read once, when the connection is first made; :func:`configure` change
 ``temp_directory``
     Spill folder. Default: the system's temporary directory (``tempfile.gettempdir()``).
     Environment variable ``CLVLIB_TEMP_DIRECTORY``.
+``stage_above``
+    Logs of more lines than this are summarised in parts (:func:`staging`): each heavy
+    aggregation is its own query, written to a Parquet file in the spill folder, and the
+    next part reads that file. One query holding several large hash tables, joins and a sort
+    at once runs out of memory at 100 million lines; parts one at a time complete within the
+    limit. Default 20 million (a 10-million-line log stays one query, faster). Environment
+    variable ``CLVLIB_STAGE_ABOVE``.
 """
 
 from __future__ import annotations
@@ -27,9 +34,11 @@ import contextlib
 import dataclasses
 import itertools
 import os
+import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import ibis
 import pandas as pd
@@ -44,6 +53,7 @@ class EngineSettings:
     memory_limit: str = "750MB"
     threads: int | None = None
     temp_directory: str | None = None
+    stage_above: int = 20_000_000
 
     @classmethod
     def from_environment(cls) -> EngineSettings:
@@ -51,10 +61,16 @@ class EngineSettings:
         threads = os.environ.get("CLVLIB_THREADS")
         if threads is not None and not (threads.isdigit() and int(threads) > 0):
             raise ValueError(f"CLVLIB_THREADS must be a positive integer, got {threads!r}")
+        stage_above = os.environ.get("CLVLIB_STAGE_ABOVE", str(cls.stage_above))
+        if not stage_above.isdigit():
+            raise ValueError(
+                f"CLVLIB_STAGE_ABOVE must be a non-negative integer, got {stage_above!r}"
+            )
         return cls(
             memory_limit=os.environ.get("CLVLIB_MEMORY_LIMIT", cls.memory_limit),
             threads=int(threads) if threads else None,
             temp_directory=os.environ.get("CLVLIB_TEMP_DIRECTORY"),
+            stage_above=int(stage_above),
         )
 
     def resolved(self) -> dict[str, str | int]:
@@ -96,6 +112,7 @@ def configure(
     memory_limit: str | None = None,
     threads: int | None = None,
     temp_directory: str | os.PathLike | None = None,
+    stage_above: int | None = None,
 ) -> EngineSettings:
     """Change the engine settings; arguments left ``None`` keep their value.
 
@@ -112,10 +129,13 @@ def configure(
     global _settings
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    if stage_above is not None and (not isinstance(stage_above, int) or stage_above < 0):
+        raise ValueError(f"stage_above must be a non-negative integer, got {stage_above!r}")
     changes = {
         "memory_limit": memory_limit,
         "threads": threads,
         "temp_directory": None if temp_directory is None else os.fspath(temp_directory),
+        "stage_above": stage_above,
     }
     _settings = dataclasses.replace(
         settings(), **{k: v for k, v in changes.items() if v is not None}
@@ -194,9 +214,48 @@ def to_pyarrow(expr: ibis.Expr) -> pa.Table:
     backend = backend_of(expr)
     if backend.name != "duckdb":
         return backend.to_pyarrow(expr)
+    with _lock:
+        return backend.con.sql(_duckdb_sql(backend, expr)).to_arrow_table()
+
+
+def _duckdb_sql(backend, expr: ibis.Expr) -> str:
+    """The DuckDB SQL of ``expr``, its common parts inlined; in-memory tables registered."""
     query = backend.compiler.to_sqlglot(expr.as_table())
     for cte in query.find_all(sge.CTE):
         cte.set("materialized", False)
+    backend._run_pre_execute_hooks(expr)  # registers in-memory tables, as to_pyarrow does
+    return query.sql(dialect="duckdb")
+
+
+@contextlib.contextmanager
+def staging() -> Iterator[Callable[[ibis.Table], ibis.Table]]:
+    """A function that runs a part of a larger query on its own, for the ``with`` block.
+
+    ``stage(table)`` runs ``table`` (an expression of the embedded engine) as one query into
+    a Parquet file in a fresh folder of the spill folder, and returns a table reading that
+    file, to build the next part on. DuckDB then holds one large hash table at a time
+    instead of all of them: above about 20 million lines (:class:`EngineSettings`
+    ``stage_above``) the single query of the summary exceeds the memory limit, its parts do
+    not. The files are deleted when the block ends.
+    """
     with _lock:
-        backend._run_pre_execute_hooks(expr)  # registers in-memory tables, as to_pyarrow does
-        return backend.con.sql(query.sql(dialect="duckdb")).to_arrow_table()
+        con = connection()
+        spill = Path(str(settings().resolved()["temp_directory"]))
+        spill.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="clvlib_parts_", dir=spill))
+        views: list[str] = []
+
+        def stage(table: ibis.Table) -> ibis.Table:
+            path = str(folder / f"part{len(views)}.parquet").replace("'", "''")
+            con.con.execute(f"COPY ({_duckdb_sql(con, table)}) TO '{path}' (FORMAT parquet)")
+            name = f"_clvlib_part_{os.getpid()}_{next(_names)}"
+            con.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+            views.append(name)
+            return con.table(name)
+
+        try:
+            yield stage
+        finally:
+            for name in views:
+                con.con.execute(f"DROP VIEW IF EXISTS {name}")
+            shutil.rmtree(folder, ignore_errors=True)

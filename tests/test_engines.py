@@ -7,16 +7,18 @@ both, elsewhere they skip with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import shutil
 
+import duckdb
 import ibis
 import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib import engine
+from clvlib import engine, summary
 from clvlib.summary import active_periods, calibration_holdout, customer_summary
 
 END = "2024-03-31"
@@ -97,6 +99,101 @@ def test_bad_lines_of_an_ibis_table_are_named():
         customer_summary(ibis.memtable(tx), observation_end=END)
     expected = sorted(zip(tx.loc[[2, 4], "customer_id"], tx.loc[[2, 4], "order_id"], strict=True))
     assert f"lines (customer_id, order_id) {expected}" in str(info.value)
+
+
+# --- large logs: the summary in parts (engine.staging) -----------------------------------
+
+
+@pytest.mark.parametrize("unit", ["D", "W", "M"])
+def test_summary_in_parts_equals_one_query(restore_settings, parts, tmp_path, unit):
+    """Above ``stage_above`` lines each aggregation is its own query: the same result, exactly."""
+    tx = _random_log()
+    kwargs = {"calibration_end": "2024-02-15", "holdout_end": END, "time_unit": unit}
+    one_summary = customer_summary(tx, observation_end=END, time_unit=unit)
+    one_holdout = calibration_holdout(tx, **kwargs)
+    engine.configure(stage_above=len(tx) - 1, temp_directory=tmp_path)
+    in_parts = customer_summary(tx, observation_end=END, time_unit=unit)
+    assert len(parts) == 4  # periods, customers, orders, returns
+    pd.testing.assert_frame_equal(in_parts, one_summary, check_exact=True)
+    pd.testing.assert_frame_equal(calibration_holdout(tx, **kwargs), one_holdout, check_exact=True)
+    assert len(parts) == 9  # and the holdout outcomes
+    assert list(tmp_path.iterdir()) == []  # the parts' files are deleted
+
+
+def test_summary_in_parts_from_parquet_and_ibis(restore_settings, parts, tmp_path):
+    tx = _random_log()
+    path = tmp_path / "log.parquet"
+    tx.to_parquet(path)
+    one = customer_summary(path, observation_end=END)
+    engine.configure(stage_above=0)
+    pd.testing.assert_frame_equal(customer_summary(path, observation_end=END), one)
+    pd.testing.assert_frame_equal(customer_summary(ibis.memtable(tx), observation_end=END), one)
+    assert len(parts) == 8
+
+
+def test_summary_in_parts_when_one_query_runs_out_of_memory(parts, monkeypatch):
+    """A log of unknown size (a vouched table) whose single query fails is done in parts."""
+    tx = _random_log()
+    want = customer_summary(tx, observation_end=END)
+    runs = []
+    fetch = summary._fetch
+
+    def one_query_too_large(table):
+        runs.append(table)
+        if len(runs) == 1:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate")
+        return fetch(table)
+
+    monkeypatch.setattr(summary, "_fetch", one_query_too_large)
+    pd.testing.assert_frame_equal(customer_summary(tx, observation_end=END), want)
+    assert len(runs) == 2 and len(parts) == 4
+
+
+def test_vouched_line_count_decides_the_parts(restore_settings, parts):
+    tx = _random_log()
+    table = ibis.memtable(tx)
+    purchases = tx.loc[~tx.is_return, "timestamp"]
+    first, last = purchases.min().to_pydatetime(), purchases.max().to_pydatetime()
+    summary.vouch(table, first=first, last=last, largest=1e3, lines=len(tx))
+    engine.configure(stage_above=len(tx))
+    one = customer_summary(table, observation_end=END)
+    assert parts == []
+    engine.configure(stage_above=len(tx) - 1)
+    pd.testing.assert_frame_equal(customer_summary(table, observation_end=END), one)
+    assert len(parts) == 4
+    pd.testing.assert_frame_equal(one, customer_summary(tx, observation_end=END))
+
+
+def test_stage_above_setting(restore_settings, monkeypatch):
+    assert engine.EngineSettings().stage_above == 20_000_000
+    assert engine.configure(stage_above=5).stage_above == 5
+    with pytest.raises(ValueError, match="stage_above must be a non-negative integer"):
+        engine.configure(stage_above=-1)
+    monkeypatch.setenv("CLVLIB_STAGE_ABOVE", "1000")
+    assert engine.EngineSettings.from_environment().stage_above == 1000
+    monkeypatch.setenv("CLVLIB_STAGE_ABOVE", "many")
+    with pytest.raises(ValueError, match="CLVLIB_STAGE_ABOVE must be a non-negative integer"):
+        engine.EngineSettings.from_environment()
+
+
+@pytest.fixture
+def parts(monkeypatch):
+    """The parts written by ``engine.staging`` during the test, as a list of Ibis tables."""
+    written: list[ibis.Table] = []
+    staging = engine.staging
+
+    @contextlib.contextmanager
+    def counted():
+        with staging() as stage:
+
+            def stage_and_count(table):
+                written.append(table)
+                return stage(table)
+
+            yield stage_and_count
+
+    monkeypatch.setattr(engine, "staging", counted)
+    return written
 
 
 # --- active periods (the line-level part of the heuristic's rates) -----------------------
