@@ -17,8 +17,11 @@ Settings (read once, when the connection is first made; :func:`configure` change
     Worker threads. Default: every core (``os.cpu_count()``); set fewer to leave cores to other
     work. Environment variable ``CLVLIB_THREADS``.
 ``temp_directory``
-    Spill folder. Default: the system's temporary directory (``tempfile.gettempdir()``).
-    Environment variable ``CLVLIB_TEMP_DIRECTORY``.
+    Where to spill. Default: the system's temporary directory (``tempfile.gettempdir()``).
+    Each process spills into a folder of its own inside it (:func:`spill_folder`), deleted
+    when the process ends: DuckDB names its spill files the same in every process, so two
+    processes spilling into one folder would read each other's data. Environment variable
+    ``CLVLIB_TEMP_DIRECTORY``.
 ``stage_above``
     Logs of more lines than this are summarised in parts (:func:`staging`): each heavy
     aggregation is its own query, written to a Parquet file in the spill folder, and the
@@ -30,6 +33,7 @@ Settings (read once, when the connection is first made; :func:`configure` change
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import itertools
@@ -37,12 +41,13 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlglot.expressions as sge
 
 
@@ -93,6 +98,7 @@ FIRST_LINE_KEY = (
 
 _settings: EngineSettings | None = None
 _connection = None
+_spill: tuple[str, Path] | None = None  # (configured folder, this process's folder in it)
 # One DuckDB connection serves the process; a DuckDB connection must not run two queries at
 # once, so callers in several threads take turns (a summary holds it from check to result).
 _lock = threading.RLock()
@@ -146,9 +152,36 @@ def configure(
     return _settings
 
 
+def spill_folder() -> Path:
+    """The spill folder of this process alone, inside ``temp_directory`` (made on first use).
+
+    Never shared: DuckDB gives its spill files the same names in every process. Deleted
+    when the process ends.
+    """
+    global _spill
+    parent = str(settings().resolved()["temp_directory"])
+    with _lock:
+        if _spill is None or _spill[0] != parent:
+            os.makedirs(parent, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix=f"clvlib_spill_{os.getpid()}_", dir=parent))
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            _spill = (parent, folder)
+        return _spill[1]
+
+
+def _forget_in_child() -> None:
+    """A forked child makes its own connection and spill folder, never the parent's."""
+    global _connection, _spill
+    _connection = None
+    _spill = None
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def _apply(con, config: EngineSettings) -> None:
     values = config.resolved()
-    spill = str(values["temp_directory"]).replace("'", "''")
+    spill = str(spill_folder()).replace("'", "''")
     con.raw_sql(
         f"SET memory_limit = '{values['memory_limit']}'; SET threads = {int(values['threads'])}; "
         f"SET temp_directory = '{spill}'"
@@ -227,35 +260,65 @@ def _duckdb_sql(backend, expr: ibis.Expr) -> str:
     return query.sql(dialect="duckdb")
 
 
-@contextlib.contextmanager
-def staging() -> Iterator[Callable[[ibis.Table], ibis.Table]]:
-    """A function that runs a part of a larger query on its own, for the ``with`` block.
+class Parts:
+    """Parts of a large query, each run as a query of its own into a Parquet file.
 
-    ``stage(table)`` runs ``table`` (an expression of the embedded engine) as one query into
-    a Parquet file in a fresh folder of the spill folder, and returns a table reading that
-    file, to build the next part on. DuckDB then holds one large hash table at a time
-    instead of all of them: above about 20 million lines (:class:`EngineSettings`
-    ``stage_above``) the single query of the summary exceeds the memory limit, its parts do
-    not. The files are deleted when the block ends.
+    Made by :func:`staging`. Calling it with an expression of the embedded engine runs that
+    expression into a file of the folder and returns a table reading the file, to build
+    the next part on; :meth:`fetch` runs the last part (the result) the same way and reads
+    the file back as Arrow, so that DuckDB's working memory and the result are never held
+    at the same time.
+    """
+
+    def __init__(self, con, folder: Path) -> None:
+        self._con = con
+        self._folder = folder
+        self._views: list[str] = []
+
+    def __call__(self, table: ibis.Table) -> ibis.Table:
+        """Run ``table`` into a file now; a table reading that file."""
+        path = _write_part(self._con, table, self._folder / f"part{len(self._views)}.parquet")
+        name = f"_clvlib_part_{os.getpid()}_{next(_names)}"
+        quoted = str(path).replace("'", "''")
+        self._con.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{quoted}')")
+        self._views.append(name)
+        return self._con.table(name)
+
+    def fetch(self, table: ibis.Table) -> pa.Table:
+        """Run ``table`` (its rows in its order) into a file; its rows as an Arrow table."""
+        path = _write_part(self._con, table, self._folder / "result.parquet")
+        try:
+            return pq.read_table(path)
+        finally:
+            path.unlink()
+
+    def close(self) -> None:
+        """Forget the parts' tables and delete their files."""
+        for name in self._views:
+            self._con.con.execute(f"DROP VIEW IF EXISTS {name}")
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _write_part(con, table: ibis.Table, path: Path) -> Path:
+    """Run ``table`` on the embedded engine into the Parquet file ``path``."""
+    quoted = str(path).replace("'", "''")
+    con.con.execute(f"COPY ({_duckdb_sql(con, table)}) TO '{quoted}' (FORMAT parquet)")
+    return path
+
+
+@contextlib.contextmanager
+def staging() -> Iterator[Parts]:
+    """The parts of a large query, run one by one, for the ``with`` block (:class:`Parts`).
+
+    DuckDB then holds one large hash table at a time instead of all of them: above about
+    20 million lines (:class:`EngineSettings` ``stage_above``) the single query of the
+    summary exceeds the memory limit, its parts do not. Their files, in a fresh folder of
+    the process's spill folder (:func:`spill_folder`), are deleted when the block ends.
     """
     with _lock:
         con = connection()
-        spill = Path(str(settings().resolved()["temp_directory"]))
-        spill.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="clvlib_parts_", dir=spill))
-        views: list[str] = []
-
-        def stage(table: ibis.Table) -> ibis.Table:
-            path = str(folder / f"part{len(views)}.parquet").replace("'", "''")
-            con.con.execute(f"COPY ({_duckdb_sql(con, table)}) TO '{path}' (FORMAT parquet)")
-            name = f"_clvlib_part_{os.getpid()}_{next(_names)}"
-            con.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{path}')")
-            views.append(name)
-            return con.table(name)
-
+        parts = Parts(con, Path(tempfile.mkdtemp(prefix="clvlib_parts_", dir=spill_folder())))
         try:
-            yield stage
+            yield parts
         finally:
-            for name in views:
-                con.con.execute(f"DROP VIEW IF EXISTS {name}")
-            shutil.rmtree(folder, ignore_errors=True)
+            parts.close()

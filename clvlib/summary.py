@@ -737,8 +737,8 @@ def _run(log: CleanLog, build: Callable[[_Stage | None], ibis.Table]) -> pd.Data
             return _fetch(build(None))
         except duckdb.OutOfMemoryException:
             pass  # too large for one query within the memory limit: in parts, below
-    with engine.staging() as stage:
-        return _fetch(build(stage))
+    with engine.staging() as parts:
+        return _fetch(build(parts), parts)
 
 
 def _inline(table: ibis.Table) -> ibis.Table:
@@ -746,11 +746,15 @@ def _inline(table: ibis.Table) -> ibis.Table:
     return table
 
 
-def _fetch(table: ibis.Table) -> pd.DataFrame:
-    """Run the expression where it lives; one row per customer, as pandas (through Arrow)."""
+def _fetch(table: ibis.Table, parts: engine.Parts | None = None) -> pd.DataFrame:
+    """Run the expression where it lives; one row per customer, as pandas (through Arrow).
+
+    With ``parts``, the last part of a staged summary: run into a file, then read back.
+    """
     ordered = table.order_by("customer_id")
+    result = engine.to_pyarrow(ordered) if parts is None else parts.fetch(ordered)
     # self_destruct frees each Arrow column once converted: one copy of the result, not two
-    frame = engine.to_pyarrow(ordered).to_pandas(self_destruct=True, split_blocks=True)
+    frame = result.to_pandas(self_destruct=True, split_blocks=True)
     return frame.set_index("customer_id")
 
 

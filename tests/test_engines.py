@@ -7,10 +7,13 @@ both, elsewhere they skip with the reason.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import importlib.util
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import ibis
@@ -113,11 +116,11 @@ def test_summary_in_parts_equals_one_query(restore_settings, parts, tmp_path, un
     one_holdout = calibration_holdout(tx, **kwargs)
     engine.configure(stage_above=len(tx) - 1, temp_directory=tmp_path)
     in_parts = customer_summary(tx, observation_end=END, time_unit=unit)
-    assert len(parts) == 4  # periods, customers, orders, returns
+    assert len(parts) == 5  # periods, customers, orders, returns; the result
     pd.testing.assert_frame_equal(in_parts, one_summary, check_exact=True)
     pd.testing.assert_frame_equal(calibration_holdout(tx, **kwargs), one_holdout, check_exact=True)
-    assert len(parts) == 9  # and the holdout outcomes
-    assert list(tmp_path.iterdir()) == []  # the parts' files are deleted
+    assert len(parts) == 11  # and the holdout outcomes
+    assert list(engine.spill_folder().glob("clvlib_parts_*")) == []  # the parts are deleted
 
 
 def test_summary_in_parts_from_parquet_and_ibis(restore_settings, parts, tmp_path):
@@ -128,7 +131,7 @@ def test_summary_in_parts_from_parquet_and_ibis(restore_settings, parts, tmp_pat
     engine.configure(stage_above=0)
     pd.testing.assert_frame_equal(customer_summary(path, observation_end=END), one)
     pd.testing.assert_frame_equal(customer_summary(ibis.memtable(tx), observation_end=END), one)
-    assert len(parts) == 8
+    assert len(parts) == 10
 
 
 def test_summary_in_parts_when_one_query_runs_out_of_memory(parts, monkeypatch):
@@ -138,15 +141,15 @@ def test_summary_in_parts_when_one_query_runs_out_of_memory(parts, monkeypatch):
     runs = []
     fetch = summary._fetch
 
-    def one_query_too_large(table):
+    def one_query_too_large(table, parts=None):
         runs.append(table)
-        if len(runs) == 1:
+        if parts is None:
             raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate")
-        return fetch(table)
+        return fetch(table, parts)
 
     monkeypatch.setattr(summary, "_fetch", one_query_too_large)
     pd.testing.assert_frame_equal(customer_summary(tx, observation_end=END), want)
-    assert len(runs) == 2 and len(parts) == 4
+    assert len(runs) == 2 and len(parts) == 5
 
 
 def test_vouched_line_count_decides_the_parts(restore_settings, parts):
@@ -160,7 +163,7 @@ def test_vouched_line_count_decides_the_parts(restore_settings, parts):
     assert parts == []
     engine.configure(stage_above=len(tx) - 1)
     pd.testing.assert_frame_equal(customer_summary(table, observation_end=END), one)
-    assert len(parts) == 4
+    assert len(parts) == 5
     pd.testing.assert_frame_equal(one, customer_summary(tx, observation_end=END))
 
 
@@ -178,21 +181,15 @@ def test_stage_above_setting(restore_settings, monkeypatch):
 
 @pytest.fixture
 def parts(monkeypatch):
-    """The parts written by ``engine.staging`` during the test, as a list of Ibis tables."""
+    """The queries run as parts (``engine.staging``) during the test, as a list of tables."""
     written: list[ibis.Table] = []
-    staging = engine.staging
+    write = engine._write_part
 
-    @contextlib.contextmanager
-    def counted():
-        with staging() as stage:
+    def counted(con, table, path):
+        written.append(table)
+        return write(con, table, path)
 
-            def stage_and_count(table):
-                written.append(table)
-                return stage(table)
-
-            yield stage_and_count
-
-    monkeypatch.setattr(engine, "staging", counted)
+    monkeypatch.setattr(engine, "_write_part", counted)
     return written
 
 
@@ -252,10 +249,30 @@ def test_configure_applies_at_once(restore_settings, tmp_path):
     now = engine.configure(memory_limit="512MB", threads=1, temp_directory=tmp_path)
     assert now == engine.EngineSettings("512MB", 1, str(tmp_path))
     assert _setting("threads") == 1
-    assert _setting("temp_directory") == str(tmp_path)
+    # DuckDB spills into a folder of this process's own inside the one configured
+    assert Path(_setting("temp_directory")).parent == tmp_path
+    assert Path(_setting("temp_directory")) == engine.spill_folder()
     assert _setting("memory_limit") in {"512.0 MiB", "488.2 MiB", "512.0 MB", "488.2 MB"}
     # the summary runs under the new settings
     assert len(customer_summary(_random_log(), observation_end=END)) == 157
+
+
+def test_each_process_spills_into_a_folder_of_its_own(restore_settings, tmp_path):
+    """DuckDB names its spill files alike in every process: a shared folder mixes their data."""
+    engine.configure(temp_directory=tmp_path)
+    ours = engine.spill_folder()
+    assert ours.is_dir() and ours.parent == tmp_path
+    assert ours.name.startswith(f"clvlib_spill_{os.getpid()}_")
+    script = (
+        "import sys; from clvlib import engine; "
+        "engine.configure(temp_directory=sys.argv[1]); print(engine.spill_folder())"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    theirs = Path(child.stdout.strip())
+    assert theirs.parent == tmp_path and theirs != ours
+    assert not theirs.exists()  # deleted when the child ended
 
 
 def test_settings_from_environment(monkeypatch):
