@@ -752,9 +752,10 @@ def _fetch(table: ibis.Table, parts: engine.Parts | None = None) -> pd.DataFrame
     With ``parts``, the last part of a staged summary: run into a file, then read back.
     """
     ordered = table.order_by("customer_id")
-    result = engine.to_pyarrow(ordered) if parts is None else parts.fetch(ordered)
+    if parts is not None:
+        return parts.fetch(ordered).set_index("customer_id")
     # self_destruct frees each Arrow column once converted: one copy of the result, not two
-    frame = result.to_pandas(self_destruct=True, split_blocks=True)
+    frame = engine.to_pyarrow(ordered).to_pandas(self_destruct=True, split_blocks=True)
     return frame.set_index("customer_id")
 
 
