@@ -7,7 +7,9 @@ pandas result included, DuckDB spilling within its memory limit (clvlib.engine d
 The log is the one of ``scale.py`` (written by DuckDB into ``--dir``, deleted at the end
 unless ``--keep``). ``customer_summary(path)`` runs in a fresh process that reports the wall
 time of the summary (imports and the engine's start before the clock), the time of each part
-(the checking scan, then each query written to Parquet) and its own peak RSS (getrusage).
+(the checking scan, then each query written to Parquet), its CPU time (user + system: on a
+shared machine the wall time grows with the load, the CPU time much less) and its own peak
+RSS (getrusage).
 No reference library can hold 100M lines in memory, so the result is checked against
 counts that DuckDB computes directly in another process: the customers, the sum of
 ``frequency + 1`` (distinct purchase days per customer), the sum of ``n_orders`` (distinct
@@ -57,12 +59,13 @@ engine._write_part, summary._prepare = timed_write, timed_prepare
 t = time.perf_counter()
 s = customer_summary(path, observation_end=end)
 seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 totals = {"customers": len(s), "days": int((s["frequency"] + 1).sum()),
           "orders": int(s["n_orders"].sum()),
           "value": float((s["total_value"] + s["returned_value"]).sum())}
 print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "rows": len(s), "steps": steps,
-                  "totals": totals}))
+                  "totals": totals, "cpu_seconds": cpu}))
 """,
 }
 
@@ -110,7 +113,8 @@ def main() -> None:
                 steps = ", ".join(f"{name} {s:.1f} s" for name, s in r["steps"])
                 print(
                     f"  {label:5s} {r['seconds']:7.1f} s (summary)  {r['process_seconds']:7.1f} s "
-                    f"(process)  peak RSS {r['peak_rss_mb']:6.0f} MB  {r['rows']:,} customers  "
+                    f"(process)  CPU {r['cpu_seconds']:6.1f} s  "
+                    f"peak RSS {r['peak_rss_mb']:6.0f} MB  {r['rows']:,} customers  "
                     f"(load {load:.1f} -> {os.getloadavg()[0]:.1f})\n    {steps}",
                     flush=True,
                 )
