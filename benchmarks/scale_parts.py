@@ -30,7 +30,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 from scale import SIZES, generate
 from summary import OBSERVATION_END, machine, run_child
 
@@ -132,5 +131,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    pd.set_option("display.width", 120)
     main()
