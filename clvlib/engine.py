@@ -38,6 +38,7 @@ import contextlib
 import dataclasses
 import itertools
 import os
+import secrets
 import shutil
 import tempfile
 import threading
@@ -153,17 +154,18 @@ def configure(
 
 
 def spill_folder() -> Path:
-    """The spill folder of this process alone, inside ``temp_directory`` (made on first use).
+    """The spill folder of this process alone, inside ``temp_directory``.
 
-    Never shared: DuckDB gives its spill files the same names in every process. Deleted
-    when the process ends.
+    Never shared: DuckDB gives its spill files the same names in every process. Named by
+    the process id and a random token; created only when something is spilled or staged
+    (DuckDB makes it on its first spill), deleted when the process ends.
     """
     global _spill
     parent = str(settings().resolved()["temp_directory"])
     with _lock:
         if _spill is None or _spill[0] != parent:
             os.makedirs(parent, exist_ok=True)
-            folder = Path(tempfile.mkdtemp(prefix=f"clvlib_spill_{os.getpid()}_", dir=parent))
+            folder = Path(parent) / f"clvlib_spill_{os.getpid()}_{secrets.token_hex(4)}"
             atexit.register(shutil.rmtree, folder, ignore_errors=True)
             _spill = (parent, folder)
         return _spill[1]
@@ -327,7 +329,9 @@ def staging() -> Iterator[Parts]:
     """
     with _lock:
         con = connection()
-        parts = Parts(con, Path(tempfile.mkdtemp(prefix="clvlib_parts_", dir=spill_folder())))
+        spill = spill_folder()
+        spill.mkdir(exist_ok=True)
+        parts = Parts(con, Path(tempfile.mkdtemp(prefix="clvlib_parts_", dir=spill)))
         try:
             yield parts
         finally:
