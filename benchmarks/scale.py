@@ -2,20 +2,23 @@
 
 Targets (issue 12, benchmarks/README.md):
 
-- 10M lines: clvlib (Parquet file -> customer summary) at least 5x faster than lifetimes
-  (pd.read_parquet + summary_data_from_transaction_data), the same customers and BTYD
-  columns, peak RSS at most 1 GB;
+- 10M raw lines: clvlib (raw Parquet file -> audited lazy load,
+  ``load_transactions(path, lazy=True)``, -> ``customer_summary``) at least 5x faster than
+  lifetimes (pd.read_parquet of the purchase lines + summary_data_from_transaction_data), the
+  same customers and BTYD columns, peak RSS at most 1 GB;
 - 100M lines (about 1.5 GB of Parquet): at most 120 s and a peak RSS of at most 2 GB, DuckDB
   spilling to disk above its memory limit (clvlib.engine).
 
 The logs are written by DuckDB into a temporary folder (``--dir``, default the system's) and
-deleted at the end (``--keep`` keeps them): an order log of the raw shape (customer id,
-order id, timestamp, amount) plus ``is_return`` (5 % of the lines are returns, negative
-amounts, orders of their own), about 10 lines per customer over 2022-2024, 1 to 5 lines per
-order, customers with several orders on one day. Every measurement runs in a fresh Python
-subprocess that reports its own wall time for the measured step (imports before the clock)
-and its peak RSS (getrusage of the whole process). Runs are interleaved; ratios are of the
-best runs, measured in the same invocation.
+deleted at the end (``--keep`` keeps them): a raw order log (customer id, order id,
+timestamp, amount; 5 % of the lines are returns, negative amounts, orders of their own; no
+``is_return`` column), about 10 lines per customer over 2022-2024, 1 to 5 lines per order
+(distinct amounts: no line is a copy of another), customers with several orders on one day.
+The ``scan`` child times DuckDB reading the four columns of the file (a sum or max of each),
+the floor under any summary of it; clvlib's child reports the load alone too. Every measurement
+runs in a fresh Python subprocess that reports its own wall time for the measured step
+(imports before the clock) and its peak RSS (getrusage of the whole process). Runs are
+interleaved; ratios are of the best runs, measured in the same invocation.
 
 Usage (lifetimes comes with the bench extra: pip install -e ".[bench]"):
 
@@ -62,11 +65,10 @@ COPY (
     )
     SELECT
         customer_id,
-        (CASE WHEN is_return THEN 'R' ELSE 'O' END) || k::VARCHAR AS order_id,
+        'O' || k::VARCHAR AS order_id,
         "timestamp",
         (CASE WHEN is_return THEN -1 ELSE 1 END)
-            * round(1 + (hash(k * 31 + line) % 20000) / 100.0, 2) AS amount,
-        is_return
+            * (1 + ((hash(k * 31 + line) % 4000) * 5 + line) / 100.0) AS amount
     FROM orders, range(n_lines) AS l(line)
     LIMIT {lines}
 ) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
@@ -75,18 +77,40 @@ COPY (
 CHILD = {
     "clvlib": """
 import sys, time, json, resource
-from clvlib import customer_summary, engine
+from clvlib import customer_summary, engine, load_transactions
 engine.connection()  # imports Ibis' DuckDB backend (0.7 s) before the clock, as lifetimes' imports
 path, end, out = sys.argv[1:4]
 t = time.perf_counter()
-s = customer_summary(path, observation_end=end)
+tx, audit = load_transactions(path, lazy=True)
+loaded = time.perf_counter()
+s = customer_summary(tx, observation_end=end)
 seconds = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 s[["frequency", "recency", "T", "monetary_value"]].to_parquet(out)
+kept = audit.table()["rows"]
 print(json.dumps({"seconds": seconds, "inner_seconds": seconds, "peak_rss_mb": peak,
-                  "rows": len(s)}))
+                  "rows": len(s), "load_seconds": loaded - t,
+                  "audit": f"{kept['kept']:,} kept, {kept['return']:,} returns, "
+                           f"{kept['total'] - kept['kept'] - kept['return']:,} dropped"}))
 """,
-    "lifetimes": SUMMARY_CHILD["lifetimes"],  # the same reference as benchmarks/summary.py
+    # lifetimes' reference, as in benchmarks/summary.py, on the raw file: the purchase lines
+    "lifetimes": SUMMARY_CHILD["lifetimes"].replace(
+        '("is_return", "==", False)', '("amount", ">=", 0)'
+    ),
+    "scan": """
+import sys, time, json, resource
+import duckdb
+from clvlib import engine
+con = engine.connection().con  # the same engine settings (threads, memory)
+path = sys.argv[1]
+t = time.perf_counter()
+n = con.sql(f"SELECT count(*), sum(customer_id), max(order_id), max(timestamp), sum(amount)"
+            f" FROM read_parquet('{path}')").fetchall()
+seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "inner_seconds": seconds, "peak_rss_mb": peak,
+                  "rows": n[0][0]}))
+""",
 }
 
 
@@ -130,7 +154,7 @@ def main() -> None:
         for label in args.sizes:
             path = generate(folder, label)
             # lifetimes holds every line in pandas: only up to 10M lines
-            plan = [("clvlib", sys.executable)]
+            plan = [("scan", sys.executable), ("clvlib", sys.executable)]
             if reference and SIZES[label][0] <= 10_000_000:
                 plan.append(("lifetimes", args.reference_python))
             results: dict[str, list[dict[str, float]]] = {task: [] for task, _ in plan}
@@ -140,11 +164,16 @@ def main() -> None:
                         python, task, path, folder / f"result_{task}_{label}.parquet", CHILD
                     )
                     results[task].append(r)
+                    extra = (
+                        f"  load {r['load_seconds']:.2f} s ({r['audit']})"
+                        if "load_seconds" in r
+                        else ""
+                    )
                     print(
                         f"  {label:5s} {task:10s} {r['seconds']:8.2f} s (step)  "
                         f"{r['process_seconds']:8.2f} s (process)  peak RSS "
-                        f"{r['peak_rss_mb']:7.0f} MB  {r['rows']:,} customers  "
-                        f"(load {os.getloadavg()[0]:.1f})",
+                        f"{r['peak_rss_mb']:7.0f} MB  {r['rows']:,} rows out{extra}  "
+                        f"(load average {os.getloadavg()[0]:.1f})",
                         flush=True,
                     )
             if not args.repeat:

@@ -42,29 +42,30 @@ clean line can be traced back.
 from __future__ import annotations
 
 import csv
+import decimal
 import difflib
+import functools
 import hashlib
 import html
+import operator
 import re
 import warnings
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import (
-    is_bool_dtype,
     is_datetime64_any_dtype,
-    is_float_dtype,
-    is_integer_dtype,
-    is_numeric_dtype,
-    is_string_dtype,
 )
 from pandas.tseries.api import guess_datetime_format
 
-from clvlib._dates import cutoff_day, through
+from clvlib import engine
+from clvlib._dates import cutoff_day, day_after
 
 __all__ = [
     "ONLINE_RETAIL_NON_PRODUCT",
@@ -74,6 +75,7 @@ __all__ = [
     "SchemaError",
     "load_online_retail",
     "load_transactions",
+    "to_frame",
 ]
 
 ROLES: tuple[str, ...] = (
@@ -208,17 +210,22 @@ class SchemaError(ValueError):
         super().__init__("\n".join(lines))
 
 
-@dataclass(frozen=True, eq=False, repr=False)
 class LoadAudit:
     """What :func:`load_transactions` did with every input row.
+
+    The counts, values and examples per reason (``table()``, ``examples()``, ``to_dict()``)
+    are computed in the engine at load, in one aggregate query. The per-row attributes
+    (``outcomes``, ``flags``, ``values``, ``unparsed``) are computed from the engine on first
+    access and then kept: a lazy load holds no per-row data until they are asked for.
 
     Attributes
     ----------
     source : str
-        File path, or the name given to a DataFrame.
+        File path, or the name given to a DataFrame or table.
     sha256 : str
         SHA-256 of the file's bytes; for a DataFrame, of its row hashes
-        (``pandas.util.hash_pandas_object``).
+        (``pandas.util.hash_pandas_object``); for an ``ibis.Table``, of its schema and of
+        the audit's counts and values (the bytes of a remote table are not read).
     n_input_rows : int
         Rows in the source.
     input_value : float
@@ -242,16 +249,62 @@ class LoadAudit:
         Values that could not be read: ``row``, ``role``, ``column`` and the ``raw`` text.
     """
 
-    source: str
-    sha256: str
-    n_input_rows: int
-    input_value: float
-    outcomes: pd.Series
-    flags: pd.DataFrame
-    values: pd.Series
-    columns: dict[str, str] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
-    unparsed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    def __init__(
+        self,
+        *,
+        source: str,
+        sha256: str,
+        reasons: pd.DataFrame,
+        columns: dict[str, str],
+        options: dict[str, Any],
+        rows: ibis.Table | None = None,
+        unparsed: ibis.Table | None = None,
+    ):
+        self.source = source
+        self.sha256 = sha256
+        self.columns = columns
+        self.options = options
+        # code -> rows, value, examples (the aggregate computed at load)
+        self._reasons = reasons
+        self._rows = rows  # row, code, one column per check, value
+        self._unparsed = unparsed  # row, role, column, raw
+        self.n_input_rows = int(reasons["rows"].sum())
+        self.input_value = float(reasons["value"].sum())
+
+    @functools.cached_property
+    def _per_row(self) -> pd.DataFrame:
+        if self._rows is None:
+            return pd.DataFrame(columns=["code", *_CHECKS, "value"], index=pd.Index([], name="row"))
+        frame = engine.to_pyarrow(self._rows).to_pandas()
+        frame = frame.sort_values(_ROW, kind="stable").set_index(_ROW)
+        frame.index = frame.index.astype("int64").rename("row")
+        return frame
+
+    @functools.cached_property
+    def outcomes(self) -> pd.Series:  # noqa: D102 (the class docstring says what it is)
+        codes = self._per_row["code"]
+        return pd.Series(
+            pd.Categorical(codes.to_numpy(dtype=object), categories=list(REASONS)),
+            index=codes.index,
+            name="outcome",
+        )
+
+    @functools.cached_property
+    def flags(self) -> pd.DataFrame:  # noqa: D102
+        return self._per_row[list(_CHECKS)].astype(bool)
+
+    @functools.cached_property
+    def values(self) -> pd.Series:  # noqa: D102
+        return self._per_row["value"].astype("float64").rename("value")
+
+    @functools.cached_property
+    def unparsed(self) -> pd.DataFrame:  # noqa: D102
+        if self._unparsed is None:
+            return pd.DataFrame(columns=["row", "role", "column", "raw"])
+        frame = engine.to_pyarrow(self._unparsed).to_pandas()
+        frame = frame.sort_values(["_order", "row"], kind="stable").drop(columns="_order")
+        frame["row"] = frame["row"].astype("int64")
+        return frame.reset_index(drop=True)
 
     def table(self) -> pd.DataFrame:
         """Rows and value per reason, kept and netted first, with a ``total`` row.
@@ -261,14 +314,13 @@ class LoadAudit:
         Index: the reason ``code``. Every reason is listed, with 0 rows where none applied.
         """
         codes = list(_TABLE_ORDER)
-        rows = self.outcomes.value_counts().reindex(codes, fill_value=0)
-        value = self.values.fillna(0.0).groupby(self.outcomes, observed=False).sum()
+        found = self._reasons.reindex(codes)
         out = pd.DataFrame(
             {
                 "outcome": [REASONS[c][0] for c in codes],
                 "reason": [REASONS[c][1] for c in codes],
-                "rows": rows.to_numpy(dtype="int64"),
-                "value": value.reindex(codes, fill_value=0.0).to_numpy(dtype="float64"),
+                "rows": found["rows"].fillna(0).to_numpy(dtype="int64"),
+                "value": found["value"].fillna(0.0).to_numpy(dtype="float64"),
             },
             index=pd.Index(codes, name="code"),
         )
@@ -280,9 +332,16 @@ class LoadAudit:
 
     def examples(self, n: int = _N_EXAMPLES) -> dict[str, list[int]]:
         """The first ``n`` row numbers of each reason that occurred (to look them up)."""
-        positions = self.outcomes.groupby(self.outcomes, observed=True).indices
-        rows = self.outcomes.index.to_numpy()
-        return {str(code): [int(r) for r in rows[pos[:n]]] for code, pos in positions.items()}
+        if n > _N_EXAMPLES:
+            positions = self.outcomes.groupby(self.outcomes, observed=True).indices
+            rows = self.outcomes.index.to_numpy()
+            return {str(c): [int(r) for r in rows[pos[:n]]] for c, pos in positions.items()}
+        occurred = self._reasons[self._reasons["rows"] > 0]
+        return {
+            str(code): [int(r) for r in occurred.loc[code, "examples"][:n]]
+            for code in REASONS
+            if code in occurred.index
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable summary for report provenance (no per-row data)."""
@@ -743,50 +802,169 @@ def _sep_name(sep: str) -> str:
     return f"{names.get(sep, repr(sep))}-separated text"
 
 
+# ------------------------------------------------------------------------ the source as a table
+
+# The engine's name of the 0-based input row number (renamed "row" in the clean log), and
+# the prefix of every other column the loader adds: no clash with the source's own names.
+_ROW = "_clvlib_row"
+_MINE = "_clvlib_"
+
+
+@ibis.udf.agg.builtin(name="min")
+def _smallest(arg: int, n: int) -> list[int]:  # DuckDB's min(x, n): the n smallest values
+    ...
+
+
+@dataclass
+class _Source:
+    """The input as one table of the engine: ``_ROW`` and the source's columns (str names)."""
+
+    table: ibis.Table
+    names: list[str]
+    # text columns made from Python objects (pandas object dtype): there "17850.0" is a float
+    # printed, and an order id loses its ".0"
+    object_text: frozenset[str] = frozenset()
+    # held in memory (an in-memory table of the engine), not a file or a remote table
+    in_memory: bool = False
+
+
+def _frame_source(frame: pd.DataFrame) -> _Source:
+    """A DataFrame as an in-memory table (it lives as long as the expressions that use it).
+
+    Python objects become their text (what pandas' ``astype(str)`` gives), time-zone-aware
+    times their wall-clock time; everything else travels as it is, through Arrow.
+    """
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    objects = set()
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype(object)
+        if is_datetime64_any_dtype(col) and getattr(col.dt, "tz", None) is not None:
+            frame[name] = col.dt.tz_localize(None)
+        elif col.dtype == object:
+            objects.add(name)
+            frame[name] = col.astype("str").where(col.notna(), None).astype("str")
+    data = pa.Table.from_pandas(frame, preserve_index=False)
+    data = data.append_column(_ROW, pa.array(np.arange(len(frame), dtype="int64")))
+    return _Source(ibis.memtable(data), list(frame.columns), frozenset(objects), in_memory=True)
+
+
+def _parquet_source(path: Path, name: str) -> _Source:
+    """A Parquet file scanned by the engine, rows numbered by DuckDB's ``file_row_number``."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = list(pq.read_schema(path).names)
+    except Exception as err:  # pyarrow.ArrowInvalid, OSError
+        raise SchemaError(name, [_parquet_problem(err)]) from None
+    if problems := _duplicated_names(names):
+        raise SchemaError(name, problems)
+    quoted = str(path).replace("'", "''")
+    table = engine.connection().sql(
+        f"SELECT * RENAME (file_row_number AS {_ROW}) "
+        f"FROM read_parquet('{quoted}', file_row_number = true)"
+    )
+    return _Source(table, names)
+
+
+def _ibis_source(table: ibis.Table) -> _Source:
+    """An ibis table of any backend; its rows numbered in the order of all their values."""
+    names = list(table.columns)
+    if problems := [n for n in names if n.startswith(_MINE)]:
+        raise SchemaError("<ibis.Table>", [f"column names starting {_MINE!r}: {problems}"])
+    numbered = table.mutate(**{_ROW: ibis.row_number().over(order_by=[table[n] for n in names])})
+    return _Source(numbered, names)
+
+
 # ----------------------------------------------------------------------------- coercion
 
 
-def _rows_text(mask: pd.Series, raw: pd.Series | None = None) -> str:
-    """'rows 3, 7, 12 (values 'x', 'y', 'z')' for the first few rows where ``mask``."""
-    rows = np.flatnonzero(mask.to_numpy())[:_N_EXAMPLES]
-    text = "rows " + ", ".join(str(r) for r in rows)
+def _n_rows(k: int) -> str:
+    return f"{k} row" if k == 1 else f"{k} rows"
+
+
+def _rows_where(
+    table: ibis.Table, condition: ibis.BooleanValue, raw: ibis.Value | None = None
+) -> str:
+    """'rows 3, 7, 12 (values 'x', 'y', 'z')': the first rows where ``condition`` holds.
+
+    A small ``order_by(row).limit`` query: for the messages of the error path only.
+    """
+    picked = {"_r": table[_ROW], "_c": condition}
     if raw is not None:
-        values = [raw.iloc[r] for r in rows]
-        values = [v.item() if isinstance(v, np.generic) else v for v in values]
-        text += " (values " + ", ".join(repr(v) for v in values) + ")"
-    if mask.sum() > len(rows):
+        picked["_v"] = raw
+    query = table.select(**picked).filter(ibis._["_c"]).order_by("_r").limit(_N_EXAMPLES + 1)
+    found = engine.to_pyarrow(query).to_pylist()
+    text = "rows " + ", ".join(str(r["_r"]) for r in found[:_N_EXAMPLES])
+    if raw is not None:
+        text += " (values " + ", ".join(repr(r["_v"]) for r in found[:_N_EXAMPLES]) + ")"
+    if len(found) > _N_EXAMPLES:
         text += ", ..."
     return text
 
 
-def _n_rows(mask: pd.Series) -> str:
-    k = int(mask.sum())
-    return f"{k} row" if k == 1 else f"{k} rows"
+def _count(condition: ibis.BooleanValue) -> ibis.IntegerScalar:
+    """Rows where ``condition`` holds (NULL does not)."""
+    return ibis.ifelse(condition.fill_null(False), 1, 0).sum().fill_null(0)
 
 
-def _present(raw: pd.Series) -> pd.Series:
-    """Not missing and, for text, not blank."""
-    present = raw.notna()
-    if not (is_numeric_dtype(raw) or is_datetime64_any_dtype(raw) or is_bool_dtype(raw)):
-        present &= raw.astype("str").str.strip().ne("").fillna(False)
-    return present
+def _scalars(table: ibis.Table, **metrics: ibis.Scalar) -> dict[str, Any]:
+    """One aggregate query over ``table``: name -> Python value.
+
+    DuckDB's integer sums (HUGEINT) come back as Decimal: they are ints here.
+    """
+    found = engine.to_pyarrow(table.aggregate(**metrics)).to_pylist()[0]
+    return {k: int(v) if isinstance(v, decimal.Decimal) else v for k, v in found.items()}
 
 
-def _to_number(raw: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
-    """Float64 values and the mask of present values that are not finite numbers.
+def _strip(text: ibis.StringValue) -> ibis.StringValue:
+    """``text`` without leading and trailing whitespace (as Python's ``str.strip``, ASCII).
+
+    The engine's trim of a set of characters is several times slower than a look at the
+    first and last character, and most values have nothing to strip.
+    """
+    padded = (text.ascii_str() <= 32) | (text.right(1).ascii_str() <= 32)
+    return ibis.ifelse(padded, text.strip(), text)
+
+
+def _text(col: ibis.Value) -> ibis.StringValue:
+    """The values as stripped text, NULL where missing or blank."""
+    text = _strip(col.cast("string"))
+    return ibis.ifelse(text == "", ibis.null("string"), text)
+
+
+def _present(col: ibis.Value) -> ibis.BooleanValue:
+    """Not missing (NULL, or NaN as in pandas) and, for text, not blank."""
+    kind = col.type()
+    if kind.is_string():
+        return col.notnull() & (_strip(col) != "")
+    if kind.is_floating():
+        return col.notnull() & ~col.isnan()
+    return col.notnull()
+
+
+def _finite(value: ibis.FloatingValue) -> ibis.FloatingValue:
+    return ibis.ifelse(value.isnan() | value.isinf(), ibis.null("float64"), value)
+
+
+def _to_number(col: ibis.Value, decimal: str = ".") -> tuple[ibis.Value, ibis.BooleanValue]:
+    """Float64 values and whether a present value is not a finite number.
 
     With ``decimal=","`` text like ``"1.234,50"`` reads as 1234.5 (dots are thousands).
     """
-    if is_bool_dtype(raw) or is_numeric_dtype(raw):
-        values = raw.astype("float64")
+    kind = col.type()
+    if kind.is_integer() or kind.is_boolean():  # always finite
+        values = col.cast("float64")
+    elif kind.is_numeric():
+        values = _finite(col.cast("float64"))
     else:
-        text = raw.astype("str").str.strip()
+        text = _strip(col.cast("string"))
         if decimal != ".":
-            text = text.str.replace(".", "", regex=False).str.replace(decimal, ".", regex=False)
-        values = pd.to_numeric(text, errors="coerce").astype("float64")
-    values = values.where(np.isfinite(values))
-    bad = _present(raw) & values.isna()
-    return values, bad
+            text = text.replace(".", "").replace(decimal, ".")
+        values = _finite(text.try_cast("float64"))
+    return values, _present(col) & values.isnull()
 
 
 def _lenient_number(raw: pd.Series, decimal: str = ".") -> pd.Series:
@@ -808,58 +986,43 @@ _NUMERIC_DATE = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?:[T ,]+(.*))?$"
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
 
-def _example(text: pd.Series, mask: pd.Series) -> str:
-    """'rows 3, 8 (values '13/02/2024', ...)' for the rows of ``text`` where ``mask``."""
-    return _rows_text(mask.reindex(text.index, fill_value=False), text)
+def _read_dates(
+    values: pd.Series,
+    weights: pd.Series,
+    date_format: str | None,
+    column: str,
+    example: Callable[[pd.Series], str],
+) -> tuple[pd.Series, str, list[str]]:
+    """Naive datetime64[us] of each DISTINCT text date, how they were read, and problems.
 
-
-def _to_timestamp(
-    raw: pd.Series, date_format: str | None, column: str
-) -> tuple[pd.Series, pd.Series, str, list[str]]:
-    """Naive datetime64[us] values, the mask of unreadable values, how they were read, problems.
-
-    One convention per column: ISO 8601, YYYYMMDD (text or integers), or numeric dates with
-    day and month whose order the values prove (a day above 12 in one position and never in
-    the other). A column that mixes conventions, or whose every day is 12 or less, is a
-    problem asking for ``date_format``. Times with UTC offsets are read in the offset most
-    rows have (mixed offsets are converted to it); offsets on some rows only are a problem.
+    ``values`` are the column's distinct present values (stripped, in the order of their
+    first row), ``weights`` their rows; ``example(subset)`` names the first rows holding one
+    of ``subset``. One convention per column: ISO 8601, YYYYMMDD, or numeric dates with day
+    and month whose order the values prove (a day above 12 in one position and never in the
+    other). A column that mixes conventions, or whose every day is 12 or less, is a problem
+    asking for ``date_format``. Times with UTC offsets are read in the offset most rows have
+    (mixed offsets are converted to it); offsets on some rows only are a problem.
     """
-    none = pd.Series(False, index=raw.index)
-    if is_datetime64_any_dtype(raw):
-        ts = raw
-        if getattr(ts.dt, "tz", None) is not None:
-            ts = ts.dt.tz_localize(None)  # keep the local wall-clock time
-        return ts.astype("datetime64[us]"), none, "date-time column", []
-    present = _present(raw)
-    if is_bool_dtype(raw) or not is_numeric_dtype(raw):
-        text = raw.astype("str").str.strip().where(present)
-    else:
-        numbers = raw.astype("float64")
-        integral = present & (numbers % 1 == 0)
-        text = numbers.where(integral).astype("Int64").astype("str").where(integral)
-        if not text.dropna().str.fullmatch(_COMPACT_TEXT).all() or not integral.any():
-            ts = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-            return ts, present, "numbers, not dates", []  # epoch or Excel serials: convert first
+    values = pd.Series(values, dtype=object).reset_index(drop=True)
+    weights = pd.Series(weights, dtype="int64").reset_index(drop=True)
+    none = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     if date_format is not None:
-        fmt, how = date_format, f"date_format {date_format!r}"
+        how = f"date_format {date_format!r}"
         utc = "%z" in date_format
-        ts = pd.to_datetime(text, format=fmt, errors="coerce", utc=utc)
+        ts = pd.to_datetime(values, format=date_format, errors="coerce", utc=utc)
         if utc:
             ts, how = ts.dt.tz_localize(None), how + ", converted to UTC"
-        ts = ts.astype("datetime64[us]")
-        return ts, present & ts.isna(), how, []
+        return ts.astype("datetime64[us]"), how, []
 
-    values = pd.Series(text.dropna().unique(), dtype="object")
-    iso = values.str.fullmatch(_ISO_TEXT)
-    compact = values.str.fullmatch(_COMPACT_TEXT)
+    iso = values.str.fullmatch(_ISO_TEXT).fillna(False).astype(bool)
+    compact = values.str.fullmatch(_COMPACT_TEXT).fillna(False).astype(bool)
     parts = values.str.extract(_NUMERIC_DATE)
     numeric = parts[0].notna()
     styles = {"ISO 8601": iso, "YYYYMMDD": compact, "dd/mm or mm/dd": numeric}
     found = [k for k, m in styles.items() if m.any()]
     if len(found) > 1:
-        listing = "; ".join(f"{k}: {_example(text, text.isin(values[styles[k]]))}" for k in found)
+        listing = "; ".join(f"{k}: {example(values[styles[k]])}" for k in found)
         return (
-            none.astype("datetime64[us]"),
             none,
             "",
             [
@@ -880,24 +1043,24 @@ def _to_timestamp(
         if offsets.all():
             utc = True
         elif offsets.any():
-            with_offset = text.isin(values[iso][offsets])
+            with_offset = values.isin(values[iso][offsets])
             problems.append(
                 f"column {column!r} (timestamp) has UTC offsets on some rows only "
-                f"({_example(text, with_offset)}) and none on others "
-                f"({_example(text, present & ~with_offset)}): the times cannot be put in one zone"
+                f"({example(values[with_offset])}) and none on others "
+                f"({example(values[~with_offset])}): the times cannot be put in one zone"
             )
     elif found[0] == "YYYYMMDD":
         fmt, how = "%Y%m%d", "YYYYMMDD"
     else:
         first = pd.to_numeric(parts[0]) > 12
         second = pd.to_numeric(parts[2]) > 12
-        sep, years = parts[1].iloc[0], parts[3].str.len().max()
+        sep, years = parts[1][numeric].iloc[0], parts[3].str.len().max()
         day_first, month_first = first.any(), second.any()
         if day_first and month_first:
             problems.append(
                 f"column {column!r} (timestamp) mixes day-first dates "
-                f"({_example(text, text.isin(values[first]))}) and month-first dates "
-                f"({_example(text, text.isin(values[second]))}); fix the file, or pass "
+                f"({example(values[first])}) and month-first dates "
+                f"({example(values[second])}); fix the file, or pass "
                 "date_format to read one convention (the other rows are then dropped)"
             )
             fmt = how = ""
@@ -917,23 +1080,25 @@ def _to_timestamp(
             if years == 2 and guessed is None:
                 fmt = "mixed"
     if problems:
-        return none.astype("datetime64[us]"), none, "", problems
+        return none, "", problems
     dayfirst = how.startswith("day-first")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "could not infer format" on 'mixed'
-        ts = pd.to_datetime(text, format=fmt, errors="coerce", utc=utc, dayfirst=dayfirst)
-        failed = present & ts.isna()
-        if fmt not in ("mixed", "ISO8601") and 0 < failed.sum() <= _MOSTLY_BAD * present.sum():
+        ts = pd.to_datetime(values, format=fmt, errors="coerce", utc=utc, dayfirst=dayfirst)
+        failed = ts.isna()
+        n_failed = int(weights[failed].sum())
+        if fmt not in ("mixed", "ISO8601") and 0 < n_failed <= _MOSTLY_BAD * weights.sum():
             # same convention, other spelling (seconds, no time...): read one by one
             retried = pd.to_datetime(
-                text[failed], format="mixed", errors="coerce", utc=utc, dayfirst=dayfirst
+                values[failed], format="mixed", errors="coerce", utc=utc, dayfirst=dayfirst
             )
             ts = ts.astype("datetime64[us, UTC]" if utc else "datetime64[us]")
             ts[failed] = retried.astype(ts.dtype)
     if utc:
-        offsets = text.str.extract("(" + _OFFSET + ")")[0]
+        offsets = values.str.extract("(" + _OFFSET + ")")[0]
         zones = offsets.dropna().unique()
-        common = offsets.value_counts().index[0] if len(zones) else "Z"
+        by_rows = weights.groupby(offsets, sort=False).sum()
+        common = by_rows.sort_values(ascending=False, kind="stable").index[0] if len(zones) else "Z"
         shift = pd.Timestamp("2000-01-01T00:00" + common.replace("Z", "+00:00"))
         shift = shift.utcoffset() or pd.Timedelta(0)
         ts = ts.dt.tz_localize(None) + shift
@@ -942,53 +1107,119 @@ def _to_timestamp(
             how += f" (converted from offsets {', '.join(sorted(map(str, zones)))})"
     elif getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_localize(None)
-    ts = ts.astype("datetime64[us]")
-    return ts, present & ts.isna(), how, []
+    return ts.astype("datetime64[us]"), how, []
+
+
+def _timestamps(
+    table: ibis.Table, column: str, date_format: str | None
+) -> tuple[ibis.Table, str, list[str]]:
+    """The table with the timestamps read (a column ``_clvlib_ts``), how, and problems.
+
+    Date-time columns are taken as they are (wall-clock time); dates are midnight. Text (and
+    YYYYMMDD integers) is read by the convention its DISTINCT values show, and the dictionary
+    of those values joined back in the engine: every line is parsed once per distinct value.
+    """
+    col = table[column]
+    kind = col.type()
+    name = f"{_MINE}ts"
+    if kind.is_timestamp() or kind.is_date():
+        return table.mutate(**{name: col.cast("timestamp")}), "date-time column", []
+    if kind.is_numeric() and not kind.is_boolean():
+        number = col.cast("float64")
+        integral = _present(col) & (number % 1 == 0)
+        # a present number that is not integral is no YYYYMMDD: marked so that it fails
+        text = ibis.ifelse(integral, number.cast("int64").cast("string"), ".")
+        text = ibis.ifelse(_present(col), text, ibis.null("string"))
+    else:
+        text = _text(col)
+    key = f"{_MINE}ts_text"
+    keyed = table.mutate(**{key: text})
+    distinct = (
+        keyed.filter(keyed[key].notnull())
+        .group_by(key)
+        .aggregate(_n=ibis._.count(), _first=keyed[_ROW].min())
+        .order_by("_first")
+    )
+    found = engine.to_pyarrow(distinct).to_pandas()
+    values = found[key].astype(object)
+
+    def example(subset: pd.Series) -> str:
+        return _rows_where(keyed, keyed[key].isin(list(subset)), keyed[key])
+
+    if kind.is_numeric() and not kind.is_boolean():
+        if values.empty or not values.str.fullmatch(_COMPACT_TEXT).all():
+            # epoch seconds or Excel serials: the user converts them first
+            return keyed.mutate(**{name: ibis.null("timestamp")}), "numbers, not dates", []
+    parsed, how, problems = _read_dates(values, found["_n"], date_format, column, example)
+    if problems:
+        return keyed.mutate(**{name: ibis.null("timestamp")}), "", problems
+    ok = parsed.notna().to_numpy()
+    joined = _join_dictionary(
+        table,
+        text,
+        pa.array(values[ok].tolist(), type=pa.string()),
+        name,
+        pa.array(parsed[ok].to_numpy(), type=pa.timestamp("us")),
+    )
+    return joined, how, []
 
 
 # Integral ids as text: no leading zeros (they may matter), fits int64, UCI's "17850.0" allowed.
-_INTEGRAL_TEXT = r"-?(?:0|[1-9]\d{0,17})(?:\.0*)?"
+_INTEGRAL_TEXT = r"^-?(?:0|[1-9]\d{0,17})(?:\.0*)?$"
 
 
-def _customer_ids(raw: pd.Series) -> tuple[pd.Series, pd.Series, bool]:
-    """Customer ids (Int64 when every present id is integral, else text) and the missing mask.
+def _customer_ids(col: ibis.Value) -> tuple[ibis.Value, ibis.Value, ibis.BooleanValue | None]:
+    """Customer ids as int64, as text, and the aggregate saying whether every id is integral.
 
-    UCI Online Retail stores 17850 as 17850.0: such ids become integers. Text ids with leading
-    zeros ("00123") stay text, since the zeros may matter.
+    UCI Online Retail stores 17850 as 17850.0: such ids become integers. Text ids with
+    leading zeros ("00123") stay text, since the zeros may matter.
     """
-    missing = ~_present(raw)
-    if is_integer_dtype(raw):
-        return raw.astype("Int64"), missing, True
-    if is_float_dtype(raw):
-        present = raw[~missing]
-        if bool((present % 1 == 0).all() and (present.abs() < 2**53).all()):
-            return raw.astype("Int64"), missing, True
-        return raw.astype("str").where(~missing), missing, False
-    text = raw.astype("str").str.strip().where(~missing)
-    if bool(text[~missing].str.fullmatch(_INTEGRAL_TEXT).all()):
-        return text.str.replace(r"\.0*$", "", regex=True).astype("Int64"), missing, True
-    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True), missing, False
+    kind = col.type()
+    present = _present(col)
+    if kind.is_integer():
+        return col.cast("int64"), col.cast("string"), ibis.literal(True)
+    if kind.is_floating() or kind.is_decimal():
+        number = col.cast("float64")
+        odd = present & ((number % 1 != 0) | (number.abs() >= 2**53))
+        return number.cast("int64"), col.cast("string"), _count(odd) == 0
+    text = _text(col)
+    dot = text.find(".")
+    as_int = ibis.ifelse(dot >= 0, text.substr(0, dot), text).cast("int64")
+    # for text, whether every id is integral is decided on the distinct ids (None here)
+    return as_int, text.re_replace(r"^(\d+)\.0+$", r"\1"), None
 
 
-def _order_ids(raw: pd.Series) -> pd.Series:
-    """Order ids as text, integral floats without their '.0'; missing stays missing."""
-    present = _present(raw)
-    if is_numeric_dtype(raw) and not is_bool_dtype(raw):
-        vals = raw.astype("float64")
-        if bool((vals[present] % 1 == 0).all()):
-            return vals.astype("Int64").astype("str").where(present)
-        return raw.astype("str").where(present)
-    text = raw.astype("str").str.strip().where(present)
-    if is_string_dtype(raw) and raw.dtype != object:
-        return text
-    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+def _integral_text_ids(table: ibis.Table, col: ibis.Value) -> bool:
+    """Whether every distinct present text id is an integer (``_INTEGRAL_TEXT``)."""
+    ids = _text(col)
+    distinct = engine.to_pyarrow(table.select(_id=ids).filter(ibis._._id.notnull()).distinct())
+    pattern = re.compile(_INTEGRAL_TEXT, re.ASCII)
+    return all(pattern.fullmatch(v) for v in distinct["_id"].to_pylist())
+
+
+def _order_ids(col: ibis.Value, from_objects: bool) -> tuple[ibis.Value, ibis.BooleanValue]:
+    """Order ids: text (stripped; missing stays missing), or numbers for numeric columns.
+
+    The aggregate says whether every number is integral (then printed without '.0'). Text
+    made from Python objects loses a '.0' too (a float printed).
+    """
+    kind = col.type()
+    present = _present(col)
+    if kind.is_numeric() and not kind.is_boolean():
+        number = col.cast("float64")
+        integral = _count(present & (number % 1 != 0)) == 0
+        return number, integral
+    text = _text(col)
+    if from_objects:
+        text = text.re_replace(r"^(\d+)\.0+$", r"\1")
+    return text, ibis.literal(True)
 
 
 # ----------------------------------------------------------------------------- loading
 
 
 def load_transactions(
-    source: str | Path | pd.DataFrame,
+    source: str | Path | pd.DataFrame | ibis.Table,
     *,
     columns: Mapping[str, str] | None = None,
     observation_end: str | pd.Timestamp | None = None,
@@ -1002,14 +1233,22 @@ def load_transactions(
     sep: str | None = None,
     encoding: str | None = None,
     decimal: str = ".",
-) -> tuple[pd.DataFrame, LoadAudit]:
+    lazy: bool = False,
+) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:
     """Read an order log into the clean schema and account for every input row.
+
+    The rows are classified by Ibis expressions run where the data lives: a file or a
+    DataFrame in the embedded DuckDB engine (:mod:`clvlib.engine`), an ``ibis.Table`` on its
+    own backend (a Spark session, a warehouse). Only aggregates travel, and, unless ``lazy``,
+    the clean lines.
 
     Parameters
     ----------
-    source : str, pathlib.Path or pandas.DataFrame
-        A .csv/.tsv (optionally compressed), .parquet or .xlsx file, or a DataFrame (not
-        modified).
+    source : str, pathlib.Path, pandas.DataFrame or ibis.Table
+        A .csv/.tsv (optionally compressed), .parquet or .xlsx file, a DataFrame (not
+        modified), or a table of any Ibis backend. A table has no row order: its rows are
+        numbered in the order of all their values (columns left to right), so that row
+        numbers are stable and identical rows are told apart only by their number.
     columns : dict, optional
         ``{role: source column}`` for roles whose column is not named after the role; the
         other roles are matched by name ignoring case, spaces, underscores and hyphens.
@@ -1050,18 +1289,23 @@ def load_transactions(
         ``encoding=`` when the bytes are not UTF-8.
     decimal : str, default "."
         Decimal mark of numbers in text (``","``: ``"1.234,50"`` is 1234.5).
+    lazy : bool, default False
+        Return ``tx`` as an ``ibis.Table`` (nothing materialised; every function of clvlib
+        that takes ``tx`` accepts it, and :func:`to_frame` turns it into the pandas log)
+        instead of a DataFrame. The audit is computed either way.
 
     Returns
     -------
-    tx : pandas.DataFrame
+    tx : pandas.DataFrame or ibis.Table
         The clean log (``docs/architecture.md``): ``customer_id`` (int64 when every id is
         integral, else str), ``order_id`` (str; ``"row-<n>"`` where the source has none),
         ``timestamp`` (naive datetime64[us]), ``amount`` (float64, negative on returns),
         ``is_return``, then ``quantity``, ``unit_price``, ``cost`` and the pass-through
-        columns when the source has them. Index ``row``: the input row number. The line value
-        is ``amount`` when given, else quantity x unit price; cost comes from ``cost``, else
-        ``unit_cost`` x quantity, else amount x (1 - margin). On returns amount, quantity and
-        cost are negative whatever their sign in the source.
+        columns when the source has them. Index ``row``: the input row number (a ``row``
+        column when lazy). The line value is ``amount`` when given, else quantity x unit
+        price; cost comes from ``cost``, else ``unit_cost`` x quantity, else amount x
+        (1 - margin). On returns amount, quantity and cost are negative whatever their sign
+        in the source.
     audit : LoadAudit
         What happened to every input row; ``audit.table()`` sums to the input's rows and value.
 
@@ -1093,12 +1337,35 @@ def load_transactions(
     return          1   -5.0
     no_customer     1    3.0
     total           3    8.0
+
+    A table of an Ibis backend, summarised where it lives:
+
+    >>> import ibis
+    >>> from clvlib.summary import customer_summary
+    >>> orders = ibis.memtable({"customer_id": [1, 1, 2],
+    ...     "timestamp": pd.to_datetime(["2024-01-02", "2024-01-09", "2024-01-03"]),
+    ...     "amount": [10.0, 20.0, 5.0], "order_id": ["a", "b", "c"]})
+    >>> lazy_tx, audit = load_transactions(orders, lazy=True)
+    >>> customer_summary(lazy_tx, observation_end="2024-01-31")[["frequency", "T"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+                 frequency   T
+    customer_id
+    1                    1  29
+    2                    0  28
     """
-    if isinstance(source, pd.DataFrame):
+    read: dict[str, Any]
+    if isinstance(source, ibis.Table):
+        name = source_name or "<ibis.Table>"
+        src = _ibis_source(source)
+        sha = None
+        read = {"format": f"ibis table ({engine.backend_of(source).name})"}
+    elif isinstance(source, pd.DataFrame):
         name = source_name or "<DataFrame>"
-        frame = source
+        if problems := _duplicated_names([str(c) for c in source.columns]):
+            raise SchemaError(name, problems)
+        src = _frame_source(source)
         sha = _frame_sha256(source)
-        read: dict[str, Any] = {"format": "DataFrame"}
+        read = {"format": "DataFrame"}
     else:
         path = Path(source)
         name = source_name or str(path)
@@ -1106,26 +1373,33 @@ def load_transactions(
             raise SchemaError(name, ["is a directory, not a file: give the order log's file"])
         if not path.is_file():
             raise FileNotFoundError(f"{name}: no such file")
-        kind = _file_kind(path)
-        if path.stat().st_size == 0:
-            raise SchemaError(name, ["the file is empty (0 bytes)"])
         try:
-            frame, read = _read_file(
-                path,
-                kind,
-                columns,
-                sheet_name=sheet_name,
-                sep=sep,
-                encoding=encoding,
-                decimal=decimal,
-            )
+            kind = _file_kind(path)
+            if path.stat().st_size == 0:
+                raise SchemaError(name, ["the file is empty (0 bytes)"])
+            if kind == "parquet":
+                src, read = _parquet_source(path, name), {"format": "parquet"}
+            else:
+                frame, read = _read_file(
+                    path,
+                    kind,
+                    columns,
+                    sheet_name=sheet_name,
+                    sep=sep,
+                    encoding=encoding,
+                    decimal=decimal,
+                )
+                if problems := _duplicated_names([str(c) for c in frame.columns]):
+                    raise SchemaError(name, problems)
+                src = _frame_source(frame)
+                del frame
         except SchemaError as err:
             if source_name:
                 raise SchemaError(name, err.problems) from None
             raise
         sha = _file_sha256(path)
     return _clean(
-        frame,
+        src,
         name=name,
         sha256=sha,
         columns=columns,
@@ -1137,14 +1411,63 @@ def load_transactions(
         date_format=date_format,
         decimal=decimal,
         read=read,
+        lazy=lazy,
     )
 
 
+def _read_columns(
+    t: ibis.Table, mapping: dict[str, str], decimal: str
+) -> tuple[dict[str, ibis.Value], dict[str, ibis.BooleanValue], ibis.Value]:
+    """The numbers of the numeric roles, which present values are unreadable, the timestamps."""
+    numbers: dict[str, ibis.Value] = {}
+    unreadable: dict[str, ibis.BooleanValue] = {}
+    for role in _NUMERIC_ROLES:
+        if role not in mapping:
+            continue
+        if (read := f"{_MINE}number_{role}") in t.columns:  # read once already (_read_once)
+            numbers[role] = t[read]
+            unreadable[role] = _present(t[mapping[role]]) & numbers[role].isnull()
+        else:
+            numbers[role], unreadable[role] = _to_number(t[mapping[role]], decimal)
+    ts = ibis.null("timestamp")
+    if "timestamp" in mapping:
+        ts = t[f"{_MINE}ts"]
+        unreadable["timestamp"] = _present(t[mapping["timestamp"]]) & ts.isnull()
+    return numbers, unreadable, ts
+
+
+def _read_once(t: ibis.Table, mapping: dict[str, str], decimal: str) -> ibis.Table:
+    """An in-memory source with its numbers and timestamps read, as a new in-memory table.
+
+    Every later query (checks, copies, audit, clean lines) then reads typed columns instead of
+    parsing the text again. Only for sources already held in memory (a DataFrame, a text or
+    Excel file read by pandas): their copy costs what they cost; a Parquet file or a table
+    of another backend is never copied.
+    """
+    numbers = _read_columns(t, mapping, decimal)[0]
+    read = t.mutate(**{f"{_MINE}number_{role}": value for role, value in numbers.items()})
+    return ibis.memtable(engine.to_pyarrow(read))
+
+
+def _join_dictionary(
+    t: ibis.Table, key: ibis.Value, keys: pa.Array, name: str, values: pa.Array
+) -> ibis.Table:
+    """``t`` with a column ``name``: ``values`` where ``key`` is in ``keys``, else NULL."""
+    dictionary = ibis.memtable(pa.table({f"{name}_key": keys, name: values}))
+    keyed = t.mutate(**{f"{name}_on": key})
+    joined = keyed.left_join(dictionary, keyed[f"{name}_on"] == dictionary[f"{name}_key"])
+    return joined.drop(f"{name}_on", f"{name}_key")
+
+
+def _stamp(day: pd.Timestamp) -> ibis.Value:
+    return ibis.literal(day.to_pydatetime(), type="timestamp")
+
+
 def _clean(
-    source: pd.DataFrame,
+    src: _Source,
     *,
     name: str,
-    sha256: str,
+    sha256: str | None,
     columns: Mapping[str, str] | None,
     observation_end: str | pd.Timestamp | None,
     cancellation_prefix: str | None,
@@ -1154,204 +1477,263 @@ def _clean(
     date_format: str | None,
     decimal: str,
     read: dict[str, Any],
-) -> tuple[pd.DataFrame, LoadAudit]:
-    if problems := _duplicated_names([str(c) for c in source.columns]):
-        raise SchemaError(name, problems)
-    frame = source.reset_index(drop=True)  # row numbers are positions; the caller's frame stays
-    frame.columns = [str(c) for c in frame.columns]
-    n = len(frame)
+    lazy: bool,
+) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:
+    """Classify every row of ``src`` in the engine: the clean log and its audit.
+
+    Queries, in order: the row count; the distinct text dates (text timestamps only); one
+    aggregate of the column checks; the groups of identical rows (when duplicates count);
+    the distinct unreadable values (only when there are); and the audit's aggregate. The
+    clean log itself is an expression over the same classified table.
+    """
+    t = src.table
     codes = frozenset(str(c).strip().upper() for c in non_product_codes)
     obs_end = None if observation_end is None else cutoff_day(observation_end, "observation_end")
 
-    mapping, problems = _resolve_columns(list(frame.columns), columns)
-    if n == 0:
-        problems.insert(0, "the input has no rows")
+    mapping, problems = _resolve_columns(src.names, columns)
     if cancellation_prefix and "order_id" not in mapping:
         problems.append("cancellation_prefix given but there is no order_id column")
     if codes and "product_id" not in mapping:
         problems.append("non_product_codes given but there is no product_id column")
     if "unit_cost" in mapping and "quantity" not in mapping and "cost" not in mapping:
         problems.append("unit_cost needs a quantity column to give a line cost")
+    n = int(engine.to_pyarrow(t.aggregate(_n=ibis._.count()))["_n"][0].as_py())
+    if n == 0:
+        raise SchemaError(name, ["the input has no rows", *problems])
 
-    # Coerce every mapped column; a column mostly unreadable as its type is a schema problem.
-    numbers: dict[str, pd.Series] = {}
-    unreadable: dict[str, pd.Series] = {}
-    for role in _NUMERIC_ROLES:
-        if role in mapping:
-            numbers[role], unreadable[role] = _to_number(frame[mapping[role]], decimal)
-    ts = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    # Read every mapped column; a column mostly unreadable as its type is a schema problem.
     dates = ""
     if "timestamp" in mapping:
-        ts, unreadable["timestamp"], dates, date_problems = _to_timestamp(
-            frame[mapping["timestamp"]], date_format, mapping["timestamp"]
-        )
+        t, dates, date_problems = _timestamps(t, mapping["timestamp"], date_format)
         problems += date_problems
+    if src.in_memory:
+        t = _read_once(t, mapping, decimal)
+    numbers, unreadable, _ = _read_columns(t, mapping, decimal)
+    checks: dict[str, ibis.Scalar] = {}
     for role, bad in unreadable.items():
-        col = frame[mapping[role]]
-        n_present = int(_present(col).sum())
+        checks[f"present {role}"] = _count(_present(t[mapping[role]]))
+        checks[f"bad {role}"] = _count(bad)
+    if "customer_id" in mapping:
+        checks["present customer_id"] = _count(_present(t[mapping["customer_id"]]))
+        integral_ids = _customer_ids(t[mapping["customer_id"]])[2]
+        if integral_ids is not None:
+            checks["integral ids"] = integral_ids
+    if "order_id" in mapping:
+        order_id = mapping["order_id"]
+        checks["integral orders"] = _order_ids(t[order_id], order_id in src.object_text)[1]
+    if "margin" in mapping:
+        checks["margin over 1"] = _count(numbers["margin"] > 1)
+    huge: dict[str, ibis.BooleanValue] = {}
+    for role in ("quantity", "unit_price", "amount", "cost", "unit_cost"):
+        if role in numbers:
+            huge[role] = numbers[role].abs() > _MAX_VALUE
+            checks[f"huge {role}"] = _count(huge[role])
+    found = _scalars(t, **checks) if checks else {}
+    if "customer_id" in mapping and "integral ids" not in found:
+        found["integral ids"] = _integral_text_ids(t, t[mapping["customer_id"]])
+
+    for role, bad in unreadable.items():
+        col = mapping[role]
+        n_present, n_bad = found[f"present {role}"], found[f"bad {role}"]
         kind = "dates" if role == "timestamp" else "numbers"
-        if n > 0 and n_present == 0 and role in ("timestamp", "quantity", "unit_price", "amount"):
-            problems.append(f"column {mapping[role]!r} ({role}) has no values")
-        elif n_present and bad.sum() > _MOSTLY_BAD * n_present:
+        if n_present == 0 and role in ("timestamp", "quantity", "unit_price", "amount"):
+            problems.append(f"column {col!r} ({role}) has no values")
+        elif n_present and n_bad > _MOSTLY_BAD * n_present:
             problems.append(
-                f"column {mapping[role]!r} ({role}) cannot be read as {kind}: "
-                f"{int(bad.sum())} of {n_present} non-empty values are not {kind}, "
-                f"{_rows_text(bad, col)}"
+                f"column {col!r} ({role}) cannot be read as {kind}: "
+                f"{n_bad} of {n_present} non-empty values are not {kind}, "
+                f"{_rows_where(t, bad, t[col])}"
             )
-    if "customer_id" in mapping and n > 0 and not _present(frame[mapping["customer_id"]]).any():
+    if "customer_id" in mapping and found["present customer_id"] == 0:
         problems.append(f"column {mapping['customer_id']!r} (customer_id) has no values")
-    if "margin" in mapping and (numbers["margin"] > 1).any():
-        over = numbers["margin"] > 1
+    if found.get("margin over 1"):
         problems.append(
             f"column {mapping['margin']!r} (margin) must be a fraction of amount "
-            f"(0.2 for 20 %): {int(over.sum())} values above 1, "
-            f"{_rows_text(over, frame[mapping['margin']])}"
+            f"(0.2 for 20 %): {found['margin over 1']} values above 1, "
+            f"{_rows_where(t, numbers['margin'] > 1, t[mapping['margin']])}"
         )
-    for role in ("quantity", "unit_price", "amount", "cost", "unit_cost"):
-        huge = numbers[role].abs() > _MAX_VALUE if role in numbers else None
-        if huge is not None and huge.any():
+    for role, condition in huge.items():
+        if k := found[f"huge {role}"]:
             problems.append(
                 f"column {mapping[role]!r} ({role}) has values too large to be money or "
-                f"quantities (above {_MAX_VALUE:,.0f} in absolute value): {_n_rows(huge)}, "
-                f"{_rows_text(huge, frame[mapping[role]])}"
+                f"quantities (above {_MAX_VALUE:,.0f} in absolute value): {_n_rows(k)}, "
+                f"{_rows_where(t, condition, t[mapping[role]])}"
             )
     if problems:
         raise SchemaError(name, problems)
 
-    # The line value, and which lines are returns (their value counts negative).
-    if "amount" in numbers:
-        value, value_roles = numbers["amount"], ("amount",)
-    else:
-        value = numbers["quantity"] * numbers["unit_price"]
-        value_roles = ("quantity", "unit_price")
-    raw_order = _order_ids(frame[mapping["order_id"]]) if "order_id" in mapping else None
-    is_return = value < 0
-    if "quantity" in numbers:
-        is_return |= numbers["quantity"] < 0
-    if cancellation_prefix and raw_order is not None:
-        is_return |= raw_order.str.startswith(cancellation_prefix).fillna(False).astype(bool)
-    value = value.where(~is_return, -value.abs())
-
-    ids, no_customer, integral_ids = _customer_ids(frame[mapping["customer_id"]])
-
-    flags = pd.DataFrame(False, index=frame.index, columns=list(_CHECKS))
-    flags["no_customer"] = no_customer.to_numpy()
-    flags["bad_timestamp"] = ts.isna().to_numpy()
-    flags["bad_value"] = value.isna().to_numpy()
-    if obs_end is not None:
-        flags["after_observation_end"] = (ts.notna() & ~through(ts, obs_end)).to_numpy()
-    load_day = pd.Timestamp.now().normalize()
-    flags["future"] = (ts.notna() & ~through(ts, load_day)).to_numpy()
-    if codes:
-        product = frame[mapping["product_id"]].astype("str").str.strip().str.upper()
-        flags["non_product"] = product.isin(codes).to_numpy()
+    # Identical rows: the groups of rows equal in every source column (NULLs equal, as in
+    # pandas' duplicated) are few; every row of a group but its first is a copy.
     if drop_duplicates is None:
         drop_duplicates = "order_id" in mapping
-    if drop_duplicates:
-        flags["duplicate"] = frame.duplicated(keep="first").to_numpy()
-    elif "order_id" not in mapping:
-        flags["identical"] = frame.duplicated(keep="first").to_numpy()
-    if "unit_price" in numbers:
-        flags["non_positive_price"] = (numbers["unit_price"] <= 0).to_numpy()
-    if "quantity" in numbers:  # no goods; a $0 amount on goods is a purchase (CDNOW)
-        flags["zero_value"] = (numbers["quantity"] == 0).to_numpy()
-    flags["return"] = is_return.to_numpy()
-    flags.index.name = "row"
+    same = "duplicate" if drop_duplicates else ("identical" if "order_id" not in mapping else "")
+    has_copies = False
+    suspects = None
+    if same:
+        # First the hashes of the rows that occur more than once (one integer per row to
+        # group by, not every column), then the exact groups among those rows only.
+        keys = {f"{_MINE}k{i}": t[c] for i, c in enumerate(src.names)}
+        hashed = ibis.struct(keys).hash()
+        repeated = (
+            t.select(_h=hashed).group_by("_h").aggregate(_n=ibis._.count()).filter(ibis._._n > 1)
+        )
+        repeated = engine.to_pyarrow(repeated.select("_h"))["_h"]
+        if len(repeated):
+            suspects = t.filter(hashed.isin(ibis.memtable(pa.table({"_h": repeated}))["_h"]))
+    copies = None
+    if suspects is not None:  # every row of a group of equal rows but its first is a copy
+        rank = ibis.row_number().over(
+            group_by=[suspects[c] for c in src.names], order_by=suspects[_ROW]
+        )
+        found_copies = suspects.select(_r=suspects[_ROW], _k=rank).filter(ibis._._k > 0)
+        found_copies = engine.to_pyarrow(found_copies.select("_r"))["_r"]
+        if len(found_copies):
+            has_copies = True
+            copies = ibis.memtable(pa.table({f"{_MINE}copy": found_copies}))
 
-    # Outcome = first check that applies (precedence = column order), "kept" when none.
-    code_of = np.full(n, len(_CHECKS), dtype="int64")
-    for i in reversed(range(len(_CHECKS))):
-        code_of[flags.iloc[:, i].to_numpy()] = i
-    outcomes = pd.Series(
-        pd.Categorical.from_codes(code_of, categories=list(REASONS)),
-        index=flags.index,
-        name="outcome",
+    # Unparseable values keep their money in the audit where a number can be read at all,
+    # so that the input's value is the file's whatever was dropped: the distinct refused
+    # texts are read leniently (few), and joined back.
+    value_roles = ("amount",) if "amount" in mapping else ("quantity", "unit_price")
+    lenient_roles = [r for r in value_roles if found.get(f"bad {r}")]
+    for role in lenient_roles:
+        bad = _read_columns(t, mapping, decimal)[1][role]
+        raw = t[mapping[role]].cast("string")
+        refused = engine.to_pyarrow(t.filter(bad).select(_raw=raw).distinct())["_raw"]
+        lenient = _lenient_number(pd.Series(refused.to_pylist(), dtype=object), decimal)
+        key = ibis.ifelse(bad, raw, ibis.null("string"))
+        t = _join_dictionary(
+            t, key, refused, f"{_MINE}lenient_{role}", pa.array(lenient, pa.float64())
+        )
+
+    # Every expression below is over the final table t.
+    numbers, unreadable, ts = _read_columns(t, mapping, decimal)
+    as_int, as_text, _ = _customer_ids(t[mapping["customer_id"]])
+    integral_ids = bool(found["integral ids"])
+    customer = as_int if integral_ids else as_text
+    if "amount" in numbers:
+        value = numbers["amount"]
+    else:
+        value = numbers["quantity"] * numbers["unit_price"]
+    order = None
+    if "order_id" in mapping:
+        raw_order, _ = _order_ids(t[mapping["order_id"]], mapping["order_id"] in src.object_text)
+        if raw_order.type().is_numeric():
+            as_order = raw_order.cast("int64" if found["integral orders"] else "float64")
+            order = ibis.ifelse(raw_order.isnan(), ibis.null("string"), as_order.cast("string"))
+        else:
+            order = raw_order
+    unsigned = value
+    is_return = (value < 0).fill_null(False)
+    if "quantity" in numbers:
+        is_return |= (numbers["quantity"] < 0).fill_null(False)
+    if cancellation_prefix and order is not None:
+        is_return |= order.startswith(cancellation_prefix).fill_null(False)
+    value = ibis.ifelse(is_return, -value.abs(), value)
+    audit_value = value
+    if lenient_roles:
+        parts = {
+            r: ibis.ifelse(unreadable[r], t[f"{_MINE}lenient_{r}"], numbers[r])
+            if r in lenient_roles
+            else numbers[r]
+            for r in value_roles
+        }
+        read_any = parts["amount"] if "amount" in parts else parts["quantity"] * parts["unit_price"]
+        audit_value = value.coalesce(ibis.ifelse(is_return, -read_any.abs(), read_any))
+
+    load_day = pd.Timestamp.now().normalize()
+    flags: dict[str, ibis.BooleanValue] = dict.fromkeys(_CHECKS, ibis.literal(False))
+    flags["no_customer"] = ~_present(t[mapping["customer_id"]])
+    flags["bad_timestamp"] = ts.isnull()
+    flags["bad_value"] = unsigned.isnull()
+    if obs_end is not None:
+        flags["after_observation_end"] = ts >= _stamp(day_after(obs_end))
+    flags["future"] = ts >= _stamp(day_after(load_day))
+    if codes:
+        product = _strip(t[mapping["product_id"]].cast("string")).upper()
+        flags["non_product"] = product.isin(sorted(codes))
+    if has_copies:
+        flags[same] = t[_ROW].isin(copies[f"{_MINE}copy"])
+    if "unit_price" in numbers:
+        flags["non_positive_price"] = numbers["unit_price"] <= 0
+    if "quantity" in numbers:  # no goods; a $0 amount on goods is a purchase (CDNOW)
+        flags["zero_value"] = numbers["quantity"] == 0
+    flags["return"] = is_return
+    flags = {code: flag.fill_null(False) for code, flag in flags.items()}
+    outcome = ibis.cases(*((flag, code) for code, flag in flags.items()), else_="kept")
+
+    # The clean log's columns.
+    sign = ibis.ifelse(is_return, -1.0, 1.0)
+    synthetic = "row-" + t[_ROW].cast("string")
+    clean: dict[str, ibis.Value] = {
+        "row": t[_ROW].cast("int64"),
+        "customer_id": customer,
+        "order_id": synthetic if order is None else order.coalesce(synthetic),
+        "timestamp": ts.cast("timestamp"),
+        "amount": value.cast("float64"),
+        "is_return": is_return,
+    }
+    if "quantity" in numbers:
+        clean["quantity"] = numbers["quantity"].abs() * sign
+    if "unit_price" in numbers:
+        clean["unit_price"] = numbers["unit_price"]
+    if "cost" in numbers:
+        clean["cost"] = numbers["cost"].abs() * sign
+    elif "unit_cost" in numbers:
+        clean["cost"] = (numbers["unit_cost"] * numbers["quantity"].abs()).abs() * sign
+    elif "margin" in numbers:
+        clean["cost"] = value * (1.0 - numbers["margin"])
+    for role in _PASS_THROUGH:
+        if role in mapping:
+            clean[role] = t[mapping[role]]
+    classified = t.select(
+        **{f"{_MINE}code": outcome, f"{_MINE}value": audit_value.cast("float64")},
+        **{f"{_MINE}flag_{c}": f for c, f in flags.items()},
+        **{f"{_MINE}bad_{r}": b.fill_null(False) for r, b in unreadable.items()},
+        **{f"{_MINE}orig_{r}": t[mapping[r]] for r in unreadable},
+        **{_ROW: t[_ROW]},
+        **clean,
     )
+    lines = classified  # per-row audit data comes from this expression, when asked for
+    code = classified[f"{_MINE}code"]
 
     if strict:
         # Rows that would be dropped for an unreadable timestamp or value, and unreadable
         # optional numbers, become one error naming column and rows.
-        row_problems = []
-        checks = [("timestamp", outcomes.eq("bad_timestamp"))]
-        checks += [
-            (r, outcomes.eq("bad_value") & (unreadable[r] | ~_present(frame[mapping[r]])))
-            for r in value_roles
+        faults = {"timestamp": code == "bad_timestamp"}
+        for role in value_roles:
+            missing = ~_present(classified[f"{_MINE}orig_{role}"])
+            faults[role] = (code == "bad_value") & (classified[f"{_MINE}bad_{role}"] | missing)
+        for role in ("cost", "unit_cost", "margin"):
+            if role in mapping:
+                faults[role] = classified[f"{_MINE}bad_{role}"]
+        counts = _scalars(classified, **{r: _count(f) for r, f in faults.items()})
+        row_problems = [
+            f"column {mapping[role]!r} ({role}): {_n_rows(counts[role])} missing or "
+            f"unparseable, {_rows_where(classified, fault, classified[f'{_MINE}orig_{role}'])}"
+            for role, fault in faults.items()
+            if counts[role]
         ]
-        checks += [(r, unreadable[r]) for r in ("cost", "unit_cost", "margin") if r in mapping]
-        for role, at_fault in checks:
-            if at_fault.any():
-                row_problems.append(
-                    f"column {mapping[role]!r} ({role}): {_n_rows(at_fault)} missing or "
-                    f"unparseable, {_rows_text(at_fault, frame[mapping[role]])}"
-                )
         if row_problems:
             raise SchemaError(name, row_problems)
 
-    keep = outcomes.isin(_KEPT).to_numpy()
-    rows = frame.index[keep]
-    tx = pd.DataFrame(index=pd.Index(rows, name="row"))
-    customer = ids[keep]
-    tx["customer_id"] = customer.astype("int64") if integral_ids else customer.astype("str")
-    if raw_order is not None:
-        synthetic = "row-" + pd.Series(rows, index=rows).astype("str")
-        tx["order_id"] = raw_order[keep].fillna(synthetic).astype("str")
-    else:
-        tx["order_id"] = ("row-" + pd.Series(rows, index=rows).astype("str")).astype("str")
-    tx["timestamp"] = ts[keep]
-    tx["amount"] = value[keep].astype("float64")
-    tx["is_return"] = is_return[keep].astype(bool)
-    sign = np.where(tx["is_return"], -1.0, 1.0)
-    if "quantity" in numbers:
-        tx["quantity"] = numbers["quantity"][keep].abs() * sign
-    if "unit_price" in numbers:
-        tx["unit_price"] = numbers["unit_price"][keep]
-    if "cost" in numbers:
-        tx["cost"] = numbers["cost"][keep].abs() * sign
-    elif "unit_cost" in numbers:
-        tx["cost"] = (numbers["unit_cost"][keep] * tx["quantity"].abs()).abs() * sign
-    elif "margin" in numbers:
-        tx["cost"] = tx["amount"] * (1.0 - numbers["margin"][keep])
-    for role in _PASS_THROUGH:
-        if role in mapping:
-            tx[role] = frame.loc[keep, mapping[role]].to_numpy()
-
-    # Unparseable values keep their text in the audit, and their money where a number can
-    # be read at all, so that the input's value is the file's whatever was dropped.
-    unparsed = [
-        pd.DataFrame(
-            {
-                "row": frame.index[bad],
-                "role": role,
-                "column": mapping[role],
-                "raw": frame.loc[bad, mapping[role]].astype("str"),
-            }
-        )
-        for role, bad in unreadable.items()
-        if bad.any()
-    ]
-    audit_value = value
-    if any(unreadable[r].any() for r in value_roles):
-        parts = {r: numbers[r].copy() for r in value_roles}
-        for role, values in parts.items():
-            bad = unreadable[role]
-            values[bad] = _lenient_number(frame.loc[bad, mapping[role]], decimal)
-        lenient = parts["amount"] if "amount" in parts else parts["quantity"] * parts["unit_price"]
-        audit_value = value.fillna(lenient.where(~is_return, -lenient.abs()))
-
+    reasons = _reasons(classified)
+    first = last = largest = None
+    purchases = reasons.reindex(["kept", "identical"]).dropna(subset=["rows"])
+    clean_lines = reasons.reindex(list(_KEPT)).dropna(subset=["rows"])
+    if len(purchases):
+        first, last = purchases["first"].min(), purchases["last"].max()
+    if len(clean_lines):
+        largest = float(clean_lines["largest"].max())
+    if sha256 is None:  # an ibis table: its schema and what the audit found in it
+        digest = hashlib.sha256(repr(src.table.schema()).encode())
+        digest.update(reasons[["rows", "value"]].to_csv().encode())
+        sha256 = digest.hexdigest()
     audit = LoadAudit(
         source=name,
         sha256=sha256,
-        n_input_rows=n,
-        input_value=float(audit_value.fillna(0.0).sum()),
-        outcomes=outcomes,
-        flags=flags,
-        values=audit_value.rename("value").rename_axis("row"),
+        reasons=reasons[["rows", "value", "examples"]],
         columns=mapping,
-        unparsed=(
-            pd.concat(unparsed, ignore_index=True)
-            if unparsed
-            else pd.DataFrame(columns=["row", "role", "column", "raw"])
-        ),
         options={
             **read,
             "dates": dates,
@@ -1364,8 +1746,135 @@ def _clean(
             "date_format": date_format,
             "decimal": decimal,
         },
+        rows=lines.select(
+            **{_ROW: lines[_ROW], "code": lines[f"{_MINE}code"]},
+            **{c: lines[f"{_MINE}flag_{c}"] for c in _CHECKS},
+            value=lines[f"{_MINE}value"],
+        ),
+        unparsed=ibis.union(
+            *(
+                lines.filter(lines[f"{_MINE}bad_{role}"]).select(
+                    row=lines[_ROW],
+                    role=ibis.literal(role),
+                    column=ibis.literal(mapping[role]),
+                    raw=lines[f"{_MINE}orig_{role}"].cast("string"),
+                    _order=ibis.literal(i),
+                )
+                for i, role in enumerate(unreadable)
+            )
+        )
+        if unreadable
+        else None,
     )
+    # Kept lines are those no dropping check holds for: the same as their code being a kept
+    # one, and a much smaller condition (the engine pushes a filter down into the scan,
+    # where it has no common subexpressions to share with the code's CASE).
+    dropping = [classified[f"{_MINE}flag_{c}"] for c in _CHECKS if c not in _KEPT]
+    tx = classified.filter(~functools.reduce(operator.or_, dropping)).select(*clean)
+    if not lazy:
+        return to_frame(tx), audit
+    if not clean_lines["cost_missing"].any():  # the summary's checks hold: it need not scan again
+        from clvlib.summary import vouch
+
+        vouch(tx, first=_when(first), last=_when(last), largest=largest)
     return tx, audit
+
+
+def _when(stamp: Any) -> Any:
+    """A timestamp of the aggregate as the summary's ``vouch`` takes it (None when absent)."""
+    return None if stamp is None or pd.isna(stamp) else pd.Timestamp(stamp).to_pydatetime()
+
+
+def _reasons(classified: ibis.Table) -> pd.DataFrame:
+    """The audit's one aggregate query, per reason code.
+
+    Rows, value and first row numbers; and, for the summary's ``vouch``, the first and last
+    timestamp, the largest absolute amount or cost, and the lines without a cost.
+    """
+    code = classified[f"{_MINE}code"]
+    row = classified[_ROW]
+    size = classified["amount"].abs()
+    if "cost" in classified.columns:
+        size = ibis.greatest(size, classified["cost"].abs())
+        cost_missing = _count(classified["cost"].isnull())
+    else:
+        cost_missing = ibis.literal(0)
+    metrics = {
+        "rows": ibis._.count(),
+        "value": classified[f"{_MINE}value"].fill_null(0.0).sum(),
+        "first": classified["timestamp"].min(),
+        "last": classified["timestamp"].max(),
+        "largest": size.max(),
+        "cost_missing": cost_missing,
+    }
+    duckdb = engine.backend_of(classified).name == "duckdb"
+    if duckdb:
+        metrics["examples"] = _smallest(row, _N_EXAMPLES)
+    found = engine.to_pyarrow(classified.group_by(code=code).aggregate(**metrics)).to_pandas()
+    found = found.set_index("code")
+    if not duckdb:  # no top-n aggregate there: number the rows of each reason
+        rank = ibis.row_number().over(group_by=code, order_by=row)
+        firsts = classified.select(code=code, row=row, _k=rank).filter(ibis._["_k"] < _N_EXAMPLES)
+        firsts = engine.to_pyarrow(firsts.select("code", "row")).to_pandas()
+        by_code = firsts.sort_values("row").groupby("code")["row"].agg(list)
+        found["examples"] = by_code.reindex(found.index)
+    found["examples"] = [sorted(int(r) for r in rows) for rows in found["examples"]]
+    return found
+
+
+def to_frame(tx: pd.DataFrame | ibis.Table) -> pd.DataFrame:
+    """The clean log as a pandas DataFrame: what ``load_transactions(..., lazy=False)`` returns.
+
+    For the report code's edges: a lazy log (an ``ibis.Table`` of
+    ``load_transactions(..., lazy=True)``, or any table with the clean log's columns) is run
+    on its backend and comes back indexed by ``row`` (sorted), with the clean dtypes:
+    ``customer_id`` int64 or str, ``order_id`` str, ``timestamp`` datetime64[us],
+    ``amount`` float64, ``is_return`` bool. A DataFrame is returned as it is (not copied).
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame or ibis.Table
+        The clean log.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import ibis
+    >>> lazy = ibis.memtable({"row": [1, 0], "customer_id": [7, 7], "order_id": ["b", "a"],
+    ...     "timestamp": pd.to_datetime(["2024-01-02", "2024-01-01"]),
+    ...     "amount": [2.0, 1.0], "is_return": [False, False]})
+    >>> to_frame(lazy)["amount"].tolist()
+    [1.0, 2.0]
+    """
+    if isinstance(tx, pd.DataFrame):
+        return tx
+    if not isinstance(tx, ibis.Table):
+        raise TypeError(f"tx must be a pandas DataFrame or an ibis Table, got {type(tx).__name__}")
+    missing = [
+        c
+        for c in ("customer_id", "order_id", "timestamp", "amount", "is_return")
+        if c not in tx.columns
+    ]
+    if missing:
+        raise KeyError(f"the ibis table lacks clean-log column(s) {missing}; it has {tx.columns}")
+    schema = tx.schema()
+    frame = engine.to_pyarrow(tx).to_pandas()
+    if "row" in schema:
+        frame = frame.sort_values("row", kind="stable").set_index("row")
+        frame.index = frame.index.astype("int64")
+    integral = schema["customer_id"].is_integer()
+    frame["customer_id"] = frame["customer_id"].astype("int64" if integral else "str")
+    frame["order_id"] = frame["order_id"].astype("str")
+    frame["timestamp"] = frame["timestamp"].astype("datetime64[us]")
+    frame["amount"] = frame["amount"].astype("float64")
+    frame["is_return"] = frame["is_return"].astype(bool)
+    for column in ("quantity", "unit_price", "cost"):
+        if column in frame:
+            frame[column] = frame[column].astype("float64")
+    return frame
 
 
 def load_online_retail(
@@ -1373,7 +1882,8 @@ def load_online_retail(
     *,
     observation_end: str | pd.Timestamp | None = None,
     strict: bool = False,
-) -> tuple[pd.DataFrame, LoadAudit]:
+    lazy: bool = False,
+) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:
     """Load UCI Online Retail (I or II, recognised from the column names) with its rules.
 
     Invoices starting with ``C`` are cancellations (netted); the stock codes in
@@ -1387,7 +1897,7 @@ def load_online_retail(
         The UCI file (.xlsx, .csv or .parquet) or its content.
     observation_end : str or pandas.Timestamp, optional
         Rows after this day are dropped and counted.
-    strict : bool, default False
+    strict, lazy : bool, default False
         See :func:`load_transactions`.
 
     Returns
@@ -1420,6 +1930,7 @@ def load_online_retail(
         non_product_codes=ONLINE_RETAIL_NON_PRODUCT,
         strict=strict,
         sheet_name=None,
+        lazy=lazy,
     )
 
 

@@ -368,6 +368,40 @@ def test_spark_bad_lines_are_named(spark):
     assert f"({tx.loc[3, 'customer_id']}, '{tx.loc[3, 'order_id']}')" in str(info.value)
 
 
+def _raw_log() -> pd.DataFrame:
+    """A raw order log (customer, order id, timestamp, amount; returns negative) with rows
+    the loader drops: no customer, a copy of an earlier line, a zero quantity."""
+    clean = _random_log(n=600)
+    raw = clean[["customer_id", "order_id", "timestamp", "amount"]].copy()
+    raw["customer_id"] = raw["customer_id"].astype("float64")
+    raw.loc[5, "customer_id"] = np.nan
+    raw["quantity"] = np.where(np.arange(len(raw)) % 97 == 0, 0, 1)
+    return pd.concat([raw, raw.iloc[[10, 20]]], ignore_index=True)
+
+
+@pytest.mark.slow
+def test_spark_load_and_summary_equal_duckdb(spark):
+    from clvlib.io import load_transactions, to_frame
+
+    raw = _raw_log()
+    table = _spark_table(spark, "raw_log", raw)
+    tx, audit = load_transactions(table, lazy=True, observation_end=END)
+    want_tx, want = load_transactions(ibis.memtable(raw), lazy=True, observation_end=END)
+    assert audit.options["format"] == "ibis table (pyspark)"
+    table_ = audit.table()
+    pd.testing.assert_frame_equal(table_, want.table())
+    assert table_.loc[["no_customer", "duplicate"], "rows"].tolist() == [1, 2]
+    assert table_.loc[["zero_value", "after_observation_end", "return"], "rows"].min() > 0
+    assert audit.examples() == want.examples()
+    pd.testing.assert_series_equal(audit.outcomes, want.outcomes)
+    pd.testing.assert_frame_equal(to_frame(tx), to_frame(want_tx))
+    for unit in ("D", "W"):
+        _assert_same(
+            customer_summary(tx, observation_end=END, time_unit=unit),
+            customer_summary(want_tx, observation_end=END, time_unit=unit),
+        )
+
+
 def test_threads_take_turns_on_the_embedded_engine():
     from concurrent.futures import ThreadPoolExecutor
 

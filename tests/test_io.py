@@ -1200,3 +1200,167 @@ def test_audit_conserves_rows_and_value_without_order_id(frame):
     assert tx["amount"].sum() == pytest.approx(
         table.loc[["kept", "identical", "return"], "value"].sum()
     )
+
+
+def test_to_frame_round_trips_the_clean_log_and_passes_a_frame_through():
+    import ibis
+
+    from clvlib.io import to_frame
+
+    tx, _ = load_transactions(
+        pd.DataFrame(
+            {
+                "customer_id": ["a", "b", "a"],
+                "timestamp": ["2024-01-03", "2024-01-01", "2024-01-02"],
+                "amount": [3.0, -1.5, 2.0],
+                "order_id": ["o3", "o1", "o2"],
+            }
+        )
+    )
+    assert to_frame(tx) is tx
+    shuffled = tx.reset_index().iloc[::-1]
+    pd.testing.assert_frame_equal(to_frame(ibis.memtable(shuffled)), tx)
+    with pytest.raises(KeyError, match="amount"):
+        to_frame(ibis.memtable(shuffled.drop(columns="amount")))
+    with pytest.raises(TypeError, match="list"):
+        to_frame([1, 2])
+
+
+# ----------------------------------------------------------------------------- lazy (Ibis) loads
+
+
+def _assert_same_audit(lazy: LoadAudit, eager: LoadAudit) -> None:
+    pd.testing.assert_frame_equal(lazy.table(), eager.table())
+    assert lazy.examples() == eager.examples()
+    assert lazy.to_dict() == eager.to_dict()
+    pd.testing.assert_series_equal(lazy.outcomes, eager.outcomes)
+    pd.testing.assert_frame_equal(lazy.flags, eager.flags)
+    pd.testing.assert_series_equal(lazy.values, eager.values)
+    pd.testing.assert_frame_equal(lazy.unparsed, eager.unparsed)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx", "frame"])
+def test_lazy_load_is_the_eager_load(tiny, tmp_path, fmt):
+    import ibis
+
+    from clvlib.io import to_frame
+
+    frame = pd.read_csv(TINY)
+    source = frame if fmt == "frame" else _write(frame, tmp_path, fmt)
+    tx, audit = load_transactions(source, **TINY_OPTIONS, lazy=True)
+    assert isinstance(tx, ibis.Table)
+    # nothing per row is held until asked for
+    assert not {"outcomes", "flags", "values", "unparsed", "_per_row"} & set(vars(audit))
+    eager_tx, eager_audit = load_transactions(source, **TINY_OPTIONS)
+    pd.testing.assert_frame_equal(to_frame(tx), eager_tx)
+    pd.testing.assert_frame_equal(to_frame(tx), tiny[0])
+    _assert_same_audit(audit, eager_audit)
+    assert audit.outcomes.tolist() == TINY_OUTCOMES
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_unparseable_values_lazy_and_eager(lazy):
+    frame = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4, 5],
+            "timestamp": ["2024-01-01", "2024-01-02", "bad", "2024-01-04", "2024-01-05"],
+            "amount": ["1,234.50", "5", "7", "twelve", "3.5"],
+            "cost": ["1", "x", "2", "1", "1"],
+        }
+    )
+    tx, audit = load_transactions(frame, lazy=lazy)
+    from clvlib.io import to_frame
+
+    assert to_frame(tx).index.tolist() == [1, 4]
+    assert audit.outcomes.tolist() == ["bad_value", "kept", "bad_timestamp", "bad_value", "kept"]
+    assert audit.values.tolist()[0] == 1234.5 and np.isnan(audit.values.tolist()[3])
+    assert audit.input_value == pytest.approx(1234.5 + 5 + 7 + 3.5)
+    assert audit.unparsed[["row", "role", "raw"]].values.tolist() == [
+        [0, "amount", "1,234.50"],
+        [3, "amount", "twelve"],
+        [1, "cost", "x"],
+        [2, "timestamp", "bad"],
+    ]
+    assert np.isnan(to_frame(tx).loc[1, "cost"])  # an unreadable cost keeps the line
+
+
+def test_lazy_clean_log_feeds_the_summary_without_a_second_scan(monkeypatch):
+    from clvlib import summary
+    from clvlib.io import to_frame
+
+    frame = pd.read_csv(TINY)
+    tx, _ = load_transactions(frame, **TINY_OPTIONS, lazy=True)
+    assert tx.op() in summary._VOUCHED
+    first, last, largest = summary._VOUCHED[tx.op()]
+    eager = to_frame(tx)
+    purchases = eager[~eager["is_return"]]
+    assert (first, last) == (purchases["timestamp"].min(), purchases["timestamp"].max())
+    assert largest == eager["amount"].abs().max()
+    want = summary.customer_summary(eager, observation_end="2024-01-31")
+    pd.testing.assert_frame_equal(summary.customer_summary(tx, observation_end="2024-01-31"), want)
+    # the lazy log's summary skips the checking scan
+    monkeypatch.setattr(summary, "_count", lambda *_: pytest.fail("checked the lines again"))
+    summary.customer_summary(tx, observation_end="2024-01-31")
+
+
+def test_an_unreadable_cost_is_not_vouched_for():
+    from clvlib import summary
+
+    frame = pd.DataFrame(
+        {"customer_id": [1, 1], "timestamp": ["2024-01-01", "2024-01-02"], "amount": [1.0, 2.0]}
+    ).assign(cost=["0.5", "n/a"])
+    tx, _ = load_transactions(frame, lazy=True)
+    assert tx.op() not in summary._VOUCHED
+    with pytest.raises(ValueError, match="cost is missing"):
+        summary.customer_summary(tx, observation_end="2024-01-31")
+
+
+def test_ibis_table_input_is_classified_where_it_lives(tmp_path):
+    """An ibis table (here of another DuckDB connection) numbers its rows by their values."""
+    import ibis
+
+    from clvlib.io import to_frame
+
+    frame = pd.read_csv(TINY)
+    ordered = frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
+    con = ibis.duckdb.connect()
+    con.con.register("frame", frame)
+    con.con.execute("CREATE TABLE orders AS SELECT * FROM frame")
+    table = con.table("orders")
+    for lazy in (False, True):
+        tx, audit = load_transactions(table, **TINY_OPTIONS, lazy=lazy)
+        want_tx, want = load_transactions(ordered, **TINY_OPTIONS)
+        pd.testing.assert_frame_equal(to_frame(tx), want_tx)
+        pd.testing.assert_series_equal(audit.outcomes, want.outcomes)
+        pd.testing.assert_frame_equal(audit.table(), want.table())
+        assert audit.source == "<ibis.Table>" and audit.options["format"] == "ibis table (duckdb)"
+        assert re.fullmatch(r"[0-9a-f]{64}", audit.sha256)
+
+
+def test_ibis_table_input_errors_name_the_table():
+    import ibis
+
+    table = ibis.memtable({"customer_id": [1, 2], "when": ["2024-01-01", "x"], "amount": [1, 2]})
+    with pytest.raises(SchemaError, match=r"(?s)<ibis.Table>.*missing required column 'timestamp'"):
+        load_transactions(table, lazy=True)
+
+
+@pytest.mark.online_retail
+def test_uci_lazy_load_is_the_eager_load(uci, online_retail_path):
+    from clvlib.io import to_frame
+
+    _, eager_tx, eager = uci
+    tx, audit = load_online_retail(online_retail_path, lazy=True)
+    assert audit.n_input_rows == 541_909
+    assert round(audit.input_value, 2) == 9_747_747.93
+    pd.testing.assert_frame_equal(audit.table(), eager.table())
+    pd.testing.assert_frame_equal(to_frame(tx), eager_tx)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import clvlib.io
+
+    result = doctest.testmod(clvlib.io, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 5 and result.failed == 0
