@@ -402,9 +402,10 @@ def _count(condition: ibis.BooleanValue) -> ibis.IntegerScalar:
 
 # Tables (their Ibis operations) known to be clean logs (the lazy output of
 # clvlib.load_transactions, checked as it was built): table -> (first purchase, last
-# purchase, largest absolute amount or cost, number of lines or None).
+# purchase, largest absolute amount or cost).
 # Their value checks are skipped: the scan would run the whole loading query once more.
-_VOUCHED: dict[object, tuple[dt.datetime | None, dt.datetime | None, float | None, int | None]] = {}
+_VOUCHED: dict[object, tuple[dt.datetime | None, dt.datetime | None, float | None]] = {}
+_VOUCHED_LINES: dict[object, int] = {}  # their number of lines, where the producer gave it
 _MAX_VOUCHED = 32
 
 
@@ -426,8 +427,12 @@ def vouch(
     memory).
     """
     if len(_VOUCHED) >= _MAX_VOUCHED:
-        _VOUCHED.pop(next(iter(_VOUCHED)))
-    _VOUCHED[table.op()] = (first, last, largest, lines)
+        oldest = next(iter(_VOUCHED))
+        _VOUCHED.pop(oldest)
+        _VOUCHED_LINES.pop(oldest, None)
+    _VOUCHED[table.op()] = (first, last, largest)
+    if lines is not None:
+        _VOUCHED_LINES[table.op()] = lines
 
 
 def _prepare(table: ibis.Table, where: str, locate: Callable[[ibis.Table, str], str]) -> CleanLog:
@@ -454,9 +459,9 @@ def _prepare(table: ibis.Table, where: str, locate: Callable[[ibis.Table, str], 
 
     lines = _lines(table)
     if (vouched := _VOUCHED.get(table.op())) is not None:
-        first, last, largest, n_lines = vouched
+        first, last, largest = vouched
         width = 18 if largest is None or largest < _NARROW_BELOW else 38
-        return CleanLog(lines, (first, last), width, n_lines)
+        return CleanLog(lines, (first, last), width, _VOUCHED_LINES.get(table.op()))
     checks = _checks(lines)
     money = [lines[c].abs().max() for c in ("amount", "cost") if c in lines.columns]
     purchase = ~lines.is_return
