@@ -17,23 +17,38 @@ Settings (read once, when the connection is first made; :func:`configure` change
     Worker threads. Default: every core (``os.cpu_count()``); set fewer to leave cores to other
     work. Environment variable ``CLVLIB_THREADS``.
 ``temp_directory``
-    Spill folder. Default: the system's temporary directory (``tempfile.gettempdir()``).
-    Environment variable ``CLVLIB_TEMP_DIRECTORY``.
+    Where to spill. Default: the system's temporary directory (``tempfile.gettempdir()``).
+    Each process spills into a folder of its own inside it (:func:`spill_folder`), deleted
+    when the process ends: DuckDB names its spill files the same in every process, so two
+    processes spilling into one folder would read each other's data. Environment variable
+    ``CLVLIB_TEMP_DIRECTORY``.
+``stage_above``
+    Logs of more lines than this are summarised in parts (:func:`staging`): each heavy
+    aggregation is its own query, written to a Parquet file in the spill folder, and the
+    next part reads that file. One query holding several large hash tables, joins and a sort
+    at once runs out of memory at 100 million lines; parts one at a time complete within the
+    limit. Default 20 million (a 10-million-line log stays one query, faster). Environment
+    variable ``CLVLIB_STAGE_ABOVE``.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import itertools
 import os
+import secrets
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlglot.expressions as sge
 
 
@@ -44,6 +59,7 @@ class EngineSettings:
     memory_limit: str = "750MB"
     threads: int | None = None
     temp_directory: str | None = None
+    stage_above: int = 20_000_000
 
     @classmethod
     def from_environment(cls) -> EngineSettings:
@@ -51,10 +67,16 @@ class EngineSettings:
         threads = os.environ.get("CLVLIB_THREADS")
         if threads is not None and not (threads.isdigit() and int(threads) > 0):
             raise ValueError(f"CLVLIB_THREADS must be a positive integer, got {threads!r}")
+        stage_above = os.environ.get("CLVLIB_STAGE_ABOVE", str(cls.stage_above))
+        if not stage_above.isdigit():
+            raise ValueError(
+                f"CLVLIB_STAGE_ABOVE must be a non-negative integer, got {stage_above!r}"
+            )
         return cls(
             memory_limit=os.environ.get("CLVLIB_MEMORY_LIMIT", cls.memory_limit),
             threads=int(threads) if threads else None,
             temp_directory=os.environ.get("CLVLIB_TEMP_DIRECTORY"),
+            stage_above=int(stage_above),
         )
 
     def resolved(self) -> dict[str, str | int]:
@@ -77,6 +99,7 @@ FIRST_LINE_KEY = (
 
 _settings: EngineSettings | None = None
 _connection = None
+_spill: tuple[str, Path] | None = None  # (configured folder, this process's folder in it)
 # One DuckDB connection serves the process; a DuckDB connection must not run two queries at
 # once, so callers in several threads take turns (a summary holds it from check to result).
 _lock = threading.RLock()
@@ -96,6 +119,7 @@ def configure(
     memory_limit: str | None = None,
     threads: int | None = None,
     temp_directory: str | os.PathLike | None = None,
+    stage_above: int | None = None,
 ) -> EngineSettings:
     """Change the engine settings; arguments left ``None`` keep their value.
 
@@ -112,10 +136,13 @@ def configure(
     global _settings
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    if stage_above is not None and (not isinstance(stage_above, int) or stage_above < 0):
+        raise ValueError(f"stage_above must be a non-negative integer, got {stage_above!r}")
     changes = {
         "memory_limit": memory_limit,
         "threads": threads,
         "temp_directory": None if temp_directory is None else os.fspath(temp_directory),
+        "stage_above": stage_above,
     }
     _settings = dataclasses.replace(
         settings(), **{k: v for k, v in changes.items() if v is not None}
@@ -126,9 +153,37 @@ def configure(
     return _settings
 
 
+def spill_folder() -> Path:
+    """The spill folder of this process alone, inside ``temp_directory``.
+
+    Never shared: DuckDB gives its spill files the same names in every process. Named by
+    the process id and a random token; created only when something is spilled or staged
+    (DuckDB makes it on its first spill), deleted when the process ends.
+    """
+    global _spill
+    parent = str(settings().resolved()["temp_directory"])
+    with _lock:
+        if _spill is None or _spill[0] != parent:
+            os.makedirs(parent, exist_ok=True)
+            folder = Path(parent) / f"clvlib_spill_{os.getpid()}_{secrets.token_hex(4)}"
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            _spill = (parent, folder)
+        return _spill[1]
+
+
+def _forget_in_child() -> None:
+    """A forked child makes its own connection and spill folder, never the parent's."""
+    global _connection, _spill
+    _connection = None
+    _spill = None
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 def _apply(con, config: EngineSettings) -> None:
     values = config.resolved()
-    spill = str(values["temp_directory"]).replace("'", "''")
+    spill = str(spill_folder()).replace("'", "''")
     con.raw_sql(
         f"SET memory_limit = '{values['memory_limit']}'; SET threads = {int(values['threads'])}; "
         f"SET temp_directory = '{spill}'"
@@ -194,9 +249,90 @@ def to_pyarrow(expr: ibis.Expr) -> pa.Table:
     backend = backend_of(expr)
     if backend.name != "duckdb":
         return backend.to_pyarrow(expr)
+    with _lock:
+        return backend.con.sql(_duckdb_sql(backend, expr)).to_arrow_table()
+
+
+def _duckdb_sql(backend, expr: ibis.Expr) -> str:
+    """The DuckDB SQL of ``expr``, its common parts inlined; in-memory tables registered."""
     query = backend.compiler.to_sqlglot(expr.as_table())
     for cte in query.find_all(sge.CTE):
         cte.set("materialized", False)
+    backend._run_pre_execute_hooks(expr)  # registers in-memory tables, as to_pyarrow does
+    return query.sql(dialect="duckdb")
+
+
+class Parts:
+    """Parts of a large query, each run as a query of its own into a Parquet file.
+
+    Made by :func:`staging`. Calling it with an expression of the embedded engine runs that
+    expression into a file of the folder and returns a table reading the file, to build
+    the next part on; :meth:`fetch` runs the last part (the result) the same way and reads
+    the file back as pandas, so that DuckDB's working memory and the result are never held
+    at the same time.
+    """
+
+    def __init__(self, con, folder: Path) -> None:
+        self._con = con
+        self._folder = folder
+        self._views: list[str] = []
+
+    def __call__(self, table: ibis.Table) -> ibis.Table:
+        """Run ``table`` into a file now; a table reading that file."""
+        path = _write_part(self._con, table, self._folder / f"part{len(self._views)}.parquet")
+        name = f"_clvlib_part_{os.getpid()}_{next(_names)}"
+        quoted = str(path).replace("'", "''")
+        self._con.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{quoted}')")
+        self._views.append(name)
+        return self._con.table(name)
+
+    def fetch(self, table: ibis.Table) -> pd.DataFrame:
+        """Run ``table`` (its rows in its order) into a file; its rows as a DataFrame.
+
+        Read one column at a time: the result is held once, as pandas. Reading the whole
+        Arrow table first and converting it held it about three times over (2.9 GB for the
+        9.6M customers of a 100M-line log, against 1.2 GB).
+        """
+        path = _write_part(self._con, table, self._folder / "result.parquet")
+        try:
+            file = pq.ParquetFile(path)
+            columns = {
+                name: file.read(columns=[name]).column(0).to_pandas()
+                for name in file.schema_arrow.names
+            }
+            return pd.DataFrame(columns, copy=False)
+        finally:
+            path.unlink()
+
+    def close(self) -> None:
+        """Forget the parts' tables and delete their files."""
+        for name in self._views:
+            self._con.con.execute(f"DROP VIEW IF EXISTS {name}")
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _write_part(con, table: ibis.Table, path: Path) -> Path:
+    """Run ``table`` on the embedded engine into the Parquet file ``path``."""
+    quoted = str(path).replace("'", "''")
+    con.con.execute(f"COPY ({_duckdb_sql(con, table)}) TO '{quoted}' (FORMAT parquet)")
+    return path
+
+
+@contextlib.contextmanager
+def staging() -> Iterator[Parts]:
+    """The parts of a large query, run one by one, for the ``with`` block (:class:`Parts`).
+
+    DuckDB then holds one large hash table at a time instead of all of them: above about
+    20 million lines (:class:`EngineSettings` ``stage_above``) the single query of the
+    summary exceeds the memory limit, its parts do not. Their files, in a fresh folder of
+    the process's spill folder (:func:`spill_folder`), are deleted when the block ends.
+    """
     with _lock:
-        backend._run_pre_execute_hooks(expr)  # registers in-memory tables, as to_pyarrow does
-        return backend.con.sql(query.sql(dialect="duckdb")).to_arrow_table()
+        con = connection()
+        spill = spill_folder()
+        spill.mkdir(exist_ok=True)
+        parts = Parts(con, Path(tempfile.mkdtemp(prefix="clvlib_parts_", dir=spill)))
+        try:
+            yield parts
+        finally:
+            parts.close()

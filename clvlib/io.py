@@ -41,6 +41,7 @@ clean line can be traced back.
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import decimal
 import difflib
@@ -56,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -824,6 +826,8 @@ class _Source:
     # text columns made from Python objects (pandas object dtype): there "17850.0" is a float
     # printed, and an order id loses its ".0"
     object_text: frozenset[str] = frozenset()
+    # held in memory (an in-memory table of the engine), not a file or a remote table
+    in_memory: bool = False
 
 
 def _frame_source(frame: pd.DataFrame) -> _Source:
@@ -846,7 +850,7 @@ def _frame_source(frame: pd.DataFrame) -> _Source:
             frame[name] = col.astype("str").where(col.notna(), None).astype("str")
     data = pa.Table.from_pandas(frame, preserve_index=False)
     data = data.append_column(_ROW, pa.array(np.arange(len(frame), dtype="int64")))
-    return _Source(ibis.memtable(data), list(frame.columns), frozenset(objects))
+    return _Source(ibis.memtable(data), list(frame.columns), frozenset(objects), in_memory=True)
 
 
 def _parquet_source(path: Path, name: str) -> _Source:
@@ -917,14 +921,29 @@ def _scalars(table: ibis.Table, **metrics: ibis.Scalar) -> dict[str, Any]:
     return {k: int(v) if isinstance(v, decimal.Decimal) else v for k, v in found.items()}
 
 
+# Source text columns the checks found no value with surrounding whitespace in: stripping
+# them is a no-op, left out of the expressions built afterwards (set while a load runs).
+_UNPADDED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "_UNPADDED", default=frozenset()
+)
+
+
+def _padded(text: ibis.StringValue) -> ibis.BooleanValue:
+    """Whether the text starts or ends with whitespace (or another control character)."""
+    return (text.ascii_str() <= 32) | (text.right(1).ascii_str() <= 32)
+
+
 def _strip(text: ibis.StringValue) -> ibis.StringValue:
     """``text`` without leading and trailing whitespace (as Python's ``str.strip``, ASCII).
 
     The engine's trim of a set of characters is several times slower than a look at the
-    first and last character, and most values have nothing to strip.
+    first and last character, and most values have nothing to strip; a source column whose
+    values have none at all (``_UNPADDED``) is taken as it is.
     """
-    padded = (text.ascii_str() <= 32) | (text.right(1).ascii_str() <= 32)
-    return ibis.ifelse(padded, text.strip(), text)
+    op = text.op()
+    if isinstance(op, ops.Field) and op.name in _UNPADDED.get():
+        return text
+    return ibis.ifelse(_padded(text), text.strip(), text)
 
 
 def _text(col: ibis.Value) -> ibis.StringValue:
@@ -1420,13 +1439,31 @@ def _read_columns(
     numbers: dict[str, ibis.Value] = {}
     unreadable: dict[str, ibis.BooleanValue] = {}
     for role in _NUMERIC_ROLES:
-        if role in mapping:
+        if role not in mapping:
+            continue
+        if (read := f"{_MINE}number_{role}") in t.columns:  # read once already (_read_once)
+            numbers[role] = t[read]
+            unreadable[role] = _present(t[mapping[role]]) & numbers[role].isnull()
+        else:
             numbers[role], unreadable[role] = _to_number(t[mapping[role]], decimal)
     ts = ibis.null("timestamp")
     if "timestamp" in mapping:
         ts = t[f"{_MINE}ts"]
         unreadable["timestamp"] = _present(t[mapping["timestamp"]]) & ts.isnull()
     return numbers, unreadable, ts
+
+
+def _read_once(t: ibis.Table, mapping: dict[str, str], decimal: str) -> ibis.Table:
+    """An in-memory source with its numbers and timestamps read, as a new in-memory table.
+
+    Every later query (checks, copies, audit, clean lines) then reads typed columns instead of
+    parsing the text again. Only for sources already held in memory (a DataFrame, a text or
+    Excel file read by pandas): their copy costs what they cost; a Parquet file or a table
+    of another backend is never copied.
+    """
+    numbers = _read_columns(t, mapping, decimal)[0]
+    read = t.mutate(**{f"{_MINE}number_{role}": value for role, value in numbers.items()})
+    return ibis.memtable(engine.to_pyarrow(read))
 
 
 def _join_dictionary(
@@ -1443,7 +1480,16 @@ def _stamp(day: pd.Timestamp) -> ibis.Value:
     return ibis.literal(day.to_pydatetime(), type="timestamp")
 
 
-def _clean(
+def _clean(src: _Source, **options: Any) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:
+    """:func:`_classify`, with the unpadded text columns it finds forgotten afterwards."""
+    token = _UNPADDED.set(frozenset())
+    try:
+        return _classify(src, **options)
+    finally:
+        _UNPADDED.reset(token)
+
+
+def _classify(
     src: _Source,
     *,
     name: str,
@@ -1486,6 +1532,8 @@ def _clean(
     if "timestamp" in mapping:
         t, dates, date_problems = _timestamps(t, mapping["timestamp"], date_format)
         problems += date_problems
+    if src.in_memory:
+        t = _read_once(t, mapping, decimal)
     numbers, unreadable, _ = _read_columns(t, mapping, decimal)
     checks: dict[str, ibis.Scalar] = {}
     for role, bad in unreadable.items():
@@ -1501,12 +1549,18 @@ def _clean(
         checks["integral orders"] = _order_ids(t[order_id], order_id in src.object_text)[1]
     if "margin" in mapping:
         checks["margin over 1"] = _count(numbers["margin"] > 1)
+    text_columns = [
+        c for c in dict.fromkeys(mapping.values()) if t[c].type().is_string() and c != _ROW
+    ]
+    for col in text_columns:
+        checks[f"padded {col}"] = _count(_padded(t[col]))
     huge: dict[str, ibis.BooleanValue] = {}
     for role in ("quantity", "unit_price", "amount", "cost", "unit_cost"):
         if role in numbers:
             huge[role] = numbers[role].abs() > _MAX_VALUE
             checks[f"huge {role}"] = _count(huge[role])
     found = _scalars(t, **checks) if checks else {}
+    _UNPADDED.set(frozenset(c for c in text_columns if found[f"padded {c}"] == 0))
     if "customer_id" in mapping and "integral ids" not in found:
         found["integral ids"] = _integral_text_ids(t, t[mapping["customer_id"]])
 
@@ -1673,8 +1727,6 @@ def _clean(
         **clean,
     )
     lines = classified  # per-row audit data comes from this expression, when asked for
-    if not lazy:  # the pandas log: classify once, and let every query below read the result
-        classified = ibis.memtable(engine.to_pyarrow(classified))
     code = classified[f"{_MINE}code"]
 
     if strict:

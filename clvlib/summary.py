@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import duckdb
 import ibis
 import ibis.expr.datatypes as dt_
 import numpy as np
@@ -43,6 +44,8 @@ _HOLDOUT_COLUMNS = ("holdout_orders", "holdout_value", "holdout_purchase_periods
 _N_EXAMPLES = 5
 _EPOCH = dt.date(1970, 1, 1)
 _FIRST_MONDAY = dt.date(1970, 1, 5)  # weeks start on Monday
+#: Runs a part of the summary as a query of its own (:func:`clvlib.engine.staging`).
+_Stage = Callable[[ibis.Table], ibis.Table]
 
 # Money is summed as exact decimals: a floating-point sum depends on the order the engine's
 # threads add the lines in, so the last bits (and with them the ranking of customers whose
@@ -143,7 +146,7 @@ def customer_summary(
     end = _day("observation_end", observation_end)
     with _clean_log(tx) as log:
         _check_starts_by(log.span, end, "observation_end")
-        summary = _fetch(summary_table(log, end=end, unit=unit))
+        summary = _run(log, lambda stage: summary_table(log, end=end, unit=unit, stage=stage))
     if customers is not None:
         summary = _join_customers(summary, customers)
     summary.attrs = {"observation_end": end.date().isoformat(), "time_unit": unit}
@@ -199,8 +202,17 @@ def calibration_holdout(
     with _clean_log(tx) as log:
         _check_starts_by(log.span, cal_end, "calibration_end")
         not_after_log(hold_end, log.span[1], "holdout_end")
-        summary = summary_table(log, end=cal_end, unit=unit)
-        out = _fetch(_with_holdout(summary, log, start=cal_end, end=hold_end, unit=unit))
+        out = _run(
+            log,
+            lambda stage: _with_holdout(
+                summary_table(log, end=cal_end, unit=unit, stage=stage),
+                log,
+                start=cal_end,
+                end=hold_end,
+                unit=unit,
+                stage=stage,
+            ),
+        )
     holdout_length = int(out.pop("_holdout_length").iloc[0])
     if customers is not None:
         out = _join_customers(out, customers)
@@ -269,7 +281,8 @@ class CleanLog:
     ``lines`` has ``customer_id``, ``order_id``, ``ts`` (timestamp), ``amount`` (float),
     ``is_return`` and, where the log has them, ``cost``, ``channel``, ``country``. ``span`` is
     the first and last purchase timestamp; ``money_width`` the decimal precision (18 or 38)
-    that holds every amount and cost exactly.
+    that holds every amount and cost exactly; ``n_lines`` the number of lines (None when
+    unknown).
     """
 
     def __init__(
@@ -277,10 +290,12 @@ class CleanLog:
         lines: ibis.Table,
         span: tuple[dt.datetime | None, dt.datetime | None],
         money_width: int,
+        n_lines: int | None = None,
     ) -> None:
         self.lines = lines
         self.span = span
         self.money_width = money_width
+        self.n_lines = n_lines
 
     def exact(self, value: ibis.Value) -> ibis.Value:
         """A money column as an exact decimal with 10 decimals."""
@@ -390,6 +405,7 @@ def _count(condition: ibis.BooleanValue) -> ibis.IntegerScalar:
 # purchase, largest absolute amount or cost).
 # Their value checks are skipped: the scan would run the whole loading query once more.
 _VOUCHED: dict[object, tuple[dt.datetime | None, dt.datetime | None, float | None]] = {}
+_VOUCHED_LINES: dict[object, int] = {}  # their number of lines, where the producer gave it
 _MAX_VOUCHED = 32
 
 
@@ -399,16 +415,24 @@ def vouch(
     first: dt.datetime | None,
     last: dt.datetime | None,
     largest: float | None,
+    lines: int | None = None,
 ) -> None:
     """Record that ``table`` is a clean log whose lines pass every check of the summary.
 
     For producers that checked the lines as they built them (the loader's lazy output):
     the summary then skips its own checking scan. ``first`` and ``last`` are the first and
-    last purchase timestamps, ``largest`` the largest absolute ``amount`` or ``cost``.
+    last purchase timestamps, ``largest`` the largest absolute ``amount`` or ``cost``,
+    ``lines`` the number of lines when known (a large log is then summarised in parts at
+    once, :func:`clvlib.engine.staging`, rather than after the single query ran out of
+    memory).
     """
     if len(_VOUCHED) >= _MAX_VOUCHED:
-        _VOUCHED.pop(next(iter(_VOUCHED)))
+        oldest = next(iter(_VOUCHED))
+        _VOUCHED.pop(oldest)
+        _VOUCHED_LINES.pop(oldest, None)
     _VOUCHED[table.op()] = (first, last, largest)
+    if lines is not None:
+        _VOUCHED_LINES[table.op()] = lines
 
 
 def _prepare(table: ibis.Table, where: str, locate: Callable[[ibis.Table, str], str]) -> CleanLog:
@@ -437,17 +461,18 @@ def _prepare(table: ibis.Table, where: str, locate: Callable[[ibis.Table, str], 
     if (vouched := _VOUCHED.get(table.op())) is not None:
         first, last, largest = vouched
         width = 18 if largest is None or largest < _NARROW_BELOW else 38
-        return CleanLog(lines, (first, last), width)
+        return CleanLog(lines, (first, last), width, _VOUCHED_LINES.get(table.op()))
     checks = _checks(lines)
     money = [lines[c].abs().max() for c in ("amount", "cost") if c in lines.columns]
     purchase = ~lines.is_return
     stats = lines.aggregate(
+        n_lines=lines.count(),
         n_bad=_count(ibis.or_(*checks.values())),
         first=lines.ts.min(where=purchase),
         last=lines.ts.max(where=purchase),
         largest=ibis.greatest(*money) if len(money) > 1 else money[0],
     )
-    n_bad, first, last, largest = _one_row(stats)
+    n_lines, n_bad, first, last, largest = _one_row(stats)
     if n_bad:
         counts = _one_row(
             lines.aggregate(**{f"c{i}": _count(c) for i, c in enumerate(checks.values())})
@@ -460,7 +485,7 @@ def _prepare(table: ibis.Table, where: str, locate: Callable[[ibis.Table, str], 
         raise ValueError(f"{where}: bad transaction lines:\n  " + "\n  ".join(problems))
     width = 18 if largest is None or largest < _NARROW_BELOW else 38
     lines = lines.drop("file_row_number") if "file_row_number" in lines.columns else lines
-    return CleanLog(lines, (first, last), width)
+    return CleanLog(lines, (first, last), width, n_lines)
 
 
 def _one_row(expr: ibis.Table) -> list:
@@ -537,15 +562,19 @@ def _check_starts_by(
 # --- the aggregation ----------------------------------------------------------------------
 
 
-def summary_table(log: CleanLog, *, end: pd.Timestamp, unit: str) -> ibis.Table:
+def summary_table(
+    log: CleanLog, *, end: pd.Timestamp, unit: str, stage: _Stage | None = None
+) -> ibis.Table:
     """The summary columns from the kept lines (before ``end`` + 1 day), one expression.
 
     Shaped for speed on large logs: the purchase lines are aggregated once per customer and
     period (lifetimes' "purchase"), and everything per customer is aggregated from those
     few million rows, never joined back to them: the first period's value is ``argmin``
     over the periods' first timestamps, unique per customer. Only the distinct orders and the
-    returns need their own (lighter) aggregations over the lines.
+    returns need their own (lighter) aggregations over the lines. ``stage``, where given
+    (:func:`clvlib.engine.staging`), runs each of these parts as a query of its own.
     """
+    stage = stage or _inline
     lines = log.lines
     has_cost = "cost" in lines.columns
     attributes = [c for c in ("channel", "country") if c in lines.columns]
@@ -567,7 +596,7 @@ def summary_table(log: CleanLog, *, end: pd.Timestamp, unit: str) -> ibis.Table:
         # timestamp) are broken by the values themselves, so every run and engine agrees.
         per_period.update(_first(purchases, attributes, purchases.ts))
     # purchase value per customer and period: lifetimes' "purchase"
-    periods = purchases.group_by(["customer_id", "period"]).aggregate(**per_period)
+    periods = stage(purchases.group_by(["customer_id", "period"]).aggregate(**per_period))
 
     per_customer = {
         "frequency": periods.count() - 1,
@@ -580,12 +609,16 @@ def summary_table(log: CleanLog, *, end: pd.Timestamp, unit: str) -> ibis.Table:
         per_customer["cost"] = periods.cost.sum()
     if attributes:
         per_customer.update({c: _argmin(periods[c], periods.first_ts) for c in attributes})
-    customers = periods.group_by("customer_id").aggregate(**per_customer)
-    orders = purchases.group_by("customer_id").aggregate(n_orders=purchases.order_id.nunique())
+    customers = stage(periods.group_by("customer_id").aggregate(**per_customer))
+    orders = stage(
+        purchases.group_by("customer_id").aggregate(n_orders=purchases.order_id.nunique())
+    )
     returned = kept.filter(kept.is_return)
-    returns = returned.group_by("customer_id").aggregate(
-        returned_value=-returned.amount.sum(),
-        **({"returned_cost": returned.cost.sum()} if has_cost else {}),
+    returns = stage(
+        returned.group_by("customer_id").aggregate(
+            returned_value=-returned.amount.sum(),
+            **({"returned_cost": returned.cost.sum()} if has_cost else {}),
+        )
     )
 
     c = customers.join(orders, "customer_id").left_join(returns, "customer_id")
@@ -661,18 +694,27 @@ def _is_duckdb(expr: ibis.Expr) -> bool:
 
 
 def _with_holdout(
-    summary: ibis.Table, log: CleanLog, *, start: pd.Timestamp, end: pd.Timestamp, unit: str
+    summary: ibis.Table,
+    log: CleanLog,
+    *,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    unit: str,
+    stage: _Stage | None = None,
 ) -> ibis.Table:
     """The summary plus each customer's holdout outcome from the lines in (start, end]."""
+    stage = stage or _inline
     lines = log.lines
     window = lines.filter(
         (lines.ts >= _stamp(day_after(start))) & (lines.ts < _stamp(day_after(end)))
     )
     purchase = ~window.is_return
-    holdout = window.group_by("customer_id").aggregate(
-        holdout_orders=window.order_id.nunique(where=purchase),
-        holdout_value=log.exact(window.amount).sum().cast("float64"),
-        holdout_purchase_periods=period_of(window.ts, unit).nunique(where=purchase),
+    holdout = stage(
+        window.group_by("customer_id").aggregate(
+            holdout_orders=window.order_id.nunique(where=purchase),
+            holdout_value=log.exact(window.amount).sum().cast("float64"),
+            holdout_purchase_periods=period_of(window.ts, unit).nunique(where=purchase),
+        )
     )
     joined = summary.left_join(holdout, "customer_id")
     orders = joined.holdout_orders.fill_null(0).cast("int64")
@@ -686,9 +728,37 @@ def _with_holdout(
     )
 
 
-def _fetch(table: ibis.Table) -> pd.DataFrame:
-    """Run the expression where it lives; one row per customer, as pandas (through Arrow)."""
+def _run(log: CleanLog, build: Callable[[_Stage | None], ibis.Table]) -> pd.DataFrame:
+    """Run the summary built by ``build(stage)`` where the log lives; pandas, one row a customer.
+
+    One query, except on the embedded engine for a log of more than ``stage_above`` lines
+    (:class:`clvlib.engine.EngineSettings`) or when the single query runs out of memory:
+    then part by part (:func:`clvlib.engine.staging`). Spark and warehouses run one query.
+    """
+    if not _is_duckdb(log.lines):
+        return _fetch(build(None))
+    if log.n_lines is None or log.n_lines <= engine.settings().stage_above:
+        try:
+            return _fetch(build(None))
+        except duckdb.OutOfMemoryException:
+            pass  # too large for one query within the memory limit: in parts, below
+    with engine.staging() as parts:
+        return _fetch(build(parts), parts)
+
+
+def _inline(table: ibis.Table) -> ibis.Table:
+    """A part of the summary left in the one query (no staging)."""
+    return table
+
+
+def _fetch(table: ibis.Table, parts: engine.Parts | None = None) -> pd.DataFrame:
+    """Run the expression where it lives; one row per customer, as pandas (through Arrow).
+
+    With ``parts``, the last part of a staged summary: run into a file, then read back.
+    """
     ordered = table.order_by("customer_id")
+    if parts is not None:
+        return parts.fetch(ordered).set_index("customer_id")
     # self_destruct frees each Arrow column once converted: one copy of the result, not two
     frame = engine.to_pyarrow(ordered).to_pandas(self_destruct=True, split_blocks=True)
     return frame.set_index("customer_id")

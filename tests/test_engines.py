@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
+import duckdb
 import ibis
 import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib import engine
+from clvlib import engine, summary
 from clvlib.summary import active_periods, calibration_holdout, customer_summary
 
 END = "2024-03-31"
@@ -99,6 +104,95 @@ def test_bad_lines_of_an_ibis_table_are_named():
     assert f"lines (customer_id, order_id) {expected}" in str(info.value)
 
 
+# --- large logs: the summary in parts (engine.staging) -----------------------------------
+
+
+@pytest.mark.parametrize("unit", ["D", "W", "M"])
+def test_summary_in_parts_equals_one_query(restore_settings, parts, tmp_path, unit):
+    """Above ``stage_above`` lines each aggregation is its own query: the same result, exactly."""
+    tx = _random_log()
+    kwargs = {"calibration_end": "2024-02-15", "holdout_end": END, "time_unit": unit}
+    one_summary = customer_summary(tx, observation_end=END, time_unit=unit)
+    one_holdout = calibration_holdout(tx, **kwargs)
+    engine.configure(stage_above=len(tx) - 1, temp_directory=tmp_path)
+    in_parts = customer_summary(tx, observation_end=END, time_unit=unit)
+    assert len(parts) == 5  # periods, customers, orders, returns; the result
+    pd.testing.assert_frame_equal(in_parts, one_summary, check_exact=True)
+    pd.testing.assert_frame_equal(calibration_holdout(tx, **kwargs), one_holdout, check_exact=True)
+    assert len(parts) == 11  # and the holdout outcomes
+    assert list(engine.spill_folder().glob("clvlib_parts_*")) == []  # the parts are deleted
+
+
+def test_summary_in_parts_from_parquet_and_ibis(restore_settings, parts, tmp_path):
+    tx = _random_log()
+    path = tmp_path / "log.parquet"
+    tx.to_parquet(path)
+    one = customer_summary(path, observation_end=END)
+    engine.configure(stage_above=0)
+    pd.testing.assert_frame_equal(customer_summary(path, observation_end=END), one)
+    pd.testing.assert_frame_equal(customer_summary(ibis.memtable(tx), observation_end=END), one)
+    assert len(parts) == 10
+
+
+def test_summary_in_parts_when_one_query_runs_out_of_memory(parts, monkeypatch):
+    """A log of unknown size (a vouched table) whose single query fails is done in parts."""
+    tx = _random_log()
+    want = customer_summary(tx, observation_end=END)
+    runs = []
+    fetch = summary._fetch
+
+    def one_query_too_large(table, parts=None):
+        runs.append(table)
+        if parts is None:
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate")
+        return fetch(table, parts)
+
+    monkeypatch.setattr(summary, "_fetch", one_query_too_large)
+    pd.testing.assert_frame_equal(customer_summary(tx, observation_end=END), want)
+    assert len(runs) == 2 and len(parts) == 5
+
+
+def test_vouched_line_count_decides_the_parts(restore_settings, parts):
+    tx = _random_log()
+    table = ibis.memtable(tx)
+    purchases = tx.loc[~tx.is_return, "timestamp"]
+    first, last = purchases.min().to_pydatetime(), purchases.max().to_pydatetime()
+    summary.vouch(table, first=first, last=last, largest=1e3, lines=len(tx))
+    engine.configure(stage_above=len(tx))
+    one = customer_summary(table, observation_end=END)
+    assert parts == []
+    engine.configure(stage_above=len(tx) - 1)
+    pd.testing.assert_frame_equal(customer_summary(table, observation_end=END), one)
+    assert len(parts) == 5
+    pd.testing.assert_frame_equal(one, customer_summary(tx, observation_end=END))
+
+
+def test_stage_above_setting(restore_settings, monkeypatch):
+    assert engine.EngineSettings().stage_above == 20_000_000
+    assert engine.configure(stage_above=5).stage_above == 5
+    with pytest.raises(ValueError, match="stage_above must be a non-negative integer"):
+        engine.configure(stage_above=-1)
+    monkeypatch.setenv("CLVLIB_STAGE_ABOVE", "1000")
+    assert engine.EngineSettings.from_environment().stage_above == 1000
+    monkeypatch.setenv("CLVLIB_STAGE_ABOVE", "many")
+    with pytest.raises(ValueError, match="CLVLIB_STAGE_ABOVE must be a non-negative integer"):
+        engine.EngineSettings.from_environment()
+
+
+@pytest.fixture
+def parts(monkeypatch):
+    """The queries run as parts (``engine.staging``) during the test, as a list of tables."""
+    written: list[ibis.Table] = []
+    write = engine._write_part
+
+    def counted(con, table, path):
+        written.append(table)
+        return write(con, table, path)
+
+    monkeypatch.setattr(engine, "_write_part", counted)
+    return written
+
+
 # --- active periods (the line-level part of the heuristic's rates) -----------------------
 
 
@@ -155,10 +249,31 @@ def test_configure_applies_at_once(restore_settings, tmp_path):
     now = engine.configure(memory_limit="512MB", threads=1, temp_directory=tmp_path)
     assert now == engine.EngineSettings("512MB", 1, str(tmp_path))
     assert _setting("threads") == 1
-    assert _setting("temp_directory") == str(tmp_path)
+    # DuckDB spills into a folder of this process's own inside the one configured
+    assert Path(_setting("temp_directory")).parent == tmp_path
+    assert Path(_setting("temp_directory")) == engine.spill_folder()
     assert _setting("memory_limit") in {"512.0 MiB", "488.2 MiB", "512.0 MB", "488.2 MB"}
     # the summary runs under the new settings
     assert len(customer_summary(_random_log(), observation_end=END)) == 157
+
+
+def test_each_process_spills_into_a_folder_of_its_own(restore_settings, tmp_path):
+    """DuckDB names its spill files alike in every process: a shared folder mixes their data."""
+    engine.configure(temp_directory=tmp_path)
+    ours = engine.spill_folder()
+    assert ours.parent == tmp_path
+    assert ours.name.startswith(f"clvlib_spill_{os.getpid()}_")
+    assert not ours.exists()  # made only when something spills or is staged
+    script = (
+        "import sys; from clvlib import engine; "
+        "engine.configure(temp_directory=sys.argv[1]); print(engine.spill_folder())"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    theirs = Path(child.stdout.strip())
+    assert theirs.parent == tmp_path and theirs != ours
+    assert not theirs.exists()  # deleted when the child ended
 
 
 def test_settings_from_environment(monkeypatch):
