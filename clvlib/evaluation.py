@@ -1111,6 +1111,7 @@ def _groupings(
 
 def _metric_table(scores: pd.DataFrame, groupings: Mapping[str, pd.Series]) -> pd.DataFrame:
     outcome, bought = scores["holdout_value"], scores["bought_again"]
+    best_gini = mt.gains_gini(outcome, outcome)  # perfect foresight, shared by every method
     rows = []
     for method, spec in METHODS.items():
         s = scores[method]
@@ -1119,13 +1120,11 @@ def _metric_table(scores: pd.DataFrame, groupings: Mapping[str, pd.Series]) -> p
             rows += [(method, metric, math.nan) for metric in names]
             continue
         separation = mt.variance_explained(groupings[method].astype(str), outcome)
+        gains = mt.gains_metrics(s, outcome, best_gini=best_gini)  # one sort of s
         values = {
             "spearman": mt.spearman(s, outcome),
-            "top10_share": mt.top_share_captured(s, outcome, top=0.1),
-            "top20_share": mt.top_share_captured(s, outcome, top=0.2),
-            "gains_gini": mt.gains_gini(s, outcome),
-            "gains_gini_normalised": mt.gains_gini(s, outcome, normalised=True),
-            "top10_lift": mt.top_share_captured(s, outcome, top=0.1) / 0.1,
+            **gains,
+            "top10_lift": gains["top10_share"] / 0.1,
             "auc": mt.auc(s, bought),
             "eta_squared": separation.eta_squared,
             "epsilon_squared": separation.epsilon_squared,

@@ -42,6 +42,7 @@ __all__ = [
     "forecast_errors",
     "gains_curve",
     "gains_gini",
+    "gains_metrics",
     "migration_matrix",
     "spearman",
     "top_share_captured",
@@ -228,6 +229,34 @@ def gains_gini(score: ArrayLike, outcome: ArrayLike, *, normalised: bool = False
     if best <= 0:
         return _undefined("normalised gains Gini", "every outcome is equal")
     return gini / best
+
+
+def gains_metrics(
+    score: ArrayLike, outcome: ArrayLike, *, best_gini: float | None = None
+) -> dict[str, float]:
+    """The four gains-curve metrics of a score, read from one :func:`gains_curve`.
+
+    :func:`top_share_captured` at 10 % and 20 %, :func:`gains_gini` and its normalised form
+    (keys ``top10_share``, ``top20_share``, ``gains_gini``, ``gains_gini_normalised``): one
+    sort of the scores instead of one per metric. ``best_gini``, the Gini of perfect
+    foresight (``gains_gini(outcome, outcome)``), can be passed when several methods score
+    the same outcome. The values are those of the four functions, float for float.
+    """
+    curve = gains_curve(score, outcome)
+    x, f = curve["customer_share"], curve["outcome_share"]
+    gini = _curve_gini(curve)
+    if best_gini is None:
+        best_gini = _curve_gini(gains_curve(outcome, outcome))
+    if best_gini <= 0:
+        normalised = _undefined("normalised gains Gini", "every outcome is equal")
+    else:
+        normalised = gini / best_gini
+    return {
+        "top10_share": float(np.interp(0.1, x, f)),
+        "top20_share": float(np.interp(0.2, x, f)),
+        "gains_gini": gini,
+        "gains_gini_normalised": normalised,
+    }
 
 
 def _curve_gini(curve: pd.DataFrame) -> float:

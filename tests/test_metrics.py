@@ -434,3 +434,21 @@ def test_decile_calibration_rejects_bad_input():
         decile_calibration([1, 2], [1, 2], n_bins=0)
     with pytest.raises(ValueError, match="predicted has missing"):
         decile_calibration([1, np.nan], [1, 2])
+
+
+def test_gains_metrics_are_the_four_functions_float_for_float():
+    rng = np.random.default_rng(8)
+    outcome = np.where(rng.random(500) < 0.5, 0.0, rng.gamma(2, 30, 500))
+    for score in (outcome + rng.normal(0, 30, 500), np.round(outcome, -1), np.zeros(500)):
+        got = mt.gains_metrics(score, outcome)
+        assert got == {
+            "top10_share": mt.top_share_captured(score, outcome, top=0.1),
+            "top20_share": mt.top_share_captured(score, outcome, top=0.2),
+            "gains_gini": mt.gains_gini(score, outcome),
+            "gains_gini_normalised": mt.gains_gini(score, outcome, normalised=True),
+        }
+        best = mt.gains_gini(outcome, outcome)
+        assert mt.gains_metrics(score, outcome, best_gini=best) == got
+    with pytest.warns(MetricUndefinedWarning, match="every outcome is equal"):
+        flat = mt.gains_metrics(outcome, np.ones(500))
+    assert math.isnan(flat["gains_gini_normalised"])
