@@ -1808,7 +1808,13 @@ def _classify(
     if not clean_lines["cost_missing"].any():  # the summary's checks hold: it need not scan again
         from clvlib.summary import vouch
 
-        vouch(tx, first=_when(first), last=_when(last), largest=largest)
+        vouch(
+            tx,
+            first=_when(first),
+            last=_when(last),
+            largest=largest,
+            lines=int(clean_lines["rows"].sum()),
+        )
     return tx, audit
 
 

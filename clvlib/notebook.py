@@ -95,25 +95,6 @@ def notebook_display(precision: int = 3) -> None:
     if shell is not None:
         shell.run_line_magic("precision", str(precision))
         present.install(shell)
-    _own_spill_folder()
-
-
-def _own_spill_folder() -> None:
-    """In a runner's kernel, give DuckDB a spill folder of its own (unless one is set).
-
-    DuckDB names its spill files the same in every process (``duckdb_temp_storage_*.tmp``):
-    two processes spilling into one folder overwrite each other's blocks ("Corrupt temporary
-    file"). The folder is ``<output_dir>/.cache/spill-<pid>``, removed with the run's cache.
-    """
-    from clvlib import engine
-    from clvlib.present import OUTPUT_DIR_ENV
-
-    out = os.environ.get(OUTPUT_DIR_ENV)
-    if os.environ.get(RUNNER_ENV) and out and not os.environ.get("CLVLIB_TEMP_DIRECTORY"):
-        folder = Path(out) / ".cache" / f"spill-{os.getpid()}"
-        folder.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(Exception):  # DuckDB refuses once it has spilled: keep it
-            engine.configure(temp_directory=folder)
 
 
 def load_data(

@@ -273,7 +273,6 @@ def render_reports(
         params = load_params(params)
     out = Path(out_dir if out_dir is not None else params["output_dir"]).resolve()
     paths = find_notebooks(notebooks)
-    _own_spill_folder()
     if validate:
         check_data(params)
     check_kernel(python)
@@ -386,29 +385,6 @@ def clear_previous_run(out: Path) -> list[str]:
             folder.rmdir()
     manifest.unlink()
     return removed
-
-
-def _own_spill_folder() -> None:
-    """Let DuckDB spill into a folder of this process's own (removed when the process ends).
-
-    Its spill files have the same names in every process: two processes spilling into one
-    folder (the default, the system's temporary folder) corrupt each other's blocks. A
-    ``CLVLIB_TEMP_DIRECTORY`` set by the user is kept, and so is a folder this process's
-    engine has already spilled into (DuckDB cannot move it then).
-    """
-    import atexit
-
-    from clvlib import engine
-
-    if os.environ.get("CLVLIB_TEMP_DIRECTORY") or engine.settings().temp_directory:
-        return
-    folder = Path(tempfile.gettempdir()) / f"clvlib-spill-{os.getpid()}"
-    folder.mkdir(exist_ok=True)
-    try:
-        engine.configure(temp_directory=folder)
-    except Exception:  # noqa: BLE001 - DuckDB refuses once it has spilled: keep its folder
-        return
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def check_data(params: Params) -> None:
@@ -759,7 +735,6 @@ def render_data_sets(
     out = Path(out_dir).resolve()
     paths = find_notebooks(notebooks)
     check_kernel(python)
-    _own_spill_folder()
     clear_previous_run(out)
     before = _files(out)
     out.mkdir(parents=True, exist_ok=True)

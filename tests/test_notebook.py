@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -176,25 +173,6 @@ def test_the_cumulative_figure_draws_the_same_data_from_the_lazy_log(default_par
     for lazy_line, eager_line in zip(lazy_ax.get_lines(), eager_ax.get_lines(), strict=True):
         assert list(lazy_line.get_ydata()) == list(eager_line.get_ydata())
     plt.close("all")
-
-
-def test_a_runner_kernel_spills_into_a_folder_of_its_own(tmp_path, monkeypatch):
-    import dataclasses
-
-    from clvlib import engine
-    from clvlib.present import OUTPUT_DIR_ENV
-
-    before = dataclasses.asdict(engine.settings())
-    monkeypatch.setenv(nbk.RUNNER_ENV, "1")
-    monkeypatch.setenv(OUTPUT_DIR_ENV, str(tmp_path))
-    monkeypatch.delenv("CLVLIB_TEMP_DIRECTORY", raising=False)
-    try:
-        nbk.notebook_display()
-        folder = Path(engine.settings().temp_directory)
-        assert folder == tmp_path / ".cache" / f"spill-{os.getpid()}" and folder.is_dir()
-    finally:
-        engine.configure(**{k: v for k, v in before.items() if v is not None})
-        engine.configure(temp_directory=before["temp_directory"] or tempfile.gettempdir())
 
 
 def test_fingerprint_of_a_lazy_log_follows_its_rows():
