@@ -36,16 +36,12 @@ def columns(tx: Log) -> list[str]:
     return list(tx.columns)
 
 
-def _stamp(day: pd.Timestamp) -> ibis.Value:
-    return ibis.literal(day.to_pydatetime(), type="timestamp")
-
-
 def upto(tx: Log, end: Any) -> Log:
     """The lines up to ``end`` (its whole day included), in the log's own form."""
     day = cutoff_day(end, "end")
     if isinstance(tx, pd.DataFrame):
         return tx[through(tx["timestamp"], day)]
-    return tx.filter(tx["timestamp"].cast("timestamp") < _stamp(day_after(day)))
+    return tx.filter(tx["timestamp"].cast("timestamp") < engine.timestamp(day_after(day)))
 
 
 def lines(tx: Log, *, start: pd.Timestamp | None = None, stop: pd.Timestamp | None = None):
@@ -65,9 +61,9 @@ def lines(tx: Log, *, start: pd.Timestamp | None = None, stop: pd.Timestamp | No
 
     ts = tx["timestamp"].cast("timestamp")
     if start is not None:
-        tx = tx.filter(ts >= _stamp(pd.Timestamp(start)))
+        tx = tx.filter(ts >= engine.timestamp(pd.Timestamp(start)))
     if stop is not None:
-        tx = tx.filter(tx["timestamp"].cast("timestamp") < _stamp(pd.Timestamp(stop)))
+        tx = tx.filter(tx["timestamp"].cast("timestamp") < engine.timestamp(pd.Timestamp(stop)))
     return to_frame(tx)
 
 
@@ -92,7 +88,7 @@ def stats(tx: Log) -> dict[str, Any]:
 def customer_ids(tx: ibis.Table, *, stop: pd.Timestamp) -> Any:
     """The distinct customer ids of a lazy log's lines before ``stop`` (an array)."""
     ts = tx["timestamp"].cast("timestamp")
-    ids = tx.filter(ts < _stamp(pd.Timestamp(stop))).select("customer_id").distinct()
+    ids = tx.filter(ts < engine.timestamp(pd.Timestamp(stop))).select("customer_id").distinct()
     return engine.to_pyarrow(ids)["customer_id"].to_numpy()
 
 

@@ -215,6 +215,11 @@ def exclusive() -> threading.RLock:
     return _lock
 
 
+def timestamp(value: pd.Timestamp) -> ibis.Value:
+    """A naive timestamp as an Ibis literal, to compare the log's timestamps with."""
+    return ibis.literal(pd.Timestamp(value).to_pydatetime(), type="timestamp")
+
+
 def backend_of(table: ibis.Table):
     """The backend that runs ``table``: its own, or the embedded DuckDB for unbound tables."""
     try:

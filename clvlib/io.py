@@ -1476,10 +1476,6 @@ def _join_dictionary(
     return joined.drop(f"{name}_on", f"{name}_key")
 
 
-def _stamp(day: pd.Timestamp) -> ibis.Value:
-    return ibis.literal(day.to_pydatetime(), type="timestamp")
-
-
 def _clean(src: _Source, **options: Any) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:
     """:func:`_classify`, with the unpadded text columns it finds forgotten afterwards."""
     token = _UNPADDED.set(frozenset())
@@ -1679,8 +1675,8 @@ def _classify(
     flags["bad_timestamp"] = ts.isnull()
     flags["bad_value"] = unsigned.isnull()
     if obs_end is not None:
-        flags["after_observation_end"] = ts >= _stamp(day_after(obs_end))
-    flags["future"] = ts >= _stamp(day_after(load_day))
+        flags["after_observation_end"] = ts >= engine.timestamp(day_after(obs_end))
+    flags["future"] = ts >= engine.timestamp(day_after(load_day))
     if codes:
         product = _strip(t[mapping["product_id"]].cast("string")).upper()
         flags["non_product"] = product.isin(sorted(codes))

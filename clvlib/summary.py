@@ -258,7 +258,7 @@ def active_periods(
             table = tx
         ts = table["timestamp"].cast("timestamp")
         purchase = ~table.is_return.cast("boolean")  # 0/1 columns too, never bitwise
-        lines = table.filter(purchase & (ts < _stamp(day_after(observation_end))))
+        lines = table.filter(purchase & (ts < engine.timestamp(day_after(observation_end))))
         ts = lines["timestamp"].cast("timestamp")
         pairs = lines.group_by(["customer_id", period_of(ts, period).name("number")]).aggregate(
             first_ts=ts.min()
@@ -311,10 +311,6 @@ def _check_time_unit(time_unit: str) -> str:
 def _day(name: str, value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
     """The day of a cut-off date, as a naive midnight Timestamp (the whole day is included)."""
     return cutoff_day(value, name)
-
-
-def _stamp(day: pd.Timestamp) -> ibis.Value:
-    return ibis.literal(day.to_pydatetime(), type="timestamp")
 
 
 @contextlib.contextmanager
@@ -578,7 +574,7 @@ def summary_table(
     lines = log.lines
     has_cost = "cost" in lines.columns
     attributes = [c for c in ("channel", "country") if c in lines.columns]
-    kept = lines.filter(lines.ts < _stamp(day_after(end)))
+    kept = lines.filter(lines.ts < engine.timestamp(day_after(end)))
     kept = kept.mutate(
         amount=log.exact(kept.amount), **({"cost": log.exact(kept.cost)} if has_cost else {})
     )
@@ -623,7 +619,7 @@ def summary_table(
 
     c = customers.join(orders, "customer_id").left_join(returns, "customer_id")
     first, last = period_of(c.first_purchase, unit), period_of(c.last_purchase, unit)
-    observed = period_of(_stamp(end), unit)
+    observed = period_of(engine.timestamp(end), unit)
     gross, returned_value = c.gross_value, c.returned_value.fill_null(0)
     out = {
         "customer_id": c.customer_id,
@@ -706,7 +702,8 @@ def _with_holdout(
     stage = stage or _inline
     lines = log.lines
     window = lines.filter(
-        (lines.ts >= _stamp(day_after(start))) & (lines.ts < _stamp(day_after(end)))
+        (lines.ts >= engine.timestamp(day_after(start)))
+        & (lines.ts < engine.timestamp(day_after(end)))
     )
     purchase = ~window.is_return
     holdout = stage(
@@ -724,7 +721,8 @@ def _with_holdout(
         holdout_value=joined.holdout_value.fill_null(0.0),
         holdout_purchase_periods=joined.holdout_purchase_periods.fill_null(0).cast("int64"),
         bought_again=orders > 0,
-        _holdout_length=period_of(_stamp(end), unit) - period_of(_stamp(start), unit),
+        _holdout_length=period_of(engine.timestamp(end), unit)
+        - period_of(engine.timestamp(start), unit),
     )
 
 
