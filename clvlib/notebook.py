@@ -179,14 +179,10 @@ def shared_log(params: Mapping[str, Any], *, key: Any, load: Any) -> tuple[Any, 
                 audit = pickle.load(f)
         else:
             tx, audit = load()
-            part = path.with_name(f"{path.name}.{os.getpid()}.part")
-            with engine.exclusive():
+            with _written(path) as part, engine.exclusive():
                 con.to_parquet(tx, part)
-            os.replace(part, path)
-            part = audit_path.with_name(f"{audit_path.name}.{os.getpid()}.part")
-            with open(part, "wb") as f:
+            with _written(audit_path) as part, open(part, "wb") as f:
                 pickle.dump(audit, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(part, audit_path)
     with engine.exclusive():
         return con.read_parquet(path), audit
 
@@ -691,6 +687,17 @@ def cache_path(params: Mapping[str, Any], *, filename: str) -> Path:
 
 
 @contextlib.contextmanager
+def _written(path: Path) -> Iterator[Path]:
+    """A temporary path to write ``path``'s content to; moved into place when the block ends.
+
+    Another kernel never reads half a file: it sees the old file, or the whole new one.
+    """
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    yield part
+    os.replace(part, path)
+
+
+@contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (POSIX ``flock``; elsewhere no lock)."""
     try:
@@ -736,10 +743,8 @@ def _shared(
             if stored_key == key:
                 return result
         result = compute()
-        part = path.with_name(f"{path.name}.{os.getpid()}.part")
-        with open(part, "wb") as f:
+        with _written(path) as part, open(part, "wb") as f:
             pickle.dump((key, result), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(part, path)
     return result
 
 
