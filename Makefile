@@ -51,9 +51,10 @@ verdict: $(ENV_STAMP) ## The verdict across every shipped data set present, into
 screenshots: reports ## Render the reports, then screenshot every page with headless Chromium into docs/images/
 	$(PY) scripts/screenshots.py $(OUT) docs/images
 
-test: $(ENV_STAMP) ## Lint, then run the whole test suite (notebooks included)
+test: $(ENV_STAMP) ## Lint, check the layers, then run the whole test suite (notebooks and doctests)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -c 'import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())'
 	$(PY) -m pytest
 
 lint: $(ENV_STAMP) ## Lint and check formatting (ruff)

@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import json, sys, time, warnings
 warnings.simplefilter("ignore")
-import clvlib, clvlib.notebook
-from clvlib.clustering import choose_k
-from clvlib.summary import customer_summary
+import clvlib, clvlib.report.notebook
+from clvlib.methods.clustering import choose_k
+from clvlib.data.summary import customer_summary
 params = json.loads(sys.argv[1])  # validated by this checkout: same data for both trees
-tx = clvlib.notebook.load_data(params)[0]
+tx = clvlib.report.notebook.load_data(params)[0]
 summary = customer_summary(tx, observation_end=params[sys.argv[2]], time_unit=params["time_unit"])
 wall, cpu = time.perf_counter(), time.process_time()
 choice = choose_k(summary, random_state=0)

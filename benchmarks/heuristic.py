@@ -8,7 +8,7 @@ CDNOW (the 1/10 sample in tests/data; 1997-09-30 -> 1998-06-30) is a third, untu
 
 Printed per data set: total error and Spearman of every money forecast (heuristic, BG/NBD +
 Gamma-Gamma, naive calibration spend), the fitted survival rate and lapse threshold, and the
-predicted / realised ratio per decile of each forecast (clvlib.metrics.decile_calibration).
+predicted / realised ratio per decile of each forecast (clvlib.compare.metrics.decile_calibration).
 
 Run: ``.venv/bin/python benchmarks/heuristic.py`` (``--online-retail PATH`` for UCI, default
 ../shared/data/online_retail/online_retail.parquet; skipped when absent; ``--cdnow PATH`` for
@@ -25,8 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 import clvlib
-from clvlib.evaluation import compare_methods
-from clvlib.metrics import decile_calibration
+from clvlib.compare.comparison import compare_methods
+from clvlib.compare.metrics import decile_calibration
 
 ROOT = Path(__file__).resolve().parents[1]
 MONEY = ("heuristic_clv", "bgnbd_gg", "naive_spend")

@@ -1,6 +1,7 @@
 """Benchmark: load time of UCI Online Retail I, this checkout against another git revision.
 
-Each measurement is a fresh Python subprocess that imports ``clvlib.io`` from one source tree
+Each measurement is a fresh Python subprocess that imports ``clvlib.data.reading`` from one source
+tree
 (this checkout, or ``git archive <revision>`` unpacked in a temporary folder), then times
 ``load_online_retail(path)`` alone: reading the file, parsing, the audit and the clean log.
 Runs alternate between the two trees and the best of each is compared (on shared cores other
@@ -35,7 +36,7 @@ CSV = ROOT / "benchmarks" / "_data" / "online_retail.csv"
 CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
-from clvlib.io import load_online_retail
+from clvlib.data.reading import load_online_retail
 start, cpu = time.perf_counter(), time.process_time()
 tx, audit = load_online_retail(sys.argv[2])
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu

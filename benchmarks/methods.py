@@ -26,8 +26,8 @@ import sklearn
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score
 
-from clvlib.clustering import CustomerClusterer, _preprocessor, choose_k
-from clvlib.rfm import RFMScorer
+from clvlib.methods.clustering import CustomerClusterer, _preprocessor, choose_k
+from clvlib.methods.rfm import RFMScorer
 
 
 def synthetic_summary(n: int, seed: int = 0) -> pd.DataFrame:

@@ -25,7 +25,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 UCI = ROOT.parent / "shared" / "data" / "online_retail" / "online_retail.parquet"
 IMPORTS = (
-    "import clvlib, clvlib.plotting, pandas, sklearn.cluster, matplotlib.pyplot, scipy.optimize"
+    "import clvlib, clvlib.report.plotting, pandas, sklearn.cluster, matplotlib.pyplot, "
+    "scipy.optimize"
 )
 
 

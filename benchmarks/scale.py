@@ -7,7 +7,7 @@ Targets (issue 12, benchmarks/README.md):
   lifetimes (pd.read_parquet of the purchase lines + summary_data_from_transaction_data), the
   same customers and BTYD columns, peak RSS at most 1 GB;
 - 100M lines (about 1.5 GB of Parquet): at most 120 s and a peak RSS of at most 2 GB, DuckDB
-  spilling to disk above its memory limit (clvlib.engine).
+  spilling to disk above its memory limit (clvlib.data.engine).
 
 The logs are written by DuckDB into a temporary folder (``--dir``, default the system's) and
 deleted at the end (``--keep`` keeps them): a raw order log (customer id, order id,
@@ -77,7 +77,8 @@ COPY (
 CHILD = {
     "clvlib": """
 import sys, time, json, resource
-from clvlib import customer_summary, engine, load_transactions
+from clvlib import customer_summary, load_transactions
+from clvlib.data import engine
 engine.connection()  # imports Ibis' DuckDB backend (0.7 s) before the clock, as lifetimes' imports
 path, end, out = sys.argv[1:4]
 t = time.perf_counter()
@@ -100,7 +101,7 @@ print(json.dumps({"seconds": seconds, "inner_seconds": seconds, "peak_rss_mb": p
     "scan": """
 import sys, time, json, resource
 import duckdb
-from clvlib import engine
+from clvlib.data import engine
 con = engine.connection().con  # the same engine settings (threads, memory)
 path = sys.argv[1]
 t = time.perf_counter()

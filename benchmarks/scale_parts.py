@@ -1,8 +1,8 @@
-"""Benchmark: the summary of a 100M-line log in parts (``clvlib.engine.staging``), checked.
+"""Benchmark: the summary of a 100M-line log in parts (``clvlib.data.engine.staging``), checked.
 
 Target (issue 12, benchmarks/README.md): 100M raw lines (about 1.4 GB of Parquet) summarised
 in at most 120 s with a peak RSS of at most 2 GB for the whole process, the 9.6M-customer
-pandas result included, DuckDB spilling within its memory limit (clvlib.engine defaults).
+pandas result included, DuckDB spilling within its memory limit (clvlib.data.engine defaults).
 
 The log is the one of ``scale.py`` (written by DuckDB into ``--dir``, deleted at the end
 unless ``--keep``). ``customer_summary(path)`` runs in a fresh process that reports the wall
@@ -36,7 +36,9 @@ from summary import OBSERVATION_END, machine, run_child
 CHILD = {
     "parts": """
 import sys, time, json, resource, os
-from clvlib import customer_summary, engine, summary
+from clvlib import customer_summary
+from clvlib.data import engine
+from clvlib.data import summary
 engine.connection()  # imports Ibis' DuckDB backend before the clock
 path, end, out = sys.argv[1:4]
 steps = []

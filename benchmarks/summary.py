@@ -73,7 +73,8 @@ print(json.dumps({"seconds": seconds, "inner_seconds": seconds, "peak_rss_mb": p
     "clvlib_dataframe": """
 import sys, time, json, resource
 import pandas as pd
-from clvlib import customer_summary, engine
+from clvlib import customer_summary
+from clvlib.data import engine
 engine.connection()
 path, end, out = sys.argv[1:4]
 tx = pd.read_parquet(path)

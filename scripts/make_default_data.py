@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from clvlib.datasets import DATA_DIR, DEFAULT_SHOP, simulate_shop
+from clvlib.data.shop import DATA_DIR, DEFAULT_SHOP, simulate_shop
 
 
 def main(out_dir: str | Path = DATA_DIR) -> list[Path]:

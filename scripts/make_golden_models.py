@@ -1,6 +1,6 @@
 """Write lifetimes' BG/NBD and Gamma-Gamma results on CDNOW as golden files for the tests.
 
-lifetimes (MIT licence) is the reference implementation clvlib.models must agree with. This
+lifetimes (MIT licence) is the reference implementation clvlib.methods.btyd must agree with. This
 script fits lifetimes' ``BetaGeoFitter`` and ``GammaGammaFitter`` on the published CDNOW
 summary (tests/data/models_cdnow_summary.csv) and writes:
 

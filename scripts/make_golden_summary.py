@@ -66,7 +66,7 @@ def online_retail_purchases(path: Path) -> pd.DataFrame:
     """UCI purchase lines: a customer, not a C (cancellation) invoice, Quantity > 0, UnitPrice > 0.
 
     amount = Quantity x UnitPrice; timestamp = InvoiceDate. The same rule is applied by
-    tests/test_summary.py, so that the golden test does not depend on clvlib.io.
+    tests/test_summary.py, so that the golden test does not depend on clvlib.data.reading.
     """
     raw = pd.read_parquet(path)
     keep = (

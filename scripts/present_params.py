@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from clvlib.params import ParamsError, load_params
+from clvlib.report.params import ParamsError, load_params
 
 
 def main(paths: list[str]) -> int:

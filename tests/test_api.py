@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 import clvlib
-import clvlib.plotting
+import clvlib.report.plotting
 
 
 @pytest.mark.parametrize("name", sorted(clvlib._API))
@@ -17,9 +17,9 @@ def test_every_public_name_resolves_where_the_table_says(name):
     assert getattr(module, name) is value
 
 
-@pytest.mark.parametrize("name", sorted(clvlib.plotting._PLOTS))
+@pytest.mark.parametrize("name", sorted(clvlib.report.plotting._PLOTS))
 def test_every_plot_resolves_and_takes_an_ax(name):
-    plot = getattr(clvlib.plotting, name)
+    plot = getattr(clvlib.report.plotting, name)
     assert callable(plot)
     assert "ax" in plot.__code__.co_varnames or "axes" in plot.__code__.co_varnames
 

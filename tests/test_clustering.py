@@ -1,4 +1,4 @@
-"""Tests of clvlib.clustering: k-means estimator, names, choose_k and profiles.
+"""Tests of clvlib.methods.clustering: k-means estimator, names, choose_k and profiles.
 
 Summaries are built by hand (well separated blobs in log1p space), so the right clusters are
 known without running k-means.
@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from clvlib import clustering
-from clvlib.clustering import (
+from clvlib.methods import clustering
+from clvlib.methods.clustering import (
     CustomerClusterer,
     _elbow,
     choose_k,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clvlib.datasets import (
+from clvlib.data.shop import (
     DATA_DIR,
     DEFAULT_CONFIG,
     TX_COLUMNS,

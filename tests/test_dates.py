@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib._dates import cutoff_day, day_after, not_after_log, through
+from clvlib.data.dates import cutoff_day, day_after, not_after_log, through
 
 DAY = pd.Timestamp("2024-12-01")
 

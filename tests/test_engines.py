@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib import engine, summary
-from clvlib.summary import active_periods, calibration_holdout, customer_summary
+from clvlib.data import engine, summary
+from clvlib.data.summary import active_periods, calibration_holdout, customer_summary
 
 END = "2024-03-31"
 MONEY = ["monetary_value", "total_value", "avg_order_value", "returned_value", "gross_profit"]
@@ -265,7 +265,7 @@ def test_each_process_spills_into_a_folder_of_its_own(restore_settings, tmp_path
     assert ours.name.startswith(f"clvlib_spill_{os.getpid()}_")
     assert not ours.exists()  # made only when something spills or is staged
     script = (
-        "import sys; from clvlib import engine; "
+        "import sys; from clvlib.data import engine; "
         "engine.configure(temp_directory=sys.argv[1]); print(engine.spill_folder())"
     )
     child = subprocess.run(
@@ -381,7 +381,7 @@ def _raw_log() -> pd.DataFrame:
 
 @pytest.mark.slow
 def test_spark_load_and_summary_equal_duckdb(spark):
-    from clvlib.io import load_transactions, to_frame
+    from clvlib.data.reading import load_transactions, to_frame
 
     raw = _raw_log()
     table = _spark_table(spark, "raw_log", raw)

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 import clvlib
-from clvlib import metrics as mt
-from clvlib.evaluation import (
+from clvlib.compare import metrics as mt
+from clvlib.compare.comparison import (
     BOUNDS,
     CONTENDERS,
     METHODS,
@@ -340,7 +340,7 @@ def test_rolling_origin_one_block_per_cutoff(tx, shop, result):
     assert (stability["cutoffs"] == 2).all()
     among = ro.winners("spearman", among=CONTENDERS)
     at_cal = among[among["cutoff"] == CAL].iloc[0]
-    from clvlib.evaluation import verdict
+    from clvlib.compare.comparison import verdict
 
     said = verdict(ro.comparisons[CAL], "spearman")
     assert said.startswith("no clear winner") == (not at_cal["clear"])
@@ -385,7 +385,7 @@ def test_model_fit_caveats_are_kept_with_the_result(online_retail_path):
     The warning still reaches the caller, and the caveat travels with the result (and its
     JSON) so that a report can state it in words instead of showing a Python warning.
     """
-    from clvlib.models import EdgeOfParameterSpaceWarning
+    from clvlib.methods.btyd import EdgeOfParameterSpaceWarning
 
     tx, _ = clvlib.load_online_retail(online_retail_path)
     with pytest.warns(EdgeOfParameterSpaceWarning):
@@ -437,7 +437,7 @@ def test_heuristic_vs_rfm_interval_agrees_with_a_plain_resampling_bootstrap(resu
 
 
 def test_no_clear_winner_exactly_when_the_interval_of_best_vs_runner_up_covers_0(result):
-    from clvlib.evaluation import verdict
+    from clvlib.compare.comparison import verdict
 
     text = result.summary_text()
     d = result.differences.copy()
@@ -515,8 +515,8 @@ def test_mae_is_shown_next_to_the_mae_of_a_zero_forecast(result):
 
 
 def test_a_non_converging_reference_is_marked_unavailable_and_the_rest_renders(tx, monkeypatch):
-    from clvlib import notebook
-    from clvlib.models import ConvergenceError, ProbabilisticCLV
+    from clvlib.methods.btyd import ConvergenceError, ProbabilisticCLV
+    from clvlib.report import notebook
 
     def fail(self, summary, y=None):
         raise ConvergenceError("BG/NBD maximum-likelihood fit did not converge (test)")
@@ -563,8 +563,8 @@ def small_tx(tx):
 
 
 def test_auto_clusters_are_choose_ks_pick_on_the_calibration_summary(small_tx):
-    from clvlib.clustering import choose_k
-    from clvlib.summary import customer_summary
+    from clvlib.data.summary import customer_summary
+    from clvlib.methods.clustering import choose_k
 
     got = compare_methods(small_tx, calibration_end=CAL, holdout_end=HOLD, n_clusters="auto")
     summary = customer_summary(small_tx, observation_end=CAL)
@@ -574,8 +574,8 @@ def test_auto_clusters_are_choose_ks_pick_on_the_calibration_summary(small_tx):
 
 
 def test_rolling_origin_resolves_auto_once_at_the_first_cutoff(small_tx):
-    from clvlib.clustering import resolve_n_clusters
-    from clvlib.summary import customer_summary
+    from clvlib.data.summary import customer_summary
+    from clvlib.methods.clustering import resolve_n_clusters
 
     ro = rolling_origin(
         small_tx, cutoffs=[CAL, "2023-12-31"], horizon=6, horizon_unit="M", n_clusters="auto"
@@ -611,7 +611,7 @@ def test_cutoffs_outside_the_data_are_clvlib_errors(small_tx, cal, hold, words):
 def test_a_reference_beats_the_methods_only_when_its_interval_excludes_0(result):
     """On the shop RFM cells rank above the best method (the heuristic) on Spearman with an
     interval excluding 0, and capture more in the top 20 % only within noise."""
-    from clvlib.evaluation import _interval
+    from clvlib.compare.comparison import _interval
 
     assert result.winner("spearman", among=CONTENDERS).method == "heuristic_clv"
     assert result.winner("top20_share", among=CONTENDERS).method == "heuristic_clv"
@@ -655,8 +655,8 @@ def test_rolling_origin_without_customers_gives_the_same_results(small_tx):
 def test_large_n_caps_apply_above_their_size_and_are_said(small_tx):
     """Caps at or above the customer count change nothing; below it the intervals resample
     the fixed subsample and k is chosen on a sample, and the JSON and caveats say so."""
-    from clvlib.clustering import choose_k
-    from clvlib.summary import customer_summary
+    from clvlib.data.summary import customer_summary
+    from clvlib.methods.clustering import choose_k
 
     plain = compare_methods(small_tx, calibration_end=CAL, holdout_end=HOLD, n_clusters="auto")
     n = plain.params["n_customers"]

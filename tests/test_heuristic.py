@@ -1,4 +1,4 @@
-"""Tests of clvlib.heuristic: hand-worked values first, then hypothesis invariants.
+"""Tests of clvlib.methods.heuristic: hand-worked values first, then hypothesis invariants.
 
 All frames are built by hand here (the summary module is tested on its own); each expected
 number is worked out in the comment beside it.
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from clvlib.heuristic import (
+from clvlib.methods.heuristic import (
     HeuristicCLV,
     channel_economics,
     clv_by_group,
@@ -610,8 +610,8 @@ def test_lorenz_monotone_from_origin_to_one_and_gini_is_the_pairwise_formula(val
 
 
 def _holdout_check(tx, calibration_end, holdout_end):
-    from clvlib.metrics import decile_calibration, forecast_errors, spearman
-    from clvlib.summary import calibration_holdout
+    from clvlib.compare.metrics import decile_calibration, forecast_errors, spearman
+    from clvlib.data.summary import calibration_holdout
 
     cal = calibration_holdout(tx, calibration_end=calibration_end, holdout_end=holdout_end)
     summary = cal[[c for c in cal.columns if not c.startswith("holdout")]]
@@ -770,7 +770,7 @@ def test_retention_policies_by_hand():
 
 
 def test_report_retention_facts_and_red_flag(tx):
-    from clvlib.notebook import heuristic_retention
+    from clvlib.report.notebook import heuristic_retention
 
     model = HeuristicCLV(margin=0.5, gap_quantile=0.5, window=None)
     model.fit(tx, observation_end="2011-03-31")
@@ -823,7 +823,7 @@ def test_heuristic_clv_fitted_on_the_lazy_log_is_the_same_model():
 def test_retention_and_survival_read_the_lazy_log():
     import ibis
 
-    from clvlib.heuristic import estimate_retention
+    from clvlib.methods.heuristic import estimate_retention
 
     frame = _orders()
     lazy = ibis.memtable(frame)

@@ -1,4 +1,5 @@
-"""Tests of clvlib.io: the clean log, the audit of every input row, and the schema errors."""
+"""Tests of clvlib.data.reading: the clean log, the audit of every input row, and the schema
+errors."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from clvlib.io import (
+from clvlib.data.reading import (
     REASONS,
     LoadAudit,
     SchemaError,
@@ -1102,7 +1103,7 @@ def _assert_equals_lifetimes(summary: pd.DataFrame, golden: pd.DataFrame, suffix
 @pytest.mark.parametrize("header", [True, False], ids=["header", "no header"])
 @pytest.mark.parametrize("unit", ["D", "W"])
 def test_cdnow_sample_from_its_file_format_equals_lifetimes(tmp_path, header, unit):
-    from clvlib.summary import customer_summary
+    from clvlib.data.summary import customer_summary
 
     path = _cdnow_as_published(tmp_path / "CDNOW_sample.txt", header=header)
     columns = CDNOW_COLUMNS if header else {
@@ -1148,7 +1149,7 @@ def test_cdnow_sample_file_of_lifetimes_equals_the_tidy_copy(lifetimes_datasets)
 def test_cdnow_master_file_equals_lifetimes_with_every_customer(lifetimes_datasets, unit):
     from lifetimes.utils import summary_data_from_transaction_data
 
-    from clvlib.summary import customer_summary
+    from clvlib.data.summary import customer_summary
 
     path = lifetimes_datasets.joinpath("CDNOW_master.txt")
     tx, audit = load_transactions(path, columns=CDNOW_COLUMNS)
@@ -1205,7 +1206,7 @@ def test_audit_conserves_rows_and_value_without_order_id(frame):
 def test_to_frame_round_trips_the_clean_log_and_passes_a_frame_through():
     import ibis
 
-    from clvlib.io import to_frame
+    from clvlib.data.reading import to_frame
 
     tx, _ = load_transactions(
         pd.DataFrame(
@@ -1243,7 +1244,7 @@ def _assert_same_audit(lazy: LoadAudit, eager: LoadAudit) -> None:
 def test_lazy_load_is_the_eager_load(tiny, tmp_path, fmt):
     import ibis
 
-    from clvlib.io import to_frame
+    from clvlib.data.reading import to_frame
 
     frame = pd.read_csv(TINY)
     source = frame if fmt == "frame" else _write(frame, tmp_path, fmt)
@@ -1269,7 +1270,7 @@ def test_unparseable_values_lazy_and_eager(lazy):
         }
     )
     tx, audit = load_transactions(frame, lazy=lazy)
-    from clvlib.io import to_frame
+    from clvlib.data.reading import to_frame
 
     assert to_frame(tx).index.tolist() == [1, 4]
     assert audit.outcomes.tolist() == ["bad_value", "kept", "bad_timestamp", "bad_value", "kept"]
@@ -1285,8 +1286,8 @@ def test_unparseable_values_lazy_and_eager(lazy):
 
 
 def test_lazy_clean_log_feeds_the_summary_without_a_second_scan(monkeypatch):
-    from clvlib import summary
-    from clvlib.io import to_frame
+    from clvlib.data import summary
+    from clvlib.data.reading import to_frame
 
     frame = pd.read_csv(TINY)
     tx, _ = load_transactions(frame, **TINY_OPTIONS, lazy=True)
@@ -1304,7 +1305,7 @@ def test_lazy_clean_log_feeds_the_summary_without_a_second_scan(monkeypatch):
 
 
 def test_an_unreadable_cost_is_not_vouched_for():
-    from clvlib import summary
+    from clvlib.data import summary
 
     frame = pd.DataFrame(
         {"customer_id": [1, 1], "timestamp": ["2024-01-01", "2024-01-02"], "amount": [1.0, 2.0]}
@@ -1319,7 +1320,7 @@ def test_ibis_table_input_is_classified_where_it_lives(tmp_path):
     """An ibis table (here of another DuckDB connection) numbers its rows by their values."""
     import ibis
 
-    from clvlib.io import to_frame
+    from clvlib.data.reading import to_frame
 
     frame = pd.read_csv(TINY)
     ordered = frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
@@ -1347,7 +1348,7 @@ def test_ibis_table_input_errors_name_the_table():
 
 @pytest.mark.online_retail
 def test_uci_lazy_load_is_the_eager_load(uci, online_retail_path):
-    from clvlib.io import to_frame
+    from clvlib.data.reading import to_frame
 
     _, eager_tx, eager = uci
     tx, audit = load_online_retail(online_retail_path, lazy=True)
@@ -1360,7 +1361,7 @@ def test_uci_lazy_load_is_the_eager_load(uci, online_retail_path):
 def test_docstring_examples_run():
     import doctest
 
-    import clvlib.io
+    import clvlib.data.reading
 
-    result = doctest.testmod(clvlib.io, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(clvlib.data.reading, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 5 and result.failed == 0

@@ -12,8 +12,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import clvlib
-from clvlib import metrics as mt
-from clvlib.metrics import (
+from clvlib.compare import metrics as mt
+from clvlib.compare.metrics import (
     MetricUndefinedWarning,
     agreement,
     auc,

@@ -26,7 +26,7 @@ from scipy import stats as sps
 from sklearn.exceptions import NotFittedError
 
 import clvlib
-from clvlib.models import (
+from clvlib.methods.btyd import (
     BetaGeoModel,
     ConvergenceError,
     EdgeOfParameterSpaceWarning,

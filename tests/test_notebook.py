@@ -1,4 +1,4 @@
-"""clvlib.notebook beyond the page text: work shared between the kernels of one run."""
+"""clvlib.report.notebook beyond the page text: work shared between the kernels of one run."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import time
 import pandas as pd
 import pytest
 
-from clvlib import evaluation
-from clvlib import notebook as nbk
-from clvlib.params import PARAMS
+from clvlib.compare import comparison as evaluation
+from clvlib.report import notebook as nbk
+from clvlib.report.params import PARAMS
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_fingerprint_tells_frames_apart():
 
 @pytest.fixture
 def default_params(tmp_path, monkeypatch):
-    from clvlib.params import load_params
+    from clvlib.report.params import load_params
 
     monkeypatch.setenv(nbk.RUNNER_ENV, "1")
     params = load_params(nbk.Path(__file__).resolve().parents[1] / "params" / "default.yaml")
@@ -110,7 +110,7 @@ def test_load_data_gives_the_lazy_log_written_once_per_run(default_params):
     import ibis
 
     import clvlib
-    from clvlib.io import to_frame
+    from clvlib.data.reading import to_frame
 
     tx, audit, customers = nbk.load_data(default_params)
     assert isinstance(tx, ibis.Table)
@@ -161,8 +161,8 @@ def test_the_cumulative_figure_draws_the_same_data_from_the_lazy_log(default_par
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from clvlib.evaluation import compare_methods
-    from clvlib.io import to_frame
+    from clvlib.compare.comparison import compare_methods
+    from clvlib.data.reading import to_frame
 
     tx, _, _ = nbk.load_data(default_params)
     comparison = compare_methods(

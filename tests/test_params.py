@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from clvlib.params import (
+from clvlib.report.params import (
     PARAMS,
     SCHEMA,
     Params,
@@ -243,7 +243,7 @@ def test_shipped_params_files_list_every_parameter(name: str) -> None:
 @pytest.mark.parametrize("path", sorted((PROJECT_ROOT / "params").glob("*.yaml")))
 def test_every_params_file_uses_only_schema_keys(path: Path) -> None:
     unknown = set(yaml.safe_load(path.read_text())) - set(PARAMS)
-    assert not unknown, f"{path.name}: keys not in clvlib.params.SCHEMA: {sorted(unknown)}"
+    assert not unknown, f"{path.name}: keys not in clvlib.report.params.SCHEMA: {sorted(unknown)}"
 
 
 def test_default_params_file_validates() -> None:
@@ -290,9 +290,9 @@ def test_bad_loader_keys_fail_clearly(folder: Path, lines: str, expected: str) -
 
 
 def test_loader_keys_reach_load_transactions(folder: Path) -> None:
-    from clvlib.io import to_frame
-    from clvlib.notebook import load_data
-    from clvlib.params import loader_options
+    from clvlib.data.reading import to_frame
+    from clvlib.report.notebook import load_data
+    from clvlib.report.params import loader_options
 
     (folder / "orders.txt").write_bytes(
         b"CustID;Day;Value\r\n1;05/01/2024;1,5\r\n1;13/01/2024;2\r\n1;13/01/2024;2\r\n"
@@ -332,7 +332,7 @@ def test_loader_keys_are_refused_where_they_would_be_ignored(folder: Path) -> No
 
 
 def test_loader_keys_defaults_mean_load_transactions_defaults() -> None:
-    from clvlib.params import loader_options
+    from clvlib.report.params import loader_options
 
     assert loader_options({p.name: p.default for p in SCHEMA}) == {
         "columns": None,
@@ -365,7 +365,7 @@ def test_penalizers_are_separate_validated_numbers(folder: Path, name: str) -> N
 
 
 def test_report_comparison_uses_the_two_penalizers(folder: Path) -> None:
-    from clvlib.notebook import _comparison_settings
+    from clvlib.report.notebook import _comparison_settings
 
     params = load_params(
         write(folder, MINIMAL + "n_clusters: 3\nbgnbd_penalizer: 0.01\ngg_penalizer: 0.2\n")

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib.clustering import CustomerClusterer, KChoice
-from clvlib.plotting import plot_cluster_scatter, plot_cluster_snake, plot_elbow
+from clvlib.methods.clustering import CustomerClusterer, KChoice
+from clvlib.report.plotting import plot_cluster_scatter, plot_cluster_snake, plot_elbow
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib import plotting
-from clvlib.heuristic import clv_sensitivity, lorenz_curve, tier_table, value_tiers
+from clvlib.methods.heuristic import clv_sensitivity, lorenz_curve, tier_table, value_tiers
+from clvlib.report import plotting
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_new_figure_when_no_axes_given(summary):
 
 
 def test_decile_calibration_plot(ax):
-    from clvlib.metrics import decile_calibration
+    from clvlib.compare.metrics import decile_calibration
 
     table = decile_calibration(np.arange(1.0, 21.0), np.arange(1.0, 21.0) * 2)
     out = plotting.plot_decile_calibration(table, ax=ax, currency="GBP")

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import clvlib
-from clvlib import metrics as mt
-from clvlib import plotting
-from clvlib.evaluation import METHODS, METRICS, compare_methods
+from clvlib.compare import metrics as mt
+from clvlib.compare.comparison import METHODS, METRICS, compare_methods
+from clvlib.report import plotting
 
 PLOTS = (
     "plot_gains_curves",
@@ -208,7 +208,7 @@ def test_cumulative_transactions_tracks_the_data(ax, comparison, small_tx):
 
 
 def test_diagnostics_say_so_when_the_reference_is_unavailable(ax, small_tx, monkeypatch):
-    from clvlib.models import ConvergenceError, ProbabilisticCLV
+    from clvlib.methods.btyd import ConvergenceError, ProbabilisticCLV
 
     def fail(self, summary, y=None):
         raise ConvergenceError("did not converge (test)")

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib.plotting import plot_rfm_heatmap, plot_score_distributions, plot_segment_sizes
-from clvlib.rfm import RFMScorer, assign_segments, segment_table
+from clvlib.methods.rfm import RFMScorer, assign_segments, segment_table
+from clvlib.report.plotting import plot_rfm_heatmap, plot_score_distributions, plot_segment_sizes
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib import present
+from clvlib.report import formatting as present
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -19,15 +19,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib import evaluation, io, provenance, report
-from clvlib import notebook as helpers
-from clvlib.__main__ import main
-from clvlib.evaluation import Winner
-from clvlib.heuristic import lorenz_curve, value_tiers
-from clvlib.params import Params, load_params, parameters_cell
-from clvlib.present import OUTPUT_DIR_ENV
-from clvlib.report import KernelStartError, ReportError
-from clvlib.rfm import rfm_scores
+from clvlib.compare import comparison as evaluation
+from clvlib.compare.comparison import Winner
+from clvlib.data import reading as io
+from clvlib.methods.heuristic import lorenz_curve, value_tiers
+from clvlib.methods.rfm import rfm_scores
+from clvlib.report import notebook as helpers
+from clvlib.report import provenance
+from clvlib.report import runner as report
+from clvlib.report.cli import main
+from clvlib.report.formatting import OUTPUT_DIR_ENV
+from clvlib.report.params import Params, load_params, parameters_cell
+from clvlib.report.runner import KernelStartError, ReportError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -590,10 +593,10 @@ def notebook(path: Path, *cells: str) -> Path:
 
 
 OK_CELLS = (
-    "import sys\nimport clvlib.notebook\nimport matplotlib.pyplot as plt",
+    "import sys\nimport clvlib.report.notebook\nimport matplotlib.pyplot as plt",
     "params = clvlib.collect_params(globals())",
     "plt.plot([1, 3, 2])",
-    "clvlib.notebook.save_headline(\n"
+    "clvlib.report.notebook.save_headline(\n"
     '    params, notebook="a_ok", figures={"kernel python": sys.executable}\n'
     ")",
 )
@@ -813,9 +816,9 @@ def test_notebook_typo_gets_a_suggestion(tmp_path: Path, capsys: pytest.CaptureF
 def test_a_run_owns_its_output_folder(shop: Path, capsys: pytest.CaptureFixture) -> None:
     first = notebook(
         shop / "first.ipynb",
-        "import clvlib.notebook",
+        "import clvlib.report.notebook",
         "params = clvlib.collect_params(globals())",
-        'clvlib.notebook.export_path(params, filename="first.csv").write_text("old")',
+        'clvlib.report.notebook.export_path(params, filename="first.csv").write_text("old")',
     )
     second = notebook(shop / "second.ipynb", "x = 1")
     out = shop / "out"
@@ -901,7 +904,7 @@ def test_worked_example_reproduces_the_seeds_figures_to_the_cent() -> None:
 
 
 def test_sensitivity_table_reads_in_words_and_units() -> None:
-    from clvlib.heuristic import clv_sensitivity
+    from clvlib.methods.heuristic import clv_sensitivity
 
     sensitivity = clv_sensitivity(aov=90.0, purchases=3, cac=6.0, margin=0.2)
     table = helpers.sensitivity_table(sensitivity)

@@ -1,4 +1,4 @@
-"""Tests of clvlib.rfm: quantile scores with ties, rule sets, coverage, tables, export."""
+"""Tests of clvlib.methods.rfm: quantile scores with ties, rule sets, coverage, tables, export."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clvlib.rfm import (
+from clvlib.methods.rfm import (
     EXPORT_COLUMNS,
     SHIPPED_RULE_SETS,
     RFMScorer,

@@ -1,4 +1,4 @@
-"""Tests of clvlib.summary: hand-worked tiny log, invariants, lifetimes golden files."""
+"""Tests of clvlib.data.summary: hand-worked tiny log, invariants, lifetimes golden files."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import clvlib
-from clvlib.summary import calibration_holdout, customer_summary
+from clvlib.data.summary import calibration_holdout, customer_summary
 
 DATA = Path(__file__).resolve().parent / "data"
 BTYD = ["frequency", "recency", "T", "monetary_value"]
@@ -507,7 +507,7 @@ def test_cdnow_parquet_matches_dataframe(cdnow_tx, tmp_path):
 
 
 def _online_retail_purchases(path: Path) -> pd.DataFrame:
-    """Purchase lines by the rule of scripts/make_golden_summary.py (no clvlib.io).
+    """Purchase lines by the rule of scripts/make_golden_summary.py (no clvlib.data.reading).
 
     A customer, not a C (cancellation) invoice, Quantity > 0, UnitPrice > 0;
     amount = Quantity x UnitPrice.

@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from clvlib import verdict as vd
-from clvlib.__main__ import main
-from clvlib.evaluation import CONTENDERS, METHODS, Calibration, _fit_hiatus
-from clvlib.report import folder_name
-from clvlib.summary import customer_summary
+from clvlib.compare import verdict as vd
+from clvlib.compare.comparison import CONTENDERS, METHODS, Calibration, _fit_hiatus
+from clvlib.data.summary import customer_summary
+from clvlib.report.cli import main
+from clvlib.report.runner import folder_name
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = PROJECT_ROOT / "tests" / "data" / "cdnow_sample.csv"
@@ -239,7 +239,7 @@ def test_index_opens_with_the_verdict_and_reads_clean(two_data_sets: dict) -> No
 
 
 def test_an_interval_end_that_rounds_to_zero_has_no_sign() -> None:
-    from clvlib.evaluation import _diff_text
+    from clvlib.compare.comparison import _diff_text
 
     assert _diff_text("spearman", -0.0001) == "0.000"  # never "-0.000" on a page
     assert _diff_text("spearman", -0.0123) == "-0.012"

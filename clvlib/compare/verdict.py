@@ -1,0 +1,407 @@
+"""The verdict across data sets: which method finds tomorrow's valuable customers, where.
+
+Built from what notebook 05 exports for each data set (``exports/comparison_metrics.json``, the
+comparison at the report's cut-off, and ``exports/rolling_origin.json``, the same comparison
+at earlier cut-offs). Per ranking metric (:data:`RANKING_METRICS`) a contender *wins a data
+set* only when it wins at more than half of that data set's cut-offs with a paired bootstrap
+interval of its margin over the runner-up that excludes 0; otherwise the data set has "no
+clear winner". :func:`collect` reads a multi-data-set output folder, :func:`to_json` writes
+``verdict.json`` (deterministic), :func:`sentences` and :func:`table` are what a stakeholder
+reads (``index.html`` and notebook 06 show the same two).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from clvlib.compare.comparison import BOUNDS, CONTENDERS, METHODS, METRICS, _jsonable
+
+__all__ = [
+    "RANKING_METRICS",
+    "collect",
+    "data_set_verdict",
+    "overall_verdict",
+    "sentences",
+    "table",
+    "to_json",
+]
+
+#: the ranking metrics the verdict is given on (each has paired bootstrap intervals)
+RANKING_METRICS: tuple[str, ...] = ("spearman", "top20_share", "auc")
+COMPARISON_EXPORT = "comparison_metrics.json"
+ROLLING_EXPORT = "rolling_origin.json"
+NO_CLEAR_WINNER = "no clear winner"
+
+
+def _values(comparison: Mapping[str, Any], metric: str) -> dict[str, float]:
+    return {
+        r["method"]: float(r["value"])
+        for r in comparison["metrics"]
+        if r["metric"] == metric and r["value"] is not None and math.isfinite(r["value"])
+    }
+
+
+def _interval(comparison: Mapping[str, Any], a: str, b: str, metric: str) -> tuple[float, ...]:
+    """Difference ``a - b`` and its interval from the exported differences (either order)."""
+    for r in comparison.get("differences") or []:
+        if r["metric"] != metric:
+            continue
+        if (r["method"], r["versus"]) == (a, b):
+            return _num(r["difference"]), _num(r["ci_low"]), _num(r["ci_high"])
+        if (r["method"], r["versus"]) == (b, a):
+            return -_num(r["difference"]), -_num(r["ci_high"]), -_num(r["ci_low"])
+    return math.nan, math.nan, math.nan
+
+
+def _num(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _cutoff_winner(comparison: Mapping[str, Any], metric: str) -> dict[str, Any] | None:
+    """Best contender at one cut-off, its margin over the runner-up and whether it is clear."""
+    values = _values(comparison, metric)
+    ranked = sorted((m for m in CONTENDERS if m in values), key=lambda m: -values[m])
+    if len(ranked) < 2:
+        return None
+    best, second = ranked[0], ranked[1]
+    margin, low, high = _interval(comparison, best, second, metric)
+    return {
+        "cutoff": comparison["params"]["calibration_end"],
+        "method": best,
+        "value": values[best],
+        "runner_up": second,
+        "margin": values[best] - values[second],
+        "ci_low": low,
+        "ci_high": high,
+        "clear": bool(math.isfinite(low) and low > 0),
+    }
+
+
+def hiatus_accuracy(comparison: Mapping[str, Any]) -> float:
+    """Share of customers the hiatus heuristic's active/inactive call gets right on the holdout.
+
+    From the exported groups: active customers who bought again plus inactive ones who did not.
+    """
+    rows = {g["group"]: g for g in comparison.get("groups", []) if g["method"] == "hiatus"}
+    if not rows:
+        return math.nan
+    right = sum(
+        g["customers"]
+        * (g["bought_again_share"] if name == "active" else 1 - g["bought_again_share"])
+        for name, g in rows.items()
+    )
+    return right / sum(g["customers"] for g in rows.values())
+
+
+def data_set_verdict(
+    name: str,
+    comparison: Mapping[str, Any],
+    rolling: Mapping[str, Any] | None = None,
+    *,
+    folder: str = "",
+) -> dict[str, Any]:
+    """One data set's entry of ``verdict.json`` from its comparison and rolling-origin exports.
+
+    ``metrics`` holds every method's value on :data:`RANKING_METRICS` (and the accuracy of the
+    hiatus call, ``active_accuracy``); ``differences`` every pair's paired interval at the
+    report's cut-off; ``winners`` per metric the method that wins clearly at more than half
+    of the cut-offs (report's cut-off and rolling origins), else None ("no clear winner").
+    """
+    p = comparison["params"]
+    cutoffs = {p["calibration_end"]: comparison}
+    for key, c in sorted((rolling or {}).get("comparisons", {}).items()):
+        cutoffs.setdefault(key, c)
+    metrics = []
+    for metric in RANKING_METRICS:
+        values = _values(comparison, metric)
+        metrics += [
+            {"method": m, "metric": metric, "value": values[m]} for m in METHODS if m in values
+        ]
+    metrics.append(
+        {"method": "hiatus", "metric": "active_accuracy", "value": hiatus_accuracy(comparison)}
+    )
+    differences = [
+        {k: r[k] for k in ("method", "versus", "metric", "difference", "ci_low", "ci_high")}
+        for r in comparison.get("differences") or []
+        if r["metric"] in RANKING_METRICS
+    ]
+    winners = {}
+    for metric in RANKING_METRICS:
+        per_cutoff = [w for c in cutoffs.values() if (w := _cutoff_winner(c, metric))]
+        clear = {}
+        for w in per_cutoff:
+            if w["clear"]:
+                clear[w["method"]] = clear.get(w["method"], 0) + 1
+        top = max(clear, key=lambda m: (clear[m], -CONTENDERS.index(m)), default=None)
+        wins = top is not None and clear[top] > len(per_cutoff) / 2
+        here = _cutoff_winner(comparison, metric)
+        winners[metric] = {
+            "method": top if wins else None,
+            "verdict": top if wins else NO_CLEAR_WINNER,
+            "cutoffs": len(per_cutoff),
+            "clear_wins": dict(sorted(clear.items())),
+            "at_report_cutoff": here,
+            "references_ahead": _references_ahead(comparison, metric, here),
+        }
+    return _jsonable(
+        {
+            "name": name,
+            "folder": folder,
+            "status": "ok",
+            "calibration_end": p["calibration_end"],
+            "holdout_end": p["holdout_end"],
+            "customers": p["n_customers"],
+            "metrics": metrics,
+            "differences": differences,
+            "winners": winners,
+        }
+    )
+
+
+def _references_ahead(
+    comparison: Mapping[str, Any], metric: str, best: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """References (not bounds) better than the best contender, with their interval."""
+    if best is None:
+        return []
+    values = _values(comparison, metric)
+    out = []
+    for m, spec in METHODS.items():
+        if spec.kind != "reference" or m not in values or values[m] <= best["value"]:
+            continue
+        diff, low, high = _interval(comparison, m, best["method"], metric)
+        out.append(
+            {"method": m, "value": values[m], "difference": diff, "ci_low": low, "ci_high": high}
+        )
+    return out
+
+
+def failed_data_set(name: str, error: str, *, folder: str = "") -> dict[str, Any]:
+    """A data set whose reports failed: named, with the error, and left out of the verdict."""
+    return {
+        "name": name,
+        "folder": folder,
+        "status": "failed",
+        "error": error,
+        "calibration_end": None,
+        "holdout_end": None,
+        "customers": None,
+        "metrics": [],
+        "differences": [],
+        "winners": {},
+    }
+
+
+def overall_verdict(data_sets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The verdict across data sets: per metric, who wins where, and whether one method wins all.
+
+    A method wins overall only when it wins every data set that rendered (and there are at
+    least two); otherwise "no clear winner across data sets".
+    """
+    ok = [d for d in data_sets if d["status"] == "ok"]
+    out: dict[str, Any] = {
+        "data_sets": [d["name"] for d in ok],
+        "failed": [d["name"] for d in data_sets if d["status"] != "ok"],
+        "metrics": {},
+    }
+    for metric in RANKING_METRICS:
+        where = {d["name"]: d["winners"][metric]["method"] for d in ok}
+        won = {m for m in where.values()}
+        single = next(iter(won)) if len(won) == 1 and None not in won and len(ok) >= 2 else None
+        out["metrics"][metric] = {
+            "winners": where,
+            "method": single,
+            "verdict": single or f"{NO_CLEAR_WINNER} across data sets",
+        }
+    return out
+
+
+def build(data_sets: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """``{"data_sets": [...], "overall": {...}}``: the content of ``verdict.json``."""
+    return {"data_sets": list(data_sets), "overall": overall_verdict(data_sets)}
+
+
+def to_json(verdict: Mapping[str, Any], path: str | Path | None = None) -> str:
+    """The verdict as JSON (sorted keys, 2-space indent): the same inputs give the same bytes."""
+    text = json.dumps(_jsonable(verdict), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8", newline="\n")
+    return text
+
+
+def collect(folder: str | Path) -> dict[str, Any]:
+    """The verdict of a multi-data-set output folder, from each sub-folder's exports.
+
+    Every sub-folder with a ``provenance.json`` is a data set; it counts when its
+    ``exports/comparison_metrics.json`` exists and is marked failed otherwise.
+    """
+    folder = Path(folder)
+    subs = sorted(p.parent for p in folder.glob("*/provenance.json"))
+    written = folder / "verdict.json"  # the runner's order (that of the --params), if any
+    if written.is_file():
+        order = [d["folder"] for d in json.loads(written.read_text(encoding="utf-8"))["data_sets"]]
+        subs.sort(key=lambda p: order.index(p.name) if p.name in order else len(order))
+    entries = []
+    for sub in subs:
+        prov = json.loads((sub / "provenance.json").read_text(encoding="utf-8"))
+        name = prov.get("parameters", {}).get("dataset_name", sub.name)
+        entries.append(read_data_set(sub, name))
+    if not entries:
+        raise FileNotFoundError(
+            f"no data set reports in {folder}: run `python -m clvlib report --params A.yaml "
+            "--params B.yaml --out DIR` first"
+        )
+    return build(entries)
+
+
+def read_data_set(sub: Path, name: str) -> dict[str, Any]:
+    """One data set's verdict entry from its report folder (failed when 05's export is missing)."""
+    exports = sub / "exports"
+    comparison_path = exports / COMPARISON_EXPORT
+    if not comparison_path.is_file():
+        return failed_data_set(
+            name, f"no {COMPARISON_EXPORT}: the method comparison did not render", folder=sub.name
+        )
+    comparison = json.loads(comparison_path.read_text(encoding="utf-8"))
+    rolling_path = exports / ROLLING_EXPORT
+    rolling = (
+        json.loads(rolling_path.read_text(encoding="utf-8")) if rolling_path.is_file() else None
+    )
+    return data_set_verdict(name, comparison, rolling, folder=sub.name)
+
+
+# --------------------------------------------------------------------------- words
+
+
+def _fmt(metric: str, value: float) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    if METRICS.get(metric, METRICS["top20_share"]).unit == "share" or metric == "active_accuracy":
+        return f"{100 * value:.1f} %"
+    return f"{value:.3f}"
+
+
+def _gap(metric: str, value: float) -> str:
+    """A difference: points for shares, three decimals otherwise; never a signed zero."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    if METRICS[metric].unit == "share":
+        text = f"{100 * value:+.1f} pt"
+        zero = "0.0 pt"
+    else:
+        text = f"{value:+.3f}"
+        zero = "0.000"
+    return zero if text.lstrip("+-") == zero else text
+
+
+def _label(method: str) -> str:
+    return METHODS[method].label
+
+
+def _cutoffs(n: int) -> str:
+    return f"{n} cut-off" if n == 1 else f"{n} cut-offs"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+METRIC_WORDS = {
+    "spearman": "Ranking of customers by future value (Spearman correlation)",
+    "top20_share": "Share of future value in the top 20 % the method picks",
+    "auc": "Telling who buys again from who does not (AUC)",
+}
+
+
+def sentences(verdict: Mapping[str, Any]) -> list[str]:
+    """The verdict in plain sentences: per metric who wins where, then what references say."""
+    ok = [d for d in verdict["data_sets"] if d["status"] == "ok"]
+    lines = []
+    for metric in RANKING_METRICS:
+        parts = []
+        for d in ok:
+            w = d["winners"][metric]
+            n = w["cutoffs"]
+            if w["method"]:
+                k = w["clear_wins"][w["method"]]
+                parts.append(
+                    f"{_label(w['method'])} wins on {d['name']} (clearly ahead at {k} of "
+                    f"{_cutoffs(n)})"
+                )
+            else:
+                best = w["at_report_cutoff"]
+                lead = f"; best at the report's cut-off: {_label(best['method'])}" if best else ""
+                parts.append(f"no clear winner on {d['name']} ({_cutoffs(n)}{lead})")
+        overall = verdict["overall"]["metrics"][metric]
+        tail = (
+            f"{_capital(_label(overall['method']))} wins on every data set."
+            if overall["method"]
+            else "No method wins on every data set."
+        )
+        lines.append(f"{METRIC_WORDS[metric]}: {'; '.join(parts)}. {tail}")
+    for d in ok:
+        ahead = d["winners"]["spearman"]["references_ahead"]
+        sure = [r for r in ahead if r["ci_low"] is not None and r["ci_low"] > 0]
+        if sure:
+            names = ", ".join(_label(r["method"]) for r in sure)
+            lines.append(
+                f"On {d['name']}, references rank customers better than every method, with an "
+                f"interval that excludes 0: {names}."
+            )
+        acc = next(m["value"] for m in d["metrics"] if m["metric"] == "active_accuracy")
+        if acc is not None:
+            lines.append(
+                f"On {d['name']}, the hiatus heuristic's active/inactive call is right for "
+                f"{_fmt('active_accuracy', acc)} of customers."
+            )
+    for name in verdict["overall"]["failed"]:
+        lines.append(f"{name}: the reports failed, so it is left out of the verdict.")
+    return lines
+
+
+def table(verdict: Mapping[str, Any]) -> pd.DataFrame:
+    """One table: per metric and contender, its value on each data set and the gap to the best.
+
+    A cell reads "0.412 (best)" for the data set's best contender at the report's cut-off,
+    else "0.380; -0.032 (-0.051 to -0.012)": the value, then the paired difference from the
+    best contender with its interval. The row "who wins" gives the verdict with the rolling
+    origins (a winner, or "no clear winner").
+    """
+    ok = [d for d in verdict["data_sets"] if d["status"] == "ok"]
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    methods = [m for m in METHODS if m not in BOUNDS]
+    for metric in RANKING_METRICS:
+        for d in ok:
+            values = {m["method"]: m["value"] for m in d["metrics"] if m["metric"] == metric}
+            best = d["winners"][metric]["at_report_cutoff"]
+            for m in methods:
+                if m not in values:
+                    continue
+                cell = _fmt(metric, values[m])
+                if best and m == best["method"]:
+                    cell += " (best method)"
+                elif best:
+                    diff, low, high = _interval_from(d, m, best["method"], metric)
+                    cell += f"; {_gap(metric, diff)} ({_gap(metric, low)} to {_gap(metric, high)})"
+                kind = "" if METHODS[m].kind == "method" else " (reference)"
+                rows.setdefault((METRIC_WORDS[metric], _label(m) + kind), {})[d["name"]] = cell
+            w = d["winners"][metric]
+            n = _cutoffs(w["cutoffs"])
+            rows.setdefault((METRIC_WORDS[metric], "who wins"), {})[d["name"]] = (
+                f"{_label(w['method'])} ({w['clear_wins'][w['method']]} of {n})"
+                if w["method"]
+                else f"{NO_CLEAR_WINNER} ({n})"
+            )
+    frame = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=[d["name"] for d in ok])
+    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["measure", "method"])
+    return frame.fillna("–")
+
+
+def _interval_from(d: Mapping[str, Any], a: str, b: str, metric: str) -> tuple[float, ...]:
+    return _interval({"differences": d["differences"]}, a, b, metric)

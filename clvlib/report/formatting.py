@@ -1,0 +1,443 @@
+"""How a number, a label or a table reads in a report: the one formatter of every page.
+
+:func:`notebook_display() <clvlib.report.notebook.notebook_display>` installs :func:`to_html` as the
+HTML display of DataFrames, Series, dicts, tuples, paths and scalars in the report kernels, so
+every table a stakeholder sees is formatted the same way without a notebook asking for it:
+money with thousands separators and two decimals, shares as percentages, no scientific
+notation, a dash for a missing value (with a footnote), full text in wrapping cells, column
+labels in words. Every string taken from data is escaped: :func:`escape_html` for HTML and
+:func:`escape_markdown` for Markdown that a notebook displays (a channel named
+``<img src=x onerror=...>`` must read as text, never run).
+
+The kind of a value (share, money, count, score) is decided from its name (column, index or
+dict key): see :func:`kind_of`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import re
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path, PurePath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clvlib.vocabulary import Kind, magnitude
+from clvlib.vocabulary import clean_zero as _clean_zero
+from clvlib.vocabulary import number as _number
+
+#: what a missing value means, said once under every table that has one
+MISSING_NOTE = "– no value: not defined for this row (for example, no data to compute it from)."
+
+# Words in a name that decide its kind, first match wins (names are snake_case).
+_SCORE = re.compile(r"(^|_)(gini|spearman|auc|score|silhouette|ari|nmi|squared)($|_)")
+_SHARE = re.compile(r"(^|_)(share|shares|rate|probability|pct_of|margin|percent)($|_)|^top\d+_")
+_PERCENT_ALREADY = re.compile(r"_pct($|_)")
+_RATIO = re.compile(r"^[a-z]+_to_[a-z]+$|(^|_)(lift|skill)($|_)")  # ltv_to_cac: a ratio, not money
+_MONEY = re.compile(
+    r"(^|_)(value|clv|cac|revenue|profit|amount|aov|monetary|spend|spent|cost|price|"
+    r"sales|income|ltv)($|_)"
+)
+_COUNT = re.compile(
+    r"(^|_)(n|count|customers|orders|rows|lines|purchases|size|k|buyers|members)($|_)|^n_"
+)
+#: kinds that the words of a name get wrong (clv_sensitivity: relative changes as fractions)
+KINDS: dict[str, Kind] = {"change": "share", "delta": "money", "delta_pct": "share"}
+#: labels that words cannot spell out from the snake_case name
+LABELS: dict[str, str] = {
+    "T": "Customer age (T)",
+    "aov": "Average order value",
+    "avg_order_value": "Average order value",
+    "cac": "Acquisition cost (CAC)",
+    "clv": "CLV",
+    "auc": "AUC",
+    "ari": "ARI",
+    "nmi": "NMI",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "relative_mae": "Relative MAE",
+    "rfm": "RFM",
+    "rfm_code": "RFM code",
+    "rfm_score": "RFM score",
+    "r_score": "R score",
+    "f_score": "F score",
+    "m_score": "M score",
+    "bgnbd": "BG/NBD",
+    "bgnbd_gg": "BG/NBD + Gamma-Gamma",
+    "kmeans": "k-means",
+    "heuristic_clv": "Heuristic CLV",
+    "naive_spend": "Past spend (naive)",
+    "gini": "Gini",
+    "gains_gini": "Gains Gini",
+    "gains_gini_normalised": "Gains Gini (normalised)",
+    "eta_squared": "Eta squared (variance explained)",
+    "epsilon_squared": "Epsilon squared (variance explained)",
+    "spearman": "Spearman",
+    "top10_share": "Top 10 % share",
+    "top10_lift": "Top 10 % lift",
+    "mae_zero": "MAE of forecasting 0",
+    "mae_skill": "MAE skill (vs forecasting 0)",
+    "ltv_to_cac": "LTV : CAC",
+    "change": "Change of the lever",
+    "delta": "Change of CLV",
+    "delta_pct": "Change of CLV (relative)",
+    "payback_periods": "Payback (periods of margin)",
+    "top20_share": "Top 20 % share",
+    "total_error_pct": "Total error (%)",
+    "ci_low": "Interval, low",
+    "ci_high": "Interval, high",
+}
+
+
+def _method_labels() -> dict[str, str]:
+    """Method codes (``heuristic_clv``, ``bgnbd_gg``) and their labels, from the one table."""
+    from clvlib.compare.comparison import METHODS
+
+    return {code: spec.label for code, spec in METHODS.items()}
+
+
+_WORDS = {
+    "kmeans": "k-means",
+    "ltv": "LTV",
+    "clv": "CLV",
+    "cac": "CAC",
+    "rfm": "RFM",
+    "aov": "AOV",
+    "btyd": "BTYD",
+    "id": "ID",
+}
+
+
+def kind_of(name: Any) -> Kind:
+    """The kind of the values a name (column, index or key) holds, read from its words.
+
+    ``share`` (fractions shown as percentages: ``*_share``, ``*_rate``, ``probability``,
+    ``margin``, ``top20_*``), ``money`` (``*value``, ``clv``, ``cac``, ``revenue``,
+    ``profit``, ``amount``, ``spend``, ``cost``), ``count`` (``n_*``, ``customers``,
+    ``orders``, ``rows``) and else ``number``. A name with spaces ("share of value") is
+    read word by word as well.
+    """
+    if name in KINDS:
+        return KINDS[name]
+    text = re.sub(r"[^a-z0-9%]+", "_", str(name).strip().lower()).strip("_")
+    if not text:
+        return "number"
+    if _PERCENT_ALREADY.search(text) or _SCORE.search(text) or _RATIO.search(text):
+        return "number"
+    if _SHARE.search(text) or "%" in text:
+        return "share"
+    if _MONEY.search(text):
+        return "money"
+    if _COUNT.search(text):
+        return "count"
+    return "number"
+
+
+def label(name: Any) -> str:
+    """A column or row name in words: ``avg_order_value`` -> "Average order value"."""
+    if not isinstance(name, str):
+        return format_value(name)
+    if name in LABELS:
+        return LABELS[name]
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name) or "_" not in name and not name.islower():
+        return name  # already words ("share of value", "Gini")
+    words = [_WORDS.get(w, w) for w in name.split("_") if w]
+    if not words:
+        return name
+    spelt = name.split("_")[0] in _WORDS or words[0].isupper()  # "k-means", "CLV" stay
+    first = words[0] if spelt else words[0].capitalize()
+    return " ".join([first, *words[1:]])
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, NaT and pandas' NA (never raises on arrays or text)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(np.isnan(value))
+    return False
+
+
+def format_value(value: Any, kind: Kind | None = None, *, name: Any = "") -> str:
+    """One value as a reader sees it (plain text, not escaped).
+
+    Numbers never in scientific notation and never ``-0``; shares as percentages with one
+    decimal; money with thousands separators and two decimals (none from 10,000 on); counts
+    as integers with separators; other numbers with three significant digits; dates without
+    a midnight time; booleans as yes / no; a missing value as a dash.
+    """
+    if kind is None:
+        kind = kind_of(name)
+    if is_missing(value):
+        return "–"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, PurePath):
+        return shown_path(value)
+    if isinstance(value, pd.Timestamp | date):
+        stamp = pd.Timestamp(value)
+        return stamp.strftime("%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M")
+    if isinstance(value, pd.Timedelta):
+        return f"{value.days:,} days" if value == pd.Timedelta(days=value.days) else str(value)
+    if isinstance(value, np.integer):
+        value = int(value)
+    if isinstance(value, np.floating):
+        value = float(value)
+    if isinstance(value, int) and kind != "share":
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isinf(value):
+            return "∞" if value > 0 else "−∞"
+        return _clean_zero(_number(value, kind))
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(format_value(v, kind) for v in value)
+    if isinstance(value, Mapping):  # e.g. the loader's column roles: "timestamp: date"
+        return "; ".join(f"{k}: {format_value(v, name=k)}" for k, v in value.items()) or "–"
+    if isinstance(value, int):  # an integer share (0 or 1)
+        return _clean_zero(_number(float(value), kind))
+    return str(value)
+
+
+_SCIENTIFIC = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
+
+
+def readable(text: str) -> str:
+    """A sentence with its numbers as a reader knows them: no ``-0.000``, no ``2.66e-11``.
+
+    For text built elsewhere (verdicts, caveats) that a page shows: a rounded zero loses its
+    sign (:func:`_clean_zero`) and scientific notation becomes :func:`magnitude`
+    (``2.66 × 10⁻¹¹``).
+    """
+    return _SCIENTIFIC.sub(lambda m: magnitude(float(m.group(0))), _clean_zero(text))
+
+
+#: the sign of a value that rounds to zero: "-0.000", "-0 %" (not "-0.01", not "x-0")
+def escape_html(text: Any) -> str:
+    """Text taken from data, safe inside HTML (element content and attribute values)."""
+    return html.escape(str(text), quote=True)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
+def escape_markdown(text: Any) -> str:
+    """Text taken from data, safe inside Markdown that a notebook displays.
+
+    HTML is escaped (Markdown passes raw HTML through) and Markdown's own punctuation is
+    backslash-escaped, so a value reads literally: no tag, link, emphasis or heading. Use it
+    for every data string (a channel, a country, a segment name) put into Markdown.
+    """
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", escape_html(str(text).replace("\n", " ")))
+    # no autolink either: a bare URL or www. address would become a live link
+    return escaped.replace(":", "&#58;").replace("www.", "www&#46;")
+
+
+# --------------------------------------------------------------------------- paths
+
+#: environment variables the runner sets so that pages show paths relative to a folder
+BASE_DIR_ENV = "CLVLIB_PATHS_RELATIVE_TO"  # the parameters file's folder
+OUTPUT_DIR_ENV = "CLVLIB_OUTPUT_DIR"  # the output folder: exports are shown relative to it
+
+
+def shown_path(path: str | os.PathLike[str], base: str | os.PathLike[str] | None = None) -> str:
+    """A path as a page shows it: relative to ``base`` (default: the parameters file's folder).
+
+    The default base is the output folder for a file inside it (``CLVLIB_OUTPUT_DIR``, set
+    by the runner), else the folder the runner names in ``CLVLIB_PATHS_RELATIVE_TO`` (the
+    parameters file's folder), else the current directory (the notebook's folder in
+    JupyterLab). A path elsewhere is shown relative to it with ``..``; a page never shows the
+    machine's absolute folders.
+    """
+    target = Path(path)
+    if not target.is_absolute():
+        return target.as_posix()
+    out = os.environ.get(OUTPUT_DIR_ENV)
+    if base is None and out and Path(os.path.abspath(target)).is_relative_to(out):
+        base = out  # an export: relative to the report's own folder
+    base = Path(base or os.environ.get(BASE_DIR_ENV) or Path.cwd()).resolve()
+    try:
+        return Path(os.path.relpath(os.path.abspath(target), base)).as_posix()
+    except ValueError:  # another drive (Windows): the name is all that can be shown
+        return target.name
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def to_html(obj: Any) -> str | None:
+    """The HTML a report page shows for ``obj``, or None to leave it to its own display.
+
+    DataFrames and Series become formatted tables (:func:`table_html`), dicts two-column
+    tables, paths, scalars and tuples a short formatted line.
+    """
+    if isinstance(obj, pd.DataFrame):
+        return table_html(obj)
+    if isinstance(obj, pd.Series):
+        return table_html(_series_frame(obj))
+    if isinstance(obj, Mapping):
+        if type(obj) is not dict and hasattr(obj, "_repr_html_"):
+            return obj._repr_html_()  # Facts, Params: their own (formatted) table
+        return table_html(_mapping_frame(obj))
+    if isinstance(obj, PurePath):
+        return f'<p class="clv-value">{escape_html(shown_path(obj))}</p>'
+    if isinstance(obj, tuple | list) and all(np.isscalar(v) or v is None for v in obj):
+        text = ", ".join(format_value(v) for v in obj)
+        return f'<p class="clv-value">{escape_html(text)}</p>'
+    if isinstance(obj, str):
+        return f'<p class="clv-value">{escape_html(obj)}</p>'
+    if isinstance(obj, int | float | np.integer | np.floating | np.bool_) or obj is pd.NA:
+        return f'<p class="clv-value">{escape_html(format_value(obj))}</p>'
+    return None
+
+
+def _series_frame(series: pd.Series) -> pd.DataFrame:
+    name = series.name if series.name is not None else "value"
+    frame = series.to_frame(name=name)
+    if frame.index.name is None and not isinstance(frame.index, pd.RangeIndex):
+        frame.index.name = ""
+    return frame
+
+
+def _mapping_frame(mapping: Mapping[Any, Any]) -> pd.DataFrame:
+    items = list(mapping.items())
+    keys = [k for k, _ in items]
+    shown = [format_value(v, name=k) if not isinstance(v, str) else v for k, v in items]
+    names = [label(k) for k in keys]
+    return pd.DataFrame({"value": shown}, index=pd.Index(names, name=""), dtype=object)
+
+
+_DESCRIBE_COUNTS = {"count", "unique", "freq"}
+#: a cell that reads as a number (right-aligned): 1,234.5 / -3 / 62.4% / –
+_NUMERIC_TEXT = re.compile(r"[-−]?[\d,]+(\.\d+)?%?|–")
+
+
+def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
+    """A DataFrame as a report table: formatted, escaped, labelled, wrapping, scrolling.
+
+    The index is shown as leading columns (an unnamed RangeIndex, 0..n-1, is left out; a
+    named one, like ``choose_k``'s ``k``, is data). Each column is
+    formatted by the kind of its name, a row of ``describe()`` by its statistic (``count``
+    is a count). Long tables show their first and last ``max_rows // 2`` rows and say how
+    many were left out.
+    """
+    frame = _flatten_columns(frame)
+    show_index = not (isinstance(frame.index, pd.RangeIndex) and frame.index.name is None)
+    if show_index:
+        names: list[str] = []
+        for n in frame.index.names:  # unique, and not the name of a column
+            name = "" if n is None else str(n)
+            while name in names or name in frame.columns:
+                name += " "
+            names.append(name)
+        frame = frame.set_axis(frame.index.set_names(names)).reset_index()
+        methods = _method_labels()
+        for name in names:  # rows named by a method code read in words
+            values = [methods.get(v, v) if isinstance(v, str) else v for v in frame[name]]
+            frame[name] = pd.Series(values, index=frame.index, dtype=object)
+    n_rows = len(frame)
+    omitted = 0
+    if n_rows > max_rows:
+        half = max_rows // 2
+        omitted = n_rows - 2 * half
+        frame = pd.concat([frame.head(half), frame.tail(half)])
+    describe = show_index and set(frame.iloc[:, 0].astype(str)) >= {"mean", "std"}
+    missing = False
+    head = "".join(f'<th scope="col">{escape_html(label(c))}</th>' for c in frame.columns)
+    body = []
+    for pos, row in enumerate(frame.itertuples(index=False, name=None)):
+        stat = str(row[0]) if describe else ""
+        cells = []
+        for col, value in zip(frame.columns, row, strict=True):
+            if describe and stat in _DESCRIBE_COUNTS and not isinstance(value, str):
+                kind: Kind = "count"
+            else:
+                kind = _column_kind(col, frame[col])
+            missing = missing or is_missing(value)
+            text = format_value(value, kind) if not isinstance(value, str) else value
+            css = ' class="num"' if _NUMERIC_TEXT.fullmatch(text) else ""
+            cells.append(f"<td{css}>{escape_html(text)}</td>")
+        if omitted and pos == max_rows // 2:
+            body.append(
+                f'<tr class="omitted"><td colspan="{len(frame.columns)}">'
+                f"{omitted:,} rows not shown</td></tr>"
+            )
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    note = f'<p class="clv-note">{escape_html(MISSING_NOTE)}</p>' if missing else ""
+    return (
+        '<div class="clv-table"><table class="clv">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}</div>"
+    )
+
+
+def _flatten_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    if isinstance(frame.columns, pd.MultiIndex):
+        flat = [" ".join(str(part) for part in col if str(part)) for col in frame.columns]
+        return frame.set_axis(flat, axis=1)
+    return frame
+
+
+def _column_kind(name: Any, column: pd.Series) -> Kind:
+    if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+        return "text"
+    kind = kind_of(name)
+    if kind == "share" and column.abs().max(skipna=True) > 1.5:
+        return "number"  # a share already in percent (0-100), or not a share at all
+    return kind
+
+
+def install(shell: Any = None) -> None:
+    """Make :func:`to_html` the HTML display of tables, dicts, paths and scalars in ``shell``.
+
+    ``shell`` is the IPython shell (default: the running one; nothing happens outside
+    IPython). Objects with their own HTML display (figures, Markdown) keep it.
+    """
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["text/html"]
+    for kind in (
+        pd.DataFrame,
+        pd.Series,
+        dict,
+        tuple,
+        list,
+        PurePath,
+        str,
+        int,
+        float,
+        np.integer,
+        np.floating,
+        np.bool_,
+    ):
+        formatter.for_type(kind, to_html)
+    formatter.for_type_by_name("clvlib.data.reading", "LoadAudit", audit_html)
+    for name in ("Comparison", "RollingOrigin"):  # their repr is a summary in sentences
+        formatter.for_type_by_name("clvlib.compare.comparison", name, sentences_html)
+
+
+def sentences_html(obj: Any) -> str:
+    """An object's ``summary_text()`` (else ``repr``), one sentence a line, as a bullet list."""
+    text = obj.summary_text() if hasattr(obj, "summary_text") else repr(obj)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    items = "".join(f"<li>{escape_html(readable(line))}</li>" for line in lines)
+    return f'<ul class="clv-sentences">{items}</ul>'
+
+
+def audit_html(audit: Any) -> str:
+    """A :class:`~clvlib.data.reading.LoadAudit` as a sentence and its table."""
+    header = (
+        f"Load audit of {shown_path(audit.source)} (SHA-256 {audit.sha256[:12]}…): "
+        f"{audit.n_input_rows:,} input rows, "
+        f"input value {format_value(audit.input_value, 'money')}."
+    )
+    table = audit.table()
+    table.index.name = "reason code"
+    return f"<p>{escape_html(header)}</p>{table_html(table)}"

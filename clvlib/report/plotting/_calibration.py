@@ -1,0 +1,61 @@
+"""Calibration plots of money forecasts (:func:`clvlib.compare.metrics.decile_calibration`).
+
+Each function is ``plot_x(data, *, ax=None) -> Axes``: it draws on ``ax`` (a new figure when
+None), never touches pyplot's current figure, and labels its axes with units.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+_COLUMNS = ("customers", "mean_predicted", "mean_realised", "ratio")
+
+
+def plot_decile_calibration(
+    table: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    currency: str = "currency",
+    title: str | None = None,
+) -> Axes:
+    """Mean predicted next to mean realised value per bin of the forecast.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`clvlib.compare.metrics.decile_calibration`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    currency : str, default "currency"
+        Unit shown on the value axis (e.g. "GBP").
+    title : str, optional
+        Title; by default it names the overall predicted / realised ratio.
+    """
+    missing = [c for c in _COLUMNS if c not in table.columns]
+    if missing:
+        raise KeyError(f"table has no column {missing}; pass decile_calibration's output")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    x = np.arange(len(table))
+    width = 0.4
+    ax.bar(x - width / 2, table["mean_predicted"], width, color="#4575b4", label="predicted")
+    ax.bar(x + width / 2, table["mean_realised"], width, color="#fc8d59", label="realised")
+    labels = [
+        f"{b}\n{r:.2f}" if np.isfinite(r) else f"{b}\n–"
+        for b, r in zip(table.index, table["ratio"], strict=True)
+    ]
+    ax.set_xticks(x, labels)
+    ratio = table.attrs.get("ratio")
+    if title is None:
+        title = "Predicted vs realised value per bin of the forecast"
+        if ratio is not None and np.isfinite(ratio):
+            title += f" (overall ratio {ratio:.2f})"
+    ax.set_title(title)
+    ax.set_xlabel("bin of the forecast (1 = lowest), with its predicted / realised ratio")
+    ax.set_ylabel(f"mean value per customer ({currency})")
+    ax.axhline(0, color="black", lw=0.5)
+    ax.legend()
+    return ax

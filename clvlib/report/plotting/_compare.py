@@ -1,0 +1,344 @@
+"""Plots of the method comparison (data from :mod:`clvlib.compare.comparison`).
+
+Each function is ``plot_x(data, *, ax=None) -> Axes``: ``data`` is a
+:class:`~clvlib.compare.comparison.Comparison` (or
+:class:`~clvlib.compare.comparison.RollingOrigin`) or the
+table inside it; the plot draws on ``ax`` (a new figure when None), never on pyplot's
+current figure, and labels its axes with units.
+"""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import PercentFormatter
+
+from clvlib.compare.comparison import (
+    METHODS,
+    METRICS,
+    TRUTH_METRICS,
+    Comparison,
+    RollingOrigin,
+)
+from clvlib.compare.metrics import Agreement, Migration
+from clvlib.report.formatting import label as _human
+
+# One colour per method across every chart; the bounds are grey and black, dashed.
+METHOD_COLOURS: dict[str, str] = {m: spec.colour for m, spec in METHODS.items()}
+_BOUND_STYLE = {"random": ":", "perfect_foresight": "--"}
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4.5)) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _label(method: str) -> str:
+    return METHODS[method].label if method in METHODS else method
+
+
+def plot_gains_curves(data: Comparison | pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Gains curves of every method on one chart, random (floor) and perfect foresight (ceiling).
+
+    Parameters
+    ----------
+    data : Comparison or pandas.DataFrame
+        A comparison, or its :meth:`~clvlib.compare.comparison.Comparison.gains_curves` table
+        (``method``, ``customer_share``, ``outcome_share``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    """
+    curves = data.gains_curves() if isinstance(data, Comparison) else data
+    missing = {"method", "customer_share", "outcome_share"} - set(curves.columns)
+    if missing:
+        raise KeyError(f"gains curves lack column(s) {sorted(missing)}")
+    ax = _axes(ax)
+    ax.plot([0, 1], [0, 1], color="#d9d9d9", lw=0.8, zorder=0)
+    for method, curve in curves.groupby("method", sort=False):
+        ax.plot(
+            curve["customer_share"],
+            curve["outcome_share"],
+            label=_label(method),
+            color=METHOD_COLOURS.get(method),
+            ls=_BOUND_STYLE.get(method, "-"),
+            lw=1.2 if method in _BOUND_STYLE else 1.8,
+        )
+    ax.axvline(0.2, color="#bdbdbd", lw=0.8, ls="--")
+    title = "Gains curves on the holdout"
+    if isinstance(data, Comparison):
+        title += f" (n = {data.params['n_customers']:,} customers)"
+    ax.set_title(title)
+    ax.set_xlabel("customers ranked by calibration score, best first (% of customers)")
+    ax.set_ylabel("holdout value captured (% of total)")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlim(0, 1)
+    ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def _format(metric: str, value: float) -> str:
+    """A metric value as its cell shows it; never "-0" or "-0%" (a rounded zero has no sign)."""
+    text = _format_signed(metric, value)
+    return _NEGATIVE_ZERO.sub(r"\1", text)
+
+
+_NEGATIVE_ZERO = re.compile(r"^[-−]((?:0(?:\.0+)?)%?)$")
+
+
+def _format_signed(metric: str, value: float) -> str:
+    if not np.isfinite(value):
+        return ""
+    unit = {**METRICS, **TRUTH_METRICS}.get(metric)
+    unit = unit.unit if unit else ""
+    if unit == "share":
+        return f"{100 * value:.0f}%"
+    if unit == "%":
+        return f"{value:+.0f}%"
+    if unit == "count":
+        return f"{value:.0f}"
+    if unit == "currency":
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def plot_metric_table(
+    data: Comparison | pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    metrics: list[str] | None = None,
+) -> Axes:
+    """Method x metric table, each column coloured from worst (red) to best (green).
+
+    Colours compare methods within one metric (higher, lower or closer to 0 is better, as
+    :data:`clvlib.compare.comparison.METRICS` states); context columns (groups, totals) stay white,
+    and so do cells without a value (money metrics of non-money methods).
+
+    Parameters
+    ----------
+    data : Comparison or pandas.DataFrame
+        A comparison, or its :meth:`~clvlib.compare.comparison.Comparison.wide` table.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    metrics : list of str, optional
+        Columns to show; by default every metric except the totals.
+    """
+    wide = data.wide() if isinstance(data, Comparison) else data
+    specs = {**METRICS, **TRUTH_METRICS}
+    if metrics is None:
+        metrics = [m for m in wide.columns if m not in ("total_predicted", "total_realised")]
+    unknown = [m for m in metrics if m not in wide.columns]
+    if unknown:
+        raise KeyError(f"metric(s) {unknown} not in the table; it has {list(wide.columns)}")
+    table = wide[metrics]
+    goodness = np.full(table.shape, np.nan)
+    for j, metric in enumerate(metrics):
+        direction = specs[metric].direction if metric in specs else "none"
+        col = table[metric].to_numpy(dtype=float)
+        if direction == "none" or np.isfinite(col).sum() < 2:
+            continue
+        key = {"higher": col, "lower": -col, "zero": -np.abs(col)}[direction]
+        low, high = np.nanmin(key), np.nanmax(key)
+        goodness[:, j] = 0.5 if high == low else (key - low) / (high - low)
+    ax = _axes(ax, size=(1.0 + 0.85 * len(metrics), 0.6 + 0.45 * len(table)))
+    cmap = plt.get_cmap("RdYlGn").with_extremes(bad="white")
+    ax.imshow(np.ma.masked_invalid(goodness), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    for i in range(table.shape[0]):
+        for j, metric in enumerate(metrics):
+            text = _format(metric, float(table.iat[i, j]))
+            ax.text(j, i, text, ha="center", va="center", fontsize="small")
+    ax.set_xticks(range(len(metrics)))
+    ax.set_xticklabels(
+        [f"{_human(m)}\n({specs[m].unit})" if m in specs else _human(m) for m in metrics],
+        rotation=45,
+        ha="right",
+        fontsize="small",
+    )
+    ax.set_yticks(range(len(table)))
+    ax.set_yticklabels([_label(m) for m in table.index])
+    ax.set_title("Methods on the holdout: green = better within each metric")
+    ax.set_xlabel("metric (unit)")
+    ax.set_ylabel("method")
+    return ax
+
+
+def _heatmap(ax: Axes, values: pd.DataFrame, annotations: pd.DataFrame, cmap: str) -> None:
+    matrix = values.to_numpy(dtype=float)
+    ax.imshow(matrix, cmap=cmap, aspect="auto")
+    dark = matrix > 0.6 * np.nanmax(matrix) if matrix.size else matrix
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            colour = "white" if dark[i, j] else "black"
+            ax.text(j, i, annotations.iat[i, j], ha="center", va="center", fontsize="x-small",
+                    color=colour)  # fmt: skip
+    ax.set_xticks(range(values.shape[1]))
+    ax.set_xticklabels([str(c) for c in values.columns], rotation=45, ha="right")
+    ax.set_yticks(range(values.shape[0]))
+    ax.set_yticklabels([str(r) for r in values.index])
+
+
+def _in_sentence(words: str) -> str:
+    """A label inside a sentence: "Segment" -> "segment", "RFM segment" stays."""
+    return words if words[:2].isupper() else words[:1].lower() + words[1:]
+
+
+def plot_agreement_heatmap(data: Comparison | Agreement, *, ax: Axes | None = None) -> Axes:
+    """RFM segments x k-means clusters: customers in each cell, ARI and NMI in the title.
+
+    Cells are coloured by the share of the row's customers (where each segment's customers
+    went among the clusters) and annotated with the customer count.
+
+    Parameters
+    ----------
+    data : Comparison or clvlib.compare.metrics.Agreement
+        A comparison, or :func:`clvlib.compare.metrics.agreement` of two labelings.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    """
+    agreement = data.agreement if isinstance(data, Comparison) else data
+    counts = agreement.crosstab
+    totals = counts.sum(axis=1)
+    shares = counts.div(totals.where(totals > 0, 1), axis=0)
+    ax = _axes(ax, size=(2 + 1.3 * counts.shape[1], 1 + 0.45 * counts.shape[0]))
+    _heatmap(ax, shares, counts.map(lambda n: f"{n:,}"), "Blues")
+    rows, columns = (
+        _human(counts.index.name or "labels_a"),
+        _human(counts.columns.name or "labels_b"),
+    )
+    ax.set_title(
+        f"Customers by {_in_sentence(rows)} and {_in_sentence(columns)}"
+        f": ARI {agreement.ari:.2f}, NMI {agreement.nmi:.2f} (n = {agreement.n:,})"
+    )
+    ax.set_xlabel(f"{columns} (colour: share of the row's customers, %)")
+    ax.set_ylabel(f"{rows} (customers)")
+    return ax
+
+
+def plot_migration_matrix(
+    data: Comparison | Migration, *, ax: Axes | None = None, clusters: bool = False
+) -> Axes:
+    """Where each calibration segment's customers are at the end of the holdout.
+
+    Rows: segment at calibration_end (plus "new" customers); columns: segment at
+    holdout_end (plus "gone"). Colour and annotation: share of the row's customers.
+
+    Parameters
+    ----------
+    data : Comparison or clvlib.compare.metrics.Migration
+        A comparison (its RFM segment migration) or a
+        :func:`clvlib.compare.metrics.migration_matrix`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    clusters : bool, default False
+        With a comparison: the k-means cluster migration instead of the segments'.
+    """
+    if isinstance(data, Comparison):
+        migration = data.cluster_migration if clusters else data.migration
+        period = f" ({data.params['calibration_end']} to {data.params['holdout_end']})"
+    else:
+        migration, period = data, ""
+    shares = migration.row_shares
+    n = migration.counts.to_numpy().sum()
+    ax = _axes(ax, size=(2 + 0.9 * shares.shape[1], 1 + 0.45 * shares.shape[0]))
+    _heatmap(ax, shares, shares.map(lambda s: f"{100 * s:.0f}%" if s > 0 else ""), "Purples")
+    what = "cluster" if clusters else "segment"
+    ax.set_title(f"Migration of customers between {what}s{period}, n = {n:,}")
+    ax.set_xlabel(f"{what} at the later date (% of the row's customers)")
+    ax.set_ylabel(f"{what} at the earlier date")
+    return ax
+
+
+def plot_rolling_origin(
+    data: RollingOrigin | pd.DataFrame, *, ax: Axes | None = None, metric: str = "spearman"
+) -> Axes:
+    """One metric at each cut-off date, one line per method (is the winner stable?).
+
+    Parameters
+    ----------
+    data : RollingOrigin or pandas.DataFrame
+        The result of :func:`clvlib.compare.comparison.rolling_origin`, or its tidy table
+        (``cutoff``, ``method``, ``metric``, ``value``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    metric : str, default "spearman"
+        A metric of :data:`METRICS` (or :data:`TRUTH_METRICS`, when the data has them).
+    """
+    if isinstance(data, RollingOrigin):
+        table = data.truth_distance if metric in TRUTH_METRICS else data.metrics
+        if table is None:
+            raise ValueError(f"{metric} needs a truth: the rolling origin was run without one")
+    else:
+        table = data
+    rows = table[table["metric"] == metric]
+    if rows.empty:
+        raise KeyError(f"no values of {metric!r} in the table")
+    spec = {**METRICS, **TRUTH_METRICS}.get(metric)
+    ax = _axes(ax)
+    for method, part in rows.groupby("method", sort=False):
+        x = pd.to_datetime(part["cutoff"])
+        ax.plot(
+            x,
+            part["value"],
+            marker="o",
+            label=_label(method),
+            color=METHOD_COLOURS.get(method),
+            ls=_BOUND_STYLE.get(method, "-"),
+        )
+    label = spec.label if spec else metric
+    unit = spec.unit if spec else ""
+    if unit == "share":
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_title(f"{label} at each cut-off date ({rows['cutoff'].nunique()} cut-offs)")
+    ax.set_xlabel("cut-off date (end of calibration)")
+    ax.set_ylabel(f"{label} ({unit})" if unit else label)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.tick_params(axis="x", labelrotation=30)
+    return ax
+
+
+def plot_differences(data: Comparison, *, metric: str = "spearman", ax: Axes | None = None) -> Axes:
+    """Paired bootstrap intervals of every pair of methods on one metric (a forest plot).
+
+    One row per pair (method minus versus), the point at the difference on all customers and
+    the bar its interval; a bar that crosses the zero line is no clear difference.
+
+    Parameters
+    ----------
+    data : Comparison
+        A comparison with :attr:`~clvlib.compare.comparison.Comparison.differences`.
+    metric : str, default "spearman"
+        One of :data:`clvlib.compare.comparison.INTERVAL_METRICS`.
+    ax : matplotlib.axes.Axes, optional
+    """
+    from clvlib.compare.comparison import INTERVAL_METRICS
+
+    if metric not in INTERVAL_METRICS:
+        raise KeyError(f"no interval for {metric!r}; metrics with one: {list(INTERVAL_METRICS)}")
+    d = data.differences
+    rows = d[d["metric"] == metric].reset_index(drop=True)
+    ax = _axes(ax, (7, max(3.0, 0.28 * len(rows) + 1)))
+    y = np.arange(len(rows))[::-1]
+    clear = (rows["ci_low"] > 0) | (rows["ci_high"] < 0)
+    colours = np.where(clear, "#404040", "#bdbdbd")
+    ax.hlines(y, rows["ci_low"], rows["ci_high"], colors=colours, lw=2)
+    ax.scatter(rows["difference"], y, color=colours, zorder=3, s=18)
+    ax.axvline(0, color="#d9d9d9", lw=1, zorder=0)
+    ax.set_yticks(
+        y,
+        [f"{_label(a)} - {_label(b)}" for a, b in zip(rows["method"], rows["versus"], strict=True)],
+    )
+    spec = METRICS[metric]
+    level = 100 * data.params["settings"].get("confidence", 0.95)
+    ax.set_xlabel(
+        f"difference in {spec.label} ({spec.unit}); bar: {level:.0f} % paired bootstrap interval"
+    )
+    ax.set_title(
+        f"Which differences are real? {data.params['settings']['n_resamples']} customer resamples "
+        "(grey: interval covers 0)"
+    )
+    return ax
