@@ -15,17 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.utils._param_validation import InvalidParameterError
 
-from clvlib.methods import clustering
-from clvlib.methods.clustering import (
-    CustomerClusterer,
-    _elbow,
-    choose_k,
-    cluster_customers,
-    cluster_profiles,
-    name_clusters,
-    resolve_n_clusters,
-)
+from clvlib.methods import k_choice
+from clvlib.methods.cluster_names import name_clusters
+from clvlib.methods.cluster_profiles import cluster_profiles
+from clvlib.methods.clustering import CustomerClusterer, cluster_customers
+from clvlib.methods.k_choice import _elbow, choose_k, resolve_n_clusters
 
 FEATURES = ["since_last_order", "n_orders", "total_value"]
 
@@ -187,6 +183,22 @@ def test_does_not_mutate_input_and_clones(blobs):
     pd.testing.assert_frame_equal(summary, before)
     params = clone(CustomerClusterer(3, n_init=2)).get_params()
     assert params["n_clusters"] == 3 and params["n_init"] == 2
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_clusters": 1}, r"'n_clusters' parameter of CustomerClusterer .* range \[2, inf\)"),
+        ({"n_clusters": 2.5}, "'n_clusters' parameter of CustomerClusterer must be an int"),
+        ({"n_init": 0}, "'n_init' parameter"),
+        ({"features": "n_orders"}, "'features' parameter"),
+        ({"random_state": "zero"}, "'random_state' parameter"),
+    ],
+)
+def test_parameters_are_checked_by_their_constraints_at_fit(blobs, params, match):
+    clusterer = CustomerClusterer(**params)  # the constructor only stores
+    with pytest.raises(InvalidParameterError, match=match):
+        clusterer.fit(blobs[0])
 
 
 def test_errors_name_the_column_and_rows(blobs):
@@ -356,12 +368,12 @@ def test_choose_k_above_max_customers_chooses_on_a_fixed_sample(blobs, tmp_path)
     capped = choose_k(summary, max_customers=n // 2, **kwargs)
     assert capped.n_customers == n // 2
     assert f"fixed random sample of {n // 2:,} of the {n:,} customers" in capped.reason
-    keep = clustering._k_sample(n, n // 2, 0)
+    keep = k_choice._k_sample(n, n // 2, 0)
     by_hand = choose_k(summary.iloc[keep], **kwargs)
     pd.testing.assert_frame_equal(capped.table, by_hand.table)
     assert capped.recommended_k == by_hand.recommended_k == full.recommended_k  # clear blobs
     # resolve_n_clusters: the cap is part of the shared choice's key and record
-    clustering._AUTO_K.clear()
+    k_choice._AUTO_K.clear()
     k = resolve_n_clusters("auto", summary, random_state=0, cache_dir=tmp_path, max_customers=n)
     k_capped = resolve_n_clusters(
         "auto", summary, random_state=0, cache_dir=tmp_path, max_customers=n // 2
@@ -371,7 +383,7 @@ def test_choose_k_above_max_customers_chooses_on_a_fixed_sample(blobs, tmp_path)
     assert sorted(r.get("sample_customers", 0) for r in records) == [0, n // 2]
     with pytest.raises(ValueError, match="max_customers must be >= 3"):
         choose_k(summary, max_customers=2, **kwargs)
-    clustering._AUTO_K.clear()  # later tests choose afresh
+    k_choice._AUTO_K.clear()  # later tests choose afresh
 
 
 def test_elbow_of_hand_curve():
@@ -501,11 +513,11 @@ def test_auto_is_choose_ks_recommendation_shared_through_the_cache(blobs, tmp_pa
     record = json.loads(stored.read_text())
     assert record["recommended_k"] == expected and record["n_customers"] == len(summary)
     # another process reads the file instead of choosing again: a planted k comes back
-    clustering._AUTO_K.clear()
+    k_choice._AUTO_K.clear()
     stored.write_text(json.dumps({**record, "recommended_k": 3}))
     assert resolve_n_clusters("auto", summary, random_state=0, cache_dir=tmp_path) == 3
     # other data (one value changed) is another key: chosen afresh
-    clustering._AUTO_K.clear()
+    k_choice._AUTO_K.clear()
     other = summary.copy()
     other.iloc[0, 0] += 1.0
     assert resolve_n_clusters("auto", other, random_state=0, cache_dir=tmp_path) == expected

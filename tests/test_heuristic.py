@@ -13,26 +13,26 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
 
-from clvlib.methods.heuristic import (
-    HeuristicCLV,
+from clvlib.methods.analyses import (
     channel_economics,
     clv_by_group,
+    clv_vs_first_order,
+    discount_shoppers,
+    first_order_profit,
+    retention_policies,
+)
+from clvlib.methods.formulas import (
     clv_discounted,
     clv_sensitivity,
     clv_simple,
     clv_simple_cac_after_margin,
-    clv_vs_first_order,
-    discount_shoppers,
-    estimate_retention,
-    estimate_survival,
-    first_order_profit,
-    historic_clv,
-    lorenz_curve,
-    retention_policies,
-    tier_table,
-    value_tiers,
 )
+from clvlib.methods.heuristic import HeuristicCLV
+from clvlib.methods.survival import estimate_retention, estimate_survival
+from clvlib.methods.tiers import lorenz_curve, tier_table, value_tiers
+from clvlib.methods.value import historic_clv, value_basis
 
 MONTH_DAYS = 365.25 / 12
 
@@ -165,6 +165,18 @@ def test_sensitivity_refuses_margin_above_one():
 
 
 # --------------------------------------------------------------------------- historic CLV
+
+
+def test_value_basis_is_profit_where_costs_are_known_else_margin_times_revenue(summary):
+    """The one rule, for a summary (gross_profit) and for a log (cost) alike."""
+    assert value_basis(summary) == ("revenue", "total_value", 1.0)
+    assert value_basis(summary, margin=0.3).margin == 0.3
+    with_profit = summary.assign(gross_profit=summary["total_value"] * 0.25)
+    assert value_basis(with_profit, margin=0.3) == ("profit", "gross_profit", None)
+    assert value_basis(with_profit).realised_margin(with_profit) == pytest.approx(0.25)
+    assert value_basis(summary, margin=0.3).realised_margin(summary) == 0.3
+    assert value_basis(["customer_id", "amount", "cost"]).costs_known
+    assert not value_basis(["customer_id", "amount"]).costs_known
 
 
 def test_historic_clv_is_revenue_without_costs(summary):
@@ -405,6 +417,24 @@ def test_estimator_is_scikit_learn_style(tx):
     with pytest.raises(NotFittedError):
         model.predict_value(_monthly_summary(), horizon=30)
     assert not hasattr(clone(model.fit(tx, observation_end="2011-03-31")), "retention_")
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"margin": 1.2}, "'margin' parameter of HeuristicCLV must be a float in the range"),
+        ({"discount_rate": -0.1}, "'discount_rate' parameter"),
+        ({"period": "fortnight"}, "'period' parameter of HeuristicCLV must be a str among"),
+        ({"cac": -5.0}, "'cac' parameter"),
+        ({"gap_quantile": 1.0}, "'gap_quantile' parameter"),
+        ({"window": 0}, "'window' parameter"),
+    ],
+)
+def test_estimator_parameters_are_checked_by_their_constraints_at_fit(tx, params, match):
+    """Declared constraints, checked by scikit-learn at fit; the constructor only stores."""
+    model = HeuristicCLV(**params)  # no error yet: __init__ stores
+    with pytest.raises(InvalidParameterError, match=match):
+        model.fit(tx, observation_end="2011-03-31")
 
 
 def test_estimator_checks_time_unit_and_columns(tx):
@@ -823,7 +853,7 @@ def test_heuristic_clv_fitted_on_the_lazy_log_is_the_same_model():
 def test_retention_and_survival_read_the_lazy_log():
     import ibis
 
-    from clvlib.methods.heuristic import estimate_retention
+    from clvlib.methods.survival import estimate_retention
 
     frame = _orders()
     lazy = ibis.memtable(frame)
