@@ -3,14 +3,10 @@
 The runner, :func:`render_reports` (``python -m clvlib report``): it executes every notebook
 with papermill from this one process, then writes per notebook an HTML page without code
 (stakeholders), one with code (analysts) and the executed ``.ipynb``, plus an ``index.html``
-with the headline figures, ``provenance.json`` and the notebooks' exports. The helpers the
-notebooks call live in :mod:`clvlib.report.notebook`, provenance in :mod:`clvlib.report.provenance`.
-
-The kernel is **this environment's own Python** (``sys.executable``), whatever kernelspecs are
-registered: the notebooks' ``python3`` kernel name resolves to a spec built here, so a fresh
-``.venv`` needs no ``ipykernel install`` and a stale user-level ``python3`` spec pointing at
-another interpreter is never used (papermill's most reported failure is ``NoSuchKernel`` /
-the wrong interpreter in virtualenvs).
+with the headline figures, ``provenance.json`` and the notebooks' exports. The kernels and the
+execution of one notebook live in :mod:`clvlib.report.kernels`, the pages in
+:mod:`clvlib.report.pages`, the helpers the notebooks call in :mod:`clvlib.report.notebook`,
+provenance in :mod:`clvlib.report.provenance`.
 
 Layout of the output folder::
 
@@ -24,32 +20,37 @@ Layout of the output folder::
 
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 import os
-import platform
 import re
 import shutil
 import sys
-import tempfile
-import time
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from clvlib.report.formatting import BASE_DIR_ENV, OUTPUT_DIR_ENV, format_value, shown_path
+from clvlib.report.errors import InputError, KernelStartError, ReportError
+from clvlib.report.formatting import BASE_DIR_ENV, OUTPUT_DIR_ENV, shown_path
+from clvlib.report.kernels import check_kernel, kernel_manager_class, run_notebook
 from clvlib.report.notebook import RUNNER_ENV
+from clvlib.report.pages import DataSetRun, NotebookResult, write_index, write_verdict_index
 from clvlib.report.params import Params, load_params
 from clvlib.report.provenance import PARAMS_FILE_ENV, _provenance_items
 
+__all__ = [
+    "InputError",
+    "KernelStartError",
+    "ReportError",
+    "check_data",
+    "find_notebooks",
+    "folder_name",
+    "render_data_sets",
+    "render_reports",
+]
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 #: the notebook of the verdict across data sets: run once per multi-data-set run, in its folder
 VERDICT_NOTEBOOK = "06_verdict_across_data_sets"
@@ -64,126 +65,7 @@ MIN_CALIBRATION_DAYS = 90  # first order to calibration_end: a few months for a 
 MIN_HOLDOUT_DAYS = 28  # calibration_end to holdout_end
 
 
-class ReportError(RuntimeError):
-    """A report could not be rendered; the message names the notebook, the cell and the error."""
-
-
-class KernelStartError(ReportError):
-    """The notebook kernel (this environment's Python) could not be started."""
-
-
-class InputError(ReportError):
-    """The data or the arguments cannot make a report: found once, before any kernel starts.
-
-    The command line exits with status 2 on it, as on bad parameters.
-    """
-
-
-# --------------------------------------------------------------------------- kernel
-
-
-def kernel_spec(
-    python: str | None = None, *, threads: int | None = None, env: Mapping[str, str] | None = None
-) -> Any:
-    """A kernelspec that runs ``python -m ipykernel_launcher`` (default: ``sys.executable``).
-
-    Its environment makes figures inline PNGs (even when ``MPLBACKEND`` says otherwise, which
-    would leave the HTML without figures), fixes ``PYTHONHASHSEED`` and, when ``threads`` is
-    given, caps the BLAS/OpenMP threads so that parallel kernels do not oversubscribe cores.
-    ``env`` adds variables.
-    """
-    from jupyter_client.kernelspec import KernelSpec
-
-    env = {"MPLBACKEND": INLINE_BACKEND, "PYTHONHASHSEED": "0", **(env or {})}
-    if threads is not None:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[var] = os.environ.get(var, str(threads))
-    return KernelSpec(
-        argv=[python or sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        display_name=f"Python {platform.python_version()} ({python or sys.executable})",
-        language="python",
-        env=env,
-        metadata={"debugger": False},
-    )
-
-
-def kernel_manager_class(
-    python: str | None = None, *, threads: int | None = None, env: Mapping[str, str] | None = None
-) -> type:
-    """An ``AsyncKernelManager`` whose every kernel name resolves to :func:`kernel_spec`."""
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import default
-
-    spec = kernel_spec(python, threads=threads, env=env)
-
-    class _ThisPythonSpecs(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name: str) -> Any:  # noqa: D102
-            return spec
-
-    class ThisPythonKernelManager(AsyncKernelManager):
-        """Kernel manager running notebooks on this environment's interpreter."""
-
-        @default("transport")
-        def _local_sockets(self) -> str:  # no TCP ports (nor ipykernel's warning) on POSIX
-            return "ipc" if os.name == "posix" else "tcp"
-
-        @default("ip")
-        def _socket_prefix(self) -> str:  # unique per kernel: parallel kernels never share
-            if self.transport == "ipc":
-                return str(Path(tempfile.gettempdir()) / f"clvlib-kernel-{uuid.uuid4().hex}")
-            return "127.0.0.1"
-
-        @default("kernel_spec_manager")
-        def _this_python_specs(self) -> KernelSpecManager:
-            return _ThisPythonSpecs()
-
-    ThisPythonKernelManager.python = spec.argv[0]
-    return ThisPythonKernelManager
-
-
-def check_kernel(python: str | None = None) -> None:
-    """Fail early, with the fix, when the kernel interpreter cannot run ipykernel."""
-    exe = python or sys.executable
-    if shutil.which(exe) is None and not Path(exe).is_file():
-        raise KernelStartError(f"cannot start the notebook kernel: no Python at {exe}")
-    if python is None or Path(python).resolve() == Path(sys.executable).resolve():
-        import importlib.util
-
-        if importlib.util.find_spec("ipykernel") is None:
-            raise KernelStartError(
-                f"cannot start the notebook kernel: ipykernel is not installed in {exe}; "
-                "install it with `python -m pip install ipykernel` (or `make env`)"
-            )
-
-
 # --------------------------------------------------------------------------- runner
-
-
-@dataclass
-class NotebookResult:
-    """What happened to one notebook in a run."""
-
-    name: str
-    title: str
-    status: str = "pending"  # "ok" or "failed"
-    seconds: float = 0.0
-    error: str = ""
-    files: dict[str, str] = field(default_factory=dict)
-
-
-class _Deadline:
-    """nbclient ``timeout_func``: every cell may use what is left of the notebook's budget."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.start: float | None = None
-
-    def __call__(self, cell: Any) -> float:
-        if self.start is None:
-            self.start = time.monotonic()
-        # never 0: nbclient reads 0 as "no timeout"
-        return max(self.seconds - (time.monotonic() - self.start), 0.01)
 
 
 def find_notebooks(names: Sequence[str | Path] | None = None) -> list[Path]:
@@ -313,7 +195,7 @@ def _render_set(
     bars = progress and sys.stdout.isatty()  # tqdm's cursor codes only on a terminal
 
     def run(path: Path) -> NotebookResult:
-        result = _run_one(path, out, run_params, manager, timeout=timeout, progress=bars)
+        result = run_notebook(path, out, run_params, manager, timeout=timeout, progress=bars)
         if progress and not bars:  # CI logs: one line per finished notebook
             print(f"{label}{result.name}: {result.status} in {result.seconds:.1f} s", flush=True)
         return result
@@ -440,230 +322,6 @@ def check_data(params: Params) -> None:
         )
 
 
-def _run_one(
-    path: Path,
-    out: Path,
-    params: Params,
-    manager: type,
-    *,
-    timeout: float,
-    progress: bool,
-) -> NotebookResult:
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    name = path.stem
-    source = nbformat.read(path, as_version=4)
-    result = NotebookResult(name=name, title=_title(source, name))
-    executed = out / "notebooks" / f"{name}.ipynb"
-    started = time.monotonic()
-    error: BaseException | None = None
-    try:
-        papermill.execute_notebook(
-            str(path),
-            str(executed),
-            parameters=dict(params),
-            kernel_name="python3",
-            progress_bar={"desc": f"{name:<24}", "leave": True} if progress else False,
-            start_timeout=60,
-            kernel_manager_class=manager,
-            timeout_func=_Deadline(timeout),
-            resources={"metadata": {"path": str(path.parent)}},
-            shutdown_kernel="immediate",
-        )
-    except PapermillExecutionError as e:
-        error = e
-        result.error = _cell_failure(name, executed, e.cell_index, e.source, e.ename, e.evalue)
-    except TimeoutError as e:
-        error = e
-        cell = _find_cell(executed, "last started")
-        result.error = (
-            f"{name}.ipynb timed out after {timeout:g} s in {cell[0]}:\n"
-            f"{_indent(cell[1])}\nThe partially executed notebook is kept at {_kept(executed)}"
-        )
-    except (RuntimeError, OSError) as e:  # the kernel died, or never answered
-        error = e
-        cell = _find_cell(executed, "last started")
-        if cell[0] == "?":
-            result.error = (
-                f"cannot start the notebook kernel for {name}.ipynb ({manager.python} -m "
-                f"ipykernel_launcher): {type(e).__name__}: {e}. Check that this Python runs "
-                "and has ipykernel installed (`make env`)."
-            )
-        else:
-            result.error = (
-                f"{name}.ipynb: the kernel died in {cell[0]} (out of memory?):\n"
-                f"{_indent(cell[1])}\n{type(e).__name__}: {e}\n"
-                f"The partially executed notebook is kept at {_kept(executed)}"
-            )
-    result.seconds = time.monotonic() - started
-    result.files["notebook"] = f"notebooks/{name}.ipynb"
-    if error is not None:
-        result.status = "failed"
-        return result
-    nb = nbformat.read(executed, as_version=4)
-    for code, suffix in ((False, ".html"), (True, ".code.html")):
-        target = out / f"{name}{suffix}"
-        target.write_text(to_html(nb, code=code), encoding="utf-8")
-        result.files["report (code)" if code else "report"] = target.name
-    result.status = "ok"
-    return result
-
-
-def _cell_failure(
-    name: str, executed: Path, index: int, source: str, ename: str, evalue: str
-) -> str:
-    where = _find_cell(executed, "failed")[0]
-    return (
-        f"{name}.ipynb failed in {where}:\n{_indent(source)}\n"
-        f"{ename}: {evalue}\nThe partially executed notebook is kept at {_kept(executed)}"
-    )
-
-
-def _kept(executed: Path) -> str:
-    """Where a partial notebook is, relative to the output folder (no machine path)."""
-    return f"{executed.parent.name}/{executed.name} in the output folder"
-
-
-def _find_cell(executed: Path, status: str) -> tuple[str, str]:
-    """Where the cell papermill marked ``status`` is, as 'cell 5 of 9', and its source.
-
-    ``status`` is papermill's ("failed") or "last started" (the cell a timeout or a dead
-    kernel stopped in). Counted from 1 in the source notebook: papermill's injected parameters
-    cell and its error banners are left out. ``('?', '')`` when no cell qualifies.
-    """
-    import nbformat
-
-    if not executed.exists():
-        return "?", ""
-    added = {"injected-parameters", "papermill-error-cell-tag"}
-    cells = [
-        c
-        for c in nbformat.read(executed, as_version=4).cells
-        if not added & set(c.metadata.get("tags", []))
-    ]
-    marks = [c.metadata.get("papermill", {}) for c in cells]
-    if status == "last started":  # a timeout or a dead kernel leaves no status on the cell
-        found = [i for i, m in enumerate(marks) if m.get("start_time")]
-    else:
-        found = [i for i, m in enumerate(marks) if m.get("status") == status]
-    if not found:
-        return "?", ""
-    return f"cell {found[-1] + 1} of {len(cells)}", cells[found[-1]].source
-
-
-def _indent(text: str, lines: int = 6) -> str:
-    shown = text.strip().splitlines()[:lines]
-    return "\n".join(f"    {line}" for line in shown)
-
-
-def _title(nb: Any, default: str) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("#"):
-                    return line.lstrip("#").strip()
-    return default
-
-
-#: cell tags of the page layout: ``answer`` cells open the page, ``appendix`` cells close it
-ANSWER_TAG, APPENDIX_TAG = "answer", "appendix"
-APPENDIX_SUMMARY = "Appendix: parameters, definitions and provenance"
-
-
-def arrange(nb: Any) -> Any:
-    """The cells in reading order: ``answer`` first, the rest, then ``appendix`` collapsed.
-
-    Cells keep their order within each group. The appendix is wrapped in a ``<details>``
-    element (closed: a click opens it) by two layout cells of the template, so a stakeholder
-    meets the answer first and the parameters, definitions and provenance last. Returns a copy.
-    """
-    import nbformat
-
-    nb = copy.deepcopy(nb)
-
-    def tagged(cell: Any, tag: str) -> bool:
-        return tag in cell.metadata.get("tags", [])
-
-    answer = [c for c in nb.cells if tagged(c, ANSWER_TAG)]
-    appendix = [c for c in nb.cells if tagged(c, APPENDIX_TAG) and not tagged(c, ANSWER_TAG)]
-    rest = [c for c in nb.cells if c not in answer and c not in appendix]
-    if rest and answer and rest[0].cell_type == "markdown" and rest[0].source.startswith("# "):
-        answer.insert(0, rest.pop(0))  # the page title stays on top
-    if appendix:  # the template turns these two cells into <details> ... </details>
-        opening = {"clvlib_layout": "appendix-open", "clvlib_summary": APPENDIX_SUMMARY}
-        appendix = [
-            nbformat.v4.new_raw_cell("", metadata=opening),
-            *appendix,
-            nbformat.v4.new_raw_cell("", metadata={"clvlib_layout": "appendix-close"}),
-        ]
-    nb.cells = [*answer, *rest, *appendix]
-    return nb
-
-
-def to_html(nb: Any, *, code: bool) -> str:
-    """A self-contained HTML page of an executed notebook (figures embedded as base64 PNG).
-
-    ``code=False`` leaves out every input cell and prompt: the page stakeholders read. Both
-    pages follow :func:`arrange` (answer first, appendix last and collapsed).
-    """
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name="clvlib_html", extra_template_basedirs=[str(TEMPLATE_DIR)], embed_images=True
-    )
-    nb = arrange(nb)
-    if not code:
-        exporter.exclude_input = True
-        exporter.exclude_input_prompt = True
-        exporter.exclude_output_prompt = True
-        # code cells that show nothing would still leave empty blocks between the sections
-        nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.get("outputs")]
-    body, _ = exporter.from_notebook_node(nb)
-    return body
-
-
-def write_index(
-    out: Path, results: Iterable[NotebookResult], params: Params, prov: Mapping[str, Any]
-) -> Path:
-    """Write ``index.html``: one card per notebook (links, headline figures), provenance."""
-    env = _templates()
-    cards = _cards(out, results)
-    exports = sorted(
-        p.name for p in (out / "exports").iterdir() if not p.name.startswith("headline_")
-    )
-    page = env.get_template("index.html.j2").render(
-        title=f"Customer value reports: {params['dataset_name']}",
-        cards=cards,
-        exports=exports,
-        provenance={k: v for k, v in prov.items() if k != "parameters"},
-        params=params.table().reset_index().to_dict("records"),
-    )
-    index = out / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index
-
-
-def _templates() -> Any:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True, keep_trailing_newline=True
-    )
-
-
-def _cards(out: Path, results: Iterable[NotebookResult]) -> list[dict[str, Any]]:
-    """One card per notebook: its result and its headline figures, formatted."""
-    cards = []
-    for r in results:
-        headline = out / "exports" / f"headline_{r.name}.json"
-        figures = json.loads(headline.read_text())["figures"] if headline.exists() else {}
-        shown = {k: format_value(v, name=k) for k, v in figures.items()}
-        cards.append({"result": r, "figures": shown})
-    return cards
-
-
 # --------------------------------------------------------------------------- several data sets
 
 
@@ -675,18 +333,6 @@ def folder_name(name: str, taken: Iterable[str] = ()) -> str:
     while folder in taken:
         folder, n = f"{base}_{n}", n + 1
     return folder
-
-
-@dataclass
-class DataSetRun:
-    """One data set of a multi-data-set run: where it went and how it ended."""
-
-    name: str
-    folder: str
-    params: Params
-    status: str = "pending"  # "ok" or "failed"
-    error: str = ""
-    results: list[NotebookResult] = field(default_factory=list)
 
 
 def render_data_sets(
@@ -817,52 +463,4 @@ def _render_verdict_notebook(
         env[BASE_DIR_ENV] = str(Path(params.source).parent)
     manager = kernel_manager_class(python, threads=1, env=env)
     (out / "notebooks").mkdir(exist_ok=True)
-    return _run_one(path, out, params, manager, timeout=timeout, progress=False)
-
-
-def write_verdict_index(
-    out: Path,
-    runs: Sequence[DataSetRun],
-    verdict: Mapping[str, Any],
-    page: NotebookResult | None,
-) -> Path:
-    """Write ``index.html`` of a multi-data-set run: the verdict first, then each data set."""
-    from datetime import UTC, datetime
-
-    from clvlib.compare import verdict as vd
-    from clvlib.report.provenance import git_commit
-
-    table = vd.table(verdict)
-    rows, last = [], None
-    for (measure, method), cells in table.iterrows():
-        rows.append(
-            {"measure": measure, "method": method, "cells": list(cells), "first": measure != last}
-        )
-        last = measure
-    by_name = {d["name"]: d for d in verdict["data_sets"]}
-    data_sets = [
-        {
-            **by_name[r.name],
-            "error": r.error,
-            "cards": _cards(out / r.folder, r.results),
-            "customers": format_value(by_name[r.name]["customers"], name="customers"),
-        }
-        for r in runs
-    ]
-    html = (
-        _templates()
-        .get_template("verdict_index.html.j2")
-        .render(
-            title="Which method finds tomorrow's valuable customers? The verdict across data sets",
-            rendered_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
-            commit=git_commit() or "unknown",
-            sentences=vd.sentences(verdict),
-            table_columns=list(table.columns),
-            table_rows=rows,
-            data_sets=data_sets,
-            verdict_page=page.files.get("report") if page is not None else None,
-        )
-    )
-    index = out / "index.html"
-    index.write_text(html, encoding="utf-8")
-    return index
+    return run_notebook(path, out, params, manager, timeout=timeout, progress=False)

@@ -1,0 +1,357 @@
+"""The report runner: kernels, the run of a notebook, the output folder, the command line.
+
+Runner tests execute tiny notebooks written here (a few cells each) in real kernels: that is
+what checks failures name the notebook and the cell, keep the partial notebook, time out, and
+run on this interpreter whatever kernelspec is registered.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from clvlib.report import kernels, pages
+from clvlib.report import runner as report
+from clvlib.report.cli import main
+from clvlib.report.errors import KernelStartError, ReportError
+from clvlib.report.params import load_params, parameters_cell
+
+# A tiny log (the runner tests skip the minimum-data gate, tested on its own with enough_data)
+LOG = """customer_id,order_id,timestamp,quantity,unit_price,unit_cost
+1,A1,2024-01-05 10:00:00,2,10.00,6.00
+1,A2,2024-03-01 12:00:00,1,40.00,30.00
+2,B1,2024-02-10 09:00:00,3,20.00,10.00
+2,B2,2024-06-20 09:00:00,1,15.00,5.00
+"""
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    """A folder with the tiny log and a params file pointing at it."""
+    (tmp_path / "log.csv").write_text(LOG)
+    (tmp_path / "params.yaml").write_text(
+        "dataset_name: tiny\ndata_path: log.csv\ncustomers_path: ''\n"
+        "calibration_end: 2024-03-31\nholdout_end: 2024-06-20\noutput_dir: out\n"
+    )
+    return tmp_path
+
+
+def test_deadline_shares_one_budget_across_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = iter([100.0, 100.0, 103.0, 200.0])
+    monkeypatch.setattr(kernels.time, "monotonic", lambda: next(now))
+    deadline = kernels._Deadline(10)
+    assert deadline(None) == 10  # first cell: the whole budget
+    assert deadline(None) == 7  # three seconds later
+    assert deadline(None) == 0.01  # spent: never 0, which nbclient reads as "no limit"
+
+
+def test_find_notebooks_names_the_choices() -> None:
+    with pytest.raises(ReportError, match=r"no notebook 'nope'; choose from \["):
+        report.find_notebooks(["nope"])
+
+
+def test_kernel_spec_is_this_interpreter() -> None:
+    spec = kernels.kernel_spec(threads=1)
+    assert spec.argv[:3] == [sys.executable, "-m", "ipykernel_launcher"]
+    assert spec.env["MPLBACKEND"] == kernels.INLINE_BACKEND
+    manager = kernels.kernel_manager_class()(kernel_name="python3")
+    assert manager.kernel_spec.argv[0] == sys.executable
+
+
+# ----------------------------------------------------------------------------- runner
+
+
+def notebook(path: Path, *cells: str) -> Path:
+    """A report-like notebook: a title, the parameters cell, then ``cells``."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"# Test report {path.stem}"))
+    params = nbformat.v4.new_code_cell(parameters_cell())
+    params.metadata["tags"] = ["parameters"]
+    nb.cells.append(params)
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, path)
+    return path
+
+
+OK_CELLS = (
+    "import sys\nimport clvlib.report.notebook\nimport matplotlib.pyplot as plt",
+    "params = clvlib.collect_params(globals())",
+    "plt.plot([1, 3, 2])",
+    "clvlib.report.notebook.save_headline(\n"
+    '    params, notebook="a_ok", figures={"kernel python": sys.executable}\n'
+    ")",
+)
+
+
+@pytest.fixture(scope="module")
+def failed_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One run of a good and a failing notebook, under a stale user 'python3' kernelspec.
+
+    The stale spec points at a Python that does not exist: the run must not use it.
+    """
+    tmp = tmp_path_factory.mktemp("run")
+    (tmp / "log.csv").write_text(LOG)
+    (tmp / "params.yaml").write_text(
+        "data_path: log.csv\ncustomers_path: ''\ncalibration_end: 2024-03-31\n"
+        "holdout_end: 2024-06-20\n"
+    )
+    stale = tmp / "jupyter" / "kernels" / "python3"
+    stale.mkdir(parents=True)
+    (stale / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{c}"],
+                "display_name": "stale",
+                "language": "python",
+            }
+        )
+    )
+    good = notebook(tmp / "a_ok.ipynb", *OK_CELLS)
+    bad = notebook(tmp / "b_fail.ipynb", "x = 1", "y = x / 0", "z = 2")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUPYTER_PATH", str(tmp / "jupyter"))
+        mp.setenv("JUPYTER_DATA_DIR", str(tmp / "jupyter"))
+        mp.setenv("MPLBACKEND", "Agg")  # the kernel must still draw inline figures
+        with pytest.raises(ReportError) as err:
+            report.render_reports(
+                tmp / "params.yaml",
+                tmp / "out",
+                notebooks=[good, bad],
+                progress=False,
+                validate=False,  # a toy log: the minimum-data gate is tested on its own
+            )
+    return {"out": tmp / "out", "error": str(err.value)}
+
+
+def test_failure_names_notebook_cell_and_error(failed_run: dict) -> None:
+    message = failed_run["error"]
+    assert "b_fail.ipynb failed in cell 4 of 5" in message
+    assert "y = x / 0" in message
+    assert "ZeroDivisionError: division by zero" in message
+    assert "a_ok" not in message
+
+
+def test_failure_keeps_the_partial_notebook(failed_run: dict) -> None:
+    partial = nbformat.read(failed_run["out"] / "notebooks" / "b_fail.ipynb", as_version=4)
+    sources = [c.source for c in partial.cells if c.cell_type == "code"]
+    assert "y = x / 0" in sources
+    errors = [o for c in partial.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert [e.ename for e in errors] == ["ZeroDivisionError"]
+    assert not (failed_run["out"] / "b_fail.html").exists()
+
+
+def test_other_notebooks_still_render_and_index_marks_the_failure(failed_run: dict) -> None:
+    out = failed_run["out"]
+    page = (out / "a_ok.html").read_text()
+    assert "data:image/png;base64" in page  # inline figure, although MPLBACKEND=Agg
+    index = (out / "index.html").read_text()
+    assert 'href="a_ok.html"' in index and 'href="a_ok.code.html"' in index
+    assert 'class="card failed"' in index and "ZeroDivisionError" in index
+
+
+def test_kernel_is_this_interpreter_despite_a_stale_kernelspec(failed_run: dict) -> None:
+    headline = json.loads((failed_run["out"] / "exports" / "headline_a_ok.json").read_text())
+    assert headline["figures"]["kernel python"] == sys.executable
+
+
+def enough_data(folder: Path, *, customers: int = 120, holdout_end: str = "2024-06-20") -> Path:
+    """A log that passes the minimum-data gate, and a parameters file for it."""
+    rng = np.random.default_rng(0)
+    rows = ["customer_id,order_id,timestamp,quantity,unit_price"]
+    for c in range(customers):
+        for k, day in enumerate(sorted(rng.choice(170, size=3, replace=False))):
+            stamp = pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(day), hours=10)
+            rows.append(f"{c},{c}-{k},{stamp},1,{10 + c % 7}.50")
+    rows.append(f"0,last,{holdout_end} 12:00:00,1,9.50")  # the data reach holdout_end
+    (folder / "log.csv").write_text("\n".join(rows) + "\n")
+    (folder / "p.yaml").write_text(
+        "data_path: log.csv\ncustomers_path: ''\ncalibration_end: 2024-04-30\n"
+        f"holdout_end: {holdout_end}\n"
+    )
+    return folder / "p.yaml"
+
+
+def test_cli_exit_status_and_message(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    enough_data(tmp_path)
+    bad = notebook(tmp_path / "c_fail.ipynb", "raise ValueError('bad margin')")
+    status = main(
+        ["report", "--params", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "o")]
+        + ["--notebooks", str(bad), "--no-progress"]
+    )
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "c_fail.ipynb failed in cell 3 of 3" in err and "ValueError: bad margin" in err
+
+
+def test_cli_bad_params_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "p.yaml").write_text("margn: 0.3\n")
+    assert main(["report", "--params", str(tmp_path / "p.yaml")]) == 2
+    assert "did you mean 'margin'" in capsys.readouterr().err
+
+
+def test_timeout_stops_the_notebook_and_names_the_cell(shop: Path) -> None:
+    slow = notebook(shop / "slow.ipynb", "import time", "time.sleep(60)", "x = 1")
+    with pytest.raises(ReportError, match=r"slow\.ipynb timed out after 2 s in cell 4 of 5"):
+        report.render_reports(
+            shop / "params.yaml",
+            shop / "out",
+            notebooks=[slow],
+            timeout=2,
+            progress=False,
+            validate=False,
+        )
+    assert (shop / "out" / "notebooks" / "slow.ipynb").exists()
+
+
+def test_kernel_that_cannot_start_is_reported(shop: Path) -> None:
+    broken = shop / "python"
+    broken.write_text("#!/bin/sh\nexit 3\n")
+    broken.chmod(0o755)
+    nb = notebook(shop / "k.ipynb", "x = 1")
+    with pytest.raises(KernelStartError, match="cannot start the notebook kernel"):
+        report.render_reports(
+            shop / "params.yaml",
+            shop / "out",
+            notebooks=[nb],
+            python=str(broken),
+            progress=False,
+            validate=False,
+        )
+
+
+def test_missing_python_fails_before_any_kernel(shop: Path) -> None:
+    nb = notebook(shop / "k.ipynb", "x = 1")
+    with pytest.raises(KernelStartError, match="no Python at /nonexistent/python"):
+        report.render_reports(
+            shop / "params.yaml",
+            notebooks=[nb],
+            python="/nonexistent/python",
+            progress=False,
+            validate=False,
+        )
+
+
+# ----------------------------------------------------------------- validate once, exit 2
+
+
+def test_late_holdout_end_is_one_message_exit_2_nothing_rendered(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    params = enough_data(tmp_path)
+    late = params.read_text().replace("2024-06-20", "2024-09-30")
+    params.write_text(late)
+    status = main(["report", "--params", str(params), "--out", str(tmp_path / "o")])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.count("holdout_end 2024-09-30 is after the last order") == 1
+    assert len(err.strip().splitlines()) == 1
+    assert str(tmp_path) not in err  # the data file is named relative to the params file
+    assert not (tmp_path / "o").exists()
+
+
+def test_minimum_data_gate_names_every_shortfall(tmp_path: Path) -> None:
+    params = load_params(enough_data(tmp_path, customers=30))
+    with pytest.raises(report.InputError) as err:
+        report.check_data(params)
+    message = str(err.value)
+    assert message.startswith("log.csv has too little data for the reports (domain.md §11)")
+    assert "customers who bought in the calibration period: 30, at least 100 needed" in message
+    assert "calibration days" not in message  # 2024-01-01 .. 2024-04-30: 121 days, enough
+    early = load_params(enough_data(tmp_path), overrides={"calibration_end": "2024-02-15"})
+    with pytest.raises(report.InputError, match=r"calibration days \(first order to "):
+        report.check_data(early)
+    report.check_data(load_params(enough_data(tmp_path)))  # 120 customers pass: no error
+    auto = load_params(enough_data(tmp_path), overrides={"n_clusters": "auto"})
+    report.check_data(auto)  # "auto" needs choose_k's least k (2), not int("auto")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("margin: [0.3\n", r"p\.yaml, line 2, column 1: not valid YAML: expected ',' or ']'"),
+        (
+            "margin: !!python/object/apply:os.system ['echo pwned']\n",
+            r"p\.yaml, line 1, column 9: could not determine a constructor .* plain values only",
+        ),
+    ],
+)
+def test_yaml_errors_are_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture, text: str, expected: str
+) -> None:
+    (tmp_path / "p.yaml").write_text(text)
+    assert main(["report", "--params", str(tmp_path / "p.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert re.search(expected, err), err
+
+
+def test_notebook_typo_gets_a_suggestion(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    params = enough_data(tmp_path)
+    assert main(["report", "--params", str(params), "--notebooks", "01_data_audti"]) == 2
+    assert "did you mean '01_data_audit'?" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- the output folder
+
+
+def test_a_run_owns_its_output_folder(shop: Path, capsys: pytest.CaptureFixture) -> None:
+    first = notebook(
+        shop / "first.ipynb",
+        "import clvlib.report.notebook",
+        "params = clvlib.collect_params(globals())",
+        'clvlib.report.notebook.export_path(params, filename="first.csv").write_text("old")',
+    )
+    second = notebook(shop / "second.ipynb", "x = 1")
+    out = shop / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("a user's file")
+    report.render_reports(shop / "params.yaml", out, notebooks=[first], validate=False)
+    assert (out / "exports" / "first.csv").exists() and (out / "first.html").exists()
+    lines = capsys.readouterr().out.splitlines()  # not a terminal: one line per notebook
+    assert len(lines) == 1 and re.fullmatch(r"first: ok in \d+\.\d s", lines[0])
+    report.render_reports(shop / "params.yaml", out, notebooks=[second], validate=False)
+    left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert left == [
+        ".clvlib-manifest.json",
+        "index.html",
+        "mine.txt",
+        "notebooks/second.ipynb",
+        "provenance.json",
+        "second.code.html",
+        "second.html",
+    ]
+    index = (out / "index.html").read_text()
+    assert "first" not in index and str(shop) not in index
+
+
+def test_arrange_puts_the_answer_first_and_the_appendix_last() -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_markdown_cell("params", metadata={"tags": ["appendix"]}),
+        nbformat.v4.new_markdown_cell("evidence"),
+        nbformat.v4.new_markdown_cell("the answer", metadata={"tags": ["answer"]}),
+        nbformat.v4.new_markdown_cell("definitions", metadata={"tags": ["appendix"]}),
+    ]
+    arranged = pages.arrange(nb)
+    assert [c.source for c in arranged.cells] == [
+        "# Title",
+        "the answer",
+        "evidence",
+        "",
+        "params",
+        "definitions",
+        "",
+    ]
+    page = pages.to_html(nb, code=False)
+    assert page.index("the answer") < page.index("evidence") < page.index("<details")
+    details = page[page.index('<details class="clv-appendix">') : page.index("</details>")]
+    assert "params" in details and "definitions" in details and "evidence" not in details
