@@ -71,6 +71,9 @@ __all__ = [
     "segment_customers",
     "segment_figures",
     "simulated_truth",
+    "verdict_across",
+    "verdict_sentences",
+    "verdict_table",
 ]
 
 
