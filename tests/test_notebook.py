@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from clvlib.compare import comparison as evaluation
+from clvlib.report import fitting
 from clvlib.report import notebook as nbk
 from clvlib.report.params import PARAMS
 
@@ -191,3 +192,31 @@ def test_the_comparison_of_a_lazy_log_is_shared_too(params, counted):
     first = nbk.run_comparison(params, tx=ibis.memtable(_log()), customers=None)
     again = nbk.run_comparison(params, tx=ibis.memtable(_log()), customers=None)
     assert again == first and len(counted) == 1
+
+
+# --- what the parameters say about the comparison, read in one place each ----------------
+
+
+def test_the_report_split_counts_the_holdout_days(params):
+    split = fitting.report_split(
+        {**params, "calibration_end": "2024-06-30", "holdout_end": "2024-12-31"}
+    )
+    assert split.calibration_end == pd.Timestamp("2024-06-30")
+    assert split.holdout_end == pd.Timestamp("2024-12-31")
+    assert split.holdout_days == 184  # July to December: 31 + 31 + 30 + 31 + 30 + 31
+
+
+def test_the_comparison_settings_are_keywords_of_compare_methods(params):
+    import inspect
+
+    settings = fitting.comparison_settings({**params, "bgnbd_penalizer": 0.01})
+    accepted = inspect.signature(evaluation.compare_methods).parameters
+    assert set(settings) <= set(accepted), set(settings) - set(accepted)
+    assert settings["penalizer"] == 0.01
+    assert settings["n_clusters"] == 3  # as written: "auto" is resolved on the data
+
+
+def test_n_clusters_auto_is_read_as_no_fixed_k(params):
+    assert fitting.fixed_k({**params, "n_clusters": "auto"}) is None
+    assert fitting.fixed_k({**params, "n_clusters": 4}) == 4
+    assert nbk.comparison_k({**params, "n_clusters": 4}, tx=None) == 4  # no data needed

@@ -15,6 +15,7 @@ import pandas as pd
 
 from clvlib.report.exports import export_path
 from clvlib.report.figures import _contenders, group_column, log_facts
+from clvlib.report.fitting import fixed_k
 from clvlib.report.formatting import escape_markdown, readable, shown_path
 from clvlib.report.provenance import _audit_counts
 
@@ -218,8 +219,8 @@ def cluster_answer(params: Mapping[str, Any], *, choice: Any, profiles: pd.DataF
         "the recommended k" if k == choice.recommended_k else f"recommended: {choice.recommended_k}"
     )
     lines = [
-        f"**{k} clusters** ({'set by n_clusters' if params['n_clusters'] != 'auto' else 'chosen'}"
-        f"; {how}).",
+        f"**{k} clusters** ({'chosen' if fixed_k(params) is None else 'set by n_clusters'}; "
+        f"{how}).",
         (
             "**They are real types:** the clusters separate better than the same k-means on "
             "a featureless cloud with the data's spread (silhouette ahead by 0.1 or more)."

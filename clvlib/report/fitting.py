@@ -8,6 +8,7 @@ reports 00 and 05 are the same objects.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -99,17 +100,17 @@ def heuristic_holdout_check(
     from clvlib.data import log as _tx
     from clvlib.data.summary import calibration_holdout
 
+    split = report_split(params)
     cal = calibration_holdout(
         tx,
-        calibration_end=params["calibration_end"],
-        holdout_end=params["holdout_end"],
+        calibration_end=split.calibration_end,
+        holdout_end=split.holdout_end,
         time_unit=params["time_unit"],
         customers=customers,
     )
-    cal_end = pd.Timestamp(params["calibration_end"])
     summary = cal[[c for c in cal.columns if not c.startswith("holdout")]]
     model = heuristic_model(params, summary=summary).fit(
-        _tx.upto(tx, cal_end), observation_end=cal_end
+        _tx.upto(tx, split.calibration_end), observation_end=split.calibration_end
     )
     predicted = model.predict_value(
         summary, horizon=cal.attrs["holdout_length"], time_unit=params["time_unit"]
@@ -185,30 +186,18 @@ def run_comparison(
     """
     from clvlib.compare.comparison import compare_methods
 
+    settings = comparison_settings(params)
+
     def compare() -> Any:
         with _caveats_in_text():
             return compare_methods(
-                tx, truth=truth, customers=customers, **_comparison_settings(params, tx)
+                tx,
+                truth=truth,
+                customers=customers,
+                **{**settings, "n_clusters": comparison_k(params, tx=tx)},
             )
 
-    settings = {k: _param(params, k) for k in _COMPARISON_KEYS}
     return _shared(params, "comparison", [tx, customers], [settings, truth is not None], compare)
-
-
-#: settings of the comparison that its result depends on (``_comparison_settings``)
-_COMPARISON_KEYS = (
-    "calibration_end",
-    "holdout_end",
-    "time_unit",
-    "n_bins",
-    "rule_set",
-    "n_clusters",
-    "random_state",
-    "bgnbd_penalizer",
-    "gg_penalizer",
-    "bootstrap_max_customers",
-    "k_choice_max_customers",
-)
 
 
 @contextlib.contextmanager
@@ -225,27 +214,62 @@ def _caveats_in_text() -> Iterator[None]:
         yield
 
 
-def _comparison_settings(params: Mapping[str, Any], tx: Any) -> dict[str, Any]:
+# ------------------------------------------------------------------ the report's settings
+#
+# What the parameters say about the comparison, read in one place each: the split, the
+# keywords of compare_methods (which also key the kernels' shared result) and a fixed k.
+
+
+def report_split(params: Mapping[str, Any]) -> _ReportSplit:
+    """The report's calibration/holdout split: both ends, and the holdout length in days."""
+    return _ReportSplit(
+        calibration_end=pd.Timestamp(params["calibration_end"]),
+        holdout_end=pd.Timestamp(params["holdout_end"]),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _ReportSplit:
+    calibration_end: pd.Timestamp
+    holdout_end: pd.Timestamp
+
+    @property
+    def holdout_days(self) -> int:
+        """Days from the calibration end (excluded) to the holdout end (included)."""
+        return (self.holdout_end - self.calibration_end).days
+
+
+def comparison_settings(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The keywords of :func:`~clvlib.compare.comparison.compare_methods` in the parameters.
+
+    ``n_clusters`` as written (``"auto"`` or a number: :func:`comparison_k` resolves it on the
+    data); parameters added after a params file was written take the schema's default. What
+    the comparison depends on, so also the key of the result the kernels share.
+    """
+    from clvlib.report.params import PARAMS
+
+    def value(name: str) -> Any:
+        return params.get(name, PARAMS[name].default)
+
     return {
         "calibration_end": params["calibration_end"],
         "holdout_end": params["holdout_end"],
         "time_unit": params["time_unit"],
         "n_bins": params["n_bins"],
         "rule_set": params["rule_set"],
-        "n_clusters": comparison_k(params, tx=tx),
+        "n_clusters": params["n_clusters"],
         "random_state": params["random_state"],
-        "penalizer": _param(params, "bgnbd_penalizer"),
-        "penalizer_gg": _param(params, "gg_penalizer"),
-        "bootstrap_max_customers": _param(params, "bootstrap_max_customers"),
-        "k_choice_max_customers": _param(params, "k_choice_max_customers"),
+        "penalizer": value("bgnbd_penalizer"),
+        "penalizer_gg": value("gg_penalizer"),
+        "bootstrap_max_customers": value("bootstrap_max_customers"),
+        "k_choice_max_customers": value("k_choice_max_customers"),
     }
 
 
-def _param(params: Mapping[str, Any], name: str) -> Any:
-    """``params[name]``, or the schema's default for parameters added after a file was written."""
-    from clvlib.report.params import PARAMS
-
-    return params.get(name, PARAMS[name].default)
+def fixed_k(params: Mapping[str, Any]) -> int | None:
+    """The number of clusters ``n_clusters`` fixes, or None for ``"auto"`` (chosen on the data)."""
+    k = params["n_clusters"]
+    return None if k == "auto" else int(k)
 
 
 def comparison_k(params: Mapping[str, Any], *, tx: Any) -> int:
@@ -259,17 +283,18 @@ def comparison_k(params: Mapping[str, Any], *, tx: Any) -> int:
     from clvlib.data.summary import customer_summary
     from clvlib.methods.clustering import resolve_n_clusters
 
-    if params["n_clusters"] != "auto":
-        return int(params["n_clusters"])
+    if (k := fixed_k(params)) is not None:
+        return k
+    settings = comparison_settings(params)
     summary = customer_summary(
-        tx, observation_end=params["calibration_end"], time_unit=params["time_unit"]
+        tx, observation_end=settings["calibration_end"], time_unit=settings["time_unit"]
     )
     return resolve_n_clusters(
         "auto",
         summary,
-        random_state=params["random_state"],
+        random_state=settings["random_state"],
         cache_dir=export_path(params, filename="k_choice").parent,
-        max_customers=_param(params, "k_choice_max_customers"),
+        max_customers=settings["k_choice_max_customers"],
     )
 
 
@@ -281,7 +306,8 @@ def fit_clusters(params: Mapping[str, Any], *, summary: pd.DataFrame, choice: An
     """
     from clvlib.methods.clustering import CustomerClusterer
 
-    k = choice.recommended_k if params["n_clusters"] == "auto" else int(params["n_clusters"])
+    k = fixed_k(params)
+    k = choice.recommended_k if k is None else k
     return CustomerClusterer(n_clusters=k, random_state=params["random_state"]).fit(summary)
 
 
@@ -301,9 +327,10 @@ def rolling_comparison(
     """
     from clvlib.compare.comparison import cutoff_dates, rolling_origin
 
-    settings = _comparison_settings(params, tx)
-    cal, hold = pd.Timestamp(settings.pop("calibration_end")), settings.pop("holdout_end")
-    horizon = (pd.Timestamp(hold) - cal).days
+    settings = comparison_settings(params)
+    del settings["calibration_end"], settings["holdout_end"]  # the cut-offs' own ends
+    settings["n_clusters"] = comparison_k(params, tx=tx)
+    horizon = report_split(params).holdout_days
     cutoffs = cutoff_dates(tx, horizon=horizon, max_cutoffs=max_cutoffs)
     with _caveats_in_text():
         return rolling_origin(

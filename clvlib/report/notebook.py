@@ -64,6 +64,7 @@ from clvlib.report.fitting import (
     heuristic_holdout_check,
     heuristic_model,
     predicted_clv,
+    report_split,
     rolling_comparison,
     rule_set_coverage,
     run_comparison,
@@ -186,11 +187,20 @@ def load_data(
         else:
             tx, audit = io.load_transactions(path, lazy=True, **options)
     customers = load_customers(params["customers_path"]) if params["customers_path"] else None
-    span = _tx.stats(tx)
+    _check_split_in_log(params, _tx.stats(tx))
+    return tx, audit, customers
+
+
+def _check_split_in_log(params: Mapping[str, Any], span: Mapping[str, Any]) -> None:
+    """Refuse a calibration end outside the log's days, or a holdout past its last order.
+
+    ``span`` the log's ``first`` and ``last`` timestamps (:func:`clvlib.data.log.stats`).
+    """
     first, last = span["first"].normalize(), span["last"].normalize()
-    cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
+    split = report_split(params)
+    cal, hold = split.calibration_end, split.holdout_end
     source = getattr(params, "source", None)  # the runner's Params: relative to its file
-    shown = shown_path(path, Path(source).parent if source else None)
+    shown = shown_path(params["data_path"], Path(source).parent if source else None)
     if not first <= cal < last:
         raise ValueError(
             f"calibration_end {cal.date()} is outside the data ({shown}: {first.date()} to "
@@ -201,4 +211,3 @@ def load_data(
             f"holdout_end {hold.date()} is after the last order in {shown} ({last.date()}): the "
             "holdout would count days without data; set holdout_end to at most that day"
         )
-    return tx, audit, customers
