@@ -323,22 +323,28 @@ def rolling_comparison(
 
     Each window has the report's holdout length in days; cut-offs are the latest
     ``max_cutoffs`` quarter ends whose window ends by the last order (the report's own split
-    included when it is a quarter end). Other settings as :func:`run_comparison`.
+    included when it is a quarter end). Other settings as :func:`run_comparison`. Computed
+    once per run and shared by the kernels that ask (the executive summary and report 05
+    name their winners from it).
     """
     from clvlib.compare.comparison import cutoff_dates, rolling_origin
 
     settings = comparison_settings(params)
-    del settings["calibration_end"], settings["holdout_end"]  # the cut-offs' own ends
-    settings["n_clusters"] = comparison_k(params, tx=tx)
     horizon = report_split(params).holdout_days
-    cutoffs = cutoff_dates(tx, horizon=horizon, max_cutoffs=max_cutoffs)
-    with _caveats_in_text():
-        return rolling_origin(
-            tx,
-            cutoffs=cutoffs,
-            horizon=horizon,
-            truth=truth,
-            customers=customers,
-            keep_customers=False,  # the report shows tables and intervals: 1 GB less at 1M
-            **settings,
-        )
+
+    def roll() -> Any:
+        options = {k: v for k, v in settings.items() if k not in ("calibration_end", "holdout_end")}
+        cutoffs = cutoff_dates(tx, horizon=horizon, max_cutoffs=max_cutoffs)
+        with _caveats_in_text():
+            return rolling_origin(
+                tx,
+                cutoffs=cutoffs,
+                horizon=horizon,
+                truth=truth,
+                customers=customers,
+                keep_customers=False,  # the report shows tables and intervals: 1 GB less at 1M
+                **{**options, "n_clusters": comparison_k(params, tx=tx)},
+            )
+
+    extra = [settings, truth is not None, max_cutoffs]
+    return _shared(params, "rolling", [tx, customers], extra, roll)
