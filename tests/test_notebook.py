@@ -220,3 +220,33 @@ def test_n_clusters_auto_is_read_as_no_fixed_k(params):
     assert fitting.fixed_k({**params, "n_clusters": "auto"}) is None
     assert fitting.fixed_k({**params, "n_clusters": 4}) == 4
     assert nbk.comparison_k({**params, "n_clusters": 4}, tx=None) == 4  # no data needed
+
+
+# --- the winner of each measure, in the words every page uses ---------------------------
+
+
+def _answer(method, clear_wins, cutoffs=3):
+    return {"method": method, "cutoffs": cutoffs, "clear_wins": clear_wins}
+
+
+def test_a_winner_is_said_with_its_clear_wins_out_of_the_cutoffs_tried():
+    from clvlib.report import winners
+
+    won = _answer("heuristic_clv", {"heuristic_clv": 2, "rfm": 1})
+    assert winners.winner_words(won) == "heuristic CLV (clearly ahead at 2 of 3 cut-offs)"
+    alone = _answer("rfm", {"rfm": 1}, cutoffs=1)
+    assert winners.winner_words(alone) == "RFM (clearly ahead at 1 of 1 cut-off)"
+
+
+def test_no_clear_winner_names_the_method_ahead_most_often_or_none():
+    from clvlib.report import winners
+
+    close = _answer(None, {"heuristic_clv": 1, "hiatus": 1}, cutoffs=4)
+    assert winners.winner_label(close) == "no clear winner"
+    # a tie of clear wins goes to the method listed first in the registry
+    assert winners.winner_words(close) == (
+        "no clear winner (heuristic CLV clearly ahead at only 1 of 4 cut-offs)"
+    )
+    assert winners.winner_words(_answer(None, {})) == (
+        "no clear winner (no method clearly ahead at any of 3 cut-offs)"
+    )

@@ -197,6 +197,61 @@ def test_index_links_every_report_with_its_headline(rendered: Path) -> None:
 
 
 @pytest.mark.slow
+def test_every_page_names_the_winner_of_verdict_json(rendered: Path, tmp_path: Path) -> None:
+    """One winner rule: the executive summary, report 05 and the index agree with the verdict.
+
+    The verdict across data sets (``verdict.json``) is computed on the rendered folder as a
+    one-data-set run; for each measure its winner (or "no clear winner") is the one named in
+    the headline exports of 00 and 05 (what the index cards show) and in their answers.
+    """
+    from clvlib.compare import verdict
+    from clvlib.compare.comparison import METHODS
+    from clvlib.report.winners import MEASURES
+
+    (tmp_path / "shop").symlink_to(rendered, target_is_directory=True)
+    (entry,) = verdict.collect(tmp_path)["data_sets"]
+    assert entry["status"] == "ok"
+    headlines = {
+        name: json.loads((rendered / "exports" / f"headline_{name}.json").read_text())["figures"]
+        for name in ("00_executive_summary", "05_method_comparison")
+    }
+    expected = {}
+    for metric in verdict.RANKING_METRICS:
+        answer = entry["winners"][metric]
+        assert answer["cutoffs"] >= 3, "the report's cut-off and the rolling origins"
+        method = answer["method"]
+        expected[metric] = METHODS[method].label if method else "no clear winner"
+        for name, figures in headlines.items():
+            named = figures[MEASURES[metric]]
+            assert named.startswith(f"{expected[metric]} ("), f"{name}, {metric}: {named!r}"
+    said = f"Which method finds tomorrow's valuable customers: {expected['spearman']}."
+    for name in headlines:
+        assert said in visible_text((rendered / f"{name}.html").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_is_the_winner_stable_follows_the_headline_method(rendered: Path) -> None:
+    """Report 05's stability table tracks each measure's headline method at every cut-off."""
+    from clvlib.compare.comparison import METHODS
+
+    rolling = json.loads((rendered / "exports" / "rolling_origin.json").read_text())
+    report = json.loads((rendered / "exports" / "comparison_metrics.json").read_text())
+    cutoffs = set(rolling["comparisons"]) | {report["params"]["calibration_end"]}
+    page = (rendered / "05_method_comparison.html").read_text(encoding="utf-8")
+    section = page[
+        page.index("Is the winner stable?") : page.index('<details class="clv-appendix">')
+    ]
+    table = section[section.index("<table") : section.index("</table>")]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>", table)
+    assert len(rows) == 3 * len(cutoffs), "three measures at every cut-off"
+    for measure in {m for m, _, _ in rows}:
+        mine = [(cutoff, method) for m, cutoff, method in rows if m == measure]
+        assert {cutoff for cutoff, _ in mine} == cutoffs, measure
+        assert len({method for _, method in mine}) == 1, f"{measure}: one headline method"
+        assert mine[0][1] in {spec.label for spec in METHODS.values()}
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(not DETERMINISTIC, reason="no notebook with exports yet")
 def test_two_renders_give_identical_exports(
     rendered: Path, tmp_path_factory: pytest.TempPathFactory

@@ -18,6 +18,7 @@ from clvlib.report.figures import _contenders, group_column, log_facts
 from clvlib.report.fitting import fixed_k
 from clvlib.report.formatting import escape_markdown, readable, shown_path
 from clvlib.report.provenance import _audit_counts
+from clvlib.report.winners import cutoffs_words, measure_winners, winner_label, winner_words
 
 
 def _money(value: float) -> str:
@@ -242,28 +243,47 @@ def cluster_answer(params: Mapping[str, Any], *, choice: Any, profiles: pd.DataF
     return _bullets(lines)
 
 
-def comparison_answer(comparison: Any) -> Any:
+def comparison_answer(comparison: Any, rolling: Any = None) -> Any:
     """The answer of the method comparison: the verdicts with their intervals, then the caveats.
 
-    Which method ranks tomorrow's valuable customers best (named only when its paired
-    bootstrap interval against the runner-up excludes 0), how much of the holdout value its
-    top 20 % brought, who buys again (AUC), and whether a reference does better.
+    Which method ranks tomorrow's valuable customers best, how much of the holdout value its
+    top 20 % brought, who buys again (AUC), and whether a reference does better. The winner
+    of each measure is the winner rule's over the report's cut-off and the rolling origins
+    ``rolling`` (:func:`~clvlib.report.winners.measure_winners`), as on every page.
     """
     from IPython.display import Markdown
 
     from clvlib.compare.comparison import verdict
 
-    lines = _method_lines(comparison)
+    answers = measure_winners(comparison, rolling)
+    lines = _method_lines(comparison, answers)
     said = verdict(comparison, "auc", _contenders())
-    lines.append(f"- **Who buys again (AUC):** {said}.")
-    lines += [f"- **Caveat.** {c}" for c in comparison.params.get("caveats", [])]
-    p = comparison.params
     lines.append(
-        f"\n*Methods fitted to {p['calibration_end']}, judged on what {p['n_customers']:,} "
-        f"customers did up to {p['holdout_end']}; a winner is named only when its interval "
-        "against the runner-up excludes 0.*"
+        f"- **Who buys again (AUC): {winner_label(answers['auc'])}** "
+        f"({cutoffs_words(answers['auc'])}); {_at_report_cutoff(said)}."
     )
+    lines += [f"- **Caveat.** {c}" for c in comparison.params.get("caveats", [])]
+    lines.append(_method_footnote(comparison, answers))
     return Markdown(readable("\n".join(lines)))
+
+
+def _at_report_cutoff(said: str) -> str:
+    """A verdict at the report's cut-off (``compare.comparison.verdict``) as a clause."""
+    if said.startswith("no clear winner"):
+        return f"at the report's cut-off alone, no lead either: {said.split(': ', 1)[-1]}"
+    return f"at the report's cut-off: {said}"
+
+
+def _method_footnote(comparison: Any, answers: Mapping[str, Any]) -> str:
+    """The line under the verdicts: the split, the customers and the rule a winner meets."""
+    p = comparison.params
+    n = max(a["cutoffs"] for a in answers.values())
+    return (
+        f"\n*Methods fitted to {p['calibration_end']}, judged on what {p['n_customers']:,} "
+        f"customers did up to {p['holdout_end']}. A winner is named only when its paired "
+        "interval against the runner-up excludes 0 at more than half of the cut-offs tried "
+        f"(here {n}: the report's and the rolling origins at earlier quarter ends).*"
+    )
 
 
 def comparison_caveats(comparison: Any) -> Any:
@@ -281,36 +301,43 @@ def _top_verdict(said: str) -> str:
     found = re.search(r"\d+ % paired bootstrap interval [^,;]*", said)
     interval = found.group(0) if found else "no interval"
     if said.startswith("no clear winner"):
-        return f"no clear winner ({interval})."
-    return f"a clear lead ({interval})."
+        return f"no clear winner ({interval})"
+    return f"a clear lead ({interval})"
 
 
-def _method_lines(comparison: Any) -> list[str]:
-    """The verdict bullets of a comparison: ranking winner (or none), top 20 %, references."""
+def _method_lines(comparison: Any, answers: Mapping[str, Any]) -> list[str]:
+    """The verdict bullets of a comparison: ranking winner (or none), top 20 %, references.
+
+    ``answers`` of :func:`~clvlib.report.winners.measure_winners`: who wins each measure over
+    every cut-off tried; the figures are the report's cut-off's.
+    """
     from clvlib.compare.comparison import METHODS, references_ahead, verdict
 
     lines: list[str] = []
     contenders = _contenders()
-    rank = comparison.winner("spearman", among=contenders)
     top = comparison.winner("top20_share", among=contenders)
     label = {m: spec.label for m, spec in METHODS.items()}
     said = verdict(comparison, "spearman", contenders)
-    if said.startswith("no clear winner"):
+    rank = answers["spearman"]
+    if rank["method"] is None:
         lines.append(
             "- **Which method finds tomorrow's valuable customers: no clear winner.** "
-            "Ranking customers by what they spent in the holdout, "
-            f"{said.removeprefix('no clear winner: ')}."
+            "Ranking customers by what they spent in the holdout, no method is clearly ahead "
+            f"of the runner-up at more than half of the cut-offs tried ({cutoffs_words(rank)}); "
+            f"{_at_report_cutoff(said)}."
         )
     else:
         lines.append(
-            f"- **Which method finds tomorrow's valuable customers: {label[rank.method]}.** It "
-            f"ranks customers by what they spent in the holdout best: {said}."
+            f"- **Which method finds tomorrow's valuable customers: {winner_label(rank)}.** It "
+            f"ranks customers by what they spent in the holdout best, {cutoffs_words(rank)}; "
+            f"{_at_report_cutoff(said)}."
         )
     lines.append(
         f"- The top 20 % of customers by **{label[top.method]}** brought "
-        f"**{_pct(top.value)}** of the holdout value, against {_pct(top.runner_up_value)} for "
-        f"the top 20 % by {label[top.runner_up]} (random: 20 %); "
-        + _top_verdict(verdict(comparison, "top20_share", contenders))
+        f"**{_pct(top.value)}** of the holdout value at the report's cut-off, against "
+        f"{_pct(top.runner_up_value)} for the top 20 % by {label[top.runner_up]} (random: "
+        f"20 %): {_top_verdict(verdict(comparison, 'top20_share', contenders))}. Over every "
+        f"cut-off tried, the best top 20 %: **{winner_words(answers['top20_share'])}**."
     )
     wide = comparison.wide()
     references = [m for m, s in METHODS.items() if s.kind == "reference"]
@@ -319,8 +346,8 @@ def _method_lines(comparison: Any) -> list[str]:
     if clear:
         better = "; ".join(f"{label[m]}, Spearman {wide.loc[m, 'spearman']:.3f}" for m in clear)
         lines.append(
-            "- **But simpler or model-based references rank better than every method** "
-            f"(paired interval against the best method excludes 0): {better}."
+            "- **But simpler or model-based references rank better than every method** at the "
+            f"report's cut-off (paired interval against the best method excludes 0): {better}."
         )
     if noise:
         ahead = "; ".join(f"{label[m]}, Spearman {wide.loc[m, 'spearman']:.3f}" for m in noise)
@@ -334,13 +361,14 @@ def _method_lines(comparison: Any) -> list[str]:
     return lines
 
 
-def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
+def executive_summary(summary: pd.DataFrame, comparison: Any, rolling: Any = None) -> Any:
     """The answer, in a few sentences: who matters, how concentrated value is, which method wins.
 
     ``summary`` is the customer summary of the whole log; ``comparison`` the holdout
-    comparison (:func:`run_comparison`). Returns Markdown that a notebook displays. A method
-    is named the winner only when its paired bootstrap interval against the runner-up
-    excludes 0; otherwise the page says "no clear winner".
+    comparison (:func:`~clvlib.report.fitting.run_comparison`) and ``rolling`` its rolling
+    origins (:func:`~clvlib.report.fitting.rolling_comparison`). Returns Markdown that a
+    notebook displays. A method is named the winner of a measure by the one winner rule
+    (:func:`~clvlib.report.winners.measure_winners`); otherwise the page says "no clear winner".
     """
     from IPython.display import Markdown
 
@@ -373,13 +401,10 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
                     f"customers), the smallest among those from {worst} ({_pct(top.min())})."
                 )
             )
-    lines += _method_lines(comparison)
+    answers = measure_winners(comparison, rolling)
+    lines += _method_lines(comparison, answers)
     lines += [f"- **Caveat.** {c}" for c in comparison.params.get("caveats", [])]
-    p = comparison.params
-    lines.append(
-        f"\n*Holdout comparison: methods fitted to {p['calibration_end']}, judged on what "
-        f"{p['n_customers']:,} customers did up to {p['holdout_end']}.*"
-    )
+    lines.append(_method_footnote(comparison, answers))
     return Markdown(readable("\n".join(lines)))
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from clvlib.report.formatting import readable
 from clvlib.report.provenance import Facts, _audit_counts
+from clvlib.report.winners import MEASURES, measure_winners, winner_words
 
 
 def log_facts(tx: Any) -> dict[str, Any]:
@@ -307,21 +308,17 @@ def cumulative_transactions(comparison: Any, tx: Any) -> Any:
     return plot_cumulative_transactions(comparison, tx)
 
 
-def comparison_figures(comparison: Any) -> dict[str, Any]:
+def comparison_figures(comparison: Any, rolling: Any = None) -> dict[str, Any]:
     """Headline figures of the comparison: the verdicts on ranking, top 20 % and buying again.
 
-    A winner is named only when the paired bootstrap interval of its margin over the
-    runner-up excludes 0; otherwise "no clear winner".
+    The winner of each measure by the one winner rule over the report's cut-off and the
+    rolling origins ``rolling`` (:func:`~clvlib.report.winners.measure_winners`), as the
+    executive summary names it; then each reference's Spearman at the report's cut-off.
     """
-    from clvlib.compare.comparison import METHODS, verdict
+    from clvlib.compare.comparison import METHODS
 
     out: dict[str, Any] = {"customers compared": int(comparison.params["n_customers"])}
-    for metric, label in (
-        ("spearman", "best ranking (Spearman)"),
-        ("top20_share", "best top 20 % capture"),
-        ("auc", "best at who buys again (AUC)"),
-    ):
-        out[label] = readable(verdict(comparison, metric, _contenders()))
+    out |= _winner_figures(comparison, rolling)
     spearman = comparison.wide()["spearman"]
     for method, spec in METHODS.items():
         if spec.kind == "reference":
@@ -329,23 +326,28 @@ def comparison_figures(comparison: Any) -> dict[str, Any]:
     return out
 
 
-def executive_figures(summary: pd.DataFrame, comparison: Any) -> dict[str, Any]:
-    """Headline figures of the executive summary: concentration and the ranking verdict."""
-    from clvlib.compare.comparison import METHODS, verdict
+def executive_figures(
+    summary: pd.DataFrame, comparison: Any, rolling: Any = None
+) -> dict[str, Any]:
+    """Headline figures of the executive summary: concentration and the winner of each measure.
+
+    The winners as :func:`comparison_figures` names them (the one winner rule over the
+    report's cut-off and the rolling origins ``rolling``).
+    """
     from clvlib.methods.heuristic import tier_table, value_tiers
 
     shares = tier_table(summary, value_tiers(summary))["share_of_value"]
-    rank = comparison.winner("spearman", among=_contenders())
-    text = verdict(comparison, "spearman", _contenders())
     return {
         "customers": len(summary),
         f"share of value, {shares.index[0]}": float(shares.iloc[0]),
-        "method that ranks best": "no clear winner"
-        if text.startswith("no clear winner")
-        else METHODS[rank.method].label,
-        "its Spearman": float(rank.value),
-        "ahead of the runner-up by": float(rank.margin),
+        **_winner_figures(comparison, rolling),
     }
+
+
+def _winner_figures(comparison: Any, rolling: Any) -> dict[str, str]:
+    """Per measure, its headline label and the winner in words ("no clear winner (...)")."""
+    answers = measure_winners(comparison, rolling)
+    return {MEASURES[metric]: readable(winner_words(a)) for metric, a in answers.items()}
 
 
 def _contenders() -> tuple[str, ...]:

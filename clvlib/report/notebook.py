@@ -11,6 +11,7 @@ re-exported here:
 - :mod:`clvlib.report.cache`: files shared between the kernels of one run;
 - :mod:`clvlib.report.fitting`: parameters to fitted methods and comparisons;
 - :mod:`clvlib.report.figures`: the log in numbers, tables and headline figures;
+- :mod:`clvlib.report.winners`: who wins each measure, by the one winner rule;
 - :mod:`clvlib.report.answers`: the prose that opens each page.
 """
 
@@ -73,6 +74,7 @@ from clvlib.report.fitting import (
 )
 from clvlib.report.formatting import shown_path
 from clvlib.report.provenance import file_sha256, provenance
+from clvlib.report.winners import measure_winners, winner_stability
 
 __all__ = [
     "worked_example",
@@ -122,6 +124,8 @@ __all__ = [
     "verdict_across",
     "verdict_sentences",
     "verdict_table",
+    "measure_winners",
+    "winner_stability",
 ]
 
 
