@@ -56,6 +56,23 @@ def test_the_comparison_is_computed_once_for_equal_inputs(params, counted):
     assert list((nbk.cache_path(params, filename="x").parent).glob("comparison_*.pickle"))
 
 
+def test_the_rolling_origins_are_computed_once_for_equal_inputs(params, monkeypatch):
+    calls = []
+
+    def fake(tx, *, cutoffs, horizon, **kwargs):
+        calls.append(horizon)
+        return {"cutoffs": list(cutoffs), "n_clusters": kwargs["n_clusters"]}
+
+    monkeypatch.setattr(evaluation, "rolling_origin", fake)
+    monkeypatch.setattr(evaluation, "cutoff_dates", lambda tx, **_: ["2024-03-31"])
+    first = nbk.rolling_comparison(params, tx=_log(), customers=None)
+    again = nbk.rolling_comparison(params, tx=_log(), customers=None)
+    other = nbk.rolling_comparison(params, tx=_log(), customers=None, max_cutoffs=2)
+    assert again == first == other == {"cutoffs": ["2024-03-31"], "n_clusters": 3}
+    assert calls == [184, 184]  # the default holdout, 2024-06-30 to 2024-12-31; max_cutoffs keys
+    assert list(nbk.cache_path(params, filename="x").parent.glob("rolling_*.pickle"))
+
+
 def test_other_data_or_settings_recompute(params, counted):
     nbk.run_comparison(params, tx=_log(), customers=None)
     nbk.run_comparison(params, tx=_log(amount=10.5), customers=None)  # one value differs
