@@ -25,7 +25,7 @@ CHILD = r"""
 import json, sys, time, warnings
 warnings.simplefilter("ignore")
 import clvlib, clvlib.report.notebook
-from clvlib.methods.clustering import choose_k
+from clvlib.methods.k_choice import choose_k
 from clvlib.data.summary import customer_summary
 params = json.loads(sys.argv[1])  # validated by this checkout: same data for both trees
 tx = clvlib.report.notebook.load_data(params)[0]

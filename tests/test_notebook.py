@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from clvlib.compare import comparison as evaluation
+from clvlib.report import fitting
 from clvlib.report import notebook as nbk
 from clvlib.report.params import PARAMS
 
@@ -53,6 +54,23 @@ def test_the_comparison_is_computed_once_for_equal_inputs(params, counted):
     assert again == first
     assert len(counted) == 1
     assert list((nbk.cache_path(params, filename="x").parent).glob("comparison_*.pickle"))
+
+
+def test_the_rolling_origins_are_computed_once_for_equal_inputs(params, monkeypatch):
+    calls = []
+
+    def fake(tx, *, cutoffs, horizon, **kwargs):
+        calls.append(horizon)
+        return {"cutoffs": list(cutoffs), "n_clusters": kwargs["n_clusters"]}
+
+    monkeypatch.setattr(evaluation, "rolling_origin", fake)
+    monkeypatch.setattr(evaluation, "cutoff_dates", lambda tx, **_: ["2024-03-31"])
+    first = nbk.rolling_comparison(params, tx=_log(), customers=None)
+    again = nbk.rolling_comparison(params, tx=_log(), customers=None)
+    other = nbk.rolling_comparison(params, tx=_log(), customers=None, max_cutoffs=2)
+    assert again == first == other == {"cutoffs": ["2024-03-31"], "n_clusters": 3}
+    assert calls == [184, 184]  # the default holdout, 2024-06-30 to 2024-12-31; max_cutoffs keys
+    assert list(nbk.cache_path(params, filename="x").parent.glob("rolling_*.pickle"))
 
 
 def test_other_data_or_settings_recompute(params, counted):
@@ -191,3 +209,61 @@ def test_the_comparison_of_a_lazy_log_is_shared_too(params, counted):
     first = nbk.run_comparison(params, tx=ibis.memtable(_log()), customers=None)
     again = nbk.run_comparison(params, tx=ibis.memtable(_log()), customers=None)
     assert again == first and len(counted) == 1
+
+
+# --- what the parameters say about the comparison, read in one place each ----------------
+
+
+def test_the_report_split_counts_the_holdout_days(params):
+    split = fitting.report_split(
+        {**params, "calibration_end": "2024-06-30", "holdout_end": "2024-12-31"}
+    )
+    assert split.calibration_end == pd.Timestamp("2024-06-30")
+    assert split.holdout_end == pd.Timestamp("2024-12-31")
+    assert split.holdout_days == 184  # July to December: 31 + 31 + 30 + 31 + 30 + 31
+
+
+def test_the_comparison_settings_are_keywords_of_compare_methods(params):
+    import inspect
+
+    settings = fitting.comparison_settings({**params, "bgnbd_penalizer": 0.01})
+    accepted = inspect.signature(evaluation.compare_methods).parameters
+    assert set(settings) <= set(accepted), set(settings) - set(accepted)
+    assert settings["penalizer"] == 0.01
+    assert settings["n_clusters"] == 3  # as written: "auto" is resolved on the data
+
+
+def test_n_clusters_auto_is_read_as_no_fixed_k(params):
+    assert fitting.fixed_k({**params, "n_clusters": "auto"}) is None
+    assert fitting.fixed_k({**params, "n_clusters": 4}) == 4
+    assert nbk.comparison_k({**params, "n_clusters": 4}, tx=None) == 4  # no data needed
+
+
+# --- the winner of each measure, in the words every page uses ---------------------------
+
+
+def _answer(method, clear_wins, cutoffs=3):
+    return {"method": method, "cutoffs": cutoffs, "clear_wins": clear_wins}
+
+
+def test_a_winner_is_said_with_its_clear_wins_out_of_the_cutoffs_tried():
+    from clvlib.report import winners
+
+    won = _answer("heuristic_clv", {"heuristic_clv": 2, "rfm": 1})
+    assert winners.winner_words(won) == "heuristic CLV (clearly ahead at 2 of 3 cut-offs)"
+    alone = _answer("rfm", {"rfm": 1}, cutoffs=1)
+    assert winners.winner_words(alone) == "RFM (clearly ahead at 1 of 1 cut-off)"
+
+
+def test_no_clear_winner_names_the_method_ahead_most_often_or_none():
+    from clvlib.report import winners
+
+    close = _answer(None, {"heuristic_clv": 1, "hiatus": 1}, cutoffs=4)
+    assert winners.winner_label(close) == "no clear winner"
+    # a tie of clear wins goes to the method listed first in the registry
+    assert winners.winner_words(close) == (
+        "no clear winner (heuristic CLV clearly ahead at only 1 of 4 cut-offs)"
+    )
+    assert winners.winner_words(_answer(None, {})) == (
+        "no clear winner (no method clearly ahead at any of 3 cut-offs)"
+    )

@@ -115,6 +115,18 @@ def test_notebook_is_thin_and_committed_clean(path: Path) -> None:
     assert "clvlib.collect_params(globals())" in sources, "every report shows its parameters"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
+def test_every_helper_a_notebook_calls_is_on_the_public_face(path: Path) -> None:
+    import clvlib.notebook
+    import clvlib.plotting
+
+    sources = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    for face in (clvlib.notebook, clvlib.plotting):
+        called = set(re.findall(rf"\b{re.escape(face.__name__)}\.(\w+)\(", sources))
+        missing = sorted(name for name in called if not hasattr(face, name))
+        assert not missing, f"{path.name} calls {face.__name__}.{missing}, not on the face"
+
+
 # ------------------------------------------------------------------ rendered
 
 
@@ -182,6 +194,61 @@ def test_index_links_every_report_with_its_headline(rendered: Path) -> None:
     provenance = json.loads((rendered / "provenance.json").read_text())
     assert provenance["parameters"]["data_path"] == str(PROJECT_ROOT / "data" / "transactions.csv")
     assert len(provenance["data_path SHA-256"]) == 64
+
+
+@pytest.mark.slow
+def test_every_page_names_the_winner_of_verdict_json(rendered: Path, tmp_path: Path) -> None:
+    """One winner rule: the executive summary, report 05 and the index agree with the verdict.
+
+    The verdict across data sets (``verdict.json``) is computed on the rendered folder as a
+    one-data-set run; for each measure its winner (or "no clear winner") is the one named in
+    the headline exports of 00 and 05 (what the index cards show) and in their answers.
+    """
+    from clvlib.compare import verdict
+    from clvlib.compare.comparison import METHODS
+    from clvlib.report.winners import MEASURES
+
+    (tmp_path / "shop").symlink_to(rendered, target_is_directory=True)
+    (entry,) = verdict.collect(tmp_path)["data_sets"]
+    assert entry["status"] == "ok"
+    headlines = {
+        name: json.loads((rendered / "exports" / f"headline_{name}.json").read_text())["figures"]
+        for name in ("00_executive_summary", "05_method_comparison")
+    }
+    expected = {}
+    for metric in verdict.RANKING_METRICS:
+        answer = entry["winners"][metric]
+        assert answer["cutoffs"] >= 3, "the report's cut-off and the rolling origins"
+        method = answer["method"]
+        expected[metric] = METHODS[method].label if method else "no clear winner"
+        for name, figures in headlines.items():
+            named = figures[MEASURES[metric]]
+            assert named.startswith(f"{expected[metric]} ("), f"{name}, {metric}: {named!r}"
+    said = f"Which method finds tomorrow's valuable customers: {expected['spearman']}."
+    for name in headlines:
+        assert said in visible_text((rendered / f"{name}.html").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_is_the_winner_stable_follows_the_headline_method(rendered: Path) -> None:
+    """Report 05's stability table tracks each measure's headline method at every cut-off."""
+    from clvlib.compare.comparison import METHODS
+
+    rolling = json.loads((rendered / "exports" / "rolling_origin.json").read_text())
+    report = json.loads((rendered / "exports" / "comparison_metrics.json").read_text())
+    cutoffs = set(rolling["comparisons"]) | {report["params"]["calibration_end"]}
+    page = (rendered / "05_method_comparison.html").read_text(encoding="utf-8")
+    section = page[
+        page.index("Is the winner stable?") : page.index('<details class="clv-appendix">')
+    ]
+    table = section[section.index("<table") : section.index("</table>")]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>", table)
+    assert len(rows) == 3 * len(cutoffs), "three measures at every cut-off"
+    for measure in {m for m, _, _ in rows}:
+        mine = [(cutoff, method) for m, cutoff, method in rows if m == measure]
+        assert {cutoff for cutoff, _ in mine} == cutoffs, measure
+        assert len({method for _, method in mine}) == 1, f"{measure}: one headline method"
+        assert mine[0][1] in {spec.label for spec in METHODS.values()}
 
 
 @pytest.mark.slow

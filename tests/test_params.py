@@ -365,10 +365,10 @@ def test_penalizers_are_separate_validated_numbers(folder: Path, name: str) -> N
 
 
 def test_report_comparison_uses_the_two_penalizers(folder: Path) -> None:
-    from clvlib.report.notebook import _comparison_settings
+    from clvlib.report.fitting import comparison_settings
 
     params = load_params(
         write(folder, MINIMAL + "n_clusters: 3\nbgnbd_penalizer: 0.01\ngg_penalizer: 0.2\n")
     )
-    settings = _comparison_settings(params, tx=None)
+    settings = comparison_settings(params)
     assert (settings["penalizer"], settings["penalizer_gg"]) == (0.01, 0.2)

@@ -1,0 +1,438 @@
+"""The prose of the pages: each report opens with its answer.
+
+The answer (cells tagged ``answer``) is 3-5 bullet sentences with the figures, built here from
+the same objects the evidence below shows, data strings escaped; also the by-group headings,
+the comparison's caveats and the verdict across data sets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from clvlib.report.exports import export_path
+from clvlib.report.figures import _contenders, group_column, log_facts
+from clvlib.report.fitting import fixed_k
+from clvlib.report.formatting import escape_markdown, readable, shown_path
+from clvlib.report.provenance import _audit_counts
+from clvlib.report.winners import cutoffs_words, measure_winners, winner_label, winner_words
+
+
+def _money(value: float) -> str:
+    from clvlib.report.formatting import format_value
+
+    return format_value(float(value), "money")
+
+
+def _pct(share: float) -> str:
+    """A share as a whole percentage ("62 %"), never "-0 %"."""
+    text = f"{100 * float(share):.0f} %"
+    return "0 %" if text == "-0 %" else text
+
+
+def _bullets(lines: list[str]) -> Any:
+    from IPython.display import Markdown
+
+    return Markdown(readable("\n".join(f"- {line}" for line in lines)))
+
+
+def audit_answer(audit: Any, tx: Any) -> Any:
+    """The answer of the data audit: rows accounted for, what was dropped and why, what is left.
+
+    ``audit`` the :class:`~clvlib.data.reading.LoadAudit` of ``tx``. Returns Markdown bullets.
+    """
+    table = audit.table()
+    counts = _audit_counts(audit)
+    total = counts["rows read"]
+    reasons = table[(table["outcome"] == "dropped") & (table["rows"] > 0)]
+    facts = log_facts(tx)
+    lines = [
+        f"**Every row accounted for.** Of {total:,} rows read, {counts['rows kept']:,} "
+        f"({_pct(counts['rows kept'] / total)}) are kept as purchases, "
+        f"{counts['rows netted']:,} ({_pct(counts['rows netted'] / total)}) are returns netted "
+        "against purchases and "
+        + (
+            f"{counts['rows dropped']:,} ({_pct(counts['rows dropped'] / total)}) are dropped."
+            if counts["rows dropped"]
+            else "no row is dropped."
+        ),
+    ]
+    if len(reasons):
+        top = reasons.sort_values("rows", ascending=False).iloc[0]
+        lines.append(
+            f"**Largest reason to drop a row:** {escape_markdown(top['reason'])} "
+            f"({int(top['rows']):,} rows, value {_money(top['value'])}); "
+            f"{len(reasons)} reason(s) in all, listed below with example rows."
+        )
+    orders = (
+        f"{facts['orders']:,} orders"
+        if "order_id" in getattr(audit, "columns", {"order_id": None})
+        else f"{facts['purchase lines']:,} purchases (the file has no order id: one row, one order)"
+    )
+    lines.append(
+        f"**What the reports use:** {facts['customers who bought']:,} customers, "
+        f"{orders}, from {facts['first order']:%Y-%m-%d} to {facts['last order']:%Y-%m-%d}, "
+        f"net value {_money(facts['net value'])} after returns."
+    )
+    lines.append(
+        "**What to do:** nothing if the dropped rows are the ones you expect; otherwise look "
+        "them up in the raw file by the row numbers below before trusting the other reports."
+    )
+    return _bullets(lines)
+
+
+def group_heading(summary: pd.DataFrame, title: str, text: str, *, level: int = 2) -> Any:
+    """A by-group section's heading and first sentence, worded for the data's groups.
+
+    ``title`` and ``text`` say ``{group}`` / ``{groups}`` where the group is named: the
+    acquisition "channel" when the data has one, else "country" (:func:`group_column`). With
+    a single group (no channel or country, or only one value) the section has nothing to
+    compare: the heading stays and the sentence says why, so the page never shows "which
+    channels" over one bar.
+    """
+    from IPython.display import Markdown
+
+    group = group_column(summary)
+    values = summary[group] if isinstance(group, str) else group
+    name = group if isinstance(group, str) else str(group.name)
+    hashes = "#" * level
+    if name == "group" or values.nunique(dropna=False) < 2:
+        where = "no channel or country column" if name == "group" else f"a single {name}"
+        heading = title.format(group="group", groups="groups").capitalize()
+        return Markdown(
+            f"{hashes} {heading}\n\n*Nothing to compare here: the data has {where}, so the "
+            "table and figure below show all customers as one group.*"
+        )
+    words = {
+        "group": name,
+        "groups": f"{name.removesuffix('y')}ies" if name.endswith("y") else f"{name}s",
+    }
+    heading = title.format(**words)
+    return Markdown(f"{hashes} {heading[0].upper()}{heading[1:]}\n\n{text.format(**words)}")
+
+
+def heuristic_answer(
+    params: Mapping[str, Any],
+    *,
+    summary: pd.DataFrame,
+    clv: pd.DataFrame,
+    calibration: pd.DataFrame | None = None,
+) -> Any:
+    """The answer of the heuristic CLV report: who matters, what they are worth, can it be trusted.
+
+    ``clv`` from ``HeuristicCLV.predict_clv`` on ``summary``; ``calibration`` from
+    :func:`heuristic_holdout_check` (the forecast against the realised holdout). Returns
+    Markdown bullets; group names are escaped.
+    """
+    from clvlib.methods.tiers import lorenz_curve, tier_table, value_tiers
+    from clvlib.methods.value import historic_clv
+
+    value = historic_clv(summary)
+    basis = "profit" if value.attrs.get("basis") == "profit" else "net revenue"
+    tiers = value_tiers(summary)
+    shares = tier_table(summary, tiers)["share_of_value"]
+    predicted = clv["clv_discounted"].reindex(summary.index)
+    by_tier = predicted.groupby(tiers, observed=True).mean()
+    lines = [
+        f"**Who matters.** The best 20 % of the {len(summary):,} customers carry "
+        f"**{_pct(shares.iloc[0])}** of the {basis} to date, the bottom 20 % "
+        f"{_pct(shares.iloc[-1])} (Gini {lorenz_curve(value).gini:.2f}).",
+        f"**What they are worth.** Predicted CLV (discounted margin to come, before "
+        f"acquisition cost) averages **{_money(predicted.mean())}** per customer, "
+        f"{_money(predicted.sum())} in all; {_money(by_tier.iloc[0])} for a top-tier "
+        f"customer against {_money(by_tier.iloc[-1])} at the bottom.",
+    ]
+    if calibration is not None:
+        ratio = float(calibration.attrs["ratio"])
+        way = "over" if ratio > 1 else "under"
+        lines.append(
+            f"**Can it be trusted?** Fitted up to {params['calibration_end']}, the same model "
+            f"forecast the holdout revenue to {params['holdout_end']} at {ratio:.2f} x what "
+            f"customers really spent ({way}-forecast by {_pct(abs(ratio - 1))}): read the "
+            "money figures as approximate, the ranking of customers as the firmer result."
+        )
+    group = group_column(summary)
+    name = group if isinstance(group, str) else str(group.name)
+    labels = summary[group] if isinstance(group, str) else group
+    means = predicted.groupby(labels.reindex(summary.index)).mean().drop("other", errors="ignore")
+    if name != "group" and len(means) > 1:
+        lines.append(
+            f"**Where they come from.** By {name}, customers from "
+            f"**{escape_markdown(means.idxmax())}** are worth the most "
+            f"({_money(means.max())} predicted CLV on average), those from "
+            f"{escape_markdown(means.idxmin())} the least ({_money(means.min())})."
+        )
+    lines.append(
+        "**What to do:** keep the top 20 % (service before discounts), move the middle 60 % "
+        "up, and spend acquisition money where the LTV : CAC table below is highest."
+    )
+    return _bullets(lines)
+
+
+def segment_answer(params: Mapping[str, Any], *, table: pd.DataFrame) -> Any:
+    """The answer of the RFM report: the segments that matter and what to do with them.
+
+    ``table`` from :func:`~clvlib.methods.rfm.segment_table` (its ``action`` column is the
+    playbook).
+    Returns Markdown bullets; segment names and actions are escaped.
+    """
+    filled = table[table["customers"] > 0]
+    n = int(filled["customers"].sum())
+    largest = filled["customers"].idxmax()
+    richest = filled["value_share"].idxmax()
+    row = filled.loc[richest]
+    lines = [
+        f"**{len(filled)} segments** of the {escape_markdown(params['rule_set'])} rule set "
+        f"hold the {n:,} customers; the largest is **{escape_markdown(largest)}** "
+        f"({int(filled.loc[largest, 'customers']):,} customers, "
+        f"{_pct(filled.loc[largest, 'customer_share'])}).",
+        f"**Where the value is.** **{escape_markdown(richest)}** carry "
+        f"**{_pct(row['value_share'])}** of the value to date with "
+        f"{_pct(row['customer_share'])} of the customers.",
+    ]
+    if "predicted_clv_share" in filled.columns:
+        future = filled["predicted_clv_share"].idxmax()
+        lines.append(
+            f"**Where the future value is.** **{escape_markdown(future)}** hold the largest "
+            f"share of predicted CLV ({_pct(filled.loc[future, 'predicted_clv_share'])})."
+        )
+    if "action" in filled.columns:
+        lines.append(
+            f"**What to do with {escape_markdown(richest)}:** "
+            f"{escape_markdown(str(row['action']).rstrip('.'))}. Every customer's segment and "
+            "action is in the CRM export "
+            f"{escape_markdown(shown_path(export_path(params, filename='segments.csv')))}."
+        )
+    return _bullets(lines)
+
+
+def cluster_answer(params: Mapping[str, Any], *, choice: Any, profiles: pd.DataFrame) -> Any:
+    """The answer of the k-means report: how many clusters, are they real, which one matters.
+
+    ``choice`` from :func:`~clvlib.methods.clustering.choose_k`, ``profiles`` from
+    :func:`~clvlib.methods.clustering.cluster_profiles` (row 0 the most valuable cluster).
+    """
+    best, worst = profiles.iloc[0], profiles.iloc[-1]
+    k = len(profiles)
+    how = (
+        "the recommended k" if k == choice.recommended_k else f"recommended: {choice.recommended_k}"
+    )
+    lines = [
+        f"**{k} clusters** ({'chosen' if fixed_k(params) is None else 'set by n_clusters'}; "
+        f"{how}).",
+        (
+            "**They are real types:** the clusters separate better than the same k-means on "
+            "a featureless cloud with the data's spread (silhouette ahead by 0.1 or more)."
+            if choice.discovered
+            else "**They are a convenient partition, not discovered types:** k-means on a "
+            "featureless cloud with the data's spread separates almost as well, so the "
+            "borders between clusters are arbitrary cuts of a continuum."
+        ),
+        f"**Which matters.** The most valuable cluster, "
+        f"**{escape_markdown(best.get('name', profiles.index[0]))}**, is "
+        f"{_pct(best['customer_share'])} of the customers and carries "
+        f"**{_pct(best['value_share'])}** of the value; the least valuable, "
+        f"{escape_markdown(worst.get('name', profiles.index[-1]))}, "
+        f"{_pct(worst['customer_share'])} of customers and {_pct(worst['value_share'])} of value.",
+        "**What to do:** treat the most valuable cluster like the top value tier; for "
+        "actions per customer prefer the RFM segments (report 03), whose rules are stable "
+        "from one period to the next.",
+    ]
+    return _bullets(lines)
+
+
+def comparison_answer(comparison: Any, rolling: Any = None) -> Any:
+    """The answer of the method comparison: the verdicts with their intervals, then the caveats.
+
+    Which method ranks tomorrow's valuable customers best, how much of the holdout value its
+    top 20 % brought, who buys again (AUC), and whether a reference does better. The winner
+    of each measure is the winner rule's over the report's cut-off and the rolling origins
+    ``rolling`` (:func:`~clvlib.report.winners.measure_winners`), as on every page.
+    """
+    from IPython.display import Markdown
+
+    from clvlib.compare.comparison import verdict
+
+    answers = measure_winners(comparison, rolling)
+    lines = _method_lines(comparison, answers)
+    said = verdict(comparison, "auc", _contenders())
+    lines.append(
+        f"- **Who buys again (AUC): {winner_label(answers['auc'])}** "
+        f"({cutoffs_words(answers['auc'])}); {_at_report_cutoff(said)}."
+    )
+    lines += [f"- **Caveat.** {c}" for c in comparison.params.get("caveats", [])]
+    lines.append(_method_footnote(comparison, answers))
+    return Markdown(readable("\n".join(lines)))
+
+
+def _at_report_cutoff(said: str) -> str:
+    """A verdict at the report's cut-off (``compare.comparison.verdict``) as a clause."""
+    if said.startswith("no clear winner"):
+        return f"at the report's cut-off alone, no lead either: {said.split(': ', 1)[-1]}"
+    return f"at the report's cut-off: {said}"
+
+
+def _method_footnote(comparison: Any, answers: Mapping[str, Any]) -> str:
+    """The line under the verdicts: the split, the customers and the rule a winner meets."""
+    p = comparison.params
+    n = max(a["cutoffs"] for a in answers.values())
+    return (
+        f"\n*Methods fitted to {p['calibration_end']}, judged on what {p['n_customers']:,} "
+        f"customers did up to {p['holdout_end']}. A winner is named only when its paired "
+        "interval against the runner-up excludes 0 at more than half of the cut-offs tried "
+        f"(here {n}: the report's and the rolling origins at earlier quarter ends).*"
+    )
+
+
+def comparison_caveats(comparison: Any) -> Any:
+    """What a reader must know before trusting a reference: model fits at their limits."""
+    from IPython.display import Markdown
+
+    caveats = comparison.params.get("caveats", [])
+    if not caveats:
+        return Markdown("*No caveats: every model fit converged inside its parameter space.*")
+    return Markdown(readable("\n".join(f"- **Caveat.** {c}" for c in caveats)))
+
+
+def _top_verdict(said: str) -> str:
+    """The interval part of a verdict: "a clear lead (...)" or "no clear winner (...)"."""
+    found = re.search(r"\d+ % paired bootstrap interval [^,;]*", said)
+    interval = found.group(0) if found else "no interval"
+    if said.startswith("no clear winner"):
+        return f"no clear winner ({interval})"
+    return f"a clear lead ({interval})"
+
+
+def _method_lines(comparison: Any, answers: Mapping[str, Any]) -> list[str]:
+    """The verdict bullets of a comparison: ranking winner (or none), top 20 %, references.
+
+    ``answers`` of :func:`~clvlib.report.winners.measure_winners`: who wins each measure over
+    every cut-off tried; the figures are the report's cut-off's.
+    """
+    from clvlib.compare.comparison import METHODS, references_ahead, verdict
+
+    lines: list[str] = []
+    contenders = _contenders()
+    top = comparison.winner("top20_share", among=contenders)
+    label = {m: spec.label for m, spec in METHODS.items()}
+    said = verdict(comparison, "spearman", contenders)
+    rank = answers["spearman"]
+    if rank["method"] is None:
+        lines.append(
+            "- **Which method finds tomorrow's valuable customers: no clear winner.** "
+            "Ranking customers by what they spent in the holdout, no method is clearly ahead "
+            f"of the runner-up at more than half of the cut-offs tried ({cutoffs_words(rank)}); "
+            f"{_at_report_cutoff(said)}."
+        )
+    else:
+        lines.append(
+            f"- **Which method finds tomorrow's valuable customers: {winner_label(rank)}.** It "
+            f"ranks customers by what they spent in the holdout best, {cutoffs_words(rank)}; "
+            f"{_at_report_cutoff(said)}."
+        )
+    lines.append(
+        f"- The top 20 % of customers by **{label[top.method]}** brought "
+        f"**{_pct(top.value)}** of the holdout value at the report's cut-off, against "
+        f"{_pct(top.runner_up_value)} for the top 20 % by {label[top.runner_up]} (random: "
+        f"20 %): {_top_verdict(verdict(comparison, 'top20_share', contenders))}. Over every "
+        f"cut-off tried, the best top 20 %: **{winner_words(answers['top20_share'])}**."
+    )
+    wide = comparison.wide()
+    references = [m for m, s in METHODS.items() if s.kind == "reference"]
+    available = [m for m in references if m not in comparison.params.get("unavailable", {})]
+    clear, noise = references_ahead(comparison, "spearman")
+    if clear:
+        better = "; ".join(f"{label[m]}, Spearman {wide.loc[m, 'spearman']:.3f}" for m in clear)
+        lines.append(
+            "- **But simpler or model-based references rank better than every method** at the "
+            f"report's cut-off (paired interval against the best method excludes 0): {better}."
+        )
+    if noise:
+        ahead = "; ".join(f"{label[m]}, Spearman {wide.loc[m, 'spearman']:.3f}" for m in noise)
+        lines.append(
+            f"- References that score above every method, within noise (their interval against "
+            f"the best method covers 0): {ahead}."
+        )
+    if not clear and not noise:
+        shown = ", ".join(f"{label[m]} {wide.loc[m, 'spearman']:.3f}" for m in available)
+        lines.append(f"- No reference ranks better (Spearman: {shown}).")
+    return lines
+
+
+def executive_summary(summary: pd.DataFrame, comparison: Any, rolling: Any = None) -> Any:
+    """The answer, in a few sentences: who matters, how concentrated value is, which method wins.
+
+    ``summary`` is the customer summary of the whole log; ``comparison`` the holdout
+    comparison (:func:`~clvlib.report.fitting.run_comparison`) and ``rolling`` its rolling
+    origins (:func:`~clvlib.report.fitting.rolling_comparison`). Returns Markdown that a
+    notebook displays. A method is named the winner of a measure by the one winner rule
+    (:func:`~clvlib.report.winners.measure_winners`); otherwise the page says "no clear winner".
+    """
+    from IPython.display import Markdown
+
+    from clvlib.methods.tiers import lorenz_curve, tier_table, value_tiers
+    from clvlib.methods.value import historic_clv
+
+    value = historic_clv(summary)
+    basis = "profit" if value.attrs.get("basis") == "profit" else "net revenue"
+    tiers = value_tiers(summary)
+    shares = tier_table(summary, tiers)["share_of_value"]
+    gini = lorenz_curve(value).gini
+    lines = [
+        f"- **Who matters.** The best 20 % of the {len(summary):,} customers carry "
+        f"**{_pct(shares.iloc[0])}** of the {basis} to date; the bottom 20 % carry "
+        f"{_pct(shares.iloc[-1])} (Gini {gini:.2f})."
+    ]
+    group = group_column(summary)
+    name = group if isinstance(group, str) else group.name
+    if name != "group":
+        by = tier_table(summary, tiers, by=group)["share_of_customers"]
+        top = by.xs(shares.index[0], level=-1).drop("other", errors="ignore")
+        if len(top) > 1:
+            best, worst = escape_markdown(top.idxmax()), escape_markdown(top.idxmin())
+            lines.append(
+                f"- **Where they come from.** By {name}, the largest share of top-tier "
+                + (
+                    f"customers comes through **{best}** ({_pct(top.max())} of its customers), "
+                    f"the smallest through {worst} ({_pct(top.min())})."
+                    if name == "channel"  # customers come through a channel, live in a country
+                    else f"customers is among those from **{best}** ({_pct(top.max())} of its "
+                    f"customers), the smallest among those from {worst} ({_pct(top.min())})."
+                )
+            )
+    answers = measure_winners(comparison, rolling)
+    lines += _method_lines(comparison, answers)
+    lines += [f"- **Caveat.** {c}" for c in comparison.params.get("caveats", [])]
+    lines.append(_method_footnote(comparison, answers))
+    return Markdown(readable("\n".join(lines)))
+
+
+def verdict_across(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The verdict across the data sets in ``output_dir`` (:func:`clvlib.compare.verdict.collect`).
+
+    Reads each data set sub-folder's comparison exports, as the multi-data-set runner does.
+    """
+    from clvlib.compare import verdict
+
+    return verdict.collect(params["output_dir"])
+
+
+def verdict_sentences(verdict: Mapping[str, Any]) -> Any:
+    """The verdict's sentences as a bullet list (data set names escaped)."""
+    from IPython.display import HTML
+
+    from clvlib.compare import verdict as vd
+    from clvlib.report.formatting import escape_html
+
+    items = "".join(f"<li>{escape_html(line)}</li>" for line in vd.sentences(verdict))
+    return HTML(f'<ul class="clv-sentences">{items}</ul>')
+
+
+def verdict_table(verdict: Mapping[str, Any]) -> pd.DataFrame:
+    """The verdict's one table (:func:`clvlib.compare.verdict.table`)."""
+    from clvlib.compare import verdict as vd
+
+    return vd.table(verdict)
