@@ -16,7 +16,6 @@ dict key): see :func:`kind_of`.
 from __future__ import annotations
 
 import html
-import math
 import os
 import re
 from collections.abc import Mapping
@@ -27,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clvlib.vocabulary import Kind, magnitude
+from clvlib.vocabulary import METHODS as _METHODS
+from clvlib.vocabulary import TERMS, Kind, format_number, heading, magnitude
 from clvlib.vocabulary import clean_zero as _clean_zero
-from clvlib.vocabulary import number as _number
 
 #: what a missing value means, said once under every table that has one
 MISSING_NOTE = "– no value: not defined for this row (for example, no data to compute it from)."
@@ -46,59 +45,14 @@ _MONEY = re.compile(
 _COUNT = re.compile(
     r"(^|_)(n|count|customers|orders|rows|lines|purchases|size|k|buyers|members)($|_)|^n_"
 )
-#: kinds that the words of a name get wrong (clv_sensitivity: relative changes as fractions)
-KINDS: dict[str, Kind] = {"change": "share", "delta": "money", "delta_pct": "share"}
-#: labels that words cannot spell out from the snake_case name
-LABELS: dict[str, str] = {
-    "T": "Customer age (T)",
-    "aov": "Average order value",
-    "avg_order_value": "Average order value",
-    "cac": "Acquisition cost (CAC)",
-    "clv": "CLV",
-    "auc": "AUC",
-    "ari": "ARI",
-    "nmi": "NMI",
-    "mae": "MAE",
-    "rmse": "RMSE",
-    "relative_mae": "Relative MAE",
-    "rfm": "RFM",
-    "rfm_code": "RFM code",
-    "rfm_score": "RFM score",
-    "r_score": "R score",
-    "f_score": "F score",
-    "m_score": "M score",
-    "bgnbd": "BG/NBD",
-    "bgnbd_gg": "BG/NBD + Gamma-Gamma",
-    "kmeans": "k-means",
-    "heuristic_clv": "Heuristic CLV",
-    "naive_spend": "Past spend (naive)",
-    "gini": "Gini",
-    "gains_gini": "Gains Gini",
-    "gains_gini_normalised": "Gains Gini (normalised)",
-    "eta_squared": "Eta squared (variance explained)",
-    "epsilon_squared": "Epsilon squared (variance explained)",
-    "spearman": "Spearman",
-    "top10_share": "Top 10 % share",
-    "top10_lift": "Top 10 % lift",
-    "mae_zero": "MAE of forecasting 0",
-    "mae_skill": "MAE skill (vs forecasting 0)",
-    "ltv_to_cac": "LTV : CAC",
-    "change": "Change of the lever",
-    "delta": "Change of CLV",
-    "delta_pct": "Change of CLV (relative)",
-    "payback_periods": "Payback (periods of margin)",
-    "top20_share": "Top 20 % share",
-    "total_error_pct": "Total error (%)",
-    "ci_low": "Interval, low",
-    "ci_high": "Interval, high",
-}
+#: kinds that the words of a name get wrong (clv_sensitivity: relative changes as fractions),
+#: read from their vocabulary entries
+KINDS: dict[str, Kind] = {code: TERMS[code].unit for code in ("change", "delta", "delta_pct")}
 
 
-def _method_labels() -> dict[str, str]:
-    """Method codes (``heuristic_clv``, ``bgnbd_gg``) and their labels, from the one table."""
-    from clvlib.compare.comparison import METHODS
-
-    return {code: spec.label for code, spec in METHODS.items()}
+def _method_label(code: str) -> str:
+    """A method code (``heuristic_clv``) as its label ("heuristic CLV"); other text as it is."""
+    return _METHODS[code].label if code in _METHODS else code
 
 
 _WORDS = {
@@ -139,11 +93,15 @@ def kind_of(name: Any) -> Kind:
 
 
 def label(name: Any) -> str:
-    """A column or row name in words: ``avg_order_value`` -> "Average order value"."""
+    """A column or row name in words: ``avg_order_value`` -> "Average order value".
+
+    A code of the vocabulary (:data:`clvlib.vocabulary.TERMS`: a column, a metric, a method)
+    reads as its label, as a heading; other names are spelt out from their words.
+    """
     if not isinstance(name, str):
         return format_value(name)
-    if name in LABELS:
-        return LABELS[name]
+    if name in TERMS:
+        return heading(TERMS[name].label)
     if not re.fullmatch(r"[A-Za-z0-9_]+", name) or "_" not in name and not name.islower():
         return name  # already words ("share of value", "Gini")
     words = [_WORDS.get(w, w) for w in name.split("_") if w]
@@ -188,18 +146,14 @@ def format_value(value: Any, kind: Kind | None = None, *, name: Any = "") -> str
         value = int(value)
     if isinstance(value, np.floating):
         value = float(value)
-    if isinstance(value, int) and kind != "share":
-        return f"{value:,}"
-    if isinstance(value, float):
-        if math.isinf(value):
-            return "∞" if value > 0 else "−∞"
-        return _clean_zero(_number(value, kind))
+    if isinstance(value, float) or isinstance(value, int) and kind != "share":
+        return format_number(value, kind)
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(format_value(v, kind) for v in value)
     if isinstance(value, Mapping):  # e.g. the loader's column roles: "timestamp: date"
         return "; ".join(f"{k}: {format_value(v, name=k)}" for k, v in value.items()) or "–"
     if isinstance(value, int):  # an integer share (0 or 1)
-        return _clean_zero(_number(float(value), kind))
+        return format_number(value, kind)
     return str(value)
 
 
@@ -216,7 +170,6 @@ def readable(text: str) -> str:
     return _SCIENTIFIC.sub(lambda m: magnitude(float(m.group(0))), _clean_zero(text))
 
 
-#: the sign of a value that rounds to zero: "-0.000", "-0 %" (not "-0.01", not "x-0")
 def escape_html(text: Any) -> str:
     """Text taken from data, safe inside HTML (element content and attribute values)."""
     return html.escape(str(text), quote=True)
@@ -335,9 +288,8 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
                 name += " "
             names.append(name)
         frame = frame.set_axis(frame.index.set_names(names)).reset_index()
-        methods = _method_labels()
-        for name in names:  # rows named by a method code read in words
-            values = [methods.get(v, v) if isinstance(v, str) else v for v in frame[name]]
+        for name in names:  # rows named by a method code read in words (inside a sentence)
+            values = [_method_label(v) if isinstance(v, str) else v for v in frame[name]]
             frame[name] = pd.Series(values, index=frame.index, dtype=object)
     n_rows = len(frame)
     omitted = 0

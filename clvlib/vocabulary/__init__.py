@@ -1,0 +1,56 @@
+"""The words and units of clvlib: the label, unit, direction and definition of every term.
+
+Data and pure functions only, importing nothing of clvlib outside this package, so every
+layer (the loader's messages, the models' warnings, the comparison's registry and sentences,
+the pages, the glossary, the plots) reads the same words without an import running upwards.
+
+- :data:`METHODS`: every method of the comparison (:class:`Method`: label, unit, role, score,
+  forecasts, grouping; ``definition`` composed from them).
+- :data:`METRICS`: every metric of the comparison, the distances from the simulated truth
+  included (:class:`Term` with ``direction``, ``higher_is_better`` and ``scale``).
+- :data:`COLUMNS`: the other columns and concepts a page shows (BTYD, RFM, holdout, audit,
+  model, CLV, tiers, k-means).
+- :data:`TERMS`: all three in one mapping, code -> entry (codes are unique across them).
+- :func:`format_number`: a number in a unit as a reader sees it; :func:`heading`: a label at
+  the head of a column or a chart.
+
+Examples
+--------
+>>> METHODS["heuristic_clv"].label
+'heuristic CLV'
+>>> heading(METRICS["top20_share"].label), METRICS["top20_share"].higher_is_better
+('Top 20 % share', True)
+>>> format_number(0.3172, METRICS["top20_share"].unit)
+'31.7%'
+>>> TERMS["recency"].group
+'BTYD'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from clvlib.vocabulary._columns import COLUMNS
+from clvlib.vocabulary._comparison import METHODS, METRICS
+from clvlib.vocabulary._terms import Direction, Method, Role, Term
+from clvlib.vocabulary._units import Kind, clean_zero, format_number, heading, magnitude, number
+
+__all__ = [
+    "COLUMNS",
+    "METHODS",
+    "METRICS",
+    "TERMS",
+    "Direction",
+    "Kind",
+    "Method",
+    "Role",
+    "Term",
+    "clean_zero",
+    "format_number",
+    "heading",
+    "magnitude",
+    "number",
+]
+
+#: every entry, code -> :class:`Term` or :class:`Method`: the columns, metrics and methods
+TERMS: Mapping[str, Term | Method] = {**COLUMNS, **METRICS, **METHODS}
