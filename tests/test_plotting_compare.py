@@ -159,8 +159,8 @@ def test_rolling_origin(ax):
         }
     )
     plotting.plot_rolling_origin(table, ax=ax, metric="top20_share")
-    assert ax.get_title() == "holdout value in top 20 % at each cut-off date (2 cut-offs)"
-    assert ax.get_ylabel() == "holdout value in top 20 % (share)"
+    assert ax.get_title() == "Top 20 % share at each cut-off date (2 cut-offs)"  # vocabulary
+    assert ax.get_ylabel() == "Top 20 % share (share)"
     assert "cut-off date" in ax.get_xlabel()
     assert [list(line.get_ydata()) for line in ax.get_lines()] == [[0.5, 0.55], [0.2, 0.21]]
     with pytest.raises(KeyError, match="auc"):

@@ -97,6 +97,20 @@ def test_labels_in_words() -> None:
     assert present.label("T") == "Customer age (T)"
 
 
+@pytest.mark.parametrize("code", ["heuristic_clv", "kmeans", "top20_share", "mae", "recency"])
+def test_a_code_of_the_vocabulary_reads_as_its_label(code: str) -> None:
+    from clvlib.vocabulary import TERMS, heading
+
+    assert present.label(code) == heading(TERMS[code].label)
+
+
+def test_method_codes_read_the_same_as_a_header_and_in_a_row() -> None:
+    assert present.label("heuristic_clv") == "Heuristic CLV"  # a column header
+    assert present.label("kmeans") == "k-means"  # a name spelt in lower case
+    frame = pd.DataFrame({"spearman": [0.41]}, index=pd.Index(["heuristic_clv"], name="method"))
+    assert "<td>heuristic CLV</td>" in present.table_html(frame)  # a row, inside a sentence
+
+
 def test_escape_markdown_leaves_no_markup() -> None:
     text = present.escape_markdown(f"**bold** [link](http://x) # {XSS} _x_")
     assert "<" not in text and ">" not in text

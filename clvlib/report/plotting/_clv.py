@@ -14,14 +14,14 @@ from matplotlib.ticker import PercentFormatter
 
 from clvlib.methods.heuristic import LorenzCurve, lorenz_curve
 from clvlib.report.formatting import label
+from clvlib.vocabulary import TERMS
 
 _TIER_COLOURS = ("#1b7837", "#bdbdbd", "#b2182b")  # top, middle, bottom
-_LEVER_NAMES = {
-    "aov": "average order value",
-    "purchases": "purchases",
-    "cac": "acquisition cost (CAC)",
-    "margin": "margin",
-}
+
+
+def _lever_name(lever: str) -> str:
+    """A lever of the CLV in words: "aov" -> "average order value" (from the vocabulary)."""
+    return TERMS[lever].label if lever in TERMS else lever
 
 
 def _pct(fraction: float, sign: bool = False) -> str:
@@ -160,7 +160,7 @@ def plot_sensitivity(
     levers = list(span.sort_values(ascending=True, kind="stable").index)  # widest drawn last=top
     for change, colour in ((table["change"].min(), "#d73027"), (table["change"].max(), "#4575b4")):
         rows = table[table["change"] == change].set_index("lever").loc[levers]
-        names = [_LEVER_NAMES.get(lever, lever) for lever in levers]
+        names = [_lever_name(lever) for lever in levers]
         ax.barh(
             names, rows["delta"], left=base, color=colour, label=f"lever {_pct(change, sign=True)}"
         )

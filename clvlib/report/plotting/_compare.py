@@ -17,15 +17,12 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from clvlib.compare.comparison import (
-    METHODS,
-    METRICS,
-    TRUTH_METRICS,
-    Comparison,
-    RollingOrigin,
-)
+from clvlib.compare.comparison import METHODS, TRUTH_METRICS, Comparison, RollingOrigin
 from clvlib.compare.metrics import Agreement, Migration
 from clvlib.report.formatting import label as _human
+from clvlib.vocabulary import METHODS as _METHOD_WORDS
+from clvlib.vocabulary import METRICS as _METRIC_WORDS
+from clvlib.vocabulary import Term, heading
 
 # One colour per method across every chart; the bounds are grey and black, dashed.
 METHOD_COLOURS: dict[str, str] = {m: spec.colour for m, spec in METHODS.items()}
@@ -39,7 +36,13 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4.5)) -> Axes:
 
 
 def _label(method: str) -> str:
-    return METHODS[method].label if method in METHODS else method
+    """A method's label from the vocabulary ("heuristic CLV"); an unknown code as it is."""
+    return _METHOD_WORDS[method].label if method in _METHOD_WORDS else method
+
+
+def _metric(metric: str) -> Term | None:
+    """A metric's words from the vocabulary: label, unit, direction, scale."""
+    return _METRIC_WORDS.get(metric)
 
 
 def plot_gains_curves(data: Comparison | pd.DataFrame, *, ax: Axes | None = None) -> Axes:
@@ -92,17 +95,18 @@ _NEGATIVE_ZERO = re.compile(r"^[-−]((?:0(?:\.0+)?)%?)$")
 
 
 def _format_signed(metric: str, value: float) -> str:
+    """A cell of the chart: shorter than a table's (whole percent, at most one decimal)."""
     if not np.isfinite(value):
         return ""
-    unit = {**METRICS, **TRUTH_METRICS}.get(metric)
-    unit = unit.unit if unit else ""
+    words = _metric(metric)
+    unit, scale = (words.unit, words.scale) if words else ("number", "")
     if unit == "share":
         return f"{100 * value:.0f}%"
-    if unit == "%":
+    if scale == "%":  # a number already in percent (total_error_pct)
         return f"{value:+.0f}%"
     if unit == "count":
         return f"{value:.0f}"
-    if unit == "currency":
+    if unit == "money":
         return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
     return f"{value:.2f}"
 
@@ -116,7 +120,7 @@ def plot_metric_table(
     """Method x metric table, each column coloured from worst (red) to best (green).
 
     Colours compare methods within one metric (higher, lower or closer to 0 is better, as
-    :data:`clvlib.compare.comparison.METRICS` states); context columns (groups, totals) stay white,
+    :data:`clvlib.vocabulary.METRICS` states); context columns (groups, totals) stay white,
     and so do cells without a value (money metrics of non-money methods).
 
     Parameters
@@ -129,7 +133,6 @@ def plot_metric_table(
         Columns to show; by default every metric except the totals.
     """
     wide = data.wide() if isinstance(data, Comparison) else data
-    specs = {**METRICS, **TRUTH_METRICS}
     if metrics is None:
         metrics = [m for m in wide.columns if m not in ("total_predicted", "total_realised")]
     unknown = [m for m in metrics if m not in wide.columns]
@@ -138,7 +141,8 @@ def plot_metric_table(
     table = wide[metrics]
     goodness = np.full(table.shape, np.nan)
     for j, metric in enumerate(metrics):
-        direction = specs[metric].direction if metric in specs else "none"
+        words = _metric(metric)
+        direction = words.direction if words and words.direction else "none"
         col = table[metric].to_numpy(dtype=float)
         if direction == "none" or np.isfinite(col).sum() < 2:
             continue
@@ -154,7 +158,7 @@ def plot_metric_table(
             ax.text(j, i, text, ha="center", va="center", fontsize="small")
     ax.set_xticks(range(len(metrics)))
     ax.set_xticklabels(
-        [f"{_human(m)}\n({specs[m].unit})" if m in specs else _human(m) for m in metrics],
+        [f"{_human(m)}\n({w.scale})" if (w := _metric(m)) else _human(m) for m in metrics],
         rotation=45,
         ha="right",
         fontsize="small",
@@ -277,7 +281,7 @@ def plot_rolling_origin(
     rows = table[table["metric"] == metric]
     if rows.empty:
         raise KeyError(f"no values of {metric!r} in the table")
-    spec = {**METRICS, **TRUTH_METRICS}.get(metric)
+    words = _metric(metric)
     ax = _axes(ax)
     for method, part in rows.groupby("method", sort=False):
         x = pd.to_datetime(part["cutoff"])
@@ -289,13 +293,13 @@ def plot_rolling_origin(
             color=METHOD_COLOURS.get(method),
             ls=_BOUND_STYLE.get(method, "-"),
         )
-    label = spec.label if spec else metric
-    unit = spec.unit if spec else ""
-    if unit == "share":
+    label = heading(words.label) if words else metric
+    scale = words.scale if words else ""
+    if words and words.unit == "share":
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_title(f"{label} at each cut-off date ({rows['cutoff'].nunique()} cut-offs)")
     ax.set_xlabel("cut-off date (end of calibration)")
-    ax.set_ylabel(f"{label} ({unit})" if unit else label)
+    ax.set_ylabel(f"{label} ({scale})" if scale else label)
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.tick_params(axis="x", labelrotation=30)
     return ax
@@ -332,10 +336,10 @@ def plot_differences(data: Comparison, *, metric: str = "spearman", ax: Axes | N
         y,
         [f"{_label(a)} - {_label(b)}" for a, b in zip(rows["method"], rows["versus"], strict=True)],
     )
-    spec = METRICS[metric]
+    words = _METRIC_WORDS[metric]
     level = 100 * data.params["settings"].get("confidence", 0.95)
     ax.set_xlabel(
-        f"difference in {spec.label} ({spec.unit}); bar: {level:.0f} % paired bootstrap interval"
+        f"difference in {words.label} ({words.scale}); bar: {level:.0f} % paired bootstrap interval"
     )
     ax.set_title(
         f"Which differences are real? {data.params['settings']['n_resamples']} customer resamples "
