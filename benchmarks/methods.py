@@ -26,7 +26,8 @@ import sklearn
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score
 
-from clvlib.methods.clustering import CustomerClusterer, _preprocessor, choose_k
+from clvlib.methods.clustering import CustomerClusterer, _preprocessor
+from clvlib.methods.k_choice import choose_k
 from clvlib.methods.rfm import RFMScorer
 
 

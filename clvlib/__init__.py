@@ -28,52 +28,54 @@ _API: dict[str, str] = {
     "calibration_holdout": "clvlib.data.summary",
     # glossary.py — the definitions every report prints
     "glossary": "clvlib.report.glossary",
-    # heuristic.py — heuristic CLV and value tiers
-    "clv_simple": "clvlib.methods.heuristic",
-    "clv_simple_cac_after_margin": "clvlib.methods.heuristic",
-    "historic_clv": "clvlib.methods.heuristic",
-    "estimate_retention": "clvlib.methods.heuristic",
-    "estimate_survival": "clvlib.methods.heuristic",
-    "SurvivalEstimate": "clvlib.methods.heuristic",
-    "clv_discounted": "clvlib.methods.heuristic",
+    # methods/formulas.py, value.py, survival.py, heuristic.py — heuristic CLV
+    "clv_simple": "clvlib.methods.formulas",
+    "clv_simple_cac_after_margin": "clvlib.methods.formulas",
+    "clv_sensitivity": "clvlib.methods.formulas",
+    "clv_discounted": "clvlib.methods.formulas",
+    "historic_clv": "clvlib.methods.value",
+    "estimate_retention": "clvlib.methods.survival",
+    "estimate_survival": "clvlib.methods.survival",
+    "RetentionEstimate": "clvlib.methods.survival",
+    "SurvivalEstimate": "clvlib.methods.survival",
     "HeuristicCLV": "clvlib.methods.heuristic",
-    "clv_sensitivity": "clvlib.methods.heuristic",
-    "clv_by_group": "clvlib.methods.heuristic",
-    "first_order_profit": "clvlib.methods.heuristic",
-    "clv_vs_first_order": "clvlib.methods.heuristic",
-    "channel_economics": "clvlib.methods.heuristic",
-    "discount_shoppers": "clvlib.methods.heuristic",
-    "retention_policies": "clvlib.methods.heuristic",
-    "value_tiers": "clvlib.methods.heuristic",
-    "tier_table": "clvlib.methods.heuristic",
-    "lorenz_curve": "clvlib.methods.heuristic",
-    "RetentionEstimate": "clvlib.methods.heuristic",
-    "LorenzCurve": "clvlib.methods.heuristic",
-    # rfm.py — RFM quantile scores and rule-based segments
+    # methods/analyses.py — the seeds' questions answered with CLV
+    "clv_by_group": "clvlib.methods.analyses",
+    "first_order_profit": "clvlib.methods.analyses",
+    "clv_vs_first_order": "clvlib.methods.analyses",
+    "channel_economics": "clvlib.methods.analyses",
+    "discount_shoppers": "clvlib.methods.analyses",
+    "retention_policies": "clvlib.methods.analyses",
+    # methods/tiers.py — value tiers and concentration
+    "value_tiers": "clvlib.methods.tiers",
+    "tier_table": "clvlib.methods.tiers",
+    "lorenz_curve": "clvlib.methods.tiers",
+    "LorenzCurve": "clvlib.methods.tiers",
+    # methods/rfm.py, rules.py, segment_tables.py — RFM scores and rule-based segments
     "RFMScorer": "clvlib.methods.rfm",
     "rfm_scores": "clvlib.methods.rfm",
-    "load_rules": "clvlib.methods.rfm",
-    "assign_segments": "clvlib.methods.rfm",
-    "rule_coverage": "clvlib.methods.rfm",
-    "rule_overlaps": "clvlib.methods.rfm",
-    "RuleSet": "clvlib.methods.rfm",
-    "RuleSetError": "clvlib.methods.rfm",
-    "segment_table": "clvlib.methods.rfm",
-    "export_segments": "clvlib.methods.rfm",
-    # clustering.py — k-means clusters
+    "load_rules": "clvlib.methods.rules",
+    "assign_segments": "clvlib.methods.rules",
+    "rule_coverage": "clvlib.methods.rules",
+    "rule_overlaps": "clvlib.methods.rules",
+    "RuleSet": "clvlib.methods.rules",
+    "RuleSetError": "clvlib.methods.rules",
+    "segment_table": "clvlib.methods.segment_tables",
+    "export_segments": "clvlib.methods.segment_tables",
+    # methods/clustering.py, k_choice.py, cluster_names.py, cluster_profiles.py — k-means
     "CustomerClusterer": "clvlib.methods.clustering",
     "cluster_customers": "clvlib.methods.clustering",
-    "choose_k": "clvlib.methods.clustering",
-    "cluster_profiles": "clvlib.methods.clustering",
-    "name_clusters": "clvlib.methods.clustering",
-    "KChoice": "clvlib.methods.clustering",
-    # models.py — probabilistic reference (BG/NBD + Gamma-Gamma, maximum likelihood)
-    "BetaGeoModel": "clvlib.methods.btyd",
-    "GammaGammaModel": "clvlib.methods.btyd",
+    "choose_k": "clvlib.methods.k_choice",
+    "KChoice": "clvlib.methods.k_choice",
+    "name_clusters": "clvlib.methods.cluster_names",
+    "cluster_profiles": "clvlib.methods.cluster_profiles",
+    # methods/bgnbd.py, gamma_gamma.py, btyd.py — probabilistic reference (maximum likelihood)
+    "BetaGeoModel": "clvlib.methods.bgnbd",
+    "GammaGammaModel": "clvlib.methods.gamma_gamma",
+    "check_independence": "clvlib.methods.gamma_gamma",
     "ProbabilisticCLV": "clvlib.methods.btyd",
     "expected_clv": "clvlib.methods.btyd",
-    "check_independence": "clvlib.methods.btyd",
-    "ConvergenceError": "clvlib.methods.btyd",
+    "ConvergenceError": "clvlib.methods.likelihood",
     # metrics.py — the comparison metrics (pure functions on arrays / Series)
     "spearman": "clvlib.compare.metrics",
     "top_share_captured": "clvlib.compare.metrics",
@@ -128,48 +130,48 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.data.shop import simulate_shop as simulate_shop
     from clvlib.data.summary import calibration_holdout as calibration_holdout
     from clvlib.data.summary import customer_summary as customer_summary
-    from clvlib.methods.btyd import BetaGeoModel as BetaGeoModel
-    from clvlib.methods.btyd import ConvergenceError as ConvergenceError
-    from clvlib.methods.btyd import GammaGammaModel as GammaGammaModel
+    from clvlib.methods.analyses import channel_economics as channel_economics
+    from clvlib.methods.analyses import clv_by_group as clv_by_group
+    from clvlib.methods.analyses import clv_vs_first_order as clv_vs_first_order
+    from clvlib.methods.analyses import discount_shoppers as discount_shoppers
+    from clvlib.methods.analyses import first_order_profit as first_order_profit
+    from clvlib.methods.analyses import retention_policies as retention_policies
+    from clvlib.methods.bgnbd import BetaGeoModel as BetaGeoModel
     from clvlib.methods.btyd import ProbabilisticCLV as ProbabilisticCLV
-    from clvlib.methods.btyd import check_independence as check_independence
     from clvlib.methods.btyd import expected_clv as expected_clv
+    from clvlib.methods.cluster_names import name_clusters as name_clusters
+    from clvlib.methods.cluster_profiles import cluster_profiles as cluster_profiles
     from clvlib.methods.clustering import CustomerClusterer as CustomerClusterer
-    from clvlib.methods.clustering import KChoice as KChoice
-    from clvlib.methods.clustering import choose_k as choose_k
     from clvlib.methods.clustering import cluster_customers as cluster_customers
-    from clvlib.methods.clustering import cluster_profiles as cluster_profiles
-    from clvlib.methods.clustering import name_clusters as name_clusters
+    from clvlib.methods.formulas import clv_discounted as clv_discounted
+    from clvlib.methods.formulas import clv_sensitivity as clv_sensitivity
+    from clvlib.methods.formulas import clv_simple as clv_simple
+    from clvlib.methods.formulas import clv_simple_cac_after_margin as clv_simple_cac_after_margin
+    from clvlib.methods.gamma_gamma import GammaGammaModel as GammaGammaModel
+    from clvlib.methods.gamma_gamma import check_independence as check_independence
     from clvlib.methods.heuristic import HeuristicCLV as HeuristicCLV
-    from clvlib.methods.heuristic import LorenzCurve as LorenzCurve
-    from clvlib.methods.heuristic import RetentionEstimate as RetentionEstimate
-    from clvlib.methods.heuristic import SurvivalEstimate as SurvivalEstimate
-    from clvlib.methods.heuristic import channel_economics as channel_economics
-    from clvlib.methods.heuristic import clv_by_group as clv_by_group
-    from clvlib.methods.heuristic import clv_discounted as clv_discounted
-    from clvlib.methods.heuristic import clv_sensitivity as clv_sensitivity
-    from clvlib.methods.heuristic import clv_simple as clv_simple
-    from clvlib.methods.heuristic import clv_simple_cac_after_margin as clv_simple_cac_after_margin
-    from clvlib.methods.heuristic import clv_vs_first_order as clv_vs_first_order
-    from clvlib.methods.heuristic import discount_shoppers as discount_shoppers
-    from clvlib.methods.heuristic import estimate_retention as estimate_retention
-    from clvlib.methods.heuristic import estimate_survival as estimate_survival
-    from clvlib.methods.heuristic import first_order_profit as first_order_profit
-    from clvlib.methods.heuristic import historic_clv as historic_clv
-    from clvlib.methods.heuristic import lorenz_curve as lorenz_curve
-    from clvlib.methods.heuristic import retention_policies as retention_policies
-    from clvlib.methods.heuristic import tier_table as tier_table
-    from clvlib.methods.heuristic import value_tiers as value_tiers
+    from clvlib.methods.k_choice import KChoice as KChoice
+    from clvlib.methods.k_choice import choose_k as choose_k
+    from clvlib.methods.likelihood import ConvergenceError as ConvergenceError
     from clvlib.methods.rfm import RFMScorer as RFMScorer
-    from clvlib.methods.rfm import RuleSet as RuleSet
-    from clvlib.methods.rfm import RuleSetError as RuleSetError
-    from clvlib.methods.rfm import assign_segments as assign_segments
-    from clvlib.methods.rfm import export_segments as export_segments
-    from clvlib.methods.rfm import load_rules as load_rules
     from clvlib.methods.rfm import rfm_scores as rfm_scores
-    from clvlib.methods.rfm import rule_coverage as rule_coverage
-    from clvlib.methods.rfm import rule_overlaps as rule_overlaps
-    from clvlib.methods.rfm import segment_table as segment_table
+    from clvlib.methods.rules import RuleSet as RuleSet
+    from clvlib.methods.rules import RuleSetError as RuleSetError
+    from clvlib.methods.rules import assign_segments as assign_segments
+    from clvlib.methods.rules import load_rules as load_rules
+    from clvlib.methods.rules import rule_coverage as rule_coverage
+    from clvlib.methods.rules import rule_overlaps as rule_overlaps
+    from clvlib.methods.segment_tables import export_segments as export_segments
+    from clvlib.methods.segment_tables import segment_table as segment_table
+    from clvlib.methods.survival import RetentionEstimate as RetentionEstimate
+    from clvlib.methods.survival import SurvivalEstimate as SurvivalEstimate
+    from clvlib.methods.survival import estimate_retention as estimate_retention
+    from clvlib.methods.survival import estimate_survival as estimate_survival
+    from clvlib.methods.tiers import LorenzCurve as LorenzCurve
+    from clvlib.methods.tiers import lorenz_curve as lorenz_curve
+    from clvlib.methods.tiers import tier_table as tier_table
+    from clvlib.methods.tiers import value_tiers as value_tiers
+    from clvlib.methods.value import historic_clv as historic_clv
     from clvlib.report.glossary import glossary as glossary
     from clvlib.report.params import collect_params as collect_params
     from clvlib.report.params import load_params as load_params

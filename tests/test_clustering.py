@@ -16,16 +16,11 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from clvlib.methods import clustering
-from clvlib.methods.clustering import (
-    CustomerClusterer,
-    _elbow,
-    choose_k,
-    cluster_customers,
-    cluster_profiles,
-    name_clusters,
-    resolve_n_clusters,
-)
+from clvlib.methods import k_choice
+from clvlib.methods.cluster_names import name_clusters
+from clvlib.methods.cluster_profiles import cluster_profiles
+from clvlib.methods.clustering import CustomerClusterer, cluster_customers
+from clvlib.methods.k_choice import _elbow, choose_k, resolve_n_clusters
 
 FEATURES = ["since_last_order", "n_orders", "total_value"]
 
@@ -356,12 +351,12 @@ def test_choose_k_above_max_customers_chooses_on_a_fixed_sample(blobs, tmp_path)
     capped = choose_k(summary, max_customers=n // 2, **kwargs)
     assert capped.n_customers == n // 2
     assert f"fixed random sample of {n // 2:,} of the {n:,} customers" in capped.reason
-    keep = clustering._k_sample(n, n // 2, 0)
+    keep = k_choice._k_sample(n, n // 2, 0)
     by_hand = choose_k(summary.iloc[keep], **kwargs)
     pd.testing.assert_frame_equal(capped.table, by_hand.table)
     assert capped.recommended_k == by_hand.recommended_k == full.recommended_k  # clear blobs
     # resolve_n_clusters: the cap is part of the shared choice's key and record
-    clustering._AUTO_K.clear()
+    k_choice._AUTO_K.clear()
     k = resolve_n_clusters("auto", summary, random_state=0, cache_dir=tmp_path, max_customers=n)
     k_capped = resolve_n_clusters(
         "auto", summary, random_state=0, cache_dir=tmp_path, max_customers=n // 2
@@ -371,7 +366,7 @@ def test_choose_k_above_max_customers_chooses_on_a_fixed_sample(blobs, tmp_path)
     assert sorted(r.get("sample_customers", 0) for r in records) == [0, n // 2]
     with pytest.raises(ValueError, match="max_customers must be >= 3"):
         choose_k(summary, max_customers=2, **kwargs)
-    clustering._AUTO_K.clear()  # later tests choose afresh
+    k_choice._AUTO_K.clear()  # later tests choose afresh
 
 
 def test_elbow_of_hand_curve():
@@ -501,11 +496,11 @@ def test_auto_is_choose_ks_recommendation_shared_through_the_cache(blobs, tmp_pa
     record = json.loads(stored.read_text())
     assert record["recommended_k"] == expected and record["n_customers"] == len(summary)
     # another process reads the file instead of choosing again: a planted k comes back
-    clustering._AUTO_K.clear()
+    k_choice._AUTO_K.clear()
     stored.write_text(json.dumps({**record, "recommended_k": 3}))
     assert resolve_n_clusters("auto", summary, random_state=0, cache_dir=tmp_path) == 3
     # other data (one value changed) is another key: chosen afresh
-    clustering._AUTO_K.clear()
+    k_choice._AUTO_K.clear()
     other = summary.copy()
     other.iloc[0, 0] += 1.0
     assert resolve_n_clusters("auto", other, random_state=0, cache_dir=tmp_path) == expected

@@ -385,7 +385,7 @@ def test_model_fit_caveats_are_kept_with_the_result(online_retail_path):
     The warning still reaches the caller, and the caveat travels with the result (and its
     JSON) so that a report can state it in words instead of showing a Python warning.
     """
-    from clvlib.methods.btyd import EdgeOfParameterSpaceWarning
+    from clvlib.methods.likelihood import EdgeOfParameterSpaceWarning
 
     tx, _ = clvlib.load_online_retail(online_retail_path)
     with pytest.warns(EdgeOfParameterSpaceWarning):
@@ -515,7 +515,8 @@ def test_mae_is_shown_next_to_the_mae_of_a_zero_forecast(result):
 
 
 def test_a_non_converging_reference_is_marked_unavailable_and_the_rest_renders(tx, monkeypatch):
-    from clvlib.methods.btyd import ConvergenceError, ProbabilisticCLV
+    from clvlib.methods.btyd import ProbabilisticCLV
+    from clvlib.methods.likelihood import ConvergenceError
     from clvlib.report import notebook
 
     def fail(self, summary, y=None):
@@ -564,7 +565,7 @@ def small_tx(tx):
 
 def test_auto_clusters_are_choose_ks_pick_on_the_calibration_summary(small_tx):
     from clvlib.data.summary import customer_summary
-    from clvlib.methods.clustering import choose_k
+    from clvlib.methods.k_choice import choose_k
 
     got = compare_methods(small_tx, calibration_end=CAL, holdout_end=HOLD, n_clusters="auto")
     summary = customer_summary(small_tx, observation_end=CAL)
@@ -575,7 +576,7 @@ def test_auto_clusters_are_choose_ks_pick_on_the_calibration_summary(small_tx):
 
 def test_rolling_origin_resolves_auto_once_at_the_first_cutoff(small_tx):
     from clvlib.data.summary import customer_summary
-    from clvlib.methods.clustering import resolve_n_clusters
+    from clvlib.methods.k_choice import resolve_n_clusters
 
     ro = rolling_origin(
         small_tx, cutoffs=[CAL, "2023-12-31"], horizon=6, horizon_unit="M", n_clusters="auto"
@@ -656,7 +657,7 @@ def test_large_n_caps_apply_above_their_size_and_are_said(small_tx):
     """Caps at or above the customer count change nothing; below it the intervals resample
     the fixed subsample and k is chosen on a sample, and the JSON and caveats say so."""
     from clvlib.data.summary import customer_summary
-    from clvlib.methods.clustering import choose_k
+    from clvlib.methods.k_choice import choose_k
 
     plain = compare_methods(small_tx, calibration_end=CAL, holdout_end=HOLD, n_clusters="auto")
     n = plain.params["n_customers"]

@@ -14,25 +14,24 @@ from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from clvlib.methods.heuristic import (
-    HeuristicCLV,
+from clvlib.methods.analyses import (
     channel_economics,
     clv_by_group,
+    clv_vs_first_order,
+    discount_shoppers,
+    first_order_profit,
+    retention_policies,
+)
+from clvlib.methods.formulas import (
     clv_discounted,
     clv_sensitivity,
     clv_simple,
     clv_simple_cac_after_margin,
-    clv_vs_first_order,
-    discount_shoppers,
-    estimate_retention,
-    estimate_survival,
-    first_order_profit,
-    historic_clv,
-    lorenz_curve,
-    retention_policies,
-    tier_table,
-    value_tiers,
 )
+from clvlib.methods.heuristic import HeuristicCLV
+from clvlib.methods.survival import estimate_retention, estimate_survival
+from clvlib.methods.tiers import lorenz_curve, tier_table, value_tiers
+from clvlib.methods.value import historic_clv
 
 MONTH_DAYS = 365.25 / 12
 
@@ -823,7 +822,7 @@ def test_heuristic_clv_fitted_on_the_lazy_log_is_the_same_model():
 def test_retention_and_survival_read_the_lazy_log():
     import ibis
 
-    from clvlib.methods.heuristic import estimate_retention
+    from clvlib.methods.survival import estimate_retention
 
     frame = _orders()
     lazy = ibis.memtable(frame)

@@ -26,18 +26,10 @@ from scipy import stats as sps
 from sklearn.exceptions import NotFittedError
 
 import clvlib
-from clvlib.methods.btyd import (
-    BetaGeoModel,
-    ConvergenceError,
-    EdgeOfParameterSpaceWarning,
-    GammaGammaModel,
-    ProbabilisticCLV,
-    _bgnbd_loglik_terms,
-    _gg_loglik_terms,
-    _minimize,
-    check_independence,
-    expected_clv,
-)
+from clvlib.methods.bgnbd import BetaGeoModel, _bgnbd_loglik_terms
+from clvlib.methods.btyd import ProbabilisticCLV, expected_clv
+from clvlib.methods.gamma_gamma import GammaGammaModel, _gg_loglik_terms, check_independence
+from clvlib.methods.likelihood import ConvergenceError, EdgeOfParameterSpaceWarning, _minimize
 
 DATA = Path(__file__).resolve().parent / "data"
 PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib.methods.clustering import CustomerClusterer, KChoice
+from clvlib.methods.clustering import CustomerClusterer
+from clvlib.methods.k_choice import KChoice
 from clvlib.report.plotting import plot_cluster_scatter, plot_cluster_snake, plot_elbow
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib.methods.heuristic import clv_sensitivity, lorenz_curve, tier_table, value_tiers
+from clvlib.methods.formulas import clv_sensitivity
+from clvlib.methods.tiers import lorenz_curve, tier_table, value_tiers
 from clvlib.report import plotting
 
 

@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clvlib.methods.rfm import RFMScorer, assign_segments, segment_table
+from clvlib.methods.rfm import RFMScorer
+from clvlib.methods.rules import assign_segments
+from clvlib.methods.segment_tables import segment_table
 from clvlib.report.plotting import plot_rfm_heatmap, plot_score_distributions, plot_segment_sizes
 
 

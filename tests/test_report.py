@@ -22,8 +22,8 @@ import pytest
 from clvlib.compare import comparison as evaluation
 from clvlib.compare.comparison import Winner
 from clvlib.data import reading as io
-from clvlib.methods.heuristic import lorenz_curve, value_tiers
 from clvlib.methods.rfm import rfm_scores
+from clvlib.methods.tiers import lorenz_curve, value_tiers
 from clvlib.report import notebook as helpers
 from clvlib.report import provenance
 from clvlib.report import runner as report
@@ -904,7 +904,7 @@ def test_worked_example_reproduces_the_seeds_figures_to_the_cent() -> None:
 
 
 def test_sensitivity_table_reads_in_words_and_units() -> None:
-    from clvlib.methods.heuristic import clv_sensitivity
+    from clvlib.methods.formulas import clv_sensitivity
 
     sensitivity = clv_sensitivity(aov=90.0, purchases=3, cac=6.0, margin=0.2)
     table = helpers.sensitivity_table(sensitivity)

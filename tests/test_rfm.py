@@ -11,20 +11,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clvlib.methods.rfm import (
-    EXPORT_COLUMNS,
+from clvlib.methods.rfm import RFMScorer, rfm_scores
+from clvlib.methods.rules import (
     SHIPPED_RULE_SETS,
-    RFMScorer,
     RuleSet,
     RuleSetError,
     assign_segments,
-    export_segments,
     load_rules,
-    rfm_scores,
     rule_coverage,
     rule_overlaps,
-    segment_table,
 )
+from clvlib.methods.segment_tables import EXPORT_COLUMNS, export_segments, segment_table
 
 
 def make_summary(r, f, m=None, ids=None, **extra) -> pd.DataFrame:

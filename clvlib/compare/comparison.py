@@ -60,10 +60,14 @@ from clvlib.compare import metrics as mt
 from clvlib.data import log as _tx
 from clvlib.data.dates import cutoff_day
 from clvlib.data.summary import active_periods, calibration_holdout, customer_summary
-from clvlib.methods.btyd import EdgeOfParameterSpaceWarning, ProbabilisticCLV
-from clvlib.methods.clustering import K_CHOICE_MAX_CUSTOMERS, CustomerClusterer, resolve_n_clusters
-from clvlib.methods.heuristic import HeuristicCLV, value_tiers
-from clvlib.methods.rfm import RFMScorer, RuleSet, assign_segments, load_rules
+from clvlib.methods.btyd import ProbabilisticCLV
+from clvlib.methods.clustering import CustomerClusterer
+from clvlib.methods.heuristic import HeuristicCLV
+from clvlib.methods.k_choice import K_CHOICE_MAX_CUSTOMERS, resolve_n_clusters
+from clvlib.methods.likelihood import EdgeOfParameterSpaceWarning
+from clvlib.methods.rfm import RFMScorer
+from clvlib.methods.rules import RuleSet, assign_segments, load_rules
+from clvlib.methods.tiers import value_tiers
 
 __all__ = [
     "INTERVAL_METRICS",

@@ -349,7 +349,7 @@ def worked_example() -> pd.DataFrame:
     :func:`~clvlib.methods.heuristic.clv_simple_cac_after_margin`, so the page shows the code's
     result.
     """
-    from clvlib.methods.heuristic import clv_simple, clv_simple_cac_after_margin
+    from clvlib.methods.formulas import clv_simple, clv_simple_cac_after_margin
 
     levers = {"aov": 90.0, "purchases": 3, "cac": 6.0, "margin": 0.2}
     return pd.DataFrame(
@@ -425,7 +425,7 @@ def discount_analysis(tx: Any, summary: pd.DataFrame, clv: pd.Series) -> Any:
     The ``discounted`` flag is optional in an order log (UCI Online Retail has none); the
     report then says so instead of showing an empty table.
     """
-    from clvlib.methods.heuristic import discount_shoppers
+    from clvlib.methods.analyses import discount_shoppers
 
     if "discounted" not in tx.columns:
         return Facts({"discount shoppers": "needs the log's 'discounted' flag (absent here)"})
@@ -512,7 +512,8 @@ def rule_set_coverage(
     every shipped rule set can be shown whatever ``n_bins`` the report uses; prospects of the
     customer table are passed when the rule set has a rule for them.
     """
-    from clvlib.methods.rfm import RFMScorer, load_rules, rule_coverage
+    from clvlib.methods.rfm import RFMScorer
+    from clvlib.methods.rules import load_rules, rule_coverage
 
     rule_set = load_rules(rules)
     scores = RFMScorer(n_bins=rule_set.scale).fit_transform(summary)
@@ -527,7 +528,7 @@ def segment_customers(
     The customer table's prospects (signed up, never bought) are passed when the rule set
     has a ``customers: prospects`` rule.
     """
-    from clvlib.methods.rfm import assign_segments, load_rules
+    from clvlib.methods.rules import assign_segments, load_rules
 
     rule_set = load_rules(rules)
     return assign_segments(scores, rule_set, prospects=_prospects(rule_set, customers))
@@ -547,7 +548,7 @@ def heuristic_figures(
     ``HeuristicCLV.predict_clv`` (the survival-based, calibrated model), ``calibration``
     from :func:`heuristic_holdout_check` (adds the holdout's predicted / realised ratio).
     """
-    from clvlib.methods.heuristic import tier_table
+    from clvlib.methods.tiers import tier_table
 
     shares = tier_table(summary, tiers)["share_of_value"]
     return {
@@ -757,7 +758,7 @@ def _caveats_in_text() -> Iterator[None]:
     A stakeholder page should not show a Python warning with a file path; the comparison
     keeps each caveat and :func:`executive_summary` / :func:`comparison_caveats` print it.
     """
-    from clvlib.methods.btyd import EdgeOfParameterSpaceWarning
+    from clvlib.methods.likelihood import EdgeOfParameterSpaceWarning
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EdgeOfParameterSpaceWarning)
@@ -796,7 +797,7 @@ def comparison_k(params: Mapping[str, Any], *, tx: Any) -> int:
     the reports rendered in other processes (executive summary, comparison) choose once.
     """
     from clvlib.data.summary import customer_summary
-    from clvlib.methods.clustering import resolve_n_clusters
+    from clvlib.methods.k_choice import resolve_n_clusters
 
     if params["n_clusters"] != "auto":
         return int(params["n_clusters"])
@@ -915,7 +916,7 @@ def comparison_figures(comparison: Any) -> dict[str, Any]:
 def executive_figures(summary: pd.DataFrame, comparison: Any) -> dict[str, Any]:
     """Headline figures of the executive summary: concentration and the ranking verdict."""
     from clvlib.compare.comparison import METHODS, verdict
-    from clvlib.methods.heuristic import tier_table, value_tiers
+    from clvlib.methods.tiers import tier_table, value_tiers
 
     shares = tier_table(summary, value_tiers(summary))["share_of_value"]
     rank = comparison.winner("spearman", among=_contenders())
@@ -1006,7 +1007,8 @@ def executive_summary(summary: pd.DataFrame, comparison: Any) -> Any:
     """
     from IPython.display import Markdown
 
-    from clvlib.methods.heuristic import historic_clv, lorenz_curve, tier_table, value_tiers
+    from clvlib.methods.tiers import lorenz_curve, tier_table, value_tiers
+    from clvlib.methods.value import historic_clv
 
     value = historic_clv(summary)
     basis = "profit" if value.attrs.get("basis") == "profit" else "net revenue"
@@ -1231,7 +1233,8 @@ def heuristic_answer(
     :func:`heuristic_holdout_check` (the forecast against the realised holdout). Returns
     Markdown bullets; group names are escaped.
     """
-    from clvlib.methods.heuristic import historic_clv, lorenz_curve, tier_table, value_tiers
+    from clvlib.methods.tiers import lorenz_curve, tier_table, value_tiers
+    from clvlib.methods.value import historic_clv
 
     value = historic_clv(summary)
     basis = "profit" if value.attrs.get("basis") == "profit" else "net revenue"

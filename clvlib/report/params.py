@@ -491,7 +491,7 @@ def _check(p: Param, value: Any, base_dir: Path) -> Any:
 
 def _check_rule_scale(rule_set: str, n_bins: int) -> list[str]:
     """The rule set must read (and be readable) and be written for scores 1..n_bins."""
-    from clvlib.methods.rfm import RuleSetError, load_rules
+    from clvlib.methods.rules import RuleSetError, load_rules
 
     try:
         scale = load_rules(rule_set).scale

@@ -11,7 +11,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from clvlib.methods.clustering import CustomerClusterer, KChoice
+    from clvlib.methods.clustering import CustomerClusterer
+    from clvlib.methods.k_choice import KChoice
 
 _TIME_UNITS = {"D": "days", "W": "weeks", "M": "months"}
 

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from clvlib.methods.heuristic import LorenzCurve, lorenz_curve
+from clvlib.methods.tiers import LorenzCurve, lorenz_curve
 from clvlib.report.formatting import label
 
 _TIER_COLOURS = ("#1b7837", "#bdbdbd", "#b2182b")  # top, middle, bottom

@@ -1,0 +1,315 @@
+"""The seeds' questions answered with CLV: per group, against the first order, per channel.
+
+- CLV per segment or channel, :func:`clv_by_group`;
+- CLV against the first order's profit (:func:`first_order_profit`,
+  :func:`clv_vs_first_order`);
+- LTV : CAC and payback per channel (:func:`channel_economics`);
+- discount shoppers against full-price customers (:func:`discount_shoppers`);
+- the two retention policies of domain.md §7 (:func:`retention_policies`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clvlib.data import engine
+from clvlib.data import log as _tx
+from clvlib.data.checks import rows_at_fault
+from clvlib.methods._frames import _align, _check_range, _group_keys, _require_columns
+from clvlib.methods.formulas import _surviving_periods
+from clvlib.methods.value import historic_clv
+
+# --------------------------------------------------------------------------- per group
+
+
+def clv_by_group(summary: pd.DataFrame, clv: pd.Series, *, by: str | pd.Series) -> pd.DataFrame:
+    """CLV per segment or acquisition channel: one average for everybody hides the point.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Customer summary indexed by ``customer_id``.
+    clv : pandas.Series
+        CLV per customer (any variant), indexed by ``customer_id``; same customers as summary.
+    by : str or pandas.Series
+        Summary column (e.g. "channel") or a Series of labels per customer (e.g. RFM
+        segments). Customers without a label form the group "(missing)".
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``customers``, ``share_of_customers``, ``mean_clv``,
+        ``median_clv``, ``total_clv``, ``share_of_value`` (group total / overall total; the
+        shares sum to 1, and a group can exceed 1 or be negative when some groups lose
+        money). Categorical labels keep their order and their empty categories.
+    """
+    values = _align(summary, clv, "clv").astype("float64")
+    if values.isna().any():
+        raise ValueError(f"clv is missing in {rows_at_fault(values.isna())}")
+    keys = _group_keys(summary, by)
+    grouped = values.groupby(keys, observed=False, sort=True)
+    table = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "mean_clv": grouped.mean(),
+            "median_clv": grouped.median(),
+            "total_clv": grouped.sum(),
+        }
+    )
+    table.insert(1, "share_of_customers", table["customers"] / len(values))
+    total = values.sum()
+    table["share_of_value"] = table["total_clv"] / total if total != 0 else np.nan
+    return table
+
+
+def first_order_profit(
+    tx: pd.DataFrame, summary: pd.DataFrame, *, margin: float | None = None
+) -> pd.Series:
+    """Profit of each customer's first order: what the first sale alone is worth.
+
+    The first order is the order (``order_id``) holding the customer's earliest purchase
+    line; its profit is ``amount - cost`` summed over its purchase lines where the log has
+    ``cost``, else ``amount x margin``. Returns are not netted (a first order returned later
+    still counts as sold).
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame or ibis.Table
+        Clean log with ``customer_id``, ``order_id``, ``timestamp``, ``amount``,
+        ``is_return`` (and ``cost`` when known).
+    summary : pandas.DataFrame
+        Customer summary: the customers to return, in its order.
+    margin : float, optional
+        Gross margin as a fraction, used when the log has no ``cost``.
+
+    Returns
+    -------
+    pandas.Series
+        ``first_order_profit`` indexed like ``summary``.
+    """
+    _tx.check(tx)
+    _require_columns(tx, ["customer_id", "order_id", "timestamp", "amount", "is_return"], "tx")
+    if "cost" not in tx.columns:
+        if margin is None:
+            raise ValueError("tx has no cost column: pass margin= to turn revenue into profit")
+        _check_range("margin", margin, 0, 1, " (a fraction: 20 % is 0.2)")
+    with _tx.table(tx) as table:  # per-customer rows come back, never the lines
+        buys = table.filter(~table["is_return"].cast("boolean"))
+        profit = buys["amount"] - buys["cost"] if "cost" in tx.columns else buys["amount"] * margin
+        buys = buys.select(
+            "customer_id",
+            "order_id",
+            _ts=buys["timestamp"].cast("timestamp"),
+            _profit=profit.cast("float64"),
+        )
+        first_ts = buys.group_by("customer_id").aggregate(_first=buys["_ts"].min())
+        at_first = buys.join(first_ts, "customer_id").filter(lambda t: t["_ts"] == t["_first"])
+        # the first order: the earliest line's, the smallest order id among equally early ones
+        first = at_first.group_by("customer_id").aggregate(order_id=at_first["order_id"].min())
+        chosen = buys.join(first, ["customer_id", "order_id"])
+        per_customer = chosen.group_by("customer_id").aggregate(_sum=chosen["_profit"].sum())
+        got = engine.to_pyarrow(per_customer).to_pandas()
+    out = pd.Series(got["_sum"].to_numpy(), index=got["customer_id"].to_numpy())
+    out = out.reindex(summary.index)
+    if out.isna().any():
+        raise ValueError(f"no purchase line in tx for {rows_at_fault(out.isna())}")
+    return out.rename("first_order_profit")
+
+
+def clv_vs_first_order(
+    summary: pd.DataFrame, first_profit: pd.Series, clv: pd.Series, *, by: str | pd.Series
+) -> pd.DataFrame:
+    """What a customer is worth beyond the first sale, per group (domain.md §4: 29 vs 304).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, then "all customers": ``customers``,
+        ``mean_first_order_profit``, ``mean_predicted_clv`` and ``clv_multiple`` (predicted
+        CLV / first-order profit: how many first sales the relationship is worth).
+    """
+    frame = pd.DataFrame(
+        {
+            "first": _align(summary, first_profit, "first_profit").astype("float64"),
+            "clv": _align(summary, clv, "clv").astype("float64"),
+            "group": _group_keys(summary, by),
+        }
+    )
+    grouped = frame.groupby("group", observed=False, sort=True)
+    table = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "mean_first_order_profit": grouped["first"].mean(),
+            "mean_predicted_clv": grouped["clv"].mean(),
+        }
+    )
+    table.loc["all customers"] = [len(frame), frame["first"].mean(), frame["clv"].mean()]
+    table["customers"] = table["customers"].astype("int64")
+    first = table["mean_first_order_profit"]
+    table["clv_multiple"] = table["mean_predicted_clv"] / first.where(first > 0)
+    table.index.name = frame["group"].name
+    return table
+
+
+def channel_economics(clv: pd.DataFrame, summary: pd.DataFrame, *, by: str | pd.Series):
+    """LTV : CAC and payback per acquisition channel: which channel pays back, in how long.
+
+    From :meth:`HeuristicCLV.predict_clv` with a CAC: LTV is the lifetime margin
+    (``clv_lifetime``, before CAC, undiscounted), and the payback is the CAC divided by the
+    expected margin a customer brings per period now (``margin_per_period x p_active``).
+    A channel pays back when LTV : CAC exceeds 1, i.e. when the payback is shorter than the
+    expected lifetime.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``customers``, ``mean_cac``, ``mean_ltv``, ``ltv_to_cac``,
+        ``payback_periods`` (NaN when the margin per period is not positive),
+        ``mean_ltv_after_cac`` and ``pays_back`` (bool).
+    """
+    _require_columns(clv, ["cac", "clv_lifetime", "margin_per_period", "p_active"], "clv")
+    frame = pd.DataFrame(
+        {
+            "cac": clv["cac"],
+            "ltv": clv["clv_lifetime"],
+            "per_period": clv["margin_per_period"] * clv["p_active"],
+            "group": _group_keys(summary, by).reindex(clv.index),
+        }
+    )
+    grouped = frame.groupby("group", observed=False, sort=True)
+    table = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "mean_cac": grouped["cac"].mean(),
+            "mean_ltv": grouped["ltv"].mean(),
+        }
+    )
+    per_period = grouped["per_period"].mean()
+    table["ltv_to_cac"] = table["mean_ltv"] / table["mean_cac"].where(table["mean_cac"] > 0)
+    table["payback_periods"] = table["mean_cac"] / per_period.where(per_period > 0)
+    table["mean_ltv_after_cac"] = table["mean_ltv"] - table["mean_cac"]
+    table["pays_back"] = table["mean_ltv_after_cac"] > 0
+    table.attrs.update(period=clv.attrs.get("period"))
+    return table
+
+
+def discount_shoppers(
+    tx: pd.DataFrame, summary: pd.DataFrame, clv: pd.Series, *, threshold: float = 0.5
+) -> pd.DataFrame:
+    """Discount-heavy customers against full-price ones: margin and predicted CLV.
+
+    A customer is a *discount shopper* when at least ``threshold`` of their purchase value
+    was bought on discount (the log's ``discounted`` flag), else *full price*.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by "discount shoppers" and "full price": ``customers``,
+        ``share_of_customers``, ``mean_discount_share`` (share of purchase value bought
+        on discount), ``mean_historic_value``, ``margin`` (gross profit / net revenue where
+        costs are known), ``mean_predicted_clv``, ``mean_orders``.
+    """
+    _tx.check(tx)
+    _require_columns(tx, ["customer_id", "amount", "is_return", "discounted"], "tx")
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must lie in (0, 1]; got {threshold}")
+    with _tx.table(tx) as table:  # per-customer sums come back, never the lines
+        buys = table.filter(~table["is_return"].cast("boolean"))
+        amount = buys["amount"].cast("float64")
+        sums = buys.group_by("customer_id").aggregate(
+            value=amount.sum(), on_discount=amount.sum(where=buys["discounted"].cast("boolean"))
+        )
+        got = engine.to_pyarrow(sums).to_pandas().set_index("customer_id")
+    value, on_discount = got["value"], got["on_discount"].fillna(0.0)
+    share = (on_discount / value.where(value > 0)).fillna(0)
+    share = share.reindex(summary.index, fill_value=0.0)
+    label = np.where(share >= threshold, "discount shoppers", "full price")
+    historic = historic_clv(summary)
+    frame = pd.DataFrame(
+        {
+            "kind": label,
+            "share": share,
+            "historic": historic,
+            "total_value": summary["total_value"],
+            "clv": _align(summary, clv, "clv").astype("float64"),
+            "orders": summary["n_orders"],
+        },
+        index=summary.index,
+    )
+    if "gross_profit" in summary.columns:
+        frame["profit"] = summary["gross_profit"]
+    grouped = frame.groupby("kind", sort=True)
+    table = pd.DataFrame(
+        {
+            "customers": grouped.size(),
+            "mean_discount_share": grouped["share"].mean(),
+            "mean_historic_value": grouped["historic"].mean(),
+        }
+    ).reindex(["discount shoppers", "full price"])
+    table["customers"] = table["customers"].fillna(0).astype("int64")
+    table.insert(1, "share_of_customers", table["customers"] / len(frame))
+    if "profit" in frame.columns:
+        table["margin"] = grouped["profit"].sum() / grouped["total_value"].sum()
+    table["mean_predicted_clv"] = grouped["clv"].mean()
+    table["mean_orders"] = grouped["orders"].mean()
+    table.index.name = "customers_who"
+    table.attrs.update(threshold=threshold, basis=historic.attrs["basis"])
+    return table
+
+
+def retention_policies(
+    clv: pd.DataFrame, *, discount: float = 0.10, top: float = 0.2, periods: float = 12
+) -> pd.DataFrame:
+    """The two retention policies of domain.md §7, side by side: who, and at what cost.
+
+    - **discount by importance**: the top ``top`` share of customers by predicted CLV get a
+      ``discount`` on what they buy;
+    - **best need no discount**: the same budget logic for customers who are lapsing
+      (``p_active`` < 1: silent for longer than the lapse threshold) and worth keeping
+      (value per period above the median), with the offer growing as the chance of losing
+      them grows (``discount x (2 - p_active)``).
+
+    The cost is the discount on the revenue each group is expected to bring over the next
+    ``periods`` periods (value per period x p_active x sum of s**k), i.e. the price of the
+    policy if nobody changes behaviour; the value at stake is their predicted CLV.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per policy: ``customers``, ``share_of_customers``, ``mean_predicted_clv``
+        (discounted), ``expected_revenue`` (next ``periods``), ``cost`` and
+        ``cost_per_customer``.
+    """
+    _require_columns(clv, ["value_per_period", "p_active", "clv_discounted"], "clv")
+    if not 0 < discount < 1 or not 0 < top < 1:
+        raise ValueError(f"discount and top must lie in (0, 1); got {discount}, {top}")
+    r = float(clv.attrs.get("retention", np.nan))
+    if not 0 <= r <= 1:
+        raise ValueError("clv must come from HeuristicCLV.predict_clv (attrs['retention'])")
+    expected = clv["value_per_period"] * clv["p_active"] * _surviving_periods(r, periods)
+    ranked = clv["clv_discounted"].rank(ascending=False, method="first")
+    important = ranked <= round(top * len(clv))
+    lapsing = (clv["p_active"] < 1) & (clv["value_per_period"] > clv["value_per_period"].median())
+    offer = pd.Series(discount, index=clv.index)
+    rows = []
+    for name, who, rate in (
+        ("discount by importance", important, offer),
+        ("best need no discount: win back the lapsing", lapsing, offer * (2 - clv["p_active"])),
+    ):
+        cost = float((expected[who] * rate[who]).sum())
+        n = int(who.sum())
+        rows.append(
+            {
+                "policy": name,
+                "customers": n,
+                "share_of_customers": n / len(clv),
+                "mean_predicted_clv": float(clv.loc[who, "clv_discounted"].mean()),
+                "expected_revenue": float(expected[who].sum()),
+                "cost": cost,
+                "cost_per_customer": cost / n if n else np.nan,
+            }
+        )
+    table = pd.DataFrame(rows).set_index("policy")
+    table.attrs.update(discount=discount, top=top, periods=periods)
+    return table

@@ -1,0 +1,205 @@
+"""Segment tables: the profile of each segment for the report, the list for the CRM hand-off.
+
+:func:`segment_table` profiles the segments of :func:`~clvlib.methods.rules.assign_segments`
+(size, value, mean RFM, CLV, action); :func:`export_segments` writes the customer list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clvlib.methods.rfm import FREQUENCY_COL, MONETARY_COLS, RECENCY_COL, _show
+from clvlib.methods.rules import RuleSet, RuleSetError, load_rules
+
+# --------------------------------------------------------------------------------------------
+# Tables and export
+# --------------------------------------------------------------------------------------------
+
+
+def _aligned(summary, scores, segments, clv, ruleset) -> pd.DataFrame:
+    """One frame per customer of ``segments``: summary columns, scores, clv, action."""
+    if not isinstance(segments, pd.Series):
+        raise TypeError("segments must be the Series returned by assign_segments")
+    dup = segments.index[segments.index.duplicated()]
+    if len(dup):
+        raise ValueError(f"segments index (customer_id) has duplicates: {_show(dup)}")
+    unknown = sorted(set(segments.dropna()) - set(ruleset.segments))
+    if unknown:
+        raise RuleSetError(
+            f"segment(s) {unknown} are not in rule set {ruleset.name!r} "
+            f"({ruleset.segments}); segments and rules must come from the same rule set"
+        )
+    if segments.isna().any():
+        raise ValueError(
+            f"segments missing for customer(s) {_show(segments.index[segments.isna()])}"
+        )
+    unsegmented = scores.index.difference(segments.index)
+    if len(unsegmented):
+        raise ValueError(f"scored customer(s) {_show(unsegmented)} have no segment")
+    unsummarised = scores.index.difference(summary.index)
+    if len(unsummarised):
+        raise ValueError(f"scored customer(s) {_show(unsummarised)} are not in the summary")
+    ids = segments.index
+    frame = pd.DataFrame({"segment": segments.to_numpy()}, index=ids)
+    frame.index.name = "customer_id"
+    wanted = [RECENCY_COL, FREQUENCY_COL, *MONETARY_COLS.values(), "cac"]
+    for col in [c for c in wanted if c in summary.columns]:
+        frame[col] = summary[col].reindex(ids)
+    for col in ("r_score", "f_score", "m_score", "rfm_code", "rfm_score"):
+        if col in scores.columns:
+            frame[col] = scores[col].reindex(ids)
+    if clv is not None:
+        if not isinstance(clv, pd.Series):
+            raise TypeError("clv must be a Series of CLV indexed by customer_id")
+        if len(clv) and not clv.index.isin(ids).any():
+            raise ValueError(
+                "clv shares no customer_id with the segments (ids of another type or set?)"
+            )
+        frame["predicted_clv"] = clv.reindex(ids).astype(float)
+    basis = "gross_profit" if "gross_profit" in summary.columns else "total_value"
+    if basis in summary.columns:  # historic CLV, the one rule of clvlib.methods.heuristic
+        frame["historic_clv"] = summary[basis].reindex(ids).astype(float)
+    frame["action"] = frame["segment"].map(ruleset.actions)
+    return frame
+
+
+def segment_table(
+    summary: pd.DataFrame,
+    scores: pd.DataFrame,
+    segments: pd.Series,
+    *,
+    rules: str | Path | RuleSet,
+    clv: pd.Series | None = None,
+    sort: str = "rules",
+) -> pd.DataFrame:
+    """Profile of each segment: size, value, mean raw RFM and scores, CLV, action.
+
+    Parameters
+    ----------
+    summary, scores : pandas.DataFrame
+        The customer summary and its scores (same customers).
+    segments : pandas.Series
+        From :func:`assign_segments` with ``rules``.
+    rules : str, pathlib.Path or RuleSet
+        The rule set of ``segments``: gives the actions and the order.
+    clv : pandas.Series, optional
+        *Predicted* CLV per customer_id (e.g. ``HeuristicCLV.predict_clv()["clv_discounted"]``);
+        adds ``mean_predicted_clv`` and ``predicted_clv_share``. Historic CLV (value to
+        date: gross profit where known, else net revenue) is always shown as
+        ``mean_historic_clv``, so the two are never confused.
+    sort : {"rules", "value"}, default "rules"
+        Rule order (stable across periods, "Others" last) or by ``value_share``, descending.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``segment``, every segment of the rule set (empty ones with 0 customers):
+        ``customers``, ``customer_share``, ``value_share`` (of ``total_value``),
+        ``profit_share`` (when ``gross_profit`` is known), ``mean_*`` of the raw RFM columns,
+        of the scores, of ``cac``, ``mean_historic_clv``, ``mean_predicted_clv`` and
+        ``predicted_clv_share`` when ``clv`` is given, ``action`` and ``note`` (for an
+        empty type an order log cannot fill: "needs event data" for cart abandoners,
+        "needs a customer table" for subscribers).
+    """
+    if sort not in ("rules", "value"):
+        raise ValueError(f"sort must be 'rules' or 'value', got {sort!r}")
+    ruleset = load_rules(rules)
+    frame = _aligned(summary, scores, segments, clv, ruleset)
+    grouped = frame.groupby("segment", sort=False)
+    out = pd.DataFrame(index=pd.Index(ruleset.segments, name="segment"))
+    out["customers"] = grouped.size().reindex(out.index, fill_value=0).astype("int64")
+    out["customer_share"] = out["customers"] / len(frame)
+    shares = [
+        ("total_value", "value_share"),
+        ("gross_profit", "profit_share"),
+        ("predicted_clv", "predicted_clv_share"),
+    ]
+    for col, name in shares:
+        if col in frame.columns:
+            out[name] = grouped[col].sum().reindex(out.index, fill_value=0.0) / frame[col].sum()
+    means = [RECENCY_COL, FREQUENCY_COL, *MONETARY_COLS.values()]
+    means += ["r_score", "f_score", "m_score", "cac", "historic_clv", "predicted_clv"]
+    for col in [c for c in means if c in frame.columns]:
+        out[f"mean_{col}"] = grouped[col].mean().reindex(out.index).astype(float)
+    out["action"] = out.index.map(ruleset.actions)
+    # what an order log cannot see is said, not shown as an empty row
+    needs = {"cart_abandoners": "needs event data (checkout events)"}
+    needs["prospects"] = "needs a customer table (sign-ups without orders)"
+    out["note"] = ""
+    for rule in ruleset.rules:
+        if rule.kind == "customers" and out.loc[rule.segment, "customers"] == 0:
+            out.loc[rule.segment, "note"] = needs.get(rule.customers, "")
+    if sort == "value" and "value_share" in out.columns:
+        out = out.sort_values("value_share", ascending=False, kind="stable")
+    return out
+
+
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm_code",
+    "rfm_score",
+    "segment",
+    "total_value",
+    "historic_clv",
+    "predicted_clv",
+    "action",
+)
+
+
+def export_segments(
+    path: str | Path,
+    summary: pd.DataFrame,
+    scores: pd.DataFrame,
+    segments: pd.Series,
+    *,
+    rules: str | Path | RuleSet,
+    clv: pd.Series | None = None,
+) -> Path:
+    """Write the segment list for a CRM / e-mail / ad platform: CSV or Parquet by suffix.
+
+    Columns, always in this order (:data:`EXPORT_COLUMNS`): ``customer_id``, ``r_score``,
+    ``f_score``, ``m_score`` (empty for RF-only scores), ``rfm_code``, ``rfm_score``,
+    ``segment``, ``total_value``, ``historic_clv`` (value to date: gross profit where known,
+    else net revenue), ``predicted_clv`` (the ``clv`` given; empty without it), ``action``.
+    Prospects have no scores or value. Rows are sorted by segment in rule order ("Others" last),
+    then ``rfm_score`` descending, then ``customer_id``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise ValueError(f"export path must end in .csv or .parquet, got {path.name!r}")
+    ruleset = load_rules(rules)
+    frame = _aligned(summary, scores, segments, clv, ruleset)
+    out = pd.DataFrame(index=frame.index)
+    for col in EXPORT_COLUMNS[1:]:
+        out[col] = frame[col] if col in frame.columns else np.nan
+    for col in ("r_score", "f_score", "m_score", "rfm_score"):
+        out[col] = out[col].astype("Int64")
+    for col in ("total_value", "historic_clv", "predicted_clv"):
+        out[col] = out[col].astype(float)
+    out["rfm_code"] = out["rfm_code"].astype("str")
+    order = {s: i for i, s in enumerate(ruleset.segments)}
+    out = out.reset_index().assign(_order=out["segment"].map(order).to_numpy())
+    out = out.sort_values(
+        ["_order", "rfm_score", "customer_id"],
+        ascending=[True, False, True],
+        na_position="last",
+        kind="stable",
+    )
+    out = out.drop(columns="_order")[list(EXPORT_COLUMNS)].reset_index(drop=True)
+    if suffix == ".csv":
+        out.to_csv(path, index=False)
+    else:
+        out.to_parquet(path, index=False)
+    return path
