@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.utils._param_validation import InvalidParameterError
 
 from clvlib.methods import k_choice
 from clvlib.methods.cluster_names import name_clusters
@@ -182,6 +183,22 @@ def test_does_not_mutate_input_and_clones(blobs):
     pd.testing.assert_frame_equal(summary, before)
     params = clone(CustomerClusterer(3, n_init=2)).get_params()
     assert params["n_clusters"] == 3 and params["n_init"] == 2
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_clusters": 1}, r"'n_clusters' parameter of CustomerClusterer .* range \[2, inf\)"),
+        ({"n_clusters": 2.5}, "'n_clusters' parameter of CustomerClusterer must be an int"),
+        ({"n_init": 0}, "'n_init' parameter"),
+        ({"features": "n_orders"}, "'features' parameter"),
+        ({"random_state": "zero"}, "'random_state' parameter"),
+    ],
+)
+def test_parameters_are_checked_by_their_constraints_at_fit(blobs, params, match):
+    clusterer = CustomerClusterer(**params)  # the constructor only stores
+    with pytest.raises(InvalidParameterError, match=match):
+        clusterer.fit(blobs[0])
 
 
 def test_errors_name_the_column_and_rows(blobs):

@@ -13,6 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
 
 from clvlib.methods.analyses import (
     channel_economics,
@@ -404,6 +405,24 @@ def test_estimator_is_scikit_learn_style(tx):
     with pytest.raises(NotFittedError):
         model.predict_value(_monthly_summary(), horizon=30)
     assert not hasattr(clone(model.fit(tx, observation_end="2011-03-31")), "retention_")
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"margin": 1.2}, "'margin' parameter of HeuristicCLV must be a float in the range"),
+        ({"discount_rate": -0.1}, "'discount_rate' parameter"),
+        ({"period": "fortnight"}, "'period' parameter of HeuristicCLV must be a str among"),
+        ({"cac": -5.0}, "'cac' parameter"),
+        ({"gap_quantile": 1.0}, "'gap_quantile' parameter"),
+        ({"window": 0}, "'window' parameter"),
+    ],
+)
+def test_estimator_parameters_are_checked_by_their_constraints_at_fit(tx, params, match):
+    """Declared constraints, checked by scikit-learn at fit; the constructor only stores."""
+    model = HeuristicCLV(**params)  # no error yet: __init__ stores
+    with pytest.raises(InvalidParameterError, match=match):
+        model.fit(tx, observation_end="2011-03-31")
 
 
 def test_estimator_checks_time_unit_and_columns(tx):

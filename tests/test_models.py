@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from scipy import integrate, optimize
 from scipy import stats as sps
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
 
 import clvlib
 from clvlib.methods.bgnbd import BetaGeoModel, _bgnbd_loglik_terms
@@ -46,8 +47,8 @@ def cdnow() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def cdnow_fit(cdnow) -> tuple[BetaGeoModel, GammaGammaModel]:
-    bg = BetaGeoModel().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
-    gg = GammaGammaModel().fit(cdnow["frequency"], cdnow["monetary_value"])
+    bg = BetaGeoModel().fit(cdnow)
+    gg = GammaGammaModel().fit(cdnow)
     return bg, gg
 
 
@@ -123,10 +124,10 @@ def test_summary_from_cdnow_transactions_matches_published_summary_and_estimates
     assert (summary["frequency"] == cdnow["frequency"]).all()
     for col in ("recency", "T", "monetary_value"):  # published with 2 decimals
         np.testing.assert_allclose(summary[col], cdnow[col], atol=0.005 + 1e-9, err_msg=col)
-    bg = BetaGeoModel().fit(summary["frequency"], summary["recency"], summary["T"])
+    bg = BetaGeoModel().fit(summary)
     for name, published in PUBLISHED_BGNBD.items():
         assert bg.params_[name] == pytest.approx(published, rel=0.01), name
-    gg = GammaGammaModel().fit(summary["frequency"], summary["monetary_value"])
+    gg = GammaGammaModel().fit(summary)
     for name, published in PUBLISHED_GG.items():
         assert gg.params_[name] == pytest.approx(published, rel=0.01), name
 
@@ -148,8 +149,8 @@ def test_params_match_lifetimes(cdnow, cdnow_fit, golden):
 def test_penalizer_means_what_lifetimes_penalizer_coef_means(cdnow, golden):
     params, _ = golden
     pen = params["penalizer"]
-    bg = BetaGeoModel(penalizer=pen).fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
-    gg = GammaGammaModel(penalizer=pen).fit(cdnow["frequency"], cdnow["monetary_value"])
+    bg = BetaGeoModel(penalizer=pen).fit(cdnow)
+    gg = GammaGammaModel(penalizer=pen).fit(cdnow)
     for name, value in params["bgnbd_penalized"].items():
         assert bg.params_[name] == pytest.approx(value, rel=1e-3), name
     for name, value in params["gamma_gamma_penalized"].items():
@@ -270,7 +271,7 @@ def test_bgnbd_recovers_simulation_parameters():
     rng = np.random.default_rng(20240501)
     true = {"r": 0.5, "alpha": 10.0, "a": 0.8, "b": 2.5}
     x, t_x, T = _simulate_bgnbd(20_000, *true.values(), rng.uniform(20, 60, 20_000), rng)
-    bg = BetaGeoModel().fit(x, t_x, T)
+    bg = BetaGeoModel().fit(_btyd(x, t_x, T))
     # sampling error at n = 20k is a few % (5 seeds tried: at most 14 % on b)
     for name, value in true.items():
         assert bg.params_[name] == pytest.approx(value, rel=0.2), name
@@ -286,7 +287,7 @@ def test_gamma_gamma_recovers_simulation_parameters():
     x = rng.integers(1, 15, n).astype(float)
     nu = rng.gamma(q, 1 / v, n)
     m = rng.gamma(p * x, 1 / (nu * x))  # mean of x Gamma(p, nu) purchases
-    gg = GammaGammaModel().fit(x, m)
+    gg = GammaGammaModel().fit(pd.DataFrame({"frequency": x, "monetary_value": m}))
     for name, value in {"p": p, "q": q, "v": v}.items():
         assert gg.params_[name] == pytest.approx(value, rel=0.1), name
     assert gg.mean_value_ == pytest.approx(p * v / (q - 1), rel=0.05)
@@ -408,6 +409,32 @@ def test_api_exports_the_models():
 # --------------------------------------------------------------------------------------
 
 
+def _btyd(frequency, recency, T) -> pd.DataFrame:
+    """A BTYD summary frame from three columns (what the models' fit takes)."""
+    return pd.DataFrame({"frequency": frequency, "recency": recency, "T": T})
+
+
+@pytest.mark.parametrize(
+    "model, match",
+    [
+        (BetaGeoModel(penalizer=-1.0), "'penalizer' parameter of BetaGeoModel"),
+        (GammaGammaModel(penalizer=-1.0), "'penalizer' parameter of GammaGammaModel"),
+        (GammaGammaModel(nonpositive="drop"), "'nonpositive' parameter of GammaGammaModel"),
+        (ProbabilisticCLV(penalizer_gg=-0.1), "'penalizer_gg' parameter of ProbabilisticCLV"),
+    ],
+)
+def test_parameters_are_checked_by_their_constraints_at_fit(cdnow, model, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        model.fit(cdnow)
+
+
+def test_fit_takes_the_summary_frame_and_names_missing_columns(cdnow):
+    with pytest.raises(KeyError, match=r"\['recency'\]"):
+        BetaGeoModel().fit(cdnow.drop(columns="recency"))
+    with pytest.raises(TypeError, match="customer summary DataFrame"):
+        GammaGammaModel().fit(cdnow["frequency"])
+
+
 @pytest.mark.parametrize(
     ("column", "value", "message"),
     [
@@ -424,27 +451,29 @@ def test_bad_summary_rows_are_named(column, value, message):
     )
     summary.loc[102, column] = value
     with pytest.raises(ValueError, match=re.escape(message) + r".*customer_id \[102\]"):
-        BetaGeoModel().fit(summary["frequency"], summary["recency"], summary["T"])
+        BetaGeoModel().fit(summary)
 
 
 def test_recency_must_be_zero_without_repeat_purchases():
     with pytest.raises(ValueError, match=r"recency is not 0 although frequency is 0.*\[1\]"):
-        BetaGeoModel().fit([1, 0], [3.0, 2.0], [10.0, 10.0])
+        BetaGeoModel().fit(_btyd([1, 0], [3.0, 2.0], [10.0, 10.0]))
 
 
 def test_no_repeat_customer_is_an_error_not_a_fit():
     with pytest.raises(ValueError, match="no customer has a repeat purchase"):
-        BetaGeoModel().fit([0, 0, 0], [0, 0, 0], [5.0, 6.0, 7.0])
+        BetaGeoModel().fit(_btyd([0, 0, 0], [0, 0, 0], [5.0, 6.0, 7.0]))
 
 
 def test_gamma_gamma_nonpositive_spend_is_named_or_excluded():
-    frequency = pd.Series([2, 3, 1, 0, 4, 2], index=list("abcdef"))
-    monetary = pd.Series([10.0, 0.0, 12.0, 0.0, 9.0, 11.0], index=list("abcdef"))
+    summary = pd.DataFrame(
+        {"frequency": [2, 3, 1, 0, 4, 2], "monetary_value": [10.0, 0.0, 12.0, 0.0, 9.0, 11.0]},
+        index=list("abcdef"),
+    )
     with pytest.raises(ValueError, match=r"monetary_value is <= 0.*customer_id \['b'\]"):
-        GammaGammaModel().fit(frequency, monetary)
+        GammaGammaModel().fit(summary)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EdgeOfParameterSpaceWarning)  # 4 customers: no matter
-        gg = GammaGammaModel().fit(frequency, monetary, nonpositive="exclude")
+        gg = GammaGammaModel(nonpositive="exclude").fit(summary)
     assert list(gg.excluded_) == ["b"]
     assert gg.n_customers_ == 4  # 'd' has no repeat purchase, 'b' was excluded
 
@@ -477,7 +506,7 @@ def test_tiny_degenerate_data_warn_about_the_edge_of_the_parameter_space():
     x[0] = 1
     t_x = np.where(x > 0, 0.5, 0.0)
     with pytest.warns(EdgeOfParameterSpaceWarning, match="edge of the parameter space"):
-        BetaGeoModel(penalizer=0.01).fit(x, t_x, np.linspace(1, 50, 100))
+        BetaGeoModel(penalizer=0.01).fit(_btyd(x, t_x, np.linspace(1, 50, 100)))
 
 
 def test_no_churn_edge_uses_the_nbd_limit_instead_of_nan():

@@ -187,11 +187,13 @@ def test_constant_axis_scores_one():
 @pytest.mark.parametrize(
     ("kwargs", "summary_kw", "error", "match"),
     [
-        ({"n_bins": 1}, {}, ValueError, "n_bins must be in 2..9"),
-        ({"n_bins": 10}, {}, ValueError, "n_bins must be in 2..9"),
-        ({"n_bins": 2.5}, {}, TypeError, "n_bins must be an integer"),
-        ({"monetary": "mean"}, {}, ValueError, "monetary must be one of"),
-        ({"ties": "drop"}, {}, ValueError, "ties must be one of"),
+        # parameters: scikit-learn's InvalidParameterError (a ValueError and a TypeError)
+        ({"n_bins": 1}, {}, ValueError, r"'n_bins' parameter .* range \[2, 9\]"),
+        ({"n_bins": 10}, {}, ValueError, r"'n_bins' parameter .* range \[2, 9\]"),
+        ({"n_bins": 2.5}, {}, TypeError, "'n_bins' parameter of RFMScorer must be an int"),
+        ({"monetary": "mean"}, {}, ValueError, "'monetary' parameter .* among"),
+        ({"ties": "drop"}, {}, ValueError, "'ties' parameter .* among"),
+        ({"rf_only": "yes"}, {}, ValueError, "'rf_only' parameter"),
         ({"monetary": "profit"}, {}, KeyError, "gross_profit"),
         ({}, {"m": [1.0, np.nan, 3.0]}, ValueError, r"'total_value'.*customer\(s\) 2"),
         ({}, {"f": ["1", "2", "3"]}, TypeError, "'n_orders' must be numeric"),

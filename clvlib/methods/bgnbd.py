@@ -7,15 +7,19 @@ log-likelihood with its analytic gradient in the log-parameters, minimised by BF
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
 from scipy import special
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from clvlib.methods.likelihood import (
     _NO_DROPOUT,
     ArrayLike,
+    _btyd_columns,
     _minimize,
     _objective,
     _validate_btyd,
@@ -120,29 +124,37 @@ class BetaGeoModel(BaseEstimator):
 
     Examples
     --------
-    >>> model = BetaGeoModel().fit([2, 1, 0, 0], [30.4, 1.7, 0, 0], [38.9, 38.9, 38.9, 38.9])
+    >>> summary = pd.DataFrame({"frequency": [2, 1, 0, 0], "recency": [30.4, 1.7, 0, 0],
+    ...                         "T": [38.9, 38.9, 38.9, 38.9]})
+    >>> model = BetaGeoModel().fit(summary)
     >>> sorted(model.params_.index)
     ['a', 'alpha', 'b', 'r']
     """
 
+    _parameter_constraints: dict = {"penalizer": [Interval(Real, 0, None, closed="left")]}
+
     def __init__(self, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
 
-    def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BetaGeoModel:
-        """Fit r, alpha, a, b by maximum likelihood.
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, summary: pd.DataFrame, y: None = None) -> BetaGeoModel:
+        """Fit r, alpha, a, b by maximum likelihood on a customer summary.
 
         Parameters
         ----------
-        frequency, recency, T : array-like or pandas.Series
-            BTYD summary columns (repeat purchase periods, age at last purchase, age).
+        summary : pandas.DataFrame
+            One row per customer with the BTYD columns ``frequency`` (repeat purchase
+            periods), ``recency`` (age at the last purchase) and ``T`` (age), e.g. the
+            output of :func:`clvlib.data.summary.customer_summary`.
+        y : None
+            Ignored (scikit-learn convention).
 
         Returns
         -------
         BetaGeoModel
             ``self``, fitted.
         """
-        if self.penalizer < 0:
-            raise ValueError(f"penalizer must be >= 0, got {self.penalizer}")
+        frequency, recency, T = _btyd_columns(summary, ("frequency", "recency", "T"))
         x, t_x, age, _ = _validate_btyd(frequency, recency, T)
         if age.max() <= 0:
             raise ValueError("T is 0 for every customer: nobody was observed for any time")

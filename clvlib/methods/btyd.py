@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import math
 import warnings
+from numbers import Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from clvlib.data.checks import rows_at_fault
@@ -41,6 +43,7 @@ from clvlib.methods.likelihood import (
     _NO_DROPOUT,
     ArrayLike,
     EdgeOfParameterSpaceWarning,
+    _btyd_columns,
     _validate_btyd,
     _wrap,
 )
@@ -147,31 +150,46 @@ class ProbabilisticCLV(BaseEstimator):
 
     _COLUMNS = ("frequency", "recency", "T", "monetary_value")
 
+    _parameter_constraints: dict = {
+        "penalizer": [Interval(Real, 0, None, closed="left")],
+        "penalizer_gg": [Interval(Real, 0, None, closed="left"), None],
+    }
+
     def __init__(self, penalizer: float = 0.0, penalizer_gg: float | None = None) -> None:
         self.penalizer = penalizer
         self.penalizer_gg = penalizer_gg
 
     def _columns(self, summary: pd.DataFrame) -> list[pd.Series]:
-        missing = [c for c in self._COLUMNS if c not in summary.columns]
-        if missing:
-            raise KeyError(
-                f"summary lacks the BTYD columns {missing}; expected the output of "
-                "customer_summary()"
-            )
-        return [summary[c] for c in self._COLUMNS]
+        return _btyd_columns(summary, self._COLUMNS)
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, summary: pd.DataFrame, y: None = None) -> ProbabilisticCLV:
-        """Fit both models on a calibration-period customer summary."""
+        """Fit both models on a calibration-period customer summary.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            One row per customer with ``frequency``, ``recency``, ``T`` and
+            ``monetary_value`` (:func:`clvlib.data.summary.customer_summary`).
+        y : None
+            Ignored (scikit-learn convention).
+
+        Returns
+        -------
+        ProbabilisticCLV
+            ``self``, fitted.
+        """
         frequency, recency, T, monetary_value = self._columns(summary)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
-            self.purchases_model_ = BetaGeoModel(self.penalizer).fit(frequency, recency, T)
+            self.purchases_model_ = BetaGeoModel(self.penalizer).fit(summary)
         spend = monetary_value[(frequency > 0) & (monetary_value > 0)]
         self.spend_scale_ = float(spend.mean()) if len(spend) else 1.0
         pen_gg = self.penalizer if self.penalizer_gg is None else self.penalizer_gg
-        self.value_model_ = GammaGammaModel(pen_gg).fit(
-            frequency, monetary_value / self.spend_scale_, nonpositive="exclude"
+        scaled = pd.DataFrame(
+            {"frequency": frequency, "monetary_value": monetary_value / self.spend_scale_}
         )
+        self.value_model_ = GammaGammaModel(pen_gg, nonpositive="exclude").fit(scaled)
         _, _, a, b = self.purchases_model_._params()
         self.dropout_share_ = a / (a + b)
         alive = self.purchases_model_.probability_alive(frequency, recency, T)
@@ -188,7 +206,7 @@ class ProbabilisticCLV(BaseEstimator):
                 f"mean P(alive) = {self.mean_probability_alive_:.3f}): the no-churn limit is "
                 "the honest fit here, and the model forecasts every customer as still buying.",
                 EdgeOfParameterSpaceWarning,
-                stacklevel=2,
+                stacklevel=3,  # the caller of fit, past scikit-learn's _fit_context wrapper
             )
         return self
 

@@ -12,14 +12,16 @@ instead, see :meth:`CustomerClusterer.match`), and named from the ranks of their
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.cluster import KMeans
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from clvlib.data.checks import listed
@@ -196,6 +198,15 @@ class CustomerClusterer(ClusterMixin, BaseEstimator):
     3
     """
 
+    _parameter_constraints: dict = {
+        "n_clusters": [Interval(Integral, 2, None, closed="left")],
+        "features": [tuple, list],
+        "extra_features": [tuple, list],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "value": [str],
+    }
+
     def __init__(
         self,
         n_clusters: int = 5,
@@ -217,6 +228,7 @@ class CustomerClusterer(ClusterMixin, BaseEstimator):
         kmeans = _kmeans(self.n_clusters, n_init=self.n_init, random_state=self.random_state)
         return Pipeline([*_preprocessor().steps, ("kmeans", kmeans)])
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, summary: pd.DataFrame, y: None = None) -> CustomerClusterer:
         """Learn the scaling and the centres on ``summary`` (one row per customer).
 

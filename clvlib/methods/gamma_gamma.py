@@ -8,16 +8,25 @@ assumption that spend does not depend on purchase frequency.
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from clvlib.data.checks import rows_at_fault
-from clvlib.methods.likelihood import ArrayLike, _minimize, _objective, _to_array, _wrap
+from clvlib.methods.likelihood import (
+    ArrayLike,
+    _btyd_columns,
+    _minimize,
+    _objective,
+    _to_array,
+    _wrap,
+)
 
 # --------------------------------------------------------------------------------------
 # Gamma-Gamma
@@ -130,6 +139,10 @@ class GammaGammaModel(BaseEstimator):
     penalizer : float, default 0.0
         L2 penalty ``penalizer * (p² + q² + v²)`` added to the mean negative log-likelihood
         per customer (lifetimes' ``penalizer_coef``; note that ``v`` is in currency units).
+    nonpositive : {"raise", "exclude"}, default "raise"
+        What to do with repeat customers whose monetary_value is <= 0 (the model needs
+        positive spend): raise naming them, or leave them out and list them in
+        ``excluded_``.
 
     Attributes
     ----------
@@ -146,36 +159,36 @@ class GammaGammaModel(BaseEstimator):
         Frequency-monetary correlation among the fitted customers (the model's assumption).
     """
 
-    def __init__(self, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
+    _parameter_constraints: dict = {
+        "penalizer": [Interval(Real, 0, None, closed="left")],
+        "nonpositive": [StrOptions({"raise", "exclude"})],
+    }
 
-    def fit(
-        self,
-        frequency: ArrayLike,
-        monetary_value: ArrayLike,
-        *,
-        nonpositive: Literal["raise", "exclude"] = "raise",
-    ) -> GammaGammaModel:
-        """Fit p, q, v on the customers with frequency > 0.
+    def __init__(
+        self, penalizer: float = 0.0, nonpositive: Literal["raise", "exclude"] = "raise"
+    ) -> None:
+        self.penalizer = penalizer
+        self.nonpositive = nonpositive
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, summary: pd.DataFrame, y: None = None) -> GammaGammaModel:
+        """Fit p, q, v on the customers of a summary with frequency > 0.
 
         Parameters
         ----------
-        frequency, monetary_value : array-like or pandas.Series
-            BTYD summary columns of all customers; those with frequency 0 are skipped.
-        nonpositive : {"raise", "exclude"}, default "raise"
-            What to do with repeat customers whose monetary_value is <= 0 (the model needs
-            positive spend): raise naming them, or leave them out and list them in
-            ``excluded_``.
+        summary : pandas.DataFrame
+            One row per customer with the BTYD columns ``frequency`` and
+            ``monetary_value``; customers with frequency 0 are skipped.
+        y : None
+            Ignored (scikit-learn convention).
 
         Returns
         -------
         GammaGammaModel
             ``self``, fitted.
         """
-        if self.penalizer < 0:
-            raise ValueError(f"penalizer must be >= 0, got {self.penalizer}")
-        if nonpositive not in ("raise", "exclude"):
-            raise ValueError(f"nonpositive must be 'raise' or 'exclude', got {nonpositive!r}")
+        frequency, monetary_value = _btyd_columns(summary, ("frequency", "monetary_value"))
+        nonpositive = self.nonpositive
         x, index = _to_array("frequency", frequency)
         m, _ = _to_array("monetary_value", monetary_value)
         if x.size != m.size:
@@ -190,8 +203,8 @@ class GammaGammaModel(BaseEstimator):
         if bad.any() and nonpositive == "raise":
             raise ValueError(
                 f"monetary_value is <= 0 for repeat customers in {rows_at_fault(bad, index)}; the "
-                "Gamma-Gamma model needs positive spend (pass nonpositive='exclude' to fit "
-                "without them)"
+                "Gamma-Gamma model needs positive spend (GammaGammaModel(nonpositive='exclude') "
+                "fits without them)"
             )
         self.excluded_ = index[bad] if index is not None else np.flatnonzero(bad)
         use = (x > 0) & ~bad

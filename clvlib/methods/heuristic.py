@@ -9,9 +9,12 @@ formulas it combines are in :mod:`clvlib.methods.formulas`, the value basis in
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from clvlib.data import log as _tx
@@ -114,6 +117,15 @@ class HeuristicCLV(BaseEstimator):
     >>> model.predict_value(summary, horizon=90)  # doctest: +SKIP
     """
 
+    _parameter_constraints: dict = {
+        "margin": [Interval(Real, 0, 1, closed="both"), None],
+        "discount_rate": [Interval(Real, 0, None, closed="left")],
+        "period": [StrOptions(set(_UNIT_DAYS))],
+        "cac": [Interval(Real, 0, None, closed="left"), str, None],
+        "gap_quantile": [Interval(Real, 0, 1, closed="neither")],
+        "window": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
     def __init__(
         self,
         margin: float | None = 1.0,
@@ -130,12 +142,26 @@ class HeuristicCLV(BaseEstimator):
         self.gap_quantile = gap_quantile
         self.window = window
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, tx: _tx.Log, *, observation_end: str | pd.Timestamp) -> HeuristicCLV:
-        """Learn the survival rate from the calibration log (lines up to ``observation_end``)."""
-        if self.margin is not None and not 0 <= self.margin <= 1:
-            raise ValueError(f"margin must be a fraction in [0, 1] or None; got {self.margin}")
-        if self.discount_rate < 0:
-            raise ValueError(f"discount_rate must be >= 0; got {self.discount_rate}")
+        """Learn the survival rate from the calibration log (lines up to ``observation_end``).
+
+        The log, not the summary: the survival rate needs each customer's activity per
+        period, which a one-row-per-customer summary no longer holds.
+
+        Parameters
+        ----------
+        tx : pandas.DataFrame or ibis.Table
+            Clean transaction log (``customer_id``, ``timestamp``, ``amount``,
+            ``is_return``; ``cost`` where known).
+        observation_end : str or pandas.Timestamp
+            End of the calibration period; later lines are ignored.
+
+        Returns
+        -------
+        HeuristicCLV
+            ``self``, fitted.
+        """
         estimate = estimate_survival(
             tx, observation_end=observation_end, period=self.period, gap_quantile=self.gap_quantile
         )
@@ -147,10 +173,6 @@ class HeuristicCLV(BaseEstimator):
         self.observation_end_ = pd.Timestamp(observation_end)
         self.period_days_ = _UNIT_DAYS[self.period]
         if self.window is not None:
-            if not self.window > 0:
-                raise ValueError(
-                    f"window must be a positive number of periods or None; got {self.window}"
-                )
             self._fit_window(tx)
         return self
 

@@ -52,6 +52,21 @@ def _to_array(name: str, values: ArrayLike) -> tuple[np.ndarray, pd.Index | None
     return array, index
 
 
+def _btyd_columns(summary: pd.DataFrame, columns: tuple[str, ...]) -> list[pd.Series]:
+    """The summary's BTYD columns by name (a KeyError naming the missing ones)."""
+    if not isinstance(summary, pd.DataFrame):
+        raise TypeError(
+            f"expected a customer summary DataFrame with columns {list(columns)}, got "
+            f"{type(summary).__name__}"
+        )
+    missing = [c for c in columns if c not in summary.columns]
+    if missing:
+        raise KeyError(
+            f"summary lacks the BTYD columns {missing}; expected the output of customer_summary()"
+        )
+    return [summary[c] for c in columns]
+
+
 def _validate_btyd(
     frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Index | None]:
@@ -161,5 +176,5 @@ def _warn_at_edge(model: str, params: dict[str, float], low: float = 1e-4, high:
             "a limiting case of the model (e.g. no drop-out, or one purchase rate for all) "
             "or are too few; predictions follow that limit. A small penalizer often avoids it.",
             EdgeOfParameterSpaceWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of fit, past scikit-learn's _fit_context wrapper
         )

@@ -31,11 +31,13 @@ another period, fall in the extreme bins.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 AXES: tuple[str, ...] = ("r", "f", "m")
@@ -168,6 +170,13 @@ class RFMScorer(BaseEstimator):
     ['444', '211', '112', '333']
     """
 
+    _parameter_constraints: dict = {
+        "n_bins": [Interval(Integral, 2, 9, closed="both")],  # one digit per axis in codes
+        "monetary": [StrOptions(set(MONETARY_COLS))],
+        "rf_only": ["boolean"],
+        "ties": [StrOptions(set(TIES))],
+    }
+
     def __init__(
         self,
         n_bins: int = 5,
@@ -181,22 +190,13 @@ class RFMScorer(BaseEstimator):
         self.rf_only = rf_only
         self.ties = ties
 
-    def _validated_columns(self) -> dict[str, str]:
-        if isinstance(self.n_bins, bool) or not isinstance(self.n_bins, int | np.integer):
-            raise TypeError(f"n_bins must be an integer, got {self.n_bins!r}")
-        if not 2 <= self.n_bins <= 9:
-            raise ValueError(f"n_bins must be in 2..9 (one digit per axis), got {self.n_bins}")
-        if self.monetary not in MONETARY_COLS:
-            raise ValueError(
-                f"monetary must be one of {list(MONETARY_COLS)}, got {self.monetary!r}"
-            )
-        if self.ties not in TIES:
-            raise ValueError(f"ties must be one of {list(TIES)}, got {self.ties!r}")
+    def _columns(self) -> dict[str, str]:
         columns = {"r": RECENCY_COL, "f": FREQUENCY_COL}
         if not self.rf_only:
             columns["m"] = MONETARY_COLS[self.monetary]
         return columns
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, summary: pd.DataFrame, y: None = None) -> RFMScorer:
         """Learn the quantile edges of each axis from a customer summary.
 
@@ -208,7 +208,7 @@ class RFMScorer(BaseEstimator):
         y : None
             Ignored (scikit-learn convention).
         """
-        columns = self._validated_columns()
+        columns = self._columns()
         values = _read_columns(summary, columns)
         n = int(self.n_bins)
         edges, bin_scores, rows = {}, {}, []
