@@ -33,6 +33,8 @@ _API: dict[str, str] = {
     "clv_simple_cac_after_margin": "clvlib.methods.formulas",
     "clv_sensitivity": "clvlib.methods.formulas",
     "clv_discounted": "clvlib.methods.formulas",
+    "value_basis": "clvlib.methods.value",
+    "ValueBasis": "clvlib.methods.value",
     "historic_clv": "clvlib.methods.value",
     "estimate_retention": "clvlib.methods.survival",
     "estimate_survival": "clvlib.methods.survival",
@@ -171,7 +173,9 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.methods.tiers import lorenz_curve as lorenz_curve
     from clvlib.methods.tiers import tier_table as tier_table
     from clvlib.methods.tiers import value_tiers as value_tiers
+    from clvlib.methods.value import ValueBasis as ValueBasis
     from clvlib.methods.value import historic_clv as historic_clv
+    from clvlib.methods.value import value_basis as value_basis
     from clvlib.report.glossary import glossary as glossary
     from clvlib.report.params import collect_params as collect_params
     from clvlib.report.params import load_params as load_params

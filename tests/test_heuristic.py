@@ -32,7 +32,7 @@ from clvlib.methods.formulas import (
 from clvlib.methods.heuristic import HeuristicCLV
 from clvlib.methods.survival import estimate_retention, estimate_survival
 from clvlib.methods.tiers import lorenz_curve, tier_table, value_tiers
-from clvlib.methods.value import historic_clv
+from clvlib.methods.value import historic_clv, value_basis
 
 MONTH_DAYS = 365.25 / 12
 
@@ -165,6 +165,18 @@ def test_sensitivity_refuses_margin_above_one():
 
 
 # --------------------------------------------------------------------------- historic CLV
+
+
+def test_value_basis_is_profit_where_costs_are_known_else_margin_times_revenue(summary):
+    """The one rule, for a summary (gross_profit) and for a log (cost) alike."""
+    assert value_basis(summary) == ("revenue", "total_value", 1.0)
+    assert value_basis(summary, margin=0.3).margin == 0.3
+    with_profit = summary.assign(gross_profit=summary["total_value"] * 0.25)
+    assert value_basis(with_profit, margin=0.3) == ("profit", "gross_profit", None)
+    assert value_basis(with_profit).realised_margin(with_profit) == pytest.approx(0.25)
+    assert value_basis(summary, margin=0.3).realised_margin(summary) == 0.3
+    assert value_basis(["customer_id", "amount", "cost"]).costs_known
+    assert not value_basis(["customer_id", "amount"]).costs_known
 
 
 def test_historic_clv_is_revenue_without_costs(summary):

@@ -18,7 +18,7 @@ from clvlib.data import log as _tx
 from clvlib.data.checks import rows_at_fault
 from clvlib.methods._frames import _align, _check_range, _group_keys, _require_columns
 from clvlib.methods.formulas import _surviving_periods
-from clvlib.methods.value import historic_clv
+from clvlib.methods.value import historic_clv, value_basis
 
 # --------------------------------------------------------------------------- per group
 
@@ -90,13 +90,17 @@ def first_order_profit(
     """
     _tx.check(tx)
     _require_columns(tx, ["customer_id", "order_id", "timestamp", "amount", "is_return"], "tx")
-    if "cost" not in tx.columns:
+    basis = value_basis(tx, margin=margin)
+    if not basis.costs_known:
         if margin is None:
             raise ValueError("tx has no cost column: pass margin= to turn revenue into profit")
         _check_range("margin", margin, 0, 1, " (a fraction: 20 % is 0.2)")
     with _tx.table(tx) as table:  # per-customer rows come back, never the lines
         buys = table.filter(~table["is_return"].cast("boolean"))
-        profit = buys["amount"] - buys["cost"] if "cost" in tx.columns else buys["amount"] * margin
+        if basis.costs_known:
+            profit = buys["amount"] - buys["cost"]
+        else:
+            profit = buys["amount"] * basis.margin
         buys = buys.select(
             "customer_id",
             "order_id",
@@ -237,7 +241,7 @@ def discount_shoppers(
         },
         index=summary.index,
     )
-    if "gross_profit" in summary.columns:
+    if value_basis(summary).costs_known:
         frame["profit"] = summary["gross_profit"]
     grouped = frame.groupby("kind", sort=True)
     table = pd.DataFrame(

@@ -21,7 +21,7 @@ from clvlib.data import log as _tx
 from clvlib.methods._frames import _UNIT_DAYS, _require_columns, _unit_days
 from clvlib.methods.formulas import _surviving_periods, clv_discounted
 from clvlib.methods.survival import estimate_survival
-from clvlib.methods.value import _customer_values
+from clvlib.methods.value import _customer_values, value_basis
 
 # --------------------------------------------------------------------------- estimator
 
@@ -188,7 +188,7 @@ class HeuristicCLV(BaseEstimator):
             seen = _tx.customer_ids(tx, stop=stop)
         self.customers_ = pd.Index(seen)
         self.recent_value_ = lines.groupby("customer_id")["amount"].sum().rename("recent_value")
-        if "cost" in lines.columns:
+        if value_basis(lines).costs_known:
             profit = lines["amount"] - lines["cost"]
             self.recent_profit_ = profit.groupby(lines["customer_id"]).sum().rename("recent_profit")
         else:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from clvlib.methods.rfm import FREQUENCY_COL, MONETARY_COLS, RECENCY_COL, _show
 from clvlib.methods.rules import RuleSet, RuleSetError, load_rules
+from clvlib.methods.value import value_basis
 
 # --------------------------------------------------------------------------------------------
 # Tables and export
@@ -59,8 +60,8 @@ def _aligned(summary, scores, segments, clv, ruleset) -> pd.DataFrame:
                 "clv shares no customer_id with the segments (ids of another type or set?)"
             )
         frame["predicted_clv"] = clv.reindex(ids).astype(float)
-    basis = "gross_profit" if "gross_profit" in summary.columns else "total_value"
-    if basis in summary.columns:  # historic CLV, the one rule of clvlib.methods.heuristic
+    basis = value_basis(summary).column  # historic CLV: profit where costs are known
+    if basis in summary.columns:
         frame["historic_clv"] = summary[basis].reindex(ids).astype(float)
     frame["action"] = frame["segment"].map(ruleset.actions)
     return frame

@@ -311,9 +311,10 @@ def heuristic_model(params: Mapping[str, Any], *, summary: pd.DataFrame) -> Any:
     yearly ``discount_rate`` turned into a monthly one, ``(1 + d) ** (1 / 12) - 1``.
     """
     from clvlib.methods.heuristic import HeuristicCLV
+    from clvlib.methods.value import value_basis
 
     return HeuristicCLV(
-        margin=None if "gross_profit" in summary.columns else params["margin"],
+        margin=value_basis(summary, margin=params["margin"]).margin,
         discount_rate=(1 + params["discount_rate"]) ** (1 / 12) - 1,
         period="M",
         cac="cac" if "cac" in summary.columns else params["cac"],
@@ -328,10 +329,9 @@ def average_levers(params: Mapping[str, Any], *, summary: pd.DataFrame) -> dict[
     are known (else the ``margin`` parameter). Keyword arguments of
     :func:`~clvlib.methods.heuristic.clv_sensitivity`.
     """
-    if "gross_profit" in summary.columns:
-        margin = float(summary["gross_profit"].sum() / summary["total_value"].sum())
-    else:
-        margin = float(params["margin"])
+    from clvlib.methods.value import value_basis
+
+    margin = value_basis(summary, margin=params["margin"]).realised_margin(summary)
     cac = float(summary["cac"].mean()) if "cac" in summary.columns else float(params["cac"])
     return {
         "aov": float(summary["avg_order_value"].mean()),
