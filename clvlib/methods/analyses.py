@@ -43,6 +43,19 @@ def clv_by_group(summary: pd.DataFrame, clv: pd.Series, *, by: str | pd.Series) 
         ``median_clv``, ``total_clv``, ``share_of_value`` (group total / overall total; the
         shares sum to 1, and a group can exceed 1 or be negative when some groups lose
         money). Categorical labels keep their order and their empty categories.
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame(
+    ...     {"total_value": [120.0, 40.0, 300.0, -10.0, 60.0],
+    ...      "channel": ["ads", "seo", "seo", "ads", "seo"]},
+    ...     index=pd.Index([1, 2, 3, 4, 5], name="customer_id"))
+    >>> clv = pd.Series([200.0, 50.0, 400.0, 0.0, 80.0], index=summary.index)
+    >>> clv_by_group(summary, clv, by="channel")[["customers", "mean_clv", "share_of_value"]]
+             customers    mean_clv  share_of_value
+    channel
+    ads              2  100.000000        0.273973
+    seo              3  176.666667        0.726027
     """
     values = _align(summary, clv, "clv").astype("float64")
     if values.isna().any():
@@ -87,6 +100,20 @@ def first_order_profit(
     -------
     pandas.Series
         ``first_order_profit`` indexed like ``summary``.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 1, 2, 2, 2, 3, 3, 4],
+    ...     "order_id": [10, 11, 12, 13, 20, 21, 22, 30, 31, 40],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-03-10", "2024-05-12",
+    ...                                  "2024-01-20", "2024-03-02", "2024-06-02", "2024-01-14",
+    ...                                  "2024-01-20", "2024-02-10"]),
+    ...     "amount": [30.0, 20.0, 25.0, 35.0, 50.0, 45.0, 40.0, 15.0, -15.0, 60.0],
+    ...     "is_return": [False] * 8 + [True, False]})
+    >>> summary = pd.DataFrame(index=pd.Index([1, 2, 3, 4], name="customer_id"))
+    >>> first_order_profit(tx, summary, margin=0.3).tolist()
+    [9.0, 15.0, 4.5, 18.0]
     """
     _tx.check(tx)
     _require_columns(tx, ["customer_id", "order_id", "timestamp", "amount", "is_return"], "tx")
@@ -132,6 +159,22 @@ def clv_vs_first_order(
         One row per group, then "all customers": ``customers``,
         ``mean_first_order_profit``, ``mean_predicted_clv`` and ``clv_multiple`` (predicted
         CLV / first-order profit: how many first sales the relationship is worth).
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame(
+    ...     {"total_value": [120.0, 40.0, 300.0, -10.0, 60.0],
+    ...      "channel": ["ads", "seo", "seo", "ads", "seo"]},
+    ...     index=pd.Index([1, 2, 3, 4, 5], name="customer_id"))
+    >>> first = pd.Series([10.0, 8.0, 30.0, 5.0, 12.0], index=summary.index)
+    >>> clv = pd.Series([200.0, 50.0, 400.0, 0.0, 80.0], index=summary.index)
+    >>> table = clv_vs_first_order(summary, first, clv, by="channel")
+    >>> table[["customers", "mean_predicted_clv", "clv_multiple"]].round(2)
+                   customers  mean_predicted_clv  clv_multiple
+    group
+    ads                    2              100.00         13.33
+    seo                    3              176.67         10.60
+    all customers          5              146.00         11.23
     """
     frame = pd.DataFrame(
         {
@@ -171,6 +214,28 @@ def channel_economics(clv: pd.DataFrame, summary: pd.DataFrame, *, by: str | pd.
         One row per group: ``customers``, ``mean_cac``, ``mean_ltv``, ``ltv_to_cac``,
         ``payback_periods`` (NaN when the margin per period is not positive),
         ``mean_ltv_after_cac`` and ``pays_back`` (bool).
+
+    Examples
+    --------
+    >>> from clvlib.data.summary import customer_summary
+    >>> from clvlib.methods.heuristic import HeuristicCLV
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 1, 2, 2, 2, 3, 3, 4],
+    ...     "order_id": [10, 11, 12, 13, 20, 21, 22, 30, 31, 40],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-03-10", "2024-05-12",
+    ...                                  "2024-01-20", "2024-03-02", "2024-06-02", "2024-01-14",
+    ...                                  "2024-01-20", "2024-02-10"]),
+    ...     "amount": [30.0, 20.0, 25.0, 35.0, 50.0, 45.0, 40.0, 15.0, -15.0, 60.0],
+    ...     "is_return": [False] * 8 + [True, False]})
+    >>> summary = customer_summary(tx, observation_end="2024-06-30").assign(
+    ...     channel=["ads", "seo", "ads", "seo"], cac=[20.0, 5.0, 20.0, 5.0])
+    >>> model = HeuristicCLV(margin=0.3, cac="cac").fit(tx, observation_end="2024-06-30")
+    >>> table = channel_economics(model.predict_clv(summary), summary, by="channel")
+    >>> table[["mean_cac", "mean_ltv", "ltv_to_cac", "pays_back"]].round(2)
+           mean_cac  mean_ltv  ltv_to_cac  pays_back
+    group
+    ads        20.0     19.37        0.97      False
+    seo         5.0     35.90        7.18       True
     """
     _require_columns(clv, ["cac", "clv_lifetime", "margin_per_period", "p_active"], "clv")
     frame = pd.DataFrame(
@@ -213,6 +278,28 @@ def discount_shoppers(
         ``share_of_customers``, ``mean_discount_share`` (share of purchase value bought
         on discount), ``mean_historic_value``, ``margin`` (gross profit / net revenue where
         costs are known), ``mean_predicted_clv``, ``mean_orders``.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 1, 2, 2, 2, 3, 3, 4],
+    ...     "order_id": [10, 11, 12, 13, 20, 21, 22, 30, 31, 40],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-03-10", "2024-05-12",
+    ...                                  "2024-01-20", "2024-03-02", "2024-06-02", "2024-01-14",
+    ...                                  "2024-01-20", "2024-02-10"]),
+    ...     "amount": [30.0, 20.0, 25.0, 35.0, 50.0, 45.0, 40.0, 15.0, -15.0, 60.0],
+    ...     "is_return": [False] * 8 + [True, False]})
+    >>> tx["discounted"] = [False, True, True, True, False, False, False, True, True, False]
+    >>> summary = pd.DataFrame(
+    ...     {"total_value": [110.0, 135.0, 0.0, 60.0], "n_orders": [4, 3, 1, 1]},
+    ...     index=pd.Index([1, 2, 3, 4], name="customer_id"))
+    >>> clv = pd.Series([90.0, 120.0, 0.0, 20.0], index=summary.index)
+    >>> table = discount_shoppers(tx, summary, clv)
+    >>> table[["customers", "mean_discount_share", "mean_predicted_clv"]].round(3)
+                       customers  mean_discount_share  mean_predicted_clv
+    customers_who
+    discount shoppers          2                0.864                45.0
+    full price                 2                0.000                70.0
     """
     _tx.check(tx)
     _require_columns(tx, ["customer_id", "amount", "is_return", "discounted"], "tx")
@@ -284,6 +371,27 @@ def retention_policies(
         One row per policy: ``customers``, ``share_of_customers``, ``mean_predicted_clv``
         (discounted), ``expected_revenue`` (next ``periods``), ``cost`` and
         ``cost_per_customer``.
+
+    Examples
+    --------
+    >>> from clvlib.data.summary import customer_summary
+    >>> from clvlib.methods.heuristic import HeuristicCLV
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 1, 2, 2, 2, 3, 3, 4],
+    ...     "order_id": [10, 11, 12, 13, 20, 21, 22, 30, 31, 40],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-03-10", "2024-05-12",
+    ...                                  "2024-01-20", "2024-03-02", "2024-06-02", "2024-01-14",
+    ...                                  "2024-01-20", "2024-02-10"]),
+    ...     "amount": [30.0, 20.0, 25.0, 35.0, 50.0, 45.0, 40.0, 15.0, -15.0, 60.0],
+    ...     "is_return": [False] * 8 + [True, False]})
+    >>> summary = customer_summary(tx, observation_end="2024-06-30")
+    >>> model = HeuristicCLV(margin=0.3).fit(tx, observation_end="2024-06-30")
+    >>> clv = model.predict_clv(summary)
+    >>> retention_policies(clv, top=0.5)[["customers", "expected_revenue", "cost"]].round(2)
+                                                 customers  expected_revenue   cost
+    policy
+    discount by importance                               2            209.59  20.96
+    best need no discount: win back the lapsing          0              0.00   0.00
     """
     _require_columns(clv, ["value_per_period", "p_active", "clv_discounted"], "clv")
     if not 0 < discount < 1 or not 0 < top < 1:

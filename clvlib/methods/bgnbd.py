@@ -124,11 +124,27 @@ class BetaGeoModel(BaseEstimator):
 
     Examples
     --------
-    >>> summary = pd.DataFrame({"frequency": [2, 1, 0, 0], "recency": [30.4, 1.7, 0, 0],
-    ...                         "T": [38.9, 38.9, 38.9, 38.9]})
-    >>> model = BetaGeoModel().fit(summary)
-    >>> sorted(model.params_.index)
-    ['a', 'alpha', 'b', 'r']
+    >>> summary = pd.DataFrame({
+    ...     "frequency": [0, 1, 2, 0, 4, 3, 0, 5, 6, 0, 2, 1],
+    ...     "recency": [0, 3, 35, 0, 38, 8, 0, 12, 39, 0, 6, 36],
+    ...     "T": [40, 40, 39, 38, 40, 37, 36, 40, 40, 35, 38, 39],
+    ...     "monetary_value": [0, 25.0, 30.0, 0, 42.0, 18.0, 0, 22.0, 55.0, 0, 35.0, 28.0]},
+    ...     index=pd.RangeIndex(1, 13, name="customer_id"))
+    >>> model = BetaGeoModel(penalizer=0.01).fit(summary)
+    >>> model.params_.round(3)
+    r        0.528
+    alpha    4.624
+    a        0.548
+    b        1.577
+    Name: BG/NBD, dtype: float64
+    >>> alive = model.probability_alive(summary["frequency"], summary["recency"], summary["T"])
+    >>> alive.round(2).head(4)
+    customer_id
+    1    1.00
+    2    0.16
+    3    0.79
+    4    1.00
+    Name: probability_alive, dtype: float64
     """
 
     _parameter_constraints: dict = {"penalizer": [Interval(Real, 0, None, closed="left")]}

@@ -93,6 +93,26 @@ def expected_clv(
     -------
     numpy.ndarray or pandas.Series
         Expected value per customer (a Series on the input's index for Series input).
+
+    Examples
+    --------
+    >>> from clvlib.methods.bgnbd import BetaGeoModel
+    >>> from clvlib.methods.gamma_gamma import GammaGammaModel
+    >>> summary = pd.DataFrame({
+    ...     "frequency": [0, 1, 2, 0, 4, 3, 0, 5, 6, 0, 2, 1],
+    ...     "recency": [0, 3, 35, 0, 38, 8, 0, 12, 39, 0, 6, 36],
+    ...     "T": [40, 40, 39, 38, 40, 37, 36, 40, 40, 35, 38, 39],
+    ...     "monetary_value": [0, 25.0, 30.0, 0, 42.0, 18.0, 0, 22.0, 55.0, 0, 35.0, 28.0]},
+    ...     index=pd.RangeIndex(1, 13, name="customer_id"))
+    >>> purchases = BetaGeoModel(penalizer=0.01).fit(summary)
+    >>> spend = GammaGammaModel(penalizer=0.001).fit(summary)
+    >>> expected_clv(purchases, spend, summary["frequency"], summary["recency"], summary["T"],
+    ...              summary["monetary_value"], horizon=30).round(2).head(3)
+    customer_id
+    1    11.31
+    2     4.02
+    3    36.76
+    Name: expected_clv, dtype: float64
     """
     if horizon < 0 or period <= 0 or discount_rate < 0:
         raise ValueError(
@@ -146,6 +166,25 @@ class ProbabilisticCLV(BaseEstimator):
         No sign of drop-out (dropout_share_ < 0.01 or mean_probability_alive_ > 0.99): the
         fit is at the no-churn limit of the model (an :class:`EdgeOfParameterSpaceWarning`
         says so in words).
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame({
+    ...     "frequency": [0, 1, 2, 0, 4, 3, 0, 5, 6, 0, 2, 1],
+    ...     "recency": [0, 3, 35, 0, 38, 8, 0, 12, 39, 0, 6, 36],
+    ...     "T": [40, 40, 39, 38, 40, 37, 36, 40, 40, 35, 38, 39],
+    ...     "monetary_value": [0, 25.0, 30.0, 0, 42.0, 18.0, 0, 22.0, 55.0, 0, 35.0, 28.0]},
+    ...     index=pd.RangeIndex(1, 13, name="customer_id"))
+    >>> model = ProbabilisticCLV(penalizer=0.01).fit(summary)
+    >>> model.predict_value(summary, horizon=30).round(2).head(4)
+    customer_id
+    1    13.32
+    2     4.79
+    3    40.03
+    4    13.88
+    Name: predicted_value, dtype: float64
+    >>> round(model.dropout_share_, 3), model.at_edge_
+    (0.258, False)
     """
 
     _COLUMNS = ("frequency", "recency", "T", "monetary_value")

@@ -47,6 +47,21 @@ def cluster_profiles(
     pandas.DataFrame
         Index ``cluster``; columns ``name`` (when known), ``n_customers``,
         ``customer_share``, ``value_share``, ``mean_<feature>``, ``median_<feature>``.
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame(
+    ...     {"total_value": [120.0, 40.0, 300.0, -10.0, 60.0],
+    ...      "n_orders": [4, 1, 9, 1, 2]},
+    ...     index=pd.Index([1, 2, 3, 4, 5], name="customer_id"))
+    >>> labels = pd.Series([0, 1, 0, 1, 1], index=summary.index)
+    >>> names = ["loyal", "occasional"]
+    >>> profiles = cluster_profiles(summary, labels, features=["n_orders"], names=names)
+    >>> profiles[["name", "n_customers", "value_share", "mean_n_orders"]].round(2)
+                   name  n_customers  value_share  mean_n_orders
+    cluster
+    0             loyal            2         0.82           6.50
+    1        occasional            3         0.18           1.33
     """
     if isinstance(labels, pd.DataFrame):
         if "cluster" not in labels.columns:

@@ -91,6 +91,15 @@ def check_n_clusters(n_clusters: Any, n_customers: int, *, name: str = "n_cluste
 
     scikit-learn's own message ("n_samples=4 should be >= n_clusters=5") names neither the
     argument nor what to do; every public function that clusters asks here first.
+
+    Examples
+    --------
+    >>> check_n_clusters(3, 100)
+    3
+    >>> check_n_clusters(5, 4)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_clusters=5 is more than the 4 customers to cluster: k-means needs at least ...
     """
     if isinstance(n_clusters, bool) or not isinstance(n_clusters, int | np.integer):
         raise ValueError(

@@ -114,6 +114,16 @@ def clv_sensitivity(
         -0.1), ``lever_value`` (the changed lever), ``base_clv``, ``clv``, ``delta``
         (clv - base_clv, currency) and ``delta_pct`` (delta / |base_clv|; NaN when the base
         CLV is 0). ``attrs`` holds the formula, the base levers and the change.
+
+    Examples
+    --------
+    >>> table = clv_sensitivity(90, 3, 6, 0.2)
+    >>> table[["lever", "change", "clv", "delta"]].round(2).head(4)
+           lever  change   clv  delta
+    0        aov    -0.1  47.4   -5.4
+    1        aov     0.1  58.2    5.4
+    2  purchases    -0.1  47.4   -5.4
+    3  purchases     0.1  58.2    5.4
     """
     if formula not in _FORMULAS:
         raise ValueError(f"formula must be one of {list(_FORMULAS)}; got {formula!r}")

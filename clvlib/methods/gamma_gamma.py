@@ -75,6 +75,14 @@ def check_independence(
     Returns
     -------
     IndependenceCheck
+
+    Examples
+    --------
+    >>> check_independence([1, 2, 3, 4, 5], [20.0, 35.0, 18.0, 40.0, 25.0]).ok
+    True
+    >>> check = check_independence([1, 2, 3, 4, 5], [10.0, 20.0, 30.0, 40.0, 50.0])
+    >>> round(check.correlation, 3), check.ok
+    (1.0, False)
     """
     x, _ = _to_array("frequency", frequency)
     m, _ = _to_array("monetary_value", monetary_value)
@@ -157,6 +165,30 @@ class GammaGammaModel(BaseEstimator):
         ``nonpositive="exclude"``); labels for Series input, else positions.
     independence_ : IndependenceCheck
         Frequency-monetary correlation among the fitted customers (the model's assumption).
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame({
+    ...     "frequency": [0, 1, 2, 0, 4, 3, 0, 5, 6, 0, 2, 1],
+    ...     "recency": [0, 3, 35, 0, 38, 8, 0, 12, 39, 0, 6, 36],
+    ...     "T": [40, 40, 39, 38, 40, 37, 36, 40, 40, 35, 38, 39],
+    ...     "monetary_value": [0, 25.0, 30.0, 0, 42.0, 18.0, 0, 22.0, 55.0, 0, 35.0, 28.0]},
+    ...     index=pd.RangeIndex(1, 13, name="customer_id"))
+    >>> model = GammaGammaModel(penalizer=0.001).fit(summary)
+    >>> model.params_.round(2)
+    p    11.52
+    q     4.30
+    v    10.18
+    Name: Gamma-Gamma, dtype: float64
+    >>> round(model.mean_value_, 2)
+    35.58
+    >>> spend = model.expected_average_value(summary["frequency"], summary["monetary_value"])
+    >>> spend.round(2).head(3)
+    customer_id
+    1    35.58
+    2    27.35
+    3    30.70
+    Name: expected_average_value, dtype: float64
     """
 
     _parameter_constraints: dict = {

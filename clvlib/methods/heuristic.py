@@ -112,9 +112,33 @@ class HeuristicCLV(BaseEstimator):
 
     Examples
     --------
-    >>> model = HeuristicCLV(margin=0.3, period="M").fit(tx, observation_end="2011-06-30")
-    ... # doctest: +SKIP
-    >>> model.predict_value(summary, horizon=90)  # doctest: +SKIP
+    >>> from clvlib.data.summary import customer_summary
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 1, 2, 2, 2, 3, 3, 4],
+    ...     "order_id": [10, 11, 12, 13, 20, 21, 22, 30, 31, 40],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-03-10", "2024-05-12",
+    ...                                  "2024-01-20", "2024-03-02", "2024-06-02", "2024-01-14",
+    ...                                  "2024-01-20", "2024-02-10"]),
+    ...     "amount": [30.0, 20.0, 25.0, 35.0, 50.0, 45.0, 40.0, 15.0, -15.0, 60.0],
+    ...     "is_return": [False] * 8 + [True, False]})
+    >>> model = HeuristicCLV(margin=0.3).fit(tx, observation_end="2024-06-30")
+    >>> model.retention_, model.lapse_periods_
+    (0.875, 3)
+    >>> summary = customer_summary(tx, observation_end="2024-06-30")
+    >>> model.predict_value(summary, horizon=90).round(2)
+    customer_id
+    1    36.86
+    2    48.76
+    3     0.00
+    4    19.56
+    Name: predicted_value, dtype: float64
+    >>> model.predict_clv(summary)[["margin_per_period", "p_active", "clv_discounted"]].round(2)
+                 margin_per_period  p_active  clv_discounted
+    customer_id
+    1                         4.84      1.00           33.89
+    2                         6.41      1.00           44.84
+    3                         0.00      0.71            0.00
+    4                         3.20      0.80           17.99
     """
 
     _parameter_constraints: dict = {

@@ -345,6 +345,19 @@ def resolve_n_clusters(
     -------
     int
         Checked against the number of customers (:func:`check_n_clusters`).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> summary = pd.DataFrame({
+    ...     "since_last_order": rng.integers(0, 365, 60),
+    ...     "n_orders": rng.integers(1, 20, 60),
+    ...     "total_value": rng.lognormal(4, 1, 60)},
+    ...     index=pd.RangeIndex(60, name="customer_id"))
+    >>> resolve_n_clusters(4, summary)
+    4
+    >>> resolve_n_clusters("auto", summary) == choose_k(summary, k_range=range(2, 11)).recommended_k
+    True
     """
     n = len(summary)
     if not (isinstance(n_clusters, str) and n_clusters == "auto"):

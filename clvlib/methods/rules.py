@@ -496,6 +496,22 @@ def rule_coverage(
         ``share`` (``won`` / all customers), ``overlaps_with`` (numbers of the other rules
         matching some of the same customers: there, rule order decides) and ``note``.
         See :func:`rule_overlaps` for the pairs.
+
+    Examples
+    --------
+    >>> from clvlib.methods.rfm import rfm_scores
+    >>> summary = pd.DataFrame(
+    ...     {"since_last_order": [3, 40, 200, 9, 120], "n_orders": [5, 1, 1, 2, 3],
+    ...      "total_value": [500.0, 20.0, 35.0, 90.0, 150.0]},
+    ...     index=pd.Index([1, 2, 3, 4, 5], name="customer_id"))
+    >>> coverage = rule_coverage(rfm_scores(summary), "rf_grid")
+    >>> coverage.loc[coverage["won"] > 0, ["segment", "won", "share"]]
+                   segment  won  share
+    0          Hibernating    1    0.2
+    1              At Risk    1    0.2
+    3       About To Sleep    1    0.2
+    8  Potential Loyalists    1    0.2
+    9            Champions    1    0.2
     """
     ruleset = load_rules(rules)
     lists = {"prospects": prospects, "cart_abandoners": cart_abandoners}
@@ -561,6 +577,18 @@ def rule_overlaps(
     pandas.DataFrame
         ``rule_a`` < ``rule_b`` with ``segment_a``, ``segment_b`` and ``customers`` matched by
         both; empty when the rules are disjoint (then their order does not matter).
+
+    Examples
+    --------
+    >>> rules = RuleSet("demo", 5, (Rule(1, "Best", "Reward", {"r": (4, 5)}),
+    ...                              Rule(2, "Loyal", "Upsell", {"f": (4, 5)})))
+    >>> scores = pd.DataFrame({"r_score": [5, 4, 1], "f_score": [5, 2, 5]},
+    ...     index=pd.Index([1, 2, 3], name="customer_id"))
+    >>> rule_overlaps(scores, rules, n_bins=5)
+       rule_a segment_a  rule_b segment_b  customers
+    0       1      Best       2     Loyal          1
+    >>> assign_segments(scores, rules, n_bins=5).tolist()
+    ['Best', 'Best', 'Loyal']
     """
     ruleset = load_rules(rules)
     lists = {"prospects": prospects, "cart_abandoners": cart_abandoners}

@@ -104,6 +104,26 @@ def segment_table(
         ``predicted_clv_share`` when ``clv`` is given, ``action`` and ``note`` (for an
         empty type an order log cannot fill: "needs event data" for cart abandoners,
         "needs a customer table" for subscribers).
+
+    Examples
+    --------
+    >>> from clvlib.methods.rfm import rfm_scores
+    >>> from clvlib.methods.rules import assign_segments
+    >>> summary = pd.DataFrame(
+    ...     {"since_last_order": [3, 40, 200, 9, 120], "n_orders": [5, 1, 1, 2, 3],
+    ...      "total_value": [500.0, 20.0, 35.0, 90.0, 150.0]},
+    ...     index=pd.Index([1, 2, 3, 4, 5], name="customer_id"))
+    >>> scores = rfm_scores(summary)
+    >>> segments = assign_segments(scores, "rf_grid")
+    >>> table = segment_table(summary, scores, segments, rules="rf_grid")
+    >>> table.loc[table["customers"] > 0, ["customers", "value_share", "mean_n_orders"]]
+                         customers  value_share  mean_n_orders
+    segment
+    Hibernating                  1     0.044025            1.0
+    At Risk                      1     0.188679            3.0
+    About To Sleep               1     0.025157            1.0
+    Potential Loyalists          1     0.113208            2.0
+    Champions                    1     0.628931            5.0
     """
     if sort not in ("rules", "value"):
         raise ValueError(f"sort must be 'rules' or 'value', got {sort!r}")
@@ -175,6 +195,31 @@ def export_segments(
     -------
     pathlib.Path
         The file written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from clvlib.methods.rfm import rfm_scores
+    >>> from clvlib.methods.rules import assign_segments
+    >>> summary = pd.DataFrame(
+    ...     {"since_last_order": [3, 40, 200, 9, 120], "n_orders": [5, 1, 1, 2, 3],
+    ...      "total_value": [500.0, 20.0, 35.0, 90.0, 150.0]},
+    ...     index=pd.Index([1, 2, 3, 4, 5], name="customer_id"))
+    >>> scores = rfm_scores(summary)
+    >>> segments = assign_segments(scores, "rf_grid")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "segments.csv"
+    ...     written = export_segments(path, summary, scores, segments, rules="rf_grid")
+    ...     exported = pd.read_csv(written)
+    ...
+    >>> exported[["customer_id", "rfm_code", "segment", "historic_clv"]]
+       customer_id  rfm_code              segment  historic_clv
+    0            3       112          Hibernating          35.0
+    1            5       244              At Risk         150.0
+    2            2       311       About To Sleep          20.0
+    3            4       423  Potential Loyalists          90.0
+    4            1       555            Champions         500.0
     """
     path = Path(path)
     suffix = path.suffix.lower()

@@ -71,6 +71,28 @@ def estimate_retention(
     -------
     RetentionEstimate
         ``(rate, table)``, see :class:`RetentionEstimate`.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 1, 2, 2, 2, 3, 3, 4],
+    ...     "order_id": [10, 11, 12, 13, 20, 21, 22, 30, 31, 40],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-03-10", "2024-05-12",
+    ...                                  "2024-01-20", "2024-03-02", "2024-06-02", "2024-01-14",
+    ...                                  "2024-01-20", "2024-02-10"]),
+    ...     "amount": [30.0, 20.0, 25.0, 35.0, 50.0, 45.0, 40.0, 15.0, -15.0, 60.0],
+    ...     "is_return": [False] * 8 + [True, False]})
+    >>> retention = estimate_retention(tx, observation_end="2024-06-30")
+    >>> retention.rate
+    0.25
+    >>> retention.table
+             active  retained  retention_rate
+    period
+    2024-01       3         1        0.333333
+    2024-02       2         1        0.500000
+    2024-03       2         0        0.000000
+    2024-04       0         0             NaN
+    2024-05       1         0        0.000000
     """
     active, last = _active_periods(tx, observation_end, period)
     end = pd.Timestamp(observation_end)
@@ -204,6 +226,20 @@ def estimate_survival(
     -------
     SurvivalEstimate
         ``(rate, lapse_periods, alive_periods, lapses, table)``.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": [1, 1, 1, 1, 2, 2, 2, 3, 3, 4],
+    ...     "order_id": [10, 11, 12, 13, 20, 21, 22, 30, 31, 40],
+    ...     "timestamp": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-03-10", "2024-05-12",
+    ...                                  "2024-01-20", "2024-03-02", "2024-06-02", "2024-01-14",
+    ...                                  "2024-01-20", "2024-02-10"]),
+    ...     "amount": [30.0, 20.0, 25.0, 35.0, 50.0, 45.0, 40.0, 15.0, -15.0, 60.0],
+    ...     "is_return": [False] * 8 + [True, False]})
+    >>> survival = estimate_survival(tx, observation_end="2024-06-30")
+    >>> survival.rate, survival.lapse_periods, survival.alive_periods, survival.lapses
+    (0.875, 3, 16, 2)
     """
     if not 0 < gap_quantile < 1:
         raise ValueError(f"gap_quantile must lie in (0, 1); got {gap_quantile}")

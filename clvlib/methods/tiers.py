@@ -59,6 +59,15 @@ def value_tiers(
     pandas.Series
         Ordered categorical ``value_tier`` (labels such as "top 20 %"), indexed like
         ``summary``; ``attrs`` holds the value used and the shares.
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame(
+    ...     {"total_value": [120.0, 40.0, 300.0, -10.0, 60.0],
+    ...      "channel": ["ads", "seo", "seo", "ads", "seo"]},
+    ...     index=pd.Index([1, 2, 3, 4, 5], name="customer_id"))
+    >>> value_tiers(summary).tolist()
+    ['middle 60 %', 'middle 60 %', 'top 20 %', 'bottom 20 %', 'middle 60 %']
     """
     labels = _tier_labels(tuple(shares))
     values, label = _customer_values(summary, value, "value")
@@ -112,6 +121,20 @@ def tier_table(
         shares are within the group: the share of a channel's customers that are in the
         top tier, and the share of that channel's value they carry. Shares of value can be
         negative or exceed 1 when some customers lose money.
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame(
+    ...     {"total_value": [120.0, 40.0, 300.0, -10.0, 60.0],
+    ...      "channel": ["ads", "seo", "seo", "ads", "seo"]},
+    ...     index=pd.Index([1, 2, 3, 4, 5], name="customer_id"))
+    >>> tiers = value_tiers(summary)
+    >>> tier_table(summary, tiers)[["customers", "value", "share_of_value"]]
+                 customers  value  share_of_value
+    tier
+    top 20 %             1  300.0        0.588235
+    middle 60 %          3  220.0        0.431373
+    bottom 20 %          1  -10.0       -0.019608
     """
     tiers = _align(summary, tiers, "tiers")
     values, _ = _customer_values(summary, value, "value")
@@ -193,6 +216,12 @@ def lorenz_curve(values: pd.Series | np.ndarray) -> LorenzCurve:
     -------
     LorenzCurve
         ``(curve, gini)``; ``top_share(0.2)`` gives the share carried by the top 20 %.
+
+    Examples
+    --------
+    >>> lorenz = lorenz_curve([300.0, 120.0, 60.0, 40.0, -10.0])
+    >>> round(lorenz.gini, 3), round(lorenz.top_share(0.2), 3)
+    (0.549, 0.588)
     """
     index = values.index if isinstance(values, pd.Series) else None
     x = pd.Series(values, dtype="float64") if index is None else values

@@ -129,6 +129,17 @@ def historic_clv(summary: pd.DataFrame, *, subtract_cac: bool = False) -> pd.Ser
         Named ``historic_clv``, indexed by ``customer_id``; ``attrs["basis"]`` is "profit" or
         "revenue", ``attrs["column"]`` the summary column used and ``attrs["cac"]`` whether
         the CAC was subtracted.
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame(
+    ...     {"total_value": [120.0, 40.0, -10.0], "gross_profit": [30.0, 12.0, -4.0]},
+    ...     index=pd.Index([1, 2, 3], name="customer_id"))
+    >>> clv = historic_clv(summary)
+    >>> clv.tolist(), clv.attrs["basis"]
+    ([30.0, 12.0, -4.0], 'profit')
+    >>> historic_clv(summary.drop(columns="gross_profit")).attrs["basis"]
+    'revenue'
     """
     basis = value_basis(summary)
     values, _ = _customer_values(summary, None, "value")
