@@ -317,11 +317,6 @@ def _day(name: str, value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
 @contextlib.contextmanager
 def _checked(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iterator[CheckedLines]:
     """The checked log of any accepted source, valid inside the ``with`` block."""
-    with engine.exclusive():  # the checks and the summary see one state of the engine
-        yield from _checked_unlocked(tx)
-
-
-def _checked_unlocked(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iterator[CheckedLines]:
     if isinstance(tx, pd.DataFrame):
         with engine.pandas_table(tx) as table:
             yield _prepare(table, "the DataFrame", _frame_rows(tx))
@@ -336,10 +331,7 @@ def _checked_unlocked(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iter
                 f"{path}: customer_summary reads the clean log as a DataFrame or a Parquet "
                 "file; load CSV or Excel sources with clvlib.load_transactions first"
             )
-        quoted = str(path).replace("'", "''")
-        table = engine.connection().sql(
-            f"SELECT * FROM read_parquet('{quoted}', file_row_number = true)"
-        )
+        table = engine.read_parquet(path, row_number="file_row_number")
         yield _prepare(table, str(path), _file_rows)
     else:
         raise TypeError(
@@ -621,7 +613,7 @@ def _first(table: ibis.Table, columns: list[str], ts: ibis.Value) -> dict[str, i
     (:data:`clvlib.data.engine.FIRST_LINE_KEY`), several times faster than a struct key;
     elsewhere the key is the struct (timestamp, values), ordered by the backend.
     """
-    if _backend(table) is engine.connection():
+    if engine.is_embedded(_backend(table)):
         key = _first_line_key(ts, ibis.struct({c: table[c] for c in columns}).hash())
     else:
         key = ibis.struct({"ts": ts, **{c: table[c].cast("string").fill_null("") for c in columns}})
