@@ -614,3 +614,45 @@ def test_a_bug_still_shows_its_traceback(tmp_path: Path, monkeypatch: pytest.Mon
     with pytest.raises(ZeroDivisionError):  # python -m clvlib: traceback, exit status 1
         main(["report", "--params", str(enough_data(tmp_path)), "--no-progress"])
 
+
+# ----------------------------------------------------------------- several data sets at once
+
+
+@pytest.mark.slow
+def test_three_data_sets_at_once_never_fail(tmp_path: Path) -> None:
+    """The default shop and two Parquet parts of it, checked and rendered in threads at once.
+
+    The data sets' threads load their data at the same time in this one process (the check
+    before any kernel): on one shared DuckDB connection that failed about one round in three.
+    Each data set renders a small notebook (notebook 05, which the verdict needs, takes
+    minutes): every data set must render; the verdict then says the comparison is missing.
+    """
+    shop = pd.read_csv(PROJECT_ROOT / "data" / "transactions.csv")
+    default = (PROJECT_ROOT / "params" / "default.yaml").read_text(encoding="utf-8")
+    params = [PROJECT_ROOT / "params" / "default.yaml"]
+    for part in (1, 2):
+        shop[shop["customer_id"] % 10 == part].to_parquet(tmp_path / f"part{part}.parquet")
+        text = default.replace("simulated shop", f"shop part {part}")
+        text = text.replace("../data/transactions.csv", f"part{part}.parquet")
+        text = text.replace("../data/customers.csv", "''")
+        (tmp_path / f"part{part}.yaml").write_text(text, encoding="utf-8")
+        params.append(tmp_path / f"part{part}.yaml")
+    nb = notebook(tmp_path / "load.ipynb", "x = 1")
+    out = tmp_path / "out"
+    for _ in range(6):
+        with pytest.raises(ReportError) as err:  # the verdict: no comparison was rendered
+            report.render_data_sets(params, out, notebooks=[nb], jobs=3, progress=False)
+        failures = str(err.value).split("\n\n")
+        assert len(failures) == 3
+        assert all("the method comparison did not render" in f for f in failures), err.value
+        for sub in ("simulated_shop", "shop_part_1", "shop_part_2"):
+            assert runfolder.read_manifest(out / sub) == {
+                "status": "ok",
+                "files": [
+                    "index.html",
+                    "load.code.html",
+                    "load.html",
+                    "notebooks/load.ipynb",
+                    "provenance.json",
+                ],
+            }
