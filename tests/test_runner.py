@@ -567,6 +567,11 @@ def out_is_a_file(folder: Path) -> list[str]:
     return ["--params", str(enough_data(folder)), "--out", str(folder / "o")]
 
 
+def out_inside_a_file(folder: Path) -> list[str]:
+    (folder / "f").write_text("a file")
+    return ["--params", str(enough_data(folder)), "--out", str(folder / "f" / "o")]
+
+
 def no_customer_column(folder: Path) -> list[str]:
     params = enough_data(folder)
     (folder / "log.csv").write_text("client,timestamp,amount\n1,2024-01-05,10.0\n")
@@ -589,6 +594,7 @@ def params_is_a_folder(folder: Path) -> list[str]:
     [
         (latin_1, r"p\.yaml is not UTF-8 text \(byte 0xe9 at offset 17\): save .* as UTF-8$"),
         (out_is_a_file, r"--out .*/o is a file, not a folder"),
+        (out_inside_a_file, r"--out .*/f/o is inside .*/f, a file, not a folder$"),
         (no_customer_column, r"customer_id"),
         (missing_data_file, r"log\.csv"),
         (params_is_a_folder, r"p\.yaml is a folder, not a parameters file$"),

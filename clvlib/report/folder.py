@@ -94,6 +94,9 @@ def check_out(out: Path, *, writes: Iterable[str] = (), force: bool = False) -> 
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {shown} is a file, not a folder: name a folder for the reports")
     if not out.is_dir():
+        above = next(p for p in out.parents if p.exists())
+        if not above.is_dir():
+            raise InputError(f"--out {shown} is inside {_shown(above)}, a file, not a folder")
         return
     previous = read_manifest(out)
     foreign = sorted(files_in(out) - set(previous["files"] if previous else ()))
@@ -119,11 +122,16 @@ def staged(out: Path) -> Iterator[Path]:
     (an exception, Ctrl-C) removes the folder, and ``out`` stays as it was. Staging folders of
     ``out`` that earlier runs left (killed runs) are removed first.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _sweep(out)
     folder = out.parent / f".{out.name}{STAGING}{uuid.uuid4().hex[:12]}"
-    folder.mkdir()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
+    except OSError as e:  # a read-only place, no permission: an argument error, not a bug
+        raise InputError(
+            f"cannot write the reports beside --out {_shown(out)}: {e.strerror}"
+        ) from None
     lock = _lock(folder)  # held while the run lives: a later run knows it is not stale
+    _sweep(out, keep=folder)
     try:
         yield folder
     finally:
@@ -199,10 +207,12 @@ def _remove_empty_folders(out: Path, names: Iterable[str]) -> None:
             folder.rmdir()
 
 
-def _sweep(out: Path) -> None:
+def _sweep(out: Path, *, keep: Path) -> None:
     """Remove the staging folders of ``out`` whose run has ended (killed: nobody holds them)."""
-    for folder in out.parent.glob(f".{out.name}{STAGING}*"):
-        if not folder.is_dir():
+    for folder in out.parent.iterdir():
+        if folder == keep or not folder.name.startswith(f".{out.name}{STAGING}"):
+            continue
+        if not folder.is_dir() or folder.is_symlink():
             continue
         lock = _lock(folder)
         if lock is None:  # a run in progress (or no way to tell): leave it alone
