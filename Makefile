@@ -41,7 +41,7 @@ endif
 
 env: $(ENV_STAMP) ## Create (or reuse) the environment and install clvlib into it
 
-reports: $(ENV_STAMP) ## Render every report for $(PARAMS) (one file, or several: PARAMS="A.yaml B.yaml") into $(OUT)/
+reports: $(ENV_STAMP) ## Render every report for $(PARAMS) (one file, or several: PARAMS="A.yaml B.yaml") into $(OUT)/ (put in place when the run ends)
 	$(PY) -m clvlib report $(addprefix --params ,$(PARAMS)) --out $(OUT)
 
 verdict: $(ENV_STAMP) ## The verdict across every shipped data set present, into $(VERDICT_OUT)/ (index.html, verdict.json)
@@ -78,5 +78,5 @@ benchmarks: $(ENV_STAMP) ## Run the benchmarks (installs lifetimes, the referenc
 	$(PY) benchmarks/compare.py
 	$(PY) benchmarks/reports.py
 
-clean: ## Remove generated reports and caches (keeps .venv)
-	rm -rf $(OUT) .pytest_cache .ruff_cache .hypothesis
+clean: ## Remove generated reports (and what killed runs left beside them) and caches (keeps .venv)
+	rm -rf $(OUT) $(dir $(OUT)).$(notdir $(OUT)).clvlib-staging-* .pytest_cache .ruff_cache .hypothesis

@@ -8,20 +8,28 @@ run on this interpreter whatever kernelspec is registered.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 
+from clvlib.report import folder as runfolder
 from clvlib.report import kernels, pages
 from clvlib.report import runner as report
 from clvlib.report.cli import main
 from clvlib.report.errors import KernelStartError, ReportError
 from clvlib.report.params import load_params, parameters_cell
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 # A tiny log (the runner tests skip the minimum-data gate, tested on its own with enough_data)
 LOG = """customer_id,order_id,timestamp,quantity,unit_price,unit_cost
@@ -155,6 +163,13 @@ def test_other_notebooks_still_render_and_index_marks_the_failure(failed_run: di
     index = (out / "index.html").read_text()
     assert 'href="a_ok.html"' in index and 'href="a_ok.code.html"' in index
     assert 'class="card failed"' in index and "ZeroDivisionError" in index
+
+
+def test_a_failed_run_is_in_place_and_says_so(failed_run: dict) -> None:
+    manifest = json.loads((failed_run["out"] / report.MANIFEST).read_text())
+    assert manifest["status"] == "failed"
+    assert "notebooks/b_fail.ipynb" in manifest["files"] and "a_ok.html" in manifest["files"]
+    assert not [p for p in failed_run["out"].parent.iterdir() if "clvlib-staging" in p.name]
 
 
 def test_kernel_is_this_interpreter_despite_a_stale_kernelspec(failed_run: dict) -> None:
@@ -311,12 +326,11 @@ def test_a_run_owns_its_output_folder(shop: Path, capsys: pytest.CaptureFixture)
     )
     second = notebook(shop / "second.ipynb", "x = 1")
     out = shop / "out"
-    out.mkdir()
-    (out / "mine.txt").write_text("a user's file")
     report.render_reports(shop / "params.yaml", out, notebooks=[first], validate=False)
     assert (out / "exports" / "first.csv").exists() and (out / "first.html").exists()
     lines = capsys.readouterr().out.splitlines()  # not a terminal: one line per notebook
     assert len(lines) == 1 and re.fullmatch(r"first: ok in \d+\.\d s", lines[0])
+    (out / "mine.txt").write_text("a user's file")  # put beside a run's files: it stays
     report.render_reports(shop / "params.yaml", out, notebooks=[second], validate=False)
     left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert left == [
@@ -330,6 +344,10 @@ def test_a_run_owns_its_output_folder(shop: Path, capsys: pytest.CaptureFixture)
     ]
     index = (out / "index.html").read_text()
     assert "first" not in index and str(shop) not in index
+    manifest = json.loads((out / report.MANIFEST).read_text())
+    assert manifest["status"] == "ok" and "mine.txt" not in manifest["files"]
+    assert (out / "mine.txt").read_text() == "a user's file"
+    assert sorted(p.name for p in shop.iterdir() if "clvlib-staging" in p.name) == []
 
 
 def test_arrange_puts_the_answer_first_and_the_appendix_last() -> None:
@@ -355,3 +373,292 @@ def test_arrange_puts_the_answer_first_and_the_appendix_last() -> None:
     assert page.index("the answer") < page.index("evidence") < page.index("<details")
     details = page[page.index('<details class="clv-appendix">') : page.index("</details>")]
     assert "params" in details and "definitions" in details and "evidence" not in details
+
+
+# ----------------------------------------------------------------- staging, refusals, Ctrl-C
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` and its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def staging_left(folder: Path) -> list[str]:
+    """Staging folders of runs beside the output folders in ``folder``."""
+    return sorted(p.name for p in folder.iterdir() if runfolder.STAGING in p.name)
+
+
+def test_a_commit_cut_short_never_looks_finished_and_the_next_cleans_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def run(folder: Path, *names: str) -> Path:
+        for name in names:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(f"{folder.name} {name}")
+        return folder
+
+    out = run(tmp_path / "o", "index.html", "a.html", "exports/a.json")
+    runfolder.write_manifest(out, "ok")
+    (out / "mine.txt").write_text("a user's file")  # so the run is put in place file by file
+    staging = run(tmp_path / ".o.clvlib-staging-1", "index.html", "b.html", "exports/b.json")
+    moved: list[str] = []
+
+    def killed_after_one(source: Path, target: Path) -> None:
+        if moved:
+            raise OSError("killed")
+        moved.append(str(target))
+        os.rename(source, target)
+
+    monkeypatch.setattr(runfolder.os, "replace", killed_after_one)
+    with pytest.raises(OSError, match="killed"):
+        runfolder.commit(staging, out, status="ok")
+    monkeypatch.undo()
+    left = runfolder.read_manifest(out)
+    assert left is not None and left["status"] == "incomplete"  # never looks finished
+    assert not (out / "index.html").exists()  # the old index went first, the new one comes last
+    assert set(left["files"]) >= {"a.html", "exports/a.json", "b.html", "exports/b.json"}
+
+    again = run(tmp_path / ".o.clvlib-staging-2", "index.html", "c.html")
+    runfolder.commit(again, out, status="failed")
+    assert sorted(contents(out)) == [runfolder.MANIFEST, "c.html", "index.html", "mine.txt"]
+    assert runfolder.read_manifest(out) == {"status": "failed", "files": ["c.html", "index.html"]}
+    assert (out / "index.html").read_text() == ".o.clvlib-staging-2 index.html"
+
+
+def test_a_folder_no_run_wrote_is_refused_unless_forced(shop: Path) -> None:
+    out = shop / "data"
+    out.mkdir()
+    (out / "sales.csv").write_text("a user's data")
+    nb = notebook(shop / "q.ipynb", "x = 1")
+    with pytest.raises(report.InputError, match=r"holds files that no clvlib run wrote \(sales"):
+        report.render_reports(shop / "params.yaml", out, notebooks=[nb], validate=False)
+    assert sorted(contents(out)) == ["sales.csv"] and staging_left(shop) == []
+    report.render_reports(shop / "params.yaml", out, notebooks=[nb], validate=False, force=True)
+    assert (out / "sales.csv").read_text() == "a user's data" and (out / "q.html").exists()
+    manifest = runfolder.read_manifest(out)
+    assert manifest is not None and "sales.csv" not in manifest["files"]
+    assert staging_left(shop) == []
+
+
+@pytest.mark.parametrize(
+    ("out", "force"), [(".", []), ("notebooks", []), ("clvlib", []), (".", ["--force"])]
+)
+def test_the_project_folders_are_refused(
+    out: str, force: list[str], capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # with --force, notebooks/ and clvlib/ would get the reports beside their files: only
+    # the project root is refused even then, since its notebooks/*.ipynb would be overwritten
+    monkeypatch.chdir(PROJECT_ROOT)
+    before = contents(PROJECT_ROOT / "notebooks")
+    args = ["report", "--params", "params/default.yaml", "--out", out, *force]
+    assert main([*args, "--notebooks", "01_data_audit", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    if force:  # the run would write notebooks/01_data_audit.ipynb over the project's own
+        assert "notebooks/01_data_audit.ipynb, which the reports would overwrite" in err
+    else:
+        assert f"--out {out} holds files that no clvlib run wrote" in err and "--force" in err
+    assert contents(PROJECT_ROOT / "notebooks") == before
+    assert staging_left(PROJECT_ROOT) == [] and staging_left(PROJECT_ROOT.parent) == []
+
+
+def cli(*args: str, cwd: Path) -> subprocess.Popen:
+    """``python -m clvlib report ARGS`` in a process of its own (this checkout's clvlib)."""
+    path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH")) if p)
+    return subprocess.Popen(
+        [sys.executable, "-m", "clvlib", "report", *args, "--no-progress"],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": path},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def slow_run(tmp_path: Path) -> tuple[Path, dict[str, bytes], subprocess.Popen, int]:
+    """A complete report in ``o``; then a run into ``o`` whose kernel sleeps, under way.
+
+    Returns the folder, its contents before the second run, that run and its kernel's pid.
+    """
+    params, out, marker = enough_data(tmp_path), tmp_path / "o", tmp_path / "kernel.pid"
+    quick = notebook(tmp_path / "quick.ipynb", "x = 1")
+    report.render_reports(params, out, notebooks=[quick], validate=False, progress=False)
+    before = contents(out)
+    slow = notebook(
+        tmp_path / "slow.ipynb",
+        "import os, pathlib, time",
+        f"pathlib.Path({str(marker)!r}).write_text(str(os.getpid()))",
+        "time.sleep(120)",
+    )
+    args = ["--params", str(params), "--out", str(out), "--timeout", "150"]
+    run = cli(*args, "--notebooks", str(slow), str(quick), cwd=tmp_path)
+    deadline = time.monotonic() + 180
+    while not marker.exists() or not marker.read_text():
+        if run.poll() is not None or time.monotonic() > deadline:
+            run.kill()
+            pytest.fail(f"the slow notebook never started:\n{run.communicate()[1]}")
+        time.sleep(0.2)
+    assert staging_left(tmp_path) != [] and contents(out) == before  # it renders beside
+    return out, before, run, int(marker.read_text())
+
+
+def gone(pid: int, within: float = 20.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_kernels_and_leaves_the_previous_report(tmp_path: Path) -> None:
+    out, before, run, kernel = slow_run(tmp_path)
+    interrupted = time.monotonic()
+    run.send_signal(signal.SIGINT)
+    try:
+        _, err = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    assert time.monotonic() - interrupted < 30  # not the 120 s the notebook would still take
+    assert run.returncode == 130, err
+    assert "interrupted: the kernels were stopped" in err and "Traceback" not in err
+    assert gone(kernel), "the kernel still runs"
+    assert contents(out) == before and staging_left(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_the_previous_report_and_the_next_run_no_stale_file(
+    tmp_path: Path,
+) -> None:
+    out, before, run, kernel = slow_run(tmp_path)
+    run.kill()  # SIGKILL: no clean-up of any kind
+    run.wait()
+    assert contents(out) == before
+    assert len(staging_left(tmp_path)) == 1  # what it wrote stays beside, never in out
+    other = notebook(tmp_path / "other.ipynb", "y = 2")
+    report.render_reports(tmp_path / "p.yaml", out, notebooks=[other], validate=False)
+    assert staging_left(tmp_path) == []  # the killed run's staging folder is removed
+    assert sorted(contents(out)) == [
+        runfolder.MANIFEST,
+        "index.html",
+        "notebooks/other.ipynb",
+        "other.code.html",
+        "other.html",
+        "provenance.json",
+    ]
+    assert gone(kernel)  # a kernel whose runner died ends by itself
+
+
+# ----------------------------------------------------------------- one message, exit 2
+
+
+def latin_1(folder: Path) -> list[str]:
+    (folder / "p.yaml").write_bytes("dataset_name: café\n".encode("latin-1"))
+    return ["--params", str(folder / "p.yaml")]
+
+
+def out_is_a_file(folder: Path) -> list[str]:
+    (folder / "o").write_text("a file")
+    return ["--params", str(enough_data(folder)), "--out", str(folder / "o")]
+
+
+def out_inside_a_file(folder: Path) -> list[str]:
+    (folder / "f").write_text("a file")
+    return ["--params", str(enough_data(folder)), "--out", str(folder / "f" / "o")]
+
+
+def no_customer_column(folder: Path) -> list[str]:
+    params = enough_data(folder)
+    (folder / "log.csv").write_text("client,timestamp,amount\n1,2024-01-05,10.0\n")
+    return ["--params", str(params)]
+
+
+def missing_data_file(folder: Path) -> list[str]:
+    params = enough_data(folder)
+    (folder / "log.csv").unlink()
+    return ["--params", str(params)]
+
+
+def params_is_a_folder(folder: Path) -> list[str]:
+    (folder / "p.yaml").mkdir()
+    return ["--params", str(folder / "p.yaml")]
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        (latin_1, r"p\.yaml is not UTF-8 text \(byte 0xe9 at offset 17\): save .* as UTF-8$"),
+        (out_is_a_file, r"--out .*/o is a file, not a folder"),
+        (out_inside_a_file, r"--out .*/f/o is inside .*/f, a file, not a folder$"),
+        (no_customer_column, r"customer_id"),
+        (missing_data_file, r"log\.csv"),
+        (params_is_a_folder, r"p\.yaml is a folder, not a parameters file$"),
+    ],
+    ids=lambda case: getattr(case, "__name__", None),
+)
+def test_data_and_parameter_errors_are_one_message_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture, case: Any, expected: str
+) -> None:
+    args = case(tmp_path)
+    assert main(["report", *args, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("error: ") == 1, err
+    assert "Traceback" not in err, err
+    assert re.search(expected, err, flags=re.MULTILINE), err
+
+
+def test_a_bug_still_shows_its_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def bug(*args: Any, **kwargs: Any) -> None:
+        raise ZeroDivisionError("a bug, not a user's error")
+
+    monkeypatch.setattr(report, "render_reports", bug)
+    with pytest.raises(ZeroDivisionError):  # python -m clvlib: traceback, exit status 1
+        main(["report", "--params", str(enough_data(tmp_path)), "--no-progress"])
+
+
+# ----------------------------------------------------------------- several data sets at once
+
+
+@pytest.mark.slow
+def test_three_data_sets_at_once_never_fail(tmp_path: Path) -> None:
+    """The default shop and two Parquet parts of it, checked and rendered in threads at once.
+
+    The data sets' threads load their data at the same time in this one process (the check
+    before any kernel): on one shared DuckDB connection that failed about one round in three.
+    Each data set renders a small notebook (notebook 05, which the verdict needs, takes
+    minutes): every data set must render; the verdict then says the comparison is missing.
+    """
+    shop = pd.read_csv(PROJECT_ROOT / "data" / "transactions.csv")
+    default = (PROJECT_ROOT / "params" / "default.yaml").read_text(encoding="utf-8")
+    params = [PROJECT_ROOT / "params" / "default.yaml"]
+    for part in (1, 2):
+        shop[shop["customer_id"] % 10 == part].to_parquet(tmp_path / f"part{part}.parquet")
+        text = default.replace("simulated shop", f"shop part {part}")
+        text = text.replace("../data/transactions.csv", f"part{part}.parquet")
+        text = text.replace("../data/customers.csv", "''")
+        (tmp_path / f"part{part}.yaml").write_text(text, encoding="utf-8")
+        params.append(tmp_path / f"part{part}.yaml")
+    nb = notebook(tmp_path / "load.ipynb", "x = 1")
+    out = tmp_path / "out"
+    for _ in range(6):
+        with pytest.raises(ReportError) as err:  # the verdict: no comparison was rendered
+            report.render_data_sets(params, out, notebooks=[nb], jobs=3, progress=False)
+        failures = str(err.value).split("\n\n")
+        assert len(failures) == 3
+        assert all("the method comparison did not render" in f for f in failures), err.value
+        for sub in ("simulated_shop", "shop_part_1", "shop_part_2"):
+            assert runfolder.read_manifest(out / sub) == {
+                "status": "ok",
+                "files": [
+                    "index.html",
+                    "load.code.html",
+                    "load.html",
+                    "notebooks/load.ipynb",
+                    "provenance.json",
+                ],
+            }

@@ -5,15 +5,22 @@ registered: the notebooks' ``python3`` kernel name resolves to a spec built here
 ``.venv`` needs no ``ipykernel install`` and a stale user-level ``python3`` spec pointing at
 another interpreter is never used (papermill's most reported failure is ``NoSuchKernel`` /
 the wrong interpreter in virtualenvs).
+
+Kernels run in a session of their own (jupyter_client starts them so), so a Ctrl-C at the
+terminal never reaches them: :class:`Kernels` keeps a run's kernels, and the runner stops them
+all at once when it is interrupted.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -52,10 +59,57 @@ def kernel_spec(
     )
 
 
+class Kernels:
+    """The kernels of one run: :meth:`stop` kills them all, and no new one starts after it."""
+
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+        self._live: set[Any] = set()
+        self._lock = threading.Lock()
+
+    def started(self, manager: Any) -> None:
+        """Keep a kernel that has started (killed at once when the run is stopping)."""
+        with self._lock:
+            self._live.add(manager)
+            if self.stopped.is_set():
+                _kill(manager)
+
+    def ended(self, manager: Any) -> None:
+        """Forget a kernel that is shutting down."""
+        with self._lock:
+            self._live.discard(manager)
+
+    def stop(self) -> None:
+        """Kill every kernel of the run (and what it started); refuse to start new ones."""
+        with self._lock:
+            self.stopped.set()
+            for manager in self._live:
+                _kill(manager)
+
+
+def _kill(manager: Any) -> None:
+    """SIGKILL a kernel's process group (its own session: the kernel and its workers)."""
+    provisioner = getattr(manager, "provisioner", None)
+    try:
+        if getattr(provisioner, "pgid", None) and hasattr(os, "killpg"):
+            os.killpg(provisioner.pgid, signal.SIGKILL)
+        elif getattr(provisioner, "process", None) is not None:
+            provisioner.process.kill()
+    except OSError:  # gone already
+        pass
+
+
 def kernel_manager_class(
-    python: str | None = None, *, threads: int | None = None, env: Mapping[str, str] | None = None
+    python: str | None = None,
+    *,
+    threads: int | None = None,
+    env: Mapping[str, str] | None = None,
+    kernels: Kernels | None = None,
 ) -> type:
-    """An ``AsyncKernelManager`` whose every kernel name resolves to :func:`kernel_spec`."""
+    """An ``AsyncKernelManager`` whose every kernel name resolves to :func:`kernel_spec`.
+
+    With ``kernels``, every kernel it starts is kept there, so that the run can stop it.
+    """
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
@@ -83,7 +137,20 @@ def kernel_manager_class(
         def _this_python_specs(self) -> KernelSpecManager:
             return _ThisPythonSpecs()
 
+        async def start_kernel(self, **kw: Any) -> None:  # noqa: D102
+            if kernels is not None and kernels.stopped.is_set():
+                raise RuntimeError("the run was interrupted")
+            await super().start_kernel(**kw)
+            if kernels is not None:
+                kernels.started(self)
+
+        async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:  # noqa: D102
+            if kernels is not None:
+                kernels.ended(self)
+            await super().shutdown_kernel(now=now, restart=restart)
+
     ThisPythonKernelManager.python = spec.argv[0]
+    ThisPythonKernelManager.kernels = kernels
     return ThisPythonKernelManager
 
 
@@ -124,13 +191,17 @@ def run_notebook(
     *,
     timeout: float,
     progress: bool,
+    staged: tuple[Path, Path] | None = None,
 ) -> NotebookResult:
     """Execute the notebook ``path`` into ``out/notebooks/`` and write its two HTML pages.
 
     ``params`` are injected into its parameters cell; ``manager`` is a class of
     :func:`kernel_manager_class`. Never raises for a notebook's failure: the returned result
     says ``failed`` and its error names the notebook, the cell and the error (a failed cell, a
-    timeout, a dead kernel or one that never started); the partial notebook is kept.
+    timeout, a dead kernel or one that never started, the run interrupted); the partial
+    notebook is kept. ``staged`` is ``(staging folder, output folder)`` when ``out`` is in a
+    staging folder that will become the output folder: the executed notebook and its pages
+    name the output folder, as if the kernel had written there.
     """
     import nbformat
     import papermill
@@ -142,7 +213,10 @@ def run_notebook(
     executed = out / "notebooks" / f"{name}.ipynb"
     started = time.monotonic()
     error: BaseException | None = None
+    kernels = getattr(manager, "kernels", None)
     try:
+        if kernels is not None and kernels.stopped.is_set():
+            raise _Interrupted
         papermill.execute_notebook(
             str(path),
             str(executed),
@@ -165,10 +239,17 @@ def run_notebook(
             f"{name}.ipynb timed out after {timeout:g} s in {cell[0]}:\n"
             f"{_indent(cell[1])}\nThe partially executed notebook is kept at {_kept(executed)}"
         )
+    except _Interrupted as e:
+        error = e
+        result.error = f"{name}.ipynb: not run, the run was interrupted"
     except (RuntimeError, OSError) as e:  # the kernel died, or never answered
         error = e
+        if kernels is not None and kernels.stopped.is_set():
+            result.error = f"{name}.ipynb: stopped, the run was interrupted"
         cell = _find_cell(executed, "last started")
-        if cell[0] == "?":
+        if result.error:
+            pass
+        elif cell[0] == "?":
             result.error = (
                 f"cannot start the notebook kernel for {name}.ipynb ({manager.python} -m "
                 f"ipykernel_launcher): {type(e).__name__}: {e}. Check that this Python runs "
@@ -182,6 +263,8 @@ def run_notebook(
             )
     result.seconds = time.monotonic() - started
     result.files["notebook"] = f"notebooks/{name}.ipynb"
+    if staged is not None and executed.exists():
+        _rename_folder(executed, *staged)
     if error is not None:
         result.status = "failed"
         return result
@@ -192,6 +275,23 @@ def run_notebook(
         result.files["report (code)" if code else "report"] = target.name
     result.status = "ok"
     return result
+
+
+class _Interrupted(Exception):
+    """The run was interrupted before this notebook started."""
+
+
+def _rename_folder(executed: Path, staging: Path, out: Path) -> None:
+    """The executed notebook names ``out`` where it named ``staging``: as if run in place.
+
+    Its parameters and papermill's metadata hold the folder; the staging folder's name is
+    unique, so nothing else is taken for it.
+    """
+    text = executed.read_bytes().decode("utf-8")
+    for ascii_only in (True, False):  # as JSON spells the paths, escaped or not
+        was, now = (json.dumps(str(p), ensure_ascii=ascii_only)[1:-1] for p in (staging, out))
+        text = text.replace(was, now)
+    executed.write_bytes(text.encode("utf-8"))
 
 
 def _cell_failure(

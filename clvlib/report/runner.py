@@ -26,19 +26,23 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+from clvlib.report import folder
 from clvlib.report.errors import InputError, KernelStartError, ReportError
+from clvlib.report.folder import MANIFEST
 from clvlib.report.formatting import BASE_DIR_ENV, OUTPUT_DIR_ENV, shown_path
-from clvlib.report.kernels import check_kernel, kernel_manager_class, run_notebook
+from clvlib.report.kernels import Kernels, check_kernel, kernel_manager_class, run_notebook
 from clvlib.report.notebook import RUNNER_ENV
 from clvlib.report.pages import DataSetRun, NotebookResult, write_index, write_verdict_index
 from clvlib.report.params import Params, load_params
 from clvlib.report.provenance import PARAMS_FILE_ENV, _provenance_items
 
 __all__ = [
+    "MANIFEST",
     "InputError",
     "KernelStartError",
     "ReportError",
@@ -54,9 +58,6 @@ NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 
 #: the notebook of the verdict across data sets: run once per multi-data-set run, in its folder
 VERDICT_NOTEBOOK = "06_verdict_across_data_sets"
-
-#: the list of files a run wrote in its output folder; the next run removes them first
-MANIFEST = ".clvlib-manifest.json"
 
 #: the minimum-data gate (domain.md §11), checked once by :func:`check_data` before any kernel
 MIN_CUSTOMERS = 100  # customers who bought in the calibration period
@@ -110,8 +111,13 @@ def render_reports(
     progress: bool = True,
     python: str | None = None,
     validate: bool = True,
+    force: bool = False,
 ) -> Path:
     """Execute the report notebooks with ``params`` and write the HTML reports to ``out_dir``.
+
+    The run renders into a staging folder beside ``out_dir`` and puts it in place when it
+    ends (:mod:`clvlib.report.folder`): interrupted or killed, it leaves the previous report
+    as it was.
 
     Parameters
     ----------
@@ -135,6 +141,9 @@ def render_reports(
         the runner itself on toy data.
     python : str, optional
         Interpreter of the kernels; default this one (``sys.executable``).
+    force : bool
+        Write into a folder that holds files no clvlib run wrote (beside them, never over
+        them); without it such a folder is refused.
 
     Returns
     -------
@@ -144,26 +153,85 @@ def render_reports(
     Raises
     ------
     InputError
-        When the data cannot make the reports or a notebook name is unknown (before any
-        kernel starts; nothing is written).
+        When the data cannot make the reports, a notebook name is unknown or ``out_dir`` is
+        not a folder the runner owns (before any kernel starts; nothing is written).
     ReportError
         When a notebook fails or times out (naming the notebook, the cell and the error; the
         partially executed notebook is kept) or the kernel cannot start. The other notebooks
-        still run and ``index.html`` is still written, marking the failures.
+        still run and the run is still put in place, its ``index.html`` marking the failures
+        and its manifest saying ``failed``.
+    KeyboardInterrupt
+        On Ctrl-C: the kernels are stopped, the staging folder removed, ``out_dir`` untouched.
     """
     if not isinstance(params, Params):
         params = load_params(params)
     out = Path(out_dir if out_dir is not None else params["output_dir"]).resolve()
     paths = find_notebooks(notebooks)
+    folder.check_out(out, writes=_writes(paths), force=force)
     if validate:
         check_data(params)
     check_kernel(python)
-    clear_previous_run(out)
-    index, results = _render_set(
-        params, out, paths, timeout=timeout, jobs=jobs, progress=progress, python=python
-    )
+    kernels = Kernels()
+    with folder.staged(out) as staging:
+        results = _render_set(
+            params,
+            staging,
+            paths,
+            shown=(staging, out),
+            kernels=kernels,
+            timeout=timeout,
+            jobs=jobs,
+            progress=progress,
+            python=python,
+        )
+        ok = all(r.status == "ok" for r in results)
+        folder.commit(staging, out, status="ok" if ok else "failed")
     _raise_failures(results)
-    return index
+    return out / "index.html"
+
+
+def _writes(paths: Sequence[Path]) -> list[str]:
+    """The files a run of ``paths`` writes that are known before it runs."""
+    pages = [f"{p.stem}{suffix}" for p in paths for suffix in (".html", ".code.html")]
+    return ["index.html", "provenance.json", *pages, *(f"notebooks/{p.name}" for p in paths)]
+
+
+def _in_threads(
+    work: Callable[[Any], Any], items: Sequence[Any], *, workers: int, kernels: Kernels, name: str
+) -> list[Any]:
+    """``[work(item) for item in items]`` in ``workers`` threads; Ctrl-C stops the kernels.
+
+    The main thread only waits, so that a Ctrl-C (KeyboardInterrupt, raised in the main
+    thread) is seen at once: every kernel of the run is killed, so the notebooks in the
+    threads end within a second or two, the ones not started never start, and the
+    interruption goes on once the threads have ended (nothing writes into the folder after).
+    """
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix=name)
+    try:
+        futures = [pool.submit(work, item) for item in items]
+        return [f.result() for f in futures]
+    except BaseException:
+        kernels.stop()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_params(params: Params, output_dir: Path) -> Params:
+    """``params`` with ``output_dir`` set (and the file they came from kept)."""
+    run_params = Params(params)
+    run_params.source = params.source
+    run_params["output_dir"] = str(output_dir)
+    return run_params
+
+
+def _manager(params: Params, out: Path, python: str | None, threads: int, kernels: Kernels) -> type:
+    """The kernel manager of a set of notebooks writing into ``out``."""
+    env = {RUNNER_ENV: "1", OUTPUT_DIR_ENV: str(out)}
+    if params.source:
+        env[PARAMS_FILE_ENV] = params.source
+        env[BASE_DIR_ENV] = str(Path(params.source).parent)
+    return kernel_manager_class(python, threads=threads, env=env, kernels=kernels)
 
 
 def _render_set(
@@ -171,51 +239,46 @@ def _render_set(
     out: Path,
     paths: Sequence[Path],
     *,
+    shown: tuple[Path, Path],
+    kernels: Kernels,
     timeout: float,
     jobs: int,
     progress: bool,
     python: str | None,
     label: str = "",
-) -> tuple[Path, list[NotebookResult]]:
-    """Execute ``paths`` into ``out`` (already cleared) and write its index and manifest."""
-    run_params = Params(params)
-    run_params.source = params.source
-    run_params["output_dir"] = str(out)
-    before = _files(out)
+) -> list[NotebookResult]:
+    """Execute ``paths`` into ``out`` (in the staging folder) and write its index.
+
+    ``shown`` is ``(staging folder, output folder)``: the kernels write into the staging
+    folder; the pages, the executed notebooks and ``provenance.json`` name the output folder.
+    """
+    run_params = _run_params(params, out)
+    staging, final = shown
+    shown_params = _run_params(params, final / out.relative_to(staging))
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     (out / "exports").mkdir(exist_ok=True)
 
     jobs = max(1, min(jobs, len(paths)))
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    env = {RUNNER_ENV: "1", OUTPUT_DIR_ENV: str(out)}
-    if params.source:
-        env[PARAMS_FILE_ENV] = params.source
-        env[BASE_DIR_ENV] = str(Path(params.source).parent)
-    manager = kernel_manager_class(python, threads=threads, env=env)
+    manager = _manager(params, out, python, threads, kernels)
     bars = progress and sys.stdout.isatty()  # tqdm's cursor codes only on a terminal
 
     def run(path: Path) -> NotebookResult:
-        result = run_notebook(path, out, run_params, manager, timeout=timeout, progress=bars)
+        result = run_notebook(
+            path, out, run_params, manager, timeout=timeout, progress=bars, staged=shown
+        )
         if progress and not bars:  # CI logs: one line per finished notebook
             print(f"{label}{result.name}: {result.status} in {result.seconds:.1f} s", flush=True)
         return result
 
-    try:
-        if jobs == 1:
-            results = [run(p) for p in paths]
-        else:
-            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="clvlib-report") as pool:
-                results = list(pool.map(run, paths))
-
-        # the kernels' shared work (clean log, comparison): of no use once they are done
-        shutil.rmtree(out / ".cache", ignore_errors=True)
-        prov = _provenance_items(run_params)
-        prov["parameters"] = dict(run_params)
-        (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
-        index = write_index(out, results, run_params, prov)
-    finally:
-        _write_manifest(out, sorted(_files(out) - before))
-    return index, results
+    results = _in_threads(run, paths, workers=jobs, kernels=kernels, name="clvlib-report")
+    # the kernels' shared work (clean log, comparison): of no use once they are done
+    shutil.rmtree(out / ".cache", ignore_errors=True)
+    prov = _provenance_items(shown_params)
+    prov["parameters"] = dict(shown_params)
+    (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
+    write_index(out, results, shown_params, prov)
+    return results
 
 
 def _raise_failures(results: Sequence[NotebookResult]) -> None:
@@ -224,49 +287,6 @@ def _raise_failures(results: Sequence[NotebookResult]) -> None:
         if all(r.error.startswith("cannot start the notebook kernel") for r in failed):
             raise KernelStartError(failed[0].error)
         raise ReportError("\n\n".join(r.error for r in failed))
-
-
-def _files(out: Path) -> set[str]:
-    """Files under ``out`` (relative POSIX paths), the manifest left out."""
-    if not out.is_dir():
-        return set()
-    return {
-        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != MANIFEST
-    }
-
-
-def _write_manifest(out: Path, files: Sequence[str]) -> None:
-    (out / MANIFEST).write_text(json.dumps({"files": list(files)}, indent=1) + "\n")
-
-
-def clear_previous_run(out: Path) -> list[str]:
-    """Remove what the previous run wrote in ``out`` (the files its manifest lists).
-
-    A run owns its output folder: reports, notebooks, exports and index of an earlier run
-    (perhaps of another data set) must not sit beside the new ones. Only listed files are
-    removed, so files a user put in the folder stay; folders left empty are removed too.
-    Returns the removed files.
-    """
-    manifest = out / MANIFEST
-    if not manifest.is_file():
-        return []
-    try:
-        listed = json.loads(manifest.read_text(encoding="utf-8"))["files"]
-    except (ValueError, KeyError, TypeError) as e:
-        raise InputError(
-            f"{manifest} cannot be read ({e}); delete it, and the previous run's files, by hand"
-        ) from None
-    removed = []
-    for name in listed:
-        path = (out / name).resolve()
-        if path.is_relative_to(out) and path.is_file():
-            path.unlink()
-            removed.append(name)
-    for folder in sorted({(out / n).parent for n in listed}, key=lambda p: -len(p.parts)):
-        if folder != out and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-    manifest.unlink()
-    return removed
 
 
 def check_data(params: Params) -> None:
@@ -345,6 +365,7 @@ def render_data_sets(
     progress: bool = True,
     python: str | None = None,
     validate: bool = True,
+    force: bool = False,
 ) -> Path:
     """Render each data set's reports into a sub-folder of ``out_dir``, then the verdict.
 
@@ -353,7 +374,8 @@ def render_data_sets(
     page of notebook 06 (the verdict for analysts) and ``index.html``: the verdict across
     data sets first, then each data set's cards. Data sets render in parallel, at most
     ``jobs`` notebooks at a time in all. A data set whose data fails the gate or whose
-    notebook fails is marked failed; the others still count.
+    notebook fails is marked failed; the others still count. The whole run renders into one
+    staging folder, put in place when it ends (as :func:`render_reports`; ``force`` as there).
 
     Returns
     -------
@@ -380,45 +402,51 @@ def render_data_sets(
         )
     out = Path(out_dir).resolve()
     paths = find_notebooks(notebooks)
-    check_kernel(python)
-    clear_previous_run(out)
-    before = _files(out)
-    out.mkdir(parents=True, exist_ok=True)
     runs: list[DataSetRun] = []
     for p in loaded:
-        folder = folder_name(p["dataset_name"], (r.folder for r in runs))
-        runs.append(DataSetRun(p["dataset_name"], folder, p))
+        sub = folder_name(p["dataset_name"], (r.folder for r in runs))
+        runs.append(DataSetRun(p["dataset_name"], sub, p))
+    verdict_page = [f"{VERDICT_NOTEBOOK}{s}" for s in (".html", ".code.html", ".ipynb")]
+    writes = ["index.html", "verdict.json", *verdict_page[:2], f"notebooks/{verdict_page[2]}"]
+    writes += [f"{r.folder}/{name}" for r in runs for name in _writes(paths)]
+    folder.check_out(out, writes=writes, force=force)
+    check_kernel(python)
+    kernels = Kernels()
     workers = max(1, min(jobs, len(runs)))
     per_set = max(1, jobs // workers)
 
-    def render(run: DataSetRun) -> DataSetRun:
-        sub = out / run.folder
-        try:
-            if validate:
-                check_data(run.params)
-            _, run.results = _render_set(
-                run.params,
-                sub,
-                paths,
-                timeout=timeout,
-                jobs=per_set,
-                progress=progress,
-                python=python,
-                label=f"{run.folder}/",
-            )
-            _raise_failures(run.results)
-            run.status = "ok"
-        except ReportError as e:
-            run.status, run.error = "failed", str(e)
-        if progress and not sys.stdout.isatty():
-            print(f"{run.folder}: {run.status}", flush=True)
-        return run
+    with folder.staged(out) as staging:
 
-    try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clvlib-set") as pool:
-            runs = list(pool.map(render, runs))
+        def render(run: DataSetRun) -> DataSetRun:
+            sub = staging / run.folder
+            try:
+                if validate:
+                    check_data(run.params)
+                run.results = _render_set(
+                    run.params,
+                    sub,
+                    paths,
+                    shown=(staging, out),
+                    kernels=kernels,
+                    timeout=timeout,
+                    jobs=per_set,
+                    progress=progress,
+                    python=python,
+                    label=f"{run.folder}/",
+                )
+                _raise_failures(run.results)
+                run.status = "ok"
+            except ReportError as e:
+                run.status, run.error = "failed", str(e)
+            if sub.is_dir():  # its own manifest: the folder is a run's, rendered again alone
+                folder.write_manifest(sub, run.status)
+            if progress and not sys.stdout.isatty():
+                print(f"{run.folder}: {run.status}", flush=True)
+            return run
+
+        runs = _in_threads(render, runs, workers=workers, kernels=kernels, name="clvlib-set")
         entries = [
-            vd.read_data_set(out / r.folder, r.name)
+            vd.read_data_set(staging / r.folder, r.name)
             if r.status == "ok"
             else vd.failed_data_set(r.name, r.error, folder=r.folder)
             for r in runs
@@ -427,12 +455,14 @@ def render_data_sets(
             if entry["status"] != "ok" and r.status == "ok":
                 r.status, r.error = "failed", entry["error"]
         verdict = vd.build(entries)
-        vd.to_json(verdict, out / "verdict.json")
-        page = _render_verdict_notebook(runs, out, timeout=timeout, python=python)
-        index = write_verdict_index(out, runs, verdict, page)
-    finally:
-        _write_manifest(out, sorted(_files(out) - before))
-    failed = [r for r in runs if r.status != "ok"]
+        vd.to_json(verdict, staging / "verdict.json")
+        page = _render_verdict_notebook(
+            runs, staging, out, timeout=timeout, python=python, kernels=kernels
+        )
+        write_verdict_index(staging, runs, verdict, page)
+        failed = [r for r in runs if r.status != "ok"]
+        page_ok = page is None or page.status == "ok"
+        folder.commit(staging, out, status="ok" if page_ok and not failed else "failed")
     if page is not None and page.status != "ok":
         failed_page = f"{VERDICT_NOTEBOOK}: {page.error}"
     else:
@@ -443,24 +473,30 @@ def render_data_sets(
                 [*(f"data set {r.name!r} failed:\n{r.error}" for r in failed), failed_page]
             ).strip()
         )
-    return index
+    return out / "index.html"
 
 
 def _render_verdict_notebook(
-    runs: Sequence[DataSetRun], out: Path, *, timeout: float, python: str | None
+    runs: Sequence[DataSetRun],
+    staging: Path,
+    out: Path,
+    *,
+    timeout: float,
+    python: str | None,
+    kernels: Kernels,
 ) -> NotebookResult | None:
-    """Notebook 06 once in ``out`` (with the first rendered data set's parameters), as HTML."""
+    """Notebook 06 once in ``staging`` (with the first rendered data set's parameters)."""
     ok = [r for r in runs if r.status == "ok"]
     path = NOTEBOOK_DIR / f"{VERDICT_NOTEBOOK}.ipynb"
     if not ok or not path.is_file():
         return None
-    params = Params(ok[0].params)
-    params.source = ok[0].params.source
-    params["output_dir"] = str(out)
-    env = {RUNNER_ENV: "1", OUTPUT_DIR_ENV: str(out)}
-    if params.source:
-        env[PARAMS_FILE_ENV] = params.source
-        env[BASE_DIR_ENV] = str(Path(params.source).parent)
-    manager = kernel_manager_class(python, threads=1, env=env)
-    (out / "notebooks").mkdir(exist_ok=True)
-    return run_notebook(path, out, params, manager, timeout=timeout, progress=False)
+    params = _run_params(ok[0].params, staging)
+    manager = _manager(params, staging, python, 1, kernels)
+    (staging / "notebooks").mkdir(exist_ok=True)
+
+    def run(_: Any) -> NotebookResult:
+        return run_notebook(
+            path, staging, params, manager, timeout=timeout, progress=False, staged=(staging, out)
+        )
+
+    return _in_threads(run, [None], workers=1, kernels=kernels, name="clvlib-verdict")[0]
