@@ -143,7 +143,7 @@ def _fail(message: str) -> int:
 def _user_errors() -> tuple[type[Exception], ...]:
     """The errors of bad parameters and data: the command line prints their message alone."""
     from clvlib.data.reading import SchemaError
-    from clvlib.methods.rfm import RuleSetError
+    from clvlib.methods.rules import RuleSetError
     from clvlib.report.params import ParamsError
 
     return (ParamsError, SchemaError, RuleSetError)
