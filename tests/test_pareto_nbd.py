@@ -22,7 +22,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from clvlib.methods.btyd import EdgeOfParameterSpaceWarning
-from clvlib.methods.pareto_nbd import ParetoNBDModel, _loglik
+from clvlib.methods.pareto_nbd import ParetoNBDModel, _loglik, _loglik_terms
 
 DATA = Path(__file__).resolve().parent / "data"
 PARAMS = ["r", "alpha", "s", "beta"]
@@ -205,6 +205,23 @@ def test_likelihood_equals_the_integral_over_the_death_time(alpha, beta):
         expected = head + np.log(alive + s * dead)
         ours = _loglik(np.array([r, alpha, s, beta]), np.array([x]), np.array([t_x]), np.array([T]))
         np.testing.assert_allclose(ours[0], expected, rtol=1e-9, err_msg=str((x, t_x, T)))
+
+
+@pytest.mark.parametrize(
+    "params", [[0.55, 0.3, 0.61, 40.0], [0.55, 40.0, 2.5, 0.3], [0.55, 10.6, 0.61, 11.7]]
+)
+def test_gradient_equals_finite_differences_of_the_likelihood(cdnow, params):
+    """Analytic where A0 is integrated (alpha, beta far apart), differences elsewhere."""
+    x, t_x, age = (cdnow[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
+    p = np.array(params)
+    _, grad = _loglik_terms(p, x, t_x, age)
+    step = 1e-6
+    for k in range(4):
+        up, down = p.copy(), p.copy()
+        up[k] *= np.exp(step)
+        down[k] *= np.exp(-step)
+        numeric = (_loglik(up, x, t_x, age) - _loglik(down, x, t_x, age)) / (2 * step)
+        np.testing.assert_allclose(grad[:, k], numeric, rtol=1e-6, atol=1e-6, err_msg=str(k))
 
 
 def test_recovers_simulated_parameters():

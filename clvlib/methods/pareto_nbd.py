@@ -110,13 +110,23 @@ def _log_a0(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray)
 def _log_a0_quadrature(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
 ) -> np.ndarray:
-    """Log A0 = log[(r+s+x) * integral over (t_x, T] of (alpha+u)^-(r+x) (beta+u)^-(s+1) du].
+    """Log A0 = log(r+s+x) + log J, J integrated by :func:`_log_death_integral`."""
+    r, _, s, _ = params
+    return np.log(r + s + x) + _log_death_integral(params, x, t_x, age)[0]
 
-    (The integral is the chance of dying at u after the last purchase.) With lo, hi the
-    smaller and larger of alpha and beta and P, Q their exponents, w = log((lo+u)/(lo+t_x))
-    turns the lo factor into exp(-(P-1) w); the substitution that makes that exponential
-    uniform on (0, 1) leaves a smooth factor with at most an algebraic end-point singularity,
-    which the tanh-sinh rule integrates to near machine precision.
+
+def _log_death_integral(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log J, J = integral over (t_x, T] of (alpha+u)^-(r+x) (beta+u)^-(s+1) du, and its gradient.
+
+    s J is the (unnormalised) chance of dying at u after the last purchase; A0 = (r+s+x) J.
+    With lo, hi the smaller and larger of alpha and beta and P, Q their exponents,
+    w = log((lo+u)/(lo+t_x)) turns the lo factor into exp(-(P-1) w); the substitution that
+    makes that exponential uniform on (0, 1) leaves a smooth factor with at most an algebraic
+    end-point singularity, which the tanh-sinh rule integrates to near machine precision.
+    The same rule integrates the derivatives under the integral sign, so the gradient in
+    (r, alpha, s, beta) comes with the value: d log J = E[d log integrand] over the nodes.
     """
     r, alpha, s, beta = params
     lo, hi = min(alpha, beta), max(alpha, beta)
@@ -130,17 +140,27 @@ def _log_a0_quadrature(
         mass = np.where(flat, width, -np.expm1(-kw) / k_safe)  # integral of exp(-k w), 0..width
         # exp(-k w) = (1 - xi) + xi exp(-k width) at the node xi
         w = np.where(flat, _TS_XI * width, -np.log(_TS_1MXI + _TS_XI * np.exp(-kw)) / k_safe)
-        log_f = -q_hi[:, None] * np.log(
-            hi - lo + (lo + t_x)[:, None] * np.exp(np.minimum(w, width))
-        )
+        lo_u = (lo + t_x)[:, None] * np.exp(np.minimum(w, width))  # lo + u at the nodes
+        hi_u = hi - lo + lo_u
+        log_f = -q_hi[:, None] * np.log(hi_u)
         top = log_f.max(axis=1, keepdims=True)
-        log_integral = (
-            (1.0 - p_lo) * np.log(lo + t_x)
-            + np.log(mass[:, 0])
-            + top[:, 0]
-            + np.log(np.exp(log_f - top) @ _TS_WEIGHTS)
-        )
-    return np.log(r + s + x) + log_integral
+        weights = np.exp(log_f - top) * _TS_WEIGHTS
+        total = weights.sum(axis=1)
+        log_integral = (1.0 - p_lo) * np.log(lo + t_x) + np.log(mass[:, 0]) + top[:, 0]
+        log_integral += np.log(total)
+        share = weights / total[:, None]  # the integrand's mass at each node
+
+        def mean(values: np.ndarray) -> np.ndarray:
+            return np.einsum("ij,ij->i", share, values)
+
+        # d log J / d(exponent) = -E[log(base + u)], d / d(base) = -exponent E[1 / (base + u)]
+        d_p_lo, d_lo = -mean(np.log(lo_u)), -p_lo * mean(1.0 / lo_u)
+        d_q_hi, d_hi = -mean(np.log(hi_u)), -q_hi * mean(1.0 / hi_u)
+    if alpha < beta:  # lo = alpha with exponent r+x; hi = beta with exponent s+1
+        grad = np.stack([d_p_lo, d_lo, d_q_hi, d_hi], axis=1)
+    else:
+        grad = np.stack([d_q_hi, d_hi, d_p_lo, d_lo], axis=1)
+    return log_integral, grad
 
 
 def _loglik(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> np.ndarray:
@@ -163,17 +183,54 @@ def _loglik_terms(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Log-likelihood per customer and its gradient in log(r, alpha, s, beta).
 
-    Central differences of step :data:`_STEP` in each log-parameter (2F1 has no closed-form
-    derivative in its parameters); the shape :func:`~clvlib.methods.btyd._objective` takes.
+    Where A0 is integrated (:func:`_log_death_integral`), the gradient is analytic; where it
+    comes from 2F1 (which has no closed-form derivative in its parameters), it is taken by
+    central differences of step :data:`_STEP` in each log-parameter. The shape
+    :func:`~clvlib.methods.btyd._objective` takes.
     """
+    r, alpha, s, beta = params
     loglik = _loglik(params, x, t_x, age)
     grad = np.empty((x.size, params.size))
-    up, down = np.exp(_STEP), np.exp(-_STEP)
-    for k in range(params.size):
-        hi, lo = params.copy(), params.copy()
-        hi[k] *= up
-        lo[k] *= down
-        grad[:, k] = (_loglik(hi, x, t_x, age) - _loglik(lo, x, t_x, age)) / (2 * _STEP)
+    integrated = abs(alpha - beta) / (max(alpha, beta) + t_x) > _Z_SERIES
+    series = ~integrated
+    if series.any():
+        xs, ts, ages = x[series], t_x[series], age[series]
+        up, down = np.exp(_STEP), np.exp(-_STEP)
+        for k in range(params.size):
+            high, low = params.copy(), params.copy()
+            high[k] *= up
+            low[k] *= down
+            grad[series, k] = (_loglik(high, xs, ts, ages) - _loglik(low, xs, ts, ages)) / (
+                2 * _STEP
+            )
+    if integrated.any():
+        xs, ts, ages = x[integrated], t_x[integrated], age[integrated]
+        d_head = np.stack(
+            [
+                special.digamma(r + xs) - special.digamma(r) + np.log(alpha),
+                np.full_like(xs, r / alpha),
+                np.full_like(xs, np.log(beta)),
+                np.full_like(xs, s / beta),
+            ],
+            axis=1,
+        )
+        alive = -(r + xs) * np.log(alpha + ages) - s * np.log(beta + ages)
+        d_alive = np.stack(
+            [
+                -np.log(alpha + ages),
+                -(r + xs) / (alpha + ages),
+                -np.log(beta + ages),
+                -s / (beta + ages),
+            ],
+            axis=1,
+        )
+        log_j, d_died = _log_death_integral(params, xs, ts, ages)
+        died = np.log(s) + log_j  # s/(r+s+x) A0 = s J
+        d_died[:, 2] += 1.0 / s
+        with np.errstate(all="ignore"):
+            w_alive = special.expit(alive - died)  # share of the "alive at T" branch
+        d = d_head + w_alive[:, None] * d_alive + (1.0 - w_alive)[:, None] * d_died
+        grad[integrated] = d * params  # chain rule: d / d log(theta) = theta d / d theta
     return loglik, grad
 
 
