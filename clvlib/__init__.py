@@ -74,6 +74,10 @@ _API: dict[str, str] = {
     "expected_clv": "clvlib.methods.btyd",
     "check_independence": "clvlib.methods.btyd",
     "ConvergenceError": "clvlib.methods.btyd",
+    # pareto_nbd.py — the second classic reference model (Pareto/NBD, maximum likelihood)
+    "ParetoNBDModel": "clvlib.methods.pareto_nbd",
+    # boosting.py — the machine-learning contender (gradient boosting, time-shifted window)
+    "BoostedValueModel": "clvlib.methods.boosting",
     # metrics.py — the comparison metrics (pure functions on arrays / Series)
     "spearman": "clvlib.compare.metrics",
     "top_share_captured": "clvlib.compare.metrics",
@@ -128,6 +132,7 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.data.shop import simulate_shop as simulate_shop
     from clvlib.data.summary import calibration_holdout as calibration_holdout
     from clvlib.data.summary import customer_summary as customer_summary
+    from clvlib.methods.boosting import BoostedValueModel as BoostedValueModel
     from clvlib.methods.btyd import BetaGeoModel as BetaGeoModel
     from clvlib.methods.btyd import ConvergenceError as ConvergenceError
     from clvlib.methods.btyd import GammaGammaModel as GammaGammaModel
@@ -160,6 +165,7 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.methods.heuristic import retention_policies as retention_policies
     from clvlib.methods.heuristic import tier_table as tier_table
     from clvlib.methods.heuristic import value_tiers as value_tiers
+    from clvlib.methods.pareto_nbd import ParetoNBDModel as ParetoNBDModel
     from clvlib.methods.rfm import RFMScorer as RFMScorer
     from clvlib.methods.rfm import RuleSet as RuleSet
     from clvlib.methods.rfm import RuleSetError as RuleSetError
