@@ -78,6 +78,10 @@ _API: dict[str, str] = {
     "ProbabilisticCLV": "clvlib.methods.btyd",
     "expected_clv": "clvlib.methods.btyd",
     "ConvergenceError": "clvlib.methods.likelihood",
+    # pareto_nbd.py — the second classic reference model (Pareto/NBD, maximum likelihood)
+    "ParetoNBDModel": "clvlib.methods.pareto_nbd",
+    # boosting.py — the machine-learning contender (gradient boosting, time-shifted window)
+    "BoostedValueModel": "clvlib.methods.boosting",
     # metrics.py — the comparison metrics (pure functions on arrays / Series)
     "spearman": "clvlib.compare.metrics",
     "top_share_captured": "clvlib.compare.metrics",
@@ -139,6 +143,7 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.methods.analyses import first_order_profit as first_order_profit
     from clvlib.methods.analyses import retention_policies as retention_policies
     from clvlib.methods.bgnbd import BetaGeoModel as BetaGeoModel
+    from clvlib.methods.boosting import BoostedValueModel as BoostedValueModel
     from clvlib.methods.btyd import ProbabilisticCLV as ProbabilisticCLV
     from clvlib.methods.btyd import expected_clv as expected_clv
     from clvlib.methods.cluster_names import name_clusters as name_clusters
@@ -155,6 +160,7 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.methods.k_choice import KChoice as KChoice
     from clvlib.methods.k_choice import choose_k as choose_k
     from clvlib.methods.likelihood import ConvergenceError as ConvergenceError
+    from clvlib.methods.pareto_nbd import ParetoNBDModel as ParetoNBDModel
     from clvlib.methods.rfm import RFMScorer as RFMScorer
     from clvlib.methods.rfm import rfm_scores as rfm_scores
     from clvlib.methods.rules import RuleSet as RuleSet
