@@ -8,7 +8,8 @@ import pytest
 
 import clvlib
 from clvlib.compare import metrics as mt
-from clvlib.compare.comparison import METHODS, METRICS, compare_methods
+from clvlib.compare.comparison import compare_methods
+from clvlib.compare.registry import METHODS, METRICS
 from clvlib.report import plotting
 
 PLOTS = (

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from clvlib.compare import verdict as vd
-from clvlib.compare.comparison import CONTENDERS, METHODS, Calibration, _fit_hiatus
+from clvlib.compare.registry import CONTENDERS, METHODS, Calibration, _fit_hiatus
 from clvlib.data.summary import customer_summary
 from clvlib.report.cli import main
 from clvlib.report.runner import folder_name
@@ -239,7 +239,7 @@ def test_index_opens_with_the_verdict_and_reads_clean(two_data_sets: dict) -> No
 
 
 def test_an_interval_end_that_rounds_to_zero_has_no_sign() -> None:
-    from clvlib.compare.comparison import _diff_text
+    from clvlib.compare.winner import _diff_text
 
     assert _diff_text("spearman", -0.0001) == "0.000"  # never "-0.000" on a page
     assert _diff_text("spearman", -0.0123) == "-0.012"

@@ -23,538 +23,62 @@ perfect_foresight  ceiling     the holdout value itself
 =================  ==========  =========================================================
 
 A winner is named only when the paired customer bootstrap interval of its margin over the
-runner-up excludes 0 (:attr:`Comparison.differences`, :func:`verdict`); otherwise the
-summary says "no clear winner". A reference whose fit fails is marked unavailable with the
-reason (``params["unavailable"]``) and everything else is still scored.
-:func:`rolling_origin` repeats the comparison at several cut-off dates, so that a reader
-sees whether the winner is stable or the fluke of one split.
-
-Adding a method
----------------
-One entry in :data:`METHODS`: a :class:`MethodSpec` with its kind ("method" for a
-contender, "reference", "floor" or "ceiling"), label, the words for its score, forecast and
-grouping, ``money`` (True when the score is a forecast of holdout value in currency), its
-chart colour and ``fit``, a function ``fit(calibration: Calibration) -> Fitted`` that sees
-the calibration summary and log only and returns the score per customer (and optionally its
-groups, fitted parameters, model and caveats). The metrics, intervals, JSON, charts' colours,
-the reports' contenders and the glossary entry all follow from that entry. A reference that
-raises in ``fit`` is reported unavailable; a contender that raises stops the comparison.
+runner-up excludes 0 (:attr:`Comparison.differences`, :mod:`clvlib.compare.winner`);
+otherwise the summary says "no clear winner". A reference whose fit fails is marked
+unavailable with the reason (``params["unavailable"]``) and everything else is still scored.
+The methods and metrics are declared in :mod:`clvlib.compare.registry` (adding a method is one
+entry there); :func:`clvlib.compare.rolling.rolling_origin` repeats the comparison at several
+cut-off dates.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from clvlib._version import __version__
 from clvlib.compare import metrics as mt
+from clvlib.compare.export import jsonable, nested, records, write_json
+from clvlib.compare.registry import (
+    _HOLDOUT_COLUMNS,
+    _OPTIONAL_KINDS,
+    _TRUTH_COLUMNS,
+    BOUNDS,
+    CONTENDERS,
+    INTERVAL_METRICS,
+    METHODS,
+    METRICS,
+    TRUTH_METRICS,
+    Calibration,
+    Fitted,
+    MetricSpec,
+    _cluster_labels,
+    _ordered,
+)
+from clvlib.compare.winner import (
+    Winner,
+    _clear,
+    _fmt,
+    _has_candidates,
+    _interval,
+    _margin_text,
+    _winner,
+    references_ahead,
+    verdict,
+)
 from clvlib.data import log as _tx
-from clvlib.data.dates import cutoff_day
-from clvlib.data.summary import active_periods, calibration_holdout, customer_summary
-from clvlib.methods.btyd import EdgeOfParameterSpaceWarning, ProbabilisticCLV
+from clvlib.data.summary import calibration_holdout, customer_summary
 from clvlib.methods.clustering import K_CHOICE_MAX_CUSTOMERS, CustomerClusterer, resolve_n_clusters
-from clvlib.methods.heuristic import HeuristicCLV, value_tiers
-from clvlib.methods.rfm import RFMScorer, RuleSet, assign_segments, load_rules
+from clvlib.methods.heuristic import value_tiers
+from clvlib.methods.rfm import RuleSet, assign_segments, load_rules
 
-__all__ = [
-    "INTERVAL_METRICS",
-    "METHODS",
-    "METRICS",
-    "Calibration",
-    "Comparison",
-    "Fitted",
-    "MethodSpec",
-    "MetricSpec",
-    "RollingOrigin",
-    "Winner",
-    "compare_methods",
-    "cutoff_dates",
-    "rolling_origin",
-    "verdict",
-]
-
-
-# --------------------------------------------------------------------------------------
-# what is compared, and how: the registry
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """What a method may see when it is fitted: the calibration period only.
-
-    Attributes
-    ----------
-    summary : pandas.DataFrame
-        Customer summary at ``calibration_end`` (:func:`clvlib.customer_summary` columns,
-        no holdout column), index ``customer_id``: the customers to score.
-    log : pandas.DataFrame
-        The clean transaction log cut at ``calibration_end`` (whole day included).
-    calibration_end : pandas.Timestamp
-    horizon : float
-        Holdout length in ``time_unit`` (what a money forecast must cover).
-    holdout_days, calibration_days : int
-        Holdout length and calibration length (first purchase to calibration_end) in days.
-    time_unit : str
-    settings : dict
-        The settings of :func:`compare_methods` (``n_bins``, ``rule_set`` as a RuleSet,
-        ``n_clusters``, ``random_state``, ``heuristic_period``, ``penalizer``,
-        ``penalizer_gg``, ``recent_days``).
-    outcome : pandas.Series or None
-        The holdout value, given only to the "ceiling" method (perfect foresight).
-    """
-
-    summary: pd.DataFrame
-    log: pd.DataFrame
-    calibration_end: pd.Timestamp
-    horizon: float
-    holdout_days: int
-    calibration_days: int
-    time_unit: str
-    settings: dict[str, Any]
-    outcome: pd.Series | None = None
-
-
-class Fitted(NamedTuple):
-    """What a method's ``fit`` returns: its score per customer and what it learned."""
-
-    score: pd.Series
-    """One float per customer of ``Calibration.summary`` (higher = more valuable)."""
-    groups: pd.Series | None = None
-    """The customer's group (segment, cluster); None: the value tiers of the score."""
-    params: dict[str, Any] = {}
-    """Fitted parameters, JSON-friendly (``Comparison.params["fitted"][method]``)."""
-    model: Any = None
-    """The fitted estimator, for the diagnostics (``Comparison.models[method]``)."""
-    caveats: tuple[str, ...] = ()
-    """Sentences a reader must see before trusting the score (edge of the model)."""
-
-
-@dataclass(frozen=True)
-class MethodSpec:
-    """One method of the comparison: how it is fitted, what its score is, how it is shown."""
-
-    kind: str
-    """"method" (a contender), "reference", "floor" or "ceiling"."""
-    label: str
-    """Name for charts and reports."""
-    score: str
-    """What the score is, from calibration data only."""
-    forecasts: str
-    """What the score stands for (a money forecast, or a ranking)."""
-    grouping: str
-    """The groups judged by the share of holdout-value variance they explain."""
-    money: bool
-    """The score is a forecast of holdout value in currency (money metrics apply)."""
-    colour: str
-    """Its colour in every chart."""
-    fit: Callable[[Calibration], Fitted] = field(repr=False, compare=False)
-    """Fit on the calibration period and score every customer of ``summary``."""
-
-    def describe(self) -> dict[str, Any]:
-        """The spec as words (no function), for tables and the glossary."""
-        return {
-            "kind": self.kind,
-            "label": self.label,
-            "score": self.score,
-            "forecasts": self.forecasts,
-            "grouping": self.grouping,
-            "money": self.money,
-        }
-
-
-def _fit_heuristic(cal: Calibration) -> Fitted:
-    s = cal.settings
-    model = HeuristicCLV(period=s["heuristic_period"]).fit(
-        cal.log, observation_end=cal.calibration_end
-    )
-    score = model.predict_value(cal.summary, horizon=cal.horizon, time_unit=cal.time_unit)
-    params = {
-        "retention": float(model.retention_),
-        "retention_kind": "survival (lapse after L periods without a purchase)",
-        "lapse_periods": int(model.lapse_periods_),
-        "gap_quantile": float(model.gap_quantile),
-        "window_periods": model.window,
-        "period": s["heuristic_period"],
-        "expected_lifetime_periods": float(model.expected_lifetime_),
-    }
-    return Fitted(score, params=params, model=model)
-
-
-def _fit_rfm(cal: Calibration) -> Fitted:
-    s = cal.settings
-    scorer = RFMScorer(s["n_bins"]).fit(cal.summary)
-    rfm = scorer.transform(cal.summary)
-    segments = assign_segments(rfm, s["rule_set"]).reindex(cal.summary.index)
-    params = {
-        "columns": dict(scorer.columns_),
-        "edges": {a: [float(e) for e in v] for a, v in scorer.edges_.items()},
-        "bin_scores": {a: [int(v) for v in b] for a, b in scorer.bin_scores_.items()},
-    }
-    groups = _ordered(segments, s["rule_set"].segments)
-    return Fitted(rfm["rfm_score"].astype("float64"), groups, params, scorer)
-
-
-def _inner_split(cal: Calibration) -> tuple[pd.Timestamp, int]:
-    """A split inside the calibration period: its last ``holdout_days`` (at most half)."""
-    days = max(1, min(cal.holdout_days, cal.calibration_days // 2))
-    return cal.calibration_end - pd.Timedelta(days=days), days
-
-
-def _fit_rfm_cells(cal: Calibration) -> Fitted:
-    """Mean next-period value of each R x F x M cell, learned on a split of calibration."""
-    s = cal.settings
-    inner_end, inner_days = _inner_split(cal)
-    inner = calibration_holdout(
-        cal.log,
-        calibration_end=inner_end,
-        holdout_end=cal.calibration_end,
-        time_unit=cal.time_unit,
-    )
-    scorer = RFMScorer(s["n_bins"]).fit(inner)
-    cells = _cells(scorer.transform(inner))
-    value = inner["holdout_value"].to_numpy(dtype=float)
-    grand = float(value.mean())
-    by_cell = pd.DataFrame({"cell": cells, "value": value}).groupby("cell")["value"]
-    n, mean = by_cell.size(), by_cell.mean()
-    # small cells are pulled towards the overall mean (20 pseudo-customers)
-    shrunk = (n * mean + _CELL_PRIOR * grand) / (n + _CELL_PRIOR)
-    scale = cal.holdout_days / inner_days
-    now = _cells(scorer.transform(cal.summary))
-    score = pd.Series(now, index=cal.summary.index).map(shrunk).fillna(grand) * scale
-    params = {
-        "inner_calibration_end": inner_end.date().isoformat(),
-        "inner_holdout_days": int(inner_days),
-        "n_cells": int(len(n)),
-        "n_customers_learned": int(len(inner)),
-        "mean_value_per_customer": grand,
-        "scale": float(scale),
-    }
-    return Fitted(score.astype("float64").rename("rfm_cells"), params=params, model=scorer)
-
-
-_CELL_PRIOR = 20.0
-
-
-def _cells(rfm: pd.DataFrame) -> np.ndarray:
-    return (
-        rfm["r_score"].astype(str) + rfm["f_score"].astype(str) + rfm["m_score"].astype(str)
-    ).to_numpy()
-
-
-def _fit_kmeans(cal: Calibration) -> Fitted:
-    s = cal.settings
-    clusterer = CustomerClusterer(s["n_clusters"], random_state=s["random_state"]).fit(cal.summary)
-    if s.get("cluster_reference") is not None:  # names stay put across cut-offs
-        clusterer.match(s["cluster_reference"])
-    labels = clusterer.predict(cal.summary)
-    cluster_value = cal.summary["total_value"].groupby(labels).mean()
-    names = _cluster_labels(labels, clusterer.cluster_names_)
-    order = [f"{k}: {n}" for k, n in enumerate(clusterer.cluster_names_)]
-    params = {
-        "cluster_names": list(clusterer.cluster_names_),
-        "centers": _records(clusterer.cluster_centers_original_.reset_index()),
-        "cluster_mean_value": [float(v) for v in cluster_value.sort_index()],
-        "inertia": float(clusterer.inertia_),
-    }
-    score = labels.map(cluster_value).astype("float64")
-    return Fitted(score, _ordered(names, order), params, clusterer)
-
-
-def _fit_bgnbd_gg(cal: Calibration) -> Fitted:
-    s = cal.settings
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
-        model = ProbabilisticCLV(penalizer=s["penalizer"], penalizer_gg=s["penalizer_gg"]).fit(
-            cal.summary
-        )
-    caveats = []
-    for w in caught:  # passed on to the caller, and kept with the result (reports print them)
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        if issubclass(w.category, EdgeOfParameterSpaceWarning):
-            caveats.append(str(w.message))
-    score = model.predict(cal.summary, horizon=cal.horizon)
-    params = {
-        "bgnbd": {k: float(v) for k, v in model.purchases_model_.params_.items()},
-        "gamma_gamma": {
-            **{k: float(v) for k, v in model.value_model_.params_.items()},
-            "n_excluded": int(len(model.value_model_.excluded_)),
-            "spend_scale": float(model.spend_scale_),
-        },
-        "dropout_share": float(model.dropout_share_),
-        "mean_probability_alive": float(model.mean_probability_alive_),
-    }
-    return Fitted(score, params=params, model=model, caveats=tuple(caveats))
-
-
-#: Quantiles of the calibration inter-purchase gaps tried as the hiatus (the base's rhythm).
-HIATUS_QUANTILES: tuple[float, ...] = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99)
-
-
-def _fit_hiatus(cal: Calibration) -> Fitted:
-    """The hiatus heuristic (Wübben & Wangenheim 2008): active when the last purchase is recent.
-
-    A customer is "active" when the last purchase day is at most ``x`` days before
-    ``calibration_end``. Wübben & Wangenheim took ``x`` from the firms' practice (the managers'
-    nine months at the airline and the apparel retailer), a length that must suit how often
-    the base buys (its purchase rhythm). Here the rhythm is measured, not assumed: the
-    candidates are quantiles (:data:`HIATUS_QUANTILES`) of the gaps between
-    purchase days of calibration repeat buyers, and ``x`` is the candidate whose
-    active/inactive call is most accurate for "buys again" on a split inside calibration (its
-    last holdout length, at most half of it; ties: the shorter hiatus). The score ranks active
-    customers by their average spend per order (net, floored at 0) and inactive ones at 0.
-    """
-    inner_end, inner_days = _inner_split(cal)
-    # the purchase days of each customer, reduced by the engine (sorted by customer and day)
-    active = active_periods(cal.log, observation_end=cal.calibration_end, period="D")
-    days = pd.DataFrame(
-        {"customer_id": active["customer_id"], "day": active["period"].dt.to_timestamp()}
-    )
-    before = days[days["day"] <= inner_end]
-    gaps = before.groupby("customer_id")["day"].diff().dt.days.dropna()
-    if gaps.empty:
-        candidates = [float(inner_days)]
-    else:
-        candidates = sorted({float(np.ceil(q)) for q in gaps.quantile(list(HIATUS_QUANTILES))})
-    since = (inner_end - before.groupby("customer_id")["day"].max()).dt.days
-    after = days.loc[days["day"] > inner_end, "customer_id"].unique()
-    bought = since.index.isin(after)
-    accuracy = [float(np.mean((since.to_numpy() <= x) == bought)) for x in candidates]
-    best = int(np.argmax(accuracy))  # first maximum: the shortest of equally accurate hiatuses
-    x = candidates[best]
-    idle = (cal.calibration_end - cal.summary["last_purchase"].dt.normalize()).dt.days
-    active = idle <= x
-    spend = cal.summary["avg_order_value"].clip(lower=0.0)
-    score = spend.where(active, 0.0).astype("float64")
-    groups = pd.Series(np.where(active, "active", "inactive"), index=cal.summary.index)
-    params = {
-        "hiatus_days": x,
-        "inner_calibration_end": inner_end.date().isoformat(),
-        "inner_holdout_days": int(inner_days),
-        "candidates_days": candidates,
-        "inner_accuracy": accuracy,
-        "gap_quantiles": list(HIATUS_QUANTILES),
-        "n_gaps": int(len(gaps)),
-        "active_share": float(active.mean()),
-    }
-    return Fitted(score, _ordered(groups, ["active", "inactive"]), params)
-
-
-def _fit_naive(cal: Calibration) -> Fitted:
-    score = cal.summary["total_value"] * cal.holdout_days / cal.calibration_days
-    return Fitted(score.astype("float64"))
-
-
-def _fit_recent(cal: Calibration) -> Fitted:
-    days = int(cal.settings["recent_days"])
-    days = max(1, min(days, cal.calibration_days))
-    start = cal.calibration_end + pd.Timedelta(days=1) - pd.Timedelta(days=days)
-    recent = _tx.lines(cal.log, start=start)  # the window's lines only
-    spend = recent.groupby("customer_id")["amount"].sum()
-    score = spend.reindex(cal.summary.index, fill_value=0.0).astype("float64")
-    return Fitted(score * cal.holdout_days / days, params={"days": days})
-
-
-def _fit_random(cal: Calibration) -> Fitted:
-    rng = np.random.default_rng(cal.settings["random_state"])
-    return Fitted(pd.Series(rng.random(len(cal.summary)), index=cal.summary.index))
-
-
-def _fit_perfect(cal: Calibration) -> Fitted:
-    return Fitted(cal.outcome.astype("float64"))
-
-
-#: The methods of the comparison, in report order: the contenders, then the references.
-#: Add a method with one entry here (see the module docstring).
-METHODS: dict[str, MethodSpec] = {
-    "heuristic_clv": MethodSpec(
-        "method",
-        "heuristic CLV",
-        "HeuristicCLV predicted value over the holdout: net value of the last 12 months / "
-        "max(min(tenure, 12), L) x P(active) x sum of s**k over the holdout months (one "
-        "survival rate s and lapse threshold L, fitted on the calibration log)",
-        "holdout value (currency)",
-        "value tiers of the score (top 20 % / middle 60 % / bottom 20 %)",
-        True,
-        "#1b9e77",
-        _fit_heuristic,
-    ),
-    "rfm": MethodSpec(
-        "method",
-        "RFM",
-        "rfm_score = r_score + f_score + m_score, quantile edges learned on calibration",
-        "a ranking (no money forecast)",
-        "segments of the rule set",
-        False,
-        "#d95f02",
-        _fit_rfm,
-    ),
-    "kmeans": MethodSpec(
-        "method",
-        "k-means",
-        "mean calibration total_value of the customer's k-means cluster (clusters fitted on "
-        "calibration; the score is constant within a cluster)",
-        "a ranking of clusters (no money forecast)",
-        "k-means clusters",
-        False,
-        "#7570b3",
-        _fit_kmeans,
-    ),
-    "hiatus": MethodSpec(
-        "method",
-        "hiatus heuristic",
-        "active when the last purchase is at most x days before calibration_end (x: the "
-        "quantile of calibration inter-purchase gaps most accurate on a split inside "
-        "calibration); active customers ranked by average spend per order, inactive at 0",
-        "who buys again (active / inactive), ranked by average spend (no money forecast)",
-        "active / inactive",
-        False,
-        "#1f78b4",
-        _fit_hiatus,
-    ),
-    "rfm_cells": MethodSpec(
-        "reference",
-        "RFM cells",
-        "mean next-period value of the customer's R x F x M cell, learned inside calibration "
-        "(cells scored at a split one holdout length before calibration_end, their mean value "
-        "over the rest of calibration shrunk towards the overall mean by 20 customers)",
-        "holdout value (currency): the cell's mean next-period value, scaled to the holdout",
-        "value tiers of the score",
-        True,
-        "#e6ab02",
-        _fit_rfm_cells,
-    ),
-    "bgnbd_gg": MethodSpec(
-        "reference",
-        "BG/NBD + Gamma-Gamma",
-        "expected purchases in the holdout (BG/NBD) x expected value per purchase "
-        "(Gamma-Gamma on spend scaled by its mean), both fitted by maximum likelihood on "
-        "calibration",
-        "holdout value (currency)",
-        "value tiers of the score",
-        True,
-        "#e7298a",
-        _fit_bgnbd_gg,
-    ),
-    "naive_spend": MethodSpec(
-        "reference",
-        "naive: calibration spend",
-        "calibration total_value x holdout length / calibration length (ranks as total_value)",
-        "holdout value (currency): the customer keeps the spend rate of the whole calibration",
-        "value tiers of the score (the 20 / 60 / 20 tiers of historic value)",
-        True,
-        "#a6761d",
-        _fit_naive,
-    ),
-    "recent_spend": MethodSpec(
-        "reference",
-        "recent spend (90 days)",
-        "net spend in the last 90 days of calibration x holdout length / 90 days",
-        "holdout value (currency): the customer keeps the spend rate of the last 90 days",
-        "value tiers of the score",
-        True,
-        "#66a61e",
-        _fit_recent,
-    ),
-    "random": MethodSpec(
-        "floor",
-        "random",
-        "uniform random numbers, seed random_state",
-        "nothing: the floor any method must beat",
-        "value tiers of the score",
-        False,
-        "#9e9e9e",
-        _fit_random,
-    ),
-    "perfect_foresight": MethodSpec(
-        "ceiling",
-        "perfect foresight",
-        "the holdout value itself (not available at calibration_end)",
-        "the ceiling of every ranking metric",
-        "value tiers of the holdout value",
-        False,
-        "#000000",
-        _fit_perfect,
-    ),
-}
-
-#: The contenders (kind "method"); the other methods are references and bounds.
-CONTENDERS: tuple[str, ...] = tuple(m for m, s in METHODS.items() if s.kind == "method")
-#: The bounds: never winners, only reading aids.
-BOUNDS: tuple[str, ...] = tuple(m for m, s in METHODS.items() if s.kind in ("floor", "ceiling"))
-#: Kinds whose fit may fail without stopping the comparison (marked unavailable instead).
-_OPTIONAL_KINDS = ("reference",)
-
-
-class MetricSpec(NamedTuple):
-    """One metric of the comparison table."""
-
-    direction: str
-    """"higher" or "lower" is better, "zero" (closest to 0 is best) or "none" (context)."""
-    label: str
-    unit: str
-    applies: str
-    """"all" methods, "money" forecasts only."""
-
-
-#: The metrics, in table order. Definitions: :func:`clvlib.report.glossary`.
-METRICS: dict[str, MetricSpec] = {
-    "spearman": MetricSpec("higher", "Spearman with holdout value", "-1..1", "all"),
-    "top10_share": MetricSpec("higher", "holdout value in top 10 %", "share", "all"),
-    "top20_share": MetricSpec("higher", "holdout value in top 20 %", "share", "all"),
-    "gains_gini": MetricSpec("higher", "gains Gini", "-1..1", "all"),
-    "gains_gini_normalised": MetricSpec("higher", "gains Gini / perfect foresight", "0..1", "all"),
-    "top10_lift": MetricSpec("higher", "top-decile lift", "ratio", "all"),
-    "auc": MetricSpec("higher", "AUC buys again", "0..1", "all"),
-    "eta_squared": MetricSpec("higher", "eta² of groups", "share", "all"),
-    "epsilon_squared": MetricSpec("higher", "epsilon² of groups", "share", "all"),
-    "n_groups": MetricSpec("none", "groups", "count", "all"),
-    "mae": MetricSpec("lower", "MAE per customer", "currency", "money"),
-    "mae_zero": MetricSpec("none", "MAE of forecasting 0", "currency", "money"),
-    "mae_skill": MetricSpec("higher", "1 - MAE / MAE of 0", "share", "money"),
-    "rmse": MetricSpec("lower", "RMSE per customer", "currency", "money"),
-    "relative_mae": MetricSpec("lower", "MAE / mean realised", "ratio", "money"),
-    "bias": MetricSpec("zero", "bias per customer", "currency", "money"),
-    "total_predicted": MetricSpec("none", "total predicted", "currency", "money"),
-    "total_realised": MetricSpec("none", "total realised", "currency", "money"),
-    "total_error_pct": MetricSpec("zero", "total error", "%", "money"),
-}
-
-#: Distance of each method from the simulated truth (the true expected holdout value).
-TRUTH_METRICS: dict[str, MetricSpec] = {
-    "spearman_truth": MetricSpec("higher", "Spearman with true value", "-1..1", "all"),
-    "top20_share_truth": MetricSpec("higher", "true value in top 20 %", "share", "all"),
-    "mae_truth": MetricSpec("lower", "MAE vs true value", "currency", "money"),
-    "total_error_pct_truth": MetricSpec("zero", "total error vs truth", "%", "money"),
-}
-
-# Holdout outcome columns of calibration_holdout: never shown to a method.
-_HOLDOUT_COLUMNS = ("holdout_orders", "holdout_value", "holdout_purchase_periods", "bought_again")
-_TRUTH_COLUMNS = ("alive", "expected_orders", "expected_value")
-_SIGNIFICANT = 6  # significant digits of the floats in to_dict / to_json
-
-
-class Winner(NamedTuple):
-    """The best method on one metric and its margin over the runner-up."""
-
-    metric: str
-    method: str
-    value: float
-    runner_up: str
-    runner_up_value: float
-    margin: float
-    """How much better the winner is, in the metric's unit (> 0; for "zero" metrics the
-    difference of the absolute values)."""
-    direction: str
+__all__ = ["Comparison", "compare_methods"]
 
 
 # --------------------------------------------------------------------------------------
@@ -690,42 +214,31 @@ class Comparison:
         out = {
             "params": self.params,
             "methods": {m: s.describe() for m, s in METHODS.items()},
-            "metrics": _records(self.metrics),
-            "differences": None if self.differences is None else _records(self.differences),
-            "truth_distance": None
-            if self.truth_distance is None
-            else _records(self.truth_distance),
-            "groups": _records(self.groups),
+            "metrics": records(self.metrics),
+            "differences": None if self.differences is None else records(self.differences),
+            "truth_distance": None if self.truth_distance is None else records(self.truth_distance),
+            "groups": records(self.groups),
             "agreement": {
                 "ari": self.agreement.ari,
                 "nmi": self.agreement.nmi,
                 "n": self.agreement.n,
-                "crosstab": _nested(self.agreement.crosstab),
+                "crosstab": nested(self.agreement.crosstab),
             },
             "migration": {
-                "segments": _nested(self.migration.counts),
-                "clusters": _nested(self.cluster_migration.counts),
+                "segments": nested(self.migration.counts),
+                "clusters": nested(self.cluster_migration.counts),
             },
             "winners": winners,
             "summary": self.summary_text(),
         }
-        return _jsonable(out)
+        return jsonable(out)
 
     def to_json(self, path: str | os.PathLike | None = None) -> str:
         """:meth:`to_dict` as JSON (sorted keys, 2-space indent); written to ``path`` if given.
 
         Byte-identical for the same inputs. Returns the text.
         """
-        text = json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8", newline="\n")
-        return text
-
-
-def _has_candidates(comparison: Comparison, metric: str) -> bool:
-    table = comparison.truth_distance if metric in TRUTH_METRICS else comparison.metrics
-    rows = table[(table["metric"] == metric) & ~table["method"].isin(BOUNDS)]
-    return rows["value"].notna().sum() >= 2
+        return write_json(self.to_dict(), path)
 
 
 # --------------------------------------------------------------------------------------
@@ -1046,18 +559,6 @@ class _Clock:
         self.last = t
 
 
-def _cluster_labels(labels: pd.Series, names: Sequence[str]) -> pd.Series:
-    """``"0: recent, frequent, high value"``: the label first, so the order reads."""
-    text = np.array([f"{k}: {n}" for k, n in enumerate(names)], dtype=object)
-    return pd.Series(text[labels.to_numpy()], index=labels.index, name="cluster_name", dtype="str")
-
-
-def _ordered(labels: pd.Series, order: Sequence[str]) -> pd.Series:
-    """Categorical labels in a stated order (only the categories present or listed)."""
-    seen = [v for v in pd.unique(labels) if v not in order]
-    return labels.astype(pd.CategoricalDtype([*order, *sorted(seen)]))
-
-
 def _truth(
     truth: Any, cal_end: pd.Timestamp, hold_end: pd.Timestamp, customers: pd.Index
 ) -> pd.DataFrame | None:
@@ -1220,10 +721,6 @@ def _group_table(scores: pd.DataFrame, groupings: Mapping[str, pd.Series]) -> pd
     return out[["method", *[c for c in out.columns if c != "method"]]]
 
 
-#: Ranking metrics with a paired bootstrap interval (Comparison.differences).
-INTERVAL_METRICS: tuple[str, ...] = mt.BOOTSTRAP_METRICS
-
-
 def _check_resamples(n_resamples: Any) -> int:
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int | np.integer):
         raise TypeError(f"n_resamples must be an integer, got {n_resamples!r}")
@@ -1278,184 +775,6 @@ def _differences(
                 rows.append((a, b, metric, point[(a, metric)] - point[(b, metric)], low, high))
     return pd.DataFrame(
         rows, columns=["method", "versus", "metric", "difference", "ci_low", "ci_high"]
-    )
-
-
-def _interval(c: Comparison, method: str, versus: str, metric: str) -> tuple[float, float, float]:
-    """Difference ``method - versus`` on ``metric`` and its interval (either row order)."""
-    d = c.differences
-    if d is None:
-        return math.nan, math.nan, math.nan
-    hit = d[(d["method"] == method) & (d["versus"] == versus) & (d["metric"] == metric)]
-    if len(hit):
-        row = hit.iloc[0]
-        return float(row["difference"]), float(row["ci_low"]), float(row["ci_high"])
-    hit = d[(d["method"] == versus) & (d["versus"] == method) & (d["metric"] == metric)]
-    if len(hit):
-        row = hit.iloc[0]
-        return -float(row["difference"]), -float(row["ci_high"]), -float(row["ci_low"])
-    return math.nan, math.nan, math.nan
-
-
-def _clear(c: Comparison, w: Winner) -> bool | None:
-    """Whether the winner's interval against the runner-up excludes 0 (None: no interval)."""
-    _, low, high = _interval(c, w.method, w.runner_up, w.metric)
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return None
-    if w.direction == "higher":
-        return bool(low > 0)
-    if w.direction == "lower":
-        return bool(high < 0)
-    return None
-
-
-def _candidates(table: pd.DataFrame, metric: str, among: Sequence[str] | None) -> pd.Series:
-    rows = table[table["metric"] == metric].set_index("method")["value"].dropna()
-    if among is None:
-        among = [m for m in METHODS if m not in BOUNDS]
-    unknown = [m for m in among if m not in METHODS]
-    if unknown:
-        raise KeyError(f"unknown method(s) {unknown}; methods are {list(METHODS)}")
-    return rows.reindex([m for m in among if m in rows.index])
-
-
-def _winner(
-    table: pd.DataFrame,
-    truth: pd.DataFrame | None,
-    metric: str,
-    among: Sequence[str] | None,
-) -> Winner:
-    if metric in TRUTH_METRICS:
-        if truth is None:
-            raise ValueError(f"{metric} needs a truth: pass truth= to compare_methods")
-        spec, table = TRUTH_METRICS[metric], truth
-    elif metric in METRICS:
-        spec = METRICS[metric]
-    else:
-        known = list(METRICS) + list(TRUTH_METRICS)
-        raise KeyError(f"unknown metric {metric!r}; metrics are {known}")
-    if spec.direction == "none":
-        raise ValueError(f"{metric} has no better or worse value; it is context, not a contest")
-    values = _candidates(table, metric, among)
-    if len(values) < 2:
-        raise ValueError(
-            f"{metric}: need at least two methods with a value to name a winner, got "
-            f"{list(values.index)}"
-        )
-    key = {"higher": -values, "lower": values, "zero": values.abs()}[spec.direction]
-    order = key.sort_values(kind="stable").index  # ties: report order
-    best, second = order[0], order[1]
-    margin = float(key[second] - key[best])
-    return Winner(
-        metric, best, float(values[best]), second, float(values[second]), margin, spec.direction
-    )
-
-
-# --------------------------------------------------------------------------------------
-# summary text and JSON
-# --------------------------------------------------------------------------------------
-
-
-def _fmt(metric: str, value: float) -> str:
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    unit = {**METRICS, **TRUTH_METRICS}[metric].unit
-    if unit == "share":
-        return f"{100 * value:.1f} %"
-    if unit == "%":
-        return f"{value:+.0f} %"
-    if unit == "currency":
-        return f"{value:,.2f}"
-    if unit == "count":
-        return f"{value:.0f}"
-    return f"{value:.3f}"
-
-
-def _margin_text(w: Winner) -> str:
-    spec = {**METRICS, **TRUTH_METRICS}[w.metric]
-    if spec.unit == "share":
-        diff = f"{100 * w.margin:.1f} points"
-    elif spec.unit == "%":
-        diff = f"{w.margin:.0f} points"
-    elif spec.unit == "currency":
-        diff = f"{w.margin:,.2f}"
-    else:
-        diff = f"{w.margin:.3f}"
-    return (
-        f"{METHODS[w.method].label} ({_fmt(w.metric, w.value)}), {diff} ahead of "
-        f"{METHODS[w.runner_up].label} ({_fmt(w.metric, w.runner_up_value)})"
-    )
-
-
-def _better(metric: str, value: float, than: float) -> bool:
-    direction = {**METRICS, **TRUTH_METRICS}[metric].direction
-    if not (math.isfinite(value) and math.isfinite(than)):
-        return False
-    if direction == "higher":
-        return value > than
-    if direction == "lower":
-        return value < than
-    return abs(value) < abs(than)
-
-
-def verdict(c: Comparison, metric: str = "spearman", among: Sequence[str] | None = None) -> str:
-    """The best of ``among`` (default the contenders) on ``metric``, in words, with its interval.
-
-    "no clear winner" when the paired bootstrap interval of the best against the runner-up
-    covers 0; otherwise the winner, its margin and the interval.
-    """
-    w = _winner(c.metrics, None, metric, CONTENDERS if among is None else among)
-    diff, low, high = _interval(c, w.method, w.runner_up, metric)
-    best, second = METHODS[w.method].label, METHODS[w.runner_up].label
-    interval = _interval_text(metric, low, high, c)
-    if _clear(c, w):
-        return f"{_margin_text(w)}; {interval}"
-    return (
-        f"no clear winner: {best} ({_fmt(metric, w.value)}) and {second} "
-        f"({_fmt(metric, w.runner_up_value)}) differ by {_diff_text(metric, diff)}, {interval}, "
-        "which covers 0"
-    )
-
-
-def references_ahead(c: Comparison, metric: str = "spearman") -> tuple[list[str], list[str]]:
-    """References scoring above the best contender on ``metric``: ``(clear, within_noise)``.
-
-    A reference *beats* the methods only when its paired bootstrap interval against the best
-    contender excludes 0 (``clear``); one that scores higher with an interval covering 0 is
-    ``within_noise``. Unavailable references (a failed fit) are in neither list.
-    """
-    w = _winner(c.metrics, None, metric, CONTENDERS)
-    wide = c.wide()
-    unavailable = c.params.get("unavailable", {})
-    clear, noise = [], []
-    for m, spec in METHODS.items():
-        if spec.kind != "reference" or m in unavailable or m not in wide.index:
-            continue
-        if not _better(metric, wide.loc[m, metric], w.value):
-            continue
-        _, low, _ = _interval(c, m, w.method, metric)
-        (clear if math.isfinite(low) and low > 0 else noise).append(m)
-    return clear, noise
-
-
-def _diff_text(metric: str, diff: float) -> str:
-    unit = {**METRICS, **TRUTH_METRICS}[metric].unit
-    text = f"{100 * diff:+.1f}" if unit == "share" else f"{diff:+.3f}"
-    if not text.strip("+-0."):  # rounds to zero: no sign ("-0.000" reads as a value below 0)
-        text = text[1:]
-    return f"{text} points" if unit == "share" else text
-
-
-def _interval_text(metric: str, low: float, high: float, c: Comparison) -> str:
-    level = 100 * c.params.get("settings", {}).get("confidence", 0.95)
-    if not (math.isfinite(low) and math.isfinite(high)):
-        return "no interval"
-    # above bootstrap_max_customers the interval is a subsample's: wider, so conservative
-    sub = c.params.get("settings", {}).get("bootstrap_customers")
-    of = f" (from a fixed subsample of {sub:,} customers: wider, so conservative)" if sub else ""
-    return (
-        f"{level:.0f} % paired bootstrap interval {_diff_text(metric, low)} .. "
-        f"{_diff_text(metric, high)}{of}"
     )
 
 
@@ -1525,295 +844,3 @@ def _summary_text(c: Comparison) -> str:
             f"; even perfect foresight of the realised holdout reaches only {ceiling:.3f}."
         )
     return "\n".join(lines)
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [dict(zip(frame.columns, row, strict=True)) for row in frame.itertuples(index=False)]
-
-
-def _nested(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    return {str(r): {str(c): frame.loc[r, c] for c in frame.columns} for r in frame.index}
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain JSON types; floats to 6 significant digits, NaN and infinities to None."""
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        x = float(value)
-        if not math.isfinite(x):
-            return None
-        return float(f"{x:.{_SIGNIFICANT}g}")
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    if value is None or isinstance(value, str):
-        return value
-    return str(value)
-
-
-# --------------------------------------------------------------------------------------
-# rolling origin
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(repr=False)
-class RollingOrigin:
-    """The comparison repeated at several cut-off dates with the same holdout length.
-
-    Attributes
-    ----------
-    metrics : pandas.DataFrame
-        Tidy ``cutoff``, ``holdout_end``, ``method``, ``metric``, ``value``.
-    truth_distance : pandas.DataFrame or None
-        The same for :data:`TRUTH_METRICS` (with a Shop as truth).
-    comparisons : dict
-        ``{cutoff (ISO date): Comparison}``.
-    """
-
-    metrics: pd.DataFrame
-    comparisons: dict[str, Comparison]
-    truth_distance: pd.DataFrame | None = None
-
-    def __repr__(self) -> str:
-        return f"RollingOrigin(cutoffs={list(self.comparisons)})"
-
-    def winners(self, metric: str = "spearman", *, among: Sequence[str] | None = None):
-        """Winner and margin at each cut-off, and whether its interval excludes 0.
-
-        Columns ``cutoff``, ``method``, ``value``, ``runner_up``, ``runner_up_value``,
-        ``margin`` (see :meth:`Comparison.winner`), ``ci_low``, ``ci_high`` (paired bootstrap
-        interval of the margin, for :data:`INTERVAL_METRICS`) and ``clear`` (False: a tie,
-        "no clear winner" at that cut-off).
-        """
-        rows = []
-        for cutoff, c in self.comparisons.items():
-            w = c.winner(metric, among=among)
-            _, low, high = _interval(c, w.method, w.runner_up, metric)
-            clear = _clear(c, w)
-            rows.append(
-                {
-                    "cutoff": cutoff,
-                    **w._asdict(),
-                    "ci_low": low,
-                    "ci_high": high,
-                    "clear": True if clear is None else clear,
-                }
-            )
-        return pd.DataFrame(rows).drop(columns=["metric", "direction"])
-
-    def stability(self, metric: str = "spearman", *, among: Sequence[str] | None = None):
-        """Per method: mean, min and max of ``metric`` over the cut-offs and how often it won.
-
-        ``wins`` counts only clear wins (interval of the margin excludes 0); ``ties`` counts
-        the cut-offs where the method was best but the interval covered 0.
-        """
-        table = self.truth_distance if metric in TRUTH_METRICS else self.metrics
-        if table is None:
-            raise ValueError(f"{metric} needs a truth: pass a Shop as truth= to rolling_origin")
-        rows = table[table["metric"] == metric]
-        stats = rows.groupby("method", sort=False)["value"].agg(["mean", "min", "max"])
-        won = self.winners(metric, among=among)
-        wins = won.loc[won["clear"], "method"].value_counts()
-        ties = won.loc[~won["clear"], "method"].value_counts()
-        stats["wins"] = wins.reindex(stats.index, fill_value=0).astype("int64")
-        stats["ties"] = ties.reindex(stats.index, fill_value=0).astype("int64")
-        stats["cutoffs"] = len(self.comparisons)
-        return stats.reindex([m for m in METHODS if m in stats.index])
-
-    def to_dict(self) -> dict[str, Any]:
-        """Metrics of every cut-off and each one's comparison dictionary, deterministic."""
-        return _jsonable(
-            {
-                "metrics": _records(self.metrics),
-                "truth_distance": None
-                if self.truth_distance is None
-                else _records(self.truth_distance),
-                "comparisons": {k: c.to_dict() for k, c in self.comparisons.items()},
-            }
-        )
-
-    def to_json(self, path: str | os.PathLike | None = None) -> str:
-        """:meth:`to_dict` as JSON (sorted keys); written to ``path`` if given."""
-        text = json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8", newline="\n")
-        return text
-
-
-def _holdout_end(cutoff: pd.Timestamp, horizon: int, horizon_unit: str) -> pd.Timestamp:
-    if horizon_unit == "D":
-        return cutoff + pd.Timedelta(days=horizon)
-    if horizon_unit == "W":
-        return cutoff + pd.Timedelta(weeks=horizon)
-    if horizon_unit == "M":  # calendar months; from a month end to a month end
-        if cutoff.is_month_end:
-            return cutoff + pd.offsets.MonthEnd(horizon)
-        return cutoff + pd.DateOffset(months=horizon)
-    raise ValueError(f"horizon_unit must be 'D', 'W' or 'M', got {horizon_unit!r}")
-
-
-def _check_horizon(horizon: Any) -> int:
-    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
-        raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
-    return int(horizon)
-
-
-def rolling_origin(
-    tx: pd.DataFrame,
-    *,
-    cutoffs: Sequence[str | pd.Timestamp],
-    horizon: int,
-    horizon_unit: str = "D",
-    truth: Any = None,
-    keep_customers: bool = True,
-    **kwargs: Any,
-) -> RollingOrigin:
-    """:func:`compare_methods` at several cut-off dates, each with a holdout of ``horizon``.
-
-    One split can flatter a method by chance (a season, a few large orders); a winner that
-    holds at every cut-off is a finding.
-
-    Parameters
-    ----------
-    tx : pandas.DataFrame or ibis.Table
-        The clean transaction log.
-    cutoffs : sequence of dates
-        Calibration ends (e.g. from :func:`cutoff_dates`); each holdout is
-        (cutoff, cutoff + horizon] and must end by the last day of the log.
-    horizon : int
-        Holdout length in ``horizon_unit``.
-    horizon_unit : {"D", "W", "M"}, default "D"
-        Days, weeks or calendar months (a month-end cut-off gives a month-end holdout end:
-        2024-06-30 + 6 months is 2024-12-31).
-    truth : clvlib.data.shop.Shop, optional
-        The simulated shop; its truth is taken for each window.
-    keep_customers : bool, default True
-        False keeps of each cut-off's comparison what its tables, intervals, winners and
-        JSON use: its ``scores`` are left empty (columns kept), ``summary`` None and of the
-        fitted ``models`` only k-means (the clusters' reference). At 1M customers that is
-        several hundred MB less per cut-off; the results are the same.
-    **kwargs
-        Passed to :func:`compare_methods` (``time_unit``, ``n_clusters``, ...). The k-means
-        clusters of later cut-offs are matched to those of the first by their centres, so
-        that a cluster keeps its label and name over time; ``n_clusters="auto"`` is resolved
-        on the first (earliest) cut-off's calibration summary and kept for the others.
-
-    Returns
-    -------
-    RollingOrigin
-    """
-    horizon = _check_horizon(horizon)
-    if truth is not None and not (hasattr(truth, "truth") and callable(truth.truth)):
-        raise TypeError("truth must be the Shop (one truth table fits one window only)")
-    if len(cutoffs) == 0:
-        raise ValueError("cutoffs is empty")
-    stamps = [cutoff_day(c, "cutoffs") for c in cutoffs]
-    if len(set(stamps)) != len(stamps):
-        raise ValueError(f"cutoffs are repeated: {[str(s.date()) for s in stamps]}")
-    last = _tx.stats(tx)["last"].normalize()
-    comparisons, frames, truth_frames = {}, [], []
-    for cutoff in sorted(stamps):
-        end = _holdout_end(cutoff, horizon, horizon_unit)
-        if end > last:
-            raise ValueError(
-                f"cutoff {cutoff.date()} + {horizon}{horizon_unit} ends on {end.date()}, after "
-                f"the last day of the log ({last.date()}): the holdout would be cut short"
-            )
-        if comparisons and "cluster_reference" not in kwargs:  # names of the first cut-off
-            first = next(iter(comparisons.values()))
-            reference = {"cluster_reference": first.models["kmeans"]}
-            # "auto" is resolved at the first cut-off; later ones keep its k so that their
-            # clusters can be matched to it
-            kwargs["n_clusters"] = first.params["settings"]["n_clusters"]
-        else:
-            reference = {}
-        try:
-            result = compare_methods(
-                tx, calibration_end=cutoff, holdout_end=end, truth=truth, **reference, **kwargs
-            )
-        except ValueError as error:  # say which window failed
-            if type(error) is not ValueError:  # clvlib's subclasses keep their type
-                error.add_note(f"(rolling_origin, cutoff {cutoff.date()})")
-                raise
-            raise ValueError(f"cutoff {cutoff.date()}: {error}") from error
-        key = cutoff.date().isoformat()
-        if not keep_customers:
-            result = replace(
-                result,
-                scores=result.scores.iloc[:0],
-                summary=None,
-                models={m: v for m, v in result.models.items() if m == "kmeans"},
-            )
-        comparisons[key] = result
-        stamp = {"cutoff": key, "holdout_end": end.date().isoformat()}
-        frames.append(result.metrics.assign(**stamp))
-        if result.truth_distance is not None:
-            truth_frames.append(result.truth_distance.assign(**stamp))
-    columns = ["cutoff", "holdout_end", "method", "metric", "value"]
-    return RollingOrigin(
-        metrics=pd.concat(frames, ignore_index=True)[columns],
-        comparisons=comparisons,
-        truth_distance=pd.concat(truth_frames, ignore_index=True)[columns]
-        if truth_frames
-        else None,
-    )
-
-
-def cutoff_dates(
-    tx: pd.DataFrame,
-    *,
-    horizon: int,
-    horizon_unit: str = "D",
-    every: str = "quarter",
-    min_calibration_days: int = 180,
-    max_cutoffs: int | None = None,
-) -> list[str]:
-    """Sensible cut-offs for :func:`rolling_origin`: quarter (or month) ends within the data.
-
-    A cut-off is kept when at least ``min_calibration_days`` of log precede it (enough
-    history to fit retention, quantiles and BG/NBD) and its holdout of ``horizon`` ends by
-    the log's last day.
-
-    Parameters
-    ----------
-    tx : pandas.DataFrame or ibis.Table
-        The clean transaction log.
-    horizon : int
-        Holdout length in ``horizon_unit``.
-    horizon_unit : {"D", "W", "M"}, default "D"
-        Days, weeks or calendar months.
-    every : {"quarter", "month"}, default "quarter"
-        Quarter ends (Mar 31, Jun 30, ...) or month ends.
-    min_calibration_days : int, default 180
-        Shortest calibration period, from the first day of the log.
-    max_cutoffs : int, optional
-        Keep only the latest ones.
-
-    Returns
-    -------
-    list of str
-        ISO dates, oldest first.
-    """
-    horizon = _check_horizon(horizon)
-    freq = {"quarter": "QE", "month": "ME"}.get(every)
-    if freq is None:
-        raise ValueError(f"every must be 'quarter' or 'month', got {every!r}")
-    span = _tx.stats(tx)
-    first, last = span["first"].normalize(), span["last"].normalize()
-    candidates = pd.date_range(first + pd.Timedelta(days=min_calibration_days), last, freq=freq)
-    kept = [c for c in candidates if _holdout_end(c, horizon, horizon_unit) <= last]
-    if max_cutoffs is not None:
-        kept = kept[-max_cutoffs:]
-    if not kept:
-        raise ValueError(
-            f"no {every} end between {first.date()} + {min_calibration_days} days and "
-            f"{last.date()} leaves a {horizon}{horizon_unit} holdout: shorten the horizon or "
-            "min_calibration_days"
-        )
-    return [c.date().isoformat() for c in kept]

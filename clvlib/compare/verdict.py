@@ -20,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from clvlib.compare.comparison import BOUNDS, CONTENDERS, METHODS, METRICS, _jsonable
+from clvlib.compare.export import jsonable as _jsonable
+from clvlib.compare.registry import BOUNDS, CONTENDERS, METHODS, METRICS
 
 __all__ = [
     "RANKING_METRICS",

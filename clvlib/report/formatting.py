@@ -96,7 +96,7 @@ LABELS: dict[str, str] = {
 
 def _method_labels() -> dict[str, str]:
     """Method codes (``heuristic_clv``, ``bgnbd_gg``) and their labels, from the one table."""
-    from clvlib.compare.comparison import METHODS
+    from clvlib.compare.registry import METHODS
 
     return {code: spec.label for code, spec in METHODS.items()}
 

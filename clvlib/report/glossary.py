@@ -466,7 +466,7 @@ def glossary(terms: list[str] | None = None) -> pd.DataFrame:
 
 def _method_terms() -> dict[str, tuple[str, str]]:
     """One entry per method of the comparison, written from its registry entry."""
-    from clvlib.compare.comparison import METHODS
+    from clvlib.compare.registry import METHODS
 
     kind = {"method": "Method", "reference": "Reference", "floor": "Floor", "ceiling": "Ceiling"}
     return {

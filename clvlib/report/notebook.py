@@ -832,13 +832,13 @@ def rolling_comparison(
     truth: Any = None,
     max_cutoffs: int = 3,
 ) -> Any:
-    """Rolling origins (:func:`~clvlib.compare.comparison.rolling_origin`) at quarter ends.
+    """Rolling origins (:func:`~clvlib.compare.rolling.rolling_origin`) at quarter ends.
 
     Each window has the report's holdout length in days; cut-offs are the latest
     ``max_cutoffs`` quarter ends whose window ends by the last order (the report's own split
     included when it is a quarter end). Other settings as :func:`run_comparison`.
     """
-    from clvlib.compare.comparison import cutoff_dates, rolling_origin
+    from clvlib.compare.rolling import cutoff_dates, rolling_origin
 
     settings = _comparison_settings(params, tx)
     cal, hold = pd.Timestamp(settings.pop("calibration_end")), settings.pop("holdout_end")
@@ -896,7 +896,8 @@ def comparison_figures(comparison: Any) -> dict[str, Any]:
     A winner is named only when the paired bootstrap interval of its margin over the
     runner-up excludes 0; otherwise "no clear winner".
     """
-    from clvlib.compare.comparison import METHODS, verdict
+    from clvlib.compare.registry import METHODS
+    from clvlib.compare.winner import verdict
 
     out: dict[str, Any] = {"customers compared": int(comparison.params["n_customers"])}
     for metric, label in (
@@ -914,7 +915,8 @@ def comparison_figures(comparison: Any) -> dict[str, Any]:
 
 def executive_figures(summary: pd.DataFrame, comparison: Any) -> dict[str, Any]:
     """Headline figures of the executive summary: concentration and the ranking verdict."""
-    from clvlib.compare.comparison import METHODS, verdict
+    from clvlib.compare.registry import METHODS
+    from clvlib.compare.winner import verdict
     from clvlib.methods.heuristic import tier_table, value_tiers
 
     shares = tier_table(summary, value_tiers(summary))["share_of_value"]
@@ -942,14 +944,15 @@ def _top_verdict(said: str) -> str:
 
 def _contenders() -> tuple[str, ...]:
     """The methods a report compares (kind "method" in the registry); the rest are references."""
-    from clvlib.compare.comparison import CONTENDERS
+    from clvlib.compare.registry import CONTENDERS
 
     return CONTENDERS
 
 
 def _method_lines(comparison: Any) -> list[str]:
     """The verdict bullets of a comparison: ranking winner (or none), top 20 %, references."""
-    from clvlib.compare.comparison import METHODS, references_ahead, verdict
+    from clvlib.compare.registry import METHODS
+    from clvlib.compare.winner import references_ahead, verdict
 
     lines: list[str] = []
     contenders = _contenders()
@@ -1053,8 +1056,8 @@ def decile_figures(comparison: Any) -> Any:
     """
     import matplotlib.pyplot as plt
 
-    from clvlib.compare.comparison import METHODS
     from clvlib.compare.metrics import decile_calibration
+    from clvlib.compare.registry import METHODS
     from clvlib.report.plotting import plot_decile_calibration
 
     scores = comparison.scores
@@ -1356,7 +1359,7 @@ def comparison_answer(comparison: Any) -> Any:
     """
     from IPython.display import Markdown
 
-    from clvlib.compare.comparison import verdict
+    from clvlib.compare.winner import verdict
 
     lines = _method_lines(comparison)
     said = verdict(comparison, "auc", _contenders())

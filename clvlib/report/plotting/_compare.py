@@ -17,14 +17,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from clvlib.compare.comparison import (
-    METHODS,
-    METRICS,
-    TRUTH_METRICS,
-    Comparison,
-    RollingOrigin,
-)
+from clvlib.compare.comparison import Comparison
 from clvlib.compare.metrics import Agreement, Migration
+from clvlib.compare.registry import METHODS, METRICS, TRUTH_METRICS
+from clvlib.compare.rolling import RollingOrigin
 from clvlib.report.formatting import label as _human
 
 # One colour per method across every chart; the bounds are grey and black, dashed.
@@ -315,7 +311,7 @@ def plot_differences(data: Comparison, *, metric: str = "spearman", ax: Axes | N
         One of :data:`clvlib.compare.comparison.INTERVAL_METRICS`.
     ax : matplotlib.axes.Axes, optional
     """
-    from clvlib.compare.comparison import INTERVAL_METRICS
+    from clvlib.compare.registry import INTERVAL_METRICS
 
     if metric not in INTERVAL_METRICS:
         raise KeyError(f"no interval for {metric!r}; metrics with one: {list(INTERVAL_METRICS)}")
