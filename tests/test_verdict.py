@@ -13,6 +13,7 @@ import pytest
 
 from clvlib.compare import verdict as vd
 from clvlib.compare.registry import CONTENDERS, METHODS, Calibration, _fit_hiatus
+from clvlib.compare.split import Split
 from clvlib.data.summary import customer_summary
 from clvlib.report.cli import main
 from clvlib.report.runner import folder_name
@@ -146,7 +147,9 @@ def test_hiatus_is_chosen_on_calibration_by_the_purchase_rhythm() -> None:
     )
     end = pd.Timestamp("2024-06-30")
     summary = customer_summary(log, observation_end=end)
-    cal = Calibration(summary, log, end, 60.0, 60, 182, "D", {})
+    split = Split(end, "2024-08-29", first_day="2024-01-01")  # 60 holdout, 182 calibration days
+    assert (split.holdout_days, split.calibration_days) == (60, 182)
+    cal = Calibration(summary, log, split)
     fitted = _fit_hiatus(cal)
     x = fitted.params["hiatus_days"]
     assert x == 30.0  # every gap is 30 days: the rhythm

@@ -61,6 +61,8 @@ from clvlib.compare.registry import (
     _cluster_labels,
     _ordered,
 )
+from clvlib.compare.settings import ComparisonSettings
+from clvlib.compare.split import Split
 from clvlib.compare.winner import (
     Winner,
     _clear,
@@ -74,11 +76,26 @@ from clvlib.compare.winner import (
 )
 from clvlib.data import log as _tx
 from clvlib.data.summary import calibration_holdout, customer_summary
-from clvlib.methods.clustering import K_CHOICE_MAX_CUSTOMERS, CustomerClusterer, resolve_n_clusters
+from clvlib.methods.clustering import CustomerClusterer
 from clvlib.methods.heuristic import value_tiers
-from clvlib.methods.rfm import RuleSet, assign_segments, load_rules
+from clvlib.methods.rfm import assign_segments
 
 __all__ = ["Comparison", "compare_methods"]
+
+#: the settings recorded in ``params["settings"]`` (with the resolved k and how it was chosen)
+_EXPORTED_SETTINGS = (
+    "n_bins",
+    "rule_set",
+    "n_clusters",
+    "k_choice",
+    "random_state",
+    "heuristic_period",
+    "penalizer",
+    "penalizer_gg",
+    "recent_days",
+    "n_resamples",
+    "confidence",
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -137,6 +154,10 @@ class Comparison:
     cluster_migration: mt.Migration
     truth_distance: pd.DataFrame | None = None
     differences: pd.DataFrame | None = None
+    split: Split | None = None
+    """The calibration and holdout periods (:class:`~clvlib.compare.split.Split`)."""
+    settings: ComparisonSettings | None = None
+    """The settings it ran with, ``n_clusters`` resolved (:meth:`ComparisonSettings.resolve_k`)."""
     models: dict[str, Any] = field(default_factory=dict)
     """The fitted estimator of each method (``models["bgnbd_gg"]`` for the diagnostics)."""
     summary: pd.DataFrame | None = None
@@ -249,24 +270,15 @@ class Comparison:
 def compare_methods(
     tx: pd.DataFrame,
     *,
-    calibration_end: str | pd.Timestamp,
-    holdout_end: str | pd.Timestamp,
+    calibration_end: str | pd.Timestamp | None = None,
+    holdout_end: str | pd.Timestamp | None = None,
     time_unit: str = "D",
+    split: Split | None = None,
+    settings: ComparisonSettings | None = None,
     customers: pd.DataFrame | None = None,
     truth: Any = None,
-    n_bins: int = 5,
-    rule_set: str | os.PathLike | RuleSet = "r_rfm",
-    n_clusters: int | str = 5,
-    random_state: int = 0,
-    heuristic_period: str = "M",
-    penalizer: float = 0.0,
-    penalizer_gg: float | None = None,
-    recent_days: int = 90,
-    n_resamples: int = 300,
-    confidence: float = 0.95,
     cluster_reference: CustomerClusterer | None = None,
-    bootstrap_max_customers: int | None = mt.BOOTSTRAP_MAX_CUSTOMERS,
-    k_choice_max_customers: int | None = K_CHOICE_MAX_CUSTOMERS,
+    **options: Any,
 ) -> Comparison:
     """Fit every method on the calibration period, score its customers, judge on the holdout.
 
@@ -283,6 +295,12 @@ def compare_methods(
         Last day of the calibration and of the holdout period (whole days included).
     time_unit : {"D", "W", "M"}, default "D"
         Unit of the summary durations (recency, T); BG/NBD is fitted in it.
+    split : clvlib.compare.split.Split, optional
+        The two periods as one object, instead of ``calibration_end``, ``holdout_end`` and
+        ``time_unit``.
+    settings : clvlib.compare.settings.ComparisonSettings, optional
+        Every setting of the comparison (``n_bins``, ``rule_set``, ``n_clusters``,
+        ``random_state``, penalties, bootstrap ...). Default: built from ``**options``.
     customers : pandas.DataFrame, optional
         Customer table (channel, CAC), passed to the summary.
     truth : pandas.DataFrame or clvlib.data.shop.Shop, optional
@@ -290,42 +308,19 @@ def compare_methods(
         holdout_end] (columns ``alive``, ``expected_orders``, ``expected_value``), or the
         Shop itself (its truth is then taken for exactly this window). Adds
         :attr:`Comparison.truth_distance`.
-    n_bins : int, default 5
-        RFM score levels (the rule set's scale must match).
-    rule_set : str, path or RuleSet, default "r_rfm"
-        Segment rules (:func:`clvlib.load_rules`).
-    n_clusters : int or "auto", default 5
-        Number of k-means clusters; "auto" takes :func:`~clvlib.choose_k`'s recommendation on
-        the calibration summary (:func:`~clvlib.methods.clustering.resolve_n_clusters`). At most the
-        number of customers.
-    random_state : int, default 0
-        Seed of k-means and of the random ranking.
-    heuristic_period : {"D", "W", "M", "Q", "Y"}, default "M"
-        Period of the heuristic retention rate.
-    penalizer : float, default 0.0
-        L2 penalty of the BG/NBD fit (unit-free parameters, see :class:`BetaGeoModel`).
-    penalizer_gg : float, optional
-        L2 penalty of the Gamma-Gamma fit, on spend scaled by its mean (unit-free); default
-        ``penalizer``.
-    recent_days : int, default 90
-        Window of the ``recent_spend`` reference, in days before ``calibration_end``.
-    n_resamples : int, default 300
-        Paired customer bootstrap resamples behind :attr:`Comparison.differences`.
-    confidence : float, default 0.95
-        Level of the bootstrap intervals.
     cluster_reference : CustomerClusterer, optional
         A fitted clusterer (e.g. of an earlier cut-off): the k-means clusters are matched to
         its centres and take its labels and names (:meth:`CustomerClusterer.match`).
-    bootstrap_max_customers : int or None, default 200,000
-        Above this many customers the bootstrap intervals resample a fixed random subsample
-        of that size (:func:`clvlib.compare.metrics.bootstrap_ranking_metrics`): wider intervals, so
-        a clear winner stays a conservative claim, at a fraction of the time. Recorded in
-        ``params["settings"]["bootstrap_customers"]`` and the caveats when used. None: all.
-    k_choice_max_customers : int or None, default 200,000
-        Above this many customers ``n_clusters="auto"`` chooses k on a fixed random sample of
-        that size (:func:`~clvlib.methods.clustering.resolve_n_clusters`); the clusters are fitted
-        on
-        everyone. Recorded in ``params["settings"]["k_choice_customers"]`` when used.
+    **options
+        The fields of :class:`~clvlib.compare.settings.ComparisonSettings` (when
+        ``settings`` is not given): ``n_bins=5``, ``rule_set="r_rfm"``, ``n_clusters=5`` (or
+        "auto", resolved on the calibration summary), ``random_state=0``,
+        ``heuristic_period="M"``, ``penalizer=0.0``, ``penalizer_gg=None``,
+        ``recent_days=90``, ``n_resamples=300``, ``confidence=0.95``,
+        ``bootstrap_max_customers=200_000``, ``k_choice_max_customers=200_000``. Above
+        ``bootstrap_max_customers`` customers the bootstrap intervals resample a fixed
+        random subsample (wider intervals, a conservative winner; recorded in
+        ``params["settings"]["bootstrap_customers"]`` and the caveats).
 
     Returns
     -------
@@ -349,58 +344,35 @@ def compare_methods(
     import time
 
     clock = _Clock(time.perf_counter)
+    if split is None:
+        split = Split(calibration_end, holdout_end, time_unit=time_unit)
+    elif calibration_end is not None or holdout_end is not None:
+        raise TypeError("give split= or calibration_end= and holdout_end=, not both")
+    settings = ComparisonSettings.of(settings, **options)
     _tx.check(tx)
-    n_resamples = _check_resamples(n_resamples)
-    bootstrap_max_customers = _check_cap("bootstrap_max_customers", bootstrap_max_customers, 100)
-    k_choice_max_customers = _check_cap("k_choice_max_customers", k_choice_max_customers, 100)
-    ruleset = load_rules(rule_set)
     cal = calibration_holdout(
         tx,
-        calibration_end=calibration_end,
-        holdout_end=holdout_end,
-        time_unit=time_unit,
+        calibration_end=split.calibration_end,
+        holdout_end=split.holdout_end,
+        time_unit=split.time_unit,
         customers=customers,
     )
-    cal_end = pd.Timestamp(cal.attrs["calibration_end"])  # a Timestamp or an ISO date
-    hold_end = pd.Timestamp(cal.attrs["holdout_end"])
-    horizon = cal.attrs["holdout_length"]  # in time_unit
-    holdout_days = int((hold_end - cal_end).days)
     summary = cal.drop(columns=list(_HOLDOUT_COLUMNS))  # what the methods may see
-    summary.attrs = {"observation_end": cal_end.date().isoformat(), "time_unit": time_unit}
+    split = split.starting(summary["first_purchase"].min())
+    cal_end, hold_end = split.calibration_end, split.holdout_end
+    summary.attrs = {"observation_end": cal_end.date().isoformat(), "time_unit": split.time_unit}
     outcome = cal["holdout_value"]
     if not outcome.sum() > 0:
         raise ValueError(
             f"the holdout ({cal_end.date()}, {hold_end.date()}] has no net value "
             f"({outcome.sum():g}): nothing to rank customers by"
         )
-    truth_table = _truth(truth, cal_end, hold_end, summary.index)  # checked before any fit
+    truth_table = _truth(truth, split, summary.index)  # checked before any fit
     calibration_log = _tx.upto(tx, cal_end)  # a lazy log stays lazy
-    calibration_days = int((cal_end - summary["first_purchase"].min().normalize()).days) + 1
-    settings = {
-        "n_bins": int(n_bins),
-        "rule_set": ruleset,
-        "n_clusters": resolve_n_clusters(
-            n_clusters,
-            summary,
-            random_state=int(random_state),
-            max_customers=k_choice_max_customers,
-        ),
-        "random_state": int(random_state),
-        "heuristic_period": heuristic_period,
-        "penalizer": float(penalizer),
-        "penalizer_gg": float(penalizer if penalizer_gg is None else penalizer_gg),
-        "recent_days": int(recent_days),
-        "cluster_reference": cluster_reference,
-    }
+    k_chosen_here = settings.n_clusters == "auto"
+    settings = settings.resolve_k(summary, at=cal_end)
     context = Calibration(
-        summary=summary,
-        log=calibration_log,
-        calibration_end=cal_end,
-        horizon=horizon,
-        holdout_days=holdout_days,
-        calibration_days=calibration_days,
-        time_unit=time_unit,
-        settings=settings,
+        summary=summary, log=calibration_log, split=split, cluster_reference=cluster_reference
     )
     clock.lap("summary")
 
@@ -409,7 +381,9 @@ def compare_methods(
     unavailable: dict[str, str] = {}
     caveats: list[str] = []
     for method, spec in METHODS.items():
-        ctx = replace(context, outcome=outcome) if spec.kind == "ceiling" else context
+        ctx = replace(context, settings=settings.only(spec.options))
+        if spec.kind == "ceiling":
+            ctx = replace(ctx, outcome=outcome)
         try:
             result = spec.fit(ctx)
             score = pd.Series(result.score, dtype="float64").reindex(summary.index)
@@ -451,15 +425,17 @@ def compare_methods(
     differences = _differences(
         scores,
         table,
-        n_resamples=n_resamples,
-        random_state=random_state,
-        confidence=confidence,
-        max_customers=bootstrap_max_customers,
+        n_resamples=settings.n_resamples,
+        random_state=settings.random_state,
+        confidence=settings.confidence,
+        max_customers=settings.bootstrap_max_customers,
     )
     clock.lap("intervals")
     # the large-n shortcuts, said only where they applied (no shipped data set reaches them)
     large_n = {}
     n = len(scores)
+    bootstrap_max_customers = settings.bootstrap_max_customers
+    k_choice_max_customers = settings.k_choice_max_customers
     if bootstrap_max_customers is not None and n > bootstrap_max_customers:
         large_n["bootstrap_customers"] = int(bootstrap_max_customers)
         caveats.append(
@@ -468,7 +444,7 @@ def compare_methods(
             "everyone): they are wider than the full data's, so a clear winner called on "
             "them is a conservative claim."
         )
-    if n_clusters == "auto" and k_choice_max_customers is not None and n > k_choice_max_customers:
+    if k_chosen_here and k_choice_max_customers is not None and n > k_choice_max_customers:
         large_n["k_choice_customers"] = int(k_choice_max_customers)
         caveats.append(
             f"The number of clusters was chosen on a fixed random sample of "
@@ -477,6 +453,7 @@ def compare_methods(
         )
 
     clusterer = kmeans.model
+    ruleset = settings.rule_set
     cluster_order = [f"{k}: {n}" for k, n in enumerate(clusterer.cluster_names_)]
     agreement = mt.agreement(  # rows in rule order, columns in cluster order
         _ordered(scores["segment"], ruleset.segments).cat.remove_unused_categories(),
@@ -484,7 +461,9 @@ def compare_methods(
         .cat.remove_unused_categories()
         .rename("cluster"),
     )
-    later = customer_summary(tx, observation_end=hold_end, time_unit=time_unit, customers=customers)
+    later = customer_summary(
+        tx, observation_end=hold_end, time_unit=split.time_unit, customers=customers
+    )
     later_segments = assign_segments(rfm.model.transform(later), ruleset)
     migration = mt.migration_matrix(
         _ordered(scores["segment"], ruleset.segments), _ordered(later_segments, ruleset.segments)
@@ -497,12 +476,7 @@ def compare_methods(
 
     log_stats = _tx.stats(tx)
     params = {
-        "calibration_end": cal_end.date().isoformat(),
-        "holdout_end": hold_end.date().isoformat(),
-        "time_unit": time_unit,
-        "holdout_length": int(horizon),
-        "holdout_days": holdout_days,
-        "calibration_days": calibration_days,
+        **split.describe(),
         "n_customers": int(len(scores)),
         "bought_again_share": float(scores["bought_again"].mean()),
         "holdout_value_total": float(outcome.sum()),
@@ -513,12 +487,9 @@ def compare_methods(
             "last_timestamp": str(log_stats["last"]),
         },
         "settings": {
-            **{k: v for k, v in settings.items() if k != "cluster_reference"},
+            **{k: v for k, v in settings.describe().items() if k in _EXPORTED_SETTINGS},
             "clusters_matched": cluster_reference is not None,
-            "rule_set": ruleset.name if ruleset.path == "" else f"{ruleset.name} ({ruleset.path})",
             "truth": truth_table is not None,
-            "n_resamples": n_resamples,
-            "confidence": float(confidence),
             **large_n,
         },
         "caveats": caveats,
@@ -539,6 +510,8 @@ def compare_methods(
         cluster_migration=cluster_migration,
         truth_distance=truth_distance,
         differences=differences,
+        split=split,
+        settings=settings,
         models={m: f.model for m, f in fitted.items() if f.model is not None},
         summary=summary,
         timings=clock.laps,
@@ -559,14 +532,13 @@ class _Clock:
         self.last = t
 
 
-def _truth(
-    truth: Any, cal_end: pd.Timestamp, hold_end: pd.Timestamp, customers: pd.Index
-) -> pd.DataFrame | None:
+def _truth(truth: Any, split: Split, customers: pd.Index) -> pd.DataFrame | None:
     """The truth for the scored customers, checked to be of exactly the holdout window."""
     if truth is None:
         return None
+    cal_end, hold_end = split.calibration_end, split.holdout_end
     if hasattr(truth, "truth") and callable(truth.truth):  # a Shop
-        truth = truth.truth(cal_end, horizon=int((hold_end - cal_end).days), time_unit="D")
+        truth = truth.truth(cal_end, horizon=split.holdout_days, time_unit="D")
     if not isinstance(truth, pd.DataFrame):
         raise TypeError(f"truth must be a Shop or a Shop.truth() DataFrame, got {type(truth)}")
     missing = [c for c in _TRUTH_COLUMNS if c not in truth.columns]
@@ -721,24 +693,6 @@ def _group_table(scores: pd.DataFrame, groupings: Mapping[str, pd.Series]) -> pd
     return out[["method", *[c for c in out.columns if c != "method"]]]
 
 
-def _check_resamples(n_resamples: Any) -> int:
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int | np.integer):
-        raise TypeError(f"n_resamples must be an integer, got {n_resamples!r}")
-    if n_resamples < 100:
-        raise ValueError(f"n_resamples must be >= 100 for a 95 % interval, got {n_resamples}")
-    return int(n_resamples)
-
-
-def _check_cap(name: str, value: Any, minimum: int) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer or None, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum} (or None for no cap), got {value}")
-    return int(value)
-
-
 def _differences(
     scores: pd.DataFrame,
     table: pd.DataFrame,
@@ -749,8 +703,6 @@ def _differences(
     max_customers: int | None = None,
 ) -> pd.DataFrame:
     """Paired customer bootstrap of every pair of available non-bound methods."""
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     methods = [m for m in METHODS if m not in BOUNDS and scores[m].notna().all()]
     draws = mt.bootstrap_ranking_metrics(
         scores[methods],

@@ -43,6 +43,7 @@ import pandas as pd
 
 from clvlib.compare import metrics as mt
 from clvlib.compare.export import records
+from clvlib.compare.split import Split
 from clvlib.data import log as _tx
 from clvlib.data.summary import active_periods, calibration_holdout
 from clvlib.methods.btyd import EdgeOfParameterSpaceWarning, ProbabilisticCLV
@@ -79,29 +80,39 @@ class Calibration:
         no holdout column), index ``customer_id``: the customers to score.
     log : pandas.DataFrame
         The clean transaction log cut at ``calibration_end`` (whole day included).
-    calibration_end : pandas.Timestamp
-    horizon : float
-        Holdout length in ``time_unit`` (what a money forecast must cover).
-    holdout_days, calibration_days : int
-        Holdout length and calibration length (first purchase to calibration_end) in days.
-    time_unit : str
-    settings : dict
-        The settings of :func:`compare_methods` (``n_bins``, ``rule_set`` as a RuleSet,
-        ``n_clusters``, ``random_state``, ``heuristic_period``, ``penalizer``,
-        ``penalizer_gg``, ``recent_days``).
+    split : clvlib.compare.split.Split
+        The calibration and holdout periods (its ``first_day`` set: the calibration
+        customers' first purchase day).
+    settings : types.SimpleNamespace
+        The fields of :class:`~clvlib.compare.settings.ComparisonSettings` the method
+        declares in ``MethodSpec.options``, and no other.
+    cluster_reference : CustomerClusterer or None
+        Fitted clusters (of an earlier cut-off) whose labels and names k-means keeps.
     outcome : pandas.Series or None
         The holdout value, given only to the "ceiling" method (perfect foresight).
     """
 
     summary: pd.DataFrame
     log: pd.DataFrame
-    calibration_end: pd.Timestamp
-    horizon: float
-    holdout_days: int
-    calibration_days: int
-    time_unit: str
-    settings: dict[str, Any]
+    split: Split
+    settings: Any = None
+    cluster_reference: Any = None
     outcome: pd.Series | None = None
+
+    @property
+    def calibration_end(self) -> pd.Timestamp:
+        """Last day of the calibration period."""
+        return self.split.calibration_end
+
+    @property
+    def horizon(self) -> int:
+        """Holdout length in ``time_unit`` (what a money forecast must cover)."""
+        return self.split.horizon
+
+    @property
+    def time_unit(self) -> str:
+        """Unit of the summary durations."""
+        return self.split.time_unit
 
 
 class Fitted(NamedTuple):
@@ -112,7 +123,7 @@ class Fitted(NamedTuple):
     groups: pd.Series | None = None
     """The customer's group (segment, cluster); None: the value tiers of the score."""
     params: dict[str, Any] = {}
-    """Fitted parameters, JSON-friendly (``Comparison.params["fitted"][method]``)."""
+    """Fitted parameters, JSON-friendly (``Comparison.params.fitted[method]``)."""
     model: Any = None
     """The fitted estimator, for the diagnostics (``Comparison.models[method]``)."""
     caveats: tuple[str, ...] = ()
@@ -139,6 +150,8 @@ class MethodSpec:
     """Its colour in every chart."""
     fit: Callable[[Calibration], Fitted] = field(repr=False, compare=False)
     """Fit on the calibration period and score every customer of ``summary``."""
+    options: tuple[str, ...] = ()
+    """The :class:`~clvlib.compare.settings.ComparisonSettings` fields ``fit`` reads."""
 
     def describe(self) -> dict[str, Any]:
         """The spec as words (no function), for tables and the glossary."""
@@ -154,7 +167,7 @@ class MethodSpec:
 
 def _fit_heuristic(cal: Calibration) -> Fitted:
     s = cal.settings
-    model = HeuristicCLV(period=s["heuristic_period"]).fit(
+    model = HeuristicCLV(period=s.heuristic_period).fit(
         cal.log, observation_end=cal.calibration_end
     )
     score = model.predict_value(cal.summary, horizon=cal.horizon, time_unit=cal.time_unit)
@@ -164,7 +177,7 @@ def _fit_heuristic(cal: Calibration) -> Fitted:
         "lapse_periods": int(model.lapse_periods_),
         "gap_quantile": float(model.gap_quantile),
         "window_periods": model.window,
-        "period": s["heuristic_period"],
+        "period": s.heuristic_period,
         "expected_lifetime_periods": float(model.expected_lifetime_),
     }
     return Fitted(score, params=params, model=model)
@@ -172,35 +185,30 @@ def _fit_heuristic(cal: Calibration) -> Fitted:
 
 def _fit_rfm(cal: Calibration) -> Fitted:
     s = cal.settings
-    scorer = RFMScorer(s["n_bins"]).fit(cal.summary)
+    scorer = RFMScorer(s.n_bins).fit(cal.summary)
     rfm = scorer.transform(cal.summary)
-    segments = assign_segments(rfm, s["rule_set"]).reindex(cal.summary.index)
+    segments = assign_segments(rfm, s.rule_set).reindex(cal.summary.index)
     params = {
         "columns": dict(scorer.columns_),
         "edges": {a: [float(e) for e in v] for a, v in scorer.edges_.items()},
         "bin_scores": {a: [int(v) for v in b] for a, b in scorer.bin_scores_.items()},
     }
-    groups = _ordered(segments, s["rule_set"].segments)
+    groups = _ordered(segments, s.rule_set.segments)
     return Fitted(rfm["rfm_score"].astype("float64"), groups, params, scorer)
-
-
-def _inner_split(cal: Calibration) -> tuple[pd.Timestamp, int]:
-    """A split inside the calibration period: its last ``holdout_days`` (at most half)."""
-    days = max(1, min(cal.holdout_days, cal.calibration_days // 2))
-    return cal.calibration_end - pd.Timedelta(days=days), days
 
 
 def _fit_rfm_cells(cal: Calibration) -> Fitted:
     """Mean next-period value of each R x F x M cell, learned on a split of calibration."""
     s = cal.settings
-    inner_end, inner_days = _inner_split(cal)
+    split = cal.split.inner()
+    inner_end, inner_days = split.calibration_end, split.holdout_days
     inner = calibration_holdout(
         cal.log,
-        calibration_end=inner_end,
-        holdout_end=cal.calibration_end,
-        time_unit=cal.time_unit,
+        calibration_end=split.calibration_end,
+        holdout_end=split.holdout_end,
+        time_unit=split.time_unit,
     )
-    scorer = RFMScorer(s["n_bins"]).fit(inner)
+    scorer = RFMScorer(s.n_bins).fit(inner)
     cells = _cells(scorer.transform(inner))
     value = inner["holdout_value"].to_numpy(dtype=float)
     grand = float(value.mean())
@@ -208,7 +216,7 @@ def _fit_rfm_cells(cal: Calibration) -> Fitted:
     n, mean = by_cell.size(), by_cell.mean()
     # small cells are pulled towards the overall mean (20 pseudo-customers)
     shrunk = (n * mean + _CELL_PRIOR * grand) / (n + _CELL_PRIOR)
-    scale = cal.holdout_days / inner_days
+    scale = cal.split.holdout_days / inner_days
     now = _cells(scorer.transform(cal.summary))
     score = pd.Series(now, index=cal.summary.index).map(shrunk).fillna(grand) * scale
     params = {
@@ -233,9 +241,9 @@ def _cells(rfm: pd.DataFrame) -> np.ndarray:
 
 def _fit_kmeans(cal: Calibration) -> Fitted:
     s = cal.settings
-    clusterer = CustomerClusterer(s["n_clusters"], random_state=s["random_state"]).fit(cal.summary)
-    if s.get("cluster_reference") is not None:  # names stay put across cut-offs
-        clusterer.match(s["cluster_reference"])
+    clusterer = CustomerClusterer(s.n_clusters, random_state=s.random_state).fit(cal.summary)
+    if cal.cluster_reference is not None:  # names stay put across cut-offs
+        clusterer.match(cal.cluster_reference)
     labels = clusterer.predict(cal.summary)
     cluster_value = cal.summary["total_value"].groupby(labels).mean()
     names = _cluster_labels(labels, clusterer.cluster_names_)
@@ -254,7 +262,7 @@ def _fit_bgnbd_gg(cal: Calibration) -> Fitted:
     s = cal.settings
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
-        model = ProbabilisticCLV(penalizer=s["penalizer"], penalizer_gg=s["penalizer_gg"]).fit(
+        model = ProbabilisticCLV(penalizer=s.penalizer, penalizer_gg=s.penalizer_gg).fit(
             cal.summary
         )
     caveats = []
@@ -293,20 +301,21 @@ def _fit_hiatus(cal: Calibration) -> Fitted:
     last holdout length, at most half of it; ties: the shorter hiatus). The score ranks active
     customers by their average spend per order (net, floored at 0) and inactive ones at 0.
     """
-    inner_end, inner_days = _inner_split(cal)
+    split = cal.split.inner()
+    inner_end, inner_days = split.calibration_end, split.holdout_days
     # the purchase days of each customer, reduced by the engine (sorted by customer and day)
     active = active_periods(cal.log, observation_end=cal.calibration_end, period="D")
     days = pd.DataFrame(
         {"customer_id": active["customer_id"], "day": active["period"].dt.to_timestamp()}
     )
-    before = days[days["day"] <= inner_end]
+    before = days[days.day <= inner_end]
     gaps = before.groupby("customer_id")["day"].diff().dt.days.dropna()
     if gaps.empty:
         candidates = [float(inner_days)]
     else:
         candidates = sorted({float(np.ceil(q)) for q in gaps.quantile(list(HIATUS_QUANTILES))})
     since = (inner_end - before.groupby("customer_id")["day"].max()).dt.days
-    after = days.loc[days["day"] > inner_end, "customer_id"].unique()
+    after = days.loc[days.day > inner_end, "customer_id"].unique()
     bought = since.index.isin(after)
     accuracy = [float(np.mean((since.to_numpy() <= x) == bought)) for x in candidates]
     best = int(np.argmax(accuracy))  # first maximum: the shortest of equally accurate hiatuses
@@ -330,22 +339,20 @@ def _fit_hiatus(cal: Calibration) -> Fitted:
 
 
 def _fit_naive(cal: Calibration) -> Fitted:
-    score = cal.summary["total_value"] * cal.holdout_days / cal.calibration_days
+    score = cal.summary["total_value"] * cal.split.holdout_days / cal.split.calibration_days
     return Fitted(score.astype("float64"))
 
 
 def _fit_recent(cal: Calibration) -> Fitted:
-    days = int(cal.settings["recent_days"])
-    days = max(1, min(days, cal.calibration_days))
-    start = cal.calibration_end + pd.Timedelta(days=1) - pd.Timedelta(days=days)
-    recent = _tx.lines(cal.log, start=start)  # the window's lines only
+    days = max(1, min(cal.settings.recent_days, cal.split.calibration_days))
+    recent = _tx.lines(cal.log, start=cal.split.last_days(days))  # the window's lines only
     spend = recent.groupby("customer_id")["amount"].sum()
     score = spend.reindex(cal.summary.index, fill_value=0.0).astype("float64")
-    return Fitted(score * cal.holdout_days / days, params={"days": days})
+    return Fitted(score * cal.split.holdout_days / days, params={"days": days})
 
 
 def _fit_random(cal: Calibration) -> Fitted:
-    rng = np.random.default_rng(cal.settings["random_state"])
+    rng = np.random.default_rng(cal.settings.random_state)
     return Fitted(pd.Series(rng.random(len(cal.summary)), index=cal.summary.index))
 
 
@@ -367,6 +374,7 @@ METHODS: dict[str, MethodSpec] = {
         True,
         "#1b9e77",
         _fit_heuristic,
+        options=("heuristic_period",),
     ),
     "rfm": MethodSpec(
         "method",
@@ -377,6 +385,7 @@ METHODS: dict[str, MethodSpec] = {
         False,
         "#d95f02",
         _fit_rfm,
+        options=("n_bins", "rule_set"),
     ),
     "kmeans": MethodSpec(
         "method",
@@ -388,6 +397,7 @@ METHODS: dict[str, MethodSpec] = {
         False,
         "#7570b3",
         _fit_kmeans,
+        options=("n_clusters", "random_state"),
     ),
     "hiatus": MethodSpec(
         "method",
@@ -412,6 +422,7 @@ METHODS: dict[str, MethodSpec] = {
         True,
         "#e6ab02",
         _fit_rfm_cells,
+        options=("n_bins",),
     ),
     "bgnbd_gg": MethodSpec(
         "reference",
@@ -424,6 +435,7 @@ METHODS: dict[str, MethodSpec] = {
         True,
         "#e7298a",
         _fit_bgnbd_gg,
+        options=("penalizer", "penalizer_gg"),
     ),
     "naive_spend": MethodSpec(
         "reference",
@@ -444,6 +456,7 @@ METHODS: dict[str, MethodSpec] = {
         True,
         "#66a61e",
         _fit_recent,
+        options=("recent_days",),
     ),
     "random": MethodSpec(
         "floor",
@@ -454,6 +467,7 @@ METHODS: dict[str, MethodSpec] = {
         False,
         "#9e9e9e",
         _fit_random,
+        options=("random_state",),
     ),
     "perfect_foresight": MethodSpec(
         "ceiling",

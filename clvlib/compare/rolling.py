@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from clvlib.compare.comparison import Comparison, compare_methods
 from clvlib.compare.export import jsonable, records, write_json
 from clvlib.compare.registry import METHODS, TRUTH_METRICS
+from clvlib.compare.settings import ComparisonSettings
+from clvlib.compare.split import Split, check_horizon, holdout_end_after
 from clvlib.compare.winner import _clear, _interval
 from clvlib.data import log as _tx
 from clvlib.data.dates import cutoff_day
@@ -101,24 +102,6 @@ class RollingOrigin:
         return write_json(self.to_dict(), path)
 
 
-def _holdout_end(cutoff: pd.Timestamp, horizon: int, horizon_unit: str) -> pd.Timestamp:
-    if horizon_unit == "D":
-        return cutoff + pd.Timedelta(days=horizon)
-    if horizon_unit == "W":
-        return cutoff + pd.Timedelta(weeks=horizon)
-    if horizon_unit == "M":  # calendar months; from a month end to a month end
-        if cutoff.is_month_end:
-            return cutoff + pd.offsets.MonthEnd(horizon)
-        return cutoff + pd.DateOffset(months=horizon)
-    raise ValueError(f"horizon_unit must be 'D', 'W' or 'M', got {horizon_unit!r}")
-
-
-def _check_horizon(horizon: Any) -> int:
-    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
-        raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
-    return int(horizon)
-
-
 def rolling_origin(
     tx: pd.DataFrame,
     *,
@@ -127,7 +110,11 @@ def rolling_origin(
     horizon_unit: str = "D",
     truth: Any = None,
     keep_customers: bool = True,
-    **kwargs: Any,
+    time_unit: str = "D",
+    settings: ComparisonSettings | None = None,
+    customers: pd.DataFrame | None = None,
+    cluster_reference: Any = None,
+    **options: Any,
 ) -> RollingOrigin:
     """:func:`compare_methods` at several cut-off dates, each with a holdout of ``horizon``.
 
@@ -153,8 +140,17 @@ def rolling_origin(
         JSON use: its ``scores`` are left empty (columns kept), ``summary`` None and of the
         fitted ``models`` only k-means (the clusters' reference). At 1M customers that is
         several hundred MB less per cut-off; the results are the same.
-    **kwargs
-        Passed to :func:`compare_methods` (``time_unit``, ``n_clusters``, ...). The k-means
+    time_unit : {"D", "W", "M"}, default "D"
+        Unit of the summary durations, as in :func:`compare_methods`.
+    settings : ComparisonSettings, optional
+        The settings of every cut-off's comparison (default: built from ``**options``).
+    cluster_reference : CustomerClusterer, optional
+        Fitted clusters every cut-off's k-means is matched to; default: those of the first
+        cut-off.
+    customers : pandas.DataFrame, optional
+        Customer table, as in :func:`compare_methods`.
+    **options
+        The settings' fields, as in :func:`compare_methods` (``n_clusters``, ...). The k-means
         clusters of later cut-offs are matched to those of the first by their centres, so
         that a cluster keeps its label and name over time; ``n_clusters="auto"`` is resolved
         on the first (earliest) cut-off's calibration summary and kept for the others.
@@ -163,7 +159,8 @@ def rolling_origin(
     -------
     RollingOrigin
     """
-    horizon = _check_horizon(horizon)
+    horizon = check_horizon(horizon)
+    settings = ComparisonSettings.of(settings, **options)
     if truth is not None and not (hasattr(truth, "truth") and callable(truth.truth)):
         raise TypeError("truth must be the Shop (one truth table fits one window only)")
     if len(cutoffs) == 0:
@@ -174,23 +171,28 @@ def rolling_origin(
     last = _tx.stats(tx)["last"].normalize()
     comparisons, frames, truth_frames = {}, [], []
     for cutoff in sorted(stamps):
-        end = _holdout_end(cutoff, horizon, horizon_unit)
+        split = Split.from_horizon(cutoff, horizon, horizon_unit, time_unit=time_unit)
+        end = split.holdout_end
         if end > last:
             raise ValueError(
                 f"cutoff {cutoff.date()} + {horizon}{horizon_unit} ends on {end.date()}, after "
                 f"the last day of the log ({last.date()}): the holdout would be cut short"
             )
-        if comparisons and "cluster_reference" not in kwargs:  # names of the first cut-off
+        reference = cluster_reference
+        if comparisons and cluster_reference is None:  # names and k of the first cut-off
             first = next(iter(comparisons.values()))
-            reference = {"cluster_reference": first.models["kmeans"]}
+            reference = first.models["kmeans"]
             # "auto" is resolved at the first cut-off; later ones keep its k so that their
             # clusters can be matched to it
-            kwargs["n_clusters"] = first.params["settings"]["n_clusters"]
-        else:
-            reference = {}
+            settings = first.settings
         try:
             result = compare_methods(
-                tx, calibration_end=cutoff, holdout_end=end, truth=truth, **reference, **kwargs
+                tx,
+                split=split,
+                truth=truth,
+                settings=settings,
+                customers=customers,
+                cluster_reference=reference,
             )
         except ValueError as error:  # say which window failed
             if type(error) is not ValueError:  # clvlib's subclasses keep their type
@@ -255,14 +257,14 @@ def cutoff_dates(
     list of str
         ISO dates, oldest first.
     """
-    horizon = _check_horizon(horizon)
+    horizon = check_horizon(horizon)
     freq = {"quarter": "QE", "month": "ME"}.get(every)
     if freq is None:
         raise ValueError(f"every must be 'quarter' or 'month', got {every!r}")
     span = _tx.stats(tx)
     first, last = span["first"].normalize(), span["last"].normalize()
     candidates = pd.date_range(first + pd.Timedelta(days=min_calibration_days), last, freq=freq)
-    kept = [c for c in candidates if _holdout_end(c, horizon, horizon_unit) <= last]
+    kept = [c for c in candidates if holdout_end_after(c, horizon, horizon_unit) <= last]
     if max_cutoffs is not None:
         kept = kept[-max_cutoffs:]
     if not kept:
