@@ -50,7 +50,6 @@ from clvlib.compare.registry import (
     _OPTIONAL_KINDS,
     _TRUTH_COLUMNS,
     BOUNDS,
-    CONTENDERS,
     INTERVAL_METRICS,
     METHODS,
     METRICS,
@@ -64,15 +63,15 @@ from clvlib.compare.registry import (
 from clvlib.compare.settings import ComparisonSettings
 from clvlib.compare.split import Split
 from clvlib.compare.winner import (
+    NO_CLEAR_WINNER,
+    RANKING_METRICS,
     Winner,
     _clear,
-    _fmt,
     _has_candidates,
     _interval,
-    _margin_text,
     _winner,
-    references_ahead,
-    verdict,
+    summary_text,
+    winner_across,
 )
 from clvlib.data import log as _tx
 from clvlib.data.summary import calibration_holdout, customer_summary
@@ -210,15 +209,26 @@ class Comparison:
         """
         return _winner(self.metrics, self.truth_distance, metric, among)
 
-    def summary_text(self) -> str:
-        """A few sentences: which method wins on what, by how much; reports open with it."""
-        return _summary_text(self)
+    def summary_text(self, rolling: Any = None) -> str:
+        """A few sentences: which method wins on what, by how much; reports open with it.
 
-    def to_dict(self) -> dict[str, Any]:
+        With ``rolling`` (the :class:`~clvlib.compare.rolling.RollingOrigin` of the same
+        data), each verdict is the one winner rule over the report's and the rolling
+        origins' cut-offs (:func:`~clvlib.compare.winner.winner_across`); without, over this
+        cut-off alone.
+        """
+        return summary_text(self, rolling)
+
+    def to_dict(self, rolling: Any = None) -> dict[str, Any]:
         """Everything but the per-customer scores, JSON-friendly and deterministic.
 
         Floats are rounded to 6 significant digits, NaN becomes None; no timing or date of
-        the run is included, so the same inputs give the same dictionary.
+        the run is included, so the same inputs give the same dictionary. ``winners`` holds,
+        per metric, the best method at this cut-off (references included) and whether its
+        interval against the runner-up excludes 0 here. With ``rolling``, ``winner`` holds
+        per ranking metric the one winner rule's result among the contenders
+        (:func:`~clvlib.compare.winner.winner_across` over the report's and the rolling
+        origins' cut-offs), and ``summary`` states it.
         """
         winners = {}
         for metric, spec in {**METRICS, **TRUTH_METRICS}.items():
@@ -250,16 +260,36 @@ class Comparison:
                 "clusters": nested(self.cluster_migration.counts),
             },
             "winners": winners,
-            "summary": self.summary_text(),
+            "summary": self.summary_text(rolling),
         }
+        if rolling is not None:
+            out["winner"] = {m: _winner_record(self, rolling, m) for m in RANKING_METRICS}
         return jsonable(out)
 
-    def to_json(self, path: str | os.PathLike | None = None) -> str:
+    def to_json(self, path: str | os.PathLike | None = None, *, rolling: Any = None) -> str:
         """:meth:`to_dict` as JSON (sorted keys, 2-space indent); written to ``path`` if given.
 
         Byte-identical for the same inputs. Returns the text.
         """
-        return write_json(self.to_dict(), path)
+        return write_json(self.to_dict(rolling), path)
+
+
+def _winner_record(comparison: Comparison, rolling: Any, metric: str) -> dict[str, Any]:
+    """The one winner rule's result on ``metric``, as the ``winner`` entry of the JSON."""
+    r = winner_across(comparison, rolling, metric)
+    return {
+        "method": r.method,
+        "verdict": r.method or NO_CLEAR_WINNER,
+        "headline": r.headline,
+        "cutoffs_won": r.cutoffs_won,
+        "cutoffs_tried": r.cutoffs_tried,
+        "clear_wins": r.clear_wins,
+        "margin": r.margin,
+        "ci_low": r.interval[0],
+        "ci_high": r.interval[1],
+        "cutoffs": [w._asdict() for w in r.per_cutoff],
+        "sentence": r.sentence,
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -728,71 +758,3 @@ def _differences(
     return pd.DataFrame(
         rows, columns=["method", "versus", "metric", "difference", "ci_low", "ci_high"]
     )
-
-
-def _summary_text(c: Comparison) -> str:
-    p = c.params
-    wide = c.wide()
-    lines = [
-        f"Calibration to {p['calibration_end']}, holdout to {p['holdout_end']} "
-        f"({p['holdout_days']} days): {p['n_customers']:,} customers, "
-        f"{100 * p['bought_again_share']:.0f} % bought again, holdout value "
-        f"{p['holdout_value_total']:,.0f}."
-    ]
-    references = [m for m, s in METHODS.items() if s.kind == "reference"]
-    for metric, what in (
-        ("spearman", "Ranking (Spearman with holdout value)"),
-        ("top20_share", "Holdout value captured by the top 20 %"),
-        ("auc", "Buying again (AUC)"),
-    ):
-        w = _winner(c.metrics, None, metric, CONTENDERS)
-        ref = "; ".join(
-            f"{METHODS[m].label} {_fmt(metric, wide.loc[m, metric])}"
-            for m in (*references, *BOUNDS)
-        )
-        clear, noise = references_ahead(c, metric)
-        beaten = [METHODS[m].label for m in clear]
-        ahead = [METHODS[m].label for m in noise]
-        note = ""
-        if beaten:
-            verb = "reference beats" if len(beaten) == 1 else "references beat"
-            note += f" The {', the '.join(beaten)} {verb} every method (interval excludes 0)."
-        if ahead:
-            verb = "reference scores" if len(ahead) == 1 else "references score"
-            note += (
-                f" The {', the '.join(ahead)} {verb} above every method, within noise "
-                "(interval against the best method covers 0)."
-            )
-        lines.append(f"{what}: {verdict(c, metric)}. References: {ref}.{note}")
-    money = [m for m, s in METHODS.items() if s.money]
-    errs = ", ".join(
-        f"{METHODS[m].label} {_fmt('total_error_pct', wide.loc[m, 'total_error_pct'])} "
-        f"(MAE {_fmt('mae', wide.loc[m, 'mae'])})"
-        for m in money
-    )
-    zero = next(
-        (wide.loc[m, "mae_zero"] for m in money if math.isfinite(wide.loc[m, "mae_zero"])), math.nan
-    )
-    lines.append(
-        f"Money, total predicted vs realised: {errs}; a forecast of 0 for everybody has MAE "
-        f"{_fmt('mae', zero)}."
-    )
-    groups = ", ".join(
-        f"{METHODS[m].label} {_fmt('eta_squared', wide.loc[m, 'eta_squared'])} "
-        f"({int(wide.loc[m, 'n_groups'])} groups)"
-        for m in CONTENDERS
-    )
-    lines.append(f"Holdout-value variance explained by the groups (eta²): {groups}.")
-    lines.append(
-        f"RFM segments vs k-means clusters: ARI {c.agreement.ari:.2f}, NMI {c.agreement.nmi:.2f}."
-    )
-    for method, reason in p.get("unavailable", {}).items():
-        lines.append(f"{METHODS[method].label} is unavailable: {reason}")
-    if c.truth_distance is not None:
-        w = _winner(c.metrics, c.truth_distance, "spearman_truth", None)
-        ceiling = c.truth_wide().loc["perfect_foresight", "spearman_truth"]
-        lines.append(
-            f"Against the true expected value (simulation): Spearman best for {_margin_text(w)}"
-            f"; even perfect foresight of the realised holdout reaches only {ceiling:.3f}."
-        )
-    return "\n".join(lines)

@@ -47,21 +47,21 @@ class RollingOrigin:
 
         Columns ``cutoff``, ``method``, ``value``, ``runner_up``, ``runner_up_value``,
         ``margin`` (see :meth:`Comparison.winner`), ``ci_low``, ``ci_high`` (paired bootstrap
-        interval of the margin, for :data:`INTERVAL_METRICS`) and ``clear`` (False: a tie,
-        "no clear winner" at that cut-off).
+        interval of the margin, for :data:`INTERVAL_METRICS`) and ``clear`` (False: a tie, or
+        no interval — "no clear winner" at that cut-off). ``among`` defaults to every method
+        but the bounds; the data set's winner is :func:`~clvlib.compare.winner.winner_across`.
         """
         rows = []
         for cutoff, c in self.comparisons.items():
             w = c.winner(metric, among=among)
             _, low, high = _interval(c, w.method, w.runner_up, metric)
-            clear = _clear(c, w)
             rows.append(
                 {
                     "cutoff": cutoff,
                     **w._asdict(),
                     "ci_low": low,
                     "ci_high": high,
-                    "clear": True if clear is None else clear,
+                    "clear": bool(_clear(c, w)),
                 }
             )
         return pd.DataFrame(rows).drop(columns=["metric", "direction"])
