@@ -399,8 +399,9 @@ def compare_methods(
         )
     truth_table = _truth(truth, split, summary.index)  # checked before any fit
     calibration_log = _tx.upto(tx, cal_end)  # a lazy log stays lazy
-    k_chosen_here = settings.n_clusters == "auto"
-    settings = settings.resolve_k(summary, at=cal_end)
+    resolved = settings.resolve_k(summary, at=cal_end)
+    k_chosen_here = resolved.k_choice != settings.k_choice  # "auto" was resolved on this summary
+    settings = resolved
     context = Calibration(
         summary=summary, log=calibration_log, split=split, cluster_reference=cluster_reference
     )
