@@ -111,7 +111,7 @@ def test_notebook_is_thin_and_committed_clean(path: Path) -> None:
         assert calls <= 1, f"{path.name}: {calls} clvlib calls in one cell:\n{cell.source}"
     sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "clvlib.glossary(" in sources, "every report prints the glossary it uses"
-    assert "clvlib.report.notebook.provenance(" in sources, "every report prints its provenance"
+    assert "clvlib.notebook.provenance(" in sources, "every report prints its provenance"
     assert "clvlib.collect_params(globals())" in sources, "every report shows its parameters"
 
 
@@ -141,7 +141,7 @@ def test_notebook_executes_without_errors_or_warnings(rendered: Path, name: str)
 def test_html_reports_are_complete_and_self_contained(rendered: Path, name: str) -> None:
     source = nbformat.read(PROJECT_ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
     title = source.cells[0].source.splitlines()[0].lstrip("# ").strip()
-    plots = sum("clvlib.report.plotting.plot_" in c.source for c in source.cells)
+    plots = sum("clvlib.plotting.plot_" in c.source for c in source.cells)
     for page in (rendered / f"{name}.html", rendered / f"{name}.code.html"):
         text = page.read_text(encoding="utf-8")
         for section in (title, "Definitions", "Provenance", "SHA-256", "git commit"):
