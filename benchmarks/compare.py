@@ -38,7 +38,9 @@ from pathlib import Path
 import pandas as pd
 
 import clvlib
-from clvlib.compare.comparison import METHODS, compare_methods, cutoff_dates, rolling_origin
+from clvlib.compare.comparison import compare_methods
+from clvlib.compare.registry import METHODS
+from clvlib.compare.rolling import cutoff_dates, rolling_origin
 
 CAL, HOLD = "2024-06-30", "2024-12-31"
 LINES_PER_SIGNUP = 62_825 / 9_000  # the default shop: 9,000 sign-ups, 62,825 lines

@@ -96,10 +96,10 @@ _API: dict[str, str] = {
     "MetricUndefinedWarning": "clvlib.compare.metrics",
     # evaluation.py — the head-to-head comparison on a holdout period
     "compare_methods": "clvlib.compare.comparison",
-    "rolling_origin": "clvlib.compare.comparison",
+    "rolling_origin": "clvlib.compare.rolling",
     "Comparison": "clvlib.compare.comparison",
-    "RollingOrigin": "clvlib.compare.comparison",
-    "cutoff_dates": "clvlib.compare.comparison",
+    "RollingOrigin": "clvlib.compare.rolling",
+    "cutoff_dates": "clvlib.compare.rolling",
     # params.py / report.py — validated parameters, papermill runner
     # (the notebooks' helpers are clvlib.report.notebook, not top-level names)
     "load_params": "clvlib.report.params",
@@ -111,10 +111,7 @@ _API: dict[str, str] = {
 if TYPE_CHECKING:  # editors and type checkers see every public name; at run time lazy
     # the same names as _API (tests/test_api.py checks it)
     from clvlib.compare.comparison import Comparison as Comparison
-    from clvlib.compare.comparison import RollingOrigin as RollingOrigin
     from clvlib.compare.comparison import compare_methods as compare_methods
-    from clvlib.compare.comparison import cutoff_dates as cutoff_dates
-    from clvlib.compare.comparison import rolling_origin as rolling_origin
     from clvlib.compare.metrics import MetricUndefinedWarning as MetricUndefinedWarning
     from clvlib.compare.metrics import agreement as agreement
     from clvlib.compare.metrics import auc as auc
@@ -126,6 +123,9 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.compare.metrics import spearman as spearman
     from clvlib.compare.metrics import top_share_captured as top_share_captured
     from clvlib.compare.metrics import variance_explained as variance_explained
+    from clvlib.compare.rolling import RollingOrigin as RollingOrigin
+    from clvlib.compare.rolling import cutoff_dates as cutoff_dates
+    from clvlib.compare.rolling import rolling_origin as rolling_origin
     from clvlib.data.audit import LoadAudit as LoadAudit
     from clvlib.data.audit import SchemaError as SchemaError
     from clvlib.data.customers import load_customers as load_customers

@@ -15,17 +15,10 @@ import pytest
 
 import clvlib
 from clvlib.compare import metrics as mt
-from clvlib.compare.comparison import (
-    BOUNDS,
-    CONTENDERS,
-    METHODS,
-    METRICS,
-    TRUTH_METRICS,
-    Comparison,
-    compare_methods,
-    cutoff_dates,
-    rolling_origin,
-)
+from clvlib.compare.comparison import Comparison, compare_methods
+from clvlib.compare.registry import BOUNDS, CONTENDERS, TRUTH_METRICS
+from clvlib.compare.rolling import cutoff_dates, rolling_origin
+from clvlib.vocabulary import METHODS, METRICS
 
 CAL, HOLD = "2024-06-30", "2024-12-31"
 RANKING = ("spearman", "top10_share", "top20_share", "gains_gini", "gains_gini_normalised")
@@ -340,7 +333,7 @@ def test_rolling_origin_one_block_per_cutoff(tx, shop, result):
     assert (stability["cutoffs"] == 2).all()
     among = ro.winners("spearman", among=CONTENDERS)
     at_cal = among[among["cutoff"] == CAL].iloc[0]
-    from clvlib.compare.comparison import verdict
+    from clvlib.compare.winner import verdict
 
     said = verdict(ro.comparisons[CAL], "spearman")
     assert said.startswith("no clear winner") == (not at_cal["clear"])
@@ -437,7 +430,7 @@ def test_heuristic_vs_rfm_interval_agrees_with_a_plain_resampling_bootstrap(resu
 
 
 def test_no_clear_winner_exactly_when_the_interval_of_best_vs_runner_up_covers_0(result):
-    from clvlib.compare.comparison import verdict
+    from clvlib.compare.winner import verdict
 
     text = result.summary_text()
     d = result.differences.copy()
@@ -612,7 +605,7 @@ def test_cutoffs_outside_the_data_are_clvlib_errors(small_tx, cal, hold, words):
 def test_a_reference_beats_the_methods_only_when_its_interval_excludes_0(result):
     """On the shop RFM cells rank above the best method (the heuristic) on Spearman with an
     interval excluding 0, and capture more in the top 20 % only within noise."""
-    from clvlib.compare.comparison import _interval
+    from clvlib.compare.winner import _interval
 
     assert result.winner("spearman", among=CONTENDERS).method == "heuristic_clv"
     assert result.winner("top20_share", among=CONTENDERS).method == "heuristic_clv"

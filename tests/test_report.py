@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from clvlib.compare import comparison as evaluation
-from clvlib.compare.comparison import Winner
+from clvlib.compare import registry
+from clvlib.compare.winner import Winner, _winner
 from clvlib.data import reading as io
 from clvlib.methods.rfm import rfm_scores
 from clvlib.methods.tiers import lorenz_curve, value_tiers
@@ -317,11 +318,11 @@ class FakeComparison:
         )
 
     def winner(self, metric: str, *, among=None) -> Winner:
-        assert set(among) == set(evaluation.CONTENDERS)  # the hiatus heuristic too
-        return evaluation._winner(self.metrics, None, metric, among)
+        assert set(among) == set(registry.CONTENDERS)  # the hiatus heuristic too
+        return _winner(self.metrics, None, metric, among)
 
     def wide(self) -> pd.DataFrame:
-        return evaluation._wide(self.metrics, evaluation.METRICS)
+        return evaluation._wide(self.metrics, registry.METRICS)
 
 
 def test_executive_summary_says_when_no_reference_ranks_better() -> None:

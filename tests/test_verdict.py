@@ -12,10 +12,12 @@ import pandas as pd
 import pytest
 
 from clvlib.compare import verdict as vd
-from clvlib.compare.comparison import CONTENDERS, METHODS, Calibration, _fit_hiatus
+from clvlib.compare.registry import CONTENDERS, Calibration, _fit_hiatus
+from clvlib.compare.split import Split
 from clvlib.data.summary import customer_summary
 from clvlib.report.cli import main
 from clvlib.report.runner import folder_name
+from clvlib.vocabulary import METHODS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = PROJECT_ROOT / "tests" / "data" / "cdnow_sample.csv"
@@ -146,7 +148,9 @@ def test_hiatus_is_chosen_on_calibration_by_the_purchase_rhythm() -> None:
     )
     end = pd.Timestamp("2024-06-30")
     summary = customer_summary(log, observation_end=end)
-    cal = Calibration(summary, log, end, 60.0, 60, 182, "D", {})
+    split = Split(end, "2024-08-29", first_day="2024-01-01")  # 60 holdout, 182 calibration days
+    assert (split.holdout_days, split.calibration_days) == (60, 182)
+    cal = Calibration(summary, log, split)
     fitted = _fit_hiatus(cal)
     x = fitted.params["hiatus_days"]
     assert x == 30.0  # every gap is 30 days: the rhythm
@@ -239,7 +243,7 @@ def test_index_opens_with_the_verdict_and_reads_clean(two_data_sets: dict) -> No
 
 
 def test_an_interval_end_that_rounds_to_zero_has_no_sign() -> None:
-    from clvlib.compare.comparison import _diff_text
+    from clvlib.compare.winner import _diff_text
 
     assert _diff_text("spearman", -0.0001) == "0.000"  # never "-0.000" on a page
     assert _diff_text("spearman", -0.0123) == "-0.012"

@@ -8,8 +8,8 @@ import pytest
 
 from clvlib import vocabulary
 from clvlib.compare import metrics as mt
-from clvlib.compare.comparison import METHODS, METRICS, TRUTH_METRICS
-from clvlib.vocabulary import TERMS, Method, Term, format_number, heading
+from clvlib.compare.comparison import TRUTH_METRICS
+from clvlib.vocabulary import METHODS, METRICS, TERMS, Method, Term, format_number, heading
 
 
 def test_every_method_of_the_registry_has_an_entry() -> None:

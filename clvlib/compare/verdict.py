@@ -3,11 +3,12 @@
 Built from what notebook 05 exports for each data set (``exports/comparison_metrics.json``, the
 comparison at the report's cut-off, and ``exports/rolling_origin.json``, the same comparison
 at earlier cut-offs). Per ranking metric (:data:`RANKING_METRICS`) a contender *wins a data
-set* only when it wins at more than half of that data set's cut-offs with a paired bootstrap
-interval of its margin over the runner-up that excludes 0; otherwise the data set has "no
-clear winner". :func:`collect` reads a multi-data-set output folder, :func:`to_json` writes
-``verdict.json`` (deterministic), :func:`sentences` and :func:`table` are what a stakeholder
-reads (``index.html`` and notebook 06 show the same two).
+set* by the one winner rule (:func:`clvlib.compare.winner.winner_across`): clearly ahead of
+the runner-up (paired bootstrap interval excluding 0) at more than half of that data set's
+cut-offs; otherwise the data set has "no clear winner". :func:`collect` reads a
+multi-data-set output folder, :func:`to_json` writes ``verdict.json`` (deterministic),
+:func:`sentences` and :func:`table` are what a stakeholder reads (``index.html`` and
+notebook 06 show the same two).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from clvlib.compare.comparison import BOUNDS, CONTENDERS, METHODS, METRICS, _jsonable
+from clvlib.compare.export import jsonable as _jsonable
+from clvlib.compare.registry import BOUNDS, METHODS, METRICS
+from clvlib.compare.winner import NO_CLEAR_WINNER, RANKING_METRICS, CutoffWin, winner_across
 
 __all__ = [
     "RANKING_METRICS",
@@ -32,11 +35,8 @@ __all__ = [
     "to_json",
 ]
 
-#: the ranking metrics the verdict is given on (each has paired bootstrap intervals)
-RANKING_METRICS: tuple[str, ...] = ("spearman", "top20_share", "auc")
 COMPARISON_EXPORT = "comparison_metrics.json"
 ROLLING_EXPORT = "rolling_origin.json"
-NO_CLEAR_WINNER = "no clear winner"
 
 
 def _values(comparison: Mapping[str, Any], metric: str) -> dict[str, float]:
@@ -63,23 +63,19 @@ def _num(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
-def _cutoff_winner(comparison: Mapping[str, Any], metric: str) -> dict[str, Any] | None:
-    """Best contender at one cut-off, its margin over the runner-up and whether it is clear."""
-    values = _values(comparison, metric)
-    ranked = sorted((m for m in CONTENDERS if m in values), key=lambda m: -values[m])
-    if len(ranked) < 2:
+def _cutoff_winner(win: CutoffWin | None) -> dict[str, Any] | None:
+    """One cut-off's best contender as verdict.json records it (``at_report_cutoff``)."""
+    if win is None:
         return None
-    best, second = ranked[0], ranked[1]
-    margin, low, high = _interval(comparison, best, second, metric)
     return {
-        "cutoff": comparison["params"]["calibration_end"],
-        "method": best,
-        "value": values[best],
-        "runner_up": second,
-        "margin": values[best] - values[second],
-        "ci_low": low,
-        "ci_high": high,
-        "clear": bool(math.isfinite(low) and low > 0),
+        "cutoff": win.cutoff,
+        "method": win.method,
+        "value": win.value,
+        "runner_up": win.runner_up,
+        "margin": win.margin,
+        "ci_low": win.ci_low,
+        "ci_high": win.ci_high,
+        "clear": win.clear,
     }
 
 
@@ -114,9 +110,6 @@ def data_set_verdict(
     of the cut-offs (report's cut-off and rolling origins), else None ("no clear winner").
     """
     p = comparison["params"]
-    cutoffs = {p["calibration_end"]: comparison}
-    for key, c in sorted((rolling or {}).get("comparisons", {}).items()):
-        cutoffs.setdefault(key, c)
     metrics = []
     for metric in RANKING_METRICS:
         values = _values(comparison, metric)
@@ -133,19 +126,14 @@ def data_set_verdict(
     ]
     winners = {}
     for metric in RANKING_METRICS:
-        per_cutoff = [w for c in cutoffs.values() if (w := _cutoff_winner(c, metric))]
-        clear = {}
-        for w in per_cutoff:
-            if w["clear"]:
-                clear[w["method"]] = clear.get(w["method"], 0) + 1
-        top = max(clear, key=lambda m: (clear[m], -CONTENDERS.index(m)), default=None)
-        wins = top is not None and clear[top] > len(per_cutoff) / 2
-        here = _cutoff_winner(comparison, metric)
+        result = winner_across(comparison, rolling, metric)  # the one winner rule
+        here = next((w for w in result.per_cutoff if w.cutoff == p["calibration_end"]), None)
+        here = _cutoff_winner(here)
         winners[metric] = {
-            "method": top if wins else None,
-            "verdict": top if wins else NO_CLEAR_WINNER,
-            "cutoffs": len(per_cutoff),
-            "clear_wins": dict(sorted(clear.items())),
+            "method": result.method,
+            "verdict": result.method or NO_CLEAR_WINNER,
+            "cutoffs": result.cutoffs_tried,
+            "clear_wins": result.clear_wins,
             "at_report_cutoff": here,
             "references_ahead": _references_ahead(comparison, metric, here),
         }

@@ -254,7 +254,7 @@ def comparison_answer(comparison: Any, rolling: Any = None) -> Any:
     """
     from IPython.display import Markdown
 
-    from clvlib.compare.comparison import verdict
+    from clvlib.compare.winner import verdict
 
     answers = measure_winners(comparison, rolling)
     lines = _method_lines(comparison, answers)
@@ -312,7 +312,8 @@ def _method_lines(comparison: Any, answers: Mapping[str, Any]) -> list[str]:
     ``answers`` of :func:`~clvlib.report.winners.measure_winners`: who wins each measure over
     every cut-off tried; the figures are the report's cut-off's.
     """
-    from clvlib.compare.comparison import METHODS, references_ahead, verdict
+    from clvlib.compare.comparison import METHODS
+    from clvlib.compare.winner import references_ahead, verdict
 
     lines: list[str] = []
     contenders = _contenders()

@@ -292,7 +292,7 @@ def cumulative_transactions(comparison: Any, tx: Any) -> Any:
     log's lines.
     """
     from clvlib.data.summary import active_periods
-    from clvlib.report.plotting import plot_cumulative_transactions
+    from clvlib.report.plotting._btyd import plot_cumulative_transactions
 
     if not isinstance(tx, pd.DataFrame):
         p = comparison.params
@@ -352,7 +352,7 @@ def _winner_figures(comparison: Any, rolling: Any) -> dict[str, str]:
 
 def _contenders() -> tuple[str, ...]:
     """The methods a report compares (kind "method" in the registry); the rest are references."""
-    from clvlib.compare.comparison import CONTENDERS
+    from clvlib.compare.registry import CONTENDERS
 
     return CONTENDERS
 
@@ -367,7 +367,7 @@ def decile_figures(comparison: Any) -> Any:
 
     from clvlib.compare.comparison import METHODS
     from clvlib.compare.metrics import decile_calibration
-    from clvlib.report.plotting import plot_decile_calibration
+    from clvlib.report.plotting._calibration import plot_decile_calibration
 
     scores = comparison.scores
     money = [m for m, s in METHODS.items() if s.money and scores[m].notna().all()]

@@ -328,7 +328,7 @@ def rolling_comparison(
     once per run and shared by the kernels that ask (the executive summary and report 05
     name their winners from it).
     """
-    from clvlib.compare.comparison import cutoff_dates, rolling_origin
+    from clvlib.compare.rolling import cutoff_dates, rolling_origin
 
     settings = comparison_settings(params)
     horizon = report_split(params).holdout_days

@@ -52,7 +52,7 @@ def _rolling_dict(rolling: Any) -> dict[str, Any] | None:
 
 def winner_label(answer: Mapping[str, Any]) -> str:
     """The winner's name as the pages write it, or "no clear winner"."""
-    from clvlib.compare.comparison import METHODS
+    from clvlib.vocabulary import METHODS
 
     return NO_CLEAR_WINNER if answer["method"] is None else METHODS[answer["method"]].label
 
@@ -64,7 +64,8 @@ def cutoffs_words(answer: Mapping[str, Any]) -> str:
     ahead most often, "heuristic CLV clearly ahead at only 1 of 3 cut-offs", or "no method
     clearly ahead at any of 3 cut-offs".
     """
-    from clvlib.compare.comparison import CONTENDERS, METHODS
+    from clvlib.compare.registry import CONTENDERS
+    from clvlib.vocabulary import METHODS
 
     n = answer["cutoffs"]
     tried = f"{n} cut-off" if n == 1 else f"{n} cut-offs"
@@ -91,8 +92,9 @@ def winner_stability(comparison: Any, rolling: Any = None) -> pd.DataFrame:
     the best method there, its margin over the runner-up with the paired interval, and
     whether it is clearly ahead (the interval excludes 0).
     """
-    from clvlib.compare.comparison import CONTENDERS, METHODS
+    from clvlib.compare.registry import CONTENDERS
     from clvlib.compare.verdict import _cutoff_winner, _values
+    from clvlib.vocabulary import METHODS
 
     answers = measure_winners(comparison, rolling)
     report = comparison.to_dict()

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from clvlib.compare.comparison import METHODS, Comparison
+from clvlib.compare.comparison import Comparison
+from clvlib.compare.registry import METHODS
 
 _DATA, _MODEL = "#404040", METHODS["bgnbd_gg"].colour
 _DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}

@@ -17,8 +17,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from clvlib.compare.comparison import METHODS, TRUTH_METRICS, Comparison, RollingOrigin
+from clvlib.compare.comparison import METHODS, TRUTH_METRICS, Comparison
 from clvlib.compare.metrics import Agreement, Migration
+from clvlib.compare.rolling import RollingOrigin
 from clvlib.report.formatting import label as _human
 from clvlib.vocabulary import METHODS as _METHOD_WORDS
 from clvlib.vocabulary import METRICS as _METRIC_WORDS

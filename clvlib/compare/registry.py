@@ -1,0 +1,552 @@
+"""The method registry: what is compared, how each method is fitted, which metrics judge it.
+
+Every method is fitted on the calibration period only and scores every calibration
+customer (:class:`Calibration` is all it sees); :func:`clvlib.compare.comparison.compare_methods`
+judges the scores on the holdout with the metrics of :data:`METRICS`. The methods:
+
+=================  ==========  =========================================================
+method             kind        score (higher = predicted more valuable)
+=================  ==========  =========================================================
+heuristic_clv      method      HeuristicCLV predicted holdout value (currency)
+rfm                method      rfm_score = R + F + M quantile scores; grouping: segments
+kmeans             method      calibration mean total_value of the customer's cluster
+hiatus             method      average spend if the last purchase is within x days, else 0
+rfm_cells          reference   mean next-period value of the R x F x M cell (currency)
+bgnbd_gg           reference   BG/NBD x Gamma-Gamma expected holdout value (currency)
+naive_spend        reference   calibration total_value scaled to the holdout length
+recent_spend       reference   spend in the last 90 days scaled to the holdout length
+random             floor       uniform random numbers (seed ``random_state``)
+perfect_foresight  ceiling     the holdout value itself
+=================  ==========  =========================================================
+
+Adding a method
+---------------
+One entry in :data:`METHODS`: a :class:`MethodSpec` with its kind ("method" for a
+contender, "reference", "floor" or "ceiling"), label, the words for its score, forecast and
+grouping, ``money`` (True when the score is a forecast of holdout value in currency), its
+chart colour and ``fit``, a function ``fit(calibration: Calibration) -> Fitted`` that sees
+the calibration summary and log only and returns the score per customer (and optionally its
+groups, fitted parameters, model and caveats). The metrics, intervals, JSON, charts' colours,
+the reports' contenders and the glossary entry all follow from that entry. A reference that
+raises in ``fit`` is reported unavailable; a contender that raises stops the comparison.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from clvlib.compare import metrics as mt
+from clvlib.compare.export import records
+from clvlib.compare.split import Split
+from clvlib.data import log as _tx
+from clvlib.data.summary import active_periods, calibration_holdout
+from clvlib.methods.btyd import EdgeOfParameterSpaceWarning, ProbabilisticCLV
+from clvlib.methods.clustering import CustomerClusterer
+from clvlib.methods.heuristic import HeuristicCLV
+from clvlib.methods.rfm import RFMScorer
+from clvlib.methods.rules import assign_segments
+
+__all__ = [
+    "BOUNDS",
+    "CONTENDERS",
+    "INTERVAL_METRICS",
+    "METHODS",
+    "METRICS",
+    "TRUTH_METRICS",
+    "Calibration",
+    "Fitted",
+    "MethodSpec",
+    "MetricSpec",
+]
+
+# --------------------------------------------------------------------------------------
+# what is compared, and how: the registry
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What a method may see when it is fitted: the calibration period only.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        Customer summary at ``calibration_end`` (:func:`clvlib.customer_summary` columns,
+        no holdout column), index ``customer_id``: the customers to score.
+    log : pandas.DataFrame
+        The clean transaction log cut at ``calibration_end`` (whole day included).
+    split : clvlib.compare.split.Split
+        The calibration and holdout periods (its ``first_day`` set: the calibration
+        customers' first purchase day).
+    settings : types.SimpleNamespace
+        The fields of :class:`~clvlib.compare.settings.ComparisonSettings` the method
+        declares in ``MethodSpec.options``, and no other.
+    cluster_reference : CustomerClusterer or None
+        Fitted clusters (of an earlier cut-off) whose labels and names k-means keeps.
+    outcome : pandas.Series or None
+        The holdout value, given only to the "ceiling" method (perfect foresight).
+    """
+
+    summary: pd.DataFrame
+    log: pd.DataFrame
+    split: Split
+    settings: Any = None
+    cluster_reference: Any = None
+    outcome: pd.Series | None = None
+
+    @property
+    def calibration_end(self) -> pd.Timestamp:
+        """Last day of the calibration period."""
+        return self.split.calibration_end
+
+    @property
+    def horizon(self) -> int:
+        """Holdout length in ``time_unit`` (what a money forecast must cover)."""
+        return self.split.horizon
+
+    @property
+    def time_unit(self) -> str:
+        """Unit of the summary durations."""
+        return self.split.time_unit
+
+
+class Fitted(NamedTuple):
+    """What a method's ``fit`` returns: its score per customer and what it learned."""
+
+    score: pd.Series
+    """One float per customer of ``Calibration.summary`` (higher = more valuable)."""
+    groups: pd.Series | None = None
+    """The customer's group (segment, cluster); None: the value tiers of the score."""
+    params: dict[str, Any] = {}
+    """Fitted parameters, JSON-friendly (``Comparison.params.fitted[method]``)."""
+    model: Any = None
+    """The fitted estimator, for the diagnostics (``Comparison.models[method]``)."""
+    caveats: tuple[str, ...] = ()
+    """Sentences a reader must see before trusting the score (edge of the model)."""
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """One method of the comparison: how it is fitted, what its score is, how it is shown."""
+
+    kind: str
+    """"method" (a contender), "reference", "floor" or "ceiling"."""
+    label: str
+    """Name for charts and reports."""
+    score: str
+    """What the score is, from calibration data only."""
+    forecasts: str
+    """What the score stands for (a money forecast, or a ranking)."""
+    grouping: str
+    """The groups judged by the share of holdout-value variance they explain."""
+    money: bool
+    """The score is a forecast of holdout value in currency (money metrics apply)."""
+    colour: str
+    """Its colour in every chart."""
+    fit: Callable[[Calibration], Fitted] = field(repr=False, compare=False)
+    """Fit on the calibration period and score every customer of ``summary``."""
+    options: tuple[str, ...] = ()
+    """The :class:`~clvlib.compare.settings.ComparisonSettings` fields ``fit`` reads."""
+
+    def describe(self) -> dict[str, Any]:
+        """The spec as words (no function), for tables and the glossary."""
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "score": self.score,
+            "forecasts": self.forecasts,
+            "grouping": self.grouping,
+            "money": self.money,
+        }
+
+
+def _fit_heuristic(cal: Calibration) -> Fitted:
+    s = cal.settings
+    model = HeuristicCLV(period=s.heuristic_period).fit(
+        cal.log, observation_end=cal.calibration_end
+    )
+    score = model.predict_value(cal.summary, horizon=cal.horizon, time_unit=cal.time_unit)
+    params = {
+        "retention": float(model.retention_),
+        "retention_kind": "survival (lapse after L periods without a purchase)",
+        "lapse_periods": int(model.lapse_periods_),
+        "gap_quantile": float(model.gap_quantile),
+        "window_periods": model.window,
+        "period": s.heuristic_period,
+        "expected_lifetime_periods": float(model.expected_lifetime_),
+    }
+    return Fitted(score, params=params, model=model)
+
+
+def _fit_rfm(cal: Calibration) -> Fitted:
+    s = cal.settings
+    scorer = RFMScorer(s.n_bins).fit(cal.summary)
+    rfm = scorer.transform(cal.summary)
+    segments = assign_segments(rfm, s.rule_set).reindex(cal.summary.index)
+    params = {
+        "columns": dict(scorer.columns_),
+        "edges": {a: [float(e) for e in v] for a, v in scorer.edges_.items()},
+        "bin_scores": {a: [int(v) for v in b] for a, b in scorer.bin_scores_.items()},
+    }
+    groups = _ordered(segments, s.rule_set.segments)
+    return Fitted(rfm["rfm_score"].astype("float64"), groups, params, scorer)
+
+
+def _fit_rfm_cells(cal: Calibration) -> Fitted:
+    """Mean next-period value of each R x F x M cell, learned on a split of calibration."""
+    s = cal.settings
+    split = cal.split.inner()
+    inner_end, inner_days = split.calibration_end, split.holdout_days
+    inner = calibration_holdout(
+        cal.log,
+        calibration_end=split.calibration_end,
+        holdout_end=split.holdout_end,
+        time_unit=split.time_unit,
+    )
+    scorer = RFMScorer(s.n_bins).fit(inner)
+    cells = _cells(scorer.transform(inner))
+    value = inner["holdout_value"].to_numpy(dtype=float)
+    grand = float(value.mean())
+    by_cell = pd.DataFrame({"cell": cells, "value": value}).groupby("cell")["value"]
+    n, mean = by_cell.size(), by_cell.mean()
+    # small cells are pulled towards the overall mean (20 pseudo-customers)
+    shrunk = (n * mean + _CELL_PRIOR * grand) / (n + _CELL_PRIOR)
+    scale = cal.split.holdout_days / inner_days
+    now = _cells(scorer.transform(cal.summary))
+    score = pd.Series(now, index=cal.summary.index).map(shrunk).fillna(grand) * scale
+    params = {
+        "inner_calibration_end": inner_end.date().isoformat(),
+        "inner_holdout_days": int(inner_days),
+        "n_cells": int(len(n)),
+        "n_customers_learned": int(len(inner)),
+        "mean_value_per_customer": grand,
+        "scale": float(scale),
+    }
+    return Fitted(score.astype("float64").rename("rfm_cells"), params=params, model=scorer)
+
+
+_CELL_PRIOR = 20.0
+
+
+def _cells(rfm: pd.DataFrame) -> np.ndarray:
+    return (
+        rfm["r_score"].astype(str) + rfm["f_score"].astype(str) + rfm["m_score"].astype(str)
+    ).to_numpy()
+
+
+def _fit_kmeans(cal: Calibration) -> Fitted:
+    s = cal.settings
+    clusterer = CustomerClusterer(s.n_clusters, random_state=s.random_state).fit(cal.summary)
+    if cal.cluster_reference is not None:  # names stay put across cut-offs
+        clusterer.match(cal.cluster_reference)
+    labels = clusterer.predict(cal.summary)
+    cluster_value = cal.summary["total_value"].groupby(labels).mean()
+    names = _cluster_labels(labels, clusterer.cluster_names_)
+    order = [f"{k}: {n}" for k, n in enumerate(clusterer.cluster_names_)]
+    params = {
+        "cluster_names": list(clusterer.cluster_names_),
+        "centers": records(clusterer.cluster_centers_original_.reset_index()),
+        "cluster_mean_value": [float(v) for v in cluster_value.sort_index()],
+        "inertia": float(clusterer.inertia_),
+    }
+    score = labels.map(cluster_value).astype("float64")
+    return Fitted(score, _ordered(names, order), params, clusterer)
+
+
+def _fit_bgnbd_gg(cal: Calibration) -> Fitted:
+    s = cal.settings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
+        model = ProbabilisticCLV(penalizer=s.penalizer, penalizer_gg=s.penalizer_gg).fit(
+            cal.summary
+        )
+    caveats = []
+    for w in caught:  # passed on to the caller, and kept with the result (reports print them)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if issubclass(w.category, EdgeOfParameterSpaceWarning):
+            caveats.append(str(w.message))
+    score = model.predict(cal.summary, horizon=cal.horizon)
+    params = {
+        "bgnbd": {k: float(v) for k, v in model.purchases_model_.params_.items()},
+        "gamma_gamma": {
+            **{k: float(v) for k, v in model.value_model_.params_.items()},
+            "n_excluded": int(len(model.value_model_.excluded_)),
+            "spend_scale": float(model.spend_scale_),
+        },
+        "dropout_share": float(model.dropout_share_),
+        "mean_probability_alive": float(model.mean_probability_alive_),
+    }
+    return Fitted(score, params=params, model=model, caveats=tuple(caveats))
+
+
+#: Quantiles of the calibration inter-purchase gaps tried as the hiatus (the base's rhythm).
+HIATUS_QUANTILES: tuple[float, ...] = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99)
+
+
+def _fit_hiatus(cal: Calibration) -> Fitted:
+    """The hiatus heuristic (Wübben & Wangenheim 2008): active when the last purchase is recent.
+
+    A customer is "active" when the last purchase day is at most ``x`` days before
+    ``calibration_end``. Wübben & Wangenheim took ``x`` from the firms' practice (the managers'
+    nine months at the airline and the apparel retailer), a length that must suit how often
+    the base buys (its purchase rhythm). Here the rhythm is measured, not assumed: the
+    candidates are quantiles (:data:`HIATUS_QUANTILES`) of the gaps between
+    purchase days of calibration repeat buyers, and ``x`` is the candidate whose
+    active/inactive call is most accurate for "buys again" on a split inside calibration (its
+    last holdout length, at most half of it; ties: the shorter hiatus). The score ranks active
+    customers by their average spend per order (net, floored at 0) and inactive ones at 0.
+    """
+    split = cal.split.inner()
+    inner_end, inner_days = split.calibration_end, split.holdout_days
+    # the purchase days of each customer, reduced by the engine (sorted by customer and day)
+    active = active_periods(cal.log, observation_end=cal.calibration_end, period="D")
+    days = pd.DataFrame(
+        {"customer_id": active["customer_id"], "day": active["period"].dt.to_timestamp()}
+    )
+    before = days[days.day <= inner_end]
+    gaps = before.groupby("customer_id")["day"].diff().dt.days.dropna()
+    if gaps.empty:
+        candidates = [float(inner_days)]
+    else:
+        candidates = sorted({float(np.ceil(q)) for q in gaps.quantile(list(HIATUS_QUANTILES))})
+    since = (inner_end - before.groupby("customer_id")["day"].max()).dt.days
+    after = days.loc[days.day > inner_end, "customer_id"].unique()
+    bought = since.index.isin(after)
+    accuracy = [float(np.mean((since.to_numpy() <= x) == bought)) for x in candidates]
+    best = int(np.argmax(accuracy))  # first maximum: the shortest of equally accurate hiatuses
+    x = candidates[best]
+    idle = (cal.calibration_end - cal.summary["last_purchase"].dt.normalize()).dt.days
+    active = idle <= x
+    spend = cal.summary["avg_order_value"].clip(lower=0.0)
+    score = spend.where(active, 0.0).astype("float64")
+    groups = pd.Series(np.where(active, "active", "inactive"), index=cal.summary.index)
+    params = {
+        "hiatus_days": x,
+        "inner_calibration_end": inner_end.date().isoformat(),
+        "inner_holdout_days": int(inner_days),
+        "candidates_days": candidates,
+        "inner_accuracy": accuracy,
+        "gap_quantiles": list(HIATUS_QUANTILES),
+        "n_gaps": int(len(gaps)),
+        "active_share": float(active.mean()),
+    }
+    return Fitted(score, _ordered(groups, ["active", "inactive"]), params)
+
+
+def _fit_naive(cal: Calibration) -> Fitted:
+    score = cal.summary["total_value"] * cal.split.holdout_days / cal.split.calibration_days
+    return Fitted(score.astype("float64"))
+
+
+def _fit_recent(cal: Calibration) -> Fitted:
+    days = max(1, min(cal.settings.recent_days, cal.split.calibration_days))
+    recent = _tx.lines(cal.log, start=cal.split.last_days(days))  # the window's lines only
+    spend = recent.groupby("customer_id")["amount"].sum()
+    score = spend.reindex(cal.summary.index, fill_value=0.0).astype("float64")
+    return Fitted(score * cal.split.holdout_days / days, params={"days": days})
+
+
+def _fit_random(cal: Calibration) -> Fitted:
+    rng = np.random.default_rng(cal.settings.random_state)
+    return Fitted(pd.Series(rng.random(len(cal.summary)), index=cal.summary.index))
+
+
+def _fit_perfect(cal: Calibration) -> Fitted:
+    return Fitted(cal.outcome.astype("float64"))
+
+
+#: The methods of the comparison, in report order: the contenders, then the references.
+#: Add a method with one entry here (see the module docstring).
+METHODS: dict[str, MethodSpec] = {
+    "heuristic_clv": MethodSpec(
+        "method",
+        "heuristic CLV",
+        "HeuristicCLV predicted value over the holdout: net value of the last 12 months / "
+        "max(min(tenure, 12), L) x P(active) x sum of s**k over the holdout months (one "
+        "survival rate s and lapse threshold L, fitted on the calibration log)",
+        "holdout value (currency)",
+        "value tiers of the score (top 20 % / middle 60 % / bottom 20 %)",
+        True,
+        "#1b9e77",
+        _fit_heuristic,
+        options=("heuristic_period",),
+    ),
+    "rfm": MethodSpec(
+        "method",
+        "RFM",
+        "rfm_score = r_score + f_score + m_score, quantile edges learned on calibration",
+        "a ranking (no money forecast)",
+        "segments of the rule set",
+        False,
+        "#d95f02",
+        _fit_rfm,
+        options=("n_bins", "rule_set"),
+    ),
+    "kmeans": MethodSpec(
+        "method",
+        "k-means",
+        "mean calibration total_value of the customer's k-means cluster (clusters fitted on "
+        "calibration; the score is constant within a cluster)",
+        "a ranking of clusters (no money forecast)",
+        "k-means clusters",
+        False,
+        "#7570b3",
+        _fit_kmeans,
+        options=("n_clusters", "random_state"),
+    ),
+    "hiatus": MethodSpec(
+        "method",
+        "hiatus heuristic",
+        "active when the last purchase is at most x days before calibration_end (x: the "
+        "quantile of calibration inter-purchase gaps most accurate on a split inside "
+        "calibration); active customers ranked by average spend per order, inactive at 0",
+        "who buys again (active / inactive), ranked by average spend (no money forecast)",
+        "active / inactive",
+        False,
+        "#1f78b4",
+        _fit_hiatus,
+    ),
+    "rfm_cells": MethodSpec(
+        "reference",
+        "RFM cells",
+        "mean next-period value of the customer's R x F x M cell, learned inside calibration "
+        "(cells scored at a split one holdout length before calibration_end, their mean value "
+        "over the rest of calibration shrunk towards the overall mean by 20 customers)",
+        "holdout value (currency): the cell's mean next-period value, scaled to the holdout",
+        "value tiers of the score",
+        True,
+        "#e6ab02",
+        _fit_rfm_cells,
+        options=("n_bins",),
+    ),
+    "bgnbd_gg": MethodSpec(
+        "reference",
+        "BG/NBD + Gamma-Gamma",
+        "expected purchases in the holdout (BG/NBD) x expected value per purchase "
+        "(Gamma-Gamma on spend scaled by its mean), both fitted by maximum likelihood on "
+        "calibration",
+        "holdout value (currency)",
+        "value tiers of the score",
+        True,
+        "#e7298a",
+        _fit_bgnbd_gg,
+        options=("penalizer", "penalizer_gg"),
+    ),
+    "naive_spend": MethodSpec(
+        "reference",
+        "naive: calibration spend",
+        "calibration total_value x holdout length / calibration length (ranks as total_value)",
+        "holdout value (currency): the customer keeps the spend rate of the whole calibration",
+        "value tiers of the score (the 20 / 60 / 20 tiers of historic value)",
+        True,
+        "#a6761d",
+        _fit_naive,
+    ),
+    "recent_spend": MethodSpec(
+        "reference",
+        "recent spend (90 days)",
+        "net spend in the last 90 days of calibration x holdout length / 90 days",
+        "holdout value (currency): the customer keeps the spend rate of the last 90 days",
+        "value tiers of the score",
+        True,
+        "#66a61e",
+        _fit_recent,
+        options=("recent_days",),
+    ),
+    "random": MethodSpec(
+        "floor",
+        "random",
+        "uniform random numbers, seed random_state",
+        "nothing: the floor any method must beat",
+        "value tiers of the score",
+        False,
+        "#9e9e9e",
+        _fit_random,
+        options=("random_state",),
+    ),
+    "perfect_foresight": MethodSpec(
+        "ceiling",
+        "perfect foresight",
+        "the holdout value itself (not available at calibration_end)",
+        "the ceiling of every ranking metric",
+        "value tiers of the holdout value",
+        False,
+        "#000000",
+        _fit_perfect,
+    ),
+}
+
+#: The contenders (kind "method"); the other methods are references and bounds.
+CONTENDERS: tuple[str, ...] = tuple(m for m, s in METHODS.items() if s.kind == "method")
+#: The bounds: never winners, only reading aids.
+BOUNDS: tuple[str, ...] = tuple(m for m, s in METHODS.items() if s.kind in ("floor", "ceiling"))
+#: Kinds whose fit may fail without stopping the comparison (marked unavailable instead).
+_OPTIONAL_KINDS = ("reference",)
+
+
+class MetricSpec(NamedTuple):
+    """One metric of the comparison table."""
+
+    direction: str
+    """"higher" or "lower" is better, "zero" (closest to 0 is best) or "none" (context)."""
+    label: str
+    unit: str
+    applies: str
+    """"all" methods, "money" forecasts only."""
+
+
+#: The metrics, in table order. Definitions: :func:`clvlib.report.glossary`.
+METRICS: dict[str, MetricSpec] = {
+    "spearman": MetricSpec("higher", "Spearman with holdout value", "-1..1", "all"),
+    "top10_share": MetricSpec("higher", "holdout value in top 10 %", "share", "all"),
+    "top20_share": MetricSpec("higher", "holdout value in top 20 %", "share", "all"),
+    "gains_gini": MetricSpec("higher", "gains Gini", "-1..1", "all"),
+    "gains_gini_normalised": MetricSpec("higher", "gains Gini / perfect foresight", "0..1", "all"),
+    "top10_lift": MetricSpec("higher", "top-decile lift", "ratio", "all"),
+    "auc": MetricSpec("higher", "AUC buys again", "0..1", "all"),
+    "eta_squared": MetricSpec("higher", "eta² of groups", "share", "all"),
+    "epsilon_squared": MetricSpec("higher", "epsilon² of groups", "share", "all"),
+    "n_groups": MetricSpec("none", "groups", "count", "all"),
+    "mae": MetricSpec("lower", "MAE per customer", "currency", "money"),
+    "mae_zero": MetricSpec("none", "MAE of forecasting 0", "currency", "money"),
+    "mae_skill": MetricSpec("higher", "1 - MAE / MAE of 0", "share", "money"),
+    "rmse": MetricSpec("lower", "RMSE per customer", "currency", "money"),
+    "relative_mae": MetricSpec("lower", "MAE / mean realised", "ratio", "money"),
+    "bias": MetricSpec("zero", "bias per customer", "currency", "money"),
+    "total_predicted": MetricSpec("none", "total predicted", "currency", "money"),
+    "total_realised": MetricSpec("none", "total realised", "currency", "money"),
+    "total_error_pct": MetricSpec("zero", "total error", "%", "money"),
+}
+
+#: Distance of each method from the simulated truth (the true expected holdout value).
+TRUTH_METRICS: dict[str, MetricSpec] = {
+    "spearman_truth": MetricSpec("higher", "Spearman with true value", "-1..1", "all"),
+    "top20_share_truth": MetricSpec("higher", "true value in top 20 %", "share", "all"),
+    "mae_truth": MetricSpec("lower", "MAE vs true value", "currency", "money"),
+    "total_error_pct_truth": MetricSpec("zero", "total error vs truth", "%", "money"),
+}
+
+# Holdout outcome columns of calibration_holdout: never shown to a method.
+_HOLDOUT_COLUMNS = ("holdout_orders", "holdout_value", "holdout_purchase_periods", "bought_again")
+_TRUTH_COLUMNS = ("alive", "expected_orders", "expected_value")
+
+#: Ranking metrics with a paired bootstrap interval (Comparison.differences).
+INTERVAL_METRICS: tuple[str, ...] = mt.BOOTSTRAP_METRICS
+
+
+def _cluster_labels(labels: pd.Series, names: Sequence[str]) -> pd.Series:
+    """``"0: recent, frequent, high value"``: the label first, so the order reads."""
+    text = np.array([f"{k}: {n}" for k, n in enumerate(names)], dtype=object)
+    return pd.Series(text[labels.to_numpy()], index=labels.index, name="cluster_name", dtype="str")
+
+
+def _ordered(labels: pd.Series, order: Sequence[str]) -> pd.Series:
+    """Categorical labels in a stated order (only the categories present or listed)."""
+    seen = [v for v in pd.unique(labels) if v not in order]
+    return labels.astype(pd.CategoricalDtype([*order, *sorted(seen)]))
