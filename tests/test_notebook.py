@@ -252,7 +252,10 @@ def test_a_winner_is_said_with_its_clear_wins_out_of_the_cutoffs_tried():
     won = _answer("heuristic_clv", {"heuristic_clv": 2, "rfm": 1})
     assert winners.winner_words(won) == "heuristic CLV (clearly ahead at 2 of 3 cut-offs)"
     alone = _answer("rfm", {"rfm": 1}, cutoffs=1)
-    assert winners.winner_words(alone) == "RFM (clearly ahead at 1 of 1 cut-off)"
+    assert winners.winner_words(alone) == "RFM (clearly ahead at the only cut-off tried)"
+    assert winners.winner_words(_answer(None, {}, cutoffs=1)) == (
+        "no clear winner (no method clearly ahead at the only cut-off tried)"
+    )
 
 
 def test_no_clear_winner_names_the_method_ahead_most_often_or_none():

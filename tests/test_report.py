@@ -324,6 +324,38 @@ class FakeComparison:
     def wide(self) -> pd.DataFrame:
         return evaluation._wide(self.metrics, registry.METRICS)
 
+    def to_dict(self) -> dict:
+        """The fields of the export the winner rule reads (clvlib.compare.verdict)."""
+        return {
+            "params": self.params,
+            "metrics": self.metrics.to_dict("records"),
+            "differences": self.differences.to_dict("records"),
+        }
+
+
+class FakeRolling:
+    """Rolling origins: the same comparison at earlier cut-offs, with their own intervals."""
+
+    def __init__(self, *comparisons: FakeComparison) -> None:
+        self.comparisons = {c.params["calibration_end"]: c for c in comparisons}
+
+    def to_dict(self) -> dict:
+        return {"comparisons": {k: c.to_dict() for k, c in self.comparisons.items()}}
+
+
+def earlier(cutoff: str, **intervals: tuple[float, float]) -> FakeComparison:
+    """FakeComparison at an earlier cut-off; ``spearman=(lo, hi)``: heuristic CLV vs RFM."""
+
+    class Earlier(FakeComparison):
+        params = {**FakeComparison.params, "calibration_end": cutoff}
+
+    pairs = {"spearman": ("heuristic_clv", "rfm"), "top20_share": ("rfm", "kmeans")}
+    Earlier.intervals = {
+        **FakeComparison.intervals,
+        **{(k, *pairs[k]): v for k, v in intervals.items()},
+    }
+    return Earlier()
+
 
 def test_executive_summary_says_when_no_reference_ranks_better() -> None:
     class Weak(FakeComparison):
@@ -334,18 +366,15 @@ def test_executive_summary_says_when_no_reference_ranks_better() -> None:
 
 
 def test_comparison_figures_name_a_winner_only_outside_the_noise() -> None:
-    figures = helpers.comparison_figures(FakeComparison())
+    figures = helpers.comparison_figures(FakeComparison())  # the report's cut-off alone
     assert figures["customers compared"] == 1000
     assert figures["best ranking (Spearman)"] == (
-        "heuristic CLV (0.310), 0.020 ahead of RFM (0.290); 95 % paired bootstrap interval "
-        "+0.004 .. +0.036"
+        "heuristic CLV (clearly ahead at the only cut-off tried)"
     )
-    assert figures["best top 20 % capture"].startswith("no clear winner: RFM (55.0 %) and k-means")
-    # the runner-up minus the best: the interval is turned around
-    assert figures["best at who buys again (AUC)"] == (
-        "no clear winner: k-means (0.660) and RFM (0.650) differ by +0.010, 95 % paired "
-        "bootstrap interval -0.010 .. +0.030, which covers 0"
+    assert figures["best top 20 % capture"] == (
+        "no clear winner (no method clearly ahead at the only cut-off tried)"
     )
+    assert figures["best at who buys again (AUC)"].startswith("no clear winner")
     assert figures["BG/NBD + Gamma-Gamma reference (Spearman)"] == 0.4
     assert figures["recent spend (90 days) reference (Spearman)"] == 0.3
 
@@ -368,20 +397,22 @@ def test_executive_summary_opens_with_the_answer() -> None:
     assert "0.020 ahead of RFM (0.290); 95 % paired bootstrap interval +0.004 .. +0.036" in text
     assert "top 20 % of customers by **RFM** brought **55 %**" in text
     assert (
-        "(random: 20 %); no clear winner (95 % paired bootstrap interval -1.0 points .. "
-        "+15.0 points)." in text
+        "(random: 20 %): no clear winner (95 % paired bootstrap interval -1.0 points .. "
+        "+15.0 points). Over every cut-off tried, the best top 20 %: **no clear winner (no "
+        "method clearly ahead at the only cut-off tried)**." in text
     )
     assert (
-        "**But simpler or model-based references rank better than every method** (paired "
-        "interval against the best method excludes 0): BG/NBD + Gamma-Gamma, Spearman 0.400."
-        in text
+        "**But simpler or model-based references rank better than every method** at the "
+        "report's cut-off (paired interval against the best method excludes 0): BG/NBD + "
+        "Gamma-Gamma, Spearman 0.400." in text
     )
     assert "naive" not in text  # 0.2 does not beat 0.31: only the better one is named
     caveat = "- **Caveat.** BG/NBD estimate at the edge of the parameter space (a = 1 × 10⁻⁷)."
     assert lines[-3] == caveat
     figures = helpers.executive_figures(summary, FakeComparison())
-    assert figures["method that ranks best"] == "heuristic CLV"
-    assert figures["ahead of the runner-up by"] == pytest.approx(0.02)
+    assert figures["best ranking (Spearman)"] == (
+        "heuristic CLV (clearly ahead at the only cut-off tried)"
+    )
 
 
 def test_executive_summary_says_a_reference_ahead_within_noise_does_not_beat_the_methods() -> None:
@@ -409,13 +440,44 @@ def test_executive_summary_says_no_clear_winner_when_the_interval_covers_0() -> 
     text = helpers.executive_summary(small_summary(10), Close()).data
     assert "**Which method finds tomorrow's valuable customers: no clear winner.**" in text
     assert "-0.006 .. +0.036, which covers 0" in text
-    assert helpers.executive_figures(small_summary(10), Close())["method that ranks best"] == (
-        "no clear winner"
+    figures = helpers.executive_figures(small_summary(10), Close())
+    assert figures["best ranking (Spearman)"].startswith("no clear winner (")
+
+
+def test_a_clear_lead_at_the_report_cutoff_alone_is_no_winner() -> None:
+    """Clearly ahead at 1 of 3 cut-offs: every page says "no clear winner", as verdict.json."""
+    rolling = FakeRolling(
+        earlier("2023-12-31", spearman=(-0.01, 0.05), top20_share=(0.01, 0.2)),
+        earlier("2024-03-31", spearman=(-0.02, 0.04), top20_share=(0.02, 0.1)),
     )
+    text = helpers.executive_summary(small_summary(10), FakeComparison(), rolling).data
+    assert (
+        "**Which method finds tomorrow's valuable customers: no clear winner.** Ranking "
+        "customers by what they spent in the holdout, no method is clearly ahead of the "
+        "runner-up at more than half of the cut-offs tried (heuristic CLV clearly ahead at only "
+        "1 of 3 cut-offs); at the report's cut-off: heuristic CLV (0.310), 0.020 ahead" in text
+    )
+    # RFM's top 20 % is clearly ahead at the two earlier cut-offs: 2 of 3, a winner
+    assert "the best top 20 %: **RFM (clearly ahead at 2 of 3 cut-offs)**" in text
+    assert "(here 3: the report's and the rolling origins" in text
+    figures = helpers.comparison_figures(FakeComparison(), rolling)
+    assert figures == {
+        **figures,
+        "best ranking (Spearman)": "no clear winner (heuristic CLV clearly ahead at only 1 of "
+        "3 cut-offs)",
+        "best top 20 % capture": "RFM (clearly ahead at 2 of 3 cut-offs)",
+        "best at who buys again (AUC)": "no clear winner (no method clearly ahead at any of 3 "
+        "cut-offs)",
+    }
+    assert helpers.executive_figures(small_summary(10), FakeComparison(), rolling) == {
+        "customers": 10,
+        "share of value, top 20 %": pytest.approx(190 / 550),
+        **{k: v for k, v in figures.items() if k.startswith("best")},
+    }
 
 
 #: the modules clvlib.report.notebook re-exports its helpers from, one per concern
-HELPER_MODULES = ("exports", "cache", "fitting", "figures", "answers")
+HELPER_MODULES = ("exports", "cache", "fitting", "figures", "winners", "answers")
 
 
 def test_notebook_helpers_take_params_first_then_keywords() -> None:
@@ -517,9 +579,16 @@ def test_comparison_answer_gives_every_verdict_with_its_interval() -> None:
     text = helpers.comparison_answer(FakeComparison()).data
     assert "**Which method finds tomorrow's valuable customers: heuristic CLV.**" in text
     assert "+0.004 .. +0.036" in text
-    assert "- **Who buys again (AUC):** no clear winner: k-means (0.660) and RFM" in text
+    assert (
+        "- **Who buys again (AUC): no clear winner** (no method clearly ahead at the only "
+        "cut-off tried); at the report's cut-off alone, no lead either: k-means (0.660) and RFM"
+        in text
+    )
     assert "- **Caveat.** BG/NBD estimate at the edge" in text
-    assert "a winner is named only when its interval against the runner-up excludes 0" in text
+    assert (
+        "A winner is named only when its paired interval against the runner-up excludes 0 at "
+        "more than half of the cut-offs tried (here only the report's).*" in text
+    )
 
 
 def test_audit_answer_accounts_for_every_row(params: Params) -> None:

@@ -279,11 +279,16 @@ def _method_footnote(comparison: Any, answers: Mapping[str, Any]) -> str:
     """The line under the verdicts: the split, the customers and the rule a winner meets."""
     p = comparison.params
     n = max(a["cutoffs"] for a in answers.values())
+    tried = (
+        f"here {n}: the report's and the rolling origins at other quarter ends"
+        if n > 1
+        else "here only the report's"
+    )
     return (
         f"\n*Methods fitted to {p['calibration_end']}, judged on what {p['n_customers']:,} "
         f"customers did up to {p['holdout_end']}. A winner is named only when its paired "
-        "interval against the runner-up excludes 0 at more than half of the cut-offs tried "
-        f"(here {n}: the report's and the rolling origins at earlier quarter ends).*"
+        f"interval against the runner-up excludes 0 at more than half of the cut-offs tried "
+        f"({tried}).*"
     )
 
 

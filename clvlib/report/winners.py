@@ -68,7 +68,10 @@ def cutoffs_words(answer: Mapping[str, Any]) -> str:
     from clvlib.vocabulary import METHODS
 
     n = answer["cutoffs"]
-    tried = f"{n} cut-off" if n == 1 else f"{n} cut-offs"
+    if n == 1:  # no rolling origin: the report's cut-off decides alone
+        ahead = "clearly ahead" if answer["method"] else "no method clearly ahead"
+        return f"{ahead} at the only cut-off tried"
+    tried = f"{n} cut-offs"
     if answer["method"] is not None:
         return f"clearly ahead at {answer['clear_wins'][answer['method']]} of {tried}"
     wins = answer["clear_wins"]
