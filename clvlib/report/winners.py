@@ -52,7 +52,7 @@ def _rolling_dict(rolling: Any) -> dict[str, Any] | None:
 
 def winner_label(answer: Mapping[str, Any]) -> str:
     """The winner's name as the pages write it, or "no clear winner"."""
-    from clvlib.vocabulary import METHODS
+    from clvlib.compare.registry import METHODS
 
     return NO_CLEAR_WINNER if answer["method"] is None else METHODS[answer["method"]].label
 
@@ -64,8 +64,7 @@ def cutoffs_words(answer: Mapping[str, Any]) -> str:
     ahead most often, "heuristic CLV clearly ahead at only 1 of 3 cut-offs", or "no method
     clearly ahead at any of 3 cut-offs".
     """
-    from clvlib.compare.registry import CONTENDERS
-    from clvlib.vocabulary import METHODS
+    from clvlib.compare.registry import CONTENDERS, METHODS
 
     n = answer["cutoffs"]
     if n == 1:  # no rolling origin: the report's cut-off decides alone
@@ -95,9 +94,8 @@ def winner_stability(comparison: Any, rolling: Any = None) -> pd.DataFrame:
     the best method there, its margin over the runner-up with the paired interval, and
     whether it is clearly ahead (the interval excludes 0).
     """
-    from clvlib.compare.registry import CONTENDERS
+    from clvlib.compare.registry import CONTENDERS, METHODS
     from clvlib.compare.verdict import _cutoff_winner, _values
-    from clvlib.vocabulary import METHODS
 
     answers = measure_winners(comparison, rolling)
     report = comparison.to_dict()
