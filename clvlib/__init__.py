@@ -14,11 +14,11 @@ from clvlib._version import __version__
 
 # public name -> module that defines it (one definition of each name, in one place)
 _API: dict[str, str] = {
-    # io.py — loading with a full audit of every input row
+    # data/reading.py, audit.py — loading with a full audit of every input row
     "load_transactions": "clvlib.data.reading",
     "load_online_retail": "clvlib.data.reading",
-    "LoadAudit": "clvlib.data.reading",
-    "SchemaError": "clvlib.data.reading",
+    "LoadAudit": "clvlib.data.audit",
+    "SchemaError": "clvlib.data.audit",
     # datasets.py — the simulated shop (embedded default) and its ground truth
     "simulate_shop": "clvlib.data.shop",
     "load_default_shop": "clvlib.data.shop",
@@ -97,7 +97,7 @@ _API: dict[str, str] = {
     "load_params": "clvlib.report.params",
     "collect_params": "clvlib.report.params",
     "render_reports": "clvlib.report.runner",
-    "load_customers": "clvlib.data.reading",
+    "load_customers": "clvlib.data.customers",
 }
 
 if TYPE_CHECKING:  # editors and type checkers see every public name; at run time lazy
@@ -118,9 +118,9 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.compare.metrics import spearman as spearman
     from clvlib.compare.metrics import top_share_captured as top_share_captured
     from clvlib.compare.metrics import variance_explained as variance_explained
-    from clvlib.data.reading import LoadAudit as LoadAudit
-    from clvlib.data.reading import SchemaError as SchemaError
-    from clvlib.data.reading import load_customers as load_customers
+    from clvlib.data.audit import LoadAudit as LoadAudit
+    from clvlib.data.audit import SchemaError as SchemaError
+    from clvlib.data.customers import load_customers as load_customers
     from clvlib.data.reading import load_online_retail as load_online_retail
     from clvlib.data.reading import load_transactions as load_transactions
     from clvlib.data.shop import Shop as Shop

@@ -4,7 +4,7 @@
 yet). The methods that need more than the per-customer aggregates of :mod:`clvlib.data.summary`
 take either form through these helpers: a few numbers (lines, first and last timestamp)
 come from one query, and the lines themselves, where truly needed, only for the window
-asked for, as the pandas log (:func:`clvlib.data.reading.to_frame`, in input-row order).
+asked for, as the pandas log (:func:`to_frame`, in input-row order).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def lines(tx: Log, *, start: pd.Timestamp | None = None, stop: pd.Timestamp | No
 
     A DataFrame is filtered (a view of its rows, in its order); a lazy log is filtered where
     it lives and only those lines come back, in input-row order
-    (:func:`clvlib.data.reading.to_frame`).
+    (:func:`to_frame`).
     """
     if isinstance(tx, pd.DataFrame):
         keep = pd.Series(True, index=tx.index)
@@ -58,8 +58,6 @@ def lines(tx: Log, *, start: pd.Timestamp | None = None, stop: pd.Timestamp | No
         if stop is not None:
             keep &= tx["timestamp"] < stop
         return tx[keep]
-    from clvlib.data.reading import to_frame
-
     ts = tx["timestamp"].cast("timestamp")
     if start is not None:
         tx = tx.filter(ts >= engine.timestamp(pd.Timestamp(start)))
@@ -101,3 +99,58 @@ def table(tx: Log) -> Iterator[ibis.Table]:
             yield frame
     else:
         yield tx
+
+
+def to_frame(tx: pd.DataFrame | ibis.Table) -> pd.DataFrame:
+    """The clean log as a pandas DataFrame: what ``load_transactions(..., lazy=False)`` returns.
+
+    For the report code's edges: a lazy log (an ``ibis.Table`` of
+    ``load_transactions(..., lazy=True)``, or any table with the clean log's columns) is run
+    on its backend and comes back indexed by ``row`` (sorted), with the clean dtypes:
+    ``customer_id`` int64 or str, ``order_id`` str, ``timestamp`` datetime64[us],
+    ``amount`` float64, ``is_return`` bool. A DataFrame is returned as it is (not copied).
+
+    Parameters
+    ----------
+    tx : pandas.DataFrame or ibis.Table
+        The clean log.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import ibis
+    >>> lazy = ibis.memtable({"row": [1, 0], "customer_id": [7, 7], "order_id": ["b", "a"],
+    ...     "timestamp": pd.to_datetime(["2024-01-02", "2024-01-01"]),
+    ...     "amount": [2.0, 1.0], "is_return": [False, False]})
+    >>> to_frame(lazy)["amount"].tolist()
+    [1.0, 2.0]
+    """
+    if isinstance(tx, pd.DataFrame):
+        return tx
+    if not isinstance(tx, ibis.Table):
+        raise TypeError(f"tx must be a pandas DataFrame or an ibis Table, got {type(tx).__name__}")
+    missing = [
+        c
+        for c in ("customer_id", "order_id", "timestamp", "amount", "is_return")
+        if c not in tx.columns
+    ]
+    if missing:
+        raise KeyError(f"the ibis table lacks clean-log column(s) {missing}; it has {tx.columns}")
+    schema = tx.schema()
+    frame = engine.to_pyarrow(tx).to_pandas()
+    if "row" in schema:
+        frame = frame.sort_values("row", kind="stable").set_index("row")
+        frame.index = frame.index.astype("int64")
+    integral = schema["customer_id"].is_integer()
+    frame["customer_id"] = frame["customer_id"].astype("int64" if integral else "str")
+    frame["order_id"] = frame["order_id"].astype("str")
+    frame["timestamp"] = frame["timestamp"].astype("datetime64[us]")
+    frame["amount"] = frame["amount"].astype("float64")
+    frame["is_return"] = frame["is_return"].astype(bool)
+    for column in ("quantity", "unit_price", "cost"):
+        if column in frame:
+            frame[column] = frame[column].astype("float64")
+    return frame

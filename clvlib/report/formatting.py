@@ -418,7 +418,7 @@ def install(shell: Any = None) -> None:
         np.bool_,
     ):
         formatter.for_type(kind, to_html)
-    formatter.for_type_by_name("clvlib.data.reading", "LoadAudit", audit_html)
+    formatter.for_type_by_name("clvlib.data.audit", "LoadAudit", audit_html)
     for name in ("Comparison", "RollingOrigin"):  # their repr is a summary in sentences
         formatter.for_type_by_name("clvlib.compare.comparison", name, sentences_html)
 

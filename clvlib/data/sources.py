@@ -1,0 +1,402 @@
+"""Opening a source as one table of the engine: a file, a DataFrame or an ``ibis.Table``.
+
+Formats (CSV/TSV, optionally compressed, Parquet, Excel), the sniffing of a text file's
+separator and header, encodings, workbook sheets, and the SHA-256 the audit records.
+Every failure is a :class:`~clvlib.data.audit.SchemaError` naming the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pandas.api.types import is_datetime64_any_dtype
+
+from clvlib.data import engine
+from clvlib.data.audit import _MINE, _ROW, SchemaError
+from clvlib.data.roles import _ID_ROLES, _resolve_columns
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _frame_sha256(frame: pd.DataFrame) -> str:
+    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    digest = hashlib.sha256(hashes.tobytes())
+    digest.update(repr(list(map(str, frame.columns))).encode())
+    return digest.hexdigest()
+
+
+def _file_kind(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".zip", ".xz", ".zst"):
+        suffixes = suffixes[:-1]
+    last = suffixes[-1] if suffixes else ""
+    kinds = {
+        ".csv": "csv",
+        ".txt": "csv",
+        ".tsv": "tsv",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+        ".xlsx": "excel",
+        ".xlsm": "excel",
+    }
+    if last not in kinds:
+        raise SchemaError(
+            str(path),
+            [f"unsupported file type {last or '(none)'!r}; use .csv, .tsv, .parquet or .xlsx"],
+        )
+    return kinds[last]
+
+
+_SEPARATORS = (",", ";", "\t", "|")
+_WHITESPACE = r"\s+"
+_SNIFF_BYTES = 1 << 16
+
+
+def _open_binary(path: Path) -> Any:
+    """The file's bytes, decompressed for .gz, .bz2 and .xz (others are read as they are)."""
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        import gzip
+
+        return gzip.open(path, "rb")
+    if suffix == ".bz2":
+        import bz2
+
+        return bz2.open(path, "rb")
+    if suffix == ".xz":
+        import lzma
+
+        return lzma.open(path, "rb")
+    if suffix == ".zip":
+        import zipfile
+
+        archive = zipfile.ZipFile(path)
+        members = [m for m in archive.namelist() if not m.endswith("/")]
+        if len(members) != 1:
+            raise SchemaError(str(path), [f"a .zip must hold one file, it holds {members}"])
+        return archive.open(members[0])
+    if suffix == ".zst":
+        try:
+            import zstandard
+        except ImportError:
+            raise SchemaError(
+                str(path), ["reading .zst needs the zstandard package (pip install zstandard)"]
+            ) from None
+        return zstandard.open(path, "rb")
+    return path.open("rb")
+
+
+def _decode_error(
+    name: str, err: UnicodeDecodeError, head: bytes, encoding: str, *, at_start: bool = True
+) -> SchemaError:
+    byte = head[err.start : err.start + 1].hex()
+    line = head[: err.start].count(b"\n") + 1
+    where = f" on line {line}" if at_start else ""
+    return SchemaError(
+        name,
+        [
+            f"the text is not {encoding} (byte 0x{byte}{where}); pass the file's "
+            "encoding, e.g. encoding='latin-1' or encoding='cp1252' (Excel on Windows)"
+        ],
+    )
+
+
+def _fields(line: str, sep: str) -> list[str]:
+    if sep == _WHITESPACE:
+        return line.split()
+    return next(csv.reader([line], delimiter=sep))
+
+
+def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
+    """Separator, header and column names of a text file, from its first 64 KiB.
+
+    The separator is the one of comma, semicolon, tab and bar that splits every sampled line
+    into the same number (> 1) of fields, the most fields winning; else whitespace when that
+    splits every line alike (CDNOW). A first line of numbers only is data, not a header: the
+    columns are then named "0", "1", ... like pandas' ``header=None``.
+    """
+    name = str(path)
+    with _open_binary(path) as fh:
+        head = fh.read(_SNIFF_BYTES)
+        more = bool(fh.read(1))
+    enc = encoding or "utf-8"
+    if more and b"\n" in head:
+        head = head[: head.rindex(b"\n") + 1]  # whole lines only
+    try:
+        text = head.decode("utf-8-sig" if enc.lower().replace("_", "-") == "utf-8" else enc)
+    except UnicodeDecodeError as err:
+        raise _decode_error(name, err, head, enc) from None
+    except LookupError:
+        raise SchemaError(name, [f"unknown encoding {encoding!r}"]) from None
+    lines = [line for line in text.splitlines() if line.strip()][:50]
+    if not lines:
+        raise SchemaError(name, ["the file is empty: no header and no rows"])
+    if sep is None:
+        counts = {}
+        for candidate in _SEPARATORS:
+            widths = {len(_fields(line, candidate)) for line in lines}
+            if len(widths) == 1 and widths.pop() > 1:
+                counts[candidate] = len(_fields(lines[0], candidate))
+        if counts:
+            sep = max(counts, key=lambda c: counts[c])  # the first of equals (dict order)
+        elif len(lines) > 1 and len({len(line.split()) for line in lines}) == 1:
+            sep = _WHITESPACE
+        else:
+            sep = ","
+    first = _fields(lines[0], sep)
+    header = _has_header(first, [_fields(line, sep) for line in lines[1:]])
+    names = list(first) if header else [str(i) for i in range(len(first))]
+    return {"sep": sep, "header": header, "names": names, "encoding": enc}
+
+
+def _has_header(first: list[str], rows: list[list[str]]) -> bool:
+    """Whether the first line names the columns rather than holding data.
+
+    It does when some column is words on the first line and numbers or dates on every line
+    below (a log always has a date and a value column); a file of one line has a header when
+    it has words.
+    """
+    if not rows:
+        return any(_is_words(f) for f in first)
+    for i, name in enumerate(first):
+        below = [row[i] for row in rows if i < len(row) and row[i].strip()]
+        if _is_words(name) and below and not any(_is_words(v) for v in below):
+            return True
+    return False
+
+
+def _is_words(text: str) -> bool:
+    """Text that is neither a number nor a date or time (digits and separators only)."""
+    text = text.strip()
+    return bool(text) and not _is_number(text) and not re.fullmatch(r"[\d\s/.:,\-+TZ]+", text)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _duplicated_names(names: list[str]) -> list[str]:
+    seen: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        seen.setdefault(str(n), []).append(i)
+    return [
+        f"column name {n!r} appears {len(at)} times (columns {', '.join(str(i) for i in at)}, "
+        "0-based); rename all but one"
+        for n, at in seen.items()
+        if len(at) > 1
+    ]
+
+
+def _sheets(path: Path, sheet_name: str | int | None) -> tuple[Any, list[str], list[str]]:
+    """The open workbook, the sheets to read, and every sheet's name."""
+    try:
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as err:  # zipfile.BadZipFile, KeyError, InvalidFileException...
+        raise SchemaError(str(path), [f"cannot be read as an Excel workbook: {err}"]) from None
+    every = [str(s) for s in book.sheet_names]
+    if sheet_name is None:
+        return book, every, every
+    if isinstance(sheet_name, int) and not isinstance(sheet_name, bool):
+        if not 0 <= sheet_name < len(every):
+            raise SchemaError(
+                str(path), [f"no sheet number {sheet_name}; the sheets are {every} (0-based)"]
+            )
+        chosen = every[sheet_name]
+    elif str(sheet_name) in every:
+        chosen = str(sheet_name)
+    else:
+        close = difflib.get_close_matches(str(sheet_name), every, n=1)
+        hint = f" (closest: {close[0]!r})" if close else ""
+        raise SchemaError(str(path), [f"no sheet {sheet_name!r}{hint}; the sheets are {every}"])
+    if sheet_name == 0 and len(every) > 1:
+        others = [
+            s
+            for s in every[1:]
+            if not pd.read_excel(book, sheet_name=s, header=None, nrows=2).dropna(how="all").empty
+        ]
+        if others:
+            raise SchemaError(
+                str(path),
+                [
+                    f"the workbook has {len(others) + 1} sheets with data {[chosen, *others]}; "
+                    "say which with sheet_name='...', or sheet_name=None to read all of them "
+                    "one after the other"
+                ],
+            )
+    return book, [chosen], every
+
+
+def _header(
+    path: Path,
+    kind: str,
+    *,
+    sep: str | None = None,
+    encoding: str | None = None,
+    sheet_name: str | int | None = 0,
+) -> list[str]:
+    """Column names of a file without reading its rows (cheap for CSV and Parquet)."""
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(path).names)
+        except Exception as err:  # pyarrow.ArrowInvalid, OSError
+            raise SchemaError(str(path), [_parquet_problem(err)]) from None
+    if kind == "excel":
+        book, chosen, _ = _sheets(path, sheet_name)
+        return [str(c) for c in pd.read_excel(book, sheet_name=chosen[0], nrows=0).columns]
+    return _sniff(path, "\t" if kind == "tsv" and sep is None else sep, encoding)["names"]
+
+
+def _parquet_problem(err: Exception) -> str:
+    return f"cannot be read as Parquet (corrupt or truncated?): {err}"
+
+
+def _read_file(
+    path: Path,
+    kind: str,
+    columns: Mapping[str, str] | None,
+    *,
+    sheet_name: str | int | None,
+    sep: str | None,
+    encoding: str | None,
+    decimal: str,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The file's rows as read, and how it was read (separator, encoding, sheets...)."""
+    name = str(path)
+    if kind == "parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as err:  # pyarrow.ArrowInvalid, OSError
+            raise SchemaError(name, [_parquet_problem(err)]) from None
+        if problems := _duplicated_names([str(c) for c in frame.columns]):
+            raise SchemaError(name, problems)
+        return frame, {"format": "parquet"}
+    if kind == "excel":
+        book, chosen, every = _sheets(path, sheet_name)
+        parts = []
+        for sheet in chosen:
+            raw_names = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1)
+            names = [str(c) for c in raw_names.iloc[0].tolist()] if len(raw_names) else []
+            if problems := _duplicated_names(names):
+                raise SchemaError(name, [f"sheet {sheet!r}: {p}" for p in problems])
+            parts.append(pd.read_excel(book, sheet_name=sheet, decimal=decimal))
+        frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        return frame, {"format": "excel", "sheets": chosen, "workbook_sheets": every}
+    # CSV: identifier columns are read as text, so that "00123" keeps its zeros and
+    # customer ids are not turned into floats by a missing value.
+    info = _sniff(path, "\t" if kind == "tsv" and sep is None else sep, encoding)
+    if problems := _duplicated_names(info["names"]):
+        raise SchemaError(name, problems)
+    mapping, _ = _resolve_columns(info["names"], columns)
+    as_text = {mapping[r]: "str" for r in _ID_ROLES if r in mapping}
+    options: dict[str, Any] = {
+        "encoding": info["encoding"],
+        "dtype": as_text,
+        "low_memory": False,
+        "decimal": decimal,
+        "sep": info["sep"],
+    }
+    if not info["header"]:
+        options.update(header=None, names=info["names"])
+    try:
+        frame = pd.read_csv(path, **options)
+    except UnicodeDecodeError as err:
+        raise _decode_error(name, err, err.object, info["encoding"], at_start=False) from None
+    except (pd.errors.ParserError, ValueError) as err:
+        raise SchemaError(name, [f"cannot be read as {_sep_name(info['sep'])}: {err}"]) from None
+    return frame, {
+        "format": "text",
+        "sep": _sep_name(info["sep"]),
+        "encoding": info["encoding"],
+        "header": info["header"],
+    }
+
+
+def _sep_name(sep: str) -> str:
+    names = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar", _WHITESPACE: "whitespace"}
+    return f"{names.get(sep, repr(sep))}-separated text"
+
+
+@dataclass
+class _Source:
+    """The input as one table of the engine: ``_ROW`` and the source's columns (str names)."""
+
+    table: ibis.Table
+    names: list[str]
+    # text columns made from Python objects (pandas object dtype): there "17850.0" is a float
+    # printed, and an order id loses its ".0"
+    object_text: frozenset[str] = frozenset()
+    # held in memory (an in-memory table of the engine), not a file or a remote table
+    in_memory: bool = False
+
+
+def _frame_source(frame: pd.DataFrame) -> _Source:
+    """A DataFrame as an in-memory table (it lives as long as the expressions that use it).
+
+    Python objects become their text (what pandas' ``astype(str)`` gives), time-zone-aware
+    times their wall-clock time; everything else travels as it is, through Arrow.
+    """
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    objects = set()
+    for name in frame.columns:
+        col = frame[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype(object)
+        if is_datetime64_any_dtype(col) and getattr(col.dt, "tz", None) is not None:
+            frame[name] = col.dt.tz_localize(None)
+        elif col.dtype == object:
+            objects.add(name)
+            frame[name] = col.astype("str").where(col.notna(), None).astype("str")
+    data = pa.Table.from_pandas(frame, preserve_index=False)
+    data = data.append_column(_ROW, pa.array(np.arange(len(frame), dtype="int64")))
+    return _Source(ibis.memtable(data), list(frame.columns), frozenset(objects), in_memory=True)
+
+
+def _parquet_source(path: Path, name: str) -> _Source:
+    """A Parquet file scanned by the engine, rows numbered by DuckDB's ``file_row_number``."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = list(pq.read_schema(path).names)
+    except Exception as err:  # pyarrow.ArrowInvalid, OSError
+        raise SchemaError(name, [_parquet_problem(err)]) from None
+    if problems := _duplicated_names(names):
+        raise SchemaError(name, problems)
+    quoted = str(path).replace("'", "''")
+    table = engine.connection().sql(
+        f"SELECT * RENAME (file_row_number AS {_ROW}) "
+        f"FROM read_parquet('{quoted}', file_row_number = true)"
+    )
+    return _Source(table, names)
+
+
+def _ibis_source(table: ibis.Table) -> _Source:
+    """An ibis table of any backend; its rows numbered in the order of all their values."""
+    names = list(table.columns)
+    if problems := [n for n in names if n.startswith(_MINE)]:
+        raise SchemaError("<ibis.Table>", [f"column names starting {_MINE!r}: {problems}"])
+    numbered = table.mutate(**{_ROW: ibis.row_number().over(order_by=[table[n] for n in names])})
+    return _Source(numbered, names)

@@ -1,0 +1,386 @@
+"""A source column's values read in the engine, as Ibis expressions: text, numbers, dates, ids.
+
+Nothing here decides a row's outcome (:mod:`clvlib.data.classify` does): these helpers say
+what a value is, and whether a present value could not be read as its role's type.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import decimal
+import re
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import ibis
+import ibis.expr.operations as ops
+import pandas as pd
+import pyarrow as pa
+from pandas.tseries.api import guess_datetime_format
+
+from clvlib.data import engine
+from clvlib.data.audit import _MINE, _N_EXAMPLES, _ROW
+
+# A column whose non-empty values are mostly unreadable as its type is the wrong column (a
+# schema problem), not a column with a few dirty rows (dropped, or an error when strict).
+_MOSTLY_BAD = 0.5
+
+
+def _n_rows(k: int) -> str:
+    return f"{k} row" if k == 1 else f"{k} rows"
+
+
+def _rows_where(
+    table: ibis.Table, condition: ibis.BooleanValue, raw: ibis.Value | None = None
+) -> str:
+    """'rows 3, 7, 12 (values 'x', 'y', 'z')': the first rows where ``condition`` holds.
+
+    A small ``order_by(row).limit`` query: for the messages of the error path only.
+    """
+    picked = {"_r": table[_ROW], "_c": condition}
+    if raw is not None:
+        picked["_v"] = raw
+    query = table.select(**picked).filter(ibis._["_c"]).order_by("_r").limit(_N_EXAMPLES + 1)
+    found = engine.to_pyarrow(query).to_pylist()
+    text = "rows " + ", ".join(str(r["_r"]) for r in found[:_N_EXAMPLES])
+    if raw is not None:
+        text += " (values " + ", ".join(repr(r["_v"]) for r in found[:_N_EXAMPLES]) + ")"
+    if len(found) > _N_EXAMPLES:
+        text += ", ..."
+    return text
+
+
+def _count(condition: ibis.BooleanValue) -> ibis.IntegerScalar:
+    """Rows where ``condition`` holds (NULL does not)."""
+    return ibis.ifelse(condition.fill_null(False), 1, 0).sum().fill_null(0)
+
+
+def _scalars(table: ibis.Table, **metrics: ibis.Scalar) -> dict[str, Any]:
+    """One aggregate query over ``table``: name -> Python value.
+
+    DuckDB's integer sums (HUGEINT) come back as Decimal: they are ints here.
+    """
+    found = engine.to_pyarrow(table.aggregate(**metrics)).to_pylist()[0]
+    return {k: int(v) if isinstance(v, decimal.Decimal) else v for k, v in found.items()}
+
+
+# Source text columns the checks found no value with surrounding whitespace in: stripping
+# them is a no-op, left out of the expressions built afterwards (set while a load runs).
+_UNPADDED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "_UNPADDED", default=frozenset()
+)
+
+
+def _padded(text: ibis.StringValue) -> ibis.BooleanValue:
+    """Whether the text starts or ends with whitespace (or another control character)."""
+    return (text.ascii_str() <= 32) | (text.right(1).ascii_str() <= 32)
+
+
+def _strip(text: ibis.StringValue) -> ibis.StringValue:
+    """``text`` without leading and trailing whitespace (as Python's ``str.strip``, ASCII).
+
+    The engine's trim of a set of characters is several times slower than a look at the
+    first and last character, and most values have nothing to strip; a source column whose
+    values have none at all (``_UNPADDED``) is taken as it is.
+    """
+    op = text.op()
+    if isinstance(op, ops.Field) and op.name in _UNPADDED.get():
+        return text
+    return ibis.ifelse(_padded(text), text.strip(), text)
+
+
+def _text(col: ibis.Value) -> ibis.StringValue:
+    """The values as stripped text, NULL where missing or blank."""
+    text = _strip(col.cast("string"))
+    return ibis.ifelse(text == "", ibis.null("string"), text)
+
+
+def _present(col: ibis.Value) -> ibis.BooleanValue:
+    """Not missing (NULL, or NaN as in pandas) and, for text, not blank."""
+    kind = col.type()
+    if kind.is_string():
+        return col.notnull() & (_strip(col) != "")
+    if kind.is_floating():
+        return col.notnull() & ~col.isnan()
+    return col.notnull()
+
+
+def _finite(value: ibis.FloatingValue) -> ibis.FloatingValue:
+    return ibis.ifelse(value.isnan() | value.isinf(), ibis.null("float64"), value)
+
+
+def _to_number(col: ibis.Value, decimal: str = ".") -> tuple[ibis.Value, ibis.BooleanValue]:
+    """Float64 values and whether a present value is not a finite number.
+
+    With ``decimal=","`` text like ``"1.234,50"`` reads as 1234.5 (dots are thousands).
+    """
+    kind = col.type()
+    if kind.is_integer() or kind.is_boolean():  # always finite
+        values = col.cast("float64")
+    elif kind.is_numeric():
+        values = _finite(col.cast("float64"))
+    else:
+        text = _strip(col.cast("string"))
+        if decimal != ".":
+            text = text.replace(".", "").replace(decimal, ".")
+        values = _finite(text.try_cast("float64"))
+    return values, _present(col) & values.isnull()
+
+
+def _lenient_number(raw: pd.Series, decimal: str = ".") -> pd.Series:
+    """The number in text a strict read refused ('1,234.50', '$12', '12 EUR'), else NaN.
+
+    Only for the audit's value of rows dropped as unparseable: their money still counts in
+    the input's value, so that a file's total reconciles whatever was dropped.
+    """
+    text = raw.astype("str").str.replace(r"[^0-9.,\-]", "", regex=True)
+    thousands = re.escape("," if decimal == "." else ".")  # only before groups of 3 digits
+    text = text.str.replace(rf"{thousands}(?=\d{{3}}(?!\d))", "", regex=True)
+    text = text.str.replace(decimal, ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+_ISO_TEXT = r"\d{4}-\d{1,2}-\d{1,2}(?:[T ].*)?"
+_COMPACT_TEXT = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_NUMERIC_DATE = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?:[T ,]+(.*))?$"
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+
+def _read_dates(
+    values: pd.Series,
+    weights: pd.Series,
+    date_format: str | None,
+    column: str,
+    example: Callable[[pd.Series], str],
+) -> tuple[pd.Series, str, list[str]]:
+    """Naive datetime64[us] of each DISTINCT text date, how they were read, and problems.
+
+    ``values`` are the column's distinct present values (stripped, in the order of their
+    first row), ``weights`` their rows; ``example(subset)`` names the first rows holding one
+    of ``subset``. One convention per column: ISO 8601, YYYYMMDD, or numeric dates with day
+    and month whose order the values prove (a day above 12 in one position and never in the
+    other). A column that mixes conventions, or whose every day is 12 or less, is a problem
+    asking for ``date_format``. Times with UTC offsets are read in the offset most rows have
+    (mixed offsets are converted to it); offsets on some rows only are a problem.
+    """
+    values = pd.Series(values, dtype=object).reset_index(drop=True)
+    weights = pd.Series(weights, dtype="int64").reset_index(drop=True)
+    none = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    if date_format is not None:
+        how = f"date_format {date_format!r}"
+        utc = "%z" in date_format
+        ts = pd.to_datetime(values, format=date_format, errors="coerce", utc=utc)
+        if utc:
+            ts, how = ts.dt.tz_localize(None), how + ", converted to UTC"
+        return ts.astype("datetime64[us]"), how, []
+
+    iso = values.str.fullmatch(_ISO_TEXT).fillna(False).astype(bool)
+    compact = values.str.fullmatch(_COMPACT_TEXT).fillna(False).astype(bool)
+    parts = values.str.extract(_NUMERIC_DATE)
+    numeric = parts[0].notna()
+    styles = {"ISO 8601": iso, "YYYYMMDD": compact, "dd/mm or mm/dd": numeric}
+    found = [k for k, m in styles.items() if m.any()]
+    if len(found) > 1:
+        listing = "; ".join(f"{k}: {example(values[styles[k]])}" for k in found)
+        return (
+            none,
+            "",
+            [
+                f"column {column!r} (timestamp) mixes date conventions ({listing}); one column "
+                "must use one convention: fix the file, or pass date_format to read one of them"
+            ],
+        )
+    problems: list[str] = []
+    utc = False
+    if not found:
+        fmt = next(
+            (f for v in values.head(20) if (f := guess_datetime_format(v)) is not None), None
+        )
+        fmt, how = fmt or "mixed", f"text dates ({fmt or 'mixed formats'})"
+    elif found[0] == "ISO 8601":
+        fmt, how = "ISO8601", "ISO 8601"
+        offsets = values[iso].str.contains(_OFFSET)
+        if offsets.all():
+            utc = True
+        elif offsets.any():
+            with_offset = values.isin(values[iso][offsets])
+            problems.append(
+                f"column {column!r} (timestamp) has UTC offsets on some rows only "
+                f"({example(values[with_offset])}) and none on others "
+                f"({example(values[~with_offset])}): the times cannot be put in one zone"
+            )
+    elif found[0] == "YYYYMMDD":
+        fmt, how = "%Y%m%d", "YYYYMMDD"
+    else:
+        first = pd.to_numeric(parts[0]) > 12
+        second = pd.to_numeric(parts[2]) > 12
+        sep, years = parts[1][numeric].iloc[0], parts[3].str.len().max()
+        day_first, month_first = first.any(), second.any()
+        if day_first and month_first:
+            problems.append(
+                f"column {column!r} (timestamp) mixes day-first dates "
+                f"({example(values[first])}) and month-first dates "
+                f"({example(values[second])}); fix the file, or pass "
+                "date_format to read one convention (the other rows are then dropped)"
+            )
+            fmt = how = ""
+        elif not day_first and not month_first:
+            a = values[numeric].iloc[0]
+            problems.append(
+                f"column {column!r} (timestamp): every day and month is 12 or less, so "
+                f"{a!r} could be day-first or month-first; pass "
+                f"date_format='%d{sep}%m{sep}%Y' (day first) or '%m{sep}%d{sep}%Y' (month "
+                "first), with the time if there is one (e.g. ' %H:%M')"
+            )
+            fmt = how = ""
+        else:
+            guessed = guess_datetime_format(values[numeric].iloc[0], dayfirst=bool(day_first))
+            fmt = guessed or "mixed"
+            how = ("day-first" if day_first else "month-first") + f" ({fmt})"
+            if years == 2 and guessed is None:
+                fmt = "mixed"
+    if problems:
+        return none, "", problems
+    dayfirst = how.startswith("day-first")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "could not infer format" on 'mixed'
+        ts = pd.to_datetime(values, format=fmt, errors="coerce", utc=utc, dayfirst=dayfirst)
+        failed = ts.isna()
+        n_failed = int(weights[failed].sum())
+        if fmt not in ("mixed", "ISO8601") and 0 < n_failed <= _MOSTLY_BAD * weights.sum():
+            # same convention, other spelling (seconds, no time...): read one by one
+            retried = pd.to_datetime(
+                values[failed], format="mixed", errors="coerce", utc=utc, dayfirst=dayfirst
+            )
+            ts = ts.astype("datetime64[us, UTC]" if utc else "datetime64[us]")
+            ts[failed] = retried.astype(ts.dtype)
+    if utc:
+        offsets = values.str.extract("(" + _OFFSET + ")")[0]
+        zones = offsets.dropna().unique()
+        by_rows = weights.groupby(offsets, sort=False).sum()
+        common = by_rows.sort_values(ascending=False, kind="stable").index[0] if len(zones) else "Z"
+        shift = pd.Timestamp("2000-01-01T00:00" + common.replace("Z", "+00:00"))
+        shift = shift.utcoffset() or pd.Timedelta(0)
+        ts = ts.dt.tz_localize(None) + shift
+        how += f", times in UTC{common if common != 'Z' else ''}"
+        if len(zones) > 1:
+            how += f" (converted from offsets {', '.join(sorted(map(str, zones)))})"
+    elif getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_localize(None)
+    return ts.astype("datetime64[us]"), how, []
+
+
+def _timestamps(
+    table: ibis.Table, column: str, date_format: str | None
+) -> tuple[ibis.Table, str, list[str]]:
+    """The table with the timestamps read (a column ``_clvlib_ts``), how, and problems.
+
+    Date-time columns are taken as they are (wall-clock time); dates are midnight. Text (and
+    YYYYMMDD integers) is read by the convention its DISTINCT values show, and the dictionary
+    of those values joined back in the engine: every line is parsed once per distinct value.
+    """
+    col = table[column]
+    kind = col.type()
+    name = f"{_MINE}ts"
+    if kind.is_timestamp() or kind.is_date():
+        return table.mutate(**{name: col.cast("timestamp")}), "date-time column", []
+    if kind.is_numeric() and not kind.is_boolean():
+        number = col.cast("float64")
+        integral = _present(col) & (number % 1 == 0)
+        # a present number that is not integral is no YYYYMMDD: marked so that it fails
+        text = ibis.ifelse(integral, number.cast("int64").cast("string"), ".")
+        text = ibis.ifelse(_present(col), text, ibis.null("string"))
+    else:
+        text = _text(col)
+    key = f"{_MINE}ts_text"
+    keyed = table.mutate(**{key: text})
+    distinct = (
+        keyed.filter(keyed[key].notnull())
+        .group_by(key)
+        .aggregate(_n=ibis._.count(), _first=keyed[_ROW].min())
+        .order_by("_first")
+    )
+    found = engine.to_pyarrow(distinct).to_pandas()
+    values = found[key].astype(object)
+
+    def example(subset: pd.Series) -> str:
+        return _rows_where(keyed, keyed[key].isin(list(subset)), keyed[key])
+
+    if kind.is_numeric() and not kind.is_boolean():
+        if values.empty or not values.str.fullmatch(_COMPACT_TEXT).all():
+            # epoch seconds or Excel serials: the user converts them first
+            return keyed.mutate(**{name: ibis.null("timestamp")}), "numbers, not dates", []
+    parsed, how, problems = _read_dates(values, found["_n"], date_format, column, example)
+    if problems:
+        return keyed.mutate(**{name: ibis.null("timestamp")}), "", problems
+    ok = parsed.notna().to_numpy()
+    joined = _join_dictionary(
+        table,
+        text,
+        pa.array(values[ok].tolist(), type=pa.string()),
+        name,
+        pa.array(parsed[ok].to_numpy(), type=pa.timestamp("us")),
+    )
+    return joined, how, []
+
+
+# Integral ids as text: no leading zeros (they may matter), fits int64, UCI's "17850.0" allowed.
+_INTEGRAL_TEXT = r"^-?(?:0|[1-9]\d{0,17})(?:\.0*)?$"
+
+
+def _customer_ids(col: ibis.Value) -> tuple[ibis.Value, ibis.Value, ibis.BooleanValue | None]:
+    """Customer ids as int64, as text, and the aggregate saying whether every id is integral.
+
+    UCI Online Retail stores 17850 as 17850.0: such ids become integers. Text ids with
+    leading zeros ("00123") stay text, since the zeros may matter.
+    """
+    kind = col.type()
+    present = _present(col)
+    if kind.is_integer():
+        return col.cast("int64"), col.cast("string"), ibis.literal(True)
+    if kind.is_floating() or kind.is_decimal():
+        number = col.cast("float64")
+        odd = present & ((number % 1 != 0) | (number.abs() >= 2**53))
+        return number.cast("int64"), col.cast("string"), _count(odd) == 0
+    text = _text(col)
+    dot = text.find(".")
+    as_int = ibis.ifelse(dot >= 0, text.substr(0, dot), text).cast("int64")
+    # for text, whether every id is integral is decided on the distinct ids (None here)
+    return as_int, text.re_replace(r"^(\d+)\.0+$", r"\1"), None
+
+
+def _integral_text_ids(table: ibis.Table, col: ibis.Value) -> bool:
+    """Whether every distinct present text id is an integer (``_INTEGRAL_TEXT``)."""
+    ids = _text(col)
+    distinct = engine.to_pyarrow(table.select(_id=ids).filter(ibis._._id.notnull()).distinct())
+    pattern = re.compile(_INTEGRAL_TEXT, re.ASCII)
+    return all(pattern.fullmatch(v) for v in distinct["_id"].to_pylist())
+
+
+def _order_ids(col: ibis.Value, from_objects: bool) -> tuple[ibis.Value, ibis.BooleanValue]:
+    """Order ids: text (stripped; missing stays missing), or numbers for numeric columns.
+
+    The aggregate says whether every number is integral (then printed without '.0'). Text
+    made from Python objects loses a '.0' too (a float printed).
+    """
+    kind = col.type()
+    present = _present(col)
+    if kind.is_numeric() and not kind.is_boolean():
+        number = col.cast("float64")
+        integral = _count(present & (number % 1 != 0)) == 0
+        return number, integral
+    text = _text(col)
+    if from_objects:
+        text = text.re_replace(r"^(\d+)\.0+$", r"\1")
+    return text, ibis.literal(True)
+
+
+def _join_dictionary(
+    t: ibis.Table, key: ibis.Value, keys: pa.Array, name: str, values: pa.Array
+) -> ibis.Table:
+    """``t`` with a column ``name``: ``values`` where ``key`` is in ``keys``, else NULL."""
+    dictionary = ibis.memtable(pa.table({f"{name}_key": keys, name: values}))
+    keyed = t.mutate(**{f"{name}_on": key})
+    joined = keyed.left_join(dictionary, keyed[f"{name}_on"] == dictionary[f"{name}_key"])
+    return joined.drop(f"{name}_on", f"{name}_key")
