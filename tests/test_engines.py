@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from clvlib.data import engine, summary
+from clvlib.data.log import CleanLog
 from clvlib.data.summary import active_periods, calibration_holdout, customer_summary
 
 END = "2024-03-31"
@@ -135,7 +136,7 @@ def test_summary_in_parts_from_parquet_and_ibis(restore_settings, parts, tmp_pat
 
 
 def test_summary_in_parts_when_one_query_runs_out_of_memory(parts, monkeypatch):
-    """A log of unknown size (a vouched table) whose single query fails is done in parts."""
+    """A log of unknown size whose single query fails is done in parts."""
     tx = _random_log()
     want = customer_summary(tx, observation_end=END)
     runs = []
@@ -152,12 +153,19 @@ def test_summary_in_parts_when_one_query_runs_out_of_memory(parts, monkeypatch):
     assert len(runs) == 2 and len(parts) == 5
 
 
-def test_vouched_line_count_decides_the_parts(restore_settings, parts):
+def test_a_recognised_line_count_decides_the_parts(restore_settings, parts):
     tx = _random_log()
     table = ibis.memtable(tx)
     purchases = tx.loc[~tx.is_return, "timestamp"]
     first, last = purchases.min().to_pydatetime(), purchases.max().to_pydatetime()
-    summary.vouch(table, first=first, last=last, largest=1e3, lines=len(tx))
+    CleanLog(
+        n_lines=len(tx),
+        first=tx["timestamp"].min(),
+        last=tx["timestamp"].max(),
+        first_purchase=first,
+        last_purchase=last,
+        largest=1e3,
+    ).recognise(table)
     engine.configure(stage_above=len(tx))
     one = customer_summary(table, observation_end=END)
     assert parts == []

@@ -1286,32 +1286,56 @@ def test_unparseable_values_lazy_and_eager(lazy):
 
 
 def test_lazy_clean_log_feeds_the_summary_without_a_second_scan(monkeypatch):
-    from clvlib.data import summary
-    from clvlib.data.reading import to_frame
+    from clvlib.data import log, summary
+    from clvlib.data.log import CleanLog, to_frame
 
     frame = pd.read_csv(TINY)
-    tx, _ = load_transactions(frame, **TINY_OPTIONS, lazy=True)
-    assert tx.op() in summary._VOUCHED
-    first, last, largest = summary._VOUCHED[tx.op()]
+    tx, audit = load_transactions(frame, **TINY_OPTIONS, lazy=True)
+    known = CleanLog.of(tx)
     eager = to_frame(tx)
     purchases = eager[~eager["is_return"]]
-    assert (first, last) == (purchases["timestamp"].min(), purchases["timestamp"].max())
-    assert largest == eager["amount"].abs().max()
+    assert known.purchase_span == (purchases["timestamp"].min(), purchases["timestamp"].max())
+    assert (known.first, known.last) == (eager["timestamp"].min(), eager["timestamp"].max())
+    assert known.n_lines == len(eager) == audit.table().loc[["kept", "return"], "rows"].sum()
+    assert known.largest == eager["amount"].abs().max()
+    assert known.audit is audit
+    assert CleanLog.of(tx.filter(tx.amount > 0)) is None  # a derived table is another log
+    assert CleanLog.of(eager) is None
     want = summary.customer_summary(eager, observation_end="2024-01-31")
     pd.testing.assert_frame_equal(summary.customer_summary(tx, observation_end="2024-01-31"), want)
-    # the lazy log's summary skips the checking scan
+    # the lazy log's summary skips the checking scan, and its stats need no query at all
     monkeypatch.setattr(summary, "_count", lambda *_: pytest.fail("checked the lines again"))
     summary.customer_summary(tx, observation_end="2024-01-31")
+    monkeypatch.setattr(log.engine, "to_pyarrow", lambda *_: pytest.fail("queried the log"))
+    assert log.stats(tx) == {
+        "n_lines": len(eager),
+        "first": eager["timestamp"].min(),
+        "last": eager["timestamp"].max(),
+    }
 
 
-def test_an_unreadable_cost_is_not_vouched_for():
+def test_the_loader_forgets_a_lazy_log_its_users_forgot():
+    import gc
+
+    from clvlib.data.log import CleanLog
+
+    before = len(CleanLog._known)
+    tx, _ = load_transactions(pd.read_csv(TINY), **TINY_OPTIONS, lazy=True)
+    assert len(CleanLog._known) == before + 1
+    del tx
+    gc.collect()
+    assert len(CleanLog._known) == before
+
+
+def test_a_log_with_an_unreadable_cost_is_not_recognised():
     from clvlib.data import summary
+    from clvlib.data.log import CleanLog
 
     frame = pd.DataFrame(
         {"customer_id": [1, 1], "timestamp": ["2024-01-01", "2024-01-02"], "amount": [1.0, 2.0]}
     ).assign(cost=["0.5", "n/a"])
     tx, _ = load_transactions(frame, lazy=True)
-    assert tx.op() not in summary._VOUCHED
+    assert CleanLog.of(tx) is None
     with pytest.raises(ValueError, match="cost is missing"):
         summary.customer_summary(tx, observation_end="2024-01-31")
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 from clvlib.data import engine
 from clvlib.data.audit import _CHECKS, _KEPT, _MINE, _N_EXAMPLES, _ROW, LoadAudit, SchemaError
 from clvlib.data.dates import cutoff_day, day_after
-from clvlib.data.log import to_frame
+from clvlib.data.log import CleanLog, to_frame
 from clvlib.data.roles import _NUMERIC_ROLES, _PASS_THROUGH, _resolve_columns
 from clvlib.data.sources import _Source
 from clvlib.data.values import (
@@ -359,13 +359,6 @@ def _classify(
             raise SchemaError(name, row_problems)
 
     reasons = _reasons(classified)
-    first = last = largest = None
-    purchases = reasons.reindex(["kept", "identical"]).dropna(subset=["rows"])
-    clean_lines = reasons.reindex(list(_KEPT)).dropna(subset=["rows"])
-    if len(purchases):
-        first, last = purchases["first"].min(), purchases["last"].max()
-    if len(clean_lines):
-        largest = float(clean_lines["largest"].max())
     if sha256 is None:  # an ibis table: its schema and what the audit found in it
         digest = hashlib.sha256(repr(src.table.schema()).encode())
         digest.update(reasons[["rows", "value"]].to_csv().encode())
@@ -414,29 +407,38 @@ def _classify(
     tx = classified.filter(~functools.reduce(operator.or_, dropping)).select(*clean)
     if not lazy:
         return to_frame(tx), audit
-    if not clean_lines["cost_missing"].any():  # the summary's checks hold: it need not scan again
-        from clvlib.data.summary import vouch
-
-        vouch(
-            tx,
-            first=_when(first),
-            last=_when(last),
-            largest=largest,
-            lines=int(clean_lines["rows"].sum()),
-        )
+    clean_lines = reasons.reindex(list(_KEPT)).dropna(subset=["rows"])
+    if not clean_lines["cost_missing"].any():  # every line passes the summary's checks
+        _facts(reasons, audit).recognise(tx)
     return tx, audit
 
 
-def _when(stamp: Any) -> Any:
-    """A timestamp of the aggregate as the summary's ``vouch`` takes it (None when absent)."""
-    return None if stamp is None or pd.isna(stamp) else pd.Timestamp(stamp).to_pydatetime()
+def _facts(reasons: pd.DataFrame, audit: LoadAudit) -> CleanLog:
+    """What the audit's aggregate (:func:`_reasons`) says of the clean log."""
+    lines = reasons.reindex(list(_KEPT)).dropna(subset=["rows"])
+    purchases = reasons.reindex(["kept", "identical"]).dropna(subset=["rows"])
+    return CleanLog(
+        n_lines=int(lines["rows"].sum()),
+        first=_when(lines["first"].min()),
+        last=_when(lines["last"].max()),
+        first_purchase=_when(purchases["first"].min()),
+        last_purchase=_when(purchases["last"].max()),
+        largest=float(lines["largest"].max()) if len(lines) else None,
+        audit=audit,
+    )
+
+
+def _when(stamp: Any) -> pd.Timestamp | None:
+    """A timestamp of the aggregate, None when absent."""
+    return None if stamp is None or pd.isna(stamp) else pd.Timestamp(stamp)
 
 
 def _reasons(classified: ibis.Table) -> pd.DataFrame:
     """The audit's one aggregate query, per reason code.
 
-    Rows, value and first row numbers; and, for the summary's ``vouch``, the first and last
-    timestamp, the largest absolute amount or cost, and the lines without a cost.
+    Rows, value and first row numbers; and, for the clean log's facts (:func:`_facts`), the
+    first and last timestamp, the largest absolute amount or cost, and the lines without a
+    cost.
     """
     code = classified[f"{_MINE}code"]
     row = classified[_ROW]

@@ -28,6 +28,7 @@ import pandas as pd
 
 from clvlib.data import engine
 from clvlib.data.dates import cutoff_day, day_after, not_after_log
+from clvlib.data.log import CleanLog
 
 #: Time units of the duration columns: code -> meaning.
 TIME_UNITS: dict[str, str] = {
@@ -144,7 +145,7 @@ def customer_summary(
     """
     unit = _check_time_unit(time_unit)
     end = _day("observation_end", observation_end)
-    with _clean_log(tx) as log:
+    with _checked(tx) as log:
         _check_starts_by(log.span, end, "observation_end")
         summary = _run(log, lambda stage: summary_table(log, end=end, unit=unit, stage=stage))
     if customers is not None:
@@ -199,7 +200,7 @@ def calibration_holdout(
         raise ValueError(
             f"holdout_end ({hold_end.date()}) must be after calibration_end ({cal_end.date()})"
         )
-    with _clean_log(tx) as log:
+    with _checked(tx) as log:
         _check_starts_by(log.span, cal_end, "calibration_end")
         not_after_log(hold_end, log.span[1], "holdout_end")
         out = _run(
@@ -275,7 +276,7 @@ def active_periods(
 # --- inputs -------------------------------------------------------------------------------
 
 
-class CleanLog:
+class CheckedLines:
     """The clean log as an Ibis table of canonical columns, checked, with what the checks found.
 
     ``lines`` has ``customer_id``, ``order_id``, ``ts`` (timestamp), ``amount`` (float),
@@ -314,13 +315,13 @@ def _day(name: str, value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
 
 
 @contextlib.contextmanager
-def _clean_log(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iterator[CleanLog]:
+def _checked(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iterator[CheckedLines]:
     """The checked log of any accepted source, valid inside the ``with`` block."""
     with engine.exclusive():  # the checks and the summary see one state of the engine
-        yield from _clean_log_unlocked(tx)
+        yield from _checked_unlocked(tx)
 
 
-def _clean_log_unlocked(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iterator[CleanLog]:
+def _checked_unlocked(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iterator[CheckedLines]:
     if isinstance(tx, pd.DataFrame):
         with engine.pandas_table(tx) as table:
             yield _prepare(table, "the DataFrame", _frame_rows(tx))
@@ -396,42 +397,9 @@ def _count(condition: ibis.BooleanValue) -> ibis.IntegerScalar:
     return ibis.ifelse(condition, 1, 0).sum().fill_null(0)
 
 
-# Tables (their Ibis operations) known to be clean logs (the lazy output of
-# clvlib.load_transactions, checked as it was built): table -> (first purchase, last
-# purchase, largest absolute amount or cost).
-# Their value checks are skipped: the scan would run the whole loading query once more.
-_VOUCHED: dict[object, tuple[dt.datetime | None, dt.datetime | None, float | None]] = {}
-_VOUCHED_LINES: dict[object, int] = {}  # their number of lines, where the producer gave it
-_MAX_VOUCHED = 32
-
-
-def vouch(
-    table: ibis.Table,
-    *,
-    first: dt.datetime | None,
-    last: dt.datetime | None,
-    largest: float | None,
-    lines: int | None = None,
-) -> None:
-    """Record that ``table`` is a clean log whose lines pass every check of the summary.
-
-    For producers that checked the lines as they built them (the loader's lazy output):
-    the summary then skips its own checking scan. ``first`` and ``last`` are the first and
-    last purchase timestamps, ``largest`` the largest absolute ``amount`` or ``cost``,
-    ``lines`` the number of lines when known (a large log is then summarised in parts at
-    once, :func:`clvlib.data.engine.staging`, rather than after the single query ran out of
-    memory).
-    """
-    if len(_VOUCHED) >= _MAX_VOUCHED:
-        oldest = next(iter(_VOUCHED))
-        _VOUCHED.pop(oldest)
-        _VOUCHED_LINES.pop(oldest, None)
-    _VOUCHED[table.op()] = (first, last, largest)
-    if lines is not None:
-        _VOUCHED_LINES[table.op()] = lines
-
-
-def _prepare(table: ibis.Table, where: str, locate: Callable[[ibis.Table, str], str]) -> CleanLog:
+def _prepare(
+    table: ibis.Table, where: str, locate: Callable[[ibis.Table, str], str]
+) -> CheckedLines:
     """Check the log's schema and values: one scan, a second only when a line is bad."""
     schema = table.schema()
     missing = [c for c in REQUIRED_COLUMNS if c not in schema]
@@ -454,10 +422,9 @@ def _prepare(table: ibis.Table, where: str, locate: Callable[[ibis.Table, str], 
         _check_type(where, "cost", schema, lambda t: t.is_numeric())
 
     lines = _lines(table)
-    if (vouched := _VOUCHED.get(table.op())) is not None:
-        first, last, largest = vouched
-        width = 18 if largest is None or largest < _NARROW_BELOW else 38
-        return CleanLog(lines, (first, last), width, _VOUCHED_LINES.get(table.op()))
+    if (known := CleanLog.of(table)) is not None:  # checked by its producer: no scan
+        width = 18 if known.largest is None or known.largest < _NARROW_BELOW else 38
+        return CheckedLines(lines, known.purchase_span, width, known.n_lines)
     checks = _checks(lines)
     money = [lines[c].abs().max() for c in ("amount", "cost") if c in lines.columns]
     purchase = ~lines.is_return
@@ -481,7 +448,7 @@ def _prepare(table: ibis.Table, where: str, locate: Callable[[ibis.Table, str], 
         raise ValueError(f"{where}: bad transaction lines:\n  " + "\n  ".join(problems))
     width = 18 if largest is None or largest < _NARROW_BELOW else 38
     lines = lines.drop("file_row_number") if "file_row_number" in lines.columns else lines
-    return CleanLog(lines, (first, last), width, n_lines)
+    return CheckedLines(lines, (first, last), width, n_lines)
 
 
 def _one_row(expr: ibis.Table) -> list:
@@ -559,7 +526,7 @@ def _check_starts_by(
 
 
 def summary_table(
-    log: CleanLog, *, end: pd.Timestamp, unit: str, stage: _Stage | None = None
+    log: CheckedLines, *, end: pd.Timestamp, unit: str, stage: _Stage | None = None
 ) -> ibis.Table:
     """The summary columns from the kept lines (before ``end`` + 1 day), one expression.
 
@@ -691,7 +658,7 @@ def _is_duckdb(expr: ibis.Expr) -> bool:
 
 def _with_holdout(
     summary: ibis.Table,
-    log: CleanLog,
+    log: CheckedLines,
     *,
     start: pd.Timestamp,
     end: pd.Timestamp,
@@ -726,7 +693,7 @@ def _with_holdout(
     )
 
 
-def _run(log: CleanLog, build: Callable[[_Stage | None], ibis.Table]) -> pd.DataFrame:
+def _run(log: CheckedLines, build: Callable[[_Stage | None], ibis.Table]) -> pd.DataFrame:
     """Run the summary built by ``build(stage)`` where the log lives; pandas, one row a customer.
 
     One query, except on the embedded engine for a log of more than ``stage_above`` lines
