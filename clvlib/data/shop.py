@@ -414,7 +414,8 @@ def simulate_shop(
         raise ValueError(f"n_customers must be a positive integer, got {n_customers!r}")
     n = int(n_customers)
     rng = np.random.default_rng(seed)
-    period = float((end_ts - start_ts).days + 1)  # days; the process lives in [0, period)
+    # days; the process lives in [0, period): from the start to the day after the end
+    period = float((day_after(end_ts) - start_ts).days)
     start_us = int(start_ts.to_datetime64().astype("datetime64[us]").astype("int64"))
 
     ch = pd.DataFrame(cfg["channels"]).T  # one row per channel
