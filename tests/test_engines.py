@@ -410,7 +410,7 @@ def test_spark_load_and_summary_equal_duckdb(spark):
         )
 
 
-def test_threads_take_turns_on_the_embedded_engine():
+def test_threads_summarise_one_frame_at_once():
     from concurrent.futures import ThreadPoolExecutor
 
     tx = _random_log()
@@ -421,3 +421,41 @@ def test_threads_take_turns_on_the_embedded_engine():
         )
     for got in results:
         pd.testing.assert_frame_equal(got, want)
+
+
+def test_loads_and_summaries_from_several_threads_at_once_never_fail(tmp_path):
+    """Issue 18: the runner checks several data sets in threads. One DuckDB connection shared
+    by them failed ("Attempting to execute an unsuccessful or closed pending query result")
+    when one thread opened a Parquet file while another queried; each thread has its cursor."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from clvlib.data import log
+    from clvlib.data.reading import load_transactions
+
+    paths = []
+    for seed in range(3):
+        raw = _raw_log().sample(frac=0.5, random_state=seed).reset_index(drop=True)
+        paths += [tmp_path / f"log{seed}.parquet", tmp_path / f"log{seed}.csv"]
+        raw.to_parquet(paths[-2])
+        raw.to_csv(paths[-1], index=False)
+
+    def work(path: Path) -> tuple:
+        tx, audit = load_transactions(path, lazy=True, observation_end=END)
+        summary = customer_summary(tx, observation_end="2024-02-29")
+        split = calibration_holdout(tx, calibration_end="2024-02-15", holdout_end="2024-03-15")
+        active = active_periods(tx, observation_end=pd.Timestamp("2024-02-15"), period="W")
+        frame = log.to_frame(tx)
+        return (
+            audit.table()["rows"].tolist(),
+            log.stats(tx)["n_lines"],
+            len(frame),
+            summary["frequency"].sum(),
+            split["holdout_orders"].sum(),
+            len(active),
+        )
+
+    want = {path: work(path) for path in paths}
+    rounds = [paths[i % len(paths)] for i in range(6 * 4)]  # 4 rounds of each of 6 threads
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        got = list(pool.map(work, rounds))
+    assert got == [want[path] for path in rounds]

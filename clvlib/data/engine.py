@@ -2,9 +2,15 @@
 
 Every aggregation over the transaction lines (the loader's audit, the customer summary, the
 holdout outcomes, the heuristic's period activity) is an Ibis expression. A pandas DataFrame
-or a Parquet file is run by one embedded DuckDB connection per process, configured here; an
+or a Parquet file is run by one embedded DuckDB database per process, configured here; an
 ``ibis.Table`` from another backend (a Spark session, a warehouse) is run where it lives and
 only per-customer rows come back.
+
+Threads: a DuckDB connection must not run two queries at once, so every thread queries
+through a cursor of its own (:func:`connection`), a connection of the same in-memory
+database. A table built in one thread can be run from another (it is run on that thread's
+cursor); what a cursor registers (a DataFrame scanned in place, the parts of a staged
+query) is seen by that cursor only, for as long as the ``with`` block that registered it.
 
 Settings (read once, when the connection is first made; :func:`configure` changes them):
 
@@ -45,6 +51,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
@@ -98,10 +105,11 @@ FIRST_LINE_KEY = (
 )
 
 _settings: EngineSettings | None = None
-_connection = None
+_database = None  # the raw DuckDB connection that holds the process's in-memory database
+_local = threading.local()  # per thread: ``backend``, its Ibis backend over a cursor
 _spill: tuple[str, Path] | None = None  # (configured folder, this process's folder in it)
-# One DuckDB connection serves the process; a DuckDB connection must not run two queries at
-# once, so callers in several threads take turns (a summary holds it from check to result).
+# Guards the module's state (the database, the settings, the spill folder) while it is made
+# or changed; queries need no lock, each thread has its cursor.
 _lock = threading.RLock()
 _names = itertools.count()
 
@@ -123,8 +131,8 @@ def configure(
 ) -> EngineSettings:
     """Change the engine settings; arguments left ``None`` keep their value.
 
-    Applied at once to the process's DuckDB connection when it exists. Returns the settings
-    now in force.
+    Applied at once to the process's DuckDB database when it exists (the settings are the
+    database's, shared by every thread's cursor). Returns the settings now in force.
 
     Examples
     --------
@@ -148,8 +156,8 @@ def configure(
         settings(), **{k: v for k, v in changes.items() if v is not None}
     )
     with _lock:
-        if _connection is not None:
-            _apply(_connection, _settings)
+        if _database is not None:
+            _apply(_database, _settings)
     return _settings
 
 
@@ -172,45 +180,75 @@ def spill_folder() -> Path:
 
 
 def _forget_in_child() -> None:
-    """A forked child makes its own connection and spill folder, never the parent's."""
-    global _connection, _spill
-    _connection = None
+    """A forked child makes its own database, cursors and spill folder, never the parent's."""
+    global _database, _local, _spill
+    _database = None
+    _local = threading.local()
     _spill = None
 
 
 os.register_at_fork(after_in_child=_forget_in_child)
 
 
-def _apply(con, config: EngineSettings) -> None:
+def _apply(database, config: EngineSettings) -> None:
+    """Give the database the settings (DuckDB's global ones: every cursor sees them)."""
     values = config.resolved()
     spill = str(spill_folder()).replace("'", "''")
-    con.raw_sql(
+    database.execute(
         f"SET memory_limit = '{values['memory_limit']}'; SET threads = {int(values['threads'])}; "
         f"SET temp_directory = '{spill}'"
     )
 
 
-def connection():
-    """The process's embedded DuckDB connection (an Ibis backend), made on first use."""
-    global _connection
+def _the_database():
+    """The process's in-memory DuckDB database (a raw connection), made on first use."""
+    global _database
     with _lock:
-        if _connection is None:
-            con = ibis.duckdb.connect()
-            # A library prints nothing: switch DuckDB's progress bar off where it is on. In a
-            # Jupyter kernel without ipywidgets it is already off and DuckDB refuses to touch it.
-            raw = con.con
-            if raw.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]:
-                raw.execute("SET enable_progress_bar = false")
-            _apply(con, settings())
-            raw.execute(FIRST_LINE_KEY)
-            _connection = con
-        return _connection
+        if _database is None:
+            database = duckdb.connect(":memory:")
+            _apply(database, settings())
+            database.execute(FIRST_LINE_KEY)  # a macro of the database: every cursor has it
+            _database = database
+        return _database
+
+
+def connection():
+    """The calling thread's connection to the process's embedded DuckDB database (Ibis backend).
+
+    Made on the thread's first use: a cursor of the one database, so that threads never
+    share a connection (DuckDB runs one query at a time on a connection; two threads on one
+    fail with "Attempting to execute an unsuccessful or closed pending query result") yet
+    see the same settings, macros and spill folder.
+    """
+    backend = getattr(_local, "backend", None)
+    if backend is None:
+        with _lock:
+            cursor = _the_database().cursor()
+        # A library prints nothing: switch DuckDB's progress bar (a setting of each
+        # connection) off where it is on. In a Jupyter kernel without ipywidgets it is
+        # already off and DuckDB refuses to touch it.
+        if cursor.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]:
+            cursor.execute("SET enable_progress_bar = false")
+        backend = ibis.duckdb.from_connection(cursor)
+        backend._clvlib_engine = True  # see is_embedded
+        _local.backend = backend
+    return backend
+
+
+def is_embedded(backend) -> bool:
+    """Whether ``backend`` is a connection of the embedded engine (of any thread).
+
+    Ibis deems every DuckDB backend made from a connection equal to every other, so the
+    engine's own are marked when made.
+    """
+    return getattr(backend, "_clvlib_engine", False) is True
 
 
 def exclusive() -> threading.RLock:
-    """The lock to hold while a series of queries on the embedded engine must not interleave.
+    """A re-entrant lock for steps that must not interleave with other threads' steps.
 
-    Re-entrant; :func:`pandas_table` and :func:`to_pyarrow` take it themselves.
+    Queries need none (each thread has its cursor, :func:`connection`); it serves callers
+    that write a file others read, or change the settings, one thread at a time.
     """
     return _lock
 
@@ -221,27 +259,30 @@ def timestamp(value: pd.Timestamp) -> ibis.Value:
 
 
 def backend_of(table: ibis.Table):
-    """The backend that runs ``table``: its own, or the embedded DuckDB for unbound tables."""
+    """The backend that runs ``table``: its own, or the embedded DuckDB for unbound tables.
+
+    A table of the embedded engine, whichever thread made it, runs on this thread's cursor.
+    """
     try:
-        return table._find_backend(use_default=False)
+        backend = table._find_backend(use_default=False)
     except Exception:  # an in-memory table bound to no backend: run it here
         return connection()
+    return connection() if is_embedded(backend) else backend
 
 
 @contextlib.contextmanager
 def pandas_table(frame: pd.DataFrame) -> Iterator[ibis.Table]:
     """The DataFrame as a table of the embedded engine, scanned in place (never copied).
 
-    Registered under a fresh name for the duration of the ``with`` block only.
+    Registered under a fresh name, on this thread's cursor, for the ``with`` block only.
     """
-    with _lock:
-        con = connection()
-        name = f"_clvlib_frame_{os.getpid()}_{next(_names)}"
-        con.con.register(name, frame)
-        try:
-            yield con.table(name)
-        finally:
-            con.con.unregister(name)
+    con = connection()
+    name = f"_clvlib_frame_{os.getpid()}_{next(_names)}"
+    con.con.register(name, frame)
+    try:
+        yield con.table(name)
+    finally:
+        con.con.unregister(name)
 
 
 def to_pyarrow(expr: ibis.Expr) -> pa.Table:
@@ -254,7 +295,9 @@ def to_pyarrow(expr: ibis.Expr) -> pa.Table:
     backend = backend_of(expr)
     if backend.name != "duckdb":
         return backend.to_pyarrow(expr)
-    with _lock:
+    if is_embedded(backend):  # this thread's cursor
+        return backend.con.sql(_duckdb_sql(backend, expr)).to_arrow_table()
+    with _lock:  # a DuckDB connection of the caller's: one of our threads at a time
         return backend.con.sql(_duckdb_sql(backend, expr)).to_arrow_table()
 
 
@@ -332,12 +375,11 @@ def staging() -> Iterator[Parts]:
     summary exceeds the memory limit, its parts do not. Their files, in a fresh folder of
     the process's spill folder (:func:`spill_folder`), are deleted when the block ends.
     """
-    with _lock:
-        con = connection()
-        spill = spill_folder()
-        spill.mkdir(exist_ok=True)
-        parts = Parts(con, Path(tempfile.mkdtemp(prefix="clvlib_parts_", dir=spill)))
-        try:
-            yield parts
-        finally:
-            parts.close()
+    con = connection()
+    spill = spill_folder()
+    spill.mkdir(exist_ok=True)
+    parts = Parts(con, Path(tempfile.mkdtemp(prefix="clvlib_parts_", dir=spill)))
+    try:
+        yield parts
+    finally:
+        parts.close()

@@ -317,11 +317,6 @@ def _day(name: str, value: str | dt.date | pd.Timestamp) -> pd.Timestamp:
 @contextlib.contextmanager
 def _checked(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iterator[CheckedLines]:
     """The checked log of any accepted source, valid inside the ``with`` block."""
-    with engine.exclusive():  # the checks and the summary see one state of the engine
-        yield from _checked_unlocked(tx)
-
-
-def _checked_unlocked(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iterator[CheckedLines]:
     if isinstance(tx, pd.DataFrame):
         with engine.pandas_table(tx) as table:
             yield _prepare(table, "the DataFrame", _frame_rows(tx))
@@ -621,7 +616,7 @@ def _first(table: ibis.Table, columns: list[str], ts: ibis.Value) -> dict[str, i
     (:data:`clvlib.data.engine.FIRST_LINE_KEY`), several times faster than a struct key;
     elsewhere the key is the struct (timestamp, values), ordered by the backend.
     """
-    if _backend(table) is engine.connection():
+    if engine.is_embedded(_backend(table)):
         key = _first_line_key(ts, ibis.struct({c: table[c] for c in columns}).hash())
     else:
         key = ibis.struct({"ts": ts, **{c: table[c].cast("string").fill_null("") for c in columns}})
