@@ -688,6 +688,69 @@ def _directory(tmp_path: Path) -> Path:
     return tmp_path / "orders.csv"
 
 
+ORDERS = pd.DataFrame(
+    {"customer_id": [1, 2], "timestamp": ["2024-01-01", "2024-01-02"], "amount": [10.0, 20.0]}
+)
+
+
+def _with_neighbour(name: str, neighbour: str):
+    """``name`` (2 rows, 30.0) beside a file its name would match as a pattern (2,000.0)."""
+
+    def make(tmp_path: Path) -> Path:
+        ORDERS.to_parquet(tmp_path / name)
+        ORDERS.assign(customer_id=[3, 4], amount=1000.0).to_parquet(tmp_path / neighbour)
+        return tmp_path / name
+
+    return make
+
+
+def _long_csv() -> bytes:
+    """A log long enough (40 kB) that half of its compressed bytes end mid-stream."""
+    rows = [f"{i % 97},2024-01-{1 + i % 28:02d},{i % 13}.5" for i in range(4_000)]
+    return ("customer_id,timestamp,amount\n" + "\n".join(rows) + "\n").encode()
+
+
+def _truncated(suffix: str):
+    def make(tmp_path: Path) -> Path:
+        import bz2
+        import gzip
+        import lzma
+
+        compress = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix]
+        data = compress(_long_csv())
+        path = tmp_path / f"orders.csv{suffix}"
+        path.write_bytes(data[: len(data) // 2])
+        return path
+
+    return make
+
+
+def _bytes(name: str, data: bytes):
+    def make(tmp_path: Path) -> Path:
+        (tmp_path / name).write_bytes(data)
+        return tmp_path / name
+
+    return make
+
+
+def _parquet_corrupt_mid_file(tmp_path: Path) -> Path:
+    """Footer and schema intact, a data page overwritten: DuckDB fails while scanning."""
+    n = 2_000
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(n) % 50,
+            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), unit="min"),
+            "amount": np.round(np.random.default_rng(0).gamma(2, 20, n), 2),
+        }
+    )
+    path = tmp_path / "orders.parquet"
+    frame.to_parquet(path, row_group_size=n // 4)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+    return path
+
+
 SHEET = pd.DataFrame({"customer_id": [1, 2], "timestamp": ["2024-01-05"] * 2, "amount": [3.0, 4.0]})
 
 
@@ -1041,13 +1104,143 @@ CASES = [
 ]
 
 
+# Issue 18, the loader: a name is the file's, never a pattern; a damaged file or a wrong text
+# option is a SchemaError naming the file and the real cause, never a library's own error.
+HOSTILE = [
+    (
+        "a '?' in the name is that file, not a pattern",
+        _with_neighbour("sales?.parquet", "sales1.parquet"),
+        {},
+        lambda tx, a: tx["amount"].tolist() == [10.0, 20.0] and a.input_value == 30.0,
+    ),
+    (
+        "'[' and '*' in the name are that file, not a pattern",
+        _with_neighbour("orders[1]*.parquet", "orders1x.parquet"),
+        {},
+        lambda tx, a: tx["customer_id"].tolist() == [1, 2] and a.n_input_rows == 2,
+    ),
+    (
+        "truncated .gz",
+        _truncated(".gz"),
+        {},
+        (SchemaError, ["orders.csv.gz", "cannot be decompressed as gzip", "truncated or corrupt"]),
+    ),
+    (
+        "truncated .bz2",
+        _truncated(".bz2"),
+        {},
+        (SchemaError, ["orders.csv.bz2", "cannot be decompressed as bzip2", "truncated"]),
+    ),
+    (
+        "truncated .xz",
+        _truncated(".xz"),
+        {},
+        (SchemaError, ["orders.csv.xz", "cannot be decompressed as xz", "truncated"]),
+    ),
+    (
+        "text named .gz",
+        _bytes("orders.csv.gz", _long_csv()),
+        {},
+        (SchemaError, ["orders.csv.gz", "not gzip data at all", "Not a gzipped file"]),
+    ),
+    (
+        "corrupt .zip",
+        _bytes("orders.csv.zip", b"PK\x03\x04" + bytes(range(256)) * 2),
+        {},
+        (SchemaError, ["orders.csv.zip", "cannot be decompressed as zip"]),
+    ),
+    (
+        "Parquet corrupt mid-file",
+        _parquet_corrupt_mid_file,
+        {},
+        (SchemaError, ["orders.parquet", "cannot be read as Parquet (corrupt or truncated?)"]),
+    ),
+    (
+        "Parquet corrupt mid-file, lazy",
+        _parquet_corrupt_mid_file,
+        {"lazy": True},
+        (SchemaError, ["orders.parquet", "cannot be read as Parquet (corrupt or truncated?)"]),
+    ),
+    (
+        "sep of three characters",
+        _csv("customer_id,timestamp,amount\n1,2024-01-05,3\n"),
+        {"sep": "XYZ"},
+        (SchemaError, ["orders.csv", "sep must be one character", "got 'XYZ'"]),
+    ),
+    (
+        "empty sep",
+        _csv("customer_id,timestamp,amount\n1,2024-01-05,3\n"),
+        {"sep": ""},
+        (SchemaError, ["orders.csv", "sep must be one character", "got ''"]),
+    ),
+    (
+        "a letter as sep",
+        _csv("customer_id,timestamp,amount\n1,2024-01-05,3\n"),
+        {"sep": "a"},
+        (SchemaError, ["orders.csv", "sep 'a' is part of the values"]),
+    ),
+    (
+        "decimal 'x'",
+        _csv("customer_id,timestamp,amount\n1,2024-01-05,3\n"),
+        {"decimal": "x"},
+        (SchemaError, ["orders.csv", "decimal must be '.' (12.50) or ',' (12,50)", "got 'x'"]),
+    ),
+    (
+        "decimal of two characters, a DataFrame",
+        _frame(customer_id=[1], timestamp=["2024-01-05"], amount=["3"]),
+        {"decimal": ".,"},
+        (SchemaError, ["<DataFrame>", "decimal must be", "got '.,'"]),
+    ),
+    (
+        "sep and decimal the same",
+        _csv("customer_id;timestamp;amount\n1;2024-01-05;3,5\n"),
+        {"sep": ";", "decimal": ";"},
+        (SchemaError, ["orders.csv", "decimal must be"]),
+    ),
+    (
+        "sep and decimal both ','",
+        _csv("customer_id,timestamp,amount\n1,2024-01-05,3\n"),
+        {"sep": ",", "decimal": ","},
+        (SchemaError, ["orders.csv", "sep and decimal are both ','"]),
+    ),
+    (
+        "decimal ',' on a dot-decimal file: refused, not x100",
+        _csv("customer_id;timestamp;amount\n1;2024-01-05;12.50\n2;2024-01-06;7.25\n"),
+        {"decimal": ","},
+        (SchemaError, ["column 'amount' (amount) cannot be read as numbers", "'12.50'"]),
+    ),
+    (
+        "decimal ',' with thousands dots still reads",
+        _csv("customer_id;timestamp;amount\n1;2024-01-05;1.234.567,5\n2;2024-01-06;12.50\n"),
+        {"decimal": ","},
+        lambda tx, a: (
+            tx["amount"].tolist() == [1234567.5] and a.table().loc["bad_value", "value"] == 12.5
+        ),
+    ),
+]
+
+
+def test_a_lazy_log_of_a_name_like_a_pattern_reads_that_file_in_every_query(tmp_path):
+    """DuckDB reads a file twice in one query (a common part) by its expanded name, which it
+    would match as a pattern again: the name never reaches DuckDB."""
+    from clvlib.data.summary import customer_summary
+
+    path = _with_neighbour("sales?.parquet", "sales1.parquet")(tmp_path)
+    tx, audit = load_transactions(path, lazy=True)
+    summary = customer_summary(tx, observation_end="2024-01-31")
+    assert summary.index.tolist() == [1, 2] and summary["total_value"].sum() == 30.0
+    assert audit.source == str(path)
+
+
 def _forbidden(text: str) -> list[str]:
     """Library internals that must not leak into our messages."""
     return [w for w in ("np.int64", "np.float64", "Traceback", "ArrowInvalid") if w in text]
 
 
 @pytest.mark.parametrize(
-    ("make", "options", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+    ("make", "options", "expected"),
+    [c[1:] for c in CASES + HOSTILE],
+    ids=[c[0] for c in CASES + HOSTILE],
 )
 def test_real_world_inputs(tmp_path, make, options, expected):
     source = make(tmp_path)

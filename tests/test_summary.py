@@ -171,6 +171,16 @@ def test_callers_frame_not_mutated(tiny_tx):
     assert tiny_tx.attrs == {}
 
 
+def test_a_parquet_path_is_that_file_not_a_pattern(tiny_tx, tmp_path):
+    """Issue 18: DuckDB reads "tx?.parquet" as a pattern, which also matches "tx1.parquet"."""
+    tiny_tx.to_parquet(tmp_path / "tx?.parquet")
+    tiny_tx.assign(customer_id=tiny_tx["customer_id"] + 1000).to_parquet(tmp_path / "tx1.parquet")
+    pd.testing.assert_frame_equal(
+        customer_summary(tmp_path / "tx?.parquet", observation_end=END),
+        customer_summary(tiny_tx, observation_end=END),
+    )
+
+
 def test_parquet_and_dataframe_give_identical_results(tiny_tx, tmp_path):
     path = tmp_path / "tx.parquet"
     tiny_tx.to_parquet(path)

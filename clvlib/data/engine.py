@@ -42,8 +42,10 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import hashlib
 import itertools
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -253,6 +255,59 @@ def exclusive() -> threading.RLock:
     return _lock
 
 
+_PATTERN = re.compile(r"[*?\[]")  # what DuckDB's file readers take as a pattern
+
+
+def file_literal(path: str | os.PathLike) -> str:
+    """The SQL string literal that names ``path`` to a DuckDB reader: that one file.
+
+    DuckDB's readers take a name with ``*``, ``?`` or ``[`` as a pattern: ``sales?.parquet``
+    would also read ``sales1.parquet``. Writing the character as a class (``[?]``) is not
+    enough: DuckDB expands it to the file's own name and, where a query reads the file twice
+    (a common part of a query), matches that name as a pattern again. Such a file is read
+    through a link of a plain name in this process's spill folder (:func:`spill_folder`).
+
+    Examples
+    --------
+    >>> file_literal("data/sales.parquet")
+    "'data/sales.parquet'"
+    >>> file_literal("data/sales?.parquet").endswith(".parquet'")  # a link to it
+    True
+    """
+    name = os.fspath(path)
+    if _PATTERN.search(name):
+        name = str(_plain_link(Path(name)))
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _plain_link(path: Path) -> Path:
+    """A symbolic link to ``path`` named without pattern characters, made once per file."""
+    target = path.absolute()
+    digest = hashlib.sha256(os.fsencode(target)).hexdigest()[:24]
+    links = spill_folder() / "files"
+    link = links / f"{digest}{path.suffix}"
+    with _lock:
+        links.mkdir(parents=True, exist_ok=True)
+        if not link.is_symlink():
+            link.symlink_to(target)
+    return link
+
+
+def read_parquet(path: str | os.PathLike, *, row_number: str | None = None) -> ibis.Table:
+    """A Parquet file as a table of this thread's engine, scanned where it lies (not loaded).
+
+    ``row_number`` names a column of the 0-based row numbers in the file (DuckDB's
+    ``file_row_number``). The name is the file's, never a pattern (:func:`file_literal`).
+    """
+    numbered = "" if row_number is None else ", file_row_number = true"
+    rename = (
+        ""
+        if row_number in (None, "file_row_number")
+        else (f" RENAME (file_row_number AS {row_number})")
+    )
+    return connection().sql(f"SELECT *{rename} FROM read_parquet({file_literal(path)}{numbered})")
+
+
 def timestamp(value: pd.Timestamp) -> ibis.Value:
     """A naive timestamp as an Ibis literal, to compare the log's timestamps with."""
     return ibis.literal(pd.Timestamp(value).to_pydatetime(), type="timestamp")
@@ -329,8 +384,9 @@ class Parts:
         """Run ``table`` into a file now; a table reading that file."""
         path = _write_part(self._con, table, self._folder / f"part{len(self._views)}.parquet")
         name = f"_clvlib_part_{os.getpid()}_{next(_names)}"
-        quoted = str(path).replace("'", "''")
-        self._con.con.execute(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{quoted}')")
+        self._con.con.execute(
+            f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet({file_literal(path)})"
+        )
         self._views.append(name)
         return self._con.table(name)
 

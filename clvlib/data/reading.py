@@ -41,7 +41,9 @@ clean line can be traced back.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,8 @@ from clvlib.data.sources import (
     _ibis_source,
     _parquet_source,
     _read_file,
+    file_errors,
+    option_problems,
 )
 
 # The loader's own names, and those of the modules it draws on that users reach through it
@@ -272,7 +276,12 @@ def load_transactions(
     1                    1  29
     2                    0  28
     """
+    if problems := option_problems(sep=sep, decimal=decimal):
+        default = "<ibis.Table>" if isinstance(source, ibis.Table) else "<DataFrame>"
+        shown = str(source) if isinstance(source, str | PathLike) else default
+        raise SchemaError(source_name or shown, problems)
     read: dict[str, Any]
+    scan = contextlib.nullcontext()
     if isinstance(source, ibis.Table):
         name = source_name or "<ibis.Table>"
         src = _ibis_source(source)
@@ -292,12 +301,13 @@ def load_transactions(
             raise SchemaError(name, ["is a directory, not a file: give the order log's file"])
         if not path.is_file():
             raise FileNotFoundError(f"{name}: no such file")
-        try:
+        with file_errors(path, name):
             kind = _file_kind(path)
             if path.stat().st_size == 0:
                 raise SchemaError(name, ["the file is empty (0 bytes)"])
             if kind == "parquet":
                 src, read = _parquet_source(path, name), {"format": "parquet"}
+                scan = file_errors(path, name)  # a file corrupt mid-way fails when scanned
             else:
                 frame, read = _read_file(
                     path,
@@ -312,26 +322,23 @@ def load_transactions(
                     raise SchemaError(name, problems)
                 src = _frame_source(frame)
                 del frame
-        except SchemaError as err:
-            if source_name:
-                raise SchemaError(name, err.problems) from None
-            raise
         sha = _file_sha256(path)
-    return classify(
-        src,
-        name=name,
-        sha256=sha,
-        columns=columns,
-        observation_end=observation_end,
-        cancellation_prefix=cancellation_prefix,
-        non_product_codes=non_product_codes,
-        drop_duplicates=drop_duplicates,
-        strict=strict,
-        date_format=date_format,
-        decimal=decimal,
-        read=read,
-        lazy=lazy,
-    )
+    with scan:
+        return classify(
+            src,
+            name=name,
+            sha256=sha,
+            columns=columns,
+            observation_end=observation_end,
+            cancellation_prefix=cancellation_prefix,
+            non_product_codes=non_product_codes,
+            drop_duplicates=drop_duplicates,
+            strict=strict,
+            date_format=date_format,
+            decimal=decimal,
+            read=read,
+            lazy=lazy,
+        )
 
 
 def load_online_retail(
@@ -368,7 +375,9 @@ def load_online_retail(
         file = Path(path)
         if not file.is_file():
             raise FileNotFoundError(f"{file}: no such file")
-        names, name = _header(file, _file_kind(file), sheet_name=None), str(file)
+        name = str(file)
+        with file_errors(file, name):
+            names = _header(file, _file_kind(file), sheet_name=None)
     for variant in _ONLINE_RETAIL_VARIANTS.values():
         if set(variant.values()) <= set(names):
             columns = variant

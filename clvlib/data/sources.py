@@ -7,15 +7,20 @@ Every failure is a :class:`~clvlib.data.audit.SchemaError` naming the file.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import hashlib
+import lzma
 import re
-from collections.abc import Mapping
+import zipfile
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import numpy as np
 import pandas as pd
@@ -67,6 +72,73 @@ def _file_kind(path: Path) -> str:
 _SEPARATORS = (",", ";", "\t", "|")
 _WHITESPACE = r"\s+"
 _SNIFF_BYTES = 1 << 16
+_DECIMALS = (".", ",")
+_COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zip": "zip", ".zst": "zstd"}
+# What reading a damaged or mislabelled file raises: a truncated .gz, .bz2 or .xz (EOFError),
+# text named .gz (gzip.BadGzipFile, an OSError), a corrupt deflate stream (zlib.error), a
+# corrupt .zip, bytes that are no .xz at all (lzma.LZMAError), an unreadable disk (OSError).
+_DAMAGED = (EOFError, OSError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
+
+
+def option_problems(*, sep: Any, decimal: Any) -> list[str]:
+    """What is wrong with the text options ``sep`` and ``decimal`` (nothing: an empty list)."""
+    problems = []
+    if not isinstance(decimal, str) or decimal not in _DECIMALS:
+        problems.append(
+            f"decimal must be '.' (12.50) or ',' (12,50), the mark between the units and the "
+            f"decimals of numbers written as text; got {decimal!r}"
+        )
+    if sep is None:
+        return problems
+    if not isinstance(sep, str) or not (len(sep) == 1 or sep == _WHITESPACE):
+        problems.append(
+            f"sep must be one character (',', ';', '\\t', '|', ...) or r'\\s+' for runs of "
+            f"whitespace, or None to find it from the file; got {sep!r}"
+        )
+    elif sep.isalnum() or sep in "\"'\r\n.-+":
+        problems.append(f"sep {sep!r} is part of the values (letters, digits, signs, quotes)")
+    elif sep == decimal:
+        problems.append(
+            f"sep and decimal are both {sep!r}: every number would be cut in two; the decimal "
+            "mark of a comma-separated file is '.' (a ';'-separated file often uses ',')"
+        )
+    return problems
+
+
+@contextlib.contextmanager
+def file_errors(path: Path, name: str) -> Iterator[None]:
+    """Inside the block, what a damaged file raises is a :class:`SchemaError` naming ``name``.
+
+    Also a Parquet file that DuckDB finds corrupt while scanning it; and a SchemaError raised
+    under the file's path is raised under ``name``.
+    """
+    try:
+        yield
+    except SchemaError as err:
+        if err.source == name:
+            raise
+        raise SchemaError(name, err.problems) from None
+    except _DAMAGED as err:
+        suffix = path.suffix.lower()
+        if suffix in _COMPRESSED:
+            problem = (
+                f"cannot be decompressed as {_COMPRESSED[suffix]} (named {suffix}): the file is "
+                f"truncated or corrupt, or not {_COMPRESSED[suffix]} data at all ({err})"
+            )
+        else:
+            problem = f"cannot be read: {err}"
+        raise SchemaError(name, [problem]) from None
+    except duckdb.Error as err:
+        if not _corrupt(err):
+            raise
+        raise SchemaError(name, [_parquet_problem(err)]) from None
+
+
+def _corrupt(err: duckdb.Error) -> bool:
+    """Whether DuckDB's error is about the bytes of the file it read (not memory, not us)."""
+    return type(err) is duckdb.Error or isinstance(
+        err, duckdb.IOException | duckdb.InvalidInputException
+    )
 
 
 def _open_binary(path: Path) -> Any:
@@ -270,7 +342,8 @@ def _header(
 
 
 def _parquet_problem(err: Exception) -> str:
-    return f"cannot be read as Parquet (corrupt or truncated?): {err}"
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return f"cannot be read as Parquet (corrupt or truncated?): {first}"
 
 
 def _read_file(
@@ -385,11 +458,7 @@ def _parquet_source(path: Path, name: str) -> _Source:
         raise SchemaError(name, [_parquet_problem(err)]) from None
     if problems := _duplicated_names(names):
         raise SchemaError(name, problems)
-    quoted = str(path).replace("'", "''")
-    table = engine.connection().sql(
-        f"SELECT * RENAME (file_row_number AS {_ROW}) "
-        f"FROM read_parquet('{quoted}', file_row_number = true)"
-    )
+    table = engine.read_parquet(path, row_number=_ROW)
     return _Source(table, names)
 
 

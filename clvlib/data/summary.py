@@ -331,10 +331,7 @@ def _checked(tx: pd.DataFrame | ibis.Table | str | os.PathLike) -> Iterator[Chec
                 f"{path}: customer_summary reads the clean log as a DataFrame or a Parquet "
                 "file; load CSV or Excel sources with clvlib.load_transactions first"
             )
-        quoted = str(path).replace("'", "''")
-        table = engine.connection().sql(
-            f"SELECT * FROM read_parquet('{quoted}', file_row_number = true)"
-        )
+        table = engine.read_parquet(path, row_number="file_row_number")
         yield _prepare(table, str(path), _file_rows)
     else:
         raise TypeError(

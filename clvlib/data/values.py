@@ -110,10 +110,17 @@ def _finite(value: ibis.FloatingValue) -> ibis.FloatingValue:
     return ibis.ifelse(value.isnan() | value.isinf(), ibis.null("float64"), value)
 
 
+# With a decimal comma the dots in a number are thousands separators, each before a group of
+# three digits ("1.234,50"); a number with any other dot ("12.50", a decimal point) is not
+# read, rather than read as 1250.
+_DECIMAL_COMMA = r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)?(?:,\d+)?(?:[eE][+-]?\d+)?$"
+
+
 def _to_number(col: ibis.Value, decimal: str = ".") -> tuple[ibis.Value, ibis.BooleanValue]:
     """Float64 values and whether a present value is not a finite number.
 
-    With ``decimal=","`` text like ``"1.234,50"`` reads as 1234.5 (dots are thousands).
+    With ``decimal=","`` text like ``"1.234,50"`` reads as 1234.5 (dots are thousands) and
+    ``"12.50"`` is not a number (its dot is no thousands separator).
     """
     kind = col.type()
     if kind.is_integer() or kind.is_boolean():  # always finite
@@ -123,7 +130,8 @@ def _to_number(col: ibis.Value, decimal: str = ".") -> tuple[ibis.Value, ibis.Bo
     else:
         text = _strip(col.cast("string"))
         if decimal != ".":
-            text = text.replace(".", "").replace(decimal, ".")
+            read = text.replace(".", "").replace(decimal, ".")
+            text = ibis.ifelse(text.re_search(_DECIMAL_COMMA), read, ibis.null("string"))
         values = _finite(text.try_cast("float64"))
     return values, _present(col) & values.isnull()
 
