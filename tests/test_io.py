@@ -1180,6 +1180,18 @@ HOSTILE = [
         (SchemaError, ["orders.csv", "sep 'a' is part of the values"]),
     ),
     (
+        "sep ';' on a comma-separated file names the separator, not a missing column",
+        _csv("customer_id,timestamp,amount\n1,2024-01-05,3\n2,2024-01-06,4\n"),
+        {"sep": ";"},
+        (SchemaError, ["orders.csv", "sep=';' splits no line", "comma-separated", "sep=','"]),
+    ),
+    (
+        "a comma-separated file named .tsv",
+        _csv("customer_id,timestamp,amount\n1,2024-01-05,3\n", name="orders.tsv"),
+        {},
+        (SchemaError, ["orders.tsv", "sep='\\t' splits no line", "comma-separated"]),
+    ),
+    (
         "decimal 'x'",
         _csv("customer_id,timestamp,amount\n1,2024-01-05,3\n"),
         {"decimal": "x"},

@@ -221,21 +221,34 @@ def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
     if not lines:
         raise SchemaError(name, ["the file is empty: no header and no rows"])
     if sep is None:
-        counts = {}
-        for candidate in _SEPARATORS:
-            widths = {len(_fields(line, candidate)) for line in lines}
-            if len(widths) == 1 and widths.pop() > 1:
-                counts[candidate] = len(_fields(lines[0], candidate))
-        if counts:
-            sep = max(counts, key=lambda c: counts[c])  # the first of equals (dict order)
-        elif len(lines) > 1 and len({len(line.split()) for line in lines}) == 1:
-            sep = _WHITESPACE
-        else:
-            sep = ","
+        sep = _separator(lines) or ","
+    elif all(len(_fields(line, sep)) == 1 for line in lines) and (found := _separator(lines)):
+        raise SchemaError(
+            name,
+            [
+                f"sep={sep!r} splits no line into columns, so it is not the separator: the "
+                f"lines look {_sep_name(found)} (pass sep={found!r}, or leave sep out to find "
+                "it from the file)"
+            ],
+        )
     first = _fields(lines[0], sep)
     header = _has_header(first, [_fields(line, sep) for line in lines[1:]])
     names = list(first) if header else [str(i) for i in range(len(first))]
     return {"sep": sep, "header": header, "names": names, "encoding": enc}
+
+
+def _separator(lines: list[str]) -> str | None:
+    """The separator that splits every line alike into columns, None when none does."""
+    counts = {}
+    for candidate in _SEPARATORS:
+        widths = {len(_fields(line, candidate)) for line in lines}
+        if len(widths) == 1 and widths.pop() > 1:
+            counts[candidate] = len(_fields(lines[0], candidate))
+    if counts:
+        return max(counts, key=lambda c: counts[c])  # the first of equals (dict order)
+    if len(lines) > 1 and len({len(line.split()) for line in lines}) == 1:
+        return _WHITESPACE
+    return None
 
 
 def _has_header(first: list[str], rows: list[list[str]]) -> bool:
