@@ -65,7 +65,7 @@ class Term:
 #: a metric's scale -> the units of its value and of a difference of two values in a sentence
 _IN_SENTENCE: dict[str, tuple[Fixed, Fixed]] = {
     "share": ("percent", "points"),
-    "%": ("in_percent", "in_percent_points"),
+    "%": ("change_percent", "percent_points"),
     "currency": ("cents", "cents"),
     "count": ("whole", "whole"),
 }

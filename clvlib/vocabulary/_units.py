@@ -127,8 +127,8 @@ Fixed = Literal[
     "whole_percent",
     "points",
     "pt",
-    "in_percent",
-    "in_percent_points",
+    "change_percent",
+    "percent_points",
     "decimal3",
     "decimal2",
     "cents",
@@ -141,13 +141,15 @@ _FIXED: dict[str, tuple[float, str, str]] = {
     "whole_percent": (100.0, ",.0f", " %"),  # a share to the whole percent: 35 %
     "points": (100.0, ".1f", " points"),  # a difference of two shares: 4.8 points
     "pt": (100.0, ".1f", " pt"),  # the same in a table cell: +2.4 pt
-    "in_percent": (1.0, ",.0f", " %"),  # a number already in percent (total error): +22 %
-    "in_percent_points": (1.0, ",.0f", " points"),  # a difference of two of those: 12 points
+    "change_percent": (1.0, ",.0f", " %"),  # a change already in percent, signed: +22 %
+    "percent_points": (1.0, ",.0f", " points"),  # a difference of two of those: 12 points
     "decimal3": (1.0, ".3f", ""),  # a coefficient (Spearman, AUC, Gini, lift): 0.349
     "decimal2": (1.0, ".2f", ""),  # an agreement index (ARI, NMI): 0.17
     "cents": (1.0, ",.2f", ""),  # money to the cent, however large: 54.47
     "whole": (1.0, ",.0f", ""),  # a count or an amount to the unit: 234,817
 }
+#: units whose values always show their sign (a change: +22 %, -7 %)
+_SIGNED = frozenset({"change_percent"})
 
 
 def format_fixed(value: float | None, unit: Fixed, *, signed: bool = False) -> str:
@@ -165,12 +167,12 @@ def format_fixed(value: float | None, unit: Fixed, *, signed: bool = False) -> s
     ----------
     value : float, int or None
         The number (a share as a fraction: 0.53 for ``53.0 %``).
-    unit : {"percent", "whole_percent", "points", "pt", "in_percent", "in_percent_points", \
+    unit : {"percent", "whole_percent", "points", "pt", "change_percent", "percent_points", \
 "decimal3", "decimal2", "cents", "whole"}
         Its unit in a sentence (:data:`Fixed`); a metric's is its entry's
         :attr:`~clvlib.vocabulary.Term.sentence_unit`.
     signed : bool, default False
-        Show the sign of a difference.
+        Show the sign of a difference (always shown for a ``"change_percent"``).
 
     Examples
     --------
@@ -178,7 +180,7 @@ def format_fixed(value: float | None, unit: Fixed, *, signed: bool = False) -> s
     ('53.0 %', '4.8 points')
     >>> format_fixed(0.0183, "decimal3", signed=True), format_fixed(-2e-4, "decimal3", signed=True)
     ('+0.018', '0.000')
-    >>> format_fixed(21.7, "in_percent", signed=True), format_fixed(234817.4, "whole")
+    >>> format_fixed(21.7, "change_percent"), format_fixed(234817.4, "whole")
     ('+22 %', '234,817')
     >>> format_fixed(float("nan"), "cents")
     '–'
@@ -188,6 +190,7 @@ def format_fixed(value: float | None, unit: Fixed, *, signed: bool = False) -> s
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
     factor, spec, suffix = _FIXED[unit]
+    signed = signed or unit in _SIGNED
     text = format(factor * value, ("+" if signed else "") + spec)
     if signed and not re.search(r"[1-9]", text):  # rounds to zero: no sign
         text = text[1:]
