@@ -1087,17 +1087,17 @@ CASES = [
         (SchemaError, ["missing required column 'customer_id'", "no similar column"]),
     ),
     (
-        "unparseable amounts keep their text and their value",
+        "amounts with no number in them are dropped, named, and count 0",
         _csv(
-            'customer_id,timestamp,amount\n1,2024-01-05,"1,234.50"\n2,2024-01-06,10\n'
+            "customer_id,timestamp,amount\n1,2024-01-05,n/a\n2,2024-01-06,10\n"
             "3,2024-01-06,twelve\n4,2024-01-07,10\n5,2024-01-07,10\n"
         ),
         {},
         lambda tx, a: (
             len(tx) == 3
-            and a.input_value == pytest.approx(1264.5)
-            and a.table().loc["bad_value", ["rows", "value"]].tolist() == [2, 1234.5]
-            and a.unparsed["raw"].tolist() == ["1,234.50", "twelve"]
+            and a.input_value == 30.0
+            and a.table().loc["bad_value", ["rows", "value"]].tolist() == [2, 0.0]
+            and a.unparsed["raw"].tolist() == ["n/a", "twelve"]
             and a.unparsed["row"].tolist() == [0, 2]
         ),
     ),
@@ -1222,12 +1222,112 @@ HOSTILE = [
         (SchemaError, ["column 'amount' (amount) cannot be read as numbers", "'12.50'"]),
     ),
     (
-        "decimal ',' with thousands dots still reads",
-        _csv("customer_id;timestamp;amount\n1;2024-01-05;1.234.567,5\n2;2024-01-06;12.50\n"),
+        "decimal ',' with thousands dots reads",
+        _csv("customer_id;timestamp;amount\n1;2024-01-05;1.234.567,5\n2;2024-01-06;12,5\n"),
         {"decimal": ","},
-        lambda tx, a: (
-            tx["amount"].tolist() == [1234567.5] and a.table().loc["bad_value", "value"] == 12.5
+        lambda tx, a: tx["amount"].tolist() == [1234567.5, 12.5] and a.input_value == 1234580.0,
+    ),
+    (
+        "decimal ',': one '12.50' is refused with its row, not dropped",
+        _csv(
+            "customer_id;timestamp;amount\n1;2024-01-05;1.234.567,5\n2;2024-01-06;12.50\n"
+            "3;2024-01-06;4\n"
         ),
+        {"decimal": ","},
+        (SchemaError, ["orders.csv", "'amount'", "1 row, rows 1 (values '12.50')", "decimal='.'"]),
+    ),
+]
+
+# Issue 18, numbers: one reading. A value with a digit is read by the column's one convention
+# or refused with its rows, never dropped as an unreadable amount (its money lost from the
+# audit); a '1.500' that could be 1.5 or 1500 is read only when the column proves which.
+_SEMI = "customer_id;timestamp;amount\n"
+HOSTILE += [
+    (
+        "'1.500' in a ';' file: thousands or decimals, refused with the rows",
+        _csv(_SEMI + "1;05.01.2024;1.500\n2;06.01.2024;3\n3;07.01.2024;2.750\n"),
+        {"date_format": "%d.%m.%Y"},
+        (
+            SchemaError,
+            ["orders.csv", "'amount'", "'1.500'", "2 rows, rows 0, 2 (values '1.500', '2.750')"]
+            + ["thousands", "decimal=','"],
+        ),
+    ),
+    (
+        "'1.500' in a ';' file read as 1500 with decimal ','",
+        _csv(_SEMI + "1;05.01.2024;1.500\n2;06.01.2024;3\n"),
+        {"date_format": "%d.%m.%Y", "decimal": ","},
+        lambda tx, a: tx["amount"].tolist() == [1500.0, 3.0] and a.input_value == 1503.0,
+    ),
+    (
+        "'1.500' in a ';' file beside '12.5': the column proves a decimal point",
+        _csv(_SEMI + "1;2024-01-05;1.500\n2;2024-01-06;12.5\n3;2024-01-06;0.125\n"),
+        {},
+        lambda tx, a: tx["amount"].tolist() == [1.5, 12.5, 0.125] and a.input_value == 14.125,
+    ),
+    (
+        "'1.500' in a comma file is 1.5",
+        _csv("customer_id,timestamp,amount\n1,2024-01-05,1.500\n2,2024-01-06,3\n"),
+        {},
+        lambda tx, a: tx["amount"].tolist() == [1.5, 3.0],
+    ),
+    (
+        "'1,234.50' in a comma file: refused, not dropped",
+        _csv(
+            'customer_id,timestamp,amount\n1,2024-01-05,"1,234.50"\n2,2024-01-06,10\n3,2024-01-06,7\n'
+        ),
+        {},
+        (SchemaError, ["orders.csv", "'amount'", "thousands", "1 row, rows 0 (values '1,234.50')"]),
+    ),
+    (
+        "'$12.50': refused, not dropped",
+        _csv(
+            "customer_id,timestamp,amount\n1,2024-01-05,$12.50\n2,2024-01-06,10\n3,2024-01-06,7\n"
+        ),
+        {},
+        (SchemaError, ["orders.csv", "'amount'", "currency", "rows 0 (values '$12.50')"]),
+    ),
+    (
+        "'12 EUR' as a unit price: refused, not dropped",
+        _csv(
+            "customer_id,timestamp,quantity,unit_price\n1,2024-01-05,2,12 EUR\n"
+            "2,2024-01-06,1,10\n3,2024-01-06,1,7\n"
+        ),
+        {},
+        (SchemaError, ["orders.csv", "'unit_price'", "rows 0 (values '12 EUR')"]),
+    ),
+    (
+        "'1 234,50' with decimal ',': refused, not dropped",
+        _csv(_SEMI + "1;2024-01-05;1 234,50\n2;2024-01-06;10\n3;2024-01-06;7\n"),
+        {"decimal": ","},
+        (SchemaError, ["orders.csv", "'amount'", "rows 0 (values '1 234,50')"]),
+    ),
+    (
+        "one '12,50' among integers in a ';' file: refused, not dropped with value 0",
+        _csv(_SEMI + "1;2024-01-05;12,50\n2;2024-01-06;10\n3;2024-01-06;7\n"),
+        {},
+        (SchemaError, ["orders.csv", "'amount'", "rows 0 (values '12,50')", "decimal=','"]),
+    ),
+    (
+        "one '12,50' among integers with decimal ',': the file's total",
+        _csv(_SEMI + "1;2024-01-05;12,50\n2;2024-01-06;10\n3;2024-01-06;7\n"),
+        {"decimal": ","},
+        lambda tx, a: tx["amount"].tolist() == [12.5, 10.0, 7.0] and a.input_value == 29.5,
+    ),
+    (
+        "a text number in a DataFrame is read by the same rule",
+        _frame(customer_id=[1, 2, 3], timestamp=["2024-01-05"] * 3, amount=["1,5", "2", "3"]),
+        {},
+        (SchemaError, ["<DataFrame>", "'amount'", "rows 0 (values '1,5')"]),
+    ),
+    (
+        "quantity 1e11 x unit price 1e11: the line value is capped",
+        _csv(
+            "customer_id,timestamp,quantity,unit_price\n1,2024-01-05,100000000000,100000000000\n"
+            "2,2024-01-06,1,10\n"
+        ),
+        {},
+        (SchemaError, ["orders.csv", "'quantity' x 'unit_price'", "too large", "rows 0", "1e+22"]),
     ),
 ]
 
@@ -1470,7 +1570,7 @@ def test_unparseable_values_lazy_and_eager(lazy):
         {
             "customer_id": [1, 2, 3, 4, 5],
             "timestamp": ["2024-01-01", "2024-01-02", "bad", "2024-01-04", "2024-01-05"],
-            "amount": ["1,234.50", "5", "7", "twelve", "3.5"],
+            "amount": ["n/a", "5", "7", "twelve", "3.5"],
             "cost": ["1", "x", "2", "1", "1"],
         }
     )
@@ -1479,10 +1579,10 @@ def test_unparseable_values_lazy_and_eager(lazy):
 
     assert to_frame(tx).index.tolist() == [1, 4]
     assert audit.outcomes.tolist() == ["bad_value", "kept", "bad_timestamp", "bad_value", "kept"]
-    assert audit.values.tolist()[0] == 1234.5 and np.isnan(audit.values.tolist()[3])
-    assert audit.input_value == pytest.approx(1234.5 + 5 + 7 + 3.5)
+    assert np.isnan(audit.values.tolist()[0]) and np.isnan(audit.values.tolist()[3])
+    assert audit.input_value == pytest.approx(5 + 7 + 3.5)
     assert audit.unparsed[["row", "role", "raw"]].values.tolist() == [
-        [0, "amount", "1,234.50"],
+        [0, "amount", "n/a"],
         [3, "amount", "twelve"],
         [1, "cost", "x"],
         [2, "timestamp", "bad"],

@@ -29,15 +29,15 @@ from clvlib.data.values import (
     _UNPADDED,
     _count,
     _customer_ids,
+    _dot_grouped,
     _integral_text_ids,
-    _join_dictionary,
-    _lenient_number,
     _n_rows,
     _order_ids,
     _padded,
     _present,
     _rows_where,
     _scalars,
+    _spelled_otherwise,
     _strip,
     _timestamps,
     _to_number,
@@ -145,9 +145,18 @@ def _classify(
         t = _read_once(t, mapping, decimal)
     numbers, unreadable, _ = _read_columns(t, mapping, decimal)
     checks: dict[str, ibis.Scalar] = {}
+    # a text file not separated by commas may write thousands with dots (see _DOT_GROUPED)
+    dot_thousands = decimal == "." and read.get("format") == "text"
+    dot_thousands &= not str(read.get("sep", "")).startswith("comma")
     for role, bad in unreadable.items():
         checks[f"present {role}"] = _count(_present(t[mapping[role]]))
         checks[f"bad {role}"] = _count(bad)
+        if role not in numbers or not t[mapping[role]].type().is_string():
+            continue
+        checks[f"spelled {role}"] = _count(_spelled_otherwise(t[mapping[role]], bad))
+        if dot_thousands:
+            grouped, proven = _dot_grouped(t[mapping[role]])
+            checks[f"grouped {role}"], checks[f"proven {role}"] = _count(grouped), _count(proven)
     if "customer_id" in mapping:
         checks["present customer_id"] = _count(_present(t[mapping["customer_id"]]))
         integral_ids = _customer_ids(t[mapping["customer_id"]])[2]
@@ -168,6 +177,11 @@ def _classify(
         if role in numbers:
             huge[role] = numbers[role].abs() > _MAX_VALUE
             checks[f"huge {role}"] = _count(huge[role])
+    line = None
+    if "amount" not in numbers and "quantity" in numbers and "unit_price" in numbers:
+        # each within the cap, their product maybe not (1e11 units at 1e11 each)
+        line = numbers["quantity"] * numbers["unit_price"]
+        checks["huge line"] = _count(line.abs() > _MAX_VALUE)
     found = _scalars(t, **checks) if checks else {}
     _UNPADDED.set(frozenset(c for c in text_columns if found[f"padded {c}"] == 0))
     if "customer_id" in mapping and "integral ids" not in found:
@@ -185,6 +199,28 @@ def _classify(
                 f"{n_bad} of {n_present} non-empty values are not {kind}, "
                 f"{_rows_where(t, bad, t[col])}"
             )
+        elif k := found.get(f"spelled {role}"):
+            other = "decimal=',' if the decimal mark is a comma (12,50 or 1.234,50)"
+            if decimal != ".":
+                other = "decimal='.' if the decimal mark is a dot (12.50)"
+            problems.append(
+                f"column {col!r} ({role}) has numbers written another way than a plain number "
+                f"with decimal mark {decimal!r} (thousands separators, a currency or unit, "
+                f"another decimal mark): {_n_rows(k)}, "
+                f"{_rows_where(t, _spelled_otherwise(t[col], bad), t[col])}; a number is read "
+                "by one convention and no purchase is dropped for its spelling: write plain "
+                f"numbers (1234.50), or pass {other}"
+            )
+        elif found.get(f"grouped {role}") and not found.get(f"proven {role}"):
+            k = found[f"grouped {role}"]
+            problems.append(
+                f"column {col!r} ({role}) has values like '1.500' that could be thousands "
+                "written with a dot (1500) or decimals (1.5), and no value with a decimal "
+                f"point that is no thousands separator: {_n_rows(k)}, "
+                f"{_rows_where(t, _dot_grouped(t[col])[0], t[col])}; pass decimal=',' if "
+                "the dots are thousands separators (the decimal mark is then a comma), or "
+                "write the decimals so that they read one way (1.5)"
+            )
     if "customer_id" in mapping and found["present customer_id"] == 0:
         problems.append(f"column {mapping['customer_id']!r} (customer_id) has no values")
     if found.get("margin over 1"):
@@ -200,6 +236,12 @@ def _classify(
                 f"quantities (above {_MAX_VALUE:,.0f} in absolute value): {_n_rows(k)}, "
                 f"{_rows_where(t, condition, t[mapping[role]])}"
             )
+    if line is not None and (k := found["huge line"]):
+        problems.append(
+            f"columns {mapping['quantity']!r} x {mapping['unit_price']!r} (quantity x "
+            f"unit_price) give line values too large to be money (above {_MAX_VALUE:,.0f} in "
+            f"absolute value): {_n_rows(k)}, {_rows_where(t, line.abs() > _MAX_VALUE, line)}"
+        )
     if problems:
         raise SchemaError(name, problems)
 
@@ -232,20 +274,9 @@ def _classify(
             has_copies = True
             copies = ibis.memtable(pa.table({f"{_MINE}copy": found_copies}))
 
-    # Unparseable values keep their money in the audit where a number can be read at all,
-    # so that the input's value is the file's whatever was dropped: the distinct refused
-    # texts are read leniently (few), and joined back.
+    # Rows dropped for an unreadable value have no number in it (a value with a digit was
+    # refused above): they count 0 in the input's value.
     value_roles = ("amount",) if "amount" in mapping else ("quantity", "unit_price")
-    lenient_roles = [r for r in value_roles if found.get(f"bad {r}")]
-    for role in lenient_roles:
-        bad = _read_columns(t, mapping, decimal)[1][role]
-        raw = t[mapping[role]].cast("string")
-        refused = engine.to_pyarrow(t.filter(bad).select(_raw=raw).distinct())["_raw"]
-        lenient = _lenient_number(pd.Series(refused.to_pylist(), dtype=object), decimal)
-        key = ibis.ifelse(bad, raw, ibis.null("string"))
-        t = _join_dictionary(
-            t, key, refused, f"{_MINE}lenient_{role}", pa.array(lenient, pa.float64())
-        )
 
     # Every expression below is over the final table t.
     numbers, unreadable, ts = _read_columns(t, mapping, decimal)
@@ -271,16 +302,6 @@ def _classify(
     if cancellation_prefix and order is not None:
         is_return |= order.startswith(cancellation_prefix).fill_null(False)
     value = ibis.ifelse(is_return, -value.abs(), value)
-    audit_value = value
-    if lenient_roles:
-        parts = {
-            r: ibis.ifelse(unreadable[r], t[f"{_MINE}lenient_{r}"], numbers[r])
-            if r in lenient_roles
-            else numbers[r]
-            for r in value_roles
-        }
-        read_any = parts["amount"] if "amount" in parts else parts["quantity"] * parts["unit_price"]
-        audit_value = value.coalesce(ibis.ifelse(is_return, -read_any.abs(), read_any))
 
     load_day = pd.Timestamp.now().normalize()
     flags: dict[str, ibis.BooleanValue] = dict.fromkeys(_CHECKS, ibis.literal(False))
@@ -328,7 +349,7 @@ def _classify(
         if role in mapping:
             clean[role] = t[mapping[role]]
     classified = t.select(
-        **{f"{_MINE}code": outcome, f"{_MINE}value": audit_value.cast("float64")},
+        **{f"{_MINE}code": outcome, f"{_MINE}value": value.cast("float64")},
         **{f"{_MINE}flag_{c}": f for c, f in flags.items()},
         **{f"{_MINE}bad_{r}": b.fill_null(False) for r, b in unreadable.items()},
         **{f"{_MINE}orig_{r}": t[mapping[r]] for r in unreadable},

@@ -136,17 +136,28 @@ def _to_number(col: ibis.Value, decimal: str = ".") -> tuple[ibis.Value, ibis.Bo
     return values, _present(col) & values.isnull()
 
 
-def _lenient_number(raw: pd.Series, decimal: str = ".") -> pd.Series:
-    """The number in text a strict read refused ('1,234.50', '$12', '12 EUR'), else NaN.
+# One reading of a number column. A present value with a digit that the column's convention
+# does not read ("1,234.50", "$12.50", "12 EUR", "1 234,50", "12,50" with decimal ".") is a
+# number written another way: refused with its rows, never dropped as if it were no number.
+_DIGIT = r"\d"
+# With decimal ".", "1.500" is 1.5, or 1500 written with a thousands dot (a file separated by
+# semicolons or tabs often comes from a decimal-comma locale). A dot no thousands separator
+# can be ("12.5", "0.125", "1234.500") proves the column dot-decimal; without such a value, a
+# column with thousands-like values is refused.
+_DOT_GROUPED = r"^[+-]?[1-9]\d{0,2}\.\d{3}$"
 
-    Only for the audit's value of rows dropped as unparseable: their money still counts in
-    the input's value, so that a file's total reconciles whatever was dropped.
-    """
-    text = raw.astype("str").str.replace(r"[^0-9.,\-]", "", regex=True)
-    thousands = re.escape("," if decimal == "." else ".")  # only before groups of 3 digits
-    text = text.str.replace(rf"{thousands}(?=\d{{3}}(?!\d))", "", regex=True)
-    text = text.str.replace(decimal, ".", regex=False)
-    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+def _spelled_otherwise(col: ibis.Value, bad: ibis.BooleanValue) -> ibis.BooleanValue:
+    """Rows of a text column whose value was not read as a number but holds a digit."""
+    return ibis.ifelse(bad, col.re_search(_DIGIT), False)
+
+
+def _dot_grouped(col: ibis.Value) -> tuple[ibis.BooleanValue, ibis.BooleanValue]:
+    """Text values like thousands with a dot ('1.500'), and values a dot proves decimal."""
+    text = _strip(col)
+    grouped = text.re_search(_DOT_GROUPED)
+    proven = text.contains(".") & ~grouped & text.try_cast("float64").notnull()
+    return grouped, proven
 
 
 _ISO_TEXT = r"\d{4}-\d{1,2}-\d{1,2}(?:[T ].*)?"
