@@ -1331,6 +1331,78 @@ HOSTILE += [
     ),
 ]
 
+# Issue 18, ids stay text: an id is the text written ("0001" is not "1"), and only an empty cell
+# is missing; pandas' missing-value words are values (a customer "NA", Namibia's country "NA").
+HOSTILE += [
+    (
+        "Excel text ids '0001' and '1' are two customers",
+        _workbook(
+            {
+                "orders": pd.DataFrame(
+                    {
+                        "customer_id": ["0001", "1", "0001"],
+                        "timestamp": ["2024-01-05", "2024-01-06", "2024-01-07"],
+                        "amount": [1.0, 2.0, 4.0],
+                    }
+                )
+            }
+        ),
+        {},
+        lambda tx, a: tx["customer_id"].tolist() == ["0001", "1", "0001"] and a.input_value == 7,
+    ),
+    (
+        "customer 'NA' and country 'NA' in a CSV are values; only an empty cell is missing",
+        _csv(
+            "customer_id,timestamp,amount,country\nNA,2024-01-05,5,NA\nnull,2024-01-06,10,N/A\n"
+            "None,2024-01-06,2,NaN\n,2024-01-07,1,UK\n"
+        ),
+        {},
+        lambda tx, a: (
+            tx["customer_id"].tolist() == ["NA", "null", "None"]
+            and tx["country"].tolist() == ["NA", "N/A", "NaN"]
+            and a.table().loc["no_customer", ["rows", "value"]].tolist() == [1, 1.0]
+            and a.input_value == 18.0
+        ),
+    ),
+    (
+        "customer 'NA' and country 'NA' in a workbook are values",
+        _workbook(
+            {
+                "orders": pd.DataFrame(
+                    {
+                        "customer_id": ["NA", "n/a", None],
+                        "timestamp": ["2024-01-05", "2024-01-06", "2024-01-07"],
+                        "amount": [1.0, 2.0, 4.0],
+                        "country": ["NA", "N/A", "UK"],
+                    }
+                )
+            }
+        ),
+        {},
+        lambda tx, a: (
+            tx["customer_id"].tolist() == ["NA", "n/a"]
+            and tx["country"].tolist() == ["NA", "N/A"]
+            and a.table().loc["no_customer", "rows"] == 1
+        ),
+    ),
+    (
+        "an order_id column with no value does not switch on duplicate dropping",
+        _csv("customer_id,order_id,timestamp,amount\n1,,2024-01-05,5\n1,,2024-01-05,5\n"),
+        {},
+        lambda tx, a: (
+            len(tx) == 2
+            and a.options["drop_duplicates"] is False
+            and a.table().loc["identical", ["rows", "value"]].tolist() == [1, 5.0]
+        ),
+    ),
+    (
+        "an order_id column with values drops the copy of a line",
+        _csv("customer_id,order_id,timestamp,amount\n1,A,2024-01-05,5\n1,A,2024-01-05,5\n"),
+        {},
+        lambda tx, a: len(tx) == 1 and a.table().loc["duplicate", "rows"] == 1,
+    ),
+]
+
 
 def test_a_lazy_log_of_a_name_like_a_pattern_reads_that_file_in_every_query(tmp_path):
     """DuckDB reads a file twice in one query (a common part) by its expanded name, which it

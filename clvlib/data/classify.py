@@ -165,6 +165,7 @@ def _classify(
     if "order_id" in mapping:
         order_id = mapping["order_id"]
         checks["integral orders"] = _order_ids(t[order_id], order_id in src.object_text)[1]
+        checks["present order_id"] = _count(_present(t[order_id]))
     if "margin" in mapping:
         checks["margin over 1"] = _count(numbers["margin"] > 1)
     text_columns = [
@@ -247,9 +248,11 @@ def _classify(
 
     # Identical rows: the groups of rows equal in every source column (NULLs equal, as in
     # pandas' duplicated) are few; every row of a group but its first is a copy.
+    # an order_id column without a value is no order id: its rows are no lines of one order
+    has_orders = bool(found.get("present order_id"))
     if drop_duplicates is None:
-        drop_duplicates = "order_id" in mapping
-    same = "duplicate" if drop_duplicates else ("identical" if "order_id" not in mapping else "")
+        drop_duplicates = has_orders
+    same = "duplicate" if drop_duplicates else ("identical" if not has_orders else "")
     has_copies = False
     suspects = None
     if same:
