@@ -1403,6 +1403,71 @@ HOSTILE += [
     ),
 ]
 
+# Issue 18, dates: a column is read only by a convention its values prove, and a date before
+# 1900 (a placeholder such as 0001-01-01) is dropped as a bad timestamp, never kept.
+_DATES = "customer_id,timestamp,amount\n"
+HOSTILE += [
+    (
+        "YY/MM/DD '24/01/13, 24/03/02' is not read as day-first",
+        _csv(_DATES + "1,24/01/13,5\n2,24/03/02,6\n"),
+        {},
+        (SchemaError, ["'timestamp'", "two-digit years", "rows 0, 1", "'%y/%m/%d'", "'%d/%m/%y'"]),
+    ),
+    (
+        "YY/MM/DD proven by a year above 31",
+        _csv(_DATES + "1,98/01/13,5\n2,24/03/02,6\n"),
+        {},
+        lambda tx, a: (
+            _days(tx) == ["1998-01-13 00:00", "2024-03-02 00:00"]
+            and a.options["dates"].startswith("year-first")
+        ),
+    ),
+    (
+        "DD/MM/YY proven by a year above 31",
+        _csv(_DATES + "1,24/01/98,5\n2,13/03/99,6\n"),
+        {},
+        lambda tx, a: _days(tx) == ["1998-01-24 00:00", "1999-03-13 00:00"],
+    ),
+    (
+        "YYYY-DD-MM is refused with the rows, not half swapped and half dropped",
+        _csv(_DATES + "1,2024-05-01,5\n2,2024-13-02,6\n3,2024-01-03,6\n4,2024-02-03,1\n"),
+        {},
+        (
+            SchemaError,
+            ["'timestamp'", "month would be above 12", "rows 1 (values '2024-13-02')"]
+            + ["date_format='%Y-%d-%m'"],
+        ),
+    ),
+    (
+        "YYYY-DD-MM read with date_format",
+        _csv(_DATES + "1,2024-05-01,5\n2,2024-13-02,6\n"),
+        {"date_format": "%Y-%d-%m"},
+        lambda tx, a: _days(tx) == ["2024-01-05 00:00", "2024-02-13 00:00"],
+    ),
+    (
+        "dates before 1900 are dropped as bad timestamps, with their value",
+        _csv(_DATES + "1,0001-01-01,5\n2,2024-01-02,6\n3,1850-01-01,1\n4,2024-01-03,1\n"),
+        {},
+        lambda tx, a: (
+            tx["customer_id"].tolist() == [2, 4]
+            and a.table().loc["bad_timestamp", ["rows", "value"]].tolist() == [2, 6.0]
+            and a.unparsed["raw"].tolist() == ["0001-01-01", "1850-01-01"]
+        ),
+    ),
+    (
+        "date-times before 1900 in a frame are dropped as bad timestamps",
+        _frame(
+            customer_id=[1, 2, 3],
+            timestamp=pd.to_datetime(["1899-12-30", "2024-01-01", "2024-01-02"]),
+            amount=[1.0, 2.0, 3.0],
+        ),
+        {},
+        lambda tx, a: (
+            tx["customer_id"].tolist() == [2, 3] and a.table().loc["bad_timestamp", "rows"] == 1
+        ),
+    ),
+]
+
 
 def test_a_lazy_log_of_a_name_like_a_pattern_reads_that_file_in_every_query(tmp_path):
     """DuckDB reads a file twice in one query (a common part) by its expanded name, which it

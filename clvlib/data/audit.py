@@ -25,7 +25,7 @@ __all__ = ["REASONS", "LoadAudit", "SchemaError"]
 # check applies, "kept" when none does.
 REASONS: dict[str, tuple[str, str]] = {
     "no_customer": ("dropped", "no customer id"),
-    "bad_timestamp": ("dropped", "missing or unparseable timestamp"),
+    "bad_timestamp": ("dropped", "missing, unparseable or before-1900 timestamp"),
     "bad_value": ("dropped", "missing or unparseable value"),
     "after_observation_end": ("dropped", "after observation_end"),
     "future": ("dropped", "dated after the day it was loaded"),

@@ -137,7 +137,7 @@ def _classify(
         raise SchemaError(name, ["the input has no rows", *problems])
 
     # Read every mapped column; a column mostly unreadable as its type is a schema problem.
-    dates = ""
+    dates, date_problems = "", []
     if "timestamp" in mapping:
         t, dates, date_problems = _timestamps(t, mapping["timestamp"], date_format)
         problems += date_problems
@@ -192,6 +192,8 @@ def _classify(
         col = mapping[role]
         n_present, n_bad = found[f"present {role}"], found[f"bad {role}"]
         kind = "dates" if role == "timestamp" else "numbers"
+        if role == "timestamp" and date_problems:
+            continue  # the convention is the problem, said above, not each date
         if n_present == 0 and role in ("timestamp", "quantity", "unit_price", "amount"):
             problems.append(f"column {col!r} ({role}) has no values")
         elif n_present and n_bad > _MOSTLY_BAD * n_present:

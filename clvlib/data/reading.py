@@ -16,7 +16,8 @@ every check that applies):
 code                        outcome  when
 ==========================  =======  =========================================================
 ``no_customer``             dropped  customer id missing or blank
-``bad_timestamp``           dropped  timestamp missing or unparseable
+``bad_timestamp``           dropped  timestamp missing or unparseable, or before 1900 (a
+                                     placeholder such as 0001-01-01, never a purchase)
 ``bad_value``               dropped  line value missing or unparseable (amount, or quantity or
                                      unit price when the value is quantity x unit price)
 ``after_observation_end``   dropped  timestamp after the whole day of ``observation_end``

@@ -164,6 +164,10 @@ _ISO_TEXT = r"\d{4}-\d{1,2}-\d{1,2}(?:[T ].*)?"
 _COMPACT_TEXT = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _NUMERIC_DATE = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?:[T ,]+(.*))?$"
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+# Earlier timestamps are no purchase of an order log but a placeholder ("0001-01-01", Excel's
+# day 0) or a misread: they are dropped as bad timestamps, never kept.
+_FLOOR = pd.Timestamp("1900-01-01")
+_YEAR_FIRST = "year-first"
 
 
 def _read_dates(
@@ -219,6 +223,18 @@ def _read_dates(
         fmt, how = fmt or "mixed", f"text dates ({fmt or 'mixed formats'})"
     elif found[0] == "ISO 8601":
         fmt, how = "ISO8601", "ISO 8601"
+        middle = values[iso].str.extract(r"^\d{4}-(\d{1,2})-(\d{1,2})").astype(int)
+        if (swapped := middle[0] > 12).any():
+            # YYYY-DD-MM would keep its days up to 12 swapped and drop the others
+            how_else = (
+                "if the column is YYYY-DD-MM throughout, pass date_format='%Y-%d-%m'"
+                if (middle[1] <= 12).all()
+                else "fix the file"
+            )
+            problems.append(
+                f"column {column!r} (timestamp) has dates whose month would be above 12 "
+                f"({example(values[iso][swapped])}): it is not YYYY-MM-DD (ISO 8601); " + how_else
+            )
         offsets = values[iso].str.contains(_OFFSET)
         if offsets.all():
             utc = True
@@ -236,7 +252,29 @@ def _read_dates(
         second = pd.to_numeric(parts[2]) > 12
         sep, years = parts[1][numeric].iloc[0], parts[3].str.len().max()
         day_first, month_first = first.any(), second.any()
-        if day_first and month_first:
+        orders = _two_digit_year_orders(parts[numeric], sep)
+        if _YEAR_FIRST in orders and len(orders) > 1:
+            a = values[numeric].iloc[0]
+            problems.append(
+                f"column {column!r} (timestamp): with two-digit years the values prove no "
+                f"order of year, month and day ({example(values[numeric])}): {a!r} could be "
+                + " or ".join(f"{k} ({f})" for k, f in orders.items())
+                + "; pass date_format, e.g. "
+                + " or ".join(repr(f) for f in orders.values())
+                + ", with the time if there is one (e.g. ' %H:%M')"
+            )
+            fmt = how = ""
+        elif _YEAR_FIRST in orders and parts[4][numeric].notna().any():
+            problems.append(
+                f"column {column!r} (timestamp): year-first dates with two-digit years and "
+                f"times ({example(values[numeric])}); pass date_format, e.g. "
+                f"'{orders[_YEAR_FIRST]} %H:%M'"
+            )
+            fmt = how = ""
+        elif _YEAR_FIRST in orders:
+            fmt = orders[_YEAR_FIRST]
+            how = f"{_YEAR_FIRST} ({fmt})"
+        elif day_first and month_first:
             problems.append(
                 f"column {column!r} (timestamp) mixes day-first dates "
                 f"({example(values[first])}) and month-first dates "
@@ -267,7 +305,8 @@ def _read_dates(
         ts = pd.to_datetime(values, format=fmt, errors="coerce", utc=utc, dayfirst=dayfirst)
         failed = ts.isna()
         n_failed = int(weights[failed].sum())
-        if fmt not in ("mixed", "ISO8601") and 0 < n_failed <= _MOSTLY_BAD * weights.sum():
+        retry = fmt not in ("mixed", "ISO8601") and not how.startswith(_YEAR_FIRST)
+        if retry and 0 < n_failed <= _MOSTLY_BAD * weights.sum():
             # same convention, other spelling (seconds, no time...): read one by one
             retried = pd.to_datetime(
                 values[failed], format="mixed", errors="coerce", utc=utc, dayfirst=dayfirst
@@ -290,6 +329,26 @@ def _read_dates(
     return ts.astype("datetime64[us]"), how, []
 
 
+def _two_digit_year_orders(parts: pd.DataFrame, sep: str) -> dict[str, str]:
+    """With two-digit years, the orders of day, month and year the values allow: name -> format.
+
+    Only when some year has two digits (else the year is last, 4 digits); year-first only when
+    every year does. Empty when no year has two digits.
+    """
+    if not parts[3].str.len().eq(2).any():
+        return {}
+    n1, n2, n3 = (pd.to_numeric(parts[i]) for i in (0, 2, 3))
+    allowed = {
+        "day-first": (f"%d{sep}%m{sep}%y", (n1 <= 31).all() and (n2 <= 12).all()),
+        "month-first": (f"%m{sep}%d{sep}%y", (n1 <= 12).all() and (n2 <= 31).all()),
+        _YEAR_FIRST: (
+            f"%y{sep}%m{sep}%d",
+            parts[3].str.len().eq(2).all() and (n2 <= 12).all() and n3.between(1, 31).all(),
+        ),
+    }
+    return {name: fmt for name, (fmt, ok) in allowed.items() if ok}
+
+
 def _timestamps(
     table: ibis.Table, column: str, date_format: str | None
 ) -> tuple[ibis.Table, str, list[str]]:
@@ -303,7 +362,9 @@ def _timestamps(
     kind = col.type()
     name = f"{_MINE}ts"
     if kind.is_timestamp() or kind.is_date():
-        return table.mutate(**{name: col.cast("timestamp")}), "date-time column", []
+        ts = col.cast("timestamp")
+        ts = ibis.ifelse(ts < engine.timestamp(_FLOOR), ibis.null("timestamp"), ts)
+        return table.mutate(**{name: ts}), "date-time column", []
     if kind.is_numeric() and not kind.is_boolean():
         number = col.cast("float64")
         integral = _present(col) & (number % 1 == 0)
@@ -333,7 +394,7 @@ def _timestamps(
     parsed, how, problems = _read_dates(values, found["_n"], date_format, column, example)
     if problems:
         return keyed.mutate(**{name: ibis.null("timestamp")}), "", problems
-    ok = parsed.notna().to_numpy()
+    ok = (parsed.notna() & (parsed >= _FLOOR)).to_numpy()
     joined = _join_dictionary(
         table,
         text,
