@@ -1331,6 +1331,60 @@ HOSTILE += [
     ),
 ]
 
+# ... or read by a declared convention: thousands= names the separator, recorded in the audit.
+HOSTILE += [
+    (
+        "'1,234.50' in a comma file read with thousands=','",
+        _csv('customer_id,timestamp,amount\n1,2024-01-05,"1,234.50"\n2,2024-01-06,"1,000"\n'),
+        {"thousands": ","},
+        lambda tx, a: (
+            tx["amount"].tolist() == [1234.5, 1000.0]
+            and a.input_value == 2234.5
+            and a.options["thousands"] == ","
+        ),
+    ),
+    (
+        "thousands=',' refuses a comma that is no thousands separator",
+        _csv(
+            'customer_id,timestamp,amount\n1,2024-01-05,"1,23.50"\n2,2024-01-06,7\n3,2024-01-06,1\n'
+        ),
+        {"thousands": ","},
+        (SchemaError, ["'amount'", "thousands separator ','", "rows 0 (values '1,23.50')"]),
+    ),
+    (
+        "'1 234,50' (and a no-break space) read with decimal ',' and thousands ' '",
+        _csv(_SEMI + "1;2024-01-05;1 234,50\n2;2024-01-06;2\u00a0000\n3;2024-01-06;7\n"),
+        {"decimal": ",", "thousands": " "},
+        lambda tx, a: tx["amount"].tolist() == [1234.5, 2000.0, 7.0] and a.input_value == 3241.5,
+    ),
+    (
+        "'1.500' in a ';' file read as 1.5 with thousands=''",
+        _csv(_SEMI + "1;2024-01-05;1.500\n2;2024-01-06;3\n"),
+        {"thousands": ""},
+        lambda tx, a: tx["amount"].tolist() == [1.5, 3.0] and a.options["thousands"] == "",
+    ),
+    (
+        "a currency is refused whatever the separators",
+        _csv(
+            'customer_id,timestamp,amount\n1,2024-01-05,"$1,234.50"\n2,2024-01-06,7\n3,2024-01-06,1\n'
+        ),
+        {"thousands": ","},
+        (SchemaError, ["'amount'", "currency", "rows 0 (values '$1,234.50')"]),
+    ),
+    (
+        "thousands 'x'",
+        _csv("customer_id,timestamp,amount\n1,2024-01-05,3\n"),
+        {"thousands": "x"},
+        (SchemaError, ["orders.csv", "thousands must be ','", "got 'x'"]),
+    ),
+    (
+        "thousands and decimal the same",
+        _csv(_SEMI + "1;2024-01-05;3,5\n"),
+        {"decimal": ",", "thousands": ","},
+        (SchemaError, ["orders.csv", "thousands and decimal are both ','"]),
+    ),
+]
+
 # Issue 18, ids stay text: an id is the text written ("0001" is not "1"), and only an empty cell
 # is missing; pandas' missing-value words are values (a customer "NA", Namibia's country "NA").
 HOSTILE += [

@@ -53,7 +53,7 @@ def _smallest(arg: int, n: int) -> list[int]:  # DuckDB's min(x, n): the n small
 
 
 def _read_columns(
-    t: ibis.Table, mapping: dict[str, str], decimal: str
+    t: ibis.Table, mapping: dict[str, str], decimal: str, thousands: str | None
 ) -> tuple[dict[str, ibis.Value], dict[str, ibis.BooleanValue], ibis.Value]:
     """The numbers of the numeric roles, which present values are unreadable, the timestamps."""
     numbers: dict[str, ibis.Value] = {}
@@ -65,7 +65,7 @@ def _read_columns(
             numbers[role] = t[read]
             unreadable[role] = _present(t[mapping[role]]) & numbers[role].isnull()
         else:
-            numbers[role], unreadable[role] = _to_number(t[mapping[role]], decimal)
+            numbers[role], unreadable[role] = _to_number(t[mapping[role]], decimal, thousands)
     ts = ibis.null("timestamp")
     if "timestamp" in mapping:
         ts = t[f"{_MINE}ts"]
@@ -73,7 +73,9 @@ def _read_columns(
     return numbers, unreadable, ts
 
 
-def _read_once(t: ibis.Table, mapping: dict[str, str], decimal: str) -> ibis.Table:
+def _read_once(
+    t: ibis.Table, mapping: dict[str, str], decimal: str, thousands: str | None
+) -> ibis.Table:
     """An in-memory source with its numbers and timestamps read, as a new in-memory table.
 
     Every later query (checks, copies, audit, clean lines) then reads typed columns instead of
@@ -81,7 +83,7 @@ def _read_once(t: ibis.Table, mapping: dict[str, str], decimal: str) -> ibis.Tab
     Excel file read by pandas): their copy costs what they cost; a Parquet file or a table
     of another backend is never copied.
     """
-    numbers = _read_columns(t, mapping, decimal)[0]
+    numbers = _read_columns(t, mapping, decimal, thousands)[0]
     read = t.mutate(**{f"{_MINE}number_{role}": value for role, value in numbers.items()})
     return ibis.memtable(engine.to_pyarrow(read))
 
@@ -111,6 +113,7 @@ def _classify(
     strict: bool,
     date_format: str | None,
     decimal: str,
+    thousands: str | None,
     read: dict[str, Any],
     lazy: bool,
 ) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:
@@ -142,11 +145,11 @@ def _classify(
         t, dates, date_problems = _timestamps(t, mapping["timestamp"], date_format)
         problems += date_problems
     if src.in_memory:
-        t = _read_once(t, mapping, decimal)
-    numbers, unreadable, _ = _read_columns(t, mapping, decimal)
+        t = _read_once(t, mapping, decimal, thousands)
+    numbers, unreadable, _ = _read_columns(t, mapping, decimal, thousands)
     checks: dict[str, ibis.Scalar] = {}
     # a text file not separated by commas may write thousands with dots (see _DOT_GROUPED)
-    dot_thousands = decimal == "." and read.get("format") == "text"
+    dot_thousands = decimal == "." and thousands is None and read.get("format") == "text"
     dot_thousands &= not str(read.get("sep", "")).startswith("comma")
     for role, bad in unreadable.items():
         checks[f"present {role}"] = _count(_present(t[mapping[role]]))
@@ -206,13 +209,17 @@ def _classify(
             other = "decimal=',' if the decimal mark is a comma (12,50 or 1.234,50)"
             if decimal != ".":
                 other = "decimal='.' if the decimal mark is a dot (12.50)"
+            spelled = f"decimal mark {decimal!r}"
+            if thousands:
+                spelled += f" and thousands separator {thousands!r}"
             problems.append(
-                f"column {col!r} ({role}) has numbers written another way than a plain number "
-                f"with decimal mark {decimal!r} (thousands separators, a currency or unit, "
-                f"another decimal mark): {_n_rows(k)}, "
+                f"column {col!r} ({role}) has numbers written another way than a number with "
+                f"{spelled} (other thousands separators, a currency or unit, another decimal "
+                f"mark): {_n_rows(k)}, "
                 f"{_rows_where(t, _spelled_otherwise(t[col], bad), t[col])}; a number is read "
                 "by one convention and no purchase is dropped for its spelling: write plain "
-                f"numbers (1234.50), or pass {other}"
+                f"numbers (1234.50), or pass the file's convention: {other}, "
+                "thousands=',' for 1,234.50 (' ' for 1 234,50)"
             )
         elif found.get(f"grouped {role}") and not found.get(f"proven {role}"):
             k = found[f"grouped {role}"]
@@ -222,7 +229,7 @@ def _classify(
                 f"point that is no thousands separator: {_n_rows(k)}, "
                 f"{_rows_where(t, _dot_grouped(t[col])[0], t[col])}; pass decimal=',' if "
                 "the dots are thousands separators (the decimal mark is then a comma), or "
-                "write the decimals so that they read one way (1.5)"
+                "thousands='' if they are decimal points (1.5)"
             )
     if "customer_id" in mapping and found["present customer_id"] == 0:
         problems.append(f"column {mapping['customer_id']!r} (customer_id) has no values")
@@ -284,7 +291,7 @@ def _classify(
     value_roles = ("amount",) if "amount" in mapping else ("quantity", "unit_price")
 
     # Every expression below is over the final table t.
-    numbers, unreadable, ts = _read_columns(t, mapping, decimal)
+    numbers, unreadable, ts = _read_columns(t, mapping, decimal, thousands)
     as_int, as_text, _ = _customer_ids(t[mapping["customer_id"]])
     integral_ids = bool(found["integral ids"])
     customer = as_int if integral_ids else as_text
@@ -405,6 +412,7 @@ def _classify(
             "strict": strict,
             "date_format": date_format,
             "decimal": decimal,
+            "thousands": thousands,
         },
         rows=lines.select(
             **{_ROW: lines[_ROW], "code": lines[f"{_MINE}code"]},

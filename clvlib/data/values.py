@@ -110,17 +110,42 @@ def _finite(value: ibis.FloatingValue) -> ibis.FloatingValue:
     return ibis.ifelse(value.isnan() | value.isinf(), ibis.null("float64"), value)
 
 
-# With a decimal comma the dots in a number are thousands separators, each before a group of
-# three digits ("1.234,50"); a number with any other dot ("12.50", a decimal point) is not
-# read, rather than read as 1250.
-_DECIMAL_COMMA = r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)?(?:,\d+)?(?:[eE][+-]?\d+)?$"
+# Thousands separators a number may be written with (``thousands=``); a space is also the
+# no-break spaces that spreadsheets write between groups.
+THOUSANDS = (",", ".", " ", "'")
+_SPACES = "[ \u00a0\u202f]"
 
 
-def _to_number(col: ibis.Value, decimal: str = ".") -> tuple[ibis.Value, ibis.BooleanValue]:
+def thousands_problems(thousands: Any, decimal: Any) -> list[str]:
+    """What is wrong with ``thousands`` beside ``decimal`` (nothing: an empty list)."""
+    if thousands is None or thousands == "":
+        return []
+    if not isinstance(thousands, str) or thousands not in THOUSANDS:
+        return [
+            "thousands must be ',' (1,234.50), '.' (1.234,50), ' ' (1 234,50), \"'\" "
+            f"(1'234.50), '' for none, or None to read it from the values; got {thousands!r}"
+        ]
+    if thousands == decimal:
+        return [f"thousands and decimal are both {thousands!r}: a number would read two ways"]
+    return []
+
+
+def _grouped(decimal: str, thousands: str) -> str:
+    """A number with ``thousands`` before each group of three digits and ``decimal``."""
+    sep = _SPACES if thousands == " " else re.escape(thousands)
+    mark = re.escape(decimal)
+    return rf"^[+-]?(?:\d+|\d{{1,3}}(?:{sep}\d{{3}})+)?(?:{mark}\d+)?(?:[eE][+-]?\d+)?$"
+
+
+def _to_number(
+    col: ibis.Value, decimal: str = ".", thousands: str | None = None
+) -> tuple[ibis.Value, ibis.BooleanValue]:
     """Float64 values and whether a present value is not a finite number.
 
-    With ``decimal=","`` text like ``"1.234,50"`` reads as 1234.5 (dots are thousands) and
-    ``"12.50"`` is not a number (its dot is no thousands separator).
+    Text is read by one convention: ``decimal`` and ``thousands`` (each separator before a
+    group of three digits). ``thousands=None`` is '.' with ``decimal=","`` ("1.234,50" is
+    1234.5, "12.50" no number: its dot is no thousands separator) and none with the decimal
+    point; ``""`` is none ("1.500" is 1.5 even where it could be 1500).
     """
     kind = col.type()
     if kind.is_integer() or kind.is_boolean():  # always finite
@@ -129,9 +154,16 @@ def _to_number(col: ibis.Value, decimal: str = ".") -> tuple[ibis.Value, ibis.Bo
         values = _finite(col.cast("float64"))
     else:
         text = _strip(col.cast("string"))
-        if decimal != ".":
-            read = text.replace(".", "").replace(decimal, ".")
-            text = ibis.ifelse(text.re_search(_DECIMAL_COMMA), read, ibis.null("string"))
+        if thousands is None:
+            thousands = "." if decimal == "," else ""
+        if thousands or decimal != ".":
+            sep = _SPACES if thousands == " " else re.escape(thousands)
+            read = text.re_replace(sep, "") if thousands else text
+            read = read.replace(decimal, ".")
+            pattern = _grouped(decimal, thousands) if thousands else None
+            if pattern is None:
+                pattern = rf"^[+-]?\d*(?:{re.escape(decimal)}\d+)?(?:[eE][+-]?\d+)?$"
+            text = ibis.ifelse(text.re_search(pattern), read, ibis.null("string"))
         values = _finite(text.try_cast("float64"))
     return values, _present(col) & values.isnull()
 
