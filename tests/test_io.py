@@ -1219,7 +1219,10 @@ HOSTILE = [
         "decimal ',' on a dot-decimal file: refused, not x100",
         _csv("customer_id;timestamp;amount\n1;2024-01-05;12.50\n2;2024-01-06;7.25\n"),
         {"decimal": ","},
-        (SchemaError, ["column 'amount' (amount) cannot be read as numbers", "'12.50'"]),
+        (
+            SchemaError,
+            ["column 'amount' (amount) cannot be read as numbers", "'12.50'", "decimal="],
+        ),
     ),
     (
         "decimal ',' with thousands dots reads",
@@ -1307,6 +1310,12 @@ HOSTILE += [
         _csv(_SEMI + "1;2024-01-05;12,50\n2;2024-01-06;10\n3;2024-01-06;7\n"),
         {},
         (SchemaError, ["orders.csv", "'amount'", "rows 0 (values '12,50')", "decimal=','"]),
+    ),
+    (
+        "every amount '12,50' without decimal ',': the hint names it",
+        _csv(_SEMI + "1;2024-01-05;12,50\n2;2024-01-06;10,5\n3;2024-01-06;7\n"),
+        {},
+        (SchemaError, ["'amount'", "cannot be read as numbers", "rows 0, 1", "decimal=','"]),
     ),
     (
         "one '12,50' among integers with decimal ',': the file's total",

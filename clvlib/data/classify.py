@@ -204,6 +204,12 @@ def _classify(
                 f"column {col!r} ({role}) cannot be read as {kind}: "
                 f"{n_bad} of {n_present} non-empty values are not {kind}, "
                 f"{_rows_where(t, bad, t[col])}"
+                + (
+                    "; if they are numbers written with another decimal mark or thousands "
+                    "separators, pass decimal= and thousands= (e.g. decimal=',' for 12,50)"
+                    if found.get(f"spelled {role}")
+                    else ""
+                )
             )
         elif k := found.get(f"spelled {role}"):
             other = "decimal=',' if the decimal mark is a comma (12,50 or 1.234,50)"
