@@ -1087,17 +1087,17 @@ CASES = [
         (SchemaError, ["missing required column 'customer_id'", "no similar column"]),
     ),
     (
-        "unparseable amounts keep their text and their value",
+        "amounts with no number in them are dropped, named, and count 0",
         _csv(
-            'customer_id,timestamp,amount\n1,2024-01-05,"1,234.50"\n2,2024-01-06,10\n'
+            "customer_id,timestamp,amount\n1,2024-01-05,n/a\n2,2024-01-06,10\n"
             "3,2024-01-06,twelve\n4,2024-01-07,10\n5,2024-01-07,10\n"
         ),
         {},
         lambda tx, a: (
             len(tx) == 3
-            and a.input_value == pytest.approx(1264.5)
-            and a.table().loc["bad_value", ["rows", "value"]].tolist() == [2, 1234.5]
-            and a.unparsed["raw"].tolist() == ["1,234.50", "twelve"]
+            and a.input_value == 30.0
+            and a.table().loc["bad_value", ["rows", "value"]].tolist() == [2, 0.0]
+            and a.unparsed["raw"].tolist() == ["n/a", "twelve"]
             and a.unparsed["row"].tolist() == [0, 2]
         ),
     ),
@@ -1219,14 +1219,314 @@ HOSTILE = [
         "decimal ',' on a dot-decimal file: refused, not x100",
         _csv("customer_id;timestamp;amount\n1;2024-01-05;12.50\n2;2024-01-06;7.25\n"),
         {"decimal": ","},
-        (SchemaError, ["column 'amount' (amount) cannot be read as numbers", "'12.50'"]),
+        (
+            SchemaError,
+            ["column 'amount' (amount) cannot be read as numbers", "'12.50'", "decimal="],
+        ),
     ),
     (
-        "decimal ',' with thousands dots still reads",
-        _csv("customer_id;timestamp;amount\n1;2024-01-05;1.234.567,5\n2;2024-01-06;12.50\n"),
+        "decimal ',' with thousands dots reads",
+        _csv("customer_id;timestamp;amount\n1;2024-01-05;1.234.567,5\n2;2024-01-06;12,5\n"),
         {"decimal": ","},
+        lambda tx, a: tx["amount"].tolist() == [1234567.5, 12.5] and a.input_value == 1234580.0,
+    ),
+    (
+        "decimal ',': one '12.50' is refused with its row, not dropped",
+        _csv(
+            "customer_id;timestamp;amount\n1;2024-01-05;1.234.567,5\n2;2024-01-06;12.50\n"
+            "3;2024-01-06;4\n"
+        ),
+        {"decimal": ","},
+        (SchemaError, ["orders.csv", "'amount'", "1 row, rows 1 (values '12.50')", "decimal='.'"]),
+    ),
+]
+
+# Issue 18, numbers: one reading. A value with a digit is read by the column's one convention
+# or refused with its rows, never dropped as an unreadable amount (its money lost from the
+# audit); a '1.500' that could be 1.5 or 1500 is read only when the column proves which.
+_SEMI = "customer_id;timestamp;amount\n"
+HOSTILE += [
+    (
+        "'1.500' in a ';' file: thousands or decimals, refused with the rows",
+        _csv(_SEMI + "1;05.01.2024;1.500\n2;06.01.2024;3\n3;07.01.2024;2.750\n"),
+        {"date_format": "%d.%m.%Y"},
+        (
+            SchemaError,
+            ["orders.csv", "'amount'", "'1.500'", "2 rows, rows 0, 2 (values '1.500', '2.750')"]
+            + ["thousands", "decimal=','"],
+        ),
+    ),
+    (
+        "'1.500' in a ';' file read as 1500 with decimal ','",
+        _csv(_SEMI + "1;05.01.2024;1.500\n2;06.01.2024;3\n"),
+        {"date_format": "%d.%m.%Y", "decimal": ","},
+        lambda tx, a: tx["amount"].tolist() == [1500.0, 3.0] and a.input_value == 1503.0,
+    ),
+    (
+        "'1.500' in a ';' file beside '12.5': the column proves a decimal point",
+        _csv(_SEMI + "1;2024-01-05;1.500\n2;2024-01-06;12.5\n3;2024-01-06;0.125\n"),
+        {},
+        lambda tx, a: tx["amount"].tolist() == [1.5, 12.5, 0.125] and a.input_value == 14.125,
+    ),
+    (
+        "'1.500' in a comma file is 1.5",
+        _csv("customer_id,timestamp,amount\n1,2024-01-05,1.500\n2,2024-01-06,3\n"),
+        {},
+        lambda tx, a: tx["amount"].tolist() == [1.5, 3.0],
+    ),
+    (
+        "'1,234.50' in a comma file: refused, not dropped",
+        _csv(
+            'customer_id,timestamp,amount\n1,2024-01-05,"1,234.50"\n2,2024-01-06,10\n3,2024-01-06,7\n'
+        ),
+        {},
+        (SchemaError, ["orders.csv", "'amount'", "thousands", "1 row, rows 0 (values '1,234.50')"]),
+    ),
+    (
+        "'$12.50': refused, not dropped",
+        _csv(
+            "customer_id,timestamp,amount\n1,2024-01-05,$12.50\n2,2024-01-06,10\n3,2024-01-06,7\n"
+        ),
+        {},
+        (SchemaError, ["orders.csv", "'amount'", "currency", "rows 0 (values '$12.50')"]),
+    ),
+    (
+        "'12 EUR' as a unit price: refused, not dropped",
+        _csv(
+            "customer_id,timestamp,quantity,unit_price\n1,2024-01-05,2,12 EUR\n"
+            "2,2024-01-06,1,10\n3,2024-01-06,1,7\n"
+        ),
+        {},
+        (SchemaError, ["orders.csv", "'unit_price'", "rows 0 (values '12 EUR')"]),
+    ),
+    (
+        "'1 234,50' with decimal ',': refused, not dropped",
+        _csv(_SEMI + "1;2024-01-05;1 234,50\n2;2024-01-06;10\n3;2024-01-06;7\n"),
+        {"decimal": ","},
+        (SchemaError, ["orders.csv", "'amount'", "rows 0 (values '1 234,50')"]),
+    ),
+    (
+        "one '12,50' among integers in a ';' file: refused, not dropped with value 0",
+        _csv(_SEMI + "1;2024-01-05;12,50\n2;2024-01-06;10\n3;2024-01-06;7\n"),
+        {},
+        (SchemaError, ["orders.csv", "'amount'", "rows 0 (values '12,50')", "decimal=','"]),
+    ),
+    (
+        "every amount '12,50' without decimal ',': the hint names it",
+        _csv(_SEMI + "1;2024-01-05;12,50\n2;2024-01-06;10,5\n3;2024-01-06;7\n"),
+        {},
+        (SchemaError, ["'amount'", "cannot be read as numbers", "rows 0, 1", "decimal=','"]),
+    ),
+    (
+        "one '12,50' among integers with decimal ',': the file's total",
+        _csv(_SEMI + "1;2024-01-05;12,50\n2;2024-01-06;10\n3;2024-01-06;7\n"),
+        {"decimal": ","},
+        lambda tx, a: tx["amount"].tolist() == [12.5, 10.0, 7.0] and a.input_value == 29.5,
+    ),
+    (
+        "a text number in a DataFrame is read by the same rule",
+        _frame(customer_id=[1, 2, 3], timestamp=["2024-01-05"] * 3, amount=["1,5", "2", "3"]),
+        {},
+        (SchemaError, ["<DataFrame>", "'amount'", "rows 0 (values '1,5')"]),
+    ),
+    (
+        "quantity 1e11 x unit price 1e11: the line value is capped",
+        _csv(
+            "customer_id,timestamp,quantity,unit_price\n1,2024-01-05,100000000000,100000000000\n"
+            "2,2024-01-06,1,10\n"
+        ),
+        {},
+        (SchemaError, ["orders.csv", "'quantity' x 'unit_price'", "too large", "rows 0", "1e+22"]),
+    ),
+]
+
+# ... or read by a declared convention: thousands= names the separator, recorded in the audit.
+HOSTILE += [
+    (
+        "'1,234.50' in a comma file read with thousands=','",
+        _csv('customer_id,timestamp,amount\n1,2024-01-05,"1,234.50"\n2,2024-01-06,"1,000"\n'),
+        {"thousands": ","},
         lambda tx, a: (
-            tx["amount"].tolist() == [1234567.5] and a.table().loc["bad_value", "value"] == 12.5
+            tx["amount"].tolist() == [1234.5, 1000.0]
+            and a.input_value == 2234.5
+            and a.options["thousands"] == ","
+        ),
+    ),
+    (
+        "thousands=',' refuses a comma that is no thousands separator",
+        _csv(
+            'customer_id,timestamp,amount\n1,2024-01-05,"1,23.50"\n2,2024-01-06,7\n3,2024-01-06,1\n'
+        ),
+        {"thousands": ","},
+        (SchemaError, ["'amount'", "thousands separator ','", "rows 0 (values '1,23.50')"]),
+    ),
+    (
+        "'1 234,50' (and a no-break space) read with decimal ',' and thousands ' '",
+        _csv(_SEMI + "1;2024-01-05;1 234,50\n2;2024-01-06;2\u00a0000\n3;2024-01-06;7\n"),
+        {"decimal": ",", "thousands": " "},
+        lambda tx, a: tx["amount"].tolist() == [1234.5, 2000.0, 7.0] and a.input_value == 3241.5,
+    ),
+    (
+        "'1.500' in a ';' file read as 1.5 with thousands=''",
+        _csv(_SEMI + "1;2024-01-05;1.500\n2;2024-01-06;3\n"),
+        {"thousands": ""},
+        lambda tx, a: tx["amount"].tolist() == [1.5, 3.0] and a.options["thousands"] == "",
+    ),
+    (
+        "a currency is refused whatever the separators",
+        _csv(
+            'customer_id,timestamp,amount\n1,2024-01-05,"$1,234.50"\n2,2024-01-06,7\n3,2024-01-06,1\n'
+        ),
+        {"thousands": ","},
+        (SchemaError, ["'amount'", "currency", "rows 0 (values '$1,234.50')"]),
+    ),
+    (
+        "thousands 'x'",
+        _csv("customer_id,timestamp,amount\n1,2024-01-05,3\n"),
+        {"thousands": "x"},
+        (SchemaError, ["orders.csv", "thousands must be ','", "got 'x'"]),
+    ),
+    (
+        "thousands and decimal the same",
+        _csv(_SEMI + "1;2024-01-05;3,5\n"),
+        {"decimal": ",", "thousands": ","},
+        (SchemaError, ["orders.csv", "thousands and decimal are both ','"]),
+    ),
+]
+
+# Issue 18, ids stay text: an id is the text written ("0001" is not "1"), and only an empty cell
+# is missing; pandas' missing-value words are values (a customer "NA", Namibia's country "NA").
+HOSTILE += [
+    (
+        "Excel text ids '0001' and '1' are two customers",
+        _workbook(
+            {
+                "orders": pd.DataFrame(
+                    {
+                        "customer_id": ["0001", "1", "0001"],
+                        "timestamp": ["2024-01-05", "2024-01-06", "2024-01-07"],
+                        "amount": [1.0, 2.0, 4.0],
+                    }
+                )
+            }
+        ),
+        {},
+        lambda tx, a: tx["customer_id"].tolist() == ["0001", "1", "0001"] and a.input_value == 7,
+    ),
+    (
+        "customer 'NA' and country 'NA' in a CSV are values; only an empty cell is missing",
+        _csv(
+            "customer_id,timestamp,amount,country\nNA,2024-01-05,5,NA\nnull,2024-01-06,10,N/A\n"
+            "None,2024-01-06,2,NaN\n,2024-01-07,1,UK\n"
+        ),
+        {},
+        lambda tx, a: (
+            tx["customer_id"].tolist() == ["NA", "null", "None"]
+            and tx["country"].tolist() == ["NA", "N/A", "NaN"]
+            and a.table().loc["no_customer", ["rows", "value"]].tolist() == [1, 1.0]
+            and a.input_value == 18.0
+        ),
+    ),
+    (
+        "customer 'NA' and country 'NA' in a workbook are values",
+        _workbook(
+            {
+                "orders": pd.DataFrame(
+                    {
+                        "customer_id": ["NA", "n/a", None],
+                        "timestamp": ["2024-01-05", "2024-01-06", "2024-01-07"],
+                        "amount": [1.0, 2.0, 4.0],
+                        "country": ["NA", "N/A", "UK"],
+                    }
+                )
+            }
+        ),
+        {},
+        lambda tx, a: (
+            tx["customer_id"].tolist() == ["NA", "n/a"]
+            and tx["country"].tolist() == ["NA", "N/A"]
+            and a.table().loc["no_customer", "rows"] == 1
+        ),
+    ),
+    (
+        "an order_id column with no value does not switch on duplicate dropping",
+        _csv("customer_id,order_id,timestamp,amount\n1,,2024-01-05,5\n1,,2024-01-05,5\n"),
+        {},
+        lambda tx, a: (
+            len(tx) == 2
+            and a.options["drop_duplicates"] is False
+            and a.table().loc["identical", ["rows", "value"]].tolist() == [1, 5.0]
+        ),
+    ),
+    (
+        "an order_id column with values drops the copy of a line",
+        _csv("customer_id,order_id,timestamp,amount\n1,A,2024-01-05,5\n1,A,2024-01-05,5\n"),
+        {},
+        lambda tx, a: len(tx) == 1 and a.table().loc["duplicate", "rows"] == 1,
+    ),
+]
+
+# Issue 18, dates: a column is read only by a convention its values prove, and a date before
+# 1900 (a placeholder such as 0001-01-01) is dropped as a bad timestamp, never kept.
+_DATES = "customer_id,timestamp,amount\n"
+HOSTILE += [
+    (
+        "YY/MM/DD '24/01/13, 24/03/02' is not read as day-first",
+        _csv(_DATES + "1,24/01/13,5\n2,24/03/02,6\n"),
+        {},
+        (SchemaError, ["'timestamp'", "two-digit years", "rows 0, 1", "'%y/%m/%d'", "'%d/%m/%y'"]),
+    ),
+    (
+        "YY/MM/DD proven by a year above 31",
+        _csv(_DATES + "1,98/01/13,5\n2,24/03/02,6\n"),
+        {},
+        lambda tx, a: (
+            _days(tx) == ["1998-01-13 00:00", "2024-03-02 00:00"]
+            and a.options["dates"].startswith("year-first")
+        ),
+    ),
+    (
+        "DD/MM/YY proven by a year above 31",
+        _csv(_DATES + "1,24/01/98,5\n2,13/03/99,6\n"),
+        {},
+        lambda tx, a: _days(tx) == ["1998-01-24 00:00", "1999-03-13 00:00"],
+    ),
+    (
+        "YYYY-DD-MM is refused with the rows, not half swapped and half dropped",
+        _csv(_DATES + "1,2024-05-01,5\n2,2024-13-02,6\n3,2024-01-03,6\n4,2024-02-03,1\n"),
+        {},
+        (
+            SchemaError,
+            ["'timestamp'", "month would be above 12", "rows 1 (values '2024-13-02')"]
+            + ["date_format='%Y-%d-%m'"],
+        ),
+    ),
+    (
+        "YYYY-DD-MM read with date_format",
+        _csv(_DATES + "1,2024-05-01,5\n2,2024-13-02,6\n"),
+        {"date_format": "%Y-%d-%m"},
+        lambda tx, a: _days(tx) == ["2024-01-05 00:00", "2024-02-13 00:00"],
+    ),
+    (
+        "dates before 1900 are dropped as bad timestamps, with their value",
+        _csv(_DATES + "1,0001-01-01,5\n2,2024-01-02,6\n3,1850-01-01,1\n4,2024-01-03,1\n"),
+        {},
+        lambda tx, a: (
+            tx["customer_id"].tolist() == [2, 4]
+            and a.table().loc["bad_timestamp", ["rows", "value"]].tolist() == [2, 6.0]
+            and a.unparsed["raw"].tolist() == ["0001-01-01", "1850-01-01"]
+        ),
+    ),
+    (
+        "date-times before 1900 in a frame are dropped as bad timestamps",
+        _frame(
+            customer_id=[1, 2, 3],
+            timestamp=pd.to_datetime(["1899-12-30", "2024-01-01", "2024-01-02"]),
+            amount=[1.0, 2.0, 3.0],
+        ),
+        {},
+        lambda tx, a: (
+            tx["customer_id"].tolist() == [2, 3] and a.table().loc["bad_timestamp", "rows"] == 1
         ),
     ),
 ]
@@ -1470,7 +1770,7 @@ def test_unparseable_values_lazy_and_eager(lazy):
         {
             "customer_id": [1, 2, 3, 4, 5],
             "timestamp": ["2024-01-01", "2024-01-02", "bad", "2024-01-04", "2024-01-05"],
-            "amount": ["1,234.50", "5", "7", "twelve", "3.5"],
+            "amount": ["n/a", "5", "7", "twelve", "3.5"],
             "cost": ["1", "x", "2", "1", "1"],
         }
     )
@@ -1479,10 +1779,10 @@ def test_unparseable_values_lazy_and_eager(lazy):
 
     assert to_frame(tx).index.tolist() == [1, 4]
     assert audit.outcomes.tolist() == ["bad_value", "kept", "bad_timestamp", "bad_value", "kept"]
-    assert audit.values.tolist()[0] == 1234.5 and np.isnan(audit.values.tolist()[3])
-    assert audit.input_value == pytest.approx(1234.5 + 5 + 7 + 3.5)
+    assert np.isnan(audit.values.tolist()[0]) and np.isnan(audit.values.tolist()[3])
+    assert audit.input_value == pytest.approx(5 + 7 + 3.5)
     assert audit.unparsed[["row", "role", "raw"]].values.tolist() == [
-        [0, "amount", "1,234.50"],
+        [0, "amount", "n/a"],
         [3, "amount", "twelve"],
         [1, "cost", "x"],
         [2, "timestamp", "bad"],

@@ -311,6 +311,7 @@ def test_loader_keys_reach_load_transactions(folder: Path) -> None:
         "encoding": "latin-1",
         "date_format": None,
         "decimal": ",",
+        "thousands": None,
         "sheet_name": 0,
         "drop_duplicates": None,
     }
@@ -340,6 +341,7 @@ def test_loader_keys_defaults_mean_load_transactions_defaults() -> None:
         "encoding": None,
         "date_format": None,
         "decimal": ".",
+        "thousands": None,
         "sheet_name": 0,
         "drop_duplicates": None,
     }

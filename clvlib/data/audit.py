@@ -25,7 +25,7 @@ __all__ = ["REASONS", "LoadAudit", "SchemaError"]
 # check applies, "kept" when none does.
 REASONS: dict[str, tuple[str, str]] = {
     "no_customer": ("dropped", "no customer id"),
-    "bad_timestamp": ("dropped", "missing or unparseable timestamp"),
+    "bad_timestamp": ("dropped", "missing, unparseable or before-1900 timestamp"),
     "bad_value": ("dropped", "missing or unparseable value"),
     "after_observation_end": ("dropped", "after observation_end"),
     "future": ("dropped", "dated after the day it was loaded"),
@@ -92,7 +92,8 @@ class LoadAudit:
         Rows in the source.
     input_value : float
         Sum of the line values of all rows (``values``); a value that is missing, or text with
-        no number in it at all, counts 0.
+        no digit in it ("twelve", "n/a"), counts 0 (text with a digit that is no number of the
+        column's convention is refused, never dropped).
     outcomes : pandas.Series
         Reason code per input row (index: row number), one of :data:`REASONS`.
     flags : pandas.DataFrame
@@ -100,8 +101,7 @@ class LoadAudit:
         is the first column that is True, ``kept`` when none is.
     values : pandas.Series
         Line value per input row: ``amount``, or quantity x unit price; negative on returns.
-        For rows dropped as ``bad_value`` the number read leniently from the text
-        (``"1,234.50"`` -> 1234.5), NaN where there is none.
+        NaN for rows dropped as ``bad_value`` (their text holds no number).
     columns : dict
         Role -> source column actually used.
     options : dict

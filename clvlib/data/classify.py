@@ -29,15 +29,15 @@ from clvlib.data.values import (
     _UNPADDED,
     _count,
     _customer_ids,
+    _dot_grouped,
     _integral_text_ids,
-    _join_dictionary,
-    _lenient_number,
     _n_rows,
     _order_ids,
     _padded,
     _present,
     _rows_where,
     _scalars,
+    _spelled_otherwise,
     _strip,
     _timestamps,
     _to_number,
@@ -53,7 +53,7 @@ def _smallest(arg: int, n: int) -> list[int]:  # DuckDB's min(x, n): the n small
 
 
 def _read_columns(
-    t: ibis.Table, mapping: dict[str, str], decimal: str
+    t: ibis.Table, mapping: dict[str, str], decimal: str, thousands: str | None
 ) -> tuple[dict[str, ibis.Value], dict[str, ibis.BooleanValue], ibis.Value]:
     """The numbers of the numeric roles, which present values are unreadable, the timestamps."""
     numbers: dict[str, ibis.Value] = {}
@@ -65,7 +65,7 @@ def _read_columns(
             numbers[role] = t[read]
             unreadable[role] = _present(t[mapping[role]]) & numbers[role].isnull()
         else:
-            numbers[role], unreadable[role] = _to_number(t[mapping[role]], decimal)
+            numbers[role], unreadable[role] = _to_number(t[mapping[role]], decimal, thousands)
     ts = ibis.null("timestamp")
     if "timestamp" in mapping:
         ts = t[f"{_MINE}ts"]
@@ -73,7 +73,9 @@ def _read_columns(
     return numbers, unreadable, ts
 
 
-def _read_once(t: ibis.Table, mapping: dict[str, str], decimal: str) -> ibis.Table:
+def _read_once(
+    t: ibis.Table, mapping: dict[str, str], decimal: str, thousands: str | None
+) -> ibis.Table:
     """An in-memory source with its numbers and timestamps read, as a new in-memory table.
 
     Every later query (checks, copies, audit, clean lines) then reads typed columns instead of
@@ -81,7 +83,7 @@ def _read_once(t: ibis.Table, mapping: dict[str, str], decimal: str) -> ibis.Tab
     Excel file read by pandas): their copy costs what they cost; a Parquet file or a table
     of another backend is never copied.
     """
-    numbers = _read_columns(t, mapping, decimal)[0]
+    numbers = _read_columns(t, mapping, decimal, thousands)[0]
     read = t.mutate(**{f"{_MINE}number_{role}": value for role, value in numbers.items()})
     return ibis.memtable(engine.to_pyarrow(read))
 
@@ -111,6 +113,7 @@ def _classify(
     strict: bool,
     date_format: str | None,
     decimal: str,
+    thousands: str | None,
     read: dict[str, Any],
     lazy: bool,
 ) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:
@@ -137,17 +140,26 @@ def _classify(
         raise SchemaError(name, ["the input has no rows", *problems])
 
     # Read every mapped column; a column mostly unreadable as its type is a schema problem.
-    dates = ""
+    dates, date_problems = "", []
     if "timestamp" in mapping:
         t, dates, date_problems = _timestamps(t, mapping["timestamp"], date_format)
         problems += date_problems
     if src.in_memory:
-        t = _read_once(t, mapping, decimal)
-    numbers, unreadable, _ = _read_columns(t, mapping, decimal)
+        t = _read_once(t, mapping, decimal, thousands)
+    numbers, unreadable, _ = _read_columns(t, mapping, decimal, thousands)
     checks: dict[str, ibis.Scalar] = {}
+    # a text file not separated by commas may write thousands with dots (see _DOT_GROUPED)
+    dot_thousands = decimal == "." and thousands is None and read.get("format") == "text"
+    dot_thousands &= not str(read.get("sep", "")).startswith("comma")
     for role, bad in unreadable.items():
         checks[f"present {role}"] = _count(_present(t[mapping[role]]))
         checks[f"bad {role}"] = _count(bad)
+        if role not in numbers or not t[mapping[role]].type().is_string():
+            continue
+        checks[f"spelled {role}"] = _count(_spelled_otherwise(t[mapping[role]], bad))
+        if dot_thousands:
+            grouped, proven = _dot_grouped(t[mapping[role]])
+            checks[f"grouped {role}"], checks[f"proven {role}"] = _count(grouped), _count(proven)
     if "customer_id" in mapping:
         checks["present customer_id"] = _count(_present(t[mapping["customer_id"]]))
         integral_ids = _customer_ids(t[mapping["customer_id"]])[2]
@@ -156,6 +168,7 @@ def _classify(
     if "order_id" in mapping:
         order_id = mapping["order_id"]
         checks["integral orders"] = _order_ids(t[order_id], order_id in src.object_text)[1]
+        checks["present order_id"] = _count(_present(t[order_id]))
     if "margin" in mapping:
         checks["margin over 1"] = _count(numbers["margin"] > 1)
     text_columns = [
@@ -168,6 +181,11 @@ def _classify(
         if role in numbers:
             huge[role] = numbers[role].abs() > _MAX_VALUE
             checks[f"huge {role}"] = _count(huge[role])
+    line = None
+    if "amount" not in numbers and "quantity" in numbers and "unit_price" in numbers:
+        # each within the cap, their product maybe not (1e11 units at 1e11 each)
+        line = numbers["quantity"] * numbers["unit_price"]
+        checks["huge line"] = _count(line.abs() > _MAX_VALUE)
     found = _scalars(t, **checks) if checks else {}
     _UNPADDED.set(frozenset(c for c in text_columns if found[f"padded {c}"] == 0))
     if "customer_id" in mapping and "integral ids" not in found:
@@ -177,6 +195,8 @@ def _classify(
         col = mapping[role]
         n_present, n_bad = found[f"present {role}"], found[f"bad {role}"]
         kind = "dates" if role == "timestamp" else "numbers"
+        if role == "timestamp" and date_problems:
+            continue  # the convention is the problem, said above, not each date
         if n_present == 0 and role in ("timestamp", "quantity", "unit_price", "amount"):
             problems.append(f"column {col!r} ({role}) has no values")
         elif n_present and n_bad > _MOSTLY_BAD * n_present:
@@ -184,6 +204,38 @@ def _classify(
                 f"column {col!r} ({role}) cannot be read as {kind}: "
                 f"{n_bad} of {n_present} non-empty values are not {kind}, "
                 f"{_rows_where(t, bad, t[col])}"
+                + (
+                    "; if they are numbers written with another decimal mark or thousands "
+                    "separators, pass decimal= and thousands= (e.g. decimal=',' for 12,50)"
+                    if found.get(f"spelled {role}")
+                    else ""
+                )
+            )
+        elif k := found.get(f"spelled {role}"):
+            other = "decimal=',' if the decimal mark is a comma (12,50 or 1.234,50)"
+            if decimal != ".":
+                other = "decimal='.' if the decimal mark is a dot (12.50)"
+            spelled = f"decimal mark {decimal!r}"
+            if thousands:
+                spelled += f" and thousands separator {thousands!r}"
+            problems.append(
+                f"column {col!r} ({role}) has numbers written another way than a number with "
+                f"{spelled} (other thousands separators, a currency or unit, another decimal "
+                f"mark): {_n_rows(k)}, "
+                f"{_rows_where(t, _spelled_otherwise(t[col], bad), t[col])}; a number is read "
+                "by one convention and no purchase is dropped for its spelling: write plain "
+                f"numbers (1234.50), or pass the file's convention: {other}, "
+                "thousands=',' for 1,234.50 (' ' for 1 234,50)"
+            )
+        elif found.get(f"grouped {role}") and not found.get(f"proven {role}"):
+            k = found[f"grouped {role}"]
+            problems.append(
+                f"column {col!r} ({role}) has values like '1.500' that could be thousands "
+                "written with a dot (1500) or decimals (1.5), and no value with a decimal "
+                f"point that is no thousands separator: {_n_rows(k)}, "
+                f"{_rows_where(t, _dot_grouped(t[col])[0], t[col])}; pass decimal=',' if "
+                "the dots are thousands separators (the decimal mark is then a comma), or "
+                "thousands='' if they are decimal points (1.5)"
             )
     if "customer_id" in mapping and found["present customer_id"] == 0:
         problems.append(f"column {mapping['customer_id']!r} (customer_id) has no values")
@@ -200,14 +252,22 @@ def _classify(
                 f"quantities (above {_MAX_VALUE:,.0f} in absolute value): {_n_rows(k)}, "
                 f"{_rows_where(t, condition, t[mapping[role]])}"
             )
+    if line is not None and (k := found["huge line"]):
+        problems.append(
+            f"columns {mapping['quantity']!r} x {mapping['unit_price']!r} (quantity x "
+            f"unit_price) give line values too large to be money (above {_MAX_VALUE:,.0f} in "
+            f"absolute value): {_n_rows(k)}, {_rows_where(t, line.abs() > _MAX_VALUE, line)}"
+        )
     if problems:
         raise SchemaError(name, problems)
 
     # Identical rows: the groups of rows equal in every source column (NULLs equal, as in
     # pandas' duplicated) are few; every row of a group but its first is a copy.
+    # an order_id column without a value is no order id: its rows are no lines of one order
+    has_orders = bool(found.get("present order_id"))
     if drop_duplicates is None:
-        drop_duplicates = "order_id" in mapping
-    same = "duplicate" if drop_duplicates else ("identical" if "order_id" not in mapping else "")
+        drop_duplicates = has_orders
+    same = "duplicate" if drop_duplicates else ("identical" if not has_orders else "")
     has_copies = False
     suspects = None
     if same:
@@ -232,23 +292,12 @@ def _classify(
             has_copies = True
             copies = ibis.memtable(pa.table({f"{_MINE}copy": found_copies}))
 
-    # Unparseable values keep their money in the audit where a number can be read at all,
-    # so that the input's value is the file's whatever was dropped: the distinct refused
-    # texts are read leniently (few), and joined back.
+    # Rows dropped for an unreadable value have no number in it (a value with a digit was
+    # refused above): they count 0 in the input's value.
     value_roles = ("amount",) if "amount" in mapping else ("quantity", "unit_price")
-    lenient_roles = [r for r in value_roles if found.get(f"bad {r}")]
-    for role in lenient_roles:
-        bad = _read_columns(t, mapping, decimal)[1][role]
-        raw = t[mapping[role]].cast("string")
-        refused = engine.to_pyarrow(t.filter(bad).select(_raw=raw).distinct())["_raw"]
-        lenient = _lenient_number(pd.Series(refused.to_pylist(), dtype=object), decimal)
-        key = ibis.ifelse(bad, raw, ibis.null("string"))
-        t = _join_dictionary(
-            t, key, refused, f"{_MINE}lenient_{role}", pa.array(lenient, pa.float64())
-        )
 
     # Every expression below is over the final table t.
-    numbers, unreadable, ts = _read_columns(t, mapping, decimal)
+    numbers, unreadable, ts = _read_columns(t, mapping, decimal, thousands)
     as_int, as_text, _ = _customer_ids(t[mapping["customer_id"]])
     integral_ids = bool(found["integral ids"])
     customer = as_int if integral_ids else as_text
@@ -271,16 +320,6 @@ def _classify(
     if cancellation_prefix and order is not None:
         is_return |= order.startswith(cancellation_prefix).fill_null(False)
     value = ibis.ifelse(is_return, -value.abs(), value)
-    audit_value = value
-    if lenient_roles:
-        parts = {
-            r: ibis.ifelse(unreadable[r], t[f"{_MINE}lenient_{r}"], numbers[r])
-            if r in lenient_roles
-            else numbers[r]
-            for r in value_roles
-        }
-        read_any = parts["amount"] if "amount" in parts else parts["quantity"] * parts["unit_price"]
-        audit_value = value.coalesce(ibis.ifelse(is_return, -read_any.abs(), read_any))
 
     load_day = pd.Timestamp.now().normalize()
     flags: dict[str, ibis.BooleanValue] = dict.fromkeys(_CHECKS, ibis.literal(False))
@@ -328,7 +367,7 @@ def _classify(
         if role in mapping:
             clean[role] = t[mapping[role]]
     classified = t.select(
-        **{f"{_MINE}code": outcome, f"{_MINE}value": audit_value.cast("float64")},
+        **{f"{_MINE}code": outcome, f"{_MINE}value": value.cast("float64")},
         **{f"{_MINE}flag_{c}": f for c, f in flags.items()},
         **{f"{_MINE}bad_{r}": b.fill_null(False) for r, b in unreadable.items()},
         **{f"{_MINE}orig_{r}": t[mapping[r]] for r in unreadable},
@@ -379,6 +418,7 @@ def _classify(
             "strict": strict,
             "date_format": date_format,
             "decimal": decimal,
+            "thousands": thousands,
         },
         rows=lines.select(
             **{_ROW: lines[_ROW], "code": lines[f"{_MINE}code"]},

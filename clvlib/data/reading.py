@@ -16,7 +16,8 @@ every check that applies):
 code                        outcome  when
 ==========================  =======  =========================================================
 ``no_customer``             dropped  customer id missing or blank
-``bad_timestamp``           dropped  timestamp missing or unparseable
+``bad_timestamp``           dropped  timestamp missing or unparseable, or before 1900 (a
+                                     placeholder such as 0001-01-01, never a purchase)
 ``bad_value``               dropped  line value missing or unparseable (amount, or quantity or
                                      unit price when the value is quantity x unit price)
 ``after_observation_end``   dropped  timestamp after the whole day of ``observation_end``
@@ -69,6 +70,7 @@ from clvlib.data.sources import (
     file_errors,
     option_problems,
 )
+from clvlib.data.values import thousands_problems
 
 # The loader's own names, and those of the modules it draws on that users reach through it
 # (the audit and its reasons, the roles, the pandas form of a lazy log, the customer table).
@@ -156,6 +158,7 @@ def load_transactions(
     sep: str | None = None,
     encoding: str | None = None,
     decimal: str = ".",
+    thousands: str | None = None,
     lazy: bool = False,
 ) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:
     """Read an order log into the clean schema and account for every input row.
@@ -212,6 +215,13 @@ def load_transactions(
         ``encoding=`` when the bytes are not UTF-8.
     decimal : str, default "."
         Decimal mark of numbers in text (``","``: ``"1.234,50"`` is 1234.5).
+    thousands : str, optional
+        Thousands separator of numbers in text: ``","`` (``"1,234.50"``), ``"."``, ``" "``
+        (also no-break spaces) or ``"'"``, each before a group of three digits; ``""`` for
+        none. None (default): ``"."`` with ``decimal=","``, else none, and a column whose
+        values could be dot-grouped thousands ('1.500' in a semicolon file) must prove a
+        decimal point or is refused. A number written otherwise (another separator, a
+        currency or unit) is a :class:`SchemaError` naming its rows, never a dropped row.
     lazy : bool, default False
         Return ``tx`` as an ``ibis.Table`` (nothing materialised; every function of clvlib
         that takes ``tx`` accepts it, and :func:`to_frame` turns it into the pandas log)
@@ -276,7 +286,8 @@ def load_transactions(
     1                    1  29
     2                    0  28
     """
-    if problems := option_problems(sep=sep, decimal=decimal):
+    problems = option_problems(sep=sep, decimal=decimal) + thousands_problems(thousands, decimal)
+    if problems:
         default = "<ibis.Table>" if isinstance(source, ibis.Table) else "<DataFrame>"
         shown = str(source) if isinstance(source, str | PathLike) else default
         raise SchemaError(source_name or shown, problems)
@@ -336,6 +347,7 @@ def load_transactions(
             strict=strict,
             date_format=date_format,
             decimal=decimal,
+            thousands=thousands,
             read=read,
             lazy=lazy,
         )

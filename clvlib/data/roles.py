@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 __all__ = ["ROLES"]
 
@@ -119,3 +120,17 @@ def _resolve_columns(
             f"'quantity' and 'unit_price' (missing {', '.join(missing)}); {hints}"
         )
     return mapping, problems
+
+
+def _pandas_read_options(names: list[object], columns: Mapping[str, str] | None) -> dict[str, Any]:
+    """Options of pandas' ``read_csv`` / ``read_excel`` that hand the loader the text written.
+
+    Id and number columns are read as text: pandas would make "0001" the id 1, "1.500" in a
+    semicolon file the number 1.5 and "1,234.50" a float or an object, before clvlib could see
+    which convention the column is written in (:mod:`clvlib.data.values` reads them). Only an
+    empty cell is missing: pandas' missing-value words ("NA", "N/A", "null", "None", ...) are
+    values (a customer "NA", Namibia's country code).
+    """
+    mapping, _ = _resolve_columns(names, columns)
+    as_text = {mapping[r]: "str" for r in (*_ID_ROLES, *_NUMERIC_ROLES) if r in mapping}
+    return {"dtype": as_text, "keep_default_na": False, "na_values": [""]}

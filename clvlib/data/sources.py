@@ -29,7 +29,7 @@ from pandas.api.types import is_datetime64_any_dtype
 
 from clvlib.data import engine
 from clvlib.data.audit import _MINE, _ROW, SchemaError
-from clvlib.data.roles import _ID_ROLES, _resolve_columns
+from clvlib.data.roles import _pandas_read_options
 
 
 def _file_sha256(path: Path) -> str:
@@ -387,19 +387,18 @@ def _read_file(
             names = [str(c) for c in raw_names.iloc[0].tolist()] if len(raw_names) else []
             if problems := _duplicated_names(names):
                 raise SchemaError(name, [f"sheet {sheet!r}: {p}" for p in problems])
-            parts.append(pd.read_excel(book, sheet_name=sheet, decimal=decimal))
+            parts.append(
+                pd.read_excel(book, sheet_name=sheet, **_pandas_read_options(names, columns))
+            )
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         return frame, {"format": "excel", "sheets": chosen, "workbook_sheets": every}
-    # CSV: identifier columns are read as text, so that "00123" keeps its zeros and
-    # customer ids are not turned into floats by a missing value.
+    # CSV: id and number columns are read as text, only empty cells are missing (roles.py).
     info = _sniff(path, "\t" if kind == "tsv" and sep is None else sep, encoding)
     if problems := _duplicated_names(info["names"]):
         raise SchemaError(name, problems)
-    mapping, _ = _resolve_columns(info["names"], columns)
-    as_text = {mapping[r]: "str" for r in _ID_ROLES if r in mapping}
     options: dict[str, Any] = {
+        **_pandas_read_options(info["names"], columns),
         "encoding": info["encoding"],
-        "dtype": as_text,
         "low_memory": False,
         "decimal": decimal,
         "sep": info["sep"],

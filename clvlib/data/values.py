@@ -110,17 +110,42 @@ def _finite(value: ibis.FloatingValue) -> ibis.FloatingValue:
     return ibis.ifelse(value.isnan() | value.isinf(), ibis.null("float64"), value)
 
 
-# With a decimal comma the dots in a number are thousands separators, each before a group of
-# three digits ("1.234,50"); a number with any other dot ("12.50", a decimal point) is not
-# read, rather than read as 1250.
-_DECIMAL_COMMA = r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)?(?:,\d+)?(?:[eE][+-]?\d+)?$"
+# Thousands separators a number may be written with (``thousands=``); a space is also the
+# no-break spaces that spreadsheets write between groups.
+THOUSANDS = (",", ".", " ", "'")
+_SPACES = "[ \u00a0\u202f]"
 
 
-def _to_number(col: ibis.Value, decimal: str = ".") -> tuple[ibis.Value, ibis.BooleanValue]:
+def thousands_problems(thousands: Any, decimal: Any) -> list[str]:
+    """What is wrong with ``thousands`` beside ``decimal`` (nothing: an empty list)."""
+    if thousands is None or thousands == "":
+        return []
+    if not isinstance(thousands, str) or thousands not in THOUSANDS:
+        return [
+            "thousands must be ',' (1,234.50), '.' (1.234,50), ' ' (1 234,50), \"'\" "
+            f"(1'234.50), '' for none, or None to read it from the values; got {thousands!r}"
+        ]
+    if thousands == decimal:
+        return [f"thousands and decimal are both {thousands!r}: a number would read two ways"]
+    return []
+
+
+def _grouped(decimal: str, thousands: str) -> str:
+    """A number with ``thousands`` before each group of three digits and ``decimal``."""
+    sep = _SPACES if thousands == " " else re.escape(thousands)
+    mark = re.escape(decimal)
+    return rf"^[+-]?(?:\d+|\d{{1,3}}(?:{sep}\d{{3}})+)?(?:{mark}\d+)?(?:[eE][+-]?\d+)?$"
+
+
+def _to_number(
+    col: ibis.Value, decimal: str = ".", thousands: str | None = None
+) -> tuple[ibis.Value, ibis.BooleanValue]:
     """Float64 values and whether a present value is not a finite number.
 
-    With ``decimal=","`` text like ``"1.234,50"`` reads as 1234.5 (dots are thousands) and
-    ``"12.50"`` is not a number (its dot is no thousands separator).
+    Text is read by one convention: ``decimal`` and ``thousands`` (each separator before a
+    group of three digits). ``thousands=None`` is '.' with ``decimal=","`` ("1.234,50" is
+    1234.5, "12.50" no number: its dot is no thousands separator) and none with the decimal
+    point; ``""`` is none ("1.500" is 1.5 even where it could be 1500).
     """
     kind = col.type()
     if kind.is_integer() or kind.is_boolean():  # always finite
@@ -129,30 +154,52 @@ def _to_number(col: ibis.Value, decimal: str = ".") -> tuple[ibis.Value, ibis.Bo
         values = _finite(col.cast("float64"))
     else:
         text = _strip(col.cast("string"))
-        if decimal != ".":
-            read = text.replace(".", "").replace(decimal, ".")
-            text = ibis.ifelse(text.re_search(_DECIMAL_COMMA), read, ibis.null("string"))
+        if thousands is None:
+            thousands = "." if decimal == "," else ""
+        if thousands or decimal != ".":
+            sep = _SPACES if thousands == " " else re.escape(thousands)
+            read = text.re_replace(sep, "") if thousands else text
+            read = read.replace(decimal, ".")
+            pattern = _grouped(decimal, thousands) if thousands else None
+            if pattern is None:
+                pattern = rf"^[+-]?\d*(?:{re.escape(decimal)}\d+)?(?:[eE][+-]?\d+)?$"
+            text = ibis.ifelse(text.re_search(pattern), read, ibis.null("string"))
         values = _finite(text.try_cast("float64"))
     return values, _present(col) & values.isnull()
 
 
-def _lenient_number(raw: pd.Series, decimal: str = ".") -> pd.Series:
-    """The number in text a strict read refused ('1,234.50', '$12', '12 EUR'), else NaN.
+# One reading of a number column. A present value with a digit that the column's convention
+# does not read ("1,234.50", "$12.50", "12 EUR", "1 234,50", "12,50" with decimal ".") is a
+# number written another way: refused with its rows, never dropped as if it were no number.
+_DIGIT = r"\d"
+# With decimal ".", "1.500" is 1.5, or 1500 written with a thousands dot (a file separated by
+# semicolons or tabs often comes from a decimal-comma locale). A dot no thousands separator
+# can be ("12.5", "0.125", "1234.500") proves the column dot-decimal; without such a value, a
+# column with thousands-like values is refused.
+_DOT_GROUPED = r"^[+-]?[1-9]\d{0,2}\.\d{3}$"
 
-    Only for the audit's value of rows dropped as unparseable: their money still counts in
-    the input's value, so that a file's total reconciles whatever was dropped.
-    """
-    text = raw.astype("str").str.replace(r"[^0-9.,\-]", "", regex=True)
-    thousands = re.escape("," if decimal == "." else ".")  # only before groups of 3 digits
-    text = text.str.replace(rf"{thousands}(?=\d{{3}}(?!\d))", "", regex=True)
-    text = text.str.replace(decimal, ".", regex=False)
-    return pd.to_numeric(text, errors="coerce").astype("float64")
+
+def _spelled_otherwise(col: ibis.Value, bad: ibis.BooleanValue) -> ibis.BooleanValue:
+    """Rows of a text column whose value was not read as a number but holds a digit."""
+    return ibis.ifelse(bad, col.re_search(_DIGIT), False)
+
+
+def _dot_grouped(col: ibis.Value) -> tuple[ibis.BooleanValue, ibis.BooleanValue]:
+    """Text values like thousands with a dot ('1.500'), and values a dot proves decimal."""
+    text = _strip(col)
+    grouped = text.re_search(_DOT_GROUPED)
+    proven = text.contains(".") & ~grouped & text.try_cast("float64").notnull()
+    return grouped, proven
 
 
 _ISO_TEXT = r"\d{4}-\d{1,2}-\d{1,2}(?:[T ].*)?"
 _COMPACT_TEXT = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _NUMERIC_DATE = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?:[T ,]+(.*))?$"
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+# Earlier timestamps are no purchase of an order log but a placeholder ("0001-01-01", Excel's
+# day 0) or a misread: they are dropped as bad timestamps, never kept.
+_FLOOR = pd.Timestamp("1900-01-01")
+_YEAR_FIRST = "year-first"
 
 
 def _read_dates(
@@ -208,6 +255,18 @@ def _read_dates(
         fmt, how = fmt or "mixed", f"text dates ({fmt or 'mixed formats'})"
     elif found[0] == "ISO 8601":
         fmt, how = "ISO8601", "ISO 8601"
+        middle = values[iso].str.extract(r"^\d{4}-(\d{1,2})-(\d{1,2})").astype(int)
+        if (swapped := middle[0] > 12).any():
+            # YYYY-DD-MM would keep its days up to 12 swapped and drop the others
+            how_else = (
+                "if the column is YYYY-DD-MM throughout, pass date_format='%Y-%d-%m'"
+                if (middle[1] <= 12).all()
+                else "fix the file"
+            )
+            problems.append(
+                f"column {column!r} (timestamp) has dates whose month would be above 12 "
+                f"({example(values[iso][swapped])}): it is not YYYY-MM-DD (ISO 8601); " + how_else
+            )
         offsets = values[iso].str.contains(_OFFSET)
         if offsets.all():
             utc = True
@@ -225,7 +284,29 @@ def _read_dates(
         second = pd.to_numeric(parts[2]) > 12
         sep, years = parts[1][numeric].iloc[0], parts[3].str.len().max()
         day_first, month_first = first.any(), second.any()
-        if day_first and month_first:
+        orders = _two_digit_year_orders(parts[numeric], sep)
+        if _YEAR_FIRST in orders and len(orders) > 1:
+            a = values[numeric].iloc[0]
+            problems.append(
+                f"column {column!r} (timestamp): with two-digit years the values prove no "
+                f"order of year, month and day ({example(values[numeric])}): {a!r} could be "
+                + " or ".join(f"{k} ({f})" for k, f in orders.items())
+                + "; pass date_format, e.g. "
+                + " or ".join(repr(f) for f in orders.values())
+                + ", with the time if there is one (e.g. ' %H:%M')"
+            )
+            fmt = how = ""
+        elif _YEAR_FIRST in orders and parts[4][numeric].notna().any():
+            problems.append(
+                f"column {column!r} (timestamp): year-first dates with two-digit years and "
+                f"times ({example(values[numeric])}); pass date_format, e.g. "
+                f"'{orders[_YEAR_FIRST]} %H:%M'"
+            )
+            fmt = how = ""
+        elif _YEAR_FIRST in orders:
+            fmt = orders[_YEAR_FIRST]
+            how = f"{_YEAR_FIRST} ({fmt})"
+        elif day_first and month_first:
             problems.append(
                 f"column {column!r} (timestamp) mixes day-first dates "
                 f"({example(values[first])}) and month-first dates "
@@ -256,7 +337,8 @@ def _read_dates(
         ts = pd.to_datetime(values, format=fmt, errors="coerce", utc=utc, dayfirst=dayfirst)
         failed = ts.isna()
         n_failed = int(weights[failed].sum())
-        if fmt not in ("mixed", "ISO8601") and 0 < n_failed <= _MOSTLY_BAD * weights.sum():
+        retry = fmt not in ("mixed", "ISO8601") and not how.startswith(_YEAR_FIRST)
+        if retry and 0 < n_failed <= _MOSTLY_BAD * weights.sum():
             # same convention, other spelling (seconds, no time...): read one by one
             retried = pd.to_datetime(
                 values[failed], format="mixed", errors="coerce", utc=utc, dayfirst=dayfirst
@@ -279,6 +361,26 @@ def _read_dates(
     return ts.astype("datetime64[us]"), how, []
 
 
+def _two_digit_year_orders(parts: pd.DataFrame, sep: str) -> dict[str, str]:
+    """With two-digit years, the orders of day, month and year the values allow: name -> format.
+
+    Only when some year has two digits (else the year is last, 4 digits); year-first only when
+    every year does. Empty when no year has two digits.
+    """
+    if not parts[3].str.len().eq(2).any():
+        return {}
+    n1, n2, n3 = (pd.to_numeric(parts[i]) for i in (0, 2, 3))
+    allowed = {
+        "day-first": (f"%d{sep}%m{sep}%y", (n1 <= 31).all() and (n2 <= 12).all()),
+        "month-first": (f"%m{sep}%d{sep}%y", (n1 <= 12).all() and (n2 <= 31).all()),
+        _YEAR_FIRST: (
+            f"%y{sep}%m{sep}%d",
+            parts[3].str.len().eq(2).all() and (n2 <= 12).all() and n3.between(1, 31).all(),
+        ),
+    }
+    return {name: fmt for name, (fmt, ok) in allowed.items() if ok}
+
+
 def _timestamps(
     table: ibis.Table, column: str, date_format: str | None
 ) -> tuple[ibis.Table, str, list[str]]:
@@ -292,7 +394,9 @@ def _timestamps(
     kind = col.type()
     name = f"{_MINE}ts"
     if kind.is_timestamp() or kind.is_date():
-        return table.mutate(**{name: col.cast("timestamp")}), "date-time column", []
+        ts = col.cast("timestamp")
+        ts = ibis.ifelse(ts < engine.timestamp(_FLOOR), ibis.null("timestamp"), ts)
+        return table.mutate(**{name: ts}), "date-time column", []
     if kind.is_numeric() and not kind.is_boolean():
         number = col.cast("float64")
         integral = _present(col) & (number % 1 == 0)
@@ -322,7 +426,7 @@ def _timestamps(
     parsed, how, problems = _read_dates(values, found["_n"], date_format, column, example)
     if problems:
         return keyed.mutate(**{name: ibis.null("timestamp")}), "", problems
-    ok = parsed.notna().to_numpy()
+    ok = (parsed.notna() & (parsed >= _FLOOR)).to_numpy()
     joined = _join_dictionary(
         table,
         text,

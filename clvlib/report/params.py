@@ -121,6 +121,15 @@ SCHEMA: tuple[Param, ...] = (
         choices=(".", ","),
     ),
     Param(
+        "thousands",
+        str,
+        "",
+        "thousands separator of numbers in a text file: ',', '.', ' ', \"'\", 'none'; "
+        "'' reads it from the values",
+        kind="choice",
+        choices=("", "none", ",", ".", " ", "'"),
+    ),
+    Param(
         "sheet_name",
         str,
         "",
@@ -599,7 +608,7 @@ def _check_tristate(p: Param, value: Any) -> str | bool:
     raise ParamsError(f"{p.name} must be 'auto', true or false, got {value!r} ({p.comment})")
 
 
-_LOADER_KEYS = ("columns", "sep", "encoding", "date_format", "decimal", "sheet_name")
+_LOADER_KEYS = ("columns", "sep", "encoding", "date_format", "decimal", "thousands", "sheet_name")
 
 
 def _check_loader_keys_used(out: Mapping[str, Any]) -> list[str]:
@@ -629,12 +638,14 @@ def loader_options(params: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments of :func:`clvlib.data.reading.load_transactions` that are set."""
     sheet = params.get("sheet_name", "")
     dedupe = params.get("drop_duplicates", "auto")
+    thousands = params.get("thousands", "")
     return {
         "columns": dict(params.get("columns") or {}) or None,
         "sep": params.get("sep") or None,
         "encoding": params.get("encoding") or None,
         "date_format": params.get("date_format") or None,
         "decimal": params.get("decimal", "."),
+        "thousands": {"": None, "none": ""}.get(thousands, thousands),
         "sheet_name": 0 if sheet == "" else sheet,
         "drop_duplicates": None if dedupe == "auto" else bool(dedupe),
     }
