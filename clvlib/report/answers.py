@@ -280,7 +280,7 @@ def _at_report_cutoff(said: str) -> str:
 def _method_footnote(comparison: Any, answers: Mapping[str, Any]) -> str:
     """The line under the verdicts: the split, the customers and the rule a winner meets."""
     p = comparison.params
-    n = max(a["cutoffs"] for a in answers.values())
+    n = max(a.cutoffs_tried for a in answers.values())
     tried = (
         f"here {n}: the report's and the rolling origins at other quarter ends"
         if n > 1
@@ -328,7 +328,7 @@ def _method_lines(comparison: Any, answers: Mapping[str, Any]) -> list[str]:
     label = {m: spec.label for m, spec in METHODS.items()}
     said = verdict(comparison, "spearman", contenders)
     rank = answers["spearman"]
-    if rank["method"] is None:
+    if rank.method is None:
         lines.append(
             "- **Which method finds tomorrow's valuable customers: no clear winner.** "
             "Ranking customers by what they spent in the holdout, no method is clearly ahead "
