@@ -79,7 +79,7 @@ def winner_words(result: Any) -> str:
 
 
 def winner_stability(comparison: Any, rolling: Any = None) -> pd.DataFrame:
-    """ "Is the winner stable?": each measure's headline method at every cut-off tried.
+    """Is the winner stable? Each measure's headline method at every cut-off tried.
 
     :func:`~clvlib.compare.winner.headline_by_cutoff` per measure: the headline method (the
     winner, else the best at the report's cut-off), its value and place among the methods
