@@ -3,7 +3,7 @@
 Targets (2-core machine): (a) RFM scores + ``CustomerClusterer(k=5).fit`` < 10 s;
 (b) ``choose_k`` over k = 2..10 < 90 s. References measured in the same run on the same
 standardised matrix: a plain scikit-learn ``KMeans`` fit (what the pipeline cannot beat) and
-``MiniBatchKMeans`` (domain.md §8: not faster enough to be worth its different clusters).
+``MiniBatchKMeans`` (not faster enough to be worth its different clusters).
 
 The summary is drawn directly with numpy (columns of docs/architecture.md, realistic shapes:
 55 % one-off buyers, lognormal order values, a few % returners and ~1 % net returners).

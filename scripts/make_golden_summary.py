@@ -24,7 +24,7 @@ Column names: ``{column}_{unit}_{YYYYMMDD}`` for ``summary_data_from_transaction
 ``calibration_and_holdout_data`` (frequency_cal, recency_cal, T_cal, monetary_value_cal,
 frequency_holdout, duration_holdout).
 
-Two conventions make lifetimes' answer the one clvlib promises (domain.md §3: the whole day
+Two conventions make lifetimes' answer the one clvlib promises (the whole day
 of the cut-off is included and nothing after it is used):
 
 - ``summary_data_from_transaction_data`` floors timestamps and the observation end to

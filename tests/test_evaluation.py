@@ -16,9 +16,8 @@ import pytest
 import clvlib
 from clvlib.compare import metrics as mt
 from clvlib.compare.comparison import Comparison, compare_methods
-from clvlib.compare.registry import BOUNDS, CONTENDERS, TRUTH_METRICS
+from clvlib.compare.registry import BOUNDS, CONTENDERS, METHODS, METRICS, TRUTH_METRICS
 from clvlib.compare.rolling import cutoff_dates, rolling_origin
-from clvlib.vocabulary import METHODS, METRICS
 
 CAL, HOLD = "2024-06-30", "2024-12-31"
 RANKING = ("spearman", "top10_share", "top20_share", "gains_gini", "gains_gini_normalised")

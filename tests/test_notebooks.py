@@ -206,8 +206,8 @@ def test_every_page_names_the_winner_of_verdict_json(rendered: Path, tmp_path: P
     the ``winner`` field of report 05's ``comparison_metrics.json``.
     """
     from clvlib.compare import verdict
+    from clvlib.compare.registry import METHODS
     from clvlib.report.winners import MEASURES
-    from clvlib.vocabulary import METHODS
 
     (tmp_path / "shop").symlink_to(rendered, target_is_directory=True)
     (entry,) = verdict.collect(tmp_path)["data_sets"]
@@ -242,7 +242,7 @@ def test_every_page_names_the_winner_of_verdict_json(rendered: Path, tmp_path: P
 @pytest.mark.slow
 def test_is_the_winner_stable_follows_the_headline_method(rendered: Path) -> None:
     """Report 05's stability table tracks each measure's headline method at every cut-off."""
-    from clvlib.vocabulary import METHODS
+    from clvlib.compare.registry import METHODS
 
     rolling = json.loads((rendered / "exports" / "rolling_origin.json").read_text())
     report = json.loads((rendered / "exports" / "comparison_metrics.json").read_text())

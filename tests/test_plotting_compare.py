@@ -9,8 +9,8 @@ import pytest
 import clvlib
 from clvlib.compare import metrics as mt
 from clvlib.compare.comparison import compare_methods
+from clvlib.compare.registry import METHODS, METRICS
 from clvlib.report import plotting
-from clvlib.vocabulary import METHODS, METRICS
 
 PLOTS = (
     "plot_gains_curves",

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from clvlib.compare.registry import METHODS
 from clvlib.compare.settings import COMPARISON_OPTIONS, ComparisonSettings
 from clvlib.methods.rules import load_rules
-from clvlib.vocabulary import METHODS
 
 
 def test_defaults_and_normalised_types() -> None:

@@ -12,12 +12,11 @@ import pandas as pd
 import pytest
 
 from clvlib.compare import verdict as vd
-from clvlib.compare.registry import CONTENDERS, Calibration, _fit_hiatus
+from clvlib.compare.registry import CONTENDERS, METHODS, Calibration, _fit_hiatus
 from clvlib.compare.split import Split
 from clvlib.data.summary import customer_summary
 from clvlib.report.cli import main
 from clvlib.report.runner import folder_name
-from clvlib.vocabulary import METHODS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = PROJECT_ROOT / "tests" / "data" / "cdnow_sample.csv"

@@ -1,4 +1,4 @@
-"""Metrics of the head-to-head comparison (domain.md §9): pure functions on arrays or Series.
+"""Metrics of the head-to-head comparison: pure functions on arrays or Series.
 
 Every function takes the per-customer quantities it compares (a score, an outcome, labels)
 and returns a number or a small named result; none reads a file or a summary. Two pandas

@@ -1,10 +1,10 @@
 """The split of time into a calibration and a holdout period: one frozen object, checked once.
 
 Every method is fitted on the calibration period, whose last day is ``calibration_end``, and
-judged on the holdout (calibration_end, holdout_end] (domain.md §9). :class:`Split` holds both
+judged on the holdout (calibration_end, holdout_end]. :class:`Split` holds both
 ends and everything derived from them — the day after each (:func:`clvlib.data.dates.day_after`),
 the day counts, the holdout length in the time unit — so that no stage recomputes them.
-:func:`data_problems` is the minimum-data gate of domain.md §11, asked once before any report.
+:func:`data_problems` is the minimum-data gate, asked once before any report.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ __all__ = [
     "holdout_end_after",
 ]
 
-#: the minimum-data gate (domain.md §11), checked once by :func:`data_problems`
+#: the minimum-data gate, checked once by :func:`data_problems`
 MIN_CUSTOMERS = 100  # customers who bought in the calibration period
 MIN_REPEAT_BUYERS = 20  # of them, customers who bought on two days or more
 MIN_CALIBRATION_DAYS = 90  # first order to calibration_end: a few months for a retention rate
@@ -243,7 +243,7 @@ def check_horizon(horizon: Any) -> int:
 
 
 def data_problems(tx: Any, split: Split, *, n_clusters: int | str | None = None) -> list[str]:
-    """The minimum-data gate (domain.md §11): what the log lacks for a comparison, in words.
+    """The minimum-data gate: what the log lacks for a comparison, in words.
 
     :data:`MIN_CUSTOMERS` customers who bought in the calibration period,
     :data:`MIN_REPEAT_BUYERS` of them on two days or more, :data:`MIN_CALIBRATION_DAYS` days

@@ -3,7 +3,7 @@
 :func:`simulate_shop` draws customers, their behaviour and their orders from a stated model;
 :meth:`Shop.truth` gives, for any cut-off date, who was alive and what each customer is
 expected to buy over a horizon. That truth is what the methods are scored against on simulated
-data (domain.md §9). :func:`load_default_shop` reads the embedded default data set in ``data/``
+data. :func:`load_default_shop` reads the embedded default data set in ``data/``
 (written by ``scripts/make_default_data.py``), so notebooks and tests need not re-simulate.
 
 The model, per customer (all durations in days):

@@ -1,6 +1,6 @@
 """The customer summary every method starts from: BTYD and RFM columns, one row per customer.
 
-Both conventions of domain.md §3 are computed here, once, from the clean transaction log
+Both conventions (BTYD and marketing RFM) are computed here, once, from the clean transaction log
 (docs/architecture.md): the BTYD columns (``frequency``, ``recency``, ``T``,
 ``monetary_value``) equal lifetimes' ``summary_data_from_transaction_data`` on the purchase
 lines; the marketing RFM columns (``since_last_order``, ``n_orders``, ``total_value``, ...)
@@ -165,7 +165,7 @@ def calibration_holdout(
     """Customer summary at ``calibration_end`` plus what each customer did in the holdout.
 
     Methods are fitted on the summary columns; their scores are judged on the holdout
-    columns (domain.md §9). Customers whose first purchase is after ``calibration_end`` are
+    columns. Customers whose first purchase is after ``calibration_end`` are
     not in the result: nothing could have been predicted for them.
 
     Parameters

@@ -5,7 +5,7 @@
   :func:`clv_vs_first_order`);
 - LTV : CAC and payback per channel (:func:`channel_economics`);
 - discount shoppers against full-price customers (:func:`discount_shoppers`);
-- the two retention policies of domain.md §7 (:func:`retention_policies`).
+- the two opposite retention policies (:func:`retention_policies`).
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def first_order_profit(
 def clv_vs_first_order(
     summary: pd.DataFrame, first_profit: pd.Series, clv: pd.Series, *, by: str | pd.Series
 ) -> pd.DataFrame:
-    """What a customer is worth beyond the first sale, per group (domain.md §4: 29 vs 304).
+    """What a customer is worth beyond the first sale, per group (a 29 first sale, 304 lifetime).
 
     Returns
     -------
@@ -352,7 +352,7 @@ def discount_shoppers(
 def retention_policies(
     clv: pd.DataFrame, *, discount: float = 0.10, top: float = 0.2, periods: float = 12
 ) -> pd.DataFrame:
-    """The two retention policies of domain.md §7, side by side: who, and at what cost.
+    """The two opposite retention policies, side by side: who, and at what cost.
 
     - **discount by importance**: the top ``top`` share of customers by predicted CLV get a
       ``discount`` on what they buy;

@@ -1,6 +1,6 @@
 """Gradient boosting on calibration-period features: :class:`BoostedValueModel`.
 
-The contender a data scientist adds first (domain.md §9): a supervised learner, untuned,
+The contender a data scientist adds first: a supervised learner, untuned,
 that learns "value over the next ``horizon_days``" from customers' summaries. There are no
 labels at the cut-off itself, so the labels come from a **time-shifted window inside
 calibration**: features are the customer summary at ``calibration_end - horizon_days`` and

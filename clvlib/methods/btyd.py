@@ -4,7 +4,7 @@ The BG/NBD model (Fader, Hardie & Lee 2005) explains *how many* repeat purchases
 makes; the Gamma-Gamma model (Fader, Hardie & Lee 2005b; Fader & Hardie's note 025) explains
 *how much* a repeat purchase is worth. Their product is the customer's expected value over a
 horizon (:func:`expected_clv`), the model-based CLV the heuristic methods are compared with
-(domain.md §9).
+.
 
 Both are fitted by maximum likelihood with scipy only (no PyMC): a vectorised log-likelihood
 with its analytic gradient in the log-parameters, minimised by BFGS, as lifetimes'

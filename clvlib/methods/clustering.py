@@ -1,4 +1,4 @@
-"""k-means clusters of customers: the estimator, choosing k, profiles and names (domain.md §8).
+"""k-means clusters of customers: the estimator, choosing k, profiles and names.
 
 Customers are clustered on ``log1p`` of their RFM columns (time since last order, number of
 orders, net total value), standardised, with full-batch :class:`sklearn.cluster.KMeans`, a

@@ -1,4 +1,4 @@
-"""The closed-form CLV formulas of domain.md §4: simple CLV, its sensitivity, discounted CLV.
+"""The closed-form CLV formulas: simple CLV, its sensitivity, discounted CLV.
 
 - the simple formula and its economic variant, :func:`clv_simple` and
   :func:`clv_simple_cac_after_margin`, with :func:`clv_sensitivity` for the four levers;
@@ -30,7 +30,7 @@ def _simple_levers(aov, purchases, cac, margin) -> tuple:
 
 
 def clv_simple(aov, purchases, cac, margin):
-    """Simple CLV as domain.md states it: ``[(AOV x purchases) - CAC] x margin``.
+    """Simple CLV as the practitioners' formula states it: ``[(AOV x purchases) - CAC] x margin``.
 
     This is the textbook formula the analysts know; it applies the margin to the CAC as well,
     i.e. it treats the acquisition cost as if it were revenue forgone. Its economic sibling,

@@ -1,4 +1,4 @@
-"""Predictive heuristic CLV: the estimator :class:`HeuristicCLV` (domain.md §4).
+"""Predictive heuristic CLV: the estimator :class:`HeuristicCLV`.
 
 Fitted on a calibration log (it needs per-period activity for the survival rate of
 :mod:`clvlib.methods.survival`), predicting on a customer summary of
@@ -30,7 +30,7 @@ class HeuristicCLV(BaseEstimator):
     """Predictive heuristic CLV: value per calendar period, paired with a survival rate.
 
     Closed-form, a few aggregate rates, no likelihood fitting. Value and retention are
-    measured on the same basis (domain.md §4):
+    measured on the same basis:
 
     - **Survival** s per period is learned by :meth:`fit` with :func:`estimate_survival`: a
       customer lapses after L periods without a purchase, L the ``gap_quantile`` quantile of

@@ -1,4 +1,4 @@
-"""RFM quantile scores: the scorer :class:`RFMScorer` (domain.md §6).
+"""RFM quantile scores: the scorer :class:`RFMScorer`.
 
 :class:`RFMScorer` learns quantile edges of recency (``since_last_order``), frequency
 (``n_orders``) and monetary value (``total_value`` by default) on one period and applies them

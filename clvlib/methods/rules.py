@@ -1,4 +1,4 @@
-"""Rule-based RFM segments: rule sets as data, assignment, coverage and overlaps (domain.md §7).
+"""Rule-based RFM segments: rule sets as data, assignment, coverage and overlaps.
 
 Segment rules are data: YAML files in ``clvlib/methods/segments/`` (``r_rfm``, ``rf_grid``,
 ``value_activity``) or a user's own file in the same format, read by :func:`load_rules`.
@@ -251,7 +251,7 @@ def load_rules(rules: str | Path | RuleSet) -> RuleSet:
 
     Shipped sets: ``"r_rfm"`` (the R package ``rfm`` example rules), ``"rf_grid"`` (the
     recency x frequency grid of regular expressions), ``"value_activity"`` (value x activity
-    types with the playbook of domain.md §7).
+    types with their playbook).
 
     The format (YAML; the shipped files document it at their top)::
 

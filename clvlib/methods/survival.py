@@ -1,4 +1,4 @@
-"""Retention and survival rates from the clean log: how long customers stay (domain.md §4).
+"""Retention and survival rates from the clean log: how long customers stay.
 
 :func:`estimate_retention` describes period-to-period activity; :func:`estimate_survival`
 gives the survival rate per period that :class:`~clvlib.methods.heuristic.HeuristicCLV`
@@ -207,7 +207,7 @@ def estimate_survival(
     Why not the period-to-period repeat rate of :func:`estimate_retention`: a customer who
     skips a month is not lost, and a value per *calendar* period (total value / tenure)
     already counts that idle month. Pairing the two counts every skipped period as churn a
-    second time (domain.md §4; -87 % to -89 % of realised holdout value on three logs).
+    second time (-87 % to -89 % of realised holdout value on three logs).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Value tiers (the 20 / 60 / 20 split) and the concentration behind them (domain.md §5).
+"""Value tiers (the 20 / 60 / 20 split) and the concentration behind them.
 
 :func:`value_tiers` ranks customers into the top 20 %, middle 60 % and bottom 20 %;
 :func:`tier_table` counts customers and value per tier (overall or per channel);
@@ -170,7 +170,7 @@ def tier_table(
     return table
 
 
-# top, middle, bottom: domain.md §5
+# top, middle, bottom
 _TIER_STRATEGY = (
     "keep the good: loyalty perks, service, no blanket discounts",
     "move the middle up: second purchase, cross-sell, bundles",

@@ -1,7 +1,7 @@
 """The glossary a report prints: every column, metric and method in words.
 
 Built from :mod:`clvlib.vocabulary`, the one written definition of each term, so that a
-reader never has to guess which convention a number follows (domain.md §3: BTYD
+reader never has to guess which convention a number follows (BTYD
 recency/frequency are not the marketing RFM ones). A new term is added to the vocabulary,
 never defined here.
 """

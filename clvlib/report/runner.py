@@ -59,13 +59,6 @@ NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 #: the notebook of the verdict across data sets: run once per multi-data-set run, in its folder
 VERDICT_NOTEBOOK = "06_verdict_across_data_sets"
 
-#: the minimum-data gate (domain.md §11), checked once by :func:`check_data` before any kernel
-MIN_CUSTOMERS = 100  # customers who bought in the calibration period
-MIN_REPEAT_BUYERS = 20  # of them, customers who bought on two days or more
-MIN_CALIBRATION_DAYS = 90  # first order to calibration_end: a few months for a retention rate
-MIN_HOLDOUT_DAYS = 28  # calibration_end to holdout_end
-
-
 # --------------------------------------------------------------------------- runner
 
 
@@ -294,20 +287,14 @@ def check_data(params: Params) -> None:
 
     Loads the data as the notebooks will (:func:`clvlib.report.notebook.load_data`: columns, then
     ``calibration_end`` and ``holdout_end`` inside the data) and applies the minimum-data gate
-    of domain.md §11: :data:`MIN_CUSTOMERS` customers who bought in the calibration period,
-    :data:`MIN_REPEAT_BUYERS` of them on two days or more, :data:`MIN_CALIBRATION_DAYS` days
-    of calibration, :data:`MIN_HOLDOUT_DAYS` days of holdout and at least as many customers
-    as ``n_clusters``.
+    of the split (:func:`clvlib.compare.split.data_problems`).
 
     Raises
     ------
     InputError
         Naming the file, the figure found and the minimum, every problem at once.
     """
-    import pandas as pd
-
-    from clvlib.data import log as _tx
-    from clvlib.data.summary import active_periods
+    from clvlib.compare.split import Split, data_problems
     from clvlib.report.notebook import load_data
 
     try:
@@ -315,31 +302,9 @@ def check_data(params: Params) -> None:
     except ValueError as e:  # SchemaError, dates outside the data, a bad customer table
         raise InputError(str(e)) from None
     path = shown_path(params["data_path"], Path(params.source).parent if params.source else None)
-    cal, hold = pd.Timestamp(params["calibration_end"]), pd.Timestamp(params["holdout_end"])
-    bought = active_periods(tx, observation_end=cal, period="D")  # purchase days, by the engine
-    per_customer = bought["customer_id"].value_counts()  # purchase days per customer
-    first_day = _tx.stats(tx)["first"].normalize()
-    found = {
-        "customers who bought in the calibration period": (len(per_customer), MIN_CUSTOMERS),
-        "of them, repeat buyers (two purchase days or more)": (
-            int((per_customer >= 2).sum()),
-            MIN_REPEAT_BUYERS,
-        ),
-        "calibration days (first order to calibration_end)": (
-            (cal - first_day).days + 1,
-            MIN_CALIBRATION_DAYS,
-        ),
-        "holdout days (calibration_end to holdout_end)": ((hold - cal).days, MIN_HOLDOUT_DAYS),
-    }
-    if params["n_clusters"] != "auto":  # 'auto' picks k among those the data supports
-        found["customers for n_clusters"] = (len(per_customer), int(params["n_clusters"]))
-    problems = [
-        f"{what}: {n:,}, at least {need:,} needed" for what, (n, need) in found.items() if n < need
-    ]
+    problems = data_problems(tx, Split.from_params(params), n_clusters=params["n_clusters"])
     if problems:
-        raise InputError(
-            f"{path} has too little data for the reports (domain.md §11): " + "; ".join(problems)
-        )
+        raise InputError(f"{path} has too little data for the reports: " + "; ".join(problems))
 
 
 # --------------------------------------------------------------------------- several data sets

@@ -44,7 +44,7 @@ def measure_winners(comparison: Any, rolling: Any = None) -> dict[str, Any]:
 
 def winner_label(result: Any) -> str:
     """The winner's name as the pages write it, or "no clear winner"."""
-    from clvlib.vocabulary import METHODS
+    from clvlib.compare.registry import METHODS
 
     return NO_CLEAR_WINNER if result.method is None else METHODS[result.method].label
 
@@ -56,8 +56,7 @@ def cutoffs_words(result: Any) -> str:
     ahead most often, "heuristic CLV clearly ahead at only 1 of 3 cut-offs", or "no method
     clearly ahead at any of 3 cut-offs".
     """
-    from clvlib.compare.registry import CONTENDERS
-    from clvlib.vocabulary import METHODS
+    from clvlib.compare.registry import CONTENDERS, METHODS
 
     n = result.cutoffs_tried
     if n == 1:  # no rolling origin: the report's cut-off decides alone
@@ -87,8 +86,8 @@ def winner_stability(comparison: Any, rolling: Any = None) -> pd.DataFrame:
     interval, and whether the headline method is clearly ahead (the interval excludes 0).
     Cut-offs oldest first.
     """
+    from clvlib.compare.registry import METHODS
     from clvlib.compare.winner import headline_by_cutoff
-    from clvlib.vocabulary import METHODS
 
     def label(method: str) -> str:
         return METHODS[method].label
