@@ -1,4 +1,4 @@
-"""The vocabulary: one entry per code of the comparison's registry, words and units that agree."""
+"""The vocabulary: one entry per code of the comparison's registry, which reads its words there."""
 
 from __future__ import annotations
 
@@ -8,8 +8,16 @@ import pytest
 
 from clvlib import vocabulary
 from clvlib.compare import metrics as mt
-from clvlib.compare.comparison import TRUTH_METRICS
-from clvlib.vocabulary import METHODS, METRICS, TERMS, Method, Term, format_number, heading
+from clvlib.compare.registry import METHODS, METRICS, TRUTH_METRICS, MethodSpec, MetricSpec
+from clvlib.compare.winner import RANKING_METRICS
+from clvlib.vocabulary import (
+    TERMS,
+    Method,
+    Term,
+    format_fixed,
+    format_number,
+    heading,
+)
 
 
 def test_every_method_of_the_registry_has_an_entry() -> None:
@@ -25,22 +33,43 @@ def test_every_metric_of_the_registry_has_an_entry(code: str) -> None:
 
 
 @pytest.mark.parametrize("code", list(METHODS))
-def test_the_registry_says_what_the_vocabulary_says_of_a_method(code: str) -> None:
+def test_the_registry_reads_a_method_s_words_from_the_vocabulary(code: str) -> None:
     spec, words = METHODS[code], vocabulary.METHODS[code]
-    assert (spec.label, spec.kind) == (words.label, words.role)
-    assert (spec.score, spec.forecasts, spec.grouping) == (
-        words.score,
-        words.forecasts,
-        words.grouping,
-    )
-    assert spec.money == (words.unit == "money")
+    assert spec.words is words  # the words are not repeated in the registry
+    assert spec.describe() == {
+        "kind": words.role,
+        "label": words.label,
+        "score": words.score,
+        "forecasts": words.forecasts,
+        "grouping": words.grouping,
+        "money": words.unit == "money",
+    }
 
 
 @pytest.mark.parametrize("code", [*METRICS, *TRUTH_METRICS])
-def test_the_registry_says_what_the_vocabulary_says_of_a_metric(code: str) -> None:
-    spec = {**METRICS, **TRUTH_METRICS}[code]
-    words = vocabulary.METRICS[code]
-    assert (spec.direction, spec.unit) == (words.direction, words.scale)
+def test_the_registry_reads_a_metric_s_words_from_the_vocabulary(code: str) -> None:
+    spec, words = {**METRICS, **TRUTH_METRICS}[code], vocabulary.METRICS[code]
+    assert spec.words is words
+    assert (spec.label, spec.unit, spec.scale, spec.direction, spec.definition) == (
+        words.label,
+        words.unit,
+        words.scale,
+        words.direction,
+        words.definition,
+    )
+
+
+def test_a_registry_entry_without_words_is_refused() -> None:
+    with pytest.raises(KeyError, match="no entry in clvlib.vocabulary.METRICS"):
+        MetricSpec("not_a_metric")
+    with pytest.raises(KeyError, match="no entry in clvlib.vocabulary.METHODS"):
+        MethodSpec("not_a_method", "#000000", lambda cal: None)
+
+
+def test_every_ranking_measure_has_its_words() -> None:
+    assert set(vocabulary.MEASURES) == set(RANKING_METRICS)
+    for measure in vocabulary.MEASURES.values():
+        assert measure.summary and measure.verdict
 
 
 def test_codes_are_unique_and_every_entry_is_complete() -> None:
@@ -96,6 +125,53 @@ def test_a_method_is_defined_by_its_role_score_forecast_and_groups() -> None:
 )
 def test_format_number(value: float | None, unit: vocabulary.Kind, shown: str) -> None:
     assert format_number(value, unit) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "signed", "shown"),
+    [
+        (0.5302, "percent", False, "53.0 %"),
+        (0.3478, "whole_percent", False, "35 %"),
+        (0.0479, "points", False, "4.8 points"),
+        (0.0241, "points", True, "+2.4 points"),
+        (-0.0004, "points", True, "0.0 points"),  # rounds to zero: no sign
+        (-0.032, "pt", True, "-3.2 pt"),
+        (21.7, "change_percent", False, "+22 %"),  # a change always shows its sign
+        (-0.3, "change_percent", False, "0 %"),
+        (12.4, "percent_points", False, "12 points"),
+        (0.3494, "decimal3", False, "0.349"),
+        (-0.0001, "decimal3", False, "-0.000"),  # unsigned: as Python rounds it
+        (-0.0001, "decimal3", True, "0.000"),
+        (0.0183, "decimal3", True, "+0.018"),
+        (0.1749, "decimal2", False, "0.17"),
+        (12345.678, "cents", False, "12,345.68"),
+        (234817.4, "whole", False, "234,817"),
+        (math.nan, "cents", False, "–"),
+        (None, "decimal3", True, "–"),
+        (math.inf, "decimal3", False, "∞"),
+    ],
+)
+def test_format_fixed(
+    value: float | None, unit: vocabulary.Fixed, signed: bool, shown: str
+) -> None:
+    assert format_fixed(value, unit, signed=signed) == shown
+
+
+@pytest.mark.parametrize(
+    ("code", "value_unit", "difference_unit"),
+    [
+        ("spearman", "decimal3", "decimal3"),
+        ("top20_share", "percent", "points"),
+        ("mae", "cents", "cents"),
+        ("total_error_pct", "change_percent", "percent_points"),
+        ("n_groups", "whole", "whole"),
+    ],
+)
+def test_a_metric_reads_in_a_sentence_by_its_scale(
+    code: str, value_unit: str, difference_unit: str
+) -> None:
+    words = vocabulary.METRICS[code]
+    assert (words.sentence_unit, words.difference_unit) == (value_unit, difference_unit)
 
 
 @pytest.mark.parametrize(

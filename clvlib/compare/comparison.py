@@ -78,6 +78,7 @@ from clvlib.data.summary import calibration_holdout, customer_summary
 from clvlib.methods.clustering import CustomerClusterer
 from clvlib.methods.rules import assign_segments
 from clvlib.methods.tiers import value_tiers
+from clvlib.vocabulary import format_number
 
 __all__ = ["Comparison", "compare_methods"]
 
@@ -472,7 +473,8 @@ def compare_methods(
         large_n["bootstrap_customers"] = int(bootstrap_max_customers)
         caveats.append(
             f"The paired bootstrap intervals resample a fixed random subsample of "
-            f"{bootstrap_max_customers:,} of the {n:,} customers (the point differences use "
+            f"{format_number(bootstrap_max_customers, 'count')} of the "
+            f"{format_number(n, 'count')} customers (the point differences use "
             "everyone): they are wider than the full data's, so a clear winner called on "
             "them is a conservative claim."
         )
@@ -480,7 +482,8 @@ def compare_methods(
         large_n["k_choice_customers"] = int(k_choice_max_customers)
         caveats.append(
             f"The number of clusters was chosen on a fixed random sample of "
-            f"{k_choice_max_customers:,} of the {n:,} customers; the clusters are fitted "
+            f"{format_number(k_choice_max_customers, 'count')} of the "
+            f"{format_number(n, 'count')} customers; the clusters are fitted "
             "on everyone."
         )
 

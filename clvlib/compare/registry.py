@@ -2,33 +2,25 @@
 
 Every method is fitted on the calibration period only and scores every calibration
 customer (:class:`Calibration` is all it sees); :func:`clvlib.compare.comparison.compare_methods`
-judges the scores on the holdout with the metrics of :data:`METRICS`. The methods:
+judges the scores on the holdout with the metrics of :data:`METRICS`.
 
-=================  ==========  =========================================================
-method             kind        score (higher = predicted more valuable)
-=================  ==========  =========================================================
-heuristic_clv      method      HeuristicCLV predicted holdout value (currency)
-rfm                method      rfm_score = R + F + M quantile scores; grouping: segments
-kmeans             method      calibration mean total_value of the customer's cluster
-hiatus             method      average spend if the last purchase is within x days, else 0
-rfm_cells          reference   mean next-period value of the R x F x M cell (currency)
-bgnbd_gg           reference   BG/NBD x Gamma-Gamma expected holdout value (currency)
-naive_spend        reference   calibration total_value scaled to the holdout length
-recent_spend       reference   spend in the last 90 days scaled to the holdout length
-random             floor       uniform random numbers (seed ``random_state``)
-perfect_foresight  ceiling     the holdout value itself
-=================  ==========  =========================================================
+The registry holds what is not a word: how a method is fitted, the settings it reads, its
+colour, which methods a metric judges. The words (label, role, score, forecast, grouping,
+unit; a metric's label, unit, direction and definition) are the vocabulary's
+(:data:`clvlib.vocabulary.METHODS`, :data:`clvlib.vocabulary.METRICS`), read through
+:class:`MethodSpec` and :class:`MetricSpec`.
 
 Adding a method
 ---------------
-One entry in :data:`METHODS`: a :class:`MethodSpec` with its kind ("method" for a
-contender, "reference", "floor" or "ceiling"), label, the words for its score, forecast and
-grouping, ``money`` (True when the score is a forecast of holdout value in currency), its
-chart colour and ``fit``, a function ``fit(calibration: Calibration) -> Fitted`` that sees
-the calibration summary and log only and returns the score per customer (and optionally its
-groups, fitted parameters, model and caveats). The metrics, intervals, JSON, charts' colours,
-the reports' contenders and the glossary entry all follow from that entry. A reference that
-raises in ``fit`` is reported unavailable; a contender that raises stops the comparison.
+Its words in :data:`clvlib.vocabulary.METHODS` (label; role "method" for a contender,
+"reference", "floor" or "ceiling"; what its score is, forecasts and groups; unit "money" when
+the score is a forecast of holdout value in currency), and one entry in :data:`METHODS`: a
+:class:`MethodSpec` with the same code, its chart colour and ``fit``, a function
+``fit(calibration: Calibration) -> Fitted`` that sees the calibration summary and log only and
+returns the score per customer (and optionally its groups, fitted parameters, model and
+caveats). The metrics, intervals, JSON, charts' colours, the reports' contenders and the
+glossary entry all follow from those two entries. A reference that raises in ``fit`` is
+reported unavailable; a contender that raises stops the comparison.
 """
 
 from __future__ import annotations
@@ -51,6 +43,9 @@ from clvlib.methods.clustering import CustomerClusterer
 from clvlib.methods.heuristic import HeuristicCLV
 from clvlib.methods.rfm import RFMScorer
 from clvlib.methods.rules import assign_segments
+from clvlib.vocabulary import METHODS as _METHOD_WORDS
+from clvlib.vocabulary import METRICS as _METRIC_WORDS
+from clvlib.vocabulary import Method, Term
 
 __all__ = [
     "BOUNDS",
@@ -133,26 +128,59 @@ class Fitted(NamedTuple):
 
 @dataclass(frozen=True)
 class MethodSpec:
-    """One method of the comparison: how it is fitted, what its score is, how it is shown."""
+    """One method of the comparison: how it is fitted and drawn; its words are the vocabulary's.
 
-    kind: str
-    """"method" (a contender), "reference", "floor" or "ceiling"."""
-    label: str
-    """Name for charts and reports."""
-    score: str
-    """What the score is, from calibration data only."""
-    forecasts: str
-    """What the score stands for (a money forecast, or a ranking)."""
-    grouping: str
-    """The groups judged by the share of holdout-value variance they explain."""
-    money: bool
-    """The score is a forecast of holdout value in currency (money metrics apply)."""
+    ``label``, ``kind``, ``score``, ``forecasts``, ``grouping`` and ``money`` read
+    :data:`clvlib.vocabulary.METHODS` ``[code]``.
+    """
+
+    code: str
+    """Its code, a key of :data:`clvlib.vocabulary.METHODS`."""
     colour: str
     """Its colour in every chart."""
     fit: Callable[[Calibration], Fitted] = field(repr=False, compare=False)
     """Fit on the calibration period and score every customer of ``summary``."""
     options: tuple[str, ...] = ()
     """The :class:`~clvlib.compare.settings.ComparisonSettings` fields ``fit`` reads."""
+
+    def __post_init__(self) -> None:
+        if self.code not in _METHOD_WORDS:
+            raise KeyError(f"method {self.code!r} has no entry in clvlib.vocabulary.METHODS")
+
+    @property
+    def words(self) -> Method:
+        """Its entry in the vocabulary."""
+        return _METHOD_WORDS[self.code]
+
+    @property
+    def kind(self) -> str:
+        """Its role: "method" (a contender), "reference", "floor" or "ceiling"."""
+        return self.words.role
+
+    @property
+    def label(self) -> str:
+        """Name for charts and reports."""
+        return self.words.label
+
+    @property
+    def score(self) -> str:
+        """What the score is, from calibration data only."""
+        return self.words.score
+
+    @property
+    def forecasts(self) -> str:
+        """What the score stands for (a money forecast, or a ranking)."""
+        return self.words.forecasts
+
+    @property
+    def grouping(self) -> str:
+        """The groups judged by the share of holdout-value variance they explain."""
+        return self.words.grouping
+
+    @property
+    def money(self) -> bool:
+        """The score is a forecast of holdout value in currency (money metrics apply)."""
+        return self.words.unit == "money"
 
     def describe(self) -> dict[str, Any]:
         """The spec as words (no function), for tables and the glossary."""
@@ -362,124 +390,21 @@ def _fit_perfect(cal: Calibration) -> Fitted:
 
 
 #: The methods of the comparison, in report order: the contenders, then the references.
-#: Add a method with one entry here (see the module docstring).
+#: Add a method with its words in the vocabulary and one entry here (see the module docstring).
 METHODS: dict[str, MethodSpec] = {
-    "heuristic_clv": MethodSpec(
-        "method",
-        "heuristic CLV",
-        "HeuristicCLV predicted value over the holdout: net value of the last 12 months / "
-        "max(min(tenure, 12), L) x P(active) x sum of s**k over the holdout months (one "
-        "survival rate s and lapse threshold L, fitted on the calibration log)",
-        "holdout value (currency)",
-        "value tiers of the score (top 20 % / middle 60 % / bottom 20 %)",
-        True,
-        "#1b9e77",
-        _fit_heuristic,
-        options=("heuristic_period",),
-    ),
-    "rfm": MethodSpec(
-        "method",
-        "RFM",
-        "rfm_score = r_score + f_score + m_score, quantile edges learned on calibration",
-        "a ranking (no money forecast)",
-        "segments of the rule set",
-        False,
-        "#d95f02",
-        _fit_rfm,
-        options=("n_bins", "rule_set"),
-    ),
-    "kmeans": MethodSpec(
-        "method",
-        "k-means",
-        "mean calibration total_value of the customer's k-means cluster (clusters fitted on "
-        "calibration; the score is constant within a cluster)",
-        "a ranking of clusters (no money forecast)",
-        "k-means clusters",
-        False,
-        "#7570b3",
-        _fit_kmeans,
-        options=("n_clusters", "random_state"),
-    ),
-    "hiatus": MethodSpec(
-        "method",
-        "hiatus heuristic",
-        "active when the last purchase is at most x days before calibration_end (x: the "
-        "quantile of calibration inter-purchase gaps most accurate on a split inside "
-        "calibration); active customers ranked by average spend per order, inactive at 0",
-        "who buys again (active / inactive), ranked by average spend (no money forecast)",
-        "active / inactive",
-        False,
-        "#1f78b4",
-        _fit_hiatus,
-    ),
-    "rfm_cells": MethodSpec(
-        "reference",
-        "RFM cells",
-        "mean next-period value of the customer's R x F x M cell, learned inside calibration "
-        "(cells scored at a split one holdout length before calibration_end, their mean value "
-        "over the rest of calibration shrunk towards the overall mean by 20 customers)",
-        "holdout value (currency): the cell's mean next-period value, scaled to the holdout",
-        "value tiers of the score",
-        True,
-        "#e6ab02",
-        _fit_rfm_cells,
-        options=("n_bins",),
-    ),
-    "bgnbd_gg": MethodSpec(
-        "reference",
-        "BG/NBD + Gamma-Gamma",
-        "expected purchases in the holdout (BG/NBD) x expected value per purchase "
-        "(Gamma-Gamma on spend scaled by its mean), both fitted by maximum likelihood on "
-        "calibration",
-        "holdout value (currency)",
-        "value tiers of the score",
-        True,
-        "#e7298a",
-        _fit_bgnbd_gg,
-        options=("penalizer", "penalizer_gg"),
-    ),
-    "naive_spend": MethodSpec(
-        "reference",
-        "naive: calibration spend",
-        "calibration total_value x holdout length / calibration length (ranks as total_value)",
-        "holdout value (currency): the customer keeps the spend rate of the whole calibration",
-        "value tiers of the score (the 20 / 60 / 20 tiers of historic value)",
-        True,
-        "#a6761d",
-        _fit_naive,
-    ),
-    "recent_spend": MethodSpec(
-        "reference",
-        "recent spend (90 days)",
-        "net spend in the last 90 days of calibration x holdout length / 90 days",
-        "holdout value (currency): the customer keeps the spend rate of the last 90 days",
-        "value tiers of the score",
-        True,
-        "#66a61e",
-        _fit_recent,
-        options=("recent_days",),
-    ),
-    "random": MethodSpec(
-        "floor",
-        "random",
-        "uniform random numbers, seed random_state",
-        "nothing: the floor any method must beat",
-        "value tiers of the score",
-        False,
-        "#9e9e9e",
-        _fit_random,
-        options=("random_state",),
-    ),
-    "perfect_foresight": MethodSpec(
-        "ceiling",
-        "perfect foresight",
-        "the holdout value itself (not available at calibration_end)",
-        "the ceiling of every ranking metric",
-        "value tiers of the holdout value",
-        False,
-        "#000000",
-        _fit_perfect,
-    ),
+    spec.code: spec
+    for spec in (
+        MethodSpec("heuristic_clv", "#1b9e77", _fit_heuristic, options=("heuristic_period",)),
+        MethodSpec("rfm", "#d95f02", _fit_rfm, options=("n_bins", "rule_set")),
+        MethodSpec("kmeans", "#7570b3", _fit_kmeans, options=("n_clusters", "random_state")),
+        MethodSpec("hiatus", "#1f78b4", _fit_hiatus),
+        MethodSpec("rfm_cells", "#e6ab02", _fit_rfm_cells, options=("n_bins",)),
+        MethodSpec("bgnbd_gg", "#e7298a", _fit_bgnbd_gg, options=("penalizer", "penalizer_gg")),
+        MethodSpec("naive_spend", "#a6761d", _fit_naive),
+        MethodSpec("recent_spend", "#66a61e", _fit_recent, options=("recent_days",)),
+        MethodSpec("random", "#9e9e9e", _fit_random, options=("random_state",)),
+        MethodSpec("perfect_foresight", "#000000", _fit_perfect),
+    )
 }
 
 #: The contenders (kind "method"); the other methods are references and bounds.
@@ -490,46 +415,91 @@ BOUNDS: tuple[str, ...] = tuple(m for m, s in METHODS.items() if s.kind in ("flo
 _OPTIONAL_KINDS = ("reference",)
 
 
-class MetricSpec(NamedTuple):
-    """One metric of the comparison table."""
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric of the comparison table: which methods it judges; its words are the vocabulary's.
 
-    direction: str
-    """"higher" or "lower" is better, "zero" (closest to 0 is best) or "none" (context)."""
-    label: str
-    unit: str
-    applies: str
+    ``label``, ``unit``, ``scale``, ``direction`` and ``definition`` read
+    :data:`clvlib.vocabulary.METRICS` ``[code]``.
+    """
+
+    code: str
+    """Its code, a key of :data:`clvlib.vocabulary.METRICS`."""
+    applies: str = "all"
     """"all" methods, "money" forecasts only."""
 
+    def __post_init__(self) -> None:
+        if self.code not in _METRIC_WORDS:
+            raise KeyError(f"metric {self.code!r} has no entry in clvlib.vocabulary.METRICS")
 
-#: The metrics, in table order. Definitions: :func:`clvlib.report.glossary`.
+    @property
+    def words(self) -> Term:
+        """Its entry in the vocabulary."""
+        return _METRIC_WORDS[self.code]
+
+    @property
+    def direction(self) -> str:
+        """Which value is better: "higher", "lower", "zero" (closest to 0) or "none" (context)."""
+        return self.words.direction or "none"
+
+    @property
+    def label(self) -> str:
+        """Its name in words."""
+        return self.words.label
+
+    @property
+    def unit(self) -> str:
+        """The unit of its values (:func:`clvlib.vocabulary.format_number`)."""
+        return self.words.unit or "number"
+
+    @property
+    def scale(self) -> str:
+        """The unit or range shown after the label ("-1..1", "currency", "%")."""
+        return self.words.scale
+
+    @property
+    def definition(self) -> str:
+        """One written definition, as the glossary prints it."""
+        return self.words.definition
+
+
+def _metrics(applies: str, *codes: str) -> dict[str, MetricSpec]:
+    return {code: MetricSpec(code, applies) for code in codes}
+
+
+#: The metrics, in table order.
 METRICS: dict[str, MetricSpec] = {
-    "spearman": MetricSpec("higher", "Spearman with holdout value", "-1..1", "all"),
-    "top10_share": MetricSpec("higher", "holdout value in top 10 %", "share", "all"),
-    "top20_share": MetricSpec("higher", "holdout value in top 20 %", "share", "all"),
-    "gains_gini": MetricSpec("higher", "gains Gini", "-1..1", "all"),
-    "gains_gini_normalised": MetricSpec("higher", "gains Gini / perfect foresight", "0..1", "all"),
-    "top10_lift": MetricSpec("higher", "top-decile lift", "ratio", "all"),
-    "auc": MetricSpec("higher", "AUC buys again", "0..1", "all"),
-    "eta_squared": MetricSpec("higher", "eta² of groups", "share", "all"),
-    "epsilon_squared": MetricSpec("higher", "epsilon² of groups", "share", "all"),
-    "n_groups": MetricSpec("none", "groups", "count", "all"),
-    "mae": MetricSpec("lower", "MAE per customer", "currency", "money"),
-    "mae_zero": MetricSpec("none", "MAE of forecasting 0", "currency", "money"),
-    "mae_skill": MetricSpec("higher", "1 - MAE / MAE of 0", "share", "money"),
-    "rmse": MetricSpec("lower", "RMSE per customer", "currency", "money"),
-    "relative_mae": MetricSpec("lower", "MAE / mean realised", "ratio", "money"),
-    "bias": MetricSpec("zero", "bias per customer", "currency", "money"),
-    "total_predicted": MetricSpec("none", "total predicted", "currency", "money"),
-    "total_realised": MetricSpec("none", "total realised", "currency", "money"),
-    "total_error_pct": MetricSpec("zero", "total error", "%", "money"),
+    **_metrics(
+        "all",
+        "spearman",
+        "top10_share",
+        "top20_share",
+        "gains_gini",
+        "gains_gini_normalised",
+        "top10_lift",
+        "auc",
+        "eta_squared",
+        "epsilon_squared",
+        "n_groups",
+    ),
+    **_metrics(
+        "money",
+        "mae",
+        "mae_zero",
+        "mae_skill",
+        "rmse",
+        "relative_mae",
+        "bias",
+        "total_predicted",
+        "total_realised",
+        "total_error_pct",
+    ),
 }
 
 #: Distance of each method from the simulated truth (the true expected holdout value).
 TRUTH_METRICS: dict[str, MetricSpec] = {
-    "spearman_truth": MetricSpec("higher", "Spearman with true value", "-1..1", "all"),
-    "top20_share_truth": MetricSpec("higher", "true value in top 20 %", "share", "all"),
-    "mae_truth": MetricSpec("lower", "MAE vs true value", "currency", "money"),
-    "total_error_pct_truth": MetricSpec("zero", "total error vs truth", "%", "money"),
+    **_metrics("all", "spearman_truth", "top20_share_truth"),
+    **_metrics("money", "mae_truth", "total_error_pct_truth"),
 }
 
 # Holdout outcome columns of calibration_holdout: never shown to a method.

@@ -22,8 +22,10 @@ from typing import Any
 import pandas as pd
 
 from clvlib.compare.export import jsonable as _jsonable
-from clvlib.compare.registry import BOUNDS, METHODS, METRICS
+from clvlib.compare.registry import BOUNDS, METHODS
 from clvlib.compare.winner import NO_CLEAR_WINNER, RANKING_METRICS, CutoffWin, winner_across
+from clvlib.vocabulary import MEASURES, Fixed, format_fixed
+from clvlib.vocabulary import METRICS as METRIC_TERMS
 
 __all__ = [
     "RANKING_METRICS",
@@ -267,25 +269,24 @@ def read_data_set(sub: Path, name: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- words
 
 
+def _unit(metric: str) -> Fixed:
+    """A metric's unit in a sentence; the hiatus call's ``active_accuracy`` is a share."""
+    words = METRIC_TERMS.get(metric)
+    return words.sentence_unit if words is not None else "percent"
+
+
 def _fmt(metric: str, value: float) -> str:
     if value is None or not math.isfinite(value):
         return "–"
-    if METRICS.get(metric, METRICS["top20_share"]).unit == "share" or metric == "active_accuracy":
-        return f"{100 * value:.1f} %"
-    return f"{value:.3f}"
+    return format_fixed(value, _unit(metric))
 
 
 def _gap(metric: str, value: float) -> str:
-    """A difference: points for shares, three decimals otherwise; never a signed zero."""
+    """A difference: points for shares ("pt" in a table cell); never a signed zero."""
     if value is None or not math.isfinite(value):
         return "–"
-    if METRICS[metric].unit == "share":
-        text = f"{100 * value:+.1f} pt"
-        zero = "0.0 pt"
-    else:
-        text = f"{value:+.3f}"
-        zero = "0.000"
-    return zero if text.lstrip("+-") == zero else text
+    unit = METRIC_TERMS[metric].difference_unit
+    return format_fixed(value, "pt" if unit == "points" else unit, signed=True)
 
 
 def _label(method: str) -> str:
@@ -300,11 +301,8 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-METRIC_WORDS = {
-    "spearman": "Ranking of customers by future value (Spearman correlation)",
-    "top20_share": "Share of future value in the top 20 % the method picks",
-    "auc": "Telling who buys again from who does not (AUC)",
-}
+#: the ranking measures as the verdict's sentences and table rows name them (the vocabulary's)
+METRIC_WORDS: dict[str, str] = {metric: MEASURES[metric].verdict for metric in RANKING_METRICS}
 
 
 def sentences(verdict: Mapping[str, Any]) -> list[str]:

@@ -20,6 +20,8 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from clvlib.compare.registry import BOUNDS, CONTENDERS, METHODS, METRICS, TRUTH_METRICS
+from clvlib.vocabulary import MEASURES, format_fixed, format_number
+from clvlib.vocabulary import METRICS as METRIC_WORDS
 
 __all__ = [
     "NO_CLEAR_WINNER",
@@ -131,30 +133,14 @@ def _winner(
 
 
 def _fmt(metric: str, value: float) -> str:
+    """A metric's value inside a sentence ("n/a" when there is none)."""
     if value is None or not math.isfinite(value):
         return "n/a"
-    unit = {**METRICS, **TRUTH_METRICS}[metric].unit
-    if unit == "share":
-        return f"{100 * value:.1f} %"
-    if unit == "%":
-        return f"{value:+.0f} %"
-    if unit == "currency":
-        return f"{value:,.2f}"
-    if unit == "count":
-        return f"{value:.0f}"
-    return f"{value:.3f}"
+    return format_fixed(value, METRIC_WORDS[metric].sentence_unit)
 
 
 def _margin_text(w: Winner) -> str:
-    spec = {**METRICS, **TRUTH_METRICS}[w.metric]
-    if spec.unit == "share":
-        diff = f"{100 * w.margin:.1f} points"
-    elif spec.unit == "%":
-        diff = f"{w.margin:.0f} points"
-    elif spec.unit == "currency":
-        diff = f"{w.margin:,.2f}"
-    else:
-        diff = f"{w.margin:.3f}"
+    diff = format_fixed(w.margin, METRIC_WORDS[w.metric].difference_unit)
     return (
         f"{METHODS[w.method].label} ({_fmt(w.metric, w.value)}), {diff} ahead of "
         f"{METHODS[w.runner_up].label} ({_fmt(w.metric, w.runner_up_value)})"
@@ -221,22 +207,24 @@ def references_ahead(c: Any, metric: str = "spearman") -> tuple[list[str], list[
 
 
 def _diff_text(metric: str, diff: float) -> str:
-    unit = {**METRICS, **TRUTH_METRICS}[metric].unit
-    text = f"{100 * diff:+.1f}" if unit == "share" else f"{diff:+.3f}"
-    if not text.strip("+-0."):  # rounds to zero: no sign ("-0.000" reads as a value below 0)
-        text = text[1:]
-    return f"{text} points" if unit == "share" else text
+    """A signed difference; one that rounds to zero has no sign ("-0.000" reads as below 0)."""
+    return format_fixed(diff, METRIC_WORDS[metric].difference_unit, signed=True)
 
 
 def _interval_text(metric: str, low: float, high: float, c: Any) -> str:
-    level = 100 * c.params.get("settings", {}).get("confidence", 0.95)
+    level = format_fixed(c.params.get("settings", {}).get("confidence", 0.95), "whole_percent")
     if not (math.isfinite(low) and math.isfinite(high)):
         return "no interval"
     # above bootstrap_max_customers the interval is a subsample's: wider, so conservative
     sub = c.params.get("settings", {}).get("bootstrap_customers")
-    of = f" (from a fixed subsample of {sub:,} customers: wider, so conservative)" if sub else ""
+    of = (
+        f" (from a fixed subsample of {format_number(sub, 'count')} customers: wider, so "
+        "conservative)"
+        if sub
+        else ""
+    )
     return (
-        f"{level:.0f} % paired bootstrap interval {_diff_text(metric, low)} .. "
+        f"{level} paired bootstrap interval {_diff_text(metric, low)} .. "
         f"{_diff_text(metric, high)}{of}"
     )
 
@@ -251,16 +239,13 @@ def summary_text(c: Any, rolling: Any = None) -> str:
     wide = c.wide()
     lines = [
         f"Calibration to {p['calibration_end']}, holdout to {p['holdout_end']} "
-        f"({p['holdout_days']} days): {p['n_customers']:,} customers, "
-        f"{100 * p['bought_again_share']:.0f} % bought again, holdout value "
-        f"{p['holdout_value_total']:,.0f}."
+        f"({p['holdout_days']} days): {format_number(p['n_customers'], 'count')} customers, "
+        f"{format_fixed(p['bought_again_share'], 'whole_percent')} bought again, holdout value "
+        f"{format_fixed(p['holdout_value_total'], 'whole')}."
     ]
     references = [m for m, s in METHODS.items() if s.kind == "reference"]
-    for metric, what in (
-        ("spearman", "Ranking (Spearman with holdout value)"),
-        ("top20_share", "Holdout value captured by the top 20 %"),
-        ("auc", "Buying again (AUC)"),
-    ):
+    for metric in RANKING_METRICS:
+        what = MEASURES[metric].summary
         w = _winner(c.metrics, None, metric, CONTENDERS)
         ref = "; ".join(
             f"{METHODS[m].label} {_fmt(metric, wide.loc[m, metric])}"
@@ -295,21 +280,23 @@ def summary_text(c: Any, rolling: Any = None) -> str:
     )
     groups = ", ".join(
         f"{METHODS[m].label} {_fmt('eta_squared', wide.loc[m, 'eta_squared'])} "
-        f"({int(wide.loc[m, 'n_groups'])} groups)"
+        f"({format_number(int(wide.loc[m, 'n_groups']), 'count')} groups)"
         for m in CONTENDERS
     )
     lines.append(f"Holdout-value variance explained by the groups (eta²): {groups}.")
     lines.append(
-        f"RFM segments vs k-means clusters: ARI {c.agreement.ari:.2f}, NMI {c.agreement.nmi:.2f}."
+        "RFM segments vs k-means clusters: "
+        f"ARI {format_fixed(c.agreement.ari, 'decimal2')}, "
+        f"NMI {format_fixed(c.agreement.nmi, 'decimal2')}."
     )
     for method, reason in p.get("unavailable", {}).items():
         lines.append(f"{METHODS[method].label} is unavailable: {reason}")
     if c.truth_distance is not None:
         w = _winner(c.metrics, c.truth_distance, "spearman_truth", None)
-        ceiling = c.truth_wide().loc["perfect_foresight", "spearman_truth"]
+        ceiling = _fmt("spearman_truth", c.truth_wide().loc["perfect_foresight", "spearman_truth"])
         lines.append(
             f"Against the true expected value (simulation): Spearman best for {_margin_text(w)}"
-            f"; even perfect foresight of the realised holdout reaches only {ceiling:.3f}."
+            f"; even perfect foresight of the realised holdout reaches only {ceiling}."
         )
     return "\n".join(lines)
 

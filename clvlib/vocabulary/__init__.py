@@ -11,8 +11,10 @@ the pages, the glossary, the plots) reads the same words without an import runni
 - :data:`COLUMNS`: the other columns and concepts a page shows (BTYD, RFM, holdout, audit,
   model, CLV, tiers, k-means).
 - :data:`TERMS`: all three in one mapping, code -> entry (codes are unique across them).
-- :func:`format_number`: a number in a unit as a reader sees it; :func:`heading`: a label at
-  the head of a column or a chart.
+- :data:`MEASURES`: the measures a winner is named on, as the sentences about them open.
+- :func:`format_number`: a number in a unit as a reader sees it; :func:`format_fixed`: a
+  number inside a sentence, at the fixed precision of its unit (a metric's
+  :attr:`Term.sentence_unit`); :func:`heading`: a label at the head of a column or a chart.
 
 Examples
 --------
@@ -31,21 +33,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from clvlib.vocabulary._columns import COLUMNS
-from clvlib.vocabulary._comparison import METHODS, METRICS
-from clvlib.vocabulary._terms import Direction, Method, Role, Term
-from clvlib.vocabulary._units import Kind, clean_zero, format_number, heading, magnitude, number
+from clvlib.vocabulary._comparison import MEASURES, METHODS, METRICS
+from clvlib.vocabulary._terms import Direction, Measure, Method, Role, Term
+from clvlib.vocabulary._units import (
+    Fixed,
+    Kind,
+    clean_zero,
+    format_fixed,
+    format_number,
+    heading,
+    magnitude,
+    number,
+)
 
 __all__ = [
     "COLUMNS",
+    "MEASURES",
     "METHODS",
     "METRICS",
     "TERMS",
     "Direction",
+    "Fixed",
     "Kind",
+    "Measure",
     "Method",
     "Role",
     "Term",
     "clean_zero",
+    "format_fixed",
     "format_number",
     "heading",
     "magnitude",

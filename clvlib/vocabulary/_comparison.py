@@ -9,7 +9,7 @@ A metric is ``Term(label, unit, group, definition, direction, scale)``; a method
 
 from __future__ import annotations
 
-from clvlib.vocabulary._terms import Method, Term
+from clvlib.vocabulary._terms import Measure, Method, Term
 
 #: code -> a metric of the comparison (its ``truth`` group: distance from the simulated truth)
 METRICS: dict[str, Term] = {
@@ -332,4 +332,17 @@ METHODS: dict[str, Method] = {
         "the ceiling of every ranking metric",
         "value tiers of the holdout value",
     ),
+}
+
+#: metric -> the measures a winner is named on (the ranking metrics), in words
+MEASURES: dict[str, Measure] = {
+    "spearman": Measure(
+        "Ranking (Spearman with holdout value)",
+        "Ranking of customers by future value (Spearman correlation)",
+    ),
+    "top20_share": Measure(
+        "Holdout value captured by the top 20 %",
+        "Share of future value in the top 20 % the method picks",
+    ),
+    "auc": Measure("Buying again (AUC)", "Telling who buys again from who does not (AUC)"),
 }

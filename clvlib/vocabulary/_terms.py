@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from clvlib.vocabulary._units import Kind
+from clvlib.vocabulary._units import Fixed, Kind
 
 #: which value of a metric is better: "higher", "lower", "zero" (closest to 0) or "none"
 Direction = Literal["higher", "lower", "zero", "none"]
@@ -43,6 +43,32 @@ class Term:
     def higher_is_better(self) -> bool | None:
         """True or False for a metric whose higher or lower values are better, else None."""
         return {"higher": True, "lower": False}.get(self.direction or "")
+
+    @property
+    def sentence_unit(self) -> Fixed:
+        """Its values inside a sentence (:func:`format_fixed`), by its scale.
+
+        Shares as ``53.0 %``, percentages as ``+22 %``, currency to the cent, counts whole,
+        any other number with three decimals.
+        """
+        return _IN_SENTENCE.get(self.scale, ("decimal3", "decimal3"))[0]
+
+    @property
+    def difference_unit(self) -> Fixed:
+        """A difference of two of its values inside a sentence.
+
+        Shares and percentages in points, the rest as :attr:`sentence_unit`.
+        """
+        return _IN_SENTENCE.get(self.scale, ("decimal3", "decimal3"))[1]
+
+
+#: a metric's scale -> the units of its value and of a difference of two values in a sentence
+_IN_SENTENCE: dict[str, tuple[Fixed, Fixed]] = {
+    "share": ("percent", "points"),
+    "%": ("change_percent", "percent_points"),
+    "currency": ("cents", "cents"),
+    "count": ("whole", "whole"),
+}
 
 
 _ROLE_WORDS = {"method": "Method", "reference": "Reference", "floor": "Floor", "ceiling": "Ceiling"}
@@ -82,3 +108,19 @@ class Method:
         """One sentence from the role, score, forecast and groups (the glossary's text)."""
         role = _ROLE_WORDS.get(self.role, self.role)
         return f"{role}: {self.score}. Forecasts {self.forecasts}; groups: {self.grouping}."
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure a winner is named on, as the sentences about it open.
+
+    Examples
+    --------
+    >>> Measure("Buying again (AUC)", "Telling who buys again (AUC)").summary
+    'Buying again (AUC)'
+    """
+
+    summary: str
+    """In the comparison's summary, for the analyst (``Comparison.summary``)."""
+    verdict: str
+    """In the verdict across data sets, for a stakeholder (``verdict.sentences``, its table)."""

@@ -119,6 +119,84 @@ def format_number(value: float | None, unit: Kind = "number") -> str:
     return clean_zero(number(value, unit))
 
 
+#: A number inside a sentence of the comparison (the winner rule's prose, the summary, the
+#: verdict across data sets): a fixed precision, so that every method's value on a measure
+#: shows the same decimals and values line up from one cut-off or data set to the next.
+Fixed = Literal[
+    "percent",
+    "whole_percent",
+    "points",
+    "pt",
+    "change_percent",
+    "percent_points",
+    "decimal3",
+    "decimal2",
+    "cents",
+    "whole",
+]
+
+#: unit -> (factor, format spec, suffix) of :func:`format_fixed`
+_FIXED: dict[str, tuple[float, str, str]] = {
+    "percent": (100.0, ".1f", " %"),  # a share: 53.0 %
+    "whole_percent": (100.0, ",.0f", " %"),  # a share to the whole percent: 35 %
+    "points": (100.0, ".1f", " points"),  # a difference of two shares: 4.8 points
+    "pt": (100.0, ".1f", " pt"),  # the same in a table cell: +2.4 pt
+    "change_percent": (1.0, ",.0f", " %"),  # a change already in percent, signed: +22 %
+    "percent_points": (1.0, ",.0f", " points"),  # a difference of two of those: 12 points
+    "decimal3": (1.0, ".3f", ""),  # a coefficient (Spearman, AUC, Gini, lift): 0.349
+    "decimal2": (1.0, ".2f", ""),  # an agreement index (ARI, NMI): 0.17
+    "cents": (1.0, ",.2f", ""),  # money to the cent, however large: 54.47
+    "whole": (1.0, ",.0f", ""),  # a count or an amount to the unit: 234,817
+}
+#: units whose values always show their sign (a change: +22 %, -7 %)
+_SIGNED = frozenset({"change_percent"})
+
+
+def format_fixed(value: float | None, unit: Fixed, *, signed: bool = False) -> str:
+    """A number inside a sentence, at the fixed precision of its unit.
+
+    :func:`format_number`'s counterpart for prose, where the values of several methods must
+    line up. Shares read as percentages with a space (``53.0 %``), differences of shares as points;
+    coefficients with three decimals, money to the cent. ``signed``: a difference, with its
+    sign (``+0.018``); one that rounds to zero has none (``0.000``: ``-0.000`` would read as
+    a value below 0). Unsigned values are written as Python rounds them (a random score's
+    Spearman of ``-0.000`` keeps its sign). A missing value (None, NaN) reads as a dash,
+    infinity as ``∞``.
+
+    Parameters
+    ----------
+    value : float, int or None
+        The number (a share as a fraction: 0.53 for ``53.0 %``).
+    unit : {"percent", "whole_percent", "points", "pt", "change_percent", "percent_points", \
+"decimal3", "decimal2", "cents", "whole"}
+        Its unit in a sentence (:data:`Fixed`); a metric's is its entry's
+        :attr:`~clvlib.vocabulary.Term.sentence_unit`.
+    signed : bool, default False
+        Show the sign of a difference (always shown for a ``"change_percent"``).
+
+    Examples
+    --------
+    >>> format_fixed(0.5302, "percent"), format_fixed(0.0479, "points")
+    ('53.0 %', '4.8 points')
+    >>> format_fixed(0.0183, "decimal3", signed=True), format_fixed(-2e-4, "decimal3", signed=True)
+    ('+0.018', '0.000')
+    >>> format_fixed(21.7, "change_percent"), format_fixed(234817.4, "whole")
+    ('+22 %', '234,817')
+    >>> format_fixed(float("nan"), "cents")
+    '–'
+    """
+    if value is None or value != value:  # NaN is the one value unequal to itself
+        return "–"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    factor, spec, suffix = _FIXED[unit]
+    signed = signed or unit in _SIGNED
+    text = format(factor * value, ("+" if signed else "") + spec)
+    if signed and not re.search(r"[1-9]", text):  # rounds to zero: no sign
+        text = text[1:]
+    return text + suffix
+
+
 _KEEPS_CASE = re.compile(r"[a-z]-")  # "k-means": a name written in lower case
 
 
