@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from clvlib.compare import comparison as evaluation
+from clvlib.compare import rolling
 from clvlib.report import fitting
 from clvlib.report import notebook as nbk
 from clvlib.report.params import PARAMS
@@ -28,9 +29,9 @@ def counted(monkeypatch):
     calls = []
 
     def fake(tx, **kwargs):
-        calls.append(kwargs["calibration_end"])
+        calls.append(kwargs["split"].calibration_end)
         time.sleep(0.3)
-        return {"log": type(tx).__name__, "settings": kwargs["n_clusters"]}
+        return {"log": type(tx).__name__, "settings": kwargs["settings"].n_clusters}
 
     monkeypatch.setattr(evaluation, "compare_methods", fake)
     return calls
@@ -39,11 +40,11 @@ def counted(monkeypatch):
 def _log(amount: float = 10.0) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "customer_id": [1, 1, 2],
-            "order_id": ["a", "b", "c"],
-            "timestamp": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01"]),
-            "amount": [amount, 5.0, 7.0],
-            "is_return": [False, False, False],
+            "customer_id": [1, 1, 2, 3],
+            "order_id": ["a", "b", "c", "d"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01", "2024-01-15"]),
+            "amount": [amount, 5.0, 7.0, 3.0],
+            "is_return": [False, False, False, False],
         }
     )
 
@@ -61,10 +62,10 @@ def test_the_rolling_origins_are_computed_once_for_equal_inputs(params, monkeypa
 
     def fake(tx, *, cutoffs, horizon, **kwargs):
         calls.append(horizon)
-        return {"cutoffs": list(cutoffs), "n_clusters": kwargs["n_clusters"]}
+        return {"cutoffs": list(cutoffs), "n_clusters": kwargs["settings"].n_clusters}
 
-    monkeypatch.setattr(evaluation, "rolling_origin", fake)
-    monkeypatch.setattr(evaluation, "cutoff_dates", lambda tx, **_: ["2024-03-31"])
+    monkeypatch.setattr(rolling, "rolling_origin", fake)
+    monkeypatch.setattr(rolling, "cutoff_dates", lambda tx, **_: ["2024-03-31"])
     first = nbk.rolling_comparison(params, tx=_log(), customers=None)
     again = nbk.rolling_comparison(params, tx=_log(), customers=None)
     other = nbk.rolling_comparison(params, tx=_log(), customers=None, max_cutoffs=2)
@@ -211,39 +212,48 @@ def test_the_comparison_of_a_lazy_log_is_shared_too(params, counted):
     assert again == first and len(counted) == 1
 
 
-# --- what the parameters say about the comparison, read in one place each ----------------
+# --- what the parameters say about the comparison: the split and the settings --------------
 
 
-def test_the_report_split_counts_the_holdout_days(params):
-    split = fitting.report_split(
-        {**params, "calibration_end": "2024-06-30", "holdout_end": "2024-12-31"}
+def test_the_report_compares_on_the_split_and_settings_of_the_params(params, monkeypatch):
+    from clvlib.compare.settings import ComparisonSettings
+    from clvlib.compare.split import Split
+
+    seen = {}
+
+    def fake(tx, **kwargs):
+        seen.update(kwargs)
+        return "compared"
+
+    monkeypatch.setattr(evaluation, "compare_methods", fake)
+    given = {**params, "bgnbd_penalizer": 0.01}
+    assert nbk.run_comparison(given, tx=_log(), customers=None) == "compared"
+    assert seen["split"] == Split.from_params(given)
+    assert seen["split"].holdout_days == 184  # July to December: 31 + 31 + 30 + 31 + 30 + 31
+    assert seen["settings"] == ComparisonSettings.from_params(given)  # k given: kept
+    assert (seen["settings"].penalizer, seen["settings"].n_clusters) == (0.01, 3)
+
+
+def test_n_clusters_auto_is_resolved_once_and_recorded(params):
+    auto = fitting.report_settings({**params, "n_clusters": "auto"}, tx=_log())
+    assert isinstance(auto.n_clusters, int)
+    assert (
+        auto.k_choice.startswith("auto: choose_k's recommendation")
+        and "2024-06-30" in auto.k_choice
     )
-    assert split.calibration_end == pd.Timestamp("2024-06-30")
-    assert split.holdout_end == pd.Timestamp("2024-12-31")
-    assert split.holdout_days == 184  # July to December: 31 + 31 + 30 + 31 + 30 + 31
-
-
-def test_the_comparison_settings_are_keywords_of_compare_methods(params):
-    import inspect
-
-    settings = fitting.comparison_settings({**params, "bgnbd_penalizer": 0.01})
-    accepted = inspect.signature(evaluation.compare_methods).parameters
-    assert set(settings) <= set(accepted), set(settings) - set(accepted)
-    assert settings["penalizer"] == 0.01
-    assert settings["n_clusters"] == 3  # as written: "auto" is resolved on the data
-
-
-def test_n_clusters_auto_is_read_as_no_fixed_k(params):
-    assert fitting.fixed_k({**params, "n_clusters": "auto"}) is None
-    assert fitting.fixed_k({**params, "n_clusters": 4}) == 4
-    assert nbk.comparison_k({**params, "n_clusters": 4}, tx=None) == 4  # no data needed
+    assert list(nbk.export_path(params, filename="x").parent.glob("k_choice_*.json"))
+    given = fitting.report_settings({**params, "n_clusters": 2}, tx=_log())
+    assert (given.n_clusters, given.k_choice) == (2, "given")
 
 
 # --- the winner of each measure, in the words every page uses ---------------------------
 
 
 def _answer(method, clear_wins, cutoffs=3):
-    return {"method": method, "cutoffs": cutoffs, "clear_wins": clear_wins}
+    """What the words read of a WinnerResult (clvlib.compare.winner.winner_across)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(method=method, cutoffs_tried=cutoffs, clear_wins=clear_wins)
 
 
 def test_a_winner_is_said_with_its_clear_wins_out_of_the_cutoffs_tried():

@@ -202,7 +202,8 @@ def test_every_page_names_the_winner_of_verdict_json(rendered: Path, tmp_path: P
 
     The verdict across data sets (``verdict.json``) is computed on the rendered folder as a
     one-data-set run; for each measure its winner (or "no clear winner") is the one named in
-    the headline exports of 00 and 05 (what the index cards show) and in their answers.
+    the headline exports of 00 and 05 (what the index cards show), in their answers and in
+    the ``winner`` field of report 05's ``comparison_metrics.json``.
     """
     from clvlib.compare import verdict
     from clvlib.compare.registry import METHODS
@@ -215,6 +216,7 @@ def test_every_page_names_the_winner_of_verdict_json(rendered: Path, tmp_path: P
         name: json.loads((rendered / "exports" / f"headline_{name}.json").read_text())["figures"]
         for name in ("00_executive_summary", "05_method_comparison")
     }
+    exported = json.loads((rendered / "exports" / "comparison_metrics.json").read_text())
     expected = {}
     for metric in verdict.RANKING_METRICS:
         answer = entry["winners"][metric]
@@ -224,6 +226,14 @@ def test_every_page_names_the_winner_of_verdict_json(rendered: Path, tmp_path: P
         for name, figures in headlines.items():
             named = figures[MEASURES[metric]]
             assert named.startswith(f"{expected[metric]} ("), f"{name}, {metric}: {named!r}"
+        # executive summary export == report 05's comparison_metrics.json == verdict.json
+        winner = exported["winner"][metric]
+        assert (winner["method"], winner["verdict"]) == (method, answer["verdict"]), metric
+        assert winner["cutoffs_tried"] == answer["cutoffs"], metric
+        assert winner["clear_wins"] == answer["clear_wins"], metric
+        summary = headlines["00_executive_summary"][MEASURES[metric]]
+        named = METHODS[winner["method"]].label if winner["method"] else "no clear winner"
+        assert summary.startswith(f"{named} ("), f"00 vs comparison_metrics.json, {metric}"
     said = f"Which method finds tomorrow's valuable customers: {expected['spearman']}."
     for name in headlines:
         assert said in visible_text((rendered / f"{name}.html").read_text(encoding="utf-8"))

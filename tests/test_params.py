@@ -367,10 +367,10 @@ def test_penalizers_are_separate_validated_numbers(folder: Path, name: str) -> N
 
 
 def test_report_comparison_uses_the_two_penalizers(folder: Path) -> None:
-    from clvlib.report.fitting import comparison_settings
+    from clvlib.compare.settings import ComparisonSettings
 
     params = load_params(
         write(folder, MINIMAL + "n_clusters: 3\nbgnbd_penalizer: 0.01\ngg_penalizer: 0.2\n")
     )
-    settings = comparison_settings(params)
-    assert (settings["penalizer"], settings["penalizer_gg"]) == (0.01, 0.2)
+    settings = ComparisonSettings.from_params(params)  # what run_comparison passes on
+    assert (settings.penalizer, settings.penalizer_gg) == (0.01, 0.2)

@@ -13,6 +13,7 @@ import pytest
 
 from clvlib.compare import comparison as evaluation
 from clvlib.compare import registry
+from clvlib.compare.settings import ComparisonSettings
 from clvlib.compare.winner import Winner, _winner
 from clvlib.data import reading as io
 from clvlib.methods.rfm import rfm_scores
@@ -102,9 +103,9 @@ def test_data_overview_hand_worked(params: Params) -> None:
 @pytest.mark.parametrize(
     ("cal", "hold", "expected"),
     [
-        ("2023-12-31", "2024-06-20", "calibration_end 2023-12-31 is outside the data"),
-        ("2024-06-20", "2024-06-30", "calibration_end 2024-06-20 is outside the data"),
-        ("2024-03-31", "2024-07-31", "holdout_end 2024-07-31 is after the last order"),
+        ("2023-12-31", "2024-06-20", "calibration_end 2023-12-31 is before the first purchase"),
+        ("2024-06-20", "2024-06-30", "holdout_end 2024-06-30 is after the last purchase"),
+        ("2024-03-31", "2024-07-31", "holdout_end 2024-07-31 is after the last purchase"),
     ],
 )
 def test_load_data_rejects_periods_outside_the_data(
@@ -113,7 +114,7 @@ def test_load_data_rejects_periods_outside_the_data(
     params = load_params(
         shop / "params.yaml", overrides={"calibration_end": cal, "holdout_end": hold}
     )
-    with pytest.raises(ValueError, match=expected):
+    with pytest.raises(ValueError, match=rf"^log\.csv: {expected}"):  # the file named
         helpers.load_data(params)
 
 
@@ -566,11 +567,16 @@ def test_cluster_answer_hand_worked(params: Params) -> None:
         | {"value_share": [0.7, 0.3]},
         index=pd.Index([0, 1], name="cluster"),
     )
+    chosen = ComparisonSettings(n_clusters=2, k_choice="auto: choose_k's recommendation")
     for discovered, says in ((False, "a convenient partition"), (True, "They are real types")):
         choice = SimpleNamespace(recommended_k=2, discovered=discovered)
-        text = helpers.cluster_answer(params, choice=choice, profiles=profiles).data
+        text = helpers.cluster_answer(chosen, choice=choice, profiles=profiles).data
         assert says in text
     assert text.startswith("- **2 clusters** (chosen; the recommended k).")
+    given = helpers.cluster_answer(
+        ComparisonSettings(n_clusters=2), choice=choice, profiles=profiles
+    )
+    assert given.data.startswith("- **2 clusters** (set by n_clusters; the recommended k).")
     assert "**recent, high value**, is 20 % of the customers and carries **70 %**" in text
     assert "lapsed, 80 % of customers and 30 % of value" in text
 

@@ -266,7 +266,7 @@ def test_late_holdout_end_is_one_message_exit_2_nothing_rendered(
     status = main(["report", "--params", str(params), "--out", str(tmp_path / "o")])
     assert status == 2
     err = capsys.readouterr().err
-    assert err.count("holdout_end 2024-09-30 is after the last order") == 1
+    assert err.count("holdout_end 2024-09-30 is after the last purchase") == 1
     assert len(err.strip().splitlines()) == 1
     assert str(tmp_path) not in err  # the data file is named relative to the params file
     assert not (tmp_path / "o").exists()

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from clvlib.compare.settings import GIVEN
 from clvlib.report.exports import export_path
 from clvlib.report.figures import _contenders, group_column, log_facts
-from clvlib.report.fitting import fixed_k
 from clvlib.report.formatting import escape_markdown, readable, shown_path
 from clvlib.report.provenance import _audit_counts
 from clvlib.report.winners import cutoffs_words, measure_winners, winner_label, winner_words
@@ -209,11 +209,13 @@ def segment_answer(params: Mapping[str, Any], *, table: pd.DataFrame) -> Any:
     return _bullets(lines)
 
 
-def cluster_answer(params: Mapping[str, Any], *, choice: Any, profiles: pd.DataFrame) -> Any:
+def cluster_answer(settings: Any, *, choice: Any, profiles: pd.DataFrame) -> Any:
     """The answer of the k-means report: how many clusters, are they real, which one matters.
 
-    ``choice`` from :func:`~clvlib.methods.clustering.choose_k`, ``profiles`` from
-    :func:`~clvlib.methods.clustering.cluster_profiles` (row 0 the most valuable cluster).
+    ``settings`` of :func:`~clvlib.report.fitting.cluster_settings` (its ``k_choice`` says
+    whether k was chosen or given), ``choice`` from :func:`~clvlib.methods.clustering.choose_k`,
+    ``profiles`` from :func:`~clvlib.methods.clustering.cluster_profiles` (row 0 the most
+    valuable cluster).
     """
     best, worst = profiles.iloc[0], profiles.iloc[-1]
     k = len(profiles)
@@ -221,7 +223,7 @@ def cluster_answer(params: Mapping[str, Any], *, choice: Any, profiles: pd.DataF
         "the recommended k" if k == choice.recommended_k else f"recommended: {choice.recommended_k}"
     )
     lines = [
-        f"**{k} clusters** ({'chosen' if fixed_k(params) is None else 'set by n_clusters'}; "
+        f"**{k} clusters** ({'set by n_clusters' if settings.k_choice == GIVEN else 'chosen'}; "
         f"{how}).",
         (
             "**They are real types:** the clusters separate better than the same k-means on "
@@ -278,7 +280,7 @@ def _at_report_cutoff(said: str) -> str:
 def _method_footnote(comparison: Any, answers: Mapping[str, Any]) -> str:
     """The line under the verdicts: the split, the customers and the rule a winner meets."""
     p = comparison.params
-    n = max(a["cutoffs"] for a in answers.values())
+    n = max(a.cutoffs_tried for a in answers.values())
     tried = (
         f"here {n}: the report's and the rolling origins at other quarter ends"
         if n > 1
@@ -326,7 +328,7 @@ def _method_lines(comparison: Any, answers: Mapping[str, Any]) -> list[str]:
     label = {m: spec.label for m, spec in METHODS.items()}
     said = verdict(comparison, "spearman", contenders)
     rank = answers["spearman"]
-    if rank["method"] is None:
+    if rank.method is None:
         lines.append(
             "- **Which method finds tomorrow's valuable customers: no clear winner.** "
             "Ranking customers by what they spent in the holdout, no method is clearly ahead "

@@ -8,7 +8,6 @@ reports 00 and 05 are the same objects.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -97,15 +96,16 @@ def heuristic_holdout_check(
     really spent (``attrs["ratio"]`` the overall ratio, 1 = calibrated).
     """
     from clvlib.compare.metrics import decile_calibration
+    from clvlib.compare.split import Split
     from clvlib.data import log as _tx
     from clvlib.data.summary import calibration_holdout
 
-    split = report_split(params)
+    split = Split.from_params(params)
     cal = calibration_holdout(
         tx,
         calibration_end=split.calibration_end,
         holdout_end=split.holdout_end,
-        time_unit=params["time_unit"],
+        time_unit=split.time_unit,
         customers=customers,
     )
     summary = cal[[c for c in cal.columns if not c.startswith("holdout")]]
@@ -182,23 +182,26 @@ def run_comparison(
 ) -> Any:
     """:func:`~clvlib.compare.comparison.compare_methods` with the report parameters.
 
-    Calibration and holdout ends, time unit, RFM bins and rules, number of clusters and
-    seed all come from ``params``, so every report compares the same thing.
+    The split is :meth:`Split.from_params <clvlib.compare.split.Split.from_params>`, the
+    settings :func:`report_settings` (``n_clusters`` resolved), so every report compares the
+    same thing. Shared by the kernels of one run, keyed by the data, the split and
+    :meth:`ComparisonSettings.key <clvlib.compare.settings.ComparisonSettings.key>`.
     """
     from clvlib.compare.comparison import compare_methods
+    from clvlib.compare.settings import ComparisonSettings
+    from clvlib.compare.split import Split
 
-    settings = comparison_settings(params)
+    split = Split.from_params(params)
 
     def compare() -> Any:
+        settings = report_settings(params, tx=tx)
         with _caveats_in_text():
             return compare_methods(
-                tx,
-                truth=truth,
-                customers=customers,
-                **{**settings, "n_clusters": comparison_k(params, tx=tx)},
+                tx, split=split, settings=settings, truth=truth, customers=customers
             )
 
-    return _shared(params, "comparison", [tx, customers], [settings, truth is not None], compare)
+    key = [split.describe(), ComparisonSettings.from_params(params).key(), truth is not None]
+    return _shared(params, "comparison", [tx, customers], key, compare)
 
 
 @contextlib.contextmanager
@@ -215,101 +218,54 @@ def _caveats_in_text() -> Iterator[None]:
         yield
 
 
-# ------------------------------------------------------------------ the report's settings
-#
-# What the parameters say about the comparison, read in one place each: the split, the
-# keywords of compare_methods (which also key the kernels' shared result) and a fixed k.
+# ------------------------------------------------------------------ the number of clusters
 
 
-def report_split(params: Mapping[str, Any]) -> _ReportSplit:
-    """The report's calibration/holdout split: both ends, and the holdout length in days."""
-    return _ReportSplit(
-        calibration_end=pd.Timestamp(params["calibration_end"]),
-        holdout_end=pd.Timestamp(params["holdout_end"]),
-    )
+def report_settings(params: Mapping[str, Any], *, tx: Any) -> Any:
+    """The comparison's settings, ``n_clusters`` resolved: the report's and its rolling origins'.
 
-
-@dataclasses.dataclass(frozen=True)
-class _ReportSplit:
-    calibration_end: pd.Timestamp
-    holdout_end: pd.Timestamp
-
-    @property
-    def holdout_days(self) -> int:
-        """Days from the calibration end (excluded) to the holdout end (included)."""
-        return (self.holdout_end - self.calibration_end).days
-
-
-def comparison_settings(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The keywords of :func:`~clvlib.compare.comparison.compare_methods` in the parameters.
-
-    ``n_clusters`` as written (``"auto"`` or a number: :func:`comparison_k` resolves it on the
-    data); parameters added after a params file was written take the schema's default. What
-    the comparison depends on, so also the key of the result the kernels share.
+    :meth:`ComparisonSettings.from_params <clvlib.compare.settings.ComparisonSettings.from_params>`,
+    then :meth:`~clvlib.compare.settings.ComparisonSettings.resolve_k` on the customer summary
+    at ``calibration_end`` (k learned on calibration only, like every method). The choice is
+    kept in ``<output_dir>/exports/`` keyed by the SHA-256 of the summary, so that the reports
+    rendered in other processes (executive summary, comparison) choose once.
     """
-    from clvlib.report.params import PARAMS
-
-    def value(name: str) -> Any:
-        return params.get(name, PARAMS[name].default)
-
-    return {
-        "calibration_end": params["calibration_end"],
-        "holdout_end": params["holdout_end"],
-        "time_unit": params["time_unit"],
-        "n_bins": params["n_bins"],
-        "rule_set": params["rule_set"],
-        "n_clusters": params["n_clusters"],
-        "random_state": params["random_state"],
-        "penalizer": value("bgnbd_penalizer"),
-        "penalizer_gg": value("gg_penalizer"),
-        "bootstrap_max_customers": value("bootstrap_max_customers"),
-        "k_choice_max_customers": value("k_choice_max_customers"),
-    }
-
-
-def fixed_k(params: Mapping[str, Any]) -> int | None:
-    """The number of clusters ``n_clusters`` fixes, or None for ``"auto"`` (chosen on the data)."""
-    k = params["n_clusters"]
-    return None if k == "auto" else int(k)
-
-
-def comparison_k(params: Mapping[str, Any], *, tx: Any) -> int:
-    """Number of k-means clusters of the comparison and of its rolling origins.
-
-    ``n_clusters``, or for ``"auto"`` :func:`~clvlib.methods.clustering.resolve_n_clusters` on the
-    summary at ``calibration_end`` (learned on calibration only, like every method). The
-    choice is kept in ``<output_dir>/exports/`` keyed by the SHA-256 of the summary, so that
-    the reports rendered in other processes (executive summary, comparison) choose once.
-    """
+    from clvlib.compare.settings import ComparisonSettings
+    from clvlib.compare.split import Split
     from clvlib.data.summary import customer_summary
-    from clvlib.methods.k_choice import resolve_n_clusters
 
-    if (k := fixed_k(params)) is not None:
-        return k
-    settings = comparison_settings(params)
-    summary = customer_summary(
-        tx, observation_end=settings["calibration_end"], time_unit=settings["time_unit"]
-    )
-    return resolve_n_clusters(
-        "auto",
+    split = Split.from_params(params)
+    summary = customer_summary(tx, observation_end=split.calibration_end, time_unit=split.time_unit)
+    return ComparisonSettings.from_params(params).resolve_k(
         summary,
-        random_state=settings["random_state"],
+        at=split.calibration_end,
         cache_dir=export_path(params, filename="k_choice").parent,
-        max_customers=settings["k_choice_max_customers"],
     )
 
 
-def fit_clusters(params: Mapping[str, Any], *, summary: pd.DataFrame, choice: Any) -> Any:
-    """Fit :class:`~clvlib.CustomerClusterer` with the parameters' number of clusters.
+def cluster_settings(params: Mapping[str, Any], *, summary: pd.DataFrame) -> Any:
+    """The settings of report 04's clusters: ``n_clusters`` resolved on ``summary``.
 
-    ``n_clusters``, or for ``"auto"`` the recommended k of ``choice`` (:func:`~clvlib.choose_k`
-    on ``summary``).
+    :meth:`~clvlib.compare.settings.ComparisonSettings.resolve_k` of the parameters' settings
+    (``"auto"``: :func:`~clvlib.choose_k`'s recommendation on ``summary``, the whole log's
+    in report 04); its ``k_choice`` says whether k was chosen or given. Nothing is written
+    to the exports: the choice is made in one kernel.
+    """
+    from clvlib.compare.settings import ComparisonSettings
+
+    return ComparisonSettings.from_params(params).resolve_k(summary)
+
+
+def fit_clusters(settings: Any, *, summary: pd.DataFrame) -> Any:
+    """Fit :class:`~clvlib.CustomerClusterer` with the settings' number of clusters and seed.
+
+    ``settings`` of :func:`cluster_settings` (``n_clusters`` a number).
     """
     from clvlib.methods.clustering import CustomerClusterer
 
-    k = fixed_k(params)
-    k = choice.recommended_k if k is None else k
-    return CustomerClusterer(n_clusters=k, random_state=params["random_state"]).fit(summary)
+    return CustomerClusterer(
+        n_clusters=settings.n_clusters, random_state=settings.random_state
+    ).fit(summary)
 
 
 def rolling_comparison(
@@ -320,32 +276,35 @@ def rolling_comparison(
     truth: Any = None,
     max_cutoffs: int = 3,
 ) -> Any:
-    """Rolling origins (:func:`~clvlib.compare.comparison.rolling_origin`) at quarter ends.
+    """Rolling origins (:func:`~clvlib.compare.rolling.rolling_origin`) at quarter ends.
 
-    Each window has the report's holdout length in days; cut-offs are the latest
-    ``max_cutoffs`` quarter ends whose window ends by the last order (the report's own split
-    included when it is a quarter end). Other settings as :func:`run_comparison`. Computed
-    once per run and shared by the kernels that ask (the executive summary and report 05
-    name their winners from it).
+    Each window has the report's holdout length in days (``Split.holdout_days``); cut-offs
+    are the latest ``max_cutoffs`` quarter ends whose window ends by the last order (the
+    report's own split included when it is a quarter end). Settings as
+    :func:`run_comparison`, the report's k included. Computed once per run and shared by the
+    kernels that ask (the executive summary and report 05 name their winners from it).
     """
     from clvlib.compare.rolling import cutoff_dates, rolling_origin
+    from clvlib.compare.settings import ComparisonSettings
+    from clvlib.compare.split import Split
 
-    settings = comparison_settings(params)
-    horizon = report_split(params).holdout_days
+    split = Split.from_params(params)
+    horizon = split.holdout_days
 
     def roll() -> Any:
-        options = {k: v for k, v in settings.items() if k not in ("calibration_end", "holdout_end")}
         cutoffs = cutoff_dates(tx, horizon=horizon, max_cutoffs=max_cutoffs)
         with _caveats_in_text():
             return rolling_origin(
                 tx,
                 cutoffs=cutoffs,
                 horizon=horizon,
+                time_unit=split.time_unit,
+                settings=report_settings(params, tx=tx),
                 truth=truth,
                 customers=customers,
                 keep_customers=False,  # the report shows tables and intervals: 1 GB less at 1M
-                **{**options, "n_clusters": comparison_k(params, tx=tx)},
             )
 
-    extra = [settings, truth is not None, max_cutoffs]
+    settings = ComparisonSettings.from_params(params)
+    extra = [split.describe(), settings.key(), truth is not None, max_cutoffs]
     return _shared(params, "rolling", [tx, customers], extra, roll)

@@ -59,13 +59,13 @@ from clvlib.report.figures import (
 )
 from clvlib.report.fitting import (
     average_levers,
-    comparison_k,
+    cluster_settings,
     fit_clusters,
     heuristic_clv_frame,
     heuristic_holdout_check,
     heuristic_model,
     predicted_clv,
-    report_split,
+    report_settings,
     rolling_comparison,
     rule_set_coverage,
     run_comparison,
@@ -88,7 +88,7 @@ __all__ = [
     "comparison_caveats",
     "comparison_figures",
     "cumulative_transactions",
-    "comparison_k",
+    "cluster_settings",
     "data_overview",
     "decile_figures",
     "discount_analysis",
@@ -113,6 +113,7 @@ __all__ = [
     "notebook_display",
     "predicted_clv",
     "provenance",
+    "report_settings",
     "rolling_comparison",
     "rule_set_coverage",
     "run_comparison",
@@ -173,6 +174,7 @@ def load_data(
     runner's one check of the data, before any kernel), ``tx`` is the loader's lazy table.
     ``data_format: online_retail`` (a fixed-size public file) is loaded as a DataFrame.
     """
+    from clvlib.compare.split import Split
     from clvlib.data import log as _tx
     from clvlib.data import reading as io
     from clvlib.report.params import loader_options
@@ -191,27 +193,11 @@ def load_data(
         else:
             tx, audit = io.load_transactions(path, lazy=True, **options)
     customers = load_customers(params["customers_path"]) if params["customers_path"] else None
-    _check_split_in_log(params, _tx.stats(tx))
+    span = _tx.stats(tx)
+    try:  # the split's one check against the log's span, the file named
+        Split.from_params(params).check(span["first"], span["last"])
+    except ValueError as error:
+        source = getattr(params, "source", None)  # the runner's Params: relative to its file
+        shown = shown_path(params["data_path"], Path(source).parent if source else None)
+        raise ValueError(f"{shown}: {error}") from None
     return tx, audit, customers
-
-
-def _check_split_in_log(params: Mapping[str, Any], span: Mapping[str, Any]) -> None:
-    """Refuse a calibration end outside the log's days, or a holdout past its last order.
-
-    ``span`` the log's ``first`` and ``last`` timestamps (:func:`clvlib.data.log.stats`).
-    """
-    first, last = span["first"].normalize(), span["last"].normalize()
-    split = report_split(params)
-    cal, hold = split.calibration_end, split.holdout_end
-    source = getattr(params, "source", None)  # the runner's Params: relative to its file
-    shown = shown_path(params["data_path"], Path(source).parent if source else None)
-    if not first <= cal < last:
-        raise ValueError(
-            f"calibration_end {cal.date()} is outside the data ({shown}: {first.date()} to "
-            f"{last.date()}); choose a day between the first and the last order"
-        )
-    if hold > last:
-        raise ValueError(
-            f"holdout_end {hold.date()} is after the last order in {shown} ({last.date()}): the "
-            "holdout would count days without data; set holdout_end to at most that day"
-        )

@@ -1,19 +1,20 @@
-"""Who wins each measure, said the same way on every page.
+"""Who wins each measure, in the words every page uses.
 
 The executive summary, report 05 and the index cards name the winner of each ranking measure
-from one rule, applied to the report's comparison and its rolling origins: a method wins a
-measure only when it is ahead of the runner-up with a paired interval excluding 0 at more than
-half of the cut-offs tried (the report's and the rolling origins); otherwise "no clear
-winner". It is the rule of the verdict across data sets (``verdict.json``), asked here through
-:func:`measure_winners` only, so that no page words its own.
+as :func:`clvlib.compare.winner.winner_across` returns it over the report's cut-off and the
+rolling origins — the one winner rule, also behind ``comparison_metrics.json``'s ``winner``
+and ``verdict.json``. This module computes no rule: it asks that function per measure and
+words its :class:`~clvlib.compare.winner.WinnerResult`; "Is the winner stable?" is
+:func:`~clvlib.compare.winner.headline_by_cutoff` with page labels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+
+from clvlib.compare.winner import NO_CLEAR_WINNER
 
 #: the measures a winner is named on (each has paired bootstrap intervals): headline labels
 MEASURES: dict[str, str] = {
@@ -27,38 +28,29 @@ MEASURE_NAMES: dict[str, str] = {
     "top20_share": "top 20 % capture",
     "auc": "who buys again (AUC)",
 }
-NO_CLEAR_WINNER = "no clear winner"
 
 
-def measure_winners(comparison: Any, rolling: Any = None) -> dict[str, dict[str, Any]]:
-    """Per measure of :data:`MEASURES`, the winner rule's answer over every cut-off tried.
+def measure_winners(comparison: Any, rolling: Any = None) -> dict[str, Any]:
+    """Per measure of :data:`MEASURES`, :func:`~clvlib.compare.winner.winner_across`.
 
     ``comparison`` the report's (:func:`~clvlib.report.fitting.run_comparison`), ``rolling``
     its rolling origins (:func:`~clvlib.report.fitting.rolling_comparison`; None: the
-    report's cut-off alone). Each answer holds ``method`` (None: no clear winner),
-    ``cutoffs`` (how many were tried), ``clear_wins`` (per method, the cut-offs where it was
-    clearly ahead of the runner-up) and ``at_report_cutoff`` (the best method there, its
-    runner-up, margin and interval, ``clear``).
+    report's cut-off alone). Values are :class:`~clvlib.compare.winner.WinnerResult`.
     """
-    from clvlib.compare.verdict import data_set_verdict
+    from clvlib.compare.winner import winner_across
 
-    entry = data_set_verdict("", comparison.to_dict(), _rolling_dict(rolling))
-    return {metric: entry["winners"][metric] for metric in MEASURES}
-
-
-def _rolling_dict(rolling: Any) -> dict[str, Any] | None:
-    return None if rolling is None else rolling.to_dict()
+    return {metric: winner_across(comparison, rolling, metric) for metric in MEASURES}
 
 
-def winner_label(answer: Mapping[str, Any]) -> str:
+def winner_label(result: Any) -> str:
     """The winner's name as the pages write it, or "no clear winner"."""
     from clvlib.compare.registry import METHODS
 
-    return NO_CLEAR_WINNER if answer["method"] is None else METHODS[answer["method"]].label
+    return NO_CLEAR_WINNER if result.method is None else METHODS[result.method].label
 
 
-def cutoffs_words(answer: Mapping[str, Any]) -> str:
-    """How the answer was reached, in words: the clear wins out of the cut-offs tried.
+def cutoffs_words(result: Any) -> str:
+    """How the result was reached, in words: the clear wins out of the cut-offs tried.
 
     "clearly ahead at 2 of 3 cut-offs" for a winner; with no clear winner the method clearly
     ahead most often, "heuristic CLV clearly ahead at only 1 of 3 cut-offs", or "no method
@@ -66,64 +58,57 @@ def cutoffs_words(answer: Mapping[str, Any]) -> str:
     """
     from clvlib.compare.registry import CONTENDERS, METHODS
 
-    n = answer["cutoffs"]
+    n = result.cutoffs_tried
     if n == 1:  # no rolling origin: the report's cut-off decides alone
-        ahead = "clearly ahead" if answer["method"] else "no method clearly ahead"
+        ahead = "clearly ahead" if result.method else "no method clearly ahead"
         return f"{ahead} at the only cut-off tried"
     tried = f"{n} cut-offs"
-    if answer["method"] is not None:
-        return f"clearly ahead at {answer['clear_wins'][answer['method']]} of {tried}"
-    wins = answer["clear_wins"]
+    wins = result.clear_wins
+    if result.method is not None:
+        return f"clearly ahead at {wins[result.method]} of {tried}"
     if not wins:
         return f"no method clearly ahead at any of {tried}"
     most = max(wins, key=lambda m: (wins[m], -CONTENDERS.index(m)))  # ties: registry order
     return f"{METHODS[most].label} clearly ahead at only {wins[most]} of {tried}"
 
 
-def winner_words(answer: Mapping[str, Any]) -> str:
-    """The answer in a few words, for a headline figure: the winner and how it was reached."""
-    return f"{winner_label(answer)} ({cutoffs_words(answer)})"
+def winner_words(result: Any) -> str:
+    """The result in a few words, for a headline figure: the winner and how it was reached."""
+    return f"{winner_label(result)} ({cutoffs_words(result)})"
 
 
 def winner_stability(comparison: Any, rolling: Any = None) -> pd.DataFrame:
-    """The headline method of each measure at every cut-off, to show whether a winner holds.
+    """Is the winner stable? Each measure's headline method at every cut-off tried.
 
-    The headline method is the measure's winner (:func:`measure_winners`), or with no clear
-    winner the best method at the report's cut-off (the one its page discusses). One row
-    per measure and cut-off: its value and place among the methods compared (1 = best), and
-    the best method there, its margin over the runner-up with the paired interval, and
-    whether it is clearly ahead (the interval excludes 0).
+    :func:`~clvlib.compare.winner.headline_by_cutoff` per measure: the headline method (the
+    winner, else the best at the report's cut-off), its value and place among the methods
+    compared (1 = best), the best other method there, the difference with its paired
+    interval, and whether the headline method is clearly ahead (the interval excludes 0).
+    Cut-offs oldest first.
     """
-    from clvlib.compare.registry import CONTENDERS, METHODS
-    from clvlib.compare.verdict import _cutoff_winner, _values
+    from clvlib.compare.registry import METHODS
+    from clvlib.compare.winner import headline_by_cutoff
 
-    answers = measure_winners(comparison, rolling)
-    report = comparison.to_dict()
-    cutoffs = {report["params"]["calibration_end"]: report}
-    for cutoff, c in sorted((_rolling_dict(rolling) or {}).get("comparisons", {}).items()):
-        cutoffs.setdefault(cutoff, c)
-    rows = []
-    for metric, answer in answers.items():
-        here = answer["at_report_cutoff"]
-        headline = answer["method"] or (here["method"] if here else None)
-        for cutoff in sorted(cutoffs):
-            values = _values(cutoffs[cutoff], metric)
-            ranked = sorted((m for m in CONTENDERS if m in values), key=lambda m: -values[m])
-            best = _cutoff_winner(cutoffs[cutoff], metric)
-            if headline is None or best is None:
-                continue
-            rows.append(
+    def label(method: str) -> str:
+        return METHODS[method].label
+
+    frames = []
+    for metric, name in MEASURE_NAMES.items():
+        table = headline_by_cutoff(comparison, rolling, metric).sort_values("cutoff")
+        frames.append(
+            pd.DataFrame(
                 {
-                    "measure": MEASURE_NAMES[metric],
-                    "cut-off": cutoff,
-                    "headline method": METHODS[headline].label,
-                    "its value": values.get(headline),
-                    "its place": ranked.index(headline) + 1 if headline in ranked else None,
-                    "best method": METHODS[best["method"]].label,
-                    "ahead of the runner-up by": best["margin"],
-                    "interval low": best["ci_low"],
-                    "interval high": best["ci_high"],
-                    "clearly ahead": best["clear"],
+                    "measure": name,
+                    "cut-off": table["cutoff"],
+                    "headline method": table["method"].map(label),
+                    "its value": table["value"],
+                    "its place": table["rank"],
+                    "best other method": table["versus"].map(label),
+                    "its value minus the other's": table["difference"],
+                    "interval low": table["ci_low"],
+                    "interval high": table["ci_high"],
+                    "clearly ahead": table["ahead"],
                 }
             )
-    return pd.DataFrame(rows).set_index(["measure", "cut-off"])
+        )
+    return pd.concat(frames, ignore_index=True).set_index(["measure", "cut-off"])

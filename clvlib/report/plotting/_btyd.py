@@ -152,14 +152,14 @@ def plot_cumulative_transactions(
     model = _model(comparison, ax, title)
     if model is None:
         return ax
-    p = comparison.params
-    unit = p["time_unit"]
-    cal_end, hold_end = pd.Timestamp(p["calibration_end"]), pd.Timestamp(p["holdout_end"])
+    split = comparison.split
+    unit = split.time_unit
+    cal_end, hold_end = split.calibration_end, split.holdout_end
     customers = comparison.summary.index
     lines = tx[
         (~tx["is_return"])
         & tx["customer_id"].isin(customers)
-        & (tx["timestamp"] < hold_end + pd.Timedelta(days=1))
+        & (tx["timestamp"] < split.holdout_after)
     ]
     freq = {"D": "D", "W": "W", "M": "M"}[unit]
     periods = pd.DataFrame(
