@@ -1,4 +1,4 @@
-"""Which method finds tomorrow's valuable customers? The holdout comparison (domain.md §9).
+"""Which method finds tomorrow's valuable customers? The holdout comparison.
 
 :func:`compare_methods` splits time at ``calibration_end``. Every method is fitted on the
 calibration period only (heuristic retention, RFM quantile edges, k-means centres, BG/NBD and
@@ -313,10 +313,10 @@ def compare_methods(
 ) -> Comparison:
     """Fit every method on the calibration period, score its customers, judge on the holdout.
 
-    The protocol of domain.md §9. Nothing after ``calibration_end`` reaches a method: the
-    heuristic retention is fitted on the log cut at ``calibration_end``, and RFM edges,
-    k-means centres and BG/NBD + Gamma-Gamma parameters on the calibration summary without
-    its holdout columns. Customers are those with a purchase by ``calibration_end``.
+    Nothing after ``calibration_end`` reaches a method: the heuristic retention is fitted
+    on the log cut at ``calibration_end``, and RFM edges, k-means centres and BG/NBD +
+    Gamma-Gamma parameters on the calibration summary without its holdout columns.
+    Customers are those with a purchase by ``calibration_end``.
 
     Parameters
     ----------

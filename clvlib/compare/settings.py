@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from clvlib.compare.metrics import BOOTSTRAP_MAX_CUSTOMERS
-from clvlib.methods.k_choice import K_CHOICE_MAX_CUSTOMERS, resolve_n_clusters
+from clvlib.methods.k_choice import K_CHOICE_MAX_CUSTOMERS, given_k, resolve_n_clusters
 from clvlib.methods.rules import RuleSet, load_rules
 
 __all__ = ["COMPARISON_OPTIONS", "PARAM_NAMES", "ComparisonSettings"]
@@ -119,12 +119,7 @@ class ComparisonSettings:
         gg = self.penalizer if self.penalizer_gg is None else self.penalizer_gg
         fix(self, "penalizer_gg", float(gg))
         fix(self, "recent_days", int(self.recent_days))
-        if isinstance(self.n_clusters, str):
-            if self.n_clusters != "auto":
-                raise ValueError(
-                    f"n_clusters must be an integer >= 2 or 'auto', got {self.n_clusters!r}"
-                )
-        else:
+        if given_k(self.n_clusters) is not None:  # "auto" stays; any other text is refused
             fix(self, "n_clusters", int(self.n_clusters))
 
     @classmethod
@@ -216,7 +211,7 @@ class ComparisonSettings:
             Folder where the choice is shared between processes (see
             :func:`~clvlib.methods.clustering.resolve_n_clusters`).
         """
-        auto = self.n_clusters == "auto"
+        auto = given_k(self.n_clusters) is None
         k = resolve_n_clusters(
             self.n_clusters,
             summary,

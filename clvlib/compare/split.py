@@ -20,6 +20,7 @@ import pandas as pd
 from clvlib.data import log as _tx
 from clvlib.data.dates import cutoff_day, day_after, not_after_log
 from clvlib.data.summary import TIME_UNITS, active_periods
+from clvlib.methods.k_choice import given_k
 
 __all__ = [
     "MIN_CALIBRATION_DAYS",
@@ -277,8 +278,8 @@ def data_problems(tx: Any, split: Split, *, n_clusters: int | str | None = None)
         ),
         "holdout days (calibration_end to holdout_end)": (split.holdout_days, MIN_HOLDOUT_DAYS),
     }
-    if n_clusters is not None and n_clusters != "auto":  # 'auto' picks a k the data supports
-        found["customers for n_clusters"] = (len(per_customer), int(n_clusters))
+    if n_clusters is not None and (k := given_k(n_clusters)) is not None:  # auto fits the data
+        found["customers for n_clusters"] = (len(per_customer), k)
     return [
         f"{what}: {n:,}, at least {need:,} needed" for what, (n, need) in found.items() if n < need
     ]

@@ -1,4 +1,4 @@
-"""The one winner rule (domain.md §9) and its words.
+"""The one winner rule and its words.
 
 A method wins a measure on a data set only when it is ahead of the runner-up with a paired
 bootstrap interval excluding 0 at *more than half* of the cut-offs tried — the report's

@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from clvlib.data import log as _tx
+from clvlib.data.dates import day_after
 from clvlib.methods._frames import _UNIT_DAYS, _require_columns, _unit_days
 from clvlib.methods.formulas import _surviving_periods, clv_discounted
 from clvlib.methods.survival import estimate_survival
@@ -203,7 +204,7 @@ class HeuristicCLV(BaseEstimator):
     def _fit_window(self, tx: pd.DataFrame) -> None:
         """Net value (and profit where costs are known) per customer in the last window."""
         _require_columns(tx, ["customer_id", "timestamp", "amount"], "tx")
-        stop = self.observation_end_.normalize() + pd.Timedelta(1, "D")
+        stop = day_after(self.observation_end_)
         start = stop - pd.Timedelta(days=self.window * self.period_days_)
         lines = _tx.lines(tx, start=start, stop=stop)  # only the window's lines
         if isinstance(tx, pd.DataFrame):

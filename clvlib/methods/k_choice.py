@@ -311,6 +311,19 @@ _AUTO_K: dict[tuple[str, int], int] = {}
 K_CHOICE_MAX_CUSTOMERS = 200_000
 
 
+def given_k(n_clusters: int | str) -> int | None:
+    """The number of clusters a user fixed, or None for ``"auto"`` (chosen from the data).
+
+    >>> given_k(4), given_k("auto")
+    (4, None)
+    """
+    if isinstance(n_clusters, str):
+        if n_clusters == "auto":
+            return None
+        raise ValueError(f"n_clusters must be an integer >= 2 or 'auto', got {n_clusters!r}")
+    return n_clusters
+
+
 def resolve_n_clusters(
     n_clusters: int | str,
     summary: pd.DataFrame,
@@ -360,10 +373,8 @@ def resolve_n_clusters(
     True
     """
     n = len(summary)
-    if not (isinstance(n_clusters, str) and n_clusters == "auto"):
-        if isinstance(n_clusters, str):
-            raise ValueError(f"n_clusters must be an integer >= 2 or 'auto', got {n_clusters!r}")
-        return check_n_clusters(n_clusters, n)
+    if (k := given_k(n_clusters)) is not None:
+        return check_n_clusters(k, n)
     if n < 3:
         raise ValueError(
             f"n_clusters='auto' needs at least 3 customers to choose k, the summary has {n}"
