@@ -11,6 +11,7 @@ import contextlib
 import csv
 import difflib
 import hashlib
+import io
 import lzma
 import re
 import zipfile
@@ -196,13 +197,164 @@ def _fields(line: str, sep: str) -> list[str]:
     return next(csv.reader([line], delimiter=sep))
 
 
+# A record of the sampled text: its first and last physical line (1-based) and its fields.
+_Record = tuple[int, int, list[str]]
+_SAMPLED = 50  # records looked at to find the separator and the header
+
+
+def _records(text: str, sep: str, *, truncated: bool = False) -> list[_Record]:
+    """The first records of ``text`` split by ``sep``, quotes honoured as pandas does.
+
+    A quoted field may hold the separator or a newline: such a record spans several lines.
+    Blank lines are skipped. When the text is the head of a longer file its last record may
+    be cut, and is left out.
+    """
+    out: list[_Record] = []
+    if sep == _WHITESPACE:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                out.append((number, number, line.split()))
+            if len(out) > _SAMPLED:
+                break
+    else:
+        reader = csv.reader(io.StringIO(text), delimiter=sep)
+        start = 1
+        try:
+            for fields in reader:
+                if fields and not (len(fields) == 1 and not fields[0].strip()):
+                    out.append((start, reader.line_num, fields))
+                start = reader.line_num + 1
+                if len(out) > _SAMPLED:
+                    break
+        except csv.Error:  # a NUL byte, a field past the csv module's limit: judged by pandas
+            pass
+    if truncated and 1 < len(out) <= _SAMPLED and out[-1][0] == out[-1][1]:
+        out = out[:-1]  # cut at the end of the sample (one spanning lines is judged)
+    return out[:_SAMPLED]
+
+
+def _widths(records: list[_Record]) -> list[int]:
+    return [len(fields) for _, _, fields in records]
+
+
+def _separator(samples: Mapping[str, list[_Record]]) -> str | None:
+    """The separator that splits every record alike into columns, None when none does."""
+    counts = {}
+    for candidate in _SEPARATORS:
+        widths = set(_widths(samples[candidate]))
+        if len(widths) == 1 and widths.pop() > 1:
+            counts[candidate] = len(samples[candidate][0][2])
+    if counts:
+        return max(counts, key=lambda c: counts[c])  # the first of equals (dict order)
+    widths = set(_widths(samples[_WHITESPACE]))
+    if len(samples[_WHITESPACE]) > 1 and len(widths) == 1 and widths.pop() > 1:
+        return _WHITESPACE
+    return None
+
+
+def _likely_separator(samples: Mapping[str, list[_Record]]) -> str | None:
+    """The file's separator when no separator splits every record alike.
+
+    The one that splits the header into several columns and the most records into as many
+    (the file's separator, with some lines wrong); None when none splits the header.
+    """
+    best, score = None, (0, 0)
+    for candidate in _SEPARATORS:
+        records = samples[candidate]
+        if not records or len(records[0][2]) < 2:
+            continue
+        width = len(records[0][2])
+        alike = sum(1 for w in _widths(records) if w == width)
+        if (alike, width) > score:
+            best, score = candidate, (alike, width)
+    return best
+
+
+def _lines(records: list[_Record]) -> str:
+    """'line 2' or 'lines 2, 5-7, ...': where the records are in the file."""
+    shown = [str(a) if a == b else f"{a}-{b}" for a, b, _ in records[:_N_LINES]]
+    word = "line" if len(records) == 1 and records[0][0] == records[0][1] else "lines"
+    return f"{word} " + ", ".join(shown) + (", ..." if len(records) > _N_LINES else "")
+
+
+def _swallows_rows(record: _Record, sep: str, width: int) -> bool:
+    """Whether a record spanning lines swallowed rows of the file: a quote left open.
+
+    It does when a quoted field holds a line that looks like a row (as many fields, less one);
+    a line break in a note does not.
+    """
+    inner = [line for field in record[2] for line in field.splitlines()[1:]]
+    return any(len(_fields(line, sep)) >= max(2, width - 1) for line in inner if line.strip())
+
+
+_N_LINES = 5
+
+
+def _shape_problems(records: list[_Record], sep: str, header: bool) -> list[str]:
+    """What makes the records of a text file not line up with its first line, in words.
+
+    A row with more fields than the first line shifts every column (pandas would even take
+    the first column as the index); three causes are told apart: a separator at the end of
+    the data rows only, a quote opened in a field and closed lines later, and other ragged
+    rows (a separator inside an unquoted value, a missing name in the header).
+    """
+    if not records:
+        return []
+    width = len(records[0][2])
+    what = "the header" if header else "the first line"
+    longer = [r for r in records[1:] if len(r[2]) > width]
+    spanning = [
+        r
+        for r in records[1:]
+        if r[1] > r[0] and (len(r[2]) != width or _swallows_rows(r, sep, width))
+    ]
+    problems = []
+    name = _sep_name(sep).replace("-separated text", "")
+    if spanning:
+        first = spanning[0]
+        problems.append(
+            f'a quote (") opened in a field on line {first[0]} is closed only on line '
+            f"{first[1]} (or never), so {_lines(spanning)} would "
+            f"{'each ' if len(spanning) > 1 else ''}be read as one row "
+            f"({width} fields in {what}): a quote inside a value must be "
+            'doubled ("") or the value quoted whole; a value may hold a line break only '
+            "inside a quoted field"
+        )
+        longer = [r for r in longer if r not in spanning]
+    if not longer:
+        return problems
+    trailing = [r for r in longer if len(r[2]) == width + 1 and not r[2][-1].strip()]
+    if len(trailing) == len(longer):
+        every = " (every data row)" if len(trailing) == len(records) - 1 else ""
+        verb = "ends" if len(trailing) == 1 else "end"
+        problems.append(
+            f"{_lines(trailing)}{every} {verb} with a {name} separator ({sep!r}) that "
+            f"{what} does not have: {width + 1} fields (the last one empty) "
+            f"against {width} in {what}; remove the trailing separator, or end {what} "
+            "with one too"
+        )
+    else:
+        counts = sorted({len(r[2]) for r in longer})
+        problems.append(
+            f"{_lines(longer)} {'has' if len(longer) == 1 else 'have'} more fields "
+            f"({', '.join(map(str, counts))}) than "
+            f"{what} ({width}, {name}-separated): every column after an extra field would be "
+            "read from the wrong place; quote values that hold the separator, or name every "
+            "column in the header"
+        )
+    return problems
+
+
 def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
     """Separator, header and column names of a text file, from its first 64 KiB.
 
-    The separator is the one of comma, semicolon, tab and bar that splits every sampled line
-    into the same number (> 1) of fields, the most fields winning; else whitespace when that
-    splits every line alike (CDNOW). A first line of numbers only is data, not a header: the
-    columns are then named "0", "1", ... like pandas' ``header=None``.
+    The separator is the one of comma, semicolon, tab and bar that splits every sampled
+    record (quotes honoured: a quoted field may hold the separator or a line break) into the
+    same number (> 1) of fields, the most fields winning; else whitespace when that splits
+    every line alike into several fields (CDNOW). A first line of numbers only is data, not
+    a header: the columns are then named "0", "1", ... like pandas' ``header=None``. Rows
+    with more fields than the first line are a :class:`SchemaError` naming the lines and the
+    cause (a trailing separator, a quote left open, ragged rows).
     """
     name = str(path)
     with _open_binary(path) as fh:
@@ -217,38 +369,31 @@ def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
         raise _decode_error(name, err, head, enc) from None
     except LookupError:
         raise SchemaError(name, [f"unknown encoding {encoding!r}"]) from None
-    lines = [line for line in text.splitlines() if line.strip()][:50]
-    if not lines:
+    if not text.strip():
         raise SchemaError(name, ["the file is empty: no header and no rows"])
+    samples = {c: _records(text, c, truncated=more) for c in (*_SEPARATORS, _WHITESPACE)}
     if sep is None:
-        sep = _separator(lines) or ","
-    elif all(len(_fields(line, sep)) == 1 for line in lines) and (found := _separator(lines)):
-        raise SchemaError(
-            name,
-            [
-                f"sep={sep!r} splits no line into columns, so it is not the separator: the "
-                f"lines look {_sep_name(found)} (pass sep={found!r}, or leave sep out to find "
-                "it from the file)"
-            ],
-        )
-    first = _fields(lines[0], sep)
-    header = _has_header(first, [_fields(line, sep) for line in lines[1:]])
+        sep = _separator(samples) or _likely_separator(samples) or ","
+    else:
+        if sep not in samples:
+            samples[sep] = _records(text, sep, truncated=more)
+        found = _separator(samples)
+        if found and found != sep and all(w == 1 for w in _widths(samples[sep])):
+            raise SchemaError(
+                name,
+                [
+                    f"sep={sep!r} splits no line into columns, so it is not the separator: "
+                    f"the lines look {_sep_name(found)} (pass sep={found!r}, or leave sep out "
+                    "to find it from the file)"
+                ],
+            )
+    records = samples[sep]
+    first = records[0][2]
+    header = _has_header(first, [fields for _, _, fields in records[1:]])
+    if problems := _shape_problems(records, sep, header):
+        raise SchemaError(name, problems)
     names = list(first) if header else [str(i) for i in range(len(first))]
     return {"sep": sep, "header": header, "names": names, "encoding": enc}
-
-
-def _separator(lines: list[str]) -> str | None:
-    """The separator that splits every line alike into columns, None when none does."""
-    counts = {}
-    for candidate in _SEPARATORS:
-        widths = {len(_fields(line, candidate)) for line in lines}
-        if len(widths) == 1 and widths.pop() > 1:
-            counts[candidate] = len(_fields(lines[0], candidate))
-    if counts:
-        return max(counts, key=lambda c: counts[c])  # the first of equals (dict order)
-    if len(lines) > 1 and len({len(line.split()) for line in lines}) == 1:
-        return _WHITESPACE
-    return None
 
 
 def _has_header(first: list[str], rows: list[list[str]]) -> bool:
