@@ -15,7 +15,6 @@ from clvlib.compare import comparison as evaluation
 from clvlib.compare import registry
 from clvlib.compare.settings import ComparisonSettings
 from clvlib.compare.winner import Winner, _winner
-from clvlib.data import reading as io
 from clvlib.methods.rfm import rfm_scores
 from clvlib.methods.tiers import lorenz_curve, value_tiers
 from clvlib.report import notebook as helpers
@@ -116,20 +115,6 @@ def test_load_data_rejects_periods_outside_the_data(
     )
     with pytest.raises(ValueError, match=rf"^log\.csv: {expected}"):  # the file named
         helpers.load_data(params)
-
-
-def test_load_customers_rejects_repeated_ids(tmp_path: Path) -> None:
-    path = tmp_path / "c.csv"
-    path.write_text("customer_id,cac\n1,2\n1,3\n2,4\n")
-    with pytest.raises(ValueError, match=r"c\.csv: customer_id repeated \(1 rows, e\.g\. \[1\]\)"):
-        io.load_customers(path)
-
-
-def test_load_customers_needs_customer_id(tmp_path: Path) -> None:
-    path = tmp_path / "c.csv"
-    path.write_text("id,cac\n1,2\n")
-    with pytest.raises(ValueError, match="no customer_id column"):
-        io.load_customers(path)
 
 
 def test_provenance_names_file_hash_rows_and_versions(params: Params) -> None:

@@ -62,10 +62,11 @@ class SchemaError(ValueError):
         One sentence per problem, each naming the column and, where it applies, the rows.
     """
 
-    def __init__(self, source: str, problems: Iterable[str]):
+    def __init__(self, source: str, problems: Iterable[str], *, what: str = "the transaction log"):
         self.source = source
         self.problems = list(problems)
-        lines = [f"{source}: {len(self.problems)} problem(s) reading the transaction log:"]
+        self.what = what  # what the source was read as (the customer table says so)
+        lines = [f"{source}: {len(self.problems)} problem(s) reading {what}:"]
         lines += [f"  - {p}" for p in self.problems]
         if any(re.search(r"\brows \d", p) for p in self.problems):
             lines.append("  (rows are 0-based data rows: row 0 is the first line after the header)")

@@ -107,18 +107,19 @@ def option_problems(*, sep: Any, decimal: Any) -> list[str]:
 
 
 @contextlib.contextmanager
-def file_errors(path: Path, name: str) -> Iterator[None]:
+def file_errors(path: Path, name: str, what: str = "the transaction log") -> Iterator[None]:
     """Inside the block, what a damaged file raises is a :class:`SchemaError` naming ``name``.
 
     Also a Parquet file that DuckDB finds corrupt while scanning it; and a SchemaError raised
-    under the file's path is raised under ``name``.
+    under the file's path is raised under ``name``. ``what`` the file was read as (its words
+    in the message).
     """
     try:
         yield
     except SchemaError as err:
-        if err.source == name:
+        if err.source == name and err.what == what:
             raise
-        raise SchemaError(name, err.problems) from None
+        raise SchemaError(name, err.problems, what=what) from None
     except _DAMAGED as err:
         suffix = path.suffix.lower()
         if suffix in _COMPRESSED:
@@ -128,11 +129,11 @@ def file_errors(path: Path, name: str) -> Iterator[None]:
             )
         else:
             problem = f"cannot be read: {err}"
-        raise SchemaError(name, [problem]) from None
+        raise SchemaError(name, [problem], what=what) from None
     except duckdb.Error as err:
         if not _corrupt(err):
             raise
-        raise SchemaError(name, [_parquet_problem(err)]) from None
+        raise SchemaError(name, [_parquet_problem(err)], what=what) from None
 
 
 def _corrupt(err: duckdb.Error) -> bool:

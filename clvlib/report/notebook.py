@@ -162,7 +162,10 @@ def load_data(
     Returns ``(tx, audit, customers)``: the clean log, the :class:`~clvlib.data.reading.LoadAudit`
     accounting for every input row, and the customer table (``None`` when
     ``customers_path`` is ''). The loader keys of the parameters (``columns``, ``sep``,
-    ``encoding``, ``date_format``, ``sheet_name``, ``drop_duplicates``) are passed on. Checks
+    ``encoding``, ``date_format``, ``sheet_name``, ``drop_duplicates``) are passed on; the
+    customer table is read with the same ``sep``, ``encoding``, ``date_format`` and
+    ``decimal``, its ids of the log's kind, and is an error when none of them is a customer
+    of the log (:func:`clvlib.data.customers.load_customers`). Checks
     that ``calibration_end`` and ``holdout_end`` fall inside the data, so a report never
     silently scores an empty period.
 
@@ -180,10 +183,10 @@ def load_data(
     from clvlib.report.params import loader_options
 
     path = params["data_path"]
+    options = loader_options(params)
     if params["data_format"] == "online_retail":
         tx, audit = io.load_online_retail(path)
     else:
-        options = loader_options(params)
         if share and os.environ.get(RUNNER_ENV):  # a run by hand leaves no cache behind
             tx, audit = shared_log(
                 params,
@@ -192,7 +195,10 @@ def load_data(
             )
         else:
             tx, audit = io.load_transactions(path, lazy=True, **options)
-    customers = load_customers(params["customers_path"]) if params["customers_path"] else None
+    customers = None
+    if params["customers_path"]:  # read as the log is, its ids of the log's kind
+        text = {k: options[k] for k in ("sep", "encoding", "date_format", "decimal")}
+        customers, _ = load_customers(params["customers_path"], log=tx, **text)
     span = _tx.stats(tx)
     try:  # the split's one check against the log's span, the file named
         Split.from_params(params).check(span["first"], span["last"])
