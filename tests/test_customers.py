@@ -236,6 +236,23 @@ CUSTOMERS = [
         lambda c, a: _ids(c) == ["2", "3"] and a.counts == {"matched": 1, "not_in_log": 1},
     ),
     (
+        "a DataFrame of object ids and datetime sign-ups",
+        LOG_007,
+        lambda tmp_path: pd.DataFrame(
+            {
+                "customer_id": ["007", " 008 "],
+                "signup_date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+                "cac": ["5", "6.5"],
+            }
+        ),
+        {},
+        lambda c, a: (
+            _ids(c) == ["007", "008"]
+            and c["cac"].tolist() == [5.0, 6.5]
+            and a.options["dates"] == "date-time column"
+        ),
+    ),
+    (
         "an empty file",
         LOG_INT,
         _text(""),
@@ -304,7 +321,9 @@ def test_the_shops_table_loads_as_before() -> None:
     assert customers["cac"].sum() == pytest.approx(raw["cac"].sum())
 
 
-def test_no_matching_id_stops_the_run_before_any_notebook(tmp_path: Path) -> None:
+def test_no_matching_id_stops_the_run_before_any_notebook(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     from clvlib.report import runner
     from clvlib.report.params import load_params
 
@@ -328,6 +347,15 @@ def test_no_matching_id_stops_the_run_before_any_notebook(tmp_path: Path) -> Non
     assert "customers.csv" in message
     assert "no customer_id of the customer table is a customer of the log" in message
     assert "['0000', '0001', '0002']" in message
+    # from the command line: exit 2, the one message, nothing rendered
+    from clvlib.report.cli import main
+
+    out = tmp_path / "out"
+    assert main(["report", "--params", str(tmp_path / "p.yaml"), "--out", str(out)]) == 2
+    assert (
+        "no customer_id of the customer table is a customer of the log" in capsys.readouterr().err
+    )
+    assert not out.exists()
     # the same ids written alike: the data pass
     table = [TABLE.strip()] + [f"{c:04d},2023-12-01,web,5" for c in range(120)]
     (tmp_path / "customers.csv").write_text("\n".join(table) + "\n")
