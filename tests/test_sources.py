@@ -81,6 +81,12 @@ SHAPES = [
         {},
         (SchemaError, ["problem(s) reading the transaction log"]),
     ),
+    (
+        "a title line above the header",
+        "Sales report 2024\n" + HEADER + ROWS,
+        {},
+        (SchemaError, ["the first line ('Sales report 2024') is one field", "a title or note"]),
+    ),
     # good inputs: read, rows and value add up
     (
         "a newline inside a quoted field of a ';' file is read",

@@ -324,6 +324,13 @@ def _shape_problems(records: list[_Record], sep: str, header: bool) -> list[str]
         longer = [r for r in longer if r not in spanning]
     if not longer:
         return problems
+    if width == 1 and len(longer) == len(records) - 1:
+        problems.append(
+            f"the first line ({records[0][2][0][:40]!r}) is one field and every line below "
+            f"has several ({name}-separated): a title or note above the header? remove it, "
+            "so that the file starts with the column names"
+        )
+        return problems
     trailing = [r for r in longer if len(r[2]) == width + 1 and not r[2][-1].strip()]
     if len(trailing) == len(longer):
         every = " (every data row)" if len(trailing) == len(records) - 1 else ""
