@@ -207,7 +207,9 @@ def load_customers(
         return _load(src, name, sha, read, log, columns, date_format, decimal)
     path = Path(source)
     if path.is_dir():
-        raise SchemaError(name, ["is a directory, not a file: give the customer table's file"])
+        raise SchemaError(
+            name, ["is a directory, not a file: give the customer table's file"], what=_WHAT
+        )
     if not path.is_file():
         raise FileNotFoundError(f"{name}: no such file")
     with file_errors(path, name, _WHAT):
