@@ -40,6 +40,12 @@ def _text(text: str, name: str = "customers.csv", encoding: str = "utf-8"):
     return make
 
 
+def _excel(tmp_path: Path, columns: dict) -> Path:
+    path = tmp_path / "customers.xlsx"
+    pd.DataFrame(columns).to_excel(path, index=False)
+    return path
+
+
 def _ids(customers: pd.DataFrame) -> list:
     return customers.index.tolist()
 
@@ -251,6 +257,13 @@ CUSTOMERS = [
             and c["cac"].tolist() == [5.0, 6.5]
             and a.options["dates"] == "date-time column"
         ),
+    ),
+    (
+        "an Excel table of text ids '007': text, as the log's",
+        LOG_007,
+        lambda tmp_path: _excel(tmp_path, {"customer_id": ["007", "008"], "cac": [1.0, 2.0]}),
+        {},
+        lambda c, a: _ids(c) == ["007", "008"] and a.counts == {"matched": 2},
     ),
     (
         "an empty file",

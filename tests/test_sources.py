@@ -1,5 +1,6 @@
 """Tests of clvlib.data.sources: a text file whose rows do not line up with its first line is a
-SchemaError naming the real cause and the lines (issue 18), never "missing required column".
+SchemaError naming the real cause and the lines (issue 18), never "missing required column";
+ids of an Excel workbook are text as from a CSV.
 
 Each case: the file's text, the loader's options, and either a check of the load (rows and
 value add up, as in tests/test_io.py) or (error, fragments of the message).
@@ -9,12 +10,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from clvlib.data.reading import SchemaError, load_transactions
 
 HEADER = "customer_id,timestamp,amount\n"
 ROWS = "1,2024-01-02,10\n2,2024-01-03,20\n3,2024-01-04,30\n"
+
+
+def _excel(tmp_path: Path, columns: dict) -> Path:
+    path = tmp_path / "orders.xlsx"
+    pd.DataFrame(columns).to_excel(path, index=False)
+    return path
+
 
 SHAPES = [
     (
@@ -123,6 +132,19 @@ SHAPES = [
         ),
     ),
     (
+        "Excel text ids '0001' and '1' stay two customers",
+        lambda tmp_path: _excel(
+            tmp_path,
+            {
+                "customer_id": ["0001", "1", "0001"],
+                "timestamp": ["2024-01-02"] * 3,
+                "amount": [1.0, 2, 3],
+            },
+        ),
+        {},
+        lambda tx, a: tx["customer_id"].tolist() == ["0001", "1", "0001"] and a.input_value == 6.0,
+    ),
+    (
         "whitespace-separated, no header (CDNOW)",
         "00001 19970101 1 11.77\n00002 19970112 1 12.00\n00002 19970112 5 77.00\n",
         {"columns": {"customer_id": "0", "timestamp": "1", "quantity": "2", "amount": "3"}},
@@ -140,9 +162,12 @@ SHAPES = [
 @pytest.mark.parametrize(
     ("text", "options", "expected"), [c[1:] for c in SHAPES], ids=[c[0] for c in SHAPES]
 )
-def test_rows_that_do_not_line_up(tmp_path: Path, text: str, options: dict, expected) -> None:
-    path = tmp_path / "orders.csv"
-    path.write_text(text)
+def test_rows_that_do_not_line_up(tmp_path: Path, text, options: dict, expected) -> None:
+    if callable(text):
+        path = text(tmp_path)
+    else:
+        path = tmp_path / "orders.csv"
+        path.write_text(text)
     if isinstance(expected, tuple):
         error, words = expected
         with pytest.raises(error) as err:
