@@ -266,6 +266,13 @@ CUSTOMERS = [
         lambda c, a: _ids(c) == ["007", "008"] and a.counts == {"matched": 2},
     ),
     (
+        "customer 'NA' of the table is the log's customer 'NA', not a missing id",
+        "customer_id,timestamp,amount\nNA,2024-01-02,10\nNB,2024-01-03,20\n",
+        _text(TABLE + "NA,2024-01-01,web,5\nNB,2024-01-02,NA,6\n"),
+        {},
+        lambda c, a: _ids(c) == ["NA", "NB"] and c["channel"].tolist() == ["web", "NA"],
+    ),
+    (
         "an empty file",
         LOG_INT,
         _text(""),

@@ -145,6 +145,18 @@ SHAPES = [
         lambda tx, a: tx["customer_id"].tolist() == ["0001", "1", "0001"] and a.input_value == 6.0,
     ),
     (
+        "customer 'NA' and country NA (Namibia) are text; 'NA' as an amount is missing",
+        "customer_id,timestamp,amount,country\nNA,2024-01-02,10,NA\n2,2024-01-03,NA,UK\n"
+        ",2024-01-03,5,UK\n",
+        {},
+        lambda tx, a: (
+            tx["customer_id"].tolist() == ["NA"]
+            and tx["country"].tolist() == ["NA"]
+            and a.table().loc[["bad_value", "no_customer"], "rows"].tolist() == [1, 1]
+            and a.input_value == 15.0
+        ),
+    ),
+    (
         "whitespace-separated, no header (CDNOW)",
         "00001 19970101 1 11.77\n00002 19970112 1 12.00\n00002 19970112 5 77.00\n",
         {"columns": {"customer_id": "0", "timestamp": "1", "quantity": "2", "amount": "3"}},
