@@ -173,8 +173,18 @@ CUSTOMERS = [
         {},
         (
             SchemaError,
-            ["column 'signup_date' (signup_date) has dates that cannot be read", "rows 1"],
+            [
+                "column 'signup_date' (signup_date) has dates whose month would be above 12",
+                "rows 1",
+            ],
         ),
+    ),
+    (
+        "a sign-up date that is no date names its row",
+        LOG_INT,
+        _text(TABLE + "7,2024-01-02,web,5\n8,soon,shop,6\n"),
+        {},
+        (SchemaError, ["column 'signup_date' (signup_date)", "rows 1", "'soon'"]),
     ),
     (
         "a CAC that is no number names its row and value",
