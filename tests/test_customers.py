@@ -203,6 +203,20 @@ CUSTOMERS = [
         lambda c, a: c["cac"].tolist() == [12.5, 1234.5],
     ),
     (
+        "a CAC '1.500' in a ';' file is refused by default (1500 or 1.5?), as the log's numbers",
+        "customer_id;timestamp;amount\n7;2024-01-02;10\n8;2024-01-03;20\n",
+        _text("customer_id;signup_date;cac\n7;2024-01-01;1.500\n8;2024-01-02;12\n"),
+        {},
+        (SchemaError, ["column 'cac' (cac) has values like '1.500'", "rows 0"]),
+    ),
+    (
+        "a CAC '1.500' in a ';' file with decimal=',' is 1500",
+        "customer_id;timestamp;amount\n7;2024-01-02;10\n8;2024-01-03;20\n",
+        _text("customer_id;signup_date;cac\n7;2024-01-01;1.500\n8;2024-01-02;12\n"),
+        {"decimal": ","},
+        lambda c, a: c["cac"].tolist() == [1500.0, 12.0],
+    ),
+    (
         "a repeated id names the id and its rows",
         LOG_INT,
         _text(TABLE + "7,2024-01-02,web,5\n8,2024-01-03,shop,6\n7,2024-01-04,web,7\n"),
@@ -299,7 +313,8 @@ CUSTOMERS = [
 )
 def test_customer_tables(tmp_path: Path, log_text, make, options, expected) -> None:
     (tmp_path / "log.csv").write_text(log_text)
-    text = {k: v for k, v in options.items() if k in ("sep", "encoding", "date_format", "decimal")}
+    keys = ("sep", "encoding", "date_format", "decimal", "thousands")
+    text = {k: v for k, v in options.items() if k in keys}
     tx, _ = load_transactions(tmp_path / "log.csv", **text)
     source = make(tmp_path)
     if isinstance(expected, tuple):

@@ -29,6 +29,7 @@ from clvlib.data.sources import (
     _file_sha256,
     _frame_sha256,
     _frame_source,
+    _header,
     _parquet_source,
     _read_file,
     _Source,
@@ -39,6 +40,7 @@ from clvlib.data.values import (
     _INTEGRAL_TEXT,
     _count,
     _customer_ids,
+    _dot_grouped,
     _integral_text_ids,
     _present,
     _rows_where,
@@ -46,6 +48,7 @@ from clvlib.data.values import (
     _text,
     _timestamps,
     _to_number,
+    thousands_problems,
 )
 
 __all__ = ["CustomerAudit", "load_customers"]
@@ -152,6 +155,7 @@ def load_customers(
     encoding: str | None = None,
     date_format: str | None = None,
     decimal: str = ".",
+    thousands: str | None = None,
     sheet_name: str | int | None = 0,
     source_name: str | None = None,
 ) -> tuple[pd.DataFrame, CustomerAudit]:
@@ -172,7 +176,7 @@ def load_customers(
         ``{column: source column}`` for ``customer_id``, ``signup_date``, ``channel``,
         ``cac`` not named so; others are matched by name ignoring case, spaces, underscores
         and hyphens.
-    sep, encoding, date_format, decimal, sheet_name, source_name
+    sep, encoding, date_format, decimal, thousands, sheet_name, source_name
         As for :func:`clvlib.data.reading.load_transactions`. Sign-up dates are read by the
         convention their values prove (ISO, YYYYMMDD, day-first or month-first when some day
         is above 12), else by ``date_format`` (its date part alone also reads dates
@@ -197,14 +201,16 @@ def load_customers(
     """
     shown = str(source) if isinstance(source, str | PathLike) else "<DataFrame>"
     name = source_name or shown
-    if problems := option_problems(sep=sep, decimal=decimal):
+    problems = option_problems(sep=sep, decimal=decimal) + thousands_problems(thousands, decimal)
+    if problems:
         raise SchemaError(name, problems, what=_WHAT)
+    number = {"decimal": decimal, "thousands": thousands}
     read: dict[str, Any]
     if isinstance(source, pd.DataFrame):
         if problems := _duplicated_names([str(c) for c in source.columns]):
             raise SchemaError(name, problems, what=_WHAT)
         src, sha, read = _frame_source(source), _frame_sha256(source), {"format": "DataFrame"}
-        return _load(src, name, sha, read, log, columns, date_format, decimal)
+        return _load(src, name, sha, read, log, columns, date_format, number)
     path = Path(source)
     if path.is_dir():
         raise SchemaError(
@@ -219,11 +225,12 @@ def load_customers(
         if kind == "parquet":
             src, read = _parquet_source(path, name), {"format": "parquet"}
         else:
-            given = (
-                {"customer_id": columns["customer_id"]}
-                if "customer_id" in (columns or {})
-                else None
-            )
+            # the id and the CAC handed over as text written, as the log's ids and numbers
+            # (the CAC passed as the log's role "cost", a number read by one convention)
+            names = _header(path, kind, sep=sep, encoding=encoding, sheet_name=sheet_name)
+            found, _ = _mapping(names, columns)
+            pairs = (("customer_id", "customer_id"), ("cost", "cac"))
+            given = {role: found[c] for role, c in pairs if c in found}
             frame, read = _read_file(
                 path,
                 kind,
@@ -237,7 +244,7 @@ def load_customers(
                 raise SchemaError(name, problems, what=_WHAT)
             src = _frame_source(frame)
         sha = _file_sha256(path)
-        return _load(src, name, sha, read, log, columns, date_format, decimal)
+        return _load(src, name, sha, read, log, columns, date_format, number)
 
 
 def _mapping(
@@ -318,7 +325,7 @@ def _load(
     log: pd.DataFrame | ibis.Table | None,
     columns: Mapping[str, str] | None,
     date_format: str | None,
-    decimal: str,
+    number: dict[str, Any],
 ) -> tuple[pd.DataFrame, CustomerAudit]:
     mapping, problems = _mapping(src.names, columns)
     if problems:
@@ -361,11 +368,31 @@ def _load(
         picked["signup_date"] = t["_clvlib_signup"]
     if "cac" in mapping:
         col = t[mapping["cac"]]
-        cac, bad = _to_number(col, decimal)
-        if _scalars(t, n=_count(bad))["n"]:
+        cac, bad = _to_number(col, **number)
+        # the log's rule: a text file not separated by commas may write thousands with dots
+        dots = number["decimal"] == "." and number["thousands"] is None
+        dots &= read.get("format") == "text" and not str(read.get("sep", "")).startswith("comma")
+        grouped, proven = _dot_grouped(col) if dots and col.type().is_string() else (None, None)
+        found = _scalars(
+            t,
+            bad=_count(bad),
+            **(
+                {"grouped": _count(grouped), "proven": _count(proven)}
+                if dots and grouped is not None
+                else {}
+            ),
+        )
+        if found["bad"]:
             problems.append(
                 f"column {mapping['cac']!r} (cac) has values that are not numbers (decimal "
-                f"{decimal!r}): {_rows_where(t, bad, col)}"
+                f"{number['decimal']!r}): {_rows_where(t, bad, col)}"
+            )
+        elif found.get("grouped") and not found.get("proven"):
+            problems.append(
+                f"column {mapping['cac']!r} (cac) has values like '1.500' that could be "
+                f"thousands written with a dot (1500) or decimals (1.5): "
+                f"{_rows_where(t, grouped, col)}; pass decimal=',' if the dots are thousands "
+                "separators, or thousands='' if they are decimal points (1.5)"
             )
         picked["cac"] = cac
     if "channel" in mapping:

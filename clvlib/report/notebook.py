@@ -163,9 +163,9 @@ def load_data(
     accounting for every input row, and the customer table (``None`` when
     ``customers_path`` is ''). The loader keys of the parameters (``columns``, ``sep``,
     ``encoding``, ``date_format``, ``sheet_name``, ``drop_duplicates``) are passed on; the
-    customer table is read with the same ``sep``, ``encoding``, ``date_format`` and
-    ``decimal``, its ids of the log's kind, and is an error when none of them is a customer
-    of the log (:func:`clvlib.data.customers.load_customers`). Checks
+    customer table is read with the same ``sep``, ``encoding``, ``date_format``,
+    ``decimal`` and ``thousands``, its ids of the log's kind, and is an error when none of
+    them is a customer of the log (:func:`clvlib.data.customers.load_customers`). Checks
     that ``calibration_end`` and ``holdout_end`` fall inside the data, so a report never
     silently scores an empty period.
 
@@ -197,7 +197,8 @@ def load_data(
             tx, audit = io.load_transactions(path, lazy=True, **options)
     customers = None
     if params["customers_path"]:  # read as the log is, its ids of the log's kind
-        text = {k: options[k] for k in ("sep", "encoding", "date_format", "decimal")}
+        keys = ("sep", "encoding", "date_format", "decimal", "thousands")
+        text = {k: options[k] for k in keys if k in options}
         customers, _ = load_customers(params["customers_path"], log=tx, **text)
     span = _tx.stats(tx)
     try:  # the split's one check against the log's span, the file named
