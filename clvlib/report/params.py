@@ -124,8 +124,7 @@ SCHEMA: tuple[Param, ...] = (
         "thousands",
         str,
         "",
-        "thousands separator of numbers in a text file: ',', '.', ' ', \"'\", 'none'; "
-        "'' reads it from the values",
+        "thousands mark in a text file: , . space ' or 'none'; '' reads the values",
         kind="choice",
         choices=("", "none", ",", ".", " ", "'"),
     ),
