@@ -24,16 +24,9 @@ from clvlib.data import engine
 from clvlib.data.audit import _N_EXAMPLES, _ROW, SchemaError
 from clvlib.data.roles import _norm
 from clvlib.data.sources import (
-    _duplicated_names,
-    _file_kind,
-    _file_sha256,
-    _frame_sha256,
-    _frame_source,
     _header,
-    _parquet_source,
-    _read_file,
     _Source,
-    file_errors,
+    open_source,
     option_problems,
 )
 from clvlib.data.values import (
@@ -205,45 +198,27 @@ def load_customers(
     if problems:
         raise SchemaError(name, problems, what=_WHAT)
     number = {"decimal": decimal, "thousands": thousands}
-    read: dict[str, Any]
-    if isinstance(source, pd.DataFrame):
-        if problems := _duplicated_names([str(c) for c in source.columns]):
-            raise SchemaError(name, problems, what=_WHAT)
-        src, sha, read = _frame_source(source), _frame_sha256(source), {"format": "DataFrame"}
-        return _load(src, name, sha, read, log, columns, date_format, number)
-    path = Path(source)
-    if path.is_dir():
-        raise SchemaError(
-            name, ["is a directory, not a file: give the customer table's file"], what=_WHAT
-        )
-    if not path.is_file():
-        raise FileNotFoundError(f"{name}: no such file")
-    with file_errors(path, name, _WHAT):
-        kind = _file_kind(path)
-        if path.stat().st_size == 0:
-            raise SchemaError(name, ["the file is empty (0 bytes)"], what=_WHAT)
-        if kind == "parquet":
-            src, read = _parquet_source(path, name), {"format": "parquet"}
-        else:
-            # the id and the CAC handed over as text written, as the log's ids and numbers
-            # (the CAC passed as the log's role "cost", a number read by one convention)
-            names = _header(path, kind, sep=sep, encoding=encoding, sheet_name=sheet_name)
-            found, _ = _mapping(names, columns)
-            pairs = (("customer_id", "customer_id"), ("cost", "cac"))
-            given = {role: found[c] for role, c in pairs if c in found}
-            frame, read = _read_file(
-                path,
-                kind,
-                given,
-                sheet_name=sheet_name,
-                sep=sep,
-                encoding=encoding,
-                decimal=decimal,
-            )
-            if problems := _duplicated_names([str(c) for c in frame.columns]):
-                raise SchemaError(name, problems, what=_WHAT)
-            src = _frame_source(frame)
-        sha = _file_sha256(path)
+
+    def text_columns(path: Path, kind: str) -> dict[str, str]:
+        # the id and the CAC handed over as text written, as the log's ids and numbers
+        # (the CAC passed as the log's role "cost", a number read by one convention)
+        names = _header(path, kind, sep=sep, encoding=encoding, sheet_name=sheet_name)
+        found, _ = _mapping(names, columns)
+        pairs = (("customer_id", "customer_id"), ("cost", "cac"))
+        return {role: found[c] for role, c in pairs if c in found}
+
+    src, sha, read, scan = open_source(
+        source,
+        name,
+        what=_WHAT,
+        file_of="the customer table",
+        columns=text_columns,
+        sheet_name=sheet_name,
+        sep=sep,
+        encoding=encoding,
+        decimal=decimal,
+    )
+    with scan:
         return _load(src, name, sha, read, log, columns, date_format, number)
 
 

@@ -58,16 +58,11 @@ from clvlib.data.customers import load_customers
 from clvlib.data.log import to_frame
 from clvlib.data.roles import ROLES
 from clvlib.data.sources import (
-    _duplicated_names,
     _file_kind,
-    _file_sha256,
-    _frame_sha256,
-    _frame_source,
     _header,
     _ibis_source,
-    _parquet_source,
-    _read_file,
     file_errors,
+    open_source,
     option_problems,
 )
 from clvlib.data.values import thousands_problems
@@ -292,48 +287,22 @@ def load_transactions(
         shown = str(source) if isinstance(source, str | PathLike) else default
         raise SchemaError(source_name or shown, problems)
     read: dict[str, Any]
-    scan = contextlib.nullcontext()
     if isinstance(source, ibis.Table):
         name = source_name or "<ibis.Table>"
-        src = _ibis_source(source)
-        sha = None
+        src, sha, scan = _ibis_source(source), None, contextlib.nullcontext()
         read = {"format": f"ibis table ({engine.backend_of(source).name})"}
-    elif isinstance(source, pd.DataFrame):
-        name = source_name or "<DataFrame>"
-        if problems := _duplicated_names([str(c) for c in source.columns]):
-            raise SchemaError(name, problems)
-        src = _frame_source(source)
-        sha = _frame_sha256(source)
-        read = {"format": "DataFrame"}
     else:
-        path = Path(source)
-        name = source_name or str(path)
-        if path.is_dir():
-            raise SchemaError(name, ["is a directory, not a file: give the order log's file"])
-        if not path.is_file():
-            raise FileNotFoundError(f"{name}: no such file")
-        with file_errors(path, name):
-            kind = _file_kind(path)
-            if path.stat().st_size == 0:
-                raise SchemaError(name, ["the file is empty (0 bytes)"])
-            if kind == "parquet":
-                src, read = _parquet_source(path, name), {"format": "parquet"}
-                scan = file_errors(path, name)  # a file corrupt mid-way fails when scanned
-            else:
-                frame, read = _read_file(
-                    path,
-                    kind,
-                    columns,
-                    sheet_name=sheet_name,
-                    sep=sep,
-                    encoding=encoding,
-                    decimal=decimal,
-                )
-                if problems := _duplicated_names([str(c) for c in frame.columns]):
-                    raise SchemaError(name, problems)
-                src = _frame_source(frame)
-                del frame
-        sha = _file_sha256(path)
+        default = "<DataFrame>" if isinstance(source, pd.DataFrame) else str(Path(source))
+        name = source_name or default
+        src, sha, read, scan = open_source(
+            source,
+            name,
+            columns=columns,
+            sheet_name=sheet_name,
+            sep=sep,
+            encoding=encoding,
+            decimal=decimal,
+        )
     with scan:
         return classify(
             src,

@@ -16,7 +16,7 @@ import lzma
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -634,3 +634,58 @@ def _ibis_source(table: ibis.Table) -> _Source:
         raise SchemaError("<ibis.Table>", [f"column names starting {_MINE!r}: {problems}"])
     numbered = table.mutate(**{_ROW: ibis.row_number().over(order_by=[table[n] for n in names])})
     return _Source(numbered, names)
+
+
+def open_source(
+    source: str | Path | pd.DataFrame,
+    name: str,
+    *,
+    what: str = "the transaction log",
+    file_of: str = "the order log",
+    columns: Mapping[str, str] | Callable[[Path, str], Mapping[str, str]] | None = None,
+    sheet_name: str | int | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
+    decimal: str = ".",
+) -> tuple[_Source, str, dict[str, Any], contextlib.AbstractContextManager[None]]:
+    """A DataFrame or a file opened as one table of the engine, as every loader opens it.
+
+    Returns the source, its SHA-256, how it was read, and the guard to scan it under (a
+    Parquet file corrupt mid-way fails only when scanned). ``what`` the source is read as and
+    ``file_of`` whose file it is name it in the errors; ``columns`` (or a function of the
+    path and its kind giving them, for a text or Excel file) are the columns read as text.
+    """
+    if isinstance(source, pd.DataFrame):
+        if problems := _duplicated_names([str(c) for c in source.columns]):
+            raise SchemaError(name, problems, what=what)
+        return _frame_source(source), _frame_sha256(source), {"format": "DataFrame"}, _NO_GUARD
+    path = Path(source)
+    if path.is_dir():
+        raise SchemaError(name, [f"is a directory, not a file: give {file_of}'s file"], what=what)
+    if not path.is_file():
+        raise FileNotFoundError(f"{name}: no such file")
+    with file_errors(path, name, what):
+        kind = _file_kind(path)
+        if path.stat().st_size == 0:
+            raise SchemaError(name, ["the file is empty (0 bytes)"], what=what)
+        if kind == "parquet":
+            src, read = _parquet_source(path, name), {"format": "parquet"}
+            guard: contextlib.AbstractContextManager[None] = file_errors(path, name, what)
+        else:
+            given = columns(path, kind) if callable(columns) else columns
+            frame, read = _read_file(
+                path,
+                kind,
+                given,
+                sheet_name=sheet_name,
+                sep=sep,
+                encoding=encoding,
+                decimal=decimal,
+            )
+            if problems := _duplicated_names([str(c) for c in frame.columns]):
+                raise SchemaError(name, problems, what=what)
+            src, guard = _frame_source(frame), _NO_GUARD
+    return src, _file_sha256(path), read, guard
+
+
+_NO_GUARD = contextlib.nullcontext()
