@@ -46,7 +46,6 @@ from clvlib._version import __version__
 from clvlib.compare import metrics as mt
 from clvlib.compare.export import jsonable, nested, records, write_json
 from clvlib.compare.registry import (
-    _HOLDOUT_COLUMNS,
     _OPTIONAL_KINDS,
     _TRUTH_COLUMNS,
     BOUNDS,
@@ -74,7 +73,7 @@ from clvlib.compare.winner import (
     winner_across,
 )
 from clvlib.data import log as _tx
-from clvlib.data.summary import calibration_holdout, customer_summary
+from clvlib.data.summary import HOLDOUT_COLUMNS, calibration_holdout, customer_summary
 from clvlib.methods.clustering import CustomerClusterer
 from clvlib.methods.rules import assign_segments
 from clvlib.methods.tiers import value_tiers
@@ -389,7 +388,7 @@ def compare_methods(
         time_unit=split.time_unit,
         customers=customers,
     )
-    summary = cal.drop(columns=list(_HOLDOUT_COLUMNS))  # what the methods may see
+    summary = cal.drop(columns=list(HOLDOUT_COLUMNS))  # what the methods may see
     split = split.starting(summary["first_purchase"].min())
     cal_end, hold_end = split.calibration_end, split.holdout_end
     summary.attrs = {"observation_end": cal_end.date().isoformat(), "time_unit": split.time_unit}

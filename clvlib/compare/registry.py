@@ -502,8 +502,6 @@ TRUTH_METRICS: dict[str, MetricSpec] = {
     **_metrics("money", "mae_truth", "total_error_pct_truth"),
 }
 
-# Holdout outcome columns of calibration_holdout: never shown to a method.
-_HOLDOUT_COLUMNS = ("holdout_orders", "holdout_value", "holdout_purchase_periods", "bought_again")
 _TRUTH_COLUMNS = ("alive", "expected_orders", "expected_value")
 
 #: Ranking metrics with a paired bootstrap interval (Comparison.differences).

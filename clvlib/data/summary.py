@@ -41,7 +41,8 @@ TIME_UNITS: dict[str, str] = {
 REQUIRED_COLUMNS: tuple[str, ...] = ("customer_id", "order_id", "timestamp", "amount", "is_return")
 
 _CUSTOMER_COLUMNS = ("channel", "cac", "signup_date")
-_HOLDOUT_COLUMNS = ("holdout_orders", "holdout_value", "holdout_purchase_periods", "bought_again")
+#: the holdout outcome columns of calibration_holdout: never shown to a method
+HOLDOUT_COLUMNS = ("holdout_orders", "holdout_value", "holdout_purchase_periods", "bought_again")
 _N_EXAMPLES = 5
 _EPOCH = dt.date(1970, 1, 1)
 _FIRST_MONDAY = dt.date(1970, 1, 5)  # weeks start on Monday
@@ -217,7 +218,7 @@ def calibration_holdout(
     holdout_length = int(out.pop("_holdout_length").iloc[0])
     if customers is not None:
         out = _join_customers(out, customers)
-        out = out[[c for c in out if c not in _HOLDOUT_COLUMNS] + list(_HOLDOUT_COLUMNS)]
+        out = out[[c for c in out if c not in HOLDOUT_COLUMNS] + list(HOLDOUT_COLUMNS)]
     out.attrs = {
         "calibration_end": cal_end.date().isoformat(),
         "holdout_end": hold_end.date().isoformat(),

@@ -98,7 +98,7 @@ def heuristic_holdout_check(
     from clvlib.compare.metrics import decile_calibration
     from clvlib.compare.split import Split
     from clvlib.data import log as _tx
-    from clvlib.data.summary import calibration_holdout
+    from clvlib.data.summary import HOLDOUT_COLUMNS, calibration_holdout
 
     split = Split.from_params(params)
     cal = calibration_holdout(
@@ -108,7 +108,7 @@ def heuristic_holdout_check(
         time_unit=split.time_unit,
         customers=customers,
     )
-    summary = cal[[c for c in cal.columns if not c.startswith("holdout")]]
+    summary = cal.drop(columns=list(HOLDOUT_COLUMNS))  # what the heuristic may see
     model = heuristic_model(params, summary=summary).fit(
         _tx.upto(tx, split.calibration_end), observation_end=split.calibration_end
     )
