@@ -207,7 +207,7 @@ def test_every_page_names_the_winner_of_verdict_json(rendered: Path, tmp_path: P
     """
     from clvlib.compare import verdict
     from clvlib.compare.registry import METHODS
-    from clvlib.report.winners import MEASURES
+    from clvlib.vocabulary import MEASURES
 
     (tmp_path / "shop").symlink_to(rendered, target_is_directory=True)
     (entry,) = verdict.collect(tmp_path)["data_sets"]
@@ -224,14 +224,14 @@ def test_every_page_names_the_winner_of_verdict_json(rendered: Path, tmp_path: P
         method = answer["method"]
         expected[metric] = METHODS[method].label if method else "no clear winner"
         for name, figures in headlines.items():
-            named = figures[MEASURES[metric]]
+            named = figures[MEASURES[metric].headline]
             assert named.startswith(f"{expected[metric]} ("), f"{name}, {metric}: {named!r}"
         # executive summary export == report 05's comparison_metrics.json == verdict.json
         winner = exported["winner"][metric]
         assert (winner["method"], winner["verdict"]) == (method, answer["verdict"]), metric
         assert winner["cutoffs_tried"] == answer["cutoffs"], metric
         assert winner["clear_wins"] == answer["clear_wins"], metric
-        summary = headlines["00_executive_summary"][MEASURES[metric]]
+        summary = headlines["00_executive_summary"][MEASURES[metric].headline]
         named = METHODS[winner["method"]].label if winner["method"] else "no clear winner"
         assert summary.startswith(f"{named} ("), f"00 vs comparison_metrics.json, {metric}"
     said = f"Which method finds tomorrow's valuable customers: {expected['spearman']}."

@@ -13,7 +13,8 @@ import pandas as pd
 
 from clvlib.report.formatting import readable
 from clvlib.report.provenance import Facts, _audit_counts
-from clvlib.report.winners import MEASURES, measure_winners, winner_words
+from clvlib.report.winners import measure_winners, winner_words
+from clvlib.vocabulary import MEASURES
 
 
 def log_facts(tx: Any) -> dict[str, Any]:
@@ -347,7 +348,7 @@ def executive_figures(
 def _winner_figures(comparison: Any, rolling: Any) -> dict[str, str]:
     """Per measure, its headline label and the winner in words ("no clear winner (...)")."""
     answers = measure_winners(comparison, rolling)
-    return {MEASURES[metric]: readable(winner_words(a)) for metric, a in answers.items()}
+    return {MEASURES[metric].headline: readable(winner_words(a)) for metric, a in answers.items()}
 
 
 def _contenders() -> tuple[str, ...]:

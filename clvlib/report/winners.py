@@ -15,23 +15,11 @@ from typing import Any
 import pandas as pd
 
 from clvlib.compare.winner import NO_CLEAR_WINNER
-
-#: the measures a winner is named on (each has paired bootstrap intervals): headline labels
-MEASURES: dict[str, str] = {
-    "spearman": "best ranking (Spearman)",
-    "top20_share": "best top 20 % capture",
-    "auc": "best at who buys again (AUC)",
-}
-#: the same measures named in a table's rows
-MEASURE_NAMES: dict[str, str] = {
-    "spearman": "ranking (Spearman)",
-    "top20_share": "top 20 % capture",
-    "auc": "who buys again (AUC)",
-}
+from clvlib.vocabulary import MEASURES
 
 
 def measure_winners(comparison: Any, rolling: Any = None) -> dict[str, Any]:
-    """Per measure of :data:`MEASURES`, :func:`~clvlib.compare.winner.winner_across`.
+    """Per measure of :data:`~clvlib.vocabulary.MEASURES`: the one winner rule's answer.
 
     ``comparison`` the report's (:func:`~clvlib.report.fitting.run_comparison`), ``rolling``
     its rolling origins (:func:`~clvlib.report.fitting.rolling_comparison`; None: the
@@ -93,12 +81,12 @@ def winner_stability(comparison: Any, rolling: Any = None) -> pd.DataFrame:
         return METHODS[method].label
 
     frames = []
-    for metric, name in MEASURE_NAMES.items():
+    for metric, words in MEASURES.items():
         table = headline_by_cutoff(comparison, rolling, metric).sort_values("cutoff")
         frames.append(
             pd.DataFrame(
                 {
-                    "measure": name,
+                    "measure": words.row,
                     "cut-off": table["cutoff"],
                     "headline method": table["method"].map(label),
                     "its value": table["value"],

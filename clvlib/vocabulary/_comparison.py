@@ -339,10 +339,19 @@ MEASURES: dict[str, Measure] = {
     "spearman": Measure(
         "Ranking (Spearman with holdout value)",
         "Ranking of customers by future value (Spearman correlation)",
+        "best ranking (Spearman)",
+        "ranking (Spearman)",
     ),
     "top20_share": Measure(
         "Holdout value captured by the top 20 %",
         "Share of future value in the top 20 % the method picks",
+        "best top 20 % capture",
+        "top 20 % capture",
     ),
-    "auc": Measure("Buying again (AUC)", "Telling who buys again from who does not (AUC)"),
+    "auc": Measure(
+        "Buying again (AUC)",
+        "Telling who buys again from who does not (AUC)",
+        "best at who buys again (AUC)",
+        "who buys again (AUC)",
+    ),
 }

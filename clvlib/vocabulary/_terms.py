@@ -116,7 +116,8 @@ class Measure:
 
     Examples
     --------
-    >>> Measure("Buying again (AUC)", "Telling who buys again (AUC)").summary
+    >>> Measure("Buying again (AUC)", "Telling who buys again (AUC)",
+    ...         "best at who buys again (AUC)", "who buys again (AUC)").summary
     'Buying again (AUC)'
     """
 
@@ -124,3 +125,7 @@ class Measure:
     """In the comparison's summary, for the analyst (``Comparison.summary``)."""
     verdict: str
     """In the verdict across data sets, for a stakeholder (``verdict.sentences``, its table)."""
+    headline: str
+    """A page's headline figure and index card naming the winner (an export key too)."""
+    row: str
+    """A row of a page's table about the measure ("Is the winner stable?")."""
