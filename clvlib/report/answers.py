@@ -19,6 +19,7 @@ from clvlib.report.figures import _contenders, group_column, log_facts
 from clvlib.report.formatting import escape_markdown, readable, shown_path
 from clvlib.report.provenance import _audit_counts
 from clvlib.report.winners import cutoffs_words, measure_winners, winner_label, winner_words
+from clvlib.vocabulary import clean_zero, format_fixed
 
 
 def _money(value: float) -> str:
@@ -29,8 +30,7 @@ def _money(value: float) -> str:
 
 def _pct(share: float) -> str:
     """A share as a whole percentage ("62 %"), never "-0 %"."""
-    text = f"{100 * float(share):.0f} %"
-    return "0 %" if text == "-0 %" else text
+    return clean_zero(format_fixed(float(share), "whole_percent"))
 
 
 def _bullets(lines: list[str]) -> Any:
