@@ -181,7 +181,9 @@ def load_data(
     from clvlib.data import log as _tx
     from clvlib.data import reading as io
     from clvlib.report.params import loader_options
+    from clvlib.vocabulary import set_currency
 
+    set_currency(params.get("currency", ""))  # every money figure of the page carries it
     path = params["data_path"]
     options = loader_options(params)
     if params["data_format"] == "online_retail":

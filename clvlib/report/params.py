@@ -43,6 +43,7 @@ Kind = Literal[
     "sheet",
     "tristate",
     "k",
+    "currency",
 ]
 
 #: rule sets shipped in ``clvlib/methods/segments/<name>.yaml``
@@ -179,6 +180,13 @@ SCHEMA: tuple[Param, ...] = (
         minimum=0.0,
         maximum=1.0,
         minimum_inclusive=False,
+    ),
+    Param(
+        "currency",
+        str,
+        "",
+        "ISO code of the money amounts (EUR, GBP, USD); '' writes plain amounts",
+        kind="currency",
     ),
     Param(
         "discount_rate",
@@ -484,6 +492,8 @@ def _check(p: Param, value: Any, base_dir: Path) -> Any:
         return str(_existing(p, value, base_dir))
     if p.kind == "output_dir":
         return str((base_dir / Path(value).expanduser()).resolve())
+    if p.kind == "currency":
+        return _check_currency(p, value)
     if p.kind == "rule_set":
         if value in RULE_SETS:
             return value
@@ -495,6 +505,18 @@ def _check(p: Param, value: Any, base_dir: Path) -> Any:
             f"rule_set must be one of {list(RULE_SETS)} or a .yaml file, got {value!r}{hint}"
         )
     return value
+
+
+def _check_currency(p: Param, value: str) -> str:
+    from clvlib.vocabulary._money import CURRENCY_CODE
+
+    code = value.strip().upper()
+    if code and not CURRENCY_CODE.match(code):
+        raise ParamsError(
+            f"{p.name} must be a three-letter ISO 4217 code such as EUR, GBP or USD (or '' "
+            f"for plain amounts), got {value!r}"
+        )
+    return code
 
 
 def _check_rule_scale(rule_set: str, n_bins: int) -> list[str]:

@@ -15,6 +15,8 @@ the pages, the glossary, the plots) reads the same words without an import runni
 - :func:`format_number`: a number in a unit as a reader sees it; :func:`format_fixed`: a
   number inside a sentence, at the fixed precision of its unit (a metric's
   :attr:`Term.sentence_unit`); :func:`heading`: a label at the head of a column or a chart.
+- :func:`use_currency` / :func:`set_currency`: the currency money is written in (a page's
+  ``currency`` parameter); :func:`money_unit` names it in a header.
 
 Examples
 --------
@@ -34,6 +36,7 @@ from collections.abc import Mapping
 
 from clvlib.vocabulary._columns import COLUMNS
 from clvlib.vocabulary._comparison import MEASURES, METHODS, METRICS
+from clvlib.vocabulary._money import currency, money_unit, set_currency, use_currency
 from clvlib.vocabulary._terms import Direction, Measure, Method, Role, Term
 from clvlib.vocabulary._units import (
     Fixed,
@@ -60,11 +63,15 @@ __all__ = [
     "Role",
     "Term",
     "clean_zero",
+    "currency",
     "format_fixed",
     "format_number",
     "heading",
     "magnitude",
+    "money_unit",
     "number",
+    "set_currency",
+    "use_currency",
 ]
 
 #: every entry, code -> :class:`Term` or :class:`Method`: the columns, metrics and methods

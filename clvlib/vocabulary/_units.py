@@ -6,6 +6,8 @@ import math
 import re
 from typing import Literal
 
+from clvlib.vocabulary._money import with_currency
+
 #: the unit of a value: a fraction shown as a percentage, currency, a count, a plain number
 Kind = Literal["share", "money", "count", "number", "text"]
 
@@ -108,6 +110,9 @@ def format_number(value: float | None, unit: Kind = "number") -> str:
     '0'
     >>> format_number(float("nan"), "money")
     '–'
+
+    Money carries the currency of the page when one is set
+    (:func:`clvlib.vocabulary.use_currency`).
     """
     if value is None or value != value:  # NaN is the one value unequal to itself
         return "–"
@@ -116,7 +121,8 @@ def format_number(value: float | None, unit: Kind = "number") -> str:
     value = float(value)
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
-    return clean_zero(number(value, unit))
+    text = clean_zero(number(value, unit))
+    return with_currency(text) if unit == "money" else text
 
 
 #: A number inside a sentence of the comparison (the winner rule's prose, the summary, the
@@ -145,7 +151,7 @@ _FIXED: dict[str, tuple[float, str, str]] = {
     "percent_points": (1.0, ",.0f", " points"),  # a difference of two of those: 12 points
     "decimal3": (1.0, ".3f", ""),  # a coefficient (Spearman, AUC, Gini, lift): 0.349
     "decimal2": (1.0, ".2f", ""),  # an agreement index (ARI, NMI): 0.17
-    "cents": (1.0, ",.2f", ""),  # money to the cent, however large: 54.47
+    "cents": (1.0, ",.2f", ""),  # money to the cent, however large: 54.47 (€54.47)
     "whole": (1.0, ",.0f", ""),  # a count or an amount to the unit: 234,817
 }
 #: units whose values always show their sign (a change: +22 %, -7 %)
@@ -194,7 +200,7 @@ def format_fixed(value: float | None, unit: Fixed, *, signed: bool = False) -> s
     text = format(factor * value, ("+" if signed else "") + spec)
     if signed and not re.search(r"[1-9]", text):  # rounds to zero: no sign
         text = text[1:]
-    return text + suffix
+    return with_currency(text) if unit == "cents" else text + suffix
 
 
 _KEEPS_CASE = re.compile(r"[a-z]-")  # "k-means": a name written in lower case
