@@ -3,6 +3,7 @@ errors."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -820,7 +821,7 @@ CASES = [
         (SchemaError, ["'timestamp'", "not dates", "(values 45000, 45001)"]),
     ),
     (
-        "mixed UTC offsets converted to the most common",
+        "mixed UTC offsets: each time as written (summer time stays on its clock)",
         _frame(
             customer_id=[1, 1, 2],
             timestamp=[
@@ -832,9 +833,8 @@ CASES = [
         ),
         {},
         lambda tx, a: (
-            _days(tx) == ["2024-01-05 10:00", "2024-01-05 09:00", "2024-01-06 08:00"]
-            and "UTC+01:00" in a.options["dates"]
-            and "converted" in a.options["dates"]
+            _days(tx) == ["2024-01-05 10:00", "2024-01-05 10:00", "2024-01-06 08:00"]
+            and "times as written (offsets +01:00, +02:00 dropped)" in a.options["dates"]
         ),
     ),
     (
@@ -1027,8 +1027,8 @@ CASES = [
         ),
         {},
         lambda tx, a: (
-            _days(tx) == ["2024-03-30 23:30", "2024-03-31 10:00", "2024-03-29 09:00"]
-            and "converted from offsets +00:00, +02:00" in a.options["dates"]
+            _days(tx) == ["2024-03-30 23:30", "2024-03-31 12:00", "2024-03-29 09:00"]
+            and "offsets +00:00, +02:00 dropped" in a.options["dates"]
         ),
     ),
     (
@@ -1894,3 +1894,48 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(clvlib.data.reading, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 5 and result.failed == 0
+
+
+# ------------------------------------------------------------------ one time-zone rule
+
+_WALL_CLOCK = ["2024-01-01 23:30", "2024-07-01 23:30"]  # late evening: the day is at stake
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "America/New_York",
+        "Europe/Berlin",
+        "UTC",
+        "Asia/Kolkata",
+        dt.timezone(dt.timedelta(hours=-3)),
+    ],
+    ids=str,
+)
+@pytest.mark.parametrize("fmt", ["frame", "parquet", "csv offsets", "csv date_format %z"])
+def test_a_zone_aware_order_lands_on_the_same_day_from_every_format(
+    tmp_path: Path, zone, fmt: str
+) -> None:
+    """The one rule: a time is the wall clock where it was recorded, from every source.
+
+    Parquet keeps the instant and its zone; DuckDB alone would read the instant in its own
+    session zone (04:30 the next day for New York's 23:30). Text keeps the time written
+    before its offset, summer time included.
+    """
+    stamps = pd.DatetimeIndex(_WALL_CLOCK).tz_localize(zone)
+    frame = pd.DataFrame({"customer_id": ["a", "b"], "timestamp": stamps, "amount": [1.0, 2.0]})
+    options = {}
+    if fmt == "frame":
+        source = frame
+    elif fmt == "parquet":
+        source = tmp_path / "orders.parquet"
+        frame.to_parquet(source)
+    else:
+        source = tmp_path / "orders.csv"
+        text = frame.assign(timestamp=[t.isoformat() for t in frame["timestamp"]])
+        text.to_csv(source, index=False)
+        if fmt.endswith("%z"):
+            options["date_format"] = "%Y-%m-%dT%H:%M:%S%z"
+    tx, audit = load_transactions(source, **options)
+    assert _days(tx) == _WALL_CLOCK
+    assert (audit.outcomes == "kept").sum() == 2

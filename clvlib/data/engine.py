@@ -50,7 +50,7 @@ import secrets
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -293,11 +293,20 @@ def _plain_link(path: Path) -> Path:
     return link
 
 
-def read_parquet(path: str | os.PathLike, *, row_number: str | None = None) -> ibis.Table:
+def read_parquet(
+    path: str | os.PathLike,
+    *,
+    row_number: str | None = None,
+    zones: Mapping[str, str] | None = None,
+) -> ibis.Table:
     """A Parquet file as a table of this thread's engine, scanned where it lies (not loaded).
 
     ``row_number`` names a column of the 0-based row numbers in the file (DuckDB's
     ``file_row_number``). The name is the file's, never a pattern (:func:`file_literal`).
+    ``zones`` maps zone-aware time columns to their zone (``America/New_York``, ``+05:00``,
+    ``UTC``), as the file's Arrow schema records it: those columns are read as the wall-clock
+    time in that zone (naive), the loader's one time-zone rule. The engine alone would give
+    the instant in its session's zone and lose the file's.
     """
     numbered = "" if row_number is None else ", file_row_number = true"
     rename = (
@@ -305,7 +314,33 @@ def read_parquet(path: str | os.PathLike, *, row_number: str | None = None) -> i
         if row_number in (None, "file_row_number")
         else (f" RENAME (file_row_number AS {row_number})")
     )
-    return connection().sql(f"SELECT *{rename} FROM read_parquet({file_literal(path)}{numbered})")
+    local = ", ".join(
+        f"{_wall_clock(_quoted(c), z)} AS {_quoted(c)}" for c, z in (zones or {}).items()
+    )
+    replace = f" REPLACE ({local})" if local else ""
+    return connection().sql(
+        f"SELECT *{replace}{rename} FROM read_parquet({file_literal(path)}{numbered})"
+    )
+
+
+_FIXED_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+
+
+def _wall_clock(column: str, zone: str) -> str:
+    """SQL of a zone-aware time column as the naive wall-clock time in ``zone``."""
+    if found := _FIXED_OFFSET.match(zone):
+        sign, hours, minutes = found.groups()
+        shift = (int(hours) * 60 + int(minutes)) * (-1 if sign == "-" else 1)
+        return f"(timezone('UTC', {column}) + INTERVAL ({shift}) MINUTE)"
+    return f"timezone({_string(zone)}, {column})"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def timestamp(value: pd.Timestamp) -> ibis.Value:

@@ -198,6 +198,10 @@ def load_transactions(
         convention is read from the values: ISO 8601, YYYYMMDD, or day-first / month-first
         when some day is above 12; a column that could be either, or mixes conventions, is a
         :class:`SchemaError` asking for it. ``audit.options["dates"]`` says what was used.
+        One time-zone rule for every source: a time is the wall-clock time where the order
+        was recorded. A zone-aware column (Parquet, DataFrame) is read in its own zone, text
+        with UTC offsets as written with the offset dropped, so the same order lands on the
+        same day from every format (``docs/loading.md``).
     sheet_name : str, int or None, default 0
         Excel sheet to read; None reads every sheet, one after the other. A workbook with
         data on several sheets needs it (an error lists the sheets).

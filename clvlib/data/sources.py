@@ -618,12 +618,17 @@ def _parquet_source(path: Path, name: str) -> _Source:
     import pyarrow.parquet as pq
 
     try:
-        names = list(pq.read_schema(path).names)
+        schema = pq.read_schema(path)
     except Exception as err:  # pyarrow.ArrowInvalid, OSError
         raise SchemaError(name, [_parquet_problem(err)]) from None
+    names = list(schema.names)
     if problems := _duplicated_names(names):
         raise SchemaError(name, problems)
-    table = engine.read_parquet(path, row_number=_ROW)
+    # zone-aware times as the wall clock of the zone the file records (the one time-zone rule)
+    zones = {
+        f.name: f.type.tz for f in schema if pa.types.is_timestamp(f.type) and f.type.tz is not None
+    }
+    table = engine.read_parquet(path, row_number=_ROW, zones=zones)
     return _Source(table, names)
 
 

@@ -216,8 +216,8 @@ def _read_dates(
     of ``subset``. One convention per column: ISO 8601, YYYYMMDD, or numeric dates with day
     and month whose order the values prove (a day above 12 in one position and never in the
     other). A column that mixes conventions, or whose every day is 12 or less, is a problem
-    asking for ``date_format``. Times with UTC offsets are read in the offset most rows have
-    (mixed offsets are converted to it); offsets on some rows only are a problem.
+    asking for ``date_format``. Times with UTC offsets are read as written, the offset dropped
+    (:func:`_as_written`); offsets on some rows only are a problem.
     """
     values = pd.Series(values, dtype=object).reset_index(drop=True)
     weights = pd.Series(weights, dtype="int64").reset_index(drop=True)
@@ -227,7 +227,8 @@ def _read_dates(
         utc = "%z" in date_format
         ts = pd.to_datetime(values, format=date_format, errors="coerce", utc=utc)
         if utc:
-            ts, how = ts.dt.tz_localize(None), how + ", converted to UTC"
+            ts, where = _as_written(ts, values)
+            how += where
         return ts.astype("datetime64[us]"), how, []
 
     iso = values.str.fullmatch(_ISO_TEXT).fillna(False).astype(bool)
@@ -346,19 +347,30 @@ def _read_dates(
             ts = ts.astype("datetime64[us, UTC]" if utc else "datetime64[us]")
             ts[failed] = retried.astype(ts.dtype)
     if utc:
-        offsets = values.str.extract("(" + _OFFSET + ")")[0]
-        zones = offsets.dropna().unique()
-        by_rows = weights.groupby(offsets, sort=False).sum()
-        common = by_rows.sort_values(ascending=False, kind="stable").index[0] if len(zones) else "Z"
-        shift = pd.Timestamp("2000-01-01T00:00" + common.replace("Z", "+00:00"))
-        shift = shift.utcoffset() or pd.Timedelta(0)
-        ts = ts.dt.tz_localize(None) + shift
-        how += f", times in UTC{common if common != 'Z' else ''}"
-        if len(zones) > 1:
-            how += f" (converted from offsets {', '.join(sorted(map(str, zones)))})"
+        ts, where = _as_written(ts, values)
+        how += where
     elif getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_localize(None)
     return ts.astype("datetime64[us]"), how, []
+
+
+def _as_written(ts: pd.Series, values: pd.Series) -> tuple[pd.Series, str]:
+    """UTC instants as the wall-clock time each value was written in (its offset dropped).
+
+    The one time-zone rule of the loader: a time is read as the clock showed it where the
+    order was recorded. Text with UTC offsets keeps the time written before the offset
+    (``2024-07-01T23:30-04:00`` is 23:30 on 1 July, whatever the other rows' offsets: a shop
+    on summer time), as a zone-aware column keeps the wall-clock time of its zone, so the same
+    order lands on the same day from every format. Returns the naive times and how they were
+    read (for the audit).
+    """
+    parts = values.astype("str").str.extract(r"(?:Z|([+-])(\d{2}):?(\d{2}))$")
+    minutes = parts[1].astype(float).fillna(0) * 60 + parts[2].astype(float).fillna(0)
+    minutes = minutes.where(parts[0] != "-", -minutes)
+    ts = ts.dt.tz_localize(None) + pd.to_timedelta(minutes.to_numpy(), unit="min")
+    written = (parts[0].fillna("+") + parts[1].fillna("00") + ":" + parts[2].fillna("00")).unique()
+    how = f", times as written (offsets {', '.join(sorted(written))} dropped)"
+    return ts, how
 
 
 def _two_digit_year_orders(parts: pd.DataFrame, sep: str) -> dict[str, str]:
