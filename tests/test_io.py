@@ -1939,3 +1939,28 @@ def test_a_zone_aware_order_lands_on_the_same_day_from_every_format(
     tx, audit = load_transactions(source, **options)
     assert _days(tx) == _WALL_CLOCK
     assert (audit.outcomes == "kept").sum() == 2
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "words"),
+    [
+        ("5,2024-01-03,2,7", ["line 15001", "more fields (4)", "header (3"]),
+        ("5,2024-01-03,2,", ["line 15001", "separator", "trailing"]),
+    ],
+    ids=["ragged row", "trailing separator"],
+)
+def test_a_ragged_row_past_the_sniffed_head_is_named_in_clvlib_words(
+    tmp_path: Path, bad_line: str, words: list[str]
+) -> None:
+    """The sniffer reads 64 KiB; a bad row further down still gets its cause and line."""
+    rows = ["customer_id,timestamp,amount"] + [f"{i},2024-01-02,1" for i in range(20_000)]
+    rows.insert(15_000, bad_line)
+    path = tmp_path / "orders.csv"
+    path.write_text("\n".join(rows) + "\n")
+    assert path.stat().st_size > 64 * 2**10
+    with pytest.raises(SchemaError) as caught:
+        load_transactions(path)
+    message = str(caught.value)
+    assert "orders.csv" in message and "C error" not in message
+    for word in words:
+        assert word in message, message

@@ -218,20 +218,50 @@ def _records(text: str, sep: str, *, truncated: bool = False) -> list[_Record]:
             if len(out) > _SAMPLED:
                 break
     else:
-        reader = csv.reader(io.StringIO(text), delimiter=sep)
-        start = 1
-        try:
-            for fields in reader:
-                if fields and not (len(fields) == 1 and not fields[0].strip()):
-                    out.append((start, reader.line_num, fields))
-                start = reader.line_num + 1
-                if len(out) > _SAMPLED:
-                    break
-        except csv.Error:  # a NUL byte, a field past the csv module's limit: judged by pandas
-            pass
+        for record in _csv_records(text, sep):
+            out.append(record)
+            if len(out) > _SAMPLED:
+                break
     if truncated and 1 < len(out) <= _SAMPLED and out[-1][0] == out[-1][1]:
         out = out[:-1]  # cut at the end of the sample (one spanning lines is judged)
     return out[:_SAMPLED]
+
+
+def _odd_records(text: str, sep: str) -> tuple[list[_Record], int]:
+    """The first record and every record not of its width or spanning lines, of all ``text``.
+
+    With the number of data records: what :func:`_shape_problems` needs of a whole file,
+    without keeping its well-formed rows.
+    """
+    out: list[_Record] = []
+    n = 0
+    lines = (
+        ((i, i, line.split()) for i, line in enumerate(text.splitlines(), 1) if line.strip())
+        if sep == _WHITESPACE
+        else _csv_records(text, sep)
+    )
+    for record in lines:
+        if not out:
+            out.append(record)
+            continue
+        n += 1
+        if len(record[2]) != len(out[0][2]) or record[1] > record[0]:
+            out.append(record)
+    return out, n
+
+
+def _csv_records(text: str, sep: str) -> Iterator[_Record]:
+    """Every record of ``text``, blank lines skipped.
+
+    A NUL byte or a field past the csv module's limit ends them early (left to pandas).
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    start = 1
+    with contextlib.suppress(csv.Error):
+        for fields in reader:
+            if fields and not (len(fields) == 1 and not fields[0].strip()):
+                yield (start, reader.line_num, fields)
+            start = reader.line_num + 1
 
 
 def _widths(records: list[_Record]) -> list[int]:
@@ -291,7 +321,9 @@ def _swallows_rows(record: _Record, sep: str, width: int) -> bool:
 _N_LINES = 5
 
 
-def _shape_problems(records: list[_Record], sep: str, header: bool) -> list[str]:
+def _shape_problems(
+    records: list[_Record], sep: str, header: bool, *, n_rows: int | None = None
+) -> list[str]:
     """What makes the records of a text file not line up with its first line, in words.
 
     A row with more fields than the first line shifts every column (pandas would even take
@@ -301,6 +333,7 @@ def _shape_problems(records: list[_Record], sep: str, header: bool) -> list[str]
     """
     if not records:
         return []
+    n_rows = len(records) - 1 if n_rows is None else n_rows  # data records in the text
     width = len(records[0][2])
     what = "the header" if header else "the first line"
     longer = [r for r in records[1:] if len(r[2]) > width]
@@ -324,7 +357,7 @@ def _shape_problems(records: list[_Record], sep: str, header: bool) -> list[str]
         longer = [r for r in longer if r not in spanning]
     if not longer:
         return problems
-    if width == 1 and len(longer) == len(records) - 1:
+    if width == 1 and len(longer) == n_rows:
         problems.append(
             f"the first line ({records[0][2][0][:40]!r}) is one field and every line below "
             f"has several ({name}-separated): a title or note above the header? remove it, "
@@ -333,7 +366,7 @@ def _shape_problems(records: list[_Record], sep: str, header: bool) -> list[str]
         return problems
     trailing = [r for r in longer if len(r[2]) == width + 1 and not r[2][-1].strip()]
     if len(trailing) == len(longer):
-        every = " (every data row)" if len(trailing) == len(records) - 1 else ""
+        every = " (every data row)" if len(trailing) == n_rows else ""
         verb = "ends" if len(trailing) == 1 else "end"
         problems.append(
             f"{_lines(trailing)}{every} {verb} with a {name} separator ({sep!r}) that "
@@ -351,6 +384,41 @@ def _shape_problems(records: list[_Record], sep: str, header: bool) -> list[str]
             "column in the header"
         )
     return problems
+
+
+#: Largest file read whole to name the cause of a parser error beyond the sniffed head.
+_WHOLE_FILE_BYTES = 256 * 2**20
+_PANDAS_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _parser_problems(path: Path, info: Mapping[str, Any], err: Exception) -> list[str]:
+    """The cause of a parser error past the first 64 KiB, in the sniffer's words.
+
+    The sniffer checks the shape of the first 64 KiB only; a ragged row, a trailing separator
+    or a quote left open further down fails in pandas. The whole file (up to
+    :data:`_WHOLE_FILE_BYTES`) is then checked as the head was, so the cause named is the
+    real one with its line; beyond that size pandas' line number is translated.
+    """
+    sep, enc = info["sep"], info["encoding"]
+    try:
+        with _open_binary(path) as fh:
+            raw = fh.read(_WHOLE_FILE_BYTES + 1)
+        if len(raw) <= _WHOLE_FILE_BYTES:
+            text = raw.decode("utf-8-sig" if enc.lower().replace("_", "-") == "utf-8" else enc)
+            records, n_rows = _odd_records(text, sep)
+            if problems := _shape_problems(records, sep, info["header"], n_rows=n_rows):
+                return problems
+    except (OSError, EOFError, UnicodeDecodeError, LookupError):
+        pass
+    if found := _PANDAS_FIELDS.search(str(err)):
+        width, line, seen = found.groups()
+        return [
+            f"line {line} has more fields ({seen}) than the header ({width}, "
+            f"{_sep_name(sep)}): every column after an extra field would be read from the "
+            "wrong place; quote values that hold the separator, or name every column in the "
+            "header"
+        ]
+    return [f"cannot be read as {_sep_name(sep)}: {err}"]
 
 
 def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
@@ -563,7 +631,7 @@ def _read_file(
     except UnicodeDecodeError as err:
         raise _decode_error(name, err, err.object, info["encoding"], at_start=False) from None
     except (pd.errors.ParserError, ValueError) as err:
-        raise SchemaError(name, [f"cannot be read as {_sep_name(info['sep'])}: {err}"]) from None
+        raise SchemaError(name, _parser_problems(path, info, err)) from None
     return frame, {
         "format": "text",
         "sep": _sep_name(info["sep"]),
