@@ -335,6 +335,7 @@ def test_a_run_owns_its_output_folder(shop: Path, capsys: pytest.CaptureFixture)
     left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert left == [
         ".clvlib-manifest.json",
+        ".clvlib-pages.json",
         "index.html",
         "mine.txt",
         "notebooks/second.ipynb",

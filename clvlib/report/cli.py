@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         "never over them)",
     )
     report.add_argument(
+        "--fresh",
+        action="store_true",
+        help="execute every notebook (default: a page whose notebook, data, parameters read "
+        "and clvlib are unchanged since the last run into --out is reused)",
+    )
+    report.add_argument(
         "--no-progress",
         action="store_true",
         help="show no progress (default: bars on a terminal, one line per notebook otherwise)",
@@ -112,6 +118,7 @@ def _report(args: argparse.Namespace) -> Path:
         "jobs": args.jobs,
         "progress": not args.no_progress,
         "force": args.force,
+        "fresh": args.fresh,
     }
     if len(params) == 1:
         return render_reports(params[0], args.out, **options)

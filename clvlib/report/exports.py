@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from clvlib.report.ledger import record
 from clvlib.report.provenance import Facts
 
 #: set by the report runner in its kernels (clvlib.report.runner.RUNNER_ENV): not a run by hand
@@ -34,6 +35,7 @@ def export_path(params: Mapping[str, Any], *, filename: str) -> Path:
         folder = folder / "scratch"
     folder = folder / "exports"
     folder.mkdir(parents=True, exist_ok=True)
+    record(f"file:exports/{filename}")  # a page reused by the next run brings its exports
     return folder / filename
 
 

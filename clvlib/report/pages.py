@@ -25,6 +25,7 @@ class NotebookResult:
     seconds: float = 0.0
     error: str = ""
     files: dict[str, str] = field(default_factory=dict)
+    reused: bool = False  # the page of the last run, nothing it was made from changed
 
 
 @dataclass

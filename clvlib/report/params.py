@@ -22,13 +22,16 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+
+from clvlib.report.ledger import ALL, LEDGER_ENV, record
 
 Kind = Literal[
     "value",
@@ -291,6 +294,62 @@ class Params(dict):
         return table_html(self.table())
 
 
+class RecordedParams(Params):
+    """:class:`Params` that write the name of each parameter read to the page's ledger.
+
+    Used by the kernels of a report run (:func:`clvlib.report.params.collect_params` returns
+    one when the runner set :data:`LEDGER_ENV`), so that the runner knows which parameters a
+    page depends on. Copying or iterating the mapping records every parameter.
+    """
+
+    _seen: set[str]
+
+    def __getitem__(self, key: str) -> Any:
+        _record(self, key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:  # noqa: D102 (dict.get, recorded)
+        _record(self, key)
+        return super().get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        _record(self, ALL)
+        return super().__iter__()
+
+    def keys(self):  # noqa: D102 (dict.keys, recorded as a read of every parameter)
+        _record(self, ALL)
+        return super().keys()
+
+    def items(self):  # noqa: D102
+        _record(self, ALL)
+        return super().items()
+
+    def values(self):  # noqa: D102
+        _record(self, ALL)
+        return super().values()
+
+    def __reduce__(self):  # a copy (pickle, deepcopy) reads every parameter
+        _record(self, ALL)
+        return (Params, (dict(super().items()),))
+
+
+def _record(params: RecordedParams, key: str) -> None:
+    seen = params.__dict__.setdefault("_seen", set())
+    if key in seen:
+        return
+    seen.add(key)
+    record(f"param:{key}")
+
+
+def recorded(params: Params) -> Params:
+    """``params`` as :class:`RecordedParams` inside a report run, else as they are."""
+    if not os.environ.get(LEDGER_ENV):
+        return params
+    out = RecordedParams(dict.items(params))
+    out.source = params.source
+    return out
+
+
 def _show(p: Param, value: Any, base: str | Path | None) -> str:
     from clvlib.report.formatting import format_value, shown_path
 
@@ -413,7 +472,8 @@ def collect_params(namespace: Mapping[str, Any], *, base_dir: str | Path | None 
         )
     values = {p.name: namespace[p.name] for p in SCHEMA}
     base = Path.cwd() if base_dir is None else Path(base_dir)
-    return validate_params(values, base_dir=base, where="notebook parameters")
+    # in a report run the page's reads are recorded, so that an unchanged page is reused
+    return recorded(validate_params(values, base_dir=base, where="notebook parameters"))
 
 
 def validate_params(

@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from clvlib.report import folder
+from clvlib.report import folder, reuse
 from clvlib.report.errors import InputError, KernelStartError, ReportError
 from clvlib.report.folder import MANIFEST
 from clvlib.report.formatting import BASE_DIR_ENV, OUTPUT_DIR_ENV, shown_path
@@ -105,6 +105,7 @@ def render_reports(
     python: str | None = None,
     validate: bool = True,
     force: bool = False,
+    fresh: bool = False,
 ) -> Path:
     """Execute the report notebooks with ``params`` and write the HTML reports to ``out_dir``.
 
@@ -137,6 +138,10 @@ def render_reports(
     force : bool
         Write into a folder that holds files no clvlib run wrote (beside them, never over
         them); without it such a folder is refused.
+    fresh : bool
+        Execute every notebook. By default a page of the last run into ``out_dir`` whose
+        notebook, data, the parameters it read and clvlib are unchanged is reused
+        (:mod:`clvlib.report.reuse`).
 
     Returns
     -------
@@ -176,6 +181,7 @@ def render_reports(
             jobs=jobs,
             progress=progress,
             python=python,
+            fresh=fresh,
         )
         ok = all(r.status == "ok" for r in results)
         folder.commit(staging, out, status="ok" if ok else "failed")
@@ -218,9 +224,19 @@ def _run_params(params: Params, output_dir: Path) -> Params:
     return run_params
 
 
-def _manager(params: Params, out: Path, python: str | None, threads: int, kernels: Kernels) -> type:
-    """The kernel manager of a set of notebooks writing into ``out``."""
+def _manager(
+    params: Params,
+    out: Path,
+    python: str | None,
+    threads: int,
+    kernels: Kernels,
+    *,
+    ledger: Path | None = None,
+) -> type:
+    """The kernel manager of a notebook writing into ``out`` (``ledger``: its page's record)."""
     env = {RUNNER_ENV: "1", OUTPUT_DIR_ENV: str(out)}
+    if ledger is not None:
+        env[reuse.LEDGER_ENV] = str(ledger)
     if params.source:
         env[PARAMS_FILE_ENV] = params.source
         env[BASE_DIR_ENV] = str(Path(params.source).parent)
@@ -239,6 +255,7 @@ def _render_set(
     progress: bool,
     python: str | None,
     label: str = "",
+    fresh: bool = False,
 ) -> list[NotebookResult]:
     """Execute ``paths`` into ``out`` (in the staging folder) and write its index.
 
@@ -253,13 +270,31 @@ def _render_set(
 
     jobs = max(1, min(jobs, len(paths)))
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    manager = _manager(params, out, python, threads, kernels)
     bars = progress and sys.stdout.isatty()  # tqdm's cursor codes only on a terminal
+    # the pages of the last run into the same folder, reused where nothing they read changed
+    last = final / out.relative_to(staging)
+    before = {} if fresh else reuse.previous_pages(last)
+    pages: dict[str, Any] = {}
+    ledgers = out / ".cache" / "ledgers"
+    ledgers.mkdir(parents=True, exist_ok=True)
 
     def run(path: Path) -> NotebookResult:
+        if reuse.reusable(before.get(path.stem), path, run_params, last):
+            page = pages[path.stem] = before[path.stem]
+            reuse.copy_page(page, last, out)
+            result = NotebookResult(
+                path.stem, page["title"], "ok", files=dict(page["result"]), reused=True
+            )
+            if progress:
+                print(f"{label}{result.name}: unchanged since the last run, reused", flush=True)
+            return result
+        ledger = ledgers / f"{path.stem}.txt"
+        manager = _manager(params, out, python, threads, kernels, ledger=ledger)
         result = run_notebook(
             path, out, run_params, manager, timeout=timeout, progress=bars, staged=shown
         )
+        if result.status == "ok":
+            pages[path.stem] = _page_record(path, out, run_params, result, ledger)
         if progress and not bars:  # CI logs: one line per finished notebook
             print(f"{label}{result.name}: {result.status} in {result.seconds:.1f} s", flush=True)
         return result
@@ -267,11 +302,35 @@ def _render_set(
     results = _in_threads(run, paths, workers=jobs, kernels=kernels, name="clvlib-report")
     # the kernels' shared work (clean log, comparison): of no use once they are done
     shutil.rmtree(out / ".cache", ignore_errors=True)
+    (out / reuse.PAGES_FILE).write_text(json.dumps(pages, indent=1, sort_keys=True) + "\n")
     prov = _provenance_items(shown_params)
     prov["parameters"] = dict(shown_params)
     (out / "provenance.json").write_text(json.dumps(prov, indent=2) + "\n")
     write_index(out, results, shown_params, prov)
     return results
+
+
+def _page_record(
+    path: Path, out: Path, params: Params, result: NotebookResult, ledger: Path
+) -> dict[str, Any]:
+    """What the page of ``path`` was made from and wrote (:mod:`clvlib.report.reuse`)."""
+    reads, written = reuse.read_ledger(ledger)
+    reads |= reuse.names_used(path)
+    written |= set(result.files.values())
+    files = set()
+    for name in written:  # an export folder (k-means' cache) brings its files
+        found = out / name
+        if found.is_dir():
+            files |= {p.relative_to(out).as_posix() for p in found.rglob("*") if p.is_file()}
+        elif found.is_file():
+            files.add(name)
+    return {
+        "key": reuse.page_key(path, params, reads),
+        "reads": sorted(reads),
+        "files": sorted(files),
+        "title": result.title,
+        "result": dict(result.files),
+    }
 
 
 def _raise_failures(results: Sequence[NotebookResult]) -> None:
@@ -331,6 +390,7 @@ def render_data_sets(
     python: str | None = None,
     validate: bool = True,
     force: bool = False,
+    fresh: bool = False,
 ) -> Path:
     """Render each data set's reports into a sub-folder of ``out_dir``, then the verdict.
 
@@ -340,7 +400,8 @@ def render_data_sets(
     data sets first, then each data set's cards. Data sets render in parallel, at most
     ``jobs`` notebooks at a time in all. A data set whose data fails the gate or whose
     notebook fails is marked failed; the others still count. The whole run renders into one
-    staging folder, put in place when it ends (as :func:`render_reports`; ``force`` as there).
+    staging folder, put in place when it ends (as :func:`render_reports`; ``force`` and
+    ``fresh`` as there).
 
     Returns
     -------
@@ -398,6 +459,7 @@ def render_data_sets(
                     progress=progress,
                     python=python,
                     label=f"{run.folder}/",
+                    fresh=fresh,
                 )
                 _raise_failures(run.results)
                 run.status = "ok"

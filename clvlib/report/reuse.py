@@ -1,0 +1,170 @@
+"""Re-render only what changed: a page whose inputs are unchanged is taken from the last run.
+
+A run records, for each notebook it executed, what the page was made from
+(``.clvlib-pages.json`` in the set's folder): the parameters the notebook read (recorded by
+its kernel as they are read, :class:`clvlib.report.params.RecordedParams`, plus the
+parameter names its code cells use directly), the files it wrote (its pages, the executed
+notebook, its exports) and a key over everything the page depends on (:func:`page_key`):
+the notebook's source, clvlib's own files and the versions of the libraries that compute and
+draw, the values of the parameters read, and the bytes of every file those parameters name
+(the order log, the customer table, a rule-set file).
+
+The next run into the same folder copies a page whose key is unchanged instead of executing
+its notebook again; any change to what the page read, to the data, to the notebook or to
+clvlib re-renders it. ``--fresh`` (``fresh=True``) re-renders every page. A parameter read in
+a way the kernel cannot see one key at a time (the whole mapping copied or iterated) counts as
+reading them all: the record errs towards re-rendering, never towards a stale page.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from clvlib.report.ledger import ALL as _ALL
+from clvlib.report.ledger import LEDGER_ENV
+from clvlib.report.params import PARAMS
+
+__all__ = [
+    "LEDGER_ENV",
+    "PAGES_FILE",
+    "copy_page",
+    "names_used",
+    "page_key",
+    "previous_pages",
+    "read_ledger",
+    "reusable",
+]
+
+#: what each page of a set was made from, in the set's folder
+PAGES_FILE = ".clvlib-pages.json"
+#: the libraries whose version changes what a page computes or draws
+_LIBRARIES = (
+    "pandas",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "matplotlib",
+    "duckdb",
+    "ibis-framework",
+    "pyarrow",
+    "nbconvert",
+    "papermill",
+)
+
+
+def read_ledger(path: Path) -> tuple[set[str], set[str]]:
+    """The parameters read and the files written, from a kernel's ledger."""
+    reads: set[str] = set()
+    files: set[str] = set()
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            kind, _, name = line.partition(":")
+            (reads if kind == "param" else files).add(name)
+    return reads, files
+
+
+def names_used(notebook: Path) -> set[str]:
+    """Parameter names the notebook's code cells use directly (not through ``params``)."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    used: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # magics: every parameter
+            return set(PARAMS)
+        used |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in PARAMS}
+    return used
+
+
+def page_key(notebook: Path, params: Mapping[str, Any], reads: Iterable[str]) -> str:
+    """The key of a page: what it was made from (see the module docstring)."""
+    reads = set(PARAMS) if _ALL in reads else set(reads)
+    reads.discard("output_dir")  # the page's own folder: the same one by construction
+    used = {k: params.get(k) for k in sorted(reads)}
+    files = {
+        k: _file_sha256(Path(v))
+        for k, v in used.items()
+        if isinstance(v, str) and v and os.path.isabs(v) and Path(v).is_file()
+    }
+    facts = {
+        "notebook": _file_sha256(notebook),
+        "clvlib": _clvlib_sha256(),
+        "libraries": _versions(),
+        "params": used,
+        "files": files,
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def previous_pages(folder: Path) -> dict[str, Any]:
+    """The page records of the last complete run in ``folder`` ({} when none)."""
+    try:
+        return json.loads((folder / PAGES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def reusable(
+    record: Mapping[str, Any] | None, notebook: Path, params: Mapping[str, Any], folder: Path
+) -> bool:
+    """Whether the page ``record`` of the last run in ``folder`` is still current."""
+    if not record or not all((folder / f).is_file() for f in record.get("files", ())):
+        return False
+    return record.get("key") == page_key(notebook, params, record.get("reads", ()))
+
+
+def copy_page(record: Mapping[str, Any], source: Path, target: Path) -> None:
+    """Copy a page's files from the last run's folder into this run's."""
+    for name in record["files"]:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / name, target / name)
+
+
+@lru_cache(maxsize=256)
+def _file_sha256_cached(path: str, size: int, mtime: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    stat = path.stat()
+    return _file_sha256_cached(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=1)
+def _clvlib_sha256() -> str:
+    """One hash of clvlib's own files (code, rule sets, templates) as installed."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _versions() -> dict[str, str]:
+    out = {}
+    for name in _LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = ""
+    return out

@@ -1,0 +1,104 @@
+"""Re-rendering only what changed: a page is reused only when nothing it was made from changed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from clvlib.report import reuse
+from clvlib.report import runner as report
+from clvlib.report.ledger import LEDGER_ENV
+from clvlib.report.params import Params, RecordedParams, load_params
+from tests.test_runner import LOG, notebook
+
+
+def test_recorded_params_write_each_read_once_and_a_copy_reads_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = tmp_path / "ledger.txt"
+    monkeypatch.setenv(LEDGER_ENV, str(ledger))
+    params = reuse_params({"margin": 0.3, "cac": 10.0})
+    assert params["margin"] == 0.3 and params["margin"] == 0.3 and params.get("cac") == 10.0
+    assert ledger.read_text().splitlines() == ["param:margin", "param:cac"]
+    assert dict(params) == {"margin": 0.3, "cac": 10.0}  # a copy: every parameter
+    assert reuse.read_ledger(ledger) == ({"margin", "cac", "*"}, set())
+
+
+def reuse_params(values: dict) -> RecordedParams:
+    return RecordedParams(values)
+
+
+def test_page_key_follows_what_the_page_read(tmp_path: Path) -> None:
+    data = tmp_path / "log.csv"
+    data.write_text(LOG)
+    nb = notebook(tmp_path / "page.ipynb", "x = 1")
+    params = Params({"data_path": str(data), "margin": 0.3, "cac": 10.0, "output_dir": "a"})
+    key = reuse.page_key(nb, params, {"data_path", "margin"})
+    assert reuse.page_key(nb, {**params, "cac": 99.0}, {"data_path", "margin"}) == key
+    assert reuse.page_key(nb, {**params, "output_dir": "b"}, {"data_path", "output_dir"}) == (
+        reuse.page_key(nb, params, {"data_path"})
+    )
+    assert reuse.page_key(nb, {**params, "margin": 0.4}, {"data_path", "margin"}) != key
+    assert reuse.page_key(nb, {**params, "cac": 99.0}, {"*"}) != reuse.page_key(nb, params, {"*"})
+    data.write_text(LOG + "3,C1,2024-02-01 10:00:00,1,5.00,1.00\n")  # the data changed
+    assert reuse.page_key(nb, params, {"data_path", "margin"}) != key
+    data.write_text(LOG)
+    assert reuse.page_key(nb, params, {"data_path", "margin"}) == key
+    notebook(nb, "x = 2")  # the notebook changed
+    assert reuse.page_key(nb, params, {"data_path", "margin"}) != key
+
+
+def test_names_used_finds_parameters_used_outside_params(tmp_path: Path) -> None:
+    nb = notebook(tmp_path / "page.ipynb", "y = margin * 2", "params = {}")
+    assert reuse.names_used(nb) == {"margin"}
+
+
+def _page(shop: Path) -> Path:
+    return notebook(
+        shop / "page.ipynb",
+        "import clvlib.report.notebook\nimport pandas as pd",
+        "params = clvlib.collect_params(globals())",
+        'tx = pd.read_csv(params["data_path"])\nprint(len(tx), params["margin"])',
+        'clvlib.report.notebook.export_path(params, filename="page.csv").write_text("x")',
+    )
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    (tmp_path / "log.csv").write_text(LOG)
+    (tmp_path / "params.yaml").write_text(
+        "dataset_name: tiny\ndata_path: log.csv\ncustomers_path: ''\nmargin: 0.3\n"
+        "calibration_end: 2024-03-31\nholdout_end: 2024-06-20\noutput_dir: out\n"
+    )
+    return tmp_path
+
+
+def test_an_unchanged_page_is_reused_and_any_change_it_read_renders_it_again(
+    shop: Path, capsys: pytest.CaptureFixture
+) -> None:
+    nb, out = _page(shop), shop / "out"
+    options = {"notebooks": [nb], "validate": False}
+    report.render_reports(shop / "params.yaml", out, **options)
+    pages = json.loads((out / reuse.PAGES_FILE).read_text())
+    assert {"data_path", "margin"} <= set(pages["page"]["reads"])
+    assert "exports/page.csv" in pages["page"]["files"]
+    first = (out / "page.html").read_bytes()
+    capsys.readouterr()
+
+    report.render_reports(shop / "params.yaml", out, **options)  # nothing changed
+    assert "page: unchanged since the last run, reused" in capsys.readouterr().out
+    assert (out / "page.html").read_bytes() == first and (out / "exports/page.csv").exists()
+
+    report.render_reports(shop / "params.yaml", out, fresh=True, **options)
+    assert "page: ok in" in capsys.readouterr().out
+
+    params = load_params(shop / "params.yaml", overrides={"margin": 0.5})
+    report.render_reports(params, out, **options)  # a parameter the page read
+    assert "page: ok in" in capsys.readouterr().out
+
+    (shop / "log.csv").write_text(LOG + "3,C1,2024-02-01 10:00:00,1,5.00,1.00\n")
+    report.render_reports(params, out, **options)  # its data
+    assert "page: ok in" in capsys.readouterr().out
+    assert "5 0.5" in (out / "page.html").read_text()
