@@ -122,7 +122,47 @@ def test_table_and_sentences_name_winner_and_interval() -> None:
         "heuristic CLV (2 of 2 cut-offs)" in frame.loc[(vd.METRIC_WORDS["auc"], "who wins")].iloc[0]
     )
     text = " ".join(vd.sentences(verdict))
-    assert "heuristic CLV wins on A <b> (clearly ahead at 2 of 2 cut-offs)" in text
+    assert "heuristic CLV wins on A <b> (clearly ahead at 2 of 2 cut-offs; at the report's " in text
+    # the report's cut-off in numbers: the lead over the runner-up and its interval
+    assert (
+        "at the report's cut-off heuristic CLV 0.500, ahead of RFM by 0.100 (interval +0.010 to "
+        "+1.000)" in text
+    )
+
+
+def test_a_measure_table_gives_every_number_its_own_column() -> None:
+    """Value and difference apart, each under a header that says what it is."""
+    verdict = vd.build(
+        [
+            vd.data_set_verdict("A", comparison("2024-06-30", VALUES, 0.01), rolling(0.02)),
+            vd.data_set_verdict("B", comparison("2024-06-30", VALUES, -0.01)),
+        ]
+    )
+    frame = vd.measure_table(verdict, "spearman")
+    assert list(frame.columns) == [
+        "A: value", "A: difference from the best (interval)",
+        "B: value", "B: difference from the best (interval)",
+    ]  # fmt: skip
+    assert frame.loc["heuristic CLV", "A: value"] == "0.500 (best)"
+    assert frame.loc["heuristic CLV", "A: difference from the best (interval)"] == "–"
+    assert frame.loc["RFM", "B: value"] == "0.400"
+    assert frame.loc["RFM", "B: difference from the best (interval)"] == "-0.100 (-1.000 to +0.010)"
+    assert "naive: calibration spend (reference)" in frame.index
+    assert not any(";" in cell for cell in frame.to_numpy().ravel()), "one number per cell"
+
+
+def test_the_answer_stays_short_however_many_data_sets() -> None:
+    """Three measures, one sentence on references, one on the hiatus call: five at most."""
+    names = [f"shop {k}" for k in range(4)]
+    verdict = vd.build(
+        [
+            vd.data_set_verdict(n, comparison("2024-06-30", VALUES, 0.01), rolling(0.02))
+            for n in names
+        ]
+    )
+    lines = vd.sentences(verdict)
+    assert len(lines) <= 5
+    assert all(n in lines[-1] for n in names)  # one sentence names every data set
 
 
 def test_folder_names_are_safe_and_unique() -> None:
