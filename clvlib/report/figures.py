@@ -384,3 +384,44 @@ def decile_figures(comparison: Any) -> Any:
         ax.set_axis_off()
     fig.tight_layout()
     return fig
+
+
+def lead_intervals(comparison: Any) -> Any:
+    """Report 05's one interval figure: each measure a winner is named on, side by side.
+
+    One panel per measure of :data:`~clvlib.vocabulary.MEASURES` (the ranking metrics of
+    the one winner rule), drawn by :func:`~clvlib.report.plotting.plot_lead_intervals` from
+    :func:`~clvlib.report.winners.behind_the_best`; every panel has the same rows (one per
+    method, however many the registry holds). Every pair of methods on every metric is the
+    analyst's (:func:`~clvlib.report.plotting.plot_differences`). Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from clvlib.compare.registry import METHODS
+    from clvlib.report.plotting._compare import plot_lead_intervals
+    from clvlib.report.winners import _level, behind_the_best
+
+    tables = {metric: behind_the_best(comparison, metric) for metric in MEASURES}
+    methods = [m for m in METHODS if any(m in t.index for t in tables.values())]
+    fig, axes = plt.subplots(
+        1, len(tables), figsize=(2.2 + 3.4 * len(tables), 1.6 + 0.36 * len(methods)),
+        sharey=True, squeeze=False,
+    )  # fmt: skip
+    for ax, (metric, table) in zip(axes.flat, tables.items(), strict=True):
+        plot_lead_intervals(table, metric=metric, ax=ax, methods=methods, level=_level(comparison))
+    fig.suptitle("How far each method is from the best method, measure by measure")
+    fig.tight_layout()
+    return fig
+
+
+def key_metrics(comparison: Any) -> Any:
+    """Report 05's metric table: the measures a winner is named on and the money forecasts'.
+
+    :func:`~clvlib.report.plotting.plot_metric_table` of
+    :data:`~clvlib.report.plotting._compare.STAKEHOLDER_METRICS` (the full matrix is the
+    analyst's). Returns the Axes.
+    """
+    from clvlib.report.plotting._compare import STAKEHOLDER_METRICS, plot_metric_table
+
+    wide = comparison.wide()
+    return plot_metric_table(wide, metrics=[m for m in STAKEHOLDER_METRICS if m in wide.columns])
