@@ -90,9 +90,9 @@ def test_metric_table_colours_against_the_reference_not_the_rank(ax):
     plotting.plot_metric_table(wide, ax=ax)
     image = ax.get_images()[0].get_array()
     # spearman against the random floor: random neutral, rfm best, both above it
-    assert image[2, 0] == 0.5 and image[1, 0] == 1.0 and 0.5 < image[0, 0] < 1.0
+    assert image[2, 0] == 0.5 and image[1, 0] == 1.0 and 0.7 <= image[0, 0] < 1.0
     # a negative skill is red even when it is the best of its column (the "-23 %" case)
-    assert image[0, 2] == 0.0 and image[1, 2] < 0.5
+    assert image[0, 2] == 0.0 and image[1, 2] <= 0.3
     # context and errors around 0 (no reference better than the target) stay white
     assert np.ma.is_masked(image[0, 1]) and np.ma.is_masked(image[0, 3])
     texts = [t.get_text() for t in ax.texts]

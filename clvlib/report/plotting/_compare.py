@@ -152,16 +152,16 @@ def metric_colours(wide: pd.DataFrame, metrics: list[str] | None = None) -> pd.D
     """Where each cell of the metric table stands against its reference, from 0 to 1.
 
     0.5 is the reference (the random floor, or for a money forecast forecasting 0), above
-    is better in the metric's direction (:data:`clvlib.vocabulary.METRICS`), below worse,
-    scaled by the column's largest distance from the reference. NaN: no colour (no value, no
-    direction, or no reference). A negative skill is worse than forecasting 0, so it is
-    below 0.5 whatever the other methods do.
+    0.7 better in the metric's direction (:data:`clvlib.vocabulary.METRICS`), below 0.3
+    worse, shaded by the distance from the reference over the column's largest. NaN: no
+    colour (no value, no direction, or no reference). A negative skill is worse than
+    forecasting 0, so it is below 0.5 whatever the other methods do.
 
     Examples
     --------
     >>> wide = pd.DataFrame({"mae_skill": [-0.2, 0.1]}, index=["heuristic_clv", "rfm_cells"])
     >>> metric_colours(wide)["mae_skill"].round(2).tolist()
-    [0.0, 0.75]
+    [0.0, 0.85]
     """
     metrics = list(wide.columns) if metrics is None else metrics
     out = pd.DataFrame(np.nan, index=wide.index, columns=metrics)
@@ -174,8 +174,8 @@ def metric_colours(wide: pd.DataFrame, metrics: list[str] | None = None) -> pd.D
         sign = 1.0 if direction == "higher" else -1.0
         gain = sign * (wide[metric].to_numpy(dtype=float) - reference)
         scale = np.nanmax(np.abs(gain)) if np.isfinite(gain).any() else 0.0
-        if scale > 0:
-            out[metric] = 0.5 + 0.5 * gain / scale
+        if scale > 0:  # any cell off the reference is clearly green or red, then shaded
+            out[metric] = 0.5 + np.sign(gain) * (0.2 + 0.3 * np.abs(gain) / scale)
     return out
 
 
