@@ -596,17 +596,21 @@ def test_comparison_answer_says_the_top_20_percent_in_money() -> None:
 
 #: the codes of the vocabulary a stakeholder must never read (a label in words instead);
 #: a code that is also a word of its own label ("random", "bias") is not one
-def _codes() -> set[str]:
+def vocabulary_codes() -> set[str]:
     from clvlib.vocabulary import METHODS, METRICS
 
     words = {w for entry in (*METHODS.values(), *METRICS.values()) for w in entry.label.split()}
     return {code for code in (*METHODS, *METRICS) if code not in words}
 
 
-def _shown_codes(text: str) -> list[str]:
+def shown_codes(text: str) -> list[str]:
     import re
 
-    return [c for c in sorted(_codes()) if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text)]
+    return [
+        c
+        for c in sorted(vocabulary_codes())
+        if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text)
+    ]
 
 
 def test_who_is_ahead_reads_in_labels_with_the_lead_and_its_interval() -> None:
@@ -624,7 +628,7 @@ def test_who_is_ahead_reads_in_labels_with_the_lead_and_its_interval() -> None:
     assert top["its value"] == "55.0 %"
     assert top["ahead of the runner-up by (95 % interval)"] == "7.0 points (-1.0 to +15.0)"
     assert top["a clear lead here"] == "no: the interval includes 0"
-    assert not _shown_codes(table_html(table)), "a method or metric code on the page"
+    assert not shown_codes(table_html(table)), "a method or metric code on the page"
 
 
 def test_behind_the_best_puts_every_method_against_the_best_contender() -> None:
@@ -658,7 +662,7 @@ def test_so_what_follows_the_verdicts() -> None:
     assert "every other method is clearly behind heuristic CLV" in intervals
     assert "BG/NBD + Gamma-Gamma ranks better than every method" in intervals
     stability = helpers.comparison_so_what(FakeComparison(), rolling, about="stability").data
-    assert "the lead holds over time on top 20 % capture (RFM)" in stability
+    assert "**So what:** RFM's lead on top 20 % capture holds over time: act on it" in stability
     with pytest.raises(ValueError, match="about must be one of"):
         helpers.comparison_so_what(FakeComparison(), about="everything")
 

@@ -318,12 +318,15 @@ def _here(metric: str, best: Mapping[str, Any] | None) -> str:
     )
 
 
-def lead_text(metric: str, diff: float, low: float, high: float, *, prefix: str = "") -> str:
+def lead_text(
+    metric: str, diff: float, low: float, high: float, *, prefix: str = "", signed: bool = False
+) -> str:
     """A lead and its interval as the pages write it: "0.044 (+0.018 to +0.075)".
 
     The lead in the metric's difference unit (shares in points: "4.8 points (+2.4 to
     +7.5)"), the interval's ends signed, without the unit again; ``prefix`` opens the
-    parentheses ("interval "). A lead without an interval is written alone.
+    parentheses ("interval "); ``signed``: the lead with its sign too (a difference that
+    may be negative). A lead without an interval is written alone.
 
     Examples
     --------
@@ -335,7 +338,7 @@ def lead_text(metric: str, diff: float, low: float, high: float, *, prefix: str 
     unit = METRIC_TERMS[metric].difference_unit
     if diff is None or not math.isfinite(diff):
         return "–"
-    lead = format_fixed(diff, unit)
+    lead = format_fixed(diff, unit, signed=signed)
     if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         return lead
     ends = [format_fixed(x, unit, signed=True).removesuffix(" points") for x in (low, high)]
@@ -411,9 +414,9 @@ def measure_table(verdict: Mapping[str, Any], metric: str) -> pd.DataFrame:
     """One measure's table, each number in its own column: a stakeholder reads it unaided.
 
     Index: the contenders and references (label, "(reference)" after a reference); per
-    data set two columns, "<data set>: value" (the method's value at the report's cut-off,
-    "best" after the best method's) and "<data set>: difference from the best (interval)"
-    (its paired difference from the best method with its interval; "–" for the best).
+    data set two columns, "<data set>: value" (the method's value at the report's cut-off)
+    and "<data set>: difference from the best (interval)" (its paired difference from the
+    best method with its interval, :func:`lead_text`; "the best method" for the best).
     """
     ok = [d for d in verdict["data_sets"] if d["status"] == "ok"]
     methods = [m for m in METHODS if m not in BOUNDS]
@@ -428,11 +431,10 @@ def measure_table(verdict: Mapping[str, Any], metric: str) -> pd.DataFrame:
             row = _label(m) + ("" if METHODS[m].kind == "method" else " (reference)")
             value[row] = _fmt(metric, values[m])
             if best and m == best["method"]:
-                value[row] += " (best)"
-                gap[row] = "–"
+                gap[row] = "the best method"
             elif best:
                 diff, low, high = _interval_from(d, m, best["method"], metric)
-                gap[row] = f"{_gap(metric, diff)} ({_gap(metric, low)} to {_gap(metric, high)})"
+                gap[row] = lead_text(metric, diff, low, high, signed=True)
             else:
                 gap[row] = "–"
         columns[f"{d['name']}: value"] = value

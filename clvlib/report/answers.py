@@ -644,11 +644,13 @@ def _so_what_stability(comparison: Any, rolling: Any) -> str:
     from clvlib.vocabulary import MEASURES
 
     answers = measure_winners(comparison, rolling)
-    held = [f"{MEASURES[m].row} ({winner_label(a)})" for m, a in answers.items() if a.method]
+    held = [
+        f"{winner_label(a)}'s lead on {MEASURES[m].row}" for m, a in answers.items() if a.method
+    ]
     moved = [MEASURES[m].row for m, a in answers.items() if not a.method]
     parts = []
     if held:
-        parts.append(f"the lead holds over time on {_names(held)}: act on it")
+        parts.append(f"{_names(held)} {'holds' if len(held) == 1 else 'hold'} over time: act on it")
     if moved:
         parts.append(
             f"on {_names(moved)} the lead does not hold at most cut-offs, so do not switch "
