@@ -11,6 +11,8 @@ from clvlib.compare import metrics as mt
 from clvlib.compare.comparison import compare_methods
 from clvlib.compare.registry import METHODS, METRICS
 from clvlib.report import plotting
+from clvlib.vocabulary import METRICS as METRIC_WORDS
+from clvlib.vocabulary import heading
 
 PLOTS = (
     "plot_gains_curves",
@@ -262,3 +264,28 @@ def test_diagnostics_say_so_when_the_reference_is_unavailable(ax, small_tx, monk
     )
     plotting.plot_cumulative_transactions(result, small_tx, ax=ax)
     assert "unavailable" in ax.texts[0].get_text() and "did not converge" in ax.texts[0].get_text()
+
+
+def test_report_05_figures_from_a_comparison(comparison):
+    """The page's interval figure, key metrics and deciles on a real comparison."""
+    import matplotlib.pyplot as plt
+
+    from clvlib.report import figures
+    from clvlib.vocabulary import MEASURES, use_currency
+
+    fig = figures.lead_intervals(comparison)
+    panels = fig.axes
+    assert [ax.get_title() for ax in panels] == [
+        heading(METRIC_WORDS[m].label) for m in MEASURES
+    ]  # one panel per measure a winner is named on, whatever the registry holds
+    rows = [t.get_text() for t in panels[0].get_yticklabels()]
+    assert "heuristic CLV" in rows and not {"random", "perfect foresight"} & set(rows)
+    plt.close(fig)
+    ax = figures.key_metrics(comparison)
+    assert len(ax.get_xticklabels()) == len(plotting._compare.STAKEHOLDER_METRICS)
+    plt.close(ax.figure)
+    with use_currency("EUR"):
+        fig = figures.decile_figures(comparison)
+    shown = [ax for ax in fig.axes if ax.axison]
+    assert shown and all("(€)" in ax.get_ylabel() for ax in shown)
+    plt.close(fig)

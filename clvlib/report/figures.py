@@ -369,6 +369,7 @@ def decile_figures(comparison: Any) -> Any:
     from clvlib.compare.comparison import METHODS
     from clvlib.compare.metrics import decile_calibration
     from clvlib.report.plotting._calibration import plot_decile_calibration
+    from clvlib.vocabulary import money_unit
 
     scores = comparison.scores
     money = [m for m, s in METHODS.items() if s.money and scores[m].notna().all()]
@@ -379,7 +380,7 @@ def decile_figures(comparison: Any) -> Any:
         table = decile_calibration(scores[method], scores["holdout_value"])
         ratio = table.attrs.get("ratio", float("nan"))
         title = f"{METHODS[method].label}: predicted / realised {ratio:.2f}"
-        plot_decile_calibration(table, ax=ax, title=title)
+        plot_decile_calibration(table, ax=ax, title=title, currency=money_unit())
     for ax in list(axes.flat)[len(money) :]:
         ax.set_axis_off()
     fig.tight_layout()
