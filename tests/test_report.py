@@ -621,13 +621,16 @@ def test_who_is_ahead_reads_in_labels_with_the_lead_and_its_interval() -> None:
         "ranking (Spearman)", "top 20 % capture", "who buys again (AUC)"
     ]  # fmt: skip
     ranking = table.loc["ranking (Spearman)"]
-    assert ranking["best method here"] == "heuristic CLV" and ranking["runner-up"] == "RFM"
-    assert ranking["its value"] == "0.310" and ranking["a clear lead here"] == "yes"
+    assert (
+        ranking["best method at the report's cut-off"] == "heuristic CLV"
+        and ranking["runner-up"] == "RFM"
+    )
+    assert ranking["its value"] == "0.310" and ranking["a clear lead there"] == "yes"
     assert ranking["ahead of the runner-up by (95 % interval)"] == "0.020 (+0.004 to +0.036)"
     top = table.loc["top 20 % capture"]
     assert top["its value"] == "55.0 %"
     assert top["ahead of the runner-up by (95 % interval)"] == "7.0 points (-1.0 to +15.0)"
-    assert top["a clear lead here"] == "no: the interval includes 0"
+    assert top["a clear lead there"] == "no: the interval includes 0"
     assert not shown_codes(table_html(table)), "a method or metric code on the page"
 
 

@@ -123,7 +123,9 @@ def test_table_and_sentences_name_winner_and_interval() -> None:
         "heuristic CLV (2 of 2 cut-offs)" in frame.loc[(vd.METRIC_WORDS["auc"], "who wins")].iloc[0]
     )
     text = " ".join(vd.sentences(verdict))
-    assert "heuristic CLV wins on A <b> (clearly ahead at 2 of 2 cut-offs; at the report's " in text
+    assert (
+        "heuristic CLV wins on A <b>, clearly ahead at 2 of 2 cut-offs, and at the report's" in text
+    )
     # the report's cut-off in numbers: the lead over the runner-up and its interval
     assert (
         "at the report's cut-off heuristic CLV 0.500, ahead of RFM by 0.100 (interval +0.010 to "

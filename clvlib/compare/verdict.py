@@ -361,15 +361,16 @@ def sentences(verdict: Mapping[str, Any]) -> list[str]:
             w = d["winners"][metric]
             n = w["cutoffs"]
             here = _here(metric, w["at_report_cutoff"])
-            lead = f"; at the report's cut-off {here}" if here else ""
             if w["method"]:
                 k = w["clear_wins"][w["method"]]
+                lead = f", and at the report's cut-off {here}" if here else ""
                 parts.append(
-                    f"{_label(w['method'])} wins on {d['name']} (clearly ahead at {k} of "
-                    f"{_cutoffs(n)}{lead})"
+                    f"{_label(w['method'])} wins on {d['name']}, clearly ahead at {k} of "
+                    f"{_cutoffs(n)}{lead}"
                 )
             else:
-                parts.append(f"no clear winner on {d['name']} ({_cutoffs(n)}{lead})")
+                lead = f", best at the report's cut-off {here}" if here else ""
+                parts.append(f"no clear winner on {d['name']} at {_cutoffs(n)}{lead}")
         overall = verdict["overall"]["metrics"][metric]
         tail = (
             f"{_capital(_label(overall['method']))} wins on every data set."

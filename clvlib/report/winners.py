@@ -150,11 +150,11 @@ def who_is_ahead(comparison: Any, rolling: Any = None) -> pd.DataFrame:
         rows.append(
             {
                 "measure": MEASURES[metric].row,
-                "best method here": METHODS[here.method].label,
+                "best method at the report's cut-off": METHODS[here.method].label,
                 "its value": format_fixed(here.value, METRICS[metric].sentence_unit),
                 "runner-up": METHODS[here.runner_up].label,
                 lead: _lead(metric, here.margin, here.ci_low, here.ci_high),
-                "a clear lead here": "yes" if here.clear else "no: the interval includes 0",
+                "a clear lead there": "yes" if here.clear else "no: the interval includes 0",
                 "verdict over every cut-off tried": winner_words(result),
             }
         )
