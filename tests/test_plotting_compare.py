@@ -289,3 +289,17 @@ def test_report_05_figures_from_a_comparison(comparison):
     shown = [ax for ax in fig.axes if ax.axison]
     assert shown and all("(€)" in ax.get_ylabel() for ax in shown)
     plt.close(fig)
+
+
+def test_metric_matrix_turns_the_wide_table_into_labelled_rows(comparison):
+    from clvlib.report import figures
+    from clvlib.vocabulary import use_currency
+
+    with use_currency("EUR"):
+        matrix = figures.metric_matrix(comparison)
+    wide = comparison.wide()
+    assert matrix.shape == wide.T.shape  # a column per method: it fits however many metrics
+    assert list(matrix.columns) == [METHODS[m].label for m in wide.index]
+    assert matrix.loc["MAE (€)", "RFM"] == "n/a"  # a ranking has no money forecast
+    assert matrix.loc["Top 20 % share", "random"].endswith("%")
+    assert matrix.loc["MAE (€)", "heuristic CLV"].startswith("€")

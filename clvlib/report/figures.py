@@ -426,3 +426,30 @@ def key_metrics(comparison: Any) -> Any:
 
     wide = comparison.wide()
     return plot_metric_table(wide, metrics=[m for m in STAKEHOLDER_METRICS if m in wide.columns])
+
+
+def metric_matrix(comparison: Any) -> pd.DataFrame:
+    """Every method on every metric, for the analyst: metrics down, methods across.
+
+    :meth:`~clvlib.compare.comparison.Comparison.wide` turned so that it fits a page however
+    many metrics there are (a column per method, labels in words), each row written in its
+    metric's unit (:data:`clvlib.vocabulary.METRICS`: a share in percent, money in the
+    page's currency) and "n/a" where a method has no value (a ranking has no money forecast).
+    """
+    from clvlib.report.formatting import format_value
+    from clvlib.report.plotting._compare import NOT_APPLICABLE
+    from clvlib.vocabulary import METHODS, METRICS, heading, money_unit
+
+    wide = comparison.wide()
+    rows = {}
+    for metric in wide.columns:
+        words = METRICS.get(metric)
+        name = heading(words.label) if words else metric
+        if words is not None and words.unit == "money":
+            name = f"{name} ({money_unit()})"
+        unit = words.unit if words is not None else "number"
+        rows[name] = [
+            NOT_APPLICABLE if pd.isna(v) else format_value(float(v), unit) for v in wide[metric]
+        ]
+    labels = [METHODS[m].label if m in METHODS else m for m in wide.index]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=labels).rename_axis("metric")
