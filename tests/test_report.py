@@ -643,6 +643,17 @@ def test_behind_the_best_puts_every_method_against_the_best_contender() -> None:
     assert set(table.index) == {"heuristic_clv", "rfm", "bgnbd_gg"}  # only those with one
 
 
+def test_pair_differences_give_a_row_per_pair_and_a_column_per_metric() -> None:
+    from clvlib.report.formatting import table_html
+
+    table = helpers.pair_differences(FakeComparison())
+    assert list(table.columns) == ["Spearman", "Top 20 % share", "AUC"]
+    assert table.loc[("heuristic CLV", "RFM"), "Spearman"] == "+0.020 (+0.004 to +0.036)"
+    assert table.loc[("RFM", "k-means"), "Top 20 % share"] == "+7.0 points (-1.0 to +15.0)"
+    shown = table_html(table)
+    assert "rows not shown" not in shown and not shown_codes(shown)
+
+
 def test_winner_stability_writes_each_measure_in_its_unit_never_as_money() -> None:
     from clvlib.report.formatting import table_html
     from clvlib.vocabulary import use_currency

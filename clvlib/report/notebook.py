@@ -79,7 +79,13 @@ from clvlib.report.fitting import (
 )
 from clvlib.report.formatting import shown_path
 from clvlib.report.provenance import file_sha256, provenance
-from clvlib.report.winners import behind_the_best, measure_winners, who_is_ahead, winner_stability
+from clvlib.report.winners import (
+    behind_the_best,
+    measure_winners,
+    pair_differences,
+    who_is_ahead,
+    winner_stability,
+)
 
 __all__ = [
     "worked_example",
@@ -137,6 +143,7 @@ __all__ = [
     "verdict_tables",
     "measure_winners",
     "behind_the_best",
+    "pair_differences",
     "who_is_ahead",
     "winner_stability",
 ]

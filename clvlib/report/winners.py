@@ -188,3 +188,36 @@ def behind_the_best(comparison: Any, metric: str) -> pd.DataFrame:
     return pd.DataFrame.from_dict(
         rows, orient="index", columns=["difference", "ci_low", "ci_high", "best"]
     ).rename_axis("method")
+
+
+def pair_differences(comparison: Any) -> pd.DataFrame:
+    """Every pair of methods on every metric with an interval, for the analyst, in words.
+
+    :attr:`~clvlib.compare.comparison.Comparison.differences` with one row per pair (method
+    and the method it is compared with, as labels) and one column per metric (its label),
+    each cell the difference (first minus second) and its paired bootstrap interval
+    (:func:`clvlib.compare.verdict.lead_text`): no codes, and no rows left out for length.
+    """
+    from clvlib.compare.registry import METHODS
+    from clvlib.compare.verdict import lead_text
+    from clvlib.vocabulary import METRICS, heading
+
+    d = comparison.differences
+    if d is None or d.empty:
+        return pd.DataFrame()
+    cells = d.assign(
+        text=[
+            lead_text(r.metric, r.difference, r.ci_low, r.ci_high, signed=True)
+            for r in d.itertuples(index=False)
+        ]
+    )
+    table = cells.pivot_table(
+        index=["method", "versus"], columns="metric", values="text", aggfunc="first", sort=False
+    )
+    table = table[[m for m in d["metric"].unique()]]
+    table.columns = [heading(METRICS[m].label) for m in table.columns]
+    table.index = pd.MultiIndex.from_tuples(
+        [(METHODS[a].label, METHODS[b].label) for a, b in table.index],
+        names=["method", "minus"],
+    )
+    return table
