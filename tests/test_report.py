@@ -670,7 +670,10 @@ def test_so_what_follows_the_verdicts() -> None:
         earlier("2024-03-31", spearman=(-0.02, 0.04), top20_share=(0.02, 0.1)),
     )
     leads = helpers.comparison_so_what(FakeComparison(), rolling, about="leads").data
-    assert leads.startswith("**So what:** for top 20 % capture use RFM")
+    assert leads.startswith(
+        "**So what:** for top 20 % capture use RFM (it is clearly ahead at more than half of "
+        "the cut-offs)"
+    )
     assert "for ranking (Spearman) and who buys again (AUC) no method is reliably better" in leads
     intervals = helpers.comparison_so_what(FakeComparison(), about="intervals").data
     assert "every other method is clearly behind heuristic CLV" in intervals

@@ -573,7 +573,8 @@ def _so_what_leads(comparison: Any, rolling: Any) -> str:
     open_ = [MEASURES[m].row for m, a in answers.items() if not a.method]
     parts = []
     if won:
-        parts.append(f"{'; '.join(won)}: it is clearly ahead at most cut-offs")
+        each = "it is" if len(won) == 1 else "each is"
+        parts.append(f"{'; '.join(won)} ({each} clearly ahead at more than half of the cut-offs)")
     if open_:
         parts.append(
             f"for {_names(open_)} no method is reliably better, so the simplest of the leading "
