@@ -588,6 +588,8 @@ def _so_what_intervals(comparison: Any, rolling: Any) -> str:
     from clvlib.report.winners import behind_the_best
 
     table = behind_the_best(comparison, "spearman")
+    if not table["best"].any() or len(table) < 2:
+        return "no interval could be computed here, so no method can be called ahead."
     best = METHODS[table.index[table["best"]][0]].label
     level = table[~table["best"] & (table["ci_low"] <= 0) & (table["ci_high"] >= 0)]
     ahead = table[~table["best"] & (table["ci_low"] > 0)]

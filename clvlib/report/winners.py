@@ -158,6 +158,8 @@ def who_is_ahead(comparison: Any, rolling: Any = None) -> pd.DataFrame:
                 "verdict over every cut-off tried": winner_words(result),
             }
         )
+    if not rows:  # fewer than two methods with a value: nothing to compare
+        return pd.DataFrame(index=pd.Index([], name="measure"))
     return pd.DataFrame(rows).set_index("measure")
 
 
