@@ -303,3 +303,5 @@ def test_metric_matrix_turns_the_wide_table_into_labelled_rows(comparison):
     assert matrix.loc["MAE (€)", "RFM"] == "n/a"  # a ranking has no money forecast
     assert matrix.loc["Top 20 % share", "random"].endswith("%")
     assert matrix.loc["MAE (€)", "heuristic CLV"].startswith("€")
+    assert matrix.loc["Total error (%)", "heuristic CLV"].endswith(" %")  # a change, signed
+    assert matrix.loc["Total error (%)", "heuristic CLV"][0] in "+-"

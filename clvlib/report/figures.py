@@ -438,7 +438,7 @@ def metric_matrix(comparison: Any) -> pd.DataFrame:
     """
     from clvlib.report.formatting import format_value
     from clvlib.report.plotting._compare import NOT_APPLICABLE
-    from clvlib.vocabulary import METHODS, METRICS, heading, money_unit
+    from clvlib.vocabulary import METHODS, METRICS, format_fixed, heading, money_unit
 
     wide = comparison.wide()
     rows = {}
@@ -448,8 +448,14 @@ def metric_matrix(comparison: Any) -> pd.DataFrame:
         if words is not None and words.unit == "money":
             name = f"{name} ({money_unit()})"
         unit = words.unit if words is not None else "number"
+        percent = words is not None and words.scale == "%"  # already in percent: "+22 %"
         rows[name] = [
-            NOT_APPLICABLE if pd.isna(v) else format_value(float(v), unit) for v in wide[metric]
+            NOT_APPLICABLE
+            if pd.isna(v)
+            else format_fixed(float(v), words.sentence_unit)
+            if percent
+            else format_value(float(v), unit)
+            for v in wide[metric]
         ]
     labels = [METHODS[m].label if m in METHODS else m for m in wide.index]
     return pd.DataFrame.from_dict(rows, orient="index", columns=labels).rename_axis("metric")
