@@ -11,6 +11,8 @@ from clvlib.compare import metrics as mt
 from clvlib.compare.comparison import compare_methods
 from clvlib.compare.registry import METHODS, METRICS
 from clvlib.report import plotting
+from clvlib.vocabulary import METRICS as METRIC_WORDS
+from clvlib.vocabulary import heading
 
 PLOTS = (
     "plot_gains_curves",
@@ -18,6 +20,7 @@ PLOTS = (
     "plot_agreement_heatmap",
     "plot_migration_matrix",
     "plot_rolling_origin",
+    "plot_lead_intervals",
     "plot_period_transactions",
     "plot_calibration_vs_holdout",
     "plot_cumulative_transactions",
@@ -76,29 +79,69 @@ def test_gains_curves_from_a_comparison(ax, comparison):
     assert f"n = {comparison.params['n_customers']:,}" in ax.get_title()
 
 
-def test_metric_table_colours_within_each_metric(ax):
+def test_metric_table_colours_against_the_reference_not_the_rank(ax):
     wide = pd.DataFrame(
         {
             "spearman": [0.2, 0.5, -0.0001],
             "n_groups": [3.0, 11.0, 3.0],
+            "mae_skill": [-0.23, -0.05, np.nan],  # both worse than forecasting 0
             "bias": [-5.0, np.nan, 1.0],
         },
         index=pd.Index(["heuristic_clv", "rfm", "random"], name="method"),
     )
     plotting.plot_metric_table(wide, ax=ax)
     image = ax.get_images()[0].get_array()
-    # spearman: rfm best (1), random worst (0); bias closest to 0 best; n_groups uncoloured
-    assert image[1, 0] == 1.0 and image[2, 0] == 0.0
-    assert image[2, 2] == 1.0 and image[0, 2] == 0.0
-    assert np.ma.is_masked(image[0, 1]) and np.ma.is_masked(image[1, 2])
+    # spearman against the random floor: random neutral, rfm best, both above it
+    assert image[2, 0] == 0.5 and image[1, 0] == 1.0 and 0.7 <= image[0, 0] < 1.0
+    # a negative skill is red even when it is the best of its column (the "-23 %" case)
+    assert image[0, 2] == 0.0 and image[1, 2] <= 0.3
+    # context and errors around 0 (no reference better than the target) stay white
+    assert np.ma.is_masked(image[0, 1]) and np.ma.is_masked(image[0, 3])
     texts = [t.get_text() for t in ax.texts]
-    assert "0.50" in texts and "11" in texts and "" in texts  # the missing bias is blank
+    assert "0.50" in texts and "11" in texts and "-23%" in texts
+    assert "n/a" in texts and "" not in texts  # a missing value is said, not left blank
+    assert "not applicable" in ax.get_xlabel()
     assert [t.get_text() for t in ax.get_yticklabels()] == ["heuristic CLV", "RFM", "random"]
-    assert [t.get_text() for t in ax.get_xticklabels()][0] == "Spearman\n(-1..1)"
+    assert [t.get_text() for t in ax.get_xticklabels()][0] == "Spearman"
     assert "-0.00" not in texts and "-0%" not in texts  # a rounded zero has no sign
-    assert ax.get_xlabel() == "metric (unit)" and ax.get_ylabel() == "method"
+    assert ax.get_ylabel() == "method"
     with pytest.raises(KeyError, match="auc"):
         plotting.plot_metric_table(wide, ax=ax, metrics=["auc"])
+
+
+def test_metric_table_names_the_currency_of_money_columns(ax):
+    from clvlib.vocabulary import use_currency
+
+    wide = pd.DataFrame({"mae": [5.0, 4.0], "mae_zero": [4.5, 4.5]}, index=["rfm_cells", "x"])
+    with use_currency("GBP"):
+        plotting.plot_metric_table(wide, ax=ax, metrics=["mae"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["MAE\n(£)"]
+    image = ax.get_images()[0].get_array()  # an MAE above forecasting 0's is worse: red
+    assert image[0, 0] < 0.5 < image[1, 0]
+
+
+def test_lead_intervals_put_the_best_on_zero_and_shares_in_points(ax):
+    table = pd.DataFrame(
+        {
+            "difference": [0.0, -0.05, 0.02],
+            "ci_low": [0.0, -0.08, -0.01],
+            "ci_high": [0.0, -0.02, 0.04],
+            "best": [True, False, False],
+        },
+        index=pd.Index(["heuristic_clv", "rfm", "bgnbd_gg"], name="method"),
+    )
+    methods = ["heuristic_clv", "rfm", "kmeans", "bgnbd_gg"]  # k-means: no row, left blank
+    plotting.plot_lead_intervals(table, metric="top20_share", ax=ax, methods=methods)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "heuristic CLV", "RFM", "k-means", "BG/NBD + Gamma-Gamma"
+    ]  # fmt: skip
+    assert "percentage points" in ax.get_xlabel() and ax.get_title() == "Top 20 % share"
+    bars = ax.collections[1:]  # the best's marker, then one bar and one point per method
+    segments = [seg for c in bars if hasattr(c, "get_segments") for seg in c.get_segments()]
+    assert sorted(round(s[0][0], 6) for s in segments) == [-8.0, -1.0]  # points, not shares
+    assert any(t.get_text() == "best" for t in ax.texts)
+    with pytest.raises(KeyError, match="best"):
+        plotting.plot_lead_intervals(table.drop(columns="best"), metric="spearman", ax=ax)
 
 
 def test_metric_table_from_a_comparison(ax, comparison):
@@ -221,3 +264,44 @@ def test_diagnostics_say_so_when_the_reference_is_unavailable(ax, small_tx, monk
     )
     plotting.plot_cumulative_transactions(result, small_tx, ax=ax)
     assert "unavailable" in ax.texts[0].get_text() and "did not converge" in ax.texts[0].get_text()
+
+
+def test_report_05_figures_from_a_comparison(comparison):
+    """The page's interval figure, key metrics and deciles on a real comparison."""
+    import matplotlib.pyplot as plt
+
+    from clvlib.report import figures
+    from clvlib.vocabulary import MEASURES, use_currency
+
+    fig = figures.lead_intervals(comparison)
+    panels = fig.axes
+    assert [ax.get_title() for ax in panels] == [
+        heading(METRIC_WORDS[m].label) for m in MEASURES
+    ]  # one panel per measure a winner is named on, whatever the registry holds
+    rows = [t.get_text() for t in panels[0].get_yticklabels()]
+    assert "heuristic CLV" in rows and not {"random", "perfect foresight"} & set(rows)
+    plt.close(fig)
+    ax = figures.key_metrics(comparison)
+    assert len(ax.get_xticklabels()) == len(plotting._compare.STAKEHOLDER_METRICS)
+    plt.close(ax.figure)
+    with use_currency("EUR"):
+        fig = figures.decile_figures(comparison)
+    shown = [ax for ax in fig.axes if ax.axison]
+    assert shown and all("(€)" in ax.get_ylabel() for ax in shown)
+    plt.close(fig)
+
+
+def test_metric_matrix_turns_the_wide_table_into_labelled_rows(comparison):
+    from clvlib.report import figures
+    from clvlib.vocabulary import use_currency
+
+    with use_currency("EUR"):
+        matrix = figures.metric_matrix(comparison)
+    wide = comparison.wide()
+    assert matrix.shape == wide.T.shape  # a column per method: it fits however many metrics
+    assert list(matrix.columns) == [METHODS[m].label for m in wide.index]
+    assert matrix.loc["MAE (€)", "RFM"] == "n/a"  # a ranking has no money forecast
+    assert matrix.loc["Top 20 % share", "random"].endswith("%")
+    assert matrix.loc["MAE (€)", "heuristic CLV"].startswith("€")
+    assert matrix.loc["Total error (%)", "heuristic CLV"].endswith(" %")  # a change, signed
+    assert matrix.loc["Total error (%)", "heuristic CLV"][0] in "+-"

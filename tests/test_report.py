@@ -285,6 +285,9 @@ class FakeComparison:
         ("spearman", "bgnbd_gg", "heuristic_clv"): (0.05, 0.13),  # the reference beats them
     }
 
+    #: what the customers spent in the holdout: 1,000 in all
+    scores = pd.DataFrame({"holdout_value": [600.0, 300.0, 100.0, 0.0]})
+
     @property
     def metrics(self) -> pd.DataFrame:
         rows = [(m, k, v) for k, values in self.numbers.items() for m, v in values.items()]
@@ -580,6 +583,105 @@ def test_comparison_answer_gives_every_verdict_with_its_interval() -> None:
         "A winner is named only when its paired interval against the runner-up excludes 0 at "
         "more than half of the cut-offs tried (here only the report's).*" in text
     )
+
+
+def test_comparison_answer_says_the_top_20_percent_in_money() -> None:
+    from clvlib.vocabulary import use_currency
+
+    with use_currency("EUR"):
+        text = helpers.comparison_answer(FakeComparison()).data
+    # RFM's top 20 % brought 55 % of the 1,000 the customers spent in the holdout
+    assert "**55 %** of the holdout value (€550.00 of €1,000.00)" in text
+
+
+#: the codes of the vocabulary a stakeholder must never read (a label in words instead);
+#: a code that is also a word of its own label ("random", "bias") is not one
+def vocabulary_codes() -> set[str]:
+    from clvlib.vocabulary import METHODS, METRICS
+
+    words = {w for entry in (*METHODS.values(), *METRICS.values()) for w in entry.label.split()}
+    return {code for code in (*METHODS, *METRICS) if code not in words}
+
+
+def shown_codes(text: str) -> list[str]:
+    import re
+
+    return [
+        c
+        for c in sorted(vocabulary_codes())
+        if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text)
+    ]
+
+
+def test_who_is_ahead_reads_in_labels_with_the_lead_and_its_interval() -> None:
+    from clvlib.report.formatting import table_html
+
+    table = helpers.who_is_ahead(FakeComparison())
+    assert list(table.index) == [
+        "ranking (Spearman)", "top 20 % capture", "who buys again (AUC)"
+    ]  # fmt: skip
+    ranking = table.loc["ranking (Spearman)"]
+    assert (
+        ranking["best method at the report's cut-off"] == "heuristic CLV"
+        and ranking["runner-up"] == "RFM"
+    )
+    assert ranking["its value"] == "0.310" and ranking["a clear lead there"] == "yes"
+    assert ranking["ahead of the runner-up by (95 % interval)"] == "0.020 (+0.004 to +0.036)"
+    top = table.loc["top 20 % capture"]
+    assert top["its value"] == "55.0 %"
+    assert top["ahead of the runner-up by (95 % interval)"] == "7.0 points (-1.0 to +15.0)"
+    assert top["a clear lead there"] == "no: the interval includes 0"
+    assert not shown_codes(table_html(table)), "a method or metric code on the page"
+
+
+def test_behind_the_best_puts_every_method_against_the_best_contender() -> None:
+    table = helpers.behind_the_best(FakeComparison(), "spearman")
+    assert table.loc["heuristic_clv", "best"] and table.loc["heuristic_clv", "difference"] == 0
+    # the reference ahead of the best contender, and RFM behind it, with their intervals
+    assert table.loc["bgnbd_gg", ["ci_low", "ci_high"]].tolist() == [0.05, 0.13]
+    assert table.loc["rfm", ["ci_low", "ci_high"]].tolist() == [-0.036, -0.004]
+    assert set(table.index) == {"heuristic_clv", "rfm", "bgnbd_gg"}  # only those with one
+
+
+def test_pair_differences_give_a_row_per_pair_and_a_column_per_metric() -> None:
+    from clvlib.report.formatting import table_html
+
+    table = helpers.pair_differences(FakeComparison())
+    assert list(table.columns) == ["Spearman", "Top 20 % share", "AUC"]
+    assert table.loc[("heuristic CLV", "RFM"), "Spearman"] == "+0.020 (+0.004 to +0.036)"
+    assert table.loc[("RFM", "k-means"), "Top 20 % share"] == "+7.0 points (-1.0 to +15.0)"
+    shown = table_html(table)
+    assert "rows not shown" not in shown and not shown_codes(shown)
+
+
+def test_winner_stability_writes_each_measure_in_its_unit_never_as_money() -> None:
+    from clvlib.report.formatting import table_html
+    from clvlib.vocabulary import use_currency
+
+    with use_currency("EUR"):
+        shown = table_html(helpers.winner_stability(FakeComparison()))
+    assert "€" not in shown, "a Spearman or a share read as money"
+    assert "<td>55.0 %</td>" in shown and "7.0 points (-1.0 to +15.0)" in shown
+
+
+def test_so_what_follows_the_verdicts() -> None:
+    rolling = FakeRolling(
+        earlier("2023-12-31", spearman=(-0.01, 0.05), top20_share=(0.01, 0.2)),
+        earlier("2024-03-31", spearman=(-0.02, 0.04), top20_share=(0.02, 0.1)),
+    )
+    leads = helpers.comparison_so_what(FakeComparison(), rolling, about="leads").data
+    assert leads.startswith(
+        "**So what:** for top 20 % capture use RFM (it is clearly ahead at more than half of "
+        "the cut-offs)"
+    )
+    assert "for ranking (Spearman) and who buys again (AUC) no method is reliably better" in leads
+    intervals = helpers.comparison_so_what(FakeComparison(), about="intervals").data
+    assert "every other method is clearly behind heuristic CLV" in intervals
+    assert "BG/NBD + Gamma-Gamma ranks better than every method" in intervals
+    stability = helpers.comparison_so_what(FakeComparison(), rolling, about="stability").data
+    assert "**So what:** RFM's lead on top 20 % capture holds over time: act on it" in stability
+    with pytest.raises(ValueError, match="about must be one of"):
+        helpers.comparison_so_what(FakeComparison(), about="everything")
 
 
 def test_audit_answer_accounts_for_every_row(params: Params) -> None:

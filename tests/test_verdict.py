@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -122,7 +123,55 @@ def test_table_and_sentences_name_winner_and_interval() -> None:
         "heuristic CLV (2 of 2 cut-offs)" in frame.loc[(vd.METRIC_WORDS["auc"], "who wins")].iloc[0]
     )
     text = " ".join(vd.sentences(verdict))
-    assert "heuristic CLV wins on A <b> (clearly ahead at 2 of 2 cut-offs)" in text
+    assert (
+        "heuristic CLV wins on A <b>, clearly ahead at 2 of 2 cut-offs, and at the report's" in text
+    )
+    # the report's cut-off in numbers: the lead over the runner-up and its interval
+    assert (
+        "at the report's cut-off heuristic CLV 0.500, ahead of RFM by 0.100 (interval +0.010 to "
+        "+1.000)" in text
+    )
+
+
+def test_a_measure_table_gives_every_number_its_own_column() -> None:
+    """Value and difference apart, each under a header that says what it is."""
+    verdict = vd.build(
+        [
+            vd.data_set_verdict("A", comparison("2024-06-30", VALUES, 0.01), rolling(0.02)),
+            vd.data_set_verdict("B", comparison("2024-06-30", VALUES, -0.01)),
+        ]
+    )
+    frame = vd.measure_table(verdict, "spearman")
+    assert list(frame.columns) == [
+        "A: value", "A: difference from the best (interval)",
+        "B: value", "B: difference from the best (interval)",
+    ]  # fmt: skip
+    assert frame.loc["heuristic CLV", "A: value"] == "0.500"
+    assert frame.loc["heuristic CLV", "A: difference from the best (interval)"] == (
+        "the best method"
+    )
+    assert frame.loc["RFM", "B: value"] == "0.400"
+    assert frame.loc["RFM", "B: difference from the best (interval)"] == "-0.100 (-1.000 to +0.010)"
+    shares = vd.measure_table(verdict, "top20_share")
+    assert shares.loc["RFM", "A: difference from the best (interval)"] == (
+        "-10.0 points (-100.0 to -1.0)"
+    )
+    assert "naive: calibration spend (reference)" in frame.index
+    assert not any(";" in cell for cell in frame.to_numpy().ravel()), "one number per cell"
+
+
+def test_the_answer_stays_short_however_many_data_sets() -> None:
+    """Three measures, one sentence on references, one on the hiatus call: five at most."""
+    names = [f"shop {k}" for k in range(4)]
+    verdict = vd.build(
+        [
+            vd.data_set_verdict(n, comparison("2024-06-30", VALUES, 0.01), rolling(0.02))
+            for n in names
+        ]
+    )
+    lines = vd.sentences(verdict)
+    assert len(lines) <= 5
+    assert all(n in lines[-1] for n in names)  # one sentence names every data set
 
 
 def test_folder_names_are_safe_and_unique() -> None:
@@ -248,3 +297,30 @@ def test_an_interval_end_that_rounds_to_zero_has_no_sign() -> None:
     assert _diff_text("spearman", -0.0123) == "-0.012"
     assert _diff_text("top20_share", -0.0004) == "0.0 points"
     assert vd._gap("spearman", -0.0002) == "0.000" and vd._gap("auc", 0.02) == "+0.020"
+
+
+@pytest.mark.slow
+def test_verdict_page_opens_with_its_answer_and_ends_with_parameters(two_data_sets: dict) -> None:
+    """Notebook 06: the answer first, its tables explained above them, parameters last."""
+    page = (two_data_sets["out"] / "06_verdict_across_data_sets.html").read_text(encoding="utf-8")
+    answer, appendix = page.index("In short"), page.index('<details class="clv-appendix">')
+    first_table = page.index("<table")
+    assert answer < page.index("How to read these tables") < first_table < appendix
+    for closing in ("<td>calibration_end</td>", "python -m clvlib report", "Provenance"):
+        assert page.index(closing) > appendix, f"{closing} is not in the appendix"
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", page[first_table:appendix])
+    assert cells and not [c for c in cells if ";" in c], "a cell holds two numbers"
+
+
+@pytest.mark.slow
+def test_comparison_page_shows_labels_not_codes(two_data_sets: dict) -> None:
+    """Report 05's stakeholder page, above its appendix: no method or metric code, no cut table."""
+    from test_notebooks import visible_text
+    from test_report import shown_codes
+
+    page = (two_data_sets["out"] / "cdnow_odd" / "05_method_comparison.html").read_text("utf-8")
+    above = page[: page.index('<details class="clv-appendix">')]
+    assert not shown_codes(visible_text(above))
+    assert "rows not shown" not in above
+    assert above.count("data:image/png;base64") <= 4, "more figures than a manager reads"
+    assert "Spearman" in visible_text(page[page.index("<details") :]), "the analyst's matrix"

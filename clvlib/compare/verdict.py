@@ -31,7 +31,9 @@ __all__ = [
     "RANKING_METRICS",
     "collect",
     "data_set_verdict",
+    "lead_text",
     "overall_verdict",
+    "measure_table",
     "sentences",
     "table",
     "to_json",
@@ -305,8 +307,52 @@ def _capital(text: str) -> str:
 METRIC_WORDS: dict[str, str] = {metric: MEASURES[metric].verdict for metric in RANKING_METRICS}
 
 
+def _here(metric: str, best: Mapping[str, Any] | None) -> str:
+    """The report's cut-off in numbers: "heuristic CLV 0.349, ahead of RFM by 0.044 (...)"."""
+    if not best:
+        return ""
+    lead = lead_text(metric, best["margin"], best["ci_low"], best["ci_high"], prefix="interval ")
+    return (
+        f"{_label(best['method'])} {_fmt(metric, best['value'])}, ahead of "
+        f"{_label(best['runner_up'])} by {lead}"
+    )
+
+
+def lead_text(
+    metric: str, diff: float, low: float, high: float, *, prefix: str = "", signed: bool = False
+) -> str:
+    """A lead and its interval as the pages write it: "0.044 (+0.018 to +0.075)".
+
+    The lead in the metric's difference unit (shares in points: "4.8 points (+2.4 to
+    +7.5)"), the interval's ends signed, without the unit again; ``prefix`` opens the
+    parentheses ("interval "); ``signed``: the lead with its sign too (a difference that
+    may be negative). A lead without an interval is written alone.
+
+    Examples
+    --------
+    >>> lead_text("spearman", 0.0441, 0.0183, 0.0748, prefix="interval ")
+    '0.044 (interval +0.018 to +0.075)'
+    >>> lead_text("top20_share", 0.048, -0.01, 0.1)
+    '4.8 points (-1.0 to +10.0)'
+    """
+    unit = METRIC_TERMS[metric].difference_unit
+    if diff is None or not math.isfinite(diff):
+        return "–"
+    lead = format_fixed(diff, unit, signed=signed)
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return lead
+    ends = [format_fixed(x, unit, signed=True).removesuffix(" points") for x in (low, high)]
+    return f"{lead} ({prefix}{ends[0]} to {ends[1]})"
+
+
 def sentences(verdict: Mapping[str, Any]) -> list[str]:
-    """The verdict in plain sentences: per metric who wins where, then what references say."""
+    """The verdict in plain sentences: per measure who wins where, then references and hiatus.
+
+    One sentence per measure (each data set's winner, or no clear winner and the best
+    method at the report's cut-off with its lead and interval), one for the references
+    that rank better than every method, one for the hiatus heuristic's call: at most five,
+    however many data sets.
+    """
     ok = [d for d in verdict["data_sets"] if d["status"] == "ok"]
     lines = []
     for metric in RANKING_METRICS:
@@ -314,41 +360,89 @@ def sentences(verdict: Mapping[str, Any]) -> list[str]:
         for d in ok:
             w = d["winners"][metric]
             n = w["cutoffs"]
+            here = _here(metric, w["at_report_cutoff"])
             if w["method"]:
                 k = w["clear_wins"][w["method"]]
+                lead = f", and at the report's cut-off {here}" if here else ""
                 parts.append(
-                    f"{_label(w['method'])} wins on {d['name']} (clearly ahead at {k} of "
-                    f"{_cutoffs(n)})"
+                    f"{_label(w['method'])} wins on {d['name']}, clearly ahead at {k} of "
+                    f"{_cutoffs(n)}{lead}"
                 )
             else:
-                best = w["at_report_cutoff"]
-                lead = f"; best at the report's cut-off: {_label(best['method'])}" if best else ""
-                parts.append(f"no clear winner on {d['name']} ({_cutoffs(n)}{lead})")
+                lead = f", best at the report's cut-off {here}" if here else ""
+                parts.append(f"no clear winner on {d['name']} at {_cutoffs(n)}{lead}")
         overall = verdict["overall"]["metrics"][metric]
         tail = (
             f"{_capital(_label(overall['method']))} wins on every data set."
             if overall["method"]
             else "No method wins on every data set."
         )
-        lines.append(f"{METRIC_WORDS[metric]}: {'; '.join(parts)}. {tail}")
+        lines.append(f"{_capital(METRIC_WORDS[metric])}: {'; '.join(parts)}. {tail}")
+    ahead = []
     for d in ok:
-        ahead = d["winners"]["spearman"]["references_ahead"]
-        sure = [r for r in ahead if r["ci_low"] is not None and r["ci_low"] > 0]
+        sure = [
+            r
+            for r in d["winners"]["spearman"]["references_ahead"]
+            if r["ci_low"] is not None and r["ci_low"] > 0
+        ]
         if sure:
-            names = ", ".join(_label(r["method"]) for r in sure)
-            lines.append(
-                f"On {d['name']}, references rank customers better than every method, with an "
-                f"interval that excludes 0: {names}."
-            )
-        acc = next(m["value"] for m in d["metrics"] if m["metric"] == "active_accuracy")
-        if acc is not None:
-            lines.append(
-                f"On {d['name']}, the hiatus heuristic's active/inactive call is right for "
-                f"{_fmt('active_accuracy', acc)} of customers."
-            )
+            ahead.append(f"on {d['name']} {_names([_label(r['method']) for r in sure])}")
+    if ahead:
+        lines.append(
+            "Simple or model-based references rank customers better than every method, with "
+            f"an interval that excludes 0: {'; '.join(ahead)}."
+        )
+    calls = []
+    for d in ok:
+        acc = next((m["value"] for m in d["metrics"] if m["metric"] == "active_accuracy"), None)
+        if acc is not None and math.isfinite(acc):
+            calls.append(f"{_fmt('active_accuracy', acc)} of customers on {d['name']}")
+    if calls:
+        lines.append(
+            f"The hiatus heuristic's call (active or inactive) is right for {_names(calls)}."
+        )
     for name in verdict["overall"]["failed"]:
         lines.append(f"{name}: the reports failed, so it is left out of the verdict.")
     return lines
+
+
+def _names(labels: list[str]) -> str:
+    """Labels in a sentence: "A", "A and B", "A, B and C"."""
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def measure_table(verdict: Mapping[str, Any], metric: str) -> pd.DataFrame:
+    """One measure's table, each number in its own column: a stakeholder reads it unaided.
+
+    Index: the contenders and references (label, "(reference)" after a reference); per
+    data set two columns, "<data set>: value" (the method's value at the report's cut-off)
+    and "<data set>: difference from the best (interval)" (its paired difference from the
+    best method with its interval, :func:`lead_text`; "the best method" for the best).
+    """
+    ok = [d for d in verdict["data_sets"] if d["status"] == "ok"]
+    methods = [m for m in METHODS if m not in BOUNDS]
+    columns: dict[str, dict[str, str]] = {}
+    for d in ok:
+        values = {m["method"]: m["value"] for m in d["metrics"] if m["metric"] == metric}
+        best = d["winners"][metric]["at_report_cutoff"]
+        value, gap = {}, {}
+        for m in methods:
+            if m not in values:
+                continue
+            row = _label(m) + ("" if METHODS[m].kind == "method" else " (reference)")
+            value[row] = _fmt(metric, values[m])
+            if best and m == best["method"]:
+                gap[row] = "the best method"
+            elif best:
+                diff, low, high = _interval_from(d, m, best["method"], metric)
+                gap[row] = lead_text(metric, diff, low, high, signed=True)
+            else:
+                gap[row] = "–"
+        columns[f"{d['name']}: value"] = value
+        columns[f"{d['name']}: difference from the best (interval)"] = gap
+    frame = pd.DataFrame(columns)
+    frame.index.name = "method"
+    return frame.fillna("–")
 
 
 def table(verdict: Mapping[str, Any]) -> pd.DataFrame:

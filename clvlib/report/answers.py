@@ -259,7 +259,7 @@ def comparison_answer(comparison: Any, rolling: Any = None) -> Any:
     from clvlib.compare.winner import verdict
 
     answers = measure_winners(comparison, rolling)
-    lines = _method_lines(comparison, answers)
+    lines = _method_lines(comparison, answers, money=True)
     said = verdict(comparison, "auc", _contenders())
     lines.append(
         f"- **Who buys again (AUC): {winner_label(answers['auc'])}** "
@@ -313,11 +313,12 @@ def _top_verdict(said: str) -> str:
     return f"a clear lead ({interval})"
 
 
-def _method_lines(comparison: Any, answers: Mapping[str, Any]) -> list[str]:
+def _method_lines(comparison: Any, answers: Mapping[str, Any], *, money: bool = False) -> list[str]:
     """The verdict bullets of a comparison: ranking winner (or none), top 20 %, references.
 
     ``answers`` of :func:`~clvlib.report.winners.measure_winners`: who wins each measure over
-    every cut-off tried; the figures are the report's cut-off's.
+    every cut-off tried; the figures are the report's cut-off's. ``money``: the top 20 %'s
+    share of the holdout value also in money (:func:`_top_value`).
     """
     from clvlib.compare.comparison import METHODS
     from clvlib.compare.winner import references_ahead, verdict
@@ -343,7 +344,9 @@ def _method_lines(comparison: Any, answers: Mapping[str, Any]) -> list[str]:
         )
     lines.append(
         f"- The top 20 % of customers by **{label[top.method]}** brought "
-        f"**{_pct(top.value)}** of the holdout value at the report's cut-off, against "
+        f"**{_pct(top.value)}** of the holdout value"
+        + (f" ({_top_value(comparison, top.value)})" if money else "")
+        + " at the report's cut-off, against "
         f"{_pct(top.runner_up_value)} for the top 20 % by {label[top.runner_up]} (random: "
         f"20 %): {_top_verdict(verdict(comparison, 'top20_share', contenders))}. Over every "
         f"cut-off tried, the best top 20 %: **{winner_words(answers['top20_share'])}**."
@@ -368,6 +371,12 @@ def _method_lines(comparison: Any, answers: Mapping[str, Any]) -> list[str]:
         shown = ", ".join(f"{label[m]} {wide.loc[m, 'spearman']:.3f}" for m in available)
         lines.append(f"- No reference ranks better (Spearman: {shown}).")
     return lines
+
+
+def _top_value(comparison: Any, share: float) -> str:
+    """A share of the holdout value in money: "€51,234 of €96,700" (the page's currency)."""
+    total = float(comparison.scores["holdout_value"].sum())
+    return f"{_money(share * total)} of {_money(total)}"
 
 
 def executive_summary(summary: pd.DataFrame, comparison: Any, rolling: Any = None) -> Any:
@@ -444,3 +453,210 @@ def verdict_table(verdict: Mapping[str, Any]) -> pd.DataFrame:
     from clvlib.compare import verdict as vd
 
     return vd.table(verdict)
+
+
+#: how to read a table of :func:`verdict_tables`, said once above them
+VERDICT_HOW_TO_READ = (
+    "How to read these tables: per data set, the first column is each method's score at the "
+    "report's cut-off (higher is better) and the second how far it is from the best method "
+    "there, with the 95 % paired bootstrap interval of that difference; an interval that "
+    "includes 0 means the method is as good as the best."
+)
+
+
+def verdict_tables(verdict: Mapping[str, Any]) -> Any:
+    """Notebook 06's tables: one per measure, explained above, each closed by who wins.
+
+    :func:`clvlib.compare.verdict.measure_table` per ranking measure (every number in its
+    own column, plain labels) under the measure's name, then the sentence that says who
+    wins on each data set with the earlier cut-offs counted. Returns HTML (data set names
+    escaped).
+    """
+    from IPython.display import HTML
+
+    from clvlib.compare import verdict as vd
+    from clvlib.report.formatting import escape_html, table_html
+    from clvlib.vocabulary import MEASURES
+
+    ok = [d for d in verdict["data_sets"] if d["status"] == "ok"]
+    parts = [f"<p>{escape_html(VERDICT_HOW_TO_READ)}</p>"]
+    for metric in vd.RANKING_METRICS:
+        who = []
+        for d in ok:
+            w = d["winners"][metric]
+            n = w["cutoffs"]
+            who.append(
+                f"{d['name']}: {_winner_name(w['method'])} "
+                + (
+                    f"(clearly ahead at {w['clear_wins'][w['method']]} of {n} cut-offs)"
+                    if w["method"]
+                    else f"({n} cut-offs)"
+                )
+            )
+        parts.append(f"<h3>{escape_html(MEASURES[metric].summary)}</h3>")
+        parts.append(table_html(vd.measure_table(verdict, metric)))
+        parts.append(f"<p><strong>Who wins:</strong> {escape_html('; '.join(who))}.</p>")
+    parts.append(f"<p><strong>So what:</strong> {escape_html(_verdict_so_what(verdict))}</p>")
+    return HTML("".join(parts))
+
+
+def _verdict_so_what(verdict: Mapping[str, Any]) -> str:
+    """What the verdict means for the reader: use the overall winner, or choose per data set."""
+    from clvlib.compare.registry import METHODS
+    from clvlib.vocabulary import MEASURES
+
+    overall = verdict["overall"]["metrics"]
+    everywhere = [
+        f"{METHODS[v['method']].label} for {MEASURES[m].row}"
+        for m, v in overall.items()
+        if v["method"]
+    ]
+    if everywhere:
+        rest = (
+            ""
+            if len(everywhere) == len(overall)
+            else " On the other measures no method wins everywhere: where a data set has no "
+            "clear winner the leading methods are interchangeable, so prefer the simplest one "
+            "your team can run and explain."
+        )
+        return f"Use {_names(everywhere)}: each wins on every data set.{rest}"
+    return (
+        "No method wins on every data set: choose per shop, and where a data set has no "
+        "clear winner the leading methods are interchangeable, so prefer the simplest one "
+        "your team can run and explain."
+    )
+
+
+def _winner_name(method: str | None) -> str:
+    """A method code as the pages name a winner, or "no clear winner"."""
+    from clvlib.compare.registry import METHODS
+    from clvlib.compare.winner import NO_CLEAR_WINNER
+
+    return NO_CLEAR_WINNER if method is None else METHODS[method].label
+
+
+# --------------------------------------------------------------------------- report 05's figures
+
+
+def _names(labels: list[str]) -> str:
+    """Labels in a sentence: "A", "A and B", "A, B and C"."""
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+
+
+def comparison_so_what(comparison: Any, rolling: Any = None, *, about: str) -> Any:
+    """One sentence under a figure of report 05: what it means for the reader, from the data.
+
+    ``about``: ``"leads"`` (:func:`~clvlib.report.winners.who_is_ahead`), ``"intervals"``
+    (:func:`~clvlib.report.figures.lead_intervals`), ``"metrics"``
+    (:func:`~clvlib.report.figures.key_metrics`), ``"gains"`` (the gains curves) or
+    ``"stability"`` (:func:`~clvlib.report.winners.winner_stability`). Returns Markdown.
+    """
+    from IPython.display import Markdown
+
+    sayers = {
+        "leads": _so_what_leads,
+        "intervals": _so_what_intervals,
+        "metrics": _so_what_metrics,
+        "gains": _so_what_gains,
+        "stability": _so_what_stability,
+    }
+    if about not in sayers:
+        raise ValueError(f"about must be one of {sorted(sayers)}; got {about!r}")
+    return Markdown(readable(f"**So what:** {sayers[about](comparison, rolling)}"))
+
+
+def _so_what_leads(comparison: Any, rolling: Any) -> str:
+    from clvlib.vocabulary import MEASURES
+
+    answers = measure_winners(comparison, rolling)
+    won = [f"for {MEASURES[m].row} use {winner_label(a)}" for m, a in answers.items() if a.method]
+    open_ = [MEASURES[m].row for m, a in answers.items() if not a.method]
+    parts = []
+    if won:
+        each = "it is" if len(won) == 1 else "each is"
+        parts.append(f"{'; '.join(won)} ({each} clearly ahead at more than half of the cut-offs)")
+    if open_:
+        parts.append(
+            f"for {_names(open_)} no method is reliably better, so the simplest of the leading "
+            "methods does as well: choose it on cost and on how easily your team can explain it"
+        )
+    return f"{'; '.join(parts)}."
+
+
+def _so_what_intervals(comparison: Any, rolling: Any) -> str:
+    from clvlib.compare.registry import METHODS
+    from clvlib.report.winners import behind_the_best
+
+    table = behind_the_best(comparison, "spearman")
+    if not table["best"].any() or len(table) < 2:
+        return "no interval could be computed here, so no method can be called ahead."
+    best = METHODS[table.index[table["best"]][0]].label
+    level = table[~table["best"] & (table["ci_low"] <= 0) & (table["ci_high"] >= 0)]
+    ahead = table[~table["best"] & (table["ci_low"] > 0)]
+    text = (
+        f"on ranking, {_names([METHODS[m].label for m in level.index])} "
+        f"{'does' if len(level) == 1 else 'do'} as well as {best} (the bar crosses 0)"
+        if len(level)
+        else f"on ranking, every other method is clearly behind {best}"
+    )
+    if len(ahead):
+        labels = _names([METHODS[m].label for m in ahead.index])
+        text += f"; {labels} rank{'s' if len(ahead) == 1 else ''} better than every method"
+    return f"{text}."
+
+
+def _so_what_metrics(comparison: Any, rolling: Any) -> str:
+    from clvlib.compare.registry import METHODS
+
+    skill = comparison.wide()["mae_skill"].dropna()
+    skill = skill[[m for m in skill.index if METHODS[m].kind != "ceiling"]]
+    if skill.empty:
+        return "no method forecasts an amount here: use the scores to rank customers only."
+    worse = [METHODS[m].label for m in skill.index if skill[m] <= 0]
+    best = skill.idxmax()
+    if worse and len(worse) == len(skill):
+        return (
+            "no money forecast beats forecasting 0 for every customer (every skill is 0 or "
+            "negative): use the methods to rank customers, not their amounts to set budgets."
+        )
+    head = (
+        f"{_names(worse)} forecast{'s' if len(worse) == 1 else ''} money worse than "
+        "forecasting 0 for every customer (a negative skill): rank customers with "
+        f"{'it' if len(worse) == 1 else 'them'}, but do not budget with the amounts; "
+        if worse
+        else ""
+    )
+    return (
+        f"{head}{METHODS[best].label}'s forecast removes {_pct(skill[best])} of the error "
+        "of forecasting 0, the most of any method."
+    )
+
+
+def _so_what_gains(comparison: Any, rolling: Any) -> str:
+    from clvlib.compare.registry import CONTENDERS, METHODS
+
+    top = comparison.winner("top20_share", among=CONTENDERS)
+    return (
+        f"contacting the 20 % of customers that {METHODS[top.method].label} ranks first "
+        f"reaches {_pct(top.value)} of what all customers spent next "
+        f"({_top_value(comparison, top.value)}), against 20 % for 20 % picked at random."
+    )
+
+
+def _so_what_stability(comparison: Any, rolling: Any) -> str:
+    from clvlib.vocabulary import MEASURES
+
+    answers = measure_winners(comparison, rolling)
+    held = [
+        f"{winner_label(a)}'s lead on {MEASURES[m].row}" for m, a in answers.items() if a.method
+    ]
+    moved = [MEASURES[m].row for m, a in answers.items() if not a.method]
+    parts = []
+    if held:
+        parts.append(f"{_names(held)} {'holds' if len(held) == 1 else 'hold'} over time: act on it")
+    if moved:
+        parts.append(
+            f"on {_names(moved)} the lead does not hold at most cut-offs, so do not switch "
+            "methods on one period's result"
+        )
+    return f"{'; '.join(parts)}."

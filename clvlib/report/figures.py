@@ -369,6 +369,7 @@ def decile_figures(comparison: Any) -> Any:
     from clvlib.compare.comparison import METHODS
     from clvlib.compare.metrics import decile_calibration
     from clvlib.report.plotting._calibration import plot_decile_calibration
+    from clvlib.vocabulary import money_unit
 
     scores = comparison.scores
     money = [m for m, s in METHODS.items() if s.money and scores[m].notna().all()]
@@ -379,8 +380,82 @@ def decile_figures(comparison: Any) -> Any:
         table = decile_calibration(scores[method], scores["holdout_value"])
         ratio = table.attrs.get("ratio", float("nan"))
         title = f"{METHODS[method].label}: predicted / realised {ratio:.2f}"
-        plot_decile_calibration(table, ax=ax, title=title)
+        plot_decile_calibration(table, ax=ax, title=title, currency=money_unit())
     for ax in list(axes.flat)[len(money) :]:
         ax.set_axis_off()
     fig.tight_layout()
     return fig
+
+
+def lead_intervals(comparison: Any) -> Any:
+    """Report 05's one interval figure: each measure a winner is named on, side by side.
+
+    One panel per measure of :data:`~clvlib.vocabulary.MEASURES` (the ranking metrics of
+    the one winner rule), drawn by :func:`~clvlib.report.plotting.plot_lead_intervals` from
+    :func:`~clvlib.report.winners.behind_the_best`; every panel has the same rows (one per
+    method, however many the registry holds). Every pair of methods on every metric is the
+    analyst's (:func:`~clvlib.report.plotting.plot_differences`). Returns the Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    from clvlib.compare.registry import METHODS
+    from clvlib.report.plotting._compare import plot_lead_intervals
+    from clvlib.report.winners import _level, behind_the_best
+
+    tables = {metric: behind_the_best(comparison, metric) for metric in MEASURES}
+    methods = [m for m in METHODS if any(m in t.index for t in tables.values())]
+    fig, axes = plt.subplots(
+        1, len(tables), figsize=(2.2 + 3.4 * len(tables), 1.6 + 0.36 * len(methods)),
+        sharey=True, squeeze=False,
+    )  # fmt: skip
+    for ax, (metric, table) in zip(axes.flat, tables.items(), strict=True):
+        plot_lead_intervals(table, metric=metric, ax=ax, methods=methods, level=_level(comparison))
+    fig.suptitle("How far each method is from the best method, measure by measure")
+    fig.tight_layout()
+    return fig
+
+
+def key_metrics(comparison: Any) -> Any:
+    """Report 05's metric table: the measures a winner is named on and the money forecasts'.
+
+    :func:`~clvlib.report.plotting.plot_metric_table` of
+    :data:`~clvlib.report.plotting._compare.STAKEHOLDER_METRICS` (the full matrix is the
+    analyst's). Returns the Axes.
+    """
+    from clvlib.report.plotting._compare import STAKEHOLDER_METRICS, plot_metric_table
+
+    wide = comparison.wide()
+    return plot_metric_table(wide, metrics=[m for m in STAKEHOLDER_METRICS if m in wide.columns])
+
+
+def metric_matrix(comparison: Any) -> pd.DataFrame:
+    """Every method on every metric, for the analyst: metrics down, methods across.
+
+    :meth:`~clvlib.compare.comparison.Comparison.wide` turned so that it fits a page however
+    many metrics there are (a column per method, labels in words), each row written in its
+    metric's unit (:data:`clvlib.vocabulary.METRICS`: a share in percent, money in the
+    page's currency) and "n/a" where a method has no value (a ranking has no money forecast).
+    """
+    from clvlib.report.formatting import format_value
+    from clvlib.report.plotting._compare import NOT_APPLICABLE
+    from clvlib.vocabulary import METHODS, METRICS, format_fixed, heading, money_unit
+
+    wide = comparison.wide()
+    rows = {}
+    for metric in wide.columns:
+        words = METRICS.get(metric)
+        name = heading(words.label) if words else metric
+        if words is not None and words.unit == "money":
+            name = f"{name} ({money_unit()})"
+        unit = words.unit if words is not None else "number"
+        percent = words is not None and words.scale == "%"  # already in percent: "+22 %"
+        rows[name] = [
+            NOT_APPLICABLE
+            if pd.isna(v)
+            else format_fixed(float(v), words.sentence_unit)
+            if percent
+            else format_value(float(v), unit)
+            for v in wide[metric]
+        ]
+    labels = [METHODS[m].label if m in METHODS else m for m in wide.index]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=labels).rename_axis("metric")

@@ -30,6 +30,7 @@ from clvlib.report.answers import (
     cluster_answer,
     comparison_answer,
     comparison_caveats,
+    comparison_so_what,
     executive_summary,
     group_heading,
     heuristic_answer,
@@ -37,6 +38,7 @@ from clvlib.report.answers import (
     verdict_across,
     verdict_sentences,
     verdict_table,
+    verdict_tables,
 )
 from clvlib.report.cache import cache_path, data_fingerprint, shared_log
 from clvlib.report.exports import RUNNER_ENV, export_path, save_headline
@@ -52,7 +54,10 @@ from clvlib.report.figures import (
     group_column,
     heuristic_figures,
     heuristic_retention,
+    key_metrics,
+    lead_intervals,
     log_facts,
+    metric_matrix,
     segment_figures,
     sensitivity_table,
     worked_example,
@@ -74,7 +79,13 @@ from clvlib.report.fitting import (
 )
 from clvlib.report.formatting import shown_path
 from clvlib.report.provenance import file_sha256, provenance
-from clvlib.report.winners import measure_winners, winner_stability
+from clvlib.report.winners import (
+    behind_the_best,
+    measure_winners,
+    pair_differences,
+    who_is_ahead,
+    winner_stability,
+)
 
 __all__ = [
     "worked_example",
@@ -86,6 +97,7 @@ __all__ = [
     "cluster_figures",
     "comparison_answer",
     "comparison_caveats",
+    "comparison_so_what",
     "comparison_figures",
     "cumulative_transactions",
     "cluster_settings",
@@ -104,9 +116,12 @@ __all__ = [
     "heuristic_holdout_check",
     "heuristic_model",
     "heuristic_retention",
+    "key_metrics",
+    "lead_intervals",
     "load_customers",
     "load_data",
     "log_facts",
+    "metric_matrix",
     "shared_log",
     "cache_path",
     "data_fingerprint",
@@ -125,7 +140,11 @@ __all__ = [
     "verdict_across",
     "verdict_sentences",
     "verdict_table",
+    "verdict_tables",
     "measure_winners",
+    "behind_the_best",
+    "pair_differences",
+    "who_is_ahead",
     "winner_stability",
 ]
 

@@ -30,6 +30,7 @@ _PLOTS: dict[str, str] = {
     "plot_migration_matrix": "_compare",
     "plot_rolling_origin": "_compare",
     "plot_differences": "_compare",
+    "plot_lead_intervals": "_compare",
     "plot_period_transactions": "_btyd",
     "plot_calibration_vs_holdout": "_btyd",
     "plot_cumulative_transactions": "_btyd",

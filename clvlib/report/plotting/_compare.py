@@ -10,6 +10,7 @@ current figure, and labels its axes with units.
 from __future__ import annotations
 
 import re
+import textwrap
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,7 +24,7 @@ from clvlib.compare.rolling import RollingOrigin
 from clvlib.report.formatting import label as _human
 from clvlib.vocabulary import METHODS as _METHOD_WORDS
 from clvlib.vocabulary import METRICS as _METRIC_WORDS
-from clvlib.vocabulary import Term, heading
+from clvlib.vocabulary import Term, heading, money_unit
 
 # One colour per method across every chart; the bounds are grey and black, dashed.
 METHOD_COLOURS: dict[str, str] = {m: spec.colour for m, spec in METHODS.items()}
@@ -82,7 +83,7 @@ def plot_gains_curves(data: Comparison | pd.DataFrame, *, ax: Axes | None = None
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlim(0, 1)
-    ax.legend(loc="lower right", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     return ax
 
 
@@ -112,17 +113,97 @@ def _format_signed(metric: str, value: float) -> str:
     return f"{value:.2f}"
 
 
+#: the metrics a stakeholder's metric table shows: the measures a winner is named on, then
+#: whether a money forecast beats forecasting 0 and how far its total is off
+STAKEHOLDER_METRICS: tuple[str, ...] = (
+    "spearman",
+    "top20_share",
+    "auc",
+    "mae_skill",
+    "total_error_pct",
+)
+
+#: what a metric's value is judged against when no random floor has one: a forecast's skill
+#: against forecasting 0 (0 by definition), its MAE against the MAE of forecasting 0
+_NEUTRAL: dict[str, float | str] = {"mae_skill": 0.0, "mae": "mae_zero"}
+
+#: the text of a cell without a value, and what it means (said under the chart)
+NOT_APPLICABLE = "n/a"
+NOT_APPLICABLE_NOTE = "n/a: not applicable (a ranking has no money forecast)"
+
+
+def _reference(wide: pd.DataFrame, metric: str) -> float:
+    """The value ``metric`` is judged against: the random floor's, else its neutral point.
+
+    NaN when there is none (context columns, and errors around 0 such as bias, where no
+    value is better than the target itself): such a column stays white.
+    """
+    if "random" in wide.index and np.isfinite(value := float(wide.loc["random", metric])):
+        return value
+    neutral = _NEUTRAL.get(metric)
+    if isinstance(neutral, str):
+        column = wide[neutral].to_numpy(dtype=float) if neutral in wide else np.array([])
+        finite = column[np.isfinite(column)]
+        return float(finite[0]) if finite.size else np.nan
+    return np.nan if neutral is None else float(neutral)
+
+
+def metric_colours(wide: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFrame:
+    """Where each cell of the metric table stands against its reference, from 0 to 1.
+
+    0.5 is the reference (the random floor, or for a money forecast forecasting 0), above
+    0.7 better in the metric's direction (:data:`clvlib.vocabulary.METRICS`), below 0.3
+    worse, shaded by the distance from the reference over the column's largest. NaN: no
+    colour (no value, no direction, or no reference). A negative skill is worse than
+    forecasting 0, so it is below 0.5 whatever the other methods do.
+
+    Examples
+    --------
+    >>> wide = pd.DataFrame({"mae_skill": [-0.2, 0.1]}, index=["heuristic_clv", "rfm_cells"])
+    >>> metric_colours(wide)["mae_skill"].round(2).tolist()
+    [0.0, 0.85]
+    """
+    metrics = list(wide.columns) if metrics is None else metrics
+    out = pd.DataFrame(np.nan, index=wide.index, columns=metrics)
+    for metric in metrics:
+        words = _metric(metric)
+        direction = words.direction if words and words.direction else "none"
+        reference = _reference(wide, metric)
+        if direction not in ("higher", "lower") or not np.isfinite(reference):
+            continue
+        sign = 1.0 if direction == "higher" else -1.0
+        gain = sign * (wide[metric].to_numpy(dtype=float) - reference)
+        scale = np.nanmax(np.abs(gain)) if np.isfinite(gain).any() else 0.0
+        if scale > 0:  # any cell off the reference is clearly green or red, then shaded
+            out[metric] = 0.5 + np.sign(gain) * (0.2 + 0.3 * np.abs(gain) / scale)
+    return out
+
+
+def _column_title(metric: str, width: int = 14) -> str:
+    """A metric's column title: its label wrapped, and its unit (the currency for money)."""
+    words = _metric(metric)
+    if words is None:
+        return _human(metric)
+    unit = {"share": "%", "money": money_unit()}.get(words.unit, "")
+    if words.scale == "%":
+        unit = "%"
+    title = textwrap.fill(heading(words.label), width)
+    return f"{title}\n({unit})" if unit and f"({unit})" not in title else title
+
+
 def plot_metric_table(
     data: Comparison | pd.DataFrame,
     *,
     ax: Axes | None = None,
     metrics: list[str] | None = None,
 ) -> Axes:
-    """Method x metric table, each column coloured from worst (red) to best (green).
+    """Method x metric table, each cell coloured by whether it beats the reference.
 
-    Colours compare methods within one metric (higher, lower or closer to 0 is better, as
-    :data:`clvlib.vocabulary.METRICS` states); context columns (groups, totals) stay white,
-    and so do cells without a value (money metrics of non-money methods).
+    Green: better than the random floor in the metric's direction (higher, or lower, as
+    :data:`clvlib.vocabulary.METRICS` states), or for a money forecast than forecasting 0;
+    red: worse; yellow: as good as the reference (:func:`metric_colours`). Context columns
+    and errors around 0 (bias, total error) stay white. A cell without a value reads
+    ``n/a`` (a ranking has no money forecast), said under the chart.
 
     Parameters
     ----------
@@ -131,7 +212,8 @@ def plot_metric_table(
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
     metrics : list of str, optional
-        Columns to show; by default every metric except the totals.
+        Columns to show; by default every metric except the totals
+        (:data:`STAKEHOLDER_METRICS` is what a stakeholder's page shows).
     """
     wide = data.wide() if isinstance(data, Comparison) else data
     if metrics is None:
@@ -140,34 +222,31 @@ def plot_metric_table(
     if unknown:
         raise KeyError(f"metric(s) {unknown} not in the table; it has {list(wide.columns)}")
     table = wide[metrics]
-    goodness = np.full(table.shape, np.nan)
-    for j, metric in enumerate(metrics):
-        words = _metric(metric)
-        direction = words.direction if words and words.direction else "none"
-        col = table[metric].to_numpy(dtype=float)
-        if direction == "none" or np.isfinite(col).sum() < 2:
-            continue
-        key = {"higher": col, "lower": -col, "zero": -np.abs(col)}[direction]
-        low, high = np.nanmin(key), np.nanmax(key)
-        goodness[:, j] = 0.5 if high == low else (key - low) / (high - low)
-    ax = _axes(ax, size=(1.0 + 0.85 * len(metrics), 0.6 + 0.45 * len(table)))
+    goodness = metric_colours(wide, metrics).to_numpy(dtype=float)
+    ax = _axes(ax, size=(2.4 + 1.25 * len(metrics), 1.3 + 0.42 * len(table)))
     cmap = plt.get_cmap("RdYlGn").with_extremes(bad="white")
     ax.imshow(np.ma.masked_invalid(goodness), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    blank = False
     for i in range(table.shape[0]):
         for j, metric in enumerate(metrics):
             text = _format(metric, float(table.iat[i, j]))
-            ax.text(j, i, text, ha="center", va="center", fontsize="small")
+            if not text:
+                text, blank = NOT_APPLICABLE, True
+            shade = goodness[i, j]
+            dark = np.isfinite(shade) and (shade < 0.15 or shade > 0.85)
+            colour = "#8c8c8c" if text == NOT_APPLICABLE else "white" if dark else "black"
+            ax.text(j, i, text, ha="center", va="center", fontsize="small", color=colour)
     ax.set_xticks(range(len(metrics)))
-    ax.set_xticklabels(
-        [f"{_human(m)}\n({w.scale})" if (w := _metric(m)) else _human(m) for m in metrics],
-        rotation=45,
-        ha="right",
-        fontsize="small",
-    )
+    ax.set_xticklabels([_column_title(m) for m in metrics], fontsize="small")
+    ax.xaxis.tick_top()
     ax.set_yticks(range(len(table)))
     ax.set_yticklabels([_label(m) for m in table.index])
-    ax.set_title("Methods on the holdout: green = better within each metric")
-    ax.set_xlabel("metric (unit)")
+    ax.set_title(
+        "Green: better than a random ranking (money: than forecasting 0); red: worse",
+        fontsize="medium",
+        pad=12,
+    )
+    ax.set_xlabel(f"metric (unit); {NOT_APPLICABLE_NOTE}" if blank else "metric (unit)")
     ax.set_ylabel("method")
     return ax
 
@@ -345,5 +424,70 @@ def plot_differences(data: Comparison, *, metric: str = "spearman", ax: Axes | N
     ax.set_title(
         f"Which differences are real? {data.params['settings']['n_resamples']} customer resamples "
         "(grey: interval covers 0)"
+    )
+    return ax
+
+
+def plot_lead_intervals(
+    table: pd.DataFrame,
+    *,
+    metric: str,
+    ax: Axes | None = None,
+    methods: list[str] | None = None,
+    level: str = "95 %",
+) -> Axes:
+    """How far each method is from the best contender on one measure, with its interval.
+
+    One row per method (its label), the point at its difference from the best contender
+    and the bar its paired bootstrap interval; the best contender sits on the 0 line,
+    marked "best". A bar that crosses 0 is as good as the best (no real difference), a bar
+    left of it clearly behind, right of it (a reference) clearly ahead. Differences of
+    shares are in percentage points.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`clvlib.report.winners.behind_the_best` of ``metric``: index ``method``,
+        columns ``difference``, ``ci_low``, ``ci_high``, ``best``.
+    metric : str
+        The metric the table is about (its label and unit title the panel).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure when omitted.
+    methods : list of str, optional
+        The rows, top to bottom (several panels share them); default the table's index.
+        A method without a row in the table is left blank.
+    level : str, default "95 %"
+        The confidence level of the intervals, for the axis title.
+    """
+    missing = {"difference", "ci_low", "ci_high", "best"} - set(table.columns)
+    if missing:
+        raise KeyError(f"the table lacks column(s) {sorted(missing)}")
+    methods = list(table.index) if methods is None else methods
+    words = _metric(metric)
+    factor = 100.0 if words is not None and words.unit == "share" else 1.0
+    ax = _axes(ax, (4.5, 0.9 + 0.36 * len(methods)))
+    y = np.arange(len(methods))[::-1]
+    for row, method in zip(y, methods, strict=True):
+        if method not in table.index:
+            continue
+        r = table.loc[method]
+        if bool(r["best"]):
+            ax.scatter(0, row, marker="D", color="#1b7837", zorder=3, s=30)
+            ax.annotate("best", (0, row), xytext=(6, 0), textcoords="offset points",
+                        va="center", fontsize="small", color="#1b7837")  # fmt: skip
+            continue
+        low, high = factor * r["ci_low"], factor * r["ci_high"]
+        clear = low > 0 or high < 0
+        colour = "#404040" if clear else "#bdbdbd"
+        ax.hlines(row, low, high, colors=colour, lw=2.2)
+        ax.scatter(factor * r["difference"], row, color=colour, zorder=3, s=18)
+    ax.axvline(0, color="#9e9e9e", lw=1, zorder=0)
+    ax.set_yticks(y, [_label(m) for m in methods])
+    ax.set_ylim(-0.7, len(methods) - 0.3)
+    name = heading(words.label) if words else metric
+    unit = " (percentage points)" if factor == 100.0 else ""
+    ax.set_title(textwrap.fill(name, 32), fontsize="medium")
+    ax.set_xlabel(
+        textwrap.fill(f"difference from the best method{unit}; bar: {level} interval", 38)
     )
     return ax
