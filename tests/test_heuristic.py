@@ -765,6 +765,21 @@ def test_tier_table_shows_returns_predicted_clv_and_strategy(summary):
     assert table.loc["top 20 %", "mean_predicted_clv"] == pytest.approx(clv.loc[[3, 7]].mean())
 
 
+def test_tier_strategy_advises_curbing_returns_only_when_the_tier_returns_more(summary):
+    summary = summary.assign(total_value=summary["total_value"] + 20)  # every customer bought
+    # no returns at all (CDNOW): the bottom tier's strategy must not say "curb returns"
+    none = summary.assign(returned_value=0.0)
+    table = tier_table(none, value_tiers(none))
+    assert table.loc["bottom 20 %", "return_share"] == 0
+    assert "returns" not in table.loc["bottom 20 %", "strategy"]
+    # the bottom tier returns far more than the rest: the advice appears, with its figures
+    low = summary["total_value"] < summary["total_value"].quantile(0.2)
+    many = summary.assign(returned_value=np.where(low, 20.0, 1.0))
+    table = tier_table(many, value_tiers(many))
+    assert "curb returns" in table.loc["bottom 20 %", "strategy"]
+    assert "%" in table.loc["bottom 20 %", "strategy"]
+
+
 def test_discount_shoppers_by_hand():
     summary = _seeds_summary()
     clv = pd.Series([100.0, 10.0, 50.0], index=summary.index)
