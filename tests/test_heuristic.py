@@ -33,6 +33,7 @@ from clvlib.methods.heuristic import HeuristicCLV
 from clvlib.methods.survival import estimate_retention, estimate_survival
 from clvlib.methods.tiers import lorenz_curve, tier_table, value_tiers
 from clvlib.methods.value import historic_clv, value_basis
+from clvlib.vocabulary import use_currency
 
 MONTH_DAYS = 365.25 / 12
 
@@ -821,11 +822,17 @@ def test_report_retention_facts_and_red_flag(tx):
     model.fit(tx, observation_end="2011-03-31")
     summary = _monthly_summary()
     facts = heuristic_retention(model, model.predict_clv(summary, time_unit="M"), summary)
-    assert facts["lapse threshold L (periods without a purchase)"] == 1
-    assert (facts["alive customer-periods observed"], facts["lapses observed"]) == (5, 2)
-    assert facts["expected lifetime (months)"] == pytest.approx(2.5, rel=1e-6)
-    # lifetime 2.5 months = 0.21 years: below one year of spend, flagged
-    assert facts["sanity check"].startswith("lifetime CLV is 0.21 x one year")
+    assert facts["a customer counts as lost after"] == "1 month without a purchase"
+    assert facts["customer-months observed while still a customer"] == 5
+    assert facts["customers lost in them"] == 2
+    assert facts["expected lifetime"] == "2.5 months (0.2 years)"
+    # money is written as money (with the page's currency), never read as a share
+    with use_currency("EUR"):
+        facts = heuristic_retention(model, model.predict_clv(summary, time_unit="M"), summary)
+    year = facts["margin of one year per customer at today's pace (mean)"]
+    assert year.startswith("€") and "%" not in year
+    # lifetime 2.5 months = 0.21 years: below one year of margin, flagged
+    assert facts["sanity check"].startswith("the lifetime margin is 0.21 x the margin of one year")
     assert facts["sanity check"].endswith("a red flag")
 
 

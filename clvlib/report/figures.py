@@ -132,9 +132,9 @@ def group_column(
 
 
 def worked_example() -> pd.DataFrame:
-    """The seeds' worked example (AOV 90, 3 purchases, CAC 6, margin 20 %), both CAC conventions.
+    """The textbook worked example (AOV 90, 3 purchases, CAC 6, margin 20 %), both CAC conventions.
 
-    One row per variant of the simple CLV: the seeds' formula (52.80) and the CAC paid after
+    One row per variant of the simple CLV: the textbook formula (52.80) and the CAC paid after
     the margin (48.00), computed by :func:`~clvlib.methods.heuristic.clv_simple` and
     :func:`~clvlib.methods.heuristic.clv_simple_cac_after_margin`, so the page shows the code's
     result.
@@ -150,7 +150,9 @@ def worked_example() -> pd.DataFrame:
             ],
             "clv": [clv_simple(**levers), clv_simple_cac_after_margin(**levers)],
         },
-        index=pd.Index(["the seeds' formula", "CAC after the margin"], name="variant"),
+        index=pd.Index(
+            ["CAC before the margin (textbook)", "CAC after the margin"], name="variant"
+        ),
     )
 
 
@@ -196,36 +198,116 @@ def discount_analysis(tx: Any, summary: pd.DataFrame, clv: pd.Series) -> Any:
     return discount_shoppers(tx, summary, clv)
 
 
+#: a period code of the heuristic model -> (one, several) in words
+PERIOD_WORDS = {
+    "D": ("day", "days"),
+    "W": ("week", "weeks"),
+    "M": ("month", "months"),
+    "Q": ("quarter", "quarters"),
+    "Y": ("year", "years"),
+}
+
+
 def heuristic_retention(model: Any, clv: pd.DataFrame, summary: pd.DataFrame) -> Facts:
     """The survival estimate behind the heuristic CLV, and a sanity check of its lifetime.
 
     ``model`` a fitted :class:`~clvlib.methods.heuristic.HeuristicCLV`, ``clv`` its ``predict_clv``
-    on ``summary``. The lifetime multiple is mean ``clv_lifetime`` over the mean margin of one
-    year at the customers' current rate (``margin_per_period x p_active x 12`` months): below
-    1 the model would expect the average customer to leave within the year (a red flag).
-    With one survival rate for everybody the multiple is the expected lifetime in years; it
-    is shown in these words because that is how a stakeholder checks a CLV.
+    on ``summary``. Every figure in words with its unit: durations in the model's period
+    ("months"), money with the page's currency. The lifetime multiple is mean
+    ``clv_lifetime`` over the mean margin of one year at the customers' current pace
+    (``margin_per_period x p_active`` over a year of periods): below 1 the model would
+    expect the average customer to leave within the year (a red flag). With one survival
+    rate for everybody the multiple is the expected lifetime in years; it is shown in these
+    words because that is how a stakeholder checks a CLV.
     """
+    from clvlib.vocabulary import format_number
+
+    one, several = PERIOD_WORDS[model.period]
     estimate = model.survival_
     months = model.expected_lifetime_ * model.period_days_ / (365.25 / 12)
     periods_per_year = 365.25 / model.period_days_
-    one_year = (clv["margin_per_period"] * clv["p_active"]).mean() * periods_per_year
-    multiple = float(clv["clv_lifetime"].mean() / one_year) if one_year > 0 else float("nan")
+    one_year = float((clv["margin_per_period"] * clv["p_active"]).mean() * periods_per_year)
+    lifetime = float(clv["clv_lifetime"].mean())
+    multiple = lifetime / one_year if one_year > 0 else float("nan")
+    lapse = int(estimate.lapse_periods)
     return Facts(
         {
-            "period": model.period,
-            "lapse threshold L (periods without a purchase)": int(estimate.lapse_periods),
-            "alive customer-periods observed": int(estimate.alive_periods),
-            "lapses observed": int(estimate.lapses),
-            "survival rate s per period": float(estimate.rate),
-            "expected lifetime (months)": float(months),
-            "expected lifetime (years)": float(months / 12),
-            "mean lifetime CLV": float(clv["clv_lifetime"].mean()),
-            "mean margin of one year": float(one_year),
-            "sanity check": f"lifetime CLV is {multiple:.2f} x one year of spend (margin)"
+            "a customer counts as lost after": f"{lapse} {one if lapse == 1 else several} "
+            "without a purchase",
+            f"customer-{several} observed while still a customer": int(estimate.alive_periods),
+            "customers lost in them": int(estimate.lapses),
+            f"survival rate per {one} (chance of staying another {one})": float(estimate.rate),
+            "expected lifetime": f"{months:,.1f} months ({months / 12:,.1f} years)",
+            "predicted lifetime margin per customer (mean)": format_number(lifetime, "money"),
+            "margin of one year per customer at today's pace (mean)": format_number(
+                one_year, "money"
+            ),
+            "sanity check": f"the lifetime margin is {multiple:.2f} x the margin of one year"
             + (" - below one year: a red flag" if multiple < 1 else ""),
         }
     )
+
+
+def channel_table(
+    clv: pd.DataFrame, summary: pd.DataFrame, first_profit: pd.Series, *, by: str | pd.Series
+) -> pd.DataFrame:
+    """:func:`~clvlib.methods.analyses.channel_value` as a manager reads it: one CLV per group.
+
+    The predicted CLV (discounted margin to come, before acquisition cost: the figure of the
+    page's answer) beside the first order's profit, the acquisition cost, LTV : CAC and the
+    payback in the model's time unit ("payback (months)"). Ratios are written as numbers
+    ("3.54"), never as money; money carries the page's currency.
+    """
+    from clvlib.methods.analyses import channel_value
+    from clvlib.vocabulary import format_number
+
+    table = channel_value(clv, summary, first_profit, by=by)
+    _, several = PERIOD_WORDS.get(table.attrs.get("period") or "M", ("period", "periods"))
+    ratio = lambda column: [format_number(v, "number") for v in table[column]]  # noqa: E731
+    out = pd.DataFrame(
+        {
+            "Customers": table["customers"],
+            "Share of customers": table["share_of_customers"],
+            "Predicted CLV per customer": table["mean_predicted_clv"],
+            "Profit of the first order": table["mean_first_order_profit"],
+            "CLV in first orders (x)": ratio("clv_multiple"),
+            "Acquisition cost (CAC)": table["mean_cac"],
+            "CLV : CAC": ratio("ltv_to_cac"),
+            f"Payback ({several})": ratio("payback_periods"),
+            "Pays back": table["pays_back"],
+        },
+        index=table.index,
+    )
+    out.index.name = table.index.name
+    return out
+
+
+def decile_table(calibration: pd.DataFrame, *, n_bins: int = 10) -> pd.DataFrame:
+    """:func:`~clvlib.compare.metrics.decile_calibration` as a manager reads it.
+
+    Customers with the same forecast share a bin, so a large tie (many customers forecast
+    nothing) fills several tenths at once: the bin is labelled with the tenths it covers
+    ("1–2") instead of leaving a number out. Money with the page's currency, the ratio as a
+    number.
+    """
+    from clvlib.vocabulary import format_number
+
+    bins = [int(b) for b in calibration.index]
+    ends = [*bins[1:], n_bins + 1]
+    labels = [str(b) if e == b + 1 else f"{b}–{e - 1}" for b, e in zip(bins, ends, strict=True)]
+    out = pd.DataFrame(
+        {
+            "Customers": calibration["customers"].to_numpy(),
+            "Forecast value per customer": calibration["mean_predicted"].to_numpy(),
+            "Realised value per customer": calibration["mean_realised"].to_numpy(),
+            "Forecast value in all": calibration["total_predicted"].to_numpy(),
+            "Realised value in all": calibration["total_realised"].to_numpy(),
+            "Forecast / realised": [format_number(v, "number") for v in calibration["ratio"]],
+        },
+        index=pd.Index(labels, name="Tenth of customers by forecast (1 = lowest)"),
+    )
+    out.attrs.update(calibration.attrs)
+    return out
 
 
 def heuristic_figures(

@@ -42,11 +42,13 @@ from clvlib.report.cache import cache_path, data_fingerprint, shared_log
 from clvlib.report.exports import RUNNER_ENV, export_path, save_headline
 from clvlib.report.figures import (
     audit_figures,
+    channel_table,
     cluster_figures,
     comparison_figures,
     cumulative_transactions,
     data_overview,
     decile_figures,
+    decile_table,
     discount_analysis,
     executive_figures,
     group_column,
@@ -81,6 +83,8 @@ __all__ = [
     "sensitivity_table",
     "audit_answer",
     "audit_figures",
+    "channel_table",
+    "decile_table",
     "average_levers",
     "cluster_answer",
     "cluster_figures",

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from clvlib.vocabulary import money_unit
+
 _COLUMNS = ("customers", "mean_predicted", "mean_realised", "ratio")
 
 
@@ -18,7 +20,7 @@ def plot_decile_calibration(
     table: pd.DataFrame,
     *,
     ax: Axes | None = None,
-    currency: str = "currency",
+    currency: str | None = None,
     title: str | None = None,
 ) -> Axes:
     """Mean predicted next to mean realised value per bin of the forecast.
@@ -29,8 +31,9 @@ def plot_decile_calibration(
         Output of :func:`clvlib.compare.metrics.decile_calibration`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
-    currency : str, default "currency"
-        Unit shown on the value axis (e.g. "GBP").
+    currency : str, optional
+        Unit shown on the value axis (e.g. "GBP"); default the page's
+        currency (:func:`clvlib.vocabulary.money_unit`).
     title : str, optional
         Title; by default it names the overall predicted / realised ratio.
     """
@@ -55,7 +58,7 @@ def plot_decile_calibration(
             title += f" (overall ratio {ratio:.2f})"
     ax.set_title(title)
     ax.set_xlabel("bin of the forecast (1 = lowest), with its predicted / realised ratio")
-    ax.set_ylabel(f"mean value per customer ({currency})")
+    ax.set_ylabel(f"mean value per customer ({currency or money_unit()})")
     ax.axhline(0, color="black", lw=0.5)
     ax.legend()
     return ax

@@ -10,6 +10,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+
+from clvlib.vocabulary import money_unit
 from matplotlib.ticker import PercentFormatter
 
 _AXIS_NAMES = {
@@ -33,7 +35,7 @@ def plot_rfm_heatmap(
     summary: pd.DataFrame | None = None,
     value: str = "count",
     monetary_col: str | None = None,
-    currency: str = "currency",
+    currency: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Recency score x frequency score grid, coloured and annotated by count or mean value.
@@ -49,8 +51,9 @@ def plot_rfm_heatmap(
     monetary_col : str, optional
         Summary column averaged for ``value="monetary"``; by default the scorer's M column
         (``scores.attrs``), else ``total_value``.
-    currency : str, default "currency"
-        Unit of the monetary value.
+    currency : str, optional
+        Unit of the monetary value; default the page's
+        currency (:func:`clvlib.vocabulary.money_unit`).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
     """
@@ -69,7 +72,7 @@ def plot_rfm_heatmap(
         frame = scores[["r_score", "f_score"]].join(summary[[col]], how="left")
         cells = frame.groupby(["f_score", "r_score"])[col].mean()
         label, title, fmt = (
-            f"mean {col} ({currency})",
+            f"mean {col} ({currency or money_unit()})",
             f"Mean {col} per R x F score cell",
             "{:,.0f}",
         )
