@@ -145,8 +145,8 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.methods.analyses import clv_vs_first_order as clv_vs_first_order
     from clvlib.methods.analyses import discount_shoppers as discount_shoppers
     from clvlib.methods.analyses import first_order_profit as first_order_profit
-    from clvlib.methods.analyses import retention_policies as retention_policies
     from clvlib.methods.analyses import policies_by_segment as policies_by_segment
+    from clvlib.methods.analyses import retention_policies as retention_policies
     from clvlib.methods.bgnbd import BetaGeoModel as BetaGeoModel
     from clvlib.methods.boosting import BoostedValueModel as BoostedValueModel
     from clvlib.methods.btyd import ProbabilisticCLV as ProbabilisticCLV

@@ -1,4 +1,4 @@
-"""The questions a marketing plan asks, answered with CLV: per group, against the first order, per channel.
+"""The questions a marketing plan asks, answered with CLV: per group, first order, channel.
 
 - CLV per segment or channel, :func:`clv_by_group`;
 - CLV against the first order's profit (:func:`first_order_profit`,

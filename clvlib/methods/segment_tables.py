@@ -204,7 +204,7 @@ def segment_playbook(
     prospects: pd.DataFrame | None = None,
     lift: float = 0.10,
 ) -> pd.DataFrame:
-    """The playbook of a rule set, from data: who is in each segment, what they are worth, what to do.
+    """The playbook of a rule set from data: who is in each segment, their worth, what to do.
 
     Parameters
     ----------

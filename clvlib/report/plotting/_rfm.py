@@ -10,9 +10,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import PercentFormatter
 
 from clvlib.vocabulary import money_unit
-from matplotlib.ticker import PercentFormatter
 
 _AXIS_NAMES = {
     "r_score": ("R", "recency", "most recent"),
