@@ -585,10 +585,48 @@ def test_comparison_answer_gives_every_verdict_with_its_interval() -> None:
 def test_audit_answer_accounts_for_every_row(params: Params) -> None:
     tx, audit, _ = helpers.load_data(params)
     text = helpers.audit_answer(audit, tx).data
-    assert "Of 7 rows read, 5 (71 %) are kept as purchases, 1 (14 %) are returns" in text
+    assert "Of 7 rows read (value " in text
+    assert "5 (71 %) are kept as purchases, 1 (14 %) are returns" in text
     assert "and 1 (14 %) are dropped." in text
-    assert "**Largest reason to drop a row:** no customer id (1 rows, value 7.00)" in text
+    assert "**Dropped, by reason:** 1 no customer id (value 7.00)." in text
     assert "2 customers, 4 orders, from 2024-01-05 to 2024-06-20" in text
+    assert "Customer table" not in text  # none given
+
+
+def test_audit_answer_and_tables_say_reasons_in_words() -> None:
+    from clvlib.report.figures import audit_table, reason_words
+
+    assert reason_words("after observation_end") == "after observation end"
+    raw = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "timestamp": ["2024-01-05", "2024-01-06", "2024-09-01"],
+            "amount": [10.0, 20.0, 30.0],
+        }
+    )
+    from clvlib.data.reading import load_transactions
+
+    tx, audit = load_transactions(raw, observation_end="2024-06-30")
+    shown = audit_table(audit)
+    assert "after observation end" in shown["Reason"].tolist()
+    assert not shown["Reason"].str.contains("_").any()
+    assert shown["Rows"].iloc[-1] == 3  # the total: every input row
+    text = helpers.audit_answer(audit, tx).data
+    assert "1 after observation end (value 30.00)" in text and "_" not in text
+
+
+def test_customer_audit_is_one_call_and_counts_prospects(params: Params) -> None:
+    tx, audit, customers = helpers.load_data(params)
+    # the tiny table: customers 1 and 2 bought, 3 signed up and never did
+    facts = helpers.customer_audit(params, tx=tx)
+    assert facts["rows in the customer table"] == 3
+    assert facts["rows of customers who bought (matched to the order log)"] == 2
+    assert facts["rows of people who signed up and never bought (prospects)"] == 1
+    assert facts["customers of the order log without a row (sign-up, channel, CAC unknown)"] == 0
+    text = helpers.audit_answer(audit, tx, customers).data
+    assert "**Customer table:** 3 people signed up; 2 of them bought and 1 never did" in text
+    without = Params({**params, "customers_path": ""})
+    assert "No customer table" in helpers.customer_audit(without, tx=tx).data
 
 
 def test_simulated_truth_only_for_the_embedded_shop(params: Params) -> None:

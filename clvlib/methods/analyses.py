@@ -507,6 +507,11 @@ def retention_policies(
     return table
 
 
+#: the assumed effect of acting on a segment (its playbook's action, or a retention offer):
+#: the share by which it raises the targeted customers' predicted CLV. An assumption, stated
+#: wherever it is used; a test campaign with a control group measures it.
+ASSUMED_LIFT = 0.10
+
 #: the two opposite retention policies, as their rows are named
 POLICIES = ("discount by importance", "best need no discount: win back the lapsing")
 
@@ -543,7 +548,7 @@ def policies_by_segment(
     discount: float = 0.10,
     top: float = 0.2,
     periods: float = 12,
-    lift: float = 0.10,
+    lift: float = ASSUMED_LIFT,
 ) -> pd.DataFrame:
     """The two retention policies of :func:`retention_policies` compared on the same segments.
 
@@ -562,15 +567,16 @@ def policies_by_segment(
         ``clv`` without a segment count as "(none)", people without a CLV are left out.
     discount, top, periods
         As for :func:`retention_policies`.
-    lift : float, default 0.10
+    lift : float, default :data:`ASSUMED_LIFT` (0.10)
         Assumed rise of the targeted customers' predicted CLV (a share).
 
     Returns
     -------
     pandas.DataFrame
-        One row per segment with targeted customers (segment order of ``segments``), then
-        "all segments"; columns per policy (``importance_*`` for "discount by importance",
-        ``lapsing_*`` for "win back the lapsing"): ``customers``, ``cost``,
+        One row per segment with targeted customers (most targeted first, ties in the order
+        of ``segments``), then "all segments"; columns per policy (``importance_*`` for
+        "discount by importance", ``lapsing_*`` for "win back the lapsing"): ``customers``,
+        ``cost``,
         ``value_won`` and ``net_value``. ``attrs``: the parameters, and per policy its
         ``break_even_lift`` (cost / predicted CLV of the customers it targets: the lift it
         needs to pay for itself) and the ``recommended`` policy (the one with the larger net
@@ -620,8 +626,10 @@ def policies_by_segment(
         }
     table = pd.DataFrame(parts)
     table = table.reindex([s for s in order if s in table.index])
-    targeted = (table["importance_customers"] + table["lapsing_customers"]) > 0
-    table = table.loc[targeted]
+    targeted = table["importance_customers"] + table["lapsing_customers"]
+    table = table.loc[targeted > 0]
+    # the segments most targeted first (ties in segment order)
+    table = table.iloc[np.argsort(-targeted[targeted > 0].to_numpy(), kind="stable")]
     table.loc["all segments"] = table.sum()
     for col in ("importance_customers", "lapsing_customers"):
         table[col] = table[col].astype("int64")

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clvlib.methods.analyses import ASSUMED_LIFT
 from clvlib.methods.rfm import FREQUENCY_COL, MONETARY_COLS, RECENCY_COL, _show
 from clvlib.methods.rules import RuleSet, RuleSetError, load_rules
 from clvlib.methods.value import value_basis
@@ -202,7 +203,7 @@ def segment_playbook(
     rules: str | Path | RuleSet,
     clv: pd.Series | None = None,
     prospects: pd.DataFrame | None = None,
-    lift: float = 0.10,
+    lift: float = ASSUMED_LIFT,
 ) -> pd.DataFrame:
     """The playbook of a rule set from data: who is in each segment, their worth, what to do.
 
@@ -214,7 +215,7 @@ def segment_playbook(
         The customer table: people who signed up and never bought are a segment of their own
         (the rule set's own, such as "Subscribers", or "Prospects" when it has none; see
         :func:`unplaced_prospects`). They have no value yet: their CLV columns are missing.
-    lift : float, default 0.10
+    lift : float, default :data:`~clvlib.methods.analyses.ASSUMED_LIFT` (0.10)
         The assumed effect of acting as the playbook says: the share by which the action
         raises the segment's predicted CLV (an assumption, stated with the table).
 
@@ -385,7 +386,7 @@ def export_segments(
         out[col] = out[col].astype("Int64")
     for col in ("total_value", "historic_clv", "predicted_clv"):
         out[col] = out[col].astype(float)
-    out["rfm_code"] = out["rfm_code"].astype("str").where(out["rfm_code"].notna(), "")
+    out["rfm_code"] = out["rfm_code"].astype("str")
     out = out.reset_index().assign(_order=out["segment"].map(order).to_numpy())
     out = out.sort_values(
         ["_order", "rfm_score", "customer_id"],

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from clvlib.methods.analyses import ASSUMED_LIFT
 from clvlib.report.formatting import readable
 from clvlib.report.provenance import Facts, _audit_counts
 from clvlib.report.winners import measure_winners, winner_words
@@ -107,6 +108,94 @@ def audit_figures(audit: Any) -> dict[str, Any]:
     out = dict(by_outcome)
     out["share of rows dropped"] = by_outcome["rows dropped"] / total if total else 0.0
     return out
+
+
+def reason_words(text: str) -> str:
+    """A reason or label with its code words in words ("after observation end").
+
+    A code of the vocabulary reads as its label, other ``snake_case`` words with spaces.
+
+    Examples
+    --------
+    >>> reason_words("after observation_end")
+    'after observation end'
+    """
+    import re
+
+    from clvlib.vocabulary import TERMS
+
+    def word(found: re.Match[str]) -> str:
+        code = found.group(0)
+        return TERMS[code].label if code in TERMS else code.replace("_", " ")
+
+    return re.sub(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b", word, str(text))
+
+
+def audit_table(audit: Any) -> pd.DataFrame:
+    """Where the input rows went, as a manager reads it: the reasons that occurred, in words.
+
+    :meth:`LoadAudit.table <clvlib.data.audit.LoadAudit.table>` without its codes and without
+    the reasons no row had (the full table, codes included, stays in the appendix): outcome,
+    reason in words, rows, value (in the page's currency, negative for returns) and share of
+    the input rows, then the total.
+    """
+    table = audit.table()
+    shown = table[(table["rows"] > 0) | (table.index == "total")]
+    return pd.DataFrame(
+        {
+            "Outcome": shown["outcome"].to_numpy(),
+            "Reason": [reason_words(r) for r in shown["reason"]],
+            "Rows": shown["rows"].to_numpy(),
+            "Value": shown["value"].to_numpy(),
+            "Share of rows": shown["share"].to_numpy(),
+        }
+    )
+
+
+def audit_examples(audit: Any) -> pd.DataFrame:
+    """The first row numbers of each reason that occurred, the reason in words."""
+    from clvlib.data.audit import REASONS
+
+    examples = audit.examples()
+    return pd.DataFrame(
+        {
+            "Reason": [reason_words(REASONS[c][1]) for c in examples],
+            "First rows (0 = the first line after the header)": [
+                ", ".join(f"{r:,}" for r in rows) for rows in examples.values()
+            ],
+        }
+    )
+
+
+def customer_audit_facts(audit: Any) -> Facts:
+    """A :class:`~clvlib.data.customers.CustomerAudit` in words: what became of each row.
+
+    Rows read and kept, rows of customers of the order log, rows of people who signed up and
+    never bought (prospects: no line in the log), rows dropped (by reason), and the
+    customers of the log without a row (their sign-up date, channel and CAC are unknown).
+    """
+    from clvlib.data.customers import CUSTOMER_REASONS
+
+    counts = audit.counts
+    rows: dict[str, Any] = {
+        "rows in the customer table": int(audit.n_input_rows),
+        "rows kept": int(audit.n_kept),
+    }
+    if audit.log_customers is not None:
+        rows["rows of customers who bought (matched to the order log)"] = int(
+            counts.get("matched", 0)
+        )
+        rows["rows of people who signed up and never bought (prospects)"] = int(
+            counts.get("not_in_log", 0)
+        )
+    for code, (outcome, reason) in CUSTOMER_REASONS.items():
+        if outcome == "dropped" and counts.get(code):
+            rows[f"rows dropped: {reason}"] = int(counts[code])
+    if audit.log_customers is not None:
+        rows["customers of the order log without a row (sign-up, channel, CAC unknown)"] = int(
+            audit.log_without_row or 0
+        )
+    return Facts(rows)
 
 
 def group_column(
@@ -308,6 +397,72 @@ def decile_table(calibration: pd.DataFrame, *, n_bins: int = 10) -> pd.DataFrame
     )
     out.attrs.update(calibration.attrs)
     return out
+
+
+#: the assumed effect of acting as a segment's playbook says (one definition, in methods)
+PLAYBOOK_LIFT = ASSUMED_LIFT
+
+
+def playbook_table(
+    summary: pd.DataFrame,
+    rules: str,
+    *,
+    clv: pd.Series,
+    customers: pd.DataFrame | None = None,
+    lift: float = PLAYBOOK_LIFT,
+) -> pd.DataFrame:
+    """A rule set's playbook as a manager reads it: segment, size, worth, action, value of acting.
+
+    Scores on the rule set's own scale (as :func:`~clvlib.report.fitting.rule_set_coverage`,
+    so every shipped rule set can be shown whatever ``n_bins`` the report uses), segments
+    with the customer table's prospects (:func:`~clvlib.report.fitting.segment_customers`),
+    and :func:`~clvlib.methods.segment_tables.segment_playbook` with ``clv`` the predicted
+    CLV. The value of acting is the segment's predicted CLV x ``lift``, the assumption named
+    in its header.
+    """
+    from clvlib.methods.rfm import RFMScorer
+    from clvlib.methods.rules import load_rules
+    from clvlib.methods.segment_tables import segment_playbook
+    from clvlib.report.fitting import segment_customers
+    from clvlib.vocabulary import format_fixed, format_number
+
+    rule_set = load_rules(rules)
+    scores = RFMScorer(n_bins=rule_set.scale).fit_transform(summary)
+    segments = segment_customers(scores, rule_set, customers)
+    table = segment_playbook(
+        summary, scores, segments, rules=rule_set, clv=clv, prospects=customers, lift=lift
+    )
+    out = pd.DataFrame(
+        {
+            "Customers": table["customers"],
+            "Share of customers": table["customer_share"],
+            "Historic CLV per customer": table["mean_historic_clv"],
+            "Predicted CLV per customer": table["mean_predicted_clv"],
+            f"Value of acting (predicted CLV x {format_fixed(lift, 'whole_percent')})": [
+                format_number(v, "money") for v in table["value_of_acting"]
+            ],
+            "Action": table["action"],
+        },
+        index=table.index.rename("Segment"),
+    )
+    out.attrs.update(table.attrs)
+    return out
+
+
+def policy_table(policies: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~clvlib.methods.analyses.policies_by_segment` as a manager reads it.
+
+    Per segment and policy: customers targeted, cost and net value (value won at the assumed
+    lift minus the cost), money in the page's currency; the assumptions are said by
+    :func:`~clvlib.report.answers.policy_recommendation`.
+    """
+    names = {"importance": "discount by importance", "lapsing": "win back the lapsing"}
+    columns = {}
+    for prefix, name in names.items():
+        columns[f"Customers, {name}"] = policies[f"{prefix}_customers"]
+        columns[f"Cost, {name}"] = policies[f"{prefix}_cost"]
+        columns[f"Net value, {name}"] = policies[f"{prefix}_net_value"]
+    return pd.DataFrame(columns, index=policies.index.rename("Segment"))
 
 
 def heuristic_figures(
