@@ -703,3 +703,60 @@ def test_sensitivity_table_reads_in_words_and_units() -> None:
     assert aov == ["81.00", "99.00"]
     assert "base_clv" not in table.columns  # said once, in the plot's title
     assert table["clv"].tolist() == sensitivity["clv"].tolist()
+
+
+def test_decile_table_labels_tied_bins_and_writes_money() -> None:
+    from clvlib.compare.metrics import decile_calibration
+    from clvlib.vocabulary import use_currency
+
+    predicted = pd.Series([0.0] * 4 + [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])  # a tie fills 1-4
+    realised = pd.Series(np.arange(10, dtype=float) + 1)
+    calibration = decile_calibration(predicted, realised)
+    assert calibration.index.tolist() == [1, 5, 6, 7, 8, 9, 10]  # the raw table skips 2-4
+    shown = helpers.decile_table(calibration)
+    assert shown.index.tolist() == ["1–4", "5", "6", "7", "8", "9", "10"]
+    assert shown["Customers"].sum() == 10
+    with use_currency("EUR"):
+        from clvlib.report.formatting import table_html
+
+        html_table = table_html(shown)
+    assert "€" in html_table and "%" not in html_table
+
+
+def test_channel_table_names_one_clv_and_payback_in_months(params: Params) -> None:
+    from clvlib.methods.analyses import first_order_profit
+
+    tx, _, customers = helpers.load_data(params)
+    from clvlib.data.summary import customer_summary
+
+    summary = customer_summary(tx, observation_end="2024-06-20", customers=customers)
+    clv = helpers.heuristic_clv_frame(params, tx=tx, summary=summary)
+    first = first_order_profit(tx, summary, margin=params["margin"])
+    table = helpers.channel_table(clv, summary, first, by=helpers.group_column(summary))
+    assert "Payback (months)" in table.columns
+    assert table.loc["all customers", "Predicted CLV per customer"] == pytest.approx(
+        clv["clv_discounted"].mean()
+    )  # the answer's "predicted CLV" figure, not the undiscounted lifetime
+    assert all(isinstance(v, str) for v in table["CLV : CAC"])  # a ratio, never money
+
+
+def test_policy_recommendation_states_assumptions_and_a_choice() -> None:
+    from clvlib.methods.analyses import policies_by_segment
+
+    clv = pd.DataFrame(
+        {
+            "value_per_period": [10.0, 1.0, 4.0, 8.0, 2.0],
+            "p_active": [1.0, 1.0, 0.5, 0.25, 1.0],
+            "clv_discounted": [100.0, 5.0, 20.0, 15.0, 8.0],
+        },
+        index=pd.Index(list("abcde"), name="customer_id"),
+    )
+    clv.attrs["retention"] = 0.5
+    segments = pd.Series(["best", "rest", "rest", "lapsing", "rest"], index=clv.index)
+    policies = policies_by_segment(clv, segments, top=0.2, periods=12, lift=0.1)
+    text = helpers.policy_recommendation(policies).data
+    assert "**Assumptions.** A 10 % discount" in text and "next 12 months" in text
+    assert "raises their predicted CLV by 10 %" in text
+    assert "**Recommendation:** try" in text
+    shown = helpers.policy_table(policies)
+    assert shown.index[-1] == "all segments" and "Net value, win back the lapsing" in shown

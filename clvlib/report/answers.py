@@ -233,10 +233,16 @@ def segment_answer(
         best = policies.attrs["recommended"]
         name = {POLICIES[0]: "a discount by importance", POLICIES[1]: "winning back the lapsing"}
         net = policies.attrs["policies"][best]["net_value"]
+        lift = _pct(policies.attrs["lift"])
         lines.append(
-            f"**Retention:** of the two policies, try **{name[best]}** first "
-            f"(net value {_money(net)} at an assumed {_pct(policies.attrs['lift'])} rise of "
-            "the targeted customers' CLV; assumptions below)."
+            f"**Retention:** of the two policies, try **{name[best]}** first: "
+            + (
+                f"net value {_money(net)} at an assumed {lift} rise of the targeted "
+                "customers' CLV (assumptions below)."
+                if net > 0
+                else f"neither pays at an assumed {lift} rise of the targeted customers' CLV, "
+                f"and it loses the least ({_money(net)}); test it on a small group first."
+            )
         )
     return _bullets(lines)
 
