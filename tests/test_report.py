@@ -760,3 +760,16 @@ def test_policy_recommendation_states_assumptions_and_a_choice() -> None:
     assert "**Recommendation:** try" in text
     shown = helpers.policy_table(policies)
     assert shown.index[-1] == "all segments" and "Net value, win back the lapsing" in shown
+
+
+def test_dollar_amounts_in_answers_are_not_read_as_formulas(params: Params) -> None:
+    """Two unescaped $ in Markdown open and close a formula: "$9.07 ... $21,384" broke."""
+    import re
+
+    from clvlib.vocabulary import use_currency
+
+    tx, audit, customers = helpers.load_data(params)
+    with use_currency("USD"):
+        text = helpers.audit_answer(audit, tx, customers).data
+    assert "\\$" in text
+    assert not re.search(r"(?<!\\)\$", text)

@@ -23,9 +23,14 @@ from clvlib.vocabulary import clean_zero, format_fixed
 
 
 def _money(value: float) -> str:
+    """An amount with the page's currency, for Markdown.
+
+    A ``$`` is escaped: two of them would open and close a formula, and the amounts between
+    them would be set as mathematics.
+    """
     from clvlib.report.formatting import format_value
 
-    return format_value(float(value), "money")
+    return format_value(float(value), "money").replace("$", "\\$")
 
 
 def _pct(share: float) -> str:
