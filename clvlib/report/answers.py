@@ -188,7 +188,7 @@ def heuristic_answer(
         )
     lines.append(
         "**What to do:** keep the top 20 % (service before discounts), move the middle 60 % "
-        "up, and spend acquisition money where the LTV : CAC table below is highest."
+        "up, and spend acquisition money where CLV : CAC is highest (table below)."
     )
     return _bullets(lines)
 
