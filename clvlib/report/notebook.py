@@ -249,7 +249,7 @@ def customer_audit(params: Mapping[str, Any], *, tx: Any) -> Any:
 
     if not params["customers_path"]:
         return Markdown(
-            "*No customer table was given (`customers_path` is empty): sign-up dates, "
+            "*No customer table was given in the parameters: sign-up dates, "
             "acquisition channels and costs, and people who signed up but never bought, "
             "are unknown.*"
         )
