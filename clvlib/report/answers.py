@@ -203,15 +203,17 @@ def segment_answer(
     the retention policy to try first.
     Returns Markdown bullets; segment names and actions are escaped.
     """
-    from clvlib.methods.rules import rule_set_title
+    from clvlib.methods.rules import RULE_SET_TITLES, rule_set_title
 
+    title = rule_set_title(params["rule_set"])  # a user's file name is data: escaped
+    title = title if params["rule_set"] in RULE_SET_TITLES else escape_markdown(title)
     filled = table[table["customers"] > 0]
     n = int(filled["customers"].sum())
     largest = filled["customers"].idxmax()
     richest = filled["value_share"].idxmax()
     row = filled.loc[richest]
     lines = [
-        f"**{len(filled)} segments** of {escape_markdown(rule_set_title(params['rule_set']))} "
+        f"**{len(filled)} segments** of {title} "
         f"hold the {n:,} customers; the largest is **{escape_markdown(largest)}** "
         f"({int(filled.loc[largest, 'customers']):,} customers, "
         f"{_pct(filled.loc[largest, 'customer_share'])}).",
