@@ -774,3 +774,21 @@ def test_dollar_amounts_in_answers_are_not_read_as_formulas(params: Params) -> N
         text = helpers.audit_answer(audit, tx, customers).data
     assert "\\$" in text
     assert not re.search(r"(?<!\\)\$", text)
+
+
+def test_decile_plot_labels_tied_bins_like_the_table() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from clvlib.compare.metrics import decile_calibration
+    from clvlib.report.plotting._calibration import plot_decile_calibration
+
+    predicted = pd.Series([0.0] * 4 + [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    calibration = decile_calibration(predicted, pd.Series(np.arange(10, dtype=float) + 1))
+    ax = plot_decile_calibration(calibration)
+    ticks = [t.get_text().split("\n")[0] for t in ax.get_xticklabels()]
+    assert ticks == helpers.decile_table(calibration).index.tolist()
+    assert ticks[0] == "1–4"
+    plt.close(ax.figure)

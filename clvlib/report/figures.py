@@ -379,11 +379,10 @@ def decile_table(calibration: pd.DataFrame, *, n_bins: int = 10) -> pd.DataFrame
     ("1–2") instead of leaving a number out. Money with the page's currency, the ratio as a
     number.
     """
+    from clvlib.report.plotting._calibration import bin_labels
     from clvlib.vocabulary import format_number
 
-    bins = [int(b) for b in calibration.index]
-    ends = [*bins[1:], n_bins + 1]
-    labels = [str(b) if e == b + 1 else f"{b}–{e - 1}" for b, e in zip(bins, ends, strict=True)]
+    labels = bin_labels(calibration.index, n_bins)
     out = pd.DataFrame(
         {
             "Customers": calibration["customers"].to_numpy(),

@@ -6,6 +6,8 @@ None), never touches pyplot's current figure, and labels its axes with units.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -14,6 +16,22 @@ from matplotlib.axes import Axes
 from clvlib.vocabulary import money_unit
 
 _COLUMNS = ("customers", "mean_predicted", "mean_realised", "ratio")
+
+
+def bin_labels(bins: Sequence[int], n_bins: int = 10) -> list[str]:
+    """The tenths each bin of :func:`~clvlib.compare.metrics.decile_calibration` covers.
+
+    Customers with the same forecast share a bin, so a large tie fills several tenths and
+    the next bin numbers are missing: such a bin reads "1–2" instead of a skipped number.
+
+    Examples
+    --------
+    >>> bin_labels([1, 3, 4, 5, 6, 7, 8, 9, 10])[:2]
+    ['1–2', '3']
+    """
+    bins = [int(b) for b in bins]
+    ends = [*bins[1:], n_bins + 1]
+    return [str(b) if e == b + 1 else f"{b}–{e - 1}" for b, e in zip(bins, ends, strict=True)]
 
 
 def plot_decile_calibration(
@@ -48,7 +66,7 @@ def plot_decile_calibration(
     ax.bar(x + width / 2, table["mean_realised"], width, color="#fc8d59", label="realised")
     labels = [
         f"{b}\n{r:.2f}" if np.isfinite(r) else f"{b}\n–"
-        for b, r in zip(table.index, table["ratio"], strict=True)
+        for b, r in zip(bin_labels(table.index), table["ratio"], strict=True)
     ]
     ax.set_xticks(x, labels)
     ratio = table.attrs.get("ratio")
