@@ -213,7 +213,7 @@ def segment_answer(
     richest = filled["value_share"].idxmax()
     row = filled.loc[richest]
     lines = [
-        f"**{len(filled)} segments** of {title} "
+        f"**{len(filled)} segments** ({title}) "
         f"hold the {n:,} customers; the largest is **{escape_markdown(largest)}** "
         f"({int(filled.loc[largest, 'customers']):,} customers, "
         f"{_pct(filled.loc[largest, 'customer_share'])}).",
