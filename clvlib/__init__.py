@@ -46,8 +46,10 @@ _API: dict[str, str] = {
     "first_order_profit": "clvlib.methods.analyses",
     "clv_vs_first_order": "clvlib.methods.analyses",
     "channel_economics": "clvlib.methods.analyses",
+    "channel_value": "clvlib.methods.analyses",
     "discount_shoppers": "clvlib.methods.analyses",
     "retention_policies": "clvlib.methods.analyses",
+    "policies_by_segment": "clvlib.methods.analyses",
     # methods/tiers.py — value tiers and concentration
     "value_tiers": "clvlib.methods.tiers",
     "tier_table": "clvlib.methods.tiers",
@@ -64,6 +66,7 @@ _API: dict[str, str] = {
     "RuleSetError": "clvlib.methods.rules",
     "segment_table": "clvlib.methods.segment_tables",
     "export_segments": "clvlib.methods.segment_tables",
+    "segment_playbook": "clvlib.methods.segment_tables",
     # methods/clustering.py, k_choice.py, cluster_names.py, cluster_profiles.py — k-means
     "CustomerClusterer": "clvlib.methods.clustering",
     "cluster_customers": "clvlib.methods.clustering",
@@ -137,10 +140,12 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.data.summary import calibration_holdout as calibration_holdout
     from clvlib.data.summary import customer_summary as customer_summary
     from clvlib.methods.analyses import channel_economics as channel_economics
+    from clvlib.methods.analyses import channel_value as channel_value
     from clvlib.methods.analyses import clv_by_group as clv_by_group
     from clvlib.methods.analyses import clv_vs_first_order as clv_vs_first_order
     from clvlib.methods.analyses import discount_shoppers as discount_shoppers
     from clvlib.methods.analyses import first_order_profit as first_order_profit
+    from clvlib.methods.analyses import policies_by_segment as policies_by_segment
     from clvlib.methods.analyses import retention_policies as retention_policies
     from clvlib.methods.bgnbd import BetaGeoModel as BetaGeoModel
     from clvlib.methods.boosting import BoostedValueModel as BoostedValueModel
@@ -170,6 +175,7 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.methods.rules import rule_coverage as rule_coverage
     from clvlib.methods.rules import rule_overlaps as rule_overlaps
     from clvlib.methods.segment_tables import export_segments as export_segments
+    from clvlib.methods.segment_tables import segment_playbook as segment_playbook
     from clvlib.methods.segment_tables import segment_table as segment_table
     from clvlib.methods.survival import RetentionEstimate as RetentionEstimate
     from clvlib.methods.survival import SurvivalEstimate as SurvivalEstimate

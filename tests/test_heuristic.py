@@ -33,6 +33,7 @@ from clvlib.methods.heuristic import HeuristicCLV
 from clvlib.methods.survival import estimate_retention, estimate_survival
 from clvlib.methods.tiers import lorenz_curve, tier_table, value_tiers
 from clvlib.methods.value import historic_clv, value_basis
+from clvlib.vocabulary import use_currency
 
 MONTH_DAYS = 365.25 / 12
 
@@ -765,6 +766,21 @@ def test_tier_table_shows_returns_predicted_clv_and_strategy(summary):
     assert table.loc["top 20 %", "mean_predicted_clv"] == pytest.approx(clv.loc[[3, 7]].mean())
 
 
+def test_tier_strategy_advises_curbing_returns_only_when_the_tier_returns_more(summary):
+    summary = summary.assign(total_value=summary["total_value"] + 20)  # every customer bought
+    # no returns at all (CDNOW): the bottom tier's strategy must not say "curb returns"
+    none = summary.assign(returned_value=0.0)
+    table = tier_table(none, value_tiers(none))
+    assert table.loc["bottom 20 %", "return_share"] == 0
+    assert "returns" not in table.loc["bottom 20 %", "strategy"]
+    # the bottom tier returns far more than the rest: the advice appears, with its figures
+    low = summary["total_value"] < summary["total_value"].quantile(0.2)
+    many = summary.assign(returned_value=np.where(low, 20.0, 1.0))
+    table = tier_table(many, value_tiers(many))
+    assert "curb returns" in table.loc["bottom 20 %", "strategy"]
+    assert "%" in table.loc["bottom 20 %", "strategy"]
+
+
 def test_discount_shoppers_by_hand():
     summary = _seeds_summary()
     clv = pd.Series([100.0, 10.0, 50.0], index=summary.index)
@@ -806,11 +822,17 @@ def test_report_retention_facts_and_red_flag(tx):
     model.fit(tx, observation_end="2011-03-31")
     summary = _monthly_summary()
     facts = heuristic_retention(model, model.predict_clv(summary, time_unit="M"), summary)
-    assert facts["lapse threshold L (periods without a purchase)"] == 1
-    assert (facts["alive customer-periods observed"], facts["lapses observed"]) == (5, 2)
-    assert facts["expected lifetime (months)"] == pytest.approx(2.5, rel=1e-6)
-    # lifetime 2.5 months = 0.21 years: below one year of spend, flagged
-    assert facts["sanity check"].startswith("lifetime CLV is 0.21 x one year")
+    assert facts["a customer counts as lost after"] == "1 month without a purchase"
+    assert facts["customer-months observed while still a customer"] == 5
+    assert facts["customers lost in them"] == 2
+    assert facts["expected lifetime"] == "2.5 months (0.2 years)"
+    # money is written as money (with the page's currency), never read as a share
+    with use_currency("EUR"):
+        facts = heuristic_retention(model, model.predict_clv(summary, time_unit="M"), summary)
+    year = facts["margin of one year per customer at today's pace (mean)"]
+    assert year.startswith("€") and "%" not in year
+    # lifetime 2.5 months = 0.21 years: below one year of margin, flagged
+    assert facts["sanity check"].startswith("the lifetime margin is 0.21 x the margin of one year")
     assert facts["sanity check"].endswith("a red flag")
 
 
@@ -865,3 +887,67 @@ def test_retention_and_survival_read_the_lazy_log():
     missing = ibis.memtable(frame.assign(customer_id=[1, None, 2, 2, 3, 3, 3]))
     with pytest.raises(ValueError, match="'customer_id' is missing in 1 line"):
         estimate_retention(missing, observation_end=end)
+
+
+def test_policies_by_segment_add_up_to_the_policies_and_recommend_one():
+    from clvlib.methods.analyses import POLICIES, policies_by_segment
+
+    clv = pd.DataFrame(
+        {
+            "value_per_period": [10.0, 1.0, 4.0, 8.0, 2.0, 6.0],
+            "p_active": [1.0, 1.0, 0.5, 0.25, 1.0, 0.5],
+            "clv_discounted": [100.0, 5.0, 20.0, 15.0, 8.0, 30.0],
+        },
+        index=pd.Index(list("abcdef"), name="customer_id"),
+    )
+    clv.attrs["retention"] = 0.5
+    segments = pd.Series(["best", "rest", "rest", "lapsing", "rest", "lapsing"], index=clv.index)
+    whole = retention_policies(clv, discount=0.1, top=0.2, periods=3)
+    table = policies_by_segment(clv, segments, discount=0.1, top=0.2, periods=3, lift=0.1)
+    total = table.loc["all segments"]
+    # the same targets and costs as retention_policies, split by segment
+    assert total["importance_customers"] == whole.loc[POLICIES[0], "customers"]
+    assert total["importance_cost"] == pytest.approx(whole.loc[POLICIES[0], "cost"])
+    assert total["lapsing_cost"] == pytest.approx(whole.loc[POLICIES[1], "cost"])
+    assert table.drop("all segments")["lapsing_cost"].sum() == pytest.approx(total["lapsing_cost"])
+    # value won = lift x predicted CLV of the targeted; net = won - cost
+    won = 0.1 * clv.loc["a", "clv_discounted"]
+    assert table.loc["best", "importance_value_won"] == pytest.approx(won)
+    assert table.loc["best", "importance_net_value"] == pytest.approx(
+        won - table.loc["best", "importance_cost"]
+    )
+    stats = table.attrs["policies"]
+    best = table.attrs["recommended"]
+    assert stats[best]["net_value"] == max(s["net_value"] for s in stats.values())
+    cost = stats[POLICIES[0]]["cost"]
+    assert stats[POLICIES[0]]["break_even_lift"] == pytest.approx(cost / 100.0)
+    with pytest.raises(ValueError, match="lift"):
+        policies_by_segment(clv, segments, lift=1.5)
+
+
+def test_channel_value_is_one_clv_per_channel(summary):
+    from clvlib.methods.analyses import channel_value
+
+    clv = pd.DataFrame(
+        {
+            "clv_discounted": summary["total_value"] * 2,
+            "clv_lifetime": summary["total_value"] * 3,  # another quantity: never mixed in
+            "cac": summary["cac"],
+            "margin_per_period": [1.0] * len(summary),
+            "p_active": [0.5] * len(summary),
+        },
+        index=summary.index,
+    )
+    first = pd.Series(10.0, index=summary.index)
+    table = channel_value(clv, summary, first, by="channel")
+    by_group = clv_by_group(summary, clv["clv_discounted"], by="channel")
+    for channel in ("ads", "seo"):  # the same figure as the CLV-per-channel table
+        assert table.loc[channel, "mean_predicted_clv"] == by_group.loc[channel, "mean_clv"]
+        assert table.loc[channel, "clv_multiple"] == pytest.approx(
+            by_group.loc[channel, "mean_clv"] / 10.0
+        )
+        assert table.loc[channel, "ltv_to_cac"] == pytest.approx(
+            by_group.loc[channel, "mean_clv"] / 5.0
+        )
+    assert table.loc["all customers", "payback_periods"] == pytest.approx(5.0 / 0.5)
+    assert table.loc["all customers", "mean_predicted_clv"] == pytest.approx(2 * 240 / 10)

@@ -541,7 +541,8 @@ def test_segment_answer_hand_worked(params: Params, monkeypatch: pytest.MonkeyPa
         index=pd.Index(["Champions", "Loyal", "Lost", "Others"], name="segment"),
     )
     text = helpers.segment_answer(params, table=table).data
-    assert "**3 segments** of the r\\_rfm rule set hold the 100 customers" in text
+    assert "**3 segments** (the R package rfm's example rules) hold the 100 customers" in text
+    assert "rfm\\_" not in text  # the rule set named in words, not by its code
     assert "the largest is **Lost** (50 customers, 50 %)" in text
     assert "**Loyal** carry **60 %** of the value to date with 30 % of the customers" in text
     assert "**Lost** hold the largest share of predicted CLV (70 %)" in text
@@ -687,10 +688,48 @@ def test_so_what_follows_the_verdicts() -> None:
 def test_audit_answer_accounts_for_every_row(params: Params) -> None:
     tx, audit, _ = helpers.load_data(params)
     text = helpers.audit_answer(audit, tx).data
-    assert "Of 7 rows read, 5 (71 %) are kept as purchases, 1 (14 %) are returns" in text
+    assert "Of 7 rows read (value " in text
+    assert "5 (71 %) are kept as purchases, 1 (14 %) are returns" in text
     assert "and 1 (14 %) are dropped." in text
-    assert "**Largest reason to drop a row:** no customer id (1 rows, value 7.00)" in text
+    assert "**Dropped, by reason:** 1 no customer id (value 7.00)." in text
     assert "2 customers, 4 orders, from 2024-01-05 to 2024-06-20" in text
+    assert "Customer table" not in text  # none given
+
+
+def test_audit_answer_and_tables_say_reasons_in_words() -> None:
+    from clvlib.report.figures import audit_table, reason_words
+
+    assert reason_words("after observation_end") == "after observation end"
+    raw = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "timestamp": ["2024-01-05", "2024-01-06", "2024-09-01"],
+            "amount": [10.0, 20.0, 30.0],
+        }
+    )
+    from clvlib.data.reading import load_transactions
+
+    tx, audit = load_transactions(raw, observation_end="2024-06-30")
+    shown = audit_table(audit)
+    assert "after observation end" in shown["Reason"].tolist()
+    assert not shown["Reason"].str.contains("_").any()
+    assert shown["Rows"].iloc[-1] == 3  # the total: every input row
+    text = helpers.audit_answer(audit, tx).data
+    assert "1 after observation end (value 30.00)" in text and "_" not in text
+
+
+def test_customer_audit_is_one_call_and_counts_prospects(params: Params) -> None:
+    tx, audit, customers = helpers.load_data(params)
+    # the tiny table: customers 1 and 2 bought, 3 signed up and never did
+    facts = helpers.customer_audit(params, tx=tx)
+    assert facts["rows in the customer table"] == 3
+    assert facts["rows of customers who bought (matched to the order log)"] == 2
+    assert facts["rows of people who signed up and never bought (prospects)"] == 1
+    assert facts["customers of the order log without a row (sign-up, channel, CAC unknown)"] == 0
+    text = helpers.audit_answer(audit, tx, customers).data
+    assert "**Customer table:** 3 people signed up; 2 of them bought and 1 never did" in text
+    without = Params({**params, "customers_path": ""})
+    assert "No customer table" in helpers.customer_audit(without, tx=tx).data
 
 
 def test_simulated_truth_only_for_the_embedded_shop(params: Params) -> None:
@@ -745,7 +784,8 @@ def test_executive_summary_escapes_data_strings() -> None:
 def test_worked_example_reproduces_the_seeds_figures_to_the_cent() -> None:
     table = helpers.worked_example()
     assert table["clv"].round(2).tolist() == [52.80, 48.00]
-    assert table.index.tolist() == ["the seeds' formula", "CAC after the margin"]
+    assert table.index.tolist() == ["CAC before the margin (textbook)", "CAC after the margin"]
+    assert not any("seed" in name for name in table.index)  # words a manager knows
 
 
 def test_sensitivity_table_reads_in_words_and_units() -> None:
@@ -766,3 +806,91 @@ def test_sensitivity_table_reads_in_words_and_units() -> None:
     assert aov == ["81.00", "99.00"]
     assert "base_clv" not in table.columns  # said once, in the plot's title
     assert table["clv"].tolist() == sensitivity["clv"].tolist()
+
+
+def test_decile_table_labels_tied_bins_and_writes_money() -> None:
+    from clvlib.compare.metrics import decile_calibration
+    from clvlib.vocabulary import use_currency
+
+    predicted = pd.Series([0.0] * 4 + [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])  # a tie fills 1-4
+    realised = pd.Series(np.arange(10, dtype=float) + 1)
+    calibration = decile_calibration(predicted, realised)
+    assert calibration.index.tolist() == [1, 5, 6, 7, 8, 9, 10]  # the raw table skips 2-4
+    shown = helpers.decile_table(calibration)
+    assert shown.index.tolist() == ["1–4", "5", "6", "7", "8", "9", "10"]
+    assert shown["Customers"].sum() == 10
+    with use_currency("EUR"):
+        from clvlib.report.formatting import table_html
+
+        html_table = table_html(shown)
+    assert "€" in html_table and "%" not in html_table
+
+
+def test_channel_table_names_one_clv_and_payback_in_months(params: Params) -> None:
+    from clvlib.methods.analyses import first_order_profit
+
+    tx, _, customers = helpers.load_data(params)
+    from clvlib.data.summary import customer_summary
+
+    summary = customer_summary(tx, observation_end="2024-06-20", customers=customers)
+    clv = helpers.heuristic_clv_frame(params, tx=tx, summary=summary)
+    first = first_order_profit(tx, summary, margin=params["margin"])
+    table = helpers.channel_table(clv, summary, first, by=helpers.group_column(summary))
+    assert "Payback (months)" in table.columns
+    assert table.loc["all customers", "Predicted CLV per customer"] == pytest.approx(
+        clv["clv_discounted"].mean()
+    )  # the answer's "predicted CLV" figure, not the undiscounted lifetime
+    assert all(isinstance(v, str) for v in table["CLV : CAC"])  # a ratio, never money
+
+
+def test_policy_recommendation_states_assumptions_and_a_choice() -> None:
+    from clvlib.methods.analyses import policies_by_segment
+
+    clv = pd.DataFrame(
+        {
+            "value_per_period": [10.0, 1.0, 4.0, 8.0, 2.0],
+            "p_active": [1.0, 1.0, 0.5, 0.25, 1.0],
+            "clv_discounted": [100.0, 5.0, 20.0, 15.0, 8.0],
+        },
+        index=pd.Index(list("abcde"), name="customer_id"),
+    )
+    clv.attrs["retention"] = 0.5
+    segments = pd.Series(["best", "rest", "rest", "lapsing", "rest"], index=clv.index)
+    policies = policies_by_segment(clv, segments, top=0.2, periods=12, lift=0.1)
+    text = helpers.policy_recommendation(policies).data
+    assert "**Assumptions.** A 10 % discount" in text and "next 12 months" in text
+    assert "raises their predicted CLV by 10 %" in text
+    assert "**Recommendation:** try" in text
+    shown = helpers.policy_table(policies)
+    assert shown.index[-1] == "all segments" and "Net value, win back the lapsing" in shown
+
+
+def test_dollar_amounts_in_answers_are_not_read_as_formulas(params: Params) -> None:
+    """Two unescaped $ in Markdown open and close a formula: "$9.07 ... $21,384" broke."""
+    import re
+
+    from clvlib.vocabulary import use_currency
+
+    tx, audit, customers = helpers.load_data(params)
+    with use_currency("USD"):
+        text = helpers.audit_answer(audit, tx, customers).data
+    assert "\\$" in text
+    assert not re.search(r"(?<!\\)\$", text)
+
+
+def test_decile_plot_labels_tied_bins_like_the_table() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from clvlib.compare.metrics import decile_calibration
+    from clvlib.report.plotting._calibration import plot_decile_calibration
+
+    predicted = pd.Series([0.0] * 4 + [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    calibration = decile_calibration(predicted, pd.Series(np.arange(10, dtype=float) + 1))
+    ax = plot_decile_calibration(calibration)
+    ticks = [t.get_text().split("\n")[0] for t in ax.get_xticklabels()]
+    assert ticks == helpers.decile_table(calibration).index.tolist()
+    assert ticks[0] == "1–4"
+    plt.close(ax.figure)

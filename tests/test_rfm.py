@@ -702,3 +702,91 @@ def test_six_types_cover_every_buyer_of_uci(online_retail_path):
     tx, _ = clvlib.load_online_retail(online_retail_path)
     coverage, _ = _six_type_coverage(tx)
     assert coverage >= 0.99
+
+
+# --- prospects in the export and the playbooks -------------------------------------------
+
+
+def _prospect_table(summary):
+    """A customer table: two buyers of ``summary``, two prospects, one later sign-up."""
+    return pd.DataFrame(
+        {
+            "signup_date": pd.to_datetime(
+                ["2023-01-01", "2023-02-01", "2023-03-01", "2023-04-01", "2099-01-01"]
+            ),
+            "channel": ["ads", "seo", "ads", "seo", "ads"],
+        },
+        index=pd.Index([summary.index[0], summary.index[1], 200, 201, 202], name="customer_id"),
+    )
+
+
+def test_export_holds_the_prospects_a_rule_set_does_not_place(tmp_path, segmented):
+    from clvlib.methods.segment_tables import PROSPECTS_SEGMENT, prospect_action
+
+    summary, scores, _, clv = segmented
+    summary = summary.copy()
+    summary.attrs["observation_end"] = "2024-12-31"
+    segments = assign_segments(scores, "r_rfm")  # no rule for prospects
+    table = _prospect_table(summary)
+    path = export_segments(
+        tmp_path / "segments.csv", summary, scores, segments, rules="r_rfm", clv=clv,
+        prospects=table,
+    )  # fmt: skip
+    back = pd.read_csv(path, dtype={"rfm_code": "str"})
+    assert list(back.columns) == [*EXPORT_COLUMNS, "signup_date", "channel"]
+    prospects = back[back["segment"] == PROSPECTS_SEGMENT]
+    # 200 and 201 never bought; 202 signed up after the observation end: no prospect yet
+    assert prospects["customer_id"].tolist() == [200, 201]
+    assert (prospects["action"] == prospect_action()).all()
+    assert prospects["signup_date"].tolist() == ["2023-03-01", "2023-04-01"]
+    assert prospects[["r_score", "predicted_clv", "total_value"]].isna().all().all()
+    assert (
+        back.index[back["segment"] == PROSPECTS_SEGMENT].min()
+        > back.index[back["segment"] != PROSPECTS_SEGMENT].max()
+    )  # the last segment
+    buyer = back.set_index("customer_id").loc[summary.index[0]]
+    assert buyer["signup_date"] == "2023-01-01" and buyer["channel"] == "ads"
+    assert len(back) == len(summary) + 2
+    # without a customer table the export is as before: no prospect, no new column
+    plain = pd.read_csv(
+        export_segments(tmp_path / "plain.csv", summary, scores, segments, rules="r_rfm", clv=clv)
+    )
+    assert list(plain.columns) == list(EXPORT_COLUMNS) and len(plain) == len(summary)
+
+
+def test_playbook_by_hand_with_prospects_and_the_value_of_acting(segmented):
+    from clvlib.methods.segment_tables import PROSPECTS_SEGMENT, segment_playbook
+
+    summary, scores, _, clv = segmented
+    summary = summary.copy()
+    summary.attrs["observation_end"] = "2024-12-31"
+    segments = assign_segments(scores, "value_activity", prospects=[100, 101])
+    book = segment_playbook(summary, scores, segments, rules="value_activity", clv=clv, lift=0.2)
+    # Loyal: customers 1 and 5, predicted CLV 10 and 50: value of acting (10 + 50) x 0.2
+    assert book.loc["Loyal", "customers"] == 2
+    assert book.loc["Loyal", "value_of_acting"] == pytest.approx(12.0)
+    assert book.loc["Loyal", "mean_predicted_clv"] == pytest.approx(30.0)
+    assert book.loc["Loyal", "action"] == load_rules("value_activity").actions["Loyal"]
+    assert "Cart abandoners" not in book.index  # empty segments are not shown
+    assert pd.isna(book.loc["Subscribers", "value_of_acting"])  # no value yet
+    assert book["customer_share"].sum() == pytest.approx(1.0)
+    # a rule set without a prospects rule lists the customer table's prospects at the end
+    rf = assign_segments(RFMScorer().fit_transform(summary), "rf_grid")
+    book = segment_playbook(
+        summary, scores, rf, rules="rf_grid", clv=clv, prospects=_prospect_table(summary)
+    )
+    assert book.index[-1] == PROSPECTS_SEGMENT and book.loc[PROSPECTS_SEGMENT, "customers"] == 2
+    assert book["customers"].sum() == len(summary) + 2
+
+
+def test_rule_conditions_read_as_words():
+    conditions = [r.condition(("r", "f")) for r in load_rules("rf_grid").rules]
+    assert conditions[0] == "R 1-2, F 1-2" and conditions[-1] == "R 5, F 4-5"
+    assert not any("~" in c or "[" in c for c in conditions)
+    va = load_rules("value_activity").rules
+    assert [r.condition() for r in va[:2]] == [
+        "started a checkout and never bought",
+        "signed up and never bought",
+    ]
+    cov = rule_coverage(scores_from_codes(["555"]), "value_activity")
+    assert not cov["note"].str.contains("=", regex=False).any()  # no argument to pass

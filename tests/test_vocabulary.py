@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -192,3 +193,11 @@ def test_the_vocabulary_imports_nothing_of_clvlib() -> None:
                 assert not node.module.startswith("clvlib.") or node.module.startswith(
                     "clvlib.vocabulary"
                 ), f"{path.name} imports {node.module}"
+
+
+def test_definitions_are_words_not_code() -> None:
+    """A manager reads the glossary: no Python operators or assignments in a definition."""
+    for code, term in TERMS.items():
+        text = term.definition
+        assert "**" not in text, code  # s ** k: a power written as code
+        assert not re.search(r"\b[a-z]+_[a-z_]+ = ", text), code  # rfm_score = ...

@@ -1,11 +1,13 @@
-"""The seeds' questions answered with CLV: per group, against the first order, per channel.
+"""The questions a marketing plan asks, answered with CLV: per group, first order, channel.
 
 - CLV per segment or channel, :func:`clv_by_group`;
 - CLV against the first order's profit (:func:`first_order_profit`,
   :func:`clv_vs_first_order`);
 - LTV : CAC and payback per channel (:func:`channel_economics`);
+- all three from one lifetime value, in one table (:func:`channel_value`);
 - discount shoppers against full-price customers (:func:`discount_shoppers`);
-- the two opposite retention policies (:func:`retention_policies`).
+- the two opposite retention policies (:func:`retention_policies`), and the same two
+  compared segment by segment with a recommendation (:func:`policies_by_segment`).
 """
 
 from __future__ import annotations
@@ -263,6 +265,97 @@ def channel_economics(clv: pd.DataFrame, summary: pd.DataFrame, *, by: str | pd.
     return table
 
 
+def channel_value(
+    clv: pd.DataFrame,
+    summary: pd.DataFrame,
+    first_profit: pd.Series,
+    *,
+    by: str | pd.Series,
+    ltv: str = "clv_discounted",
+) -> pd.DataFrame:
+    """What a customer of each group is worth, from ONE lifetime value: CLV, first order, CAC.
+
+    The per-group questions (CLV per channel, CLV against the first order's profit, LTV :
+    CAC and payback) answered in one table from one column of
+    :meth:`HeuristicCLV.predict_clv <clvlib.methods.heuristic.HeuristicCLV.predict_clv>`, so
+    that a channel's value is one figure wherever it is shown (``ltv``, default the
+    discounted margin to come before CAC, the "predicted CLV" of every page).
+
+    Parameters
+    ----------
+    clv : pandas.DataFrame
+        ``predict_clv`` output: ``ltv``, ``cac``, ``margin_per_period`` and ``p_active``.
+    summary : pandas.DataFrame
+        Customer summary (the customers of ``clv``).
+    first_profit : pandas.Series
+        :func:`first_order_profit` per customer.
+    by : str or pandas.Series
+        Group column or labels (as :func:`clv_by_group`).
+    ltv : str, default "clv_discounted"
+        The column of ``clv`` used as the lifetime value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, then "all customers": ``customers``, ``share_of_customers``,
+        ``mean_predicted_clv``, ``mean_first_order_profit``, ``clv_multiple`` (predicted CLV
+        / first-order profit), ``mean_cac``, ``ltv_to_cac`` (mean predicted CLV / mean CAC),
+        ``payback_periods`` (mean CAC / mean margin per period now; NaN when that margin is
+        not positive) and ``pays_back`` (predicted CLV above CAC). ``attrs``: ``ltv`` and
+        ``period`` (the unit of the payback).
+
+    Examples
+    --------
+    >>> clv = pd.DataFrame(
+    ...     {"clv_discounted": [100.0, 20.0, 60.0], "cac": [10.0, 30.0, 10.0],
+    ...      "margin_per_period": [5.0, 1.0, 2.0], "p_active": [1.0, 1.0, 0.5]},
+    ...     index=pd.Index([1, 2, 3], name="customer_id"))
+    >>> summary = pd.DataFrame({"channel": ["ads", "seo", "seo"]}, index=clv.index)
+    >>> first = pd.Series([20.0, 10.0, 10.0], index=clv.index)
+    >>> table = channel_value(clv, summary, first, by="channel")
+    >>> table[["mean_predicted_clv", "clv_multiple", "ltv_to_cac", "payback_periods"]].round(2)
+                   mean_predicted_clv  clv_multiple  ltv_to_cac  payback_periods
+    channel
+    ads                         100.0           5.0        10.0             2.00
+    seo                          40.0           4.0         2.0            20.00
+    all customers                60.0           4.5         3.6             7.14
+    """
+    _require_columns(clv, [ltv, "cac", "margin_per_period", "p_active"], "clv")
+    keys = _group_keys(summary, by).reindex(clv.index)
+    frame = pd.DataFrame(
+        {
+            "clv": clv[ltv].astype("float64"),
+            "first": _align(clv, first_profit.reindex(clv.index), "first_profit").astype(float),
+            "cac": clv["cac"].astype("float64"),
+            "per_period": clv["margin_per_period"] * clv["p_active"],
+        },
+        index=clv.index,
+    )
+
+    def row(part: pd.DataFrame) -> dict[str, float]:
+        first, cac, per_period = part["first"].mean(), part["cac"].mean(), part["per_period"]
+        return {
+            "customers": len(part),
+            "share_of_customers": len(part) / len(frame),
+            "mean_predicted_clv": part["clv"].mean(),
+            "mean_first_order_profit": first,
+            "clv_multiple": part["clv"].mean() / first if first > 0 else np.nan,
+            "mean_cac": cac,
+            "ltv_to_cac": part["clv"].mean() / cac if cac > 0 else np.nan,
+            "payback_periods": cac / per_period.mean() if per_period.mean() > 0 else np.nan,
+        }
+
+    groups = frame.groupby(keys, observed=False, sort=True)
+    rows = {name: row(part) for name, part in groups if len(part)}
+    rows["all customers"] = row(frame)
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = keys.name
+    table["customers"] = table["customers"].astype("int64")
+    table["pays_back"] = table["mean_predicted_clv"] > table["mean_cac"]
+    table.attrs.update(ltv=ltv, period=clv.attrs.get("period"))
+    return table
+
+
 def discount_shoppers(
     tx: pd.DataFrame, summary: pd.DataFrame, clv: pd.Series, *, threshold: float = 0.5
 ) -> pd.DataFrame:
@@ -393,22 +486,9 @@ def retention_policies(
     discount by importance                               2            209.59  20.96
     best need no discount: win back the lapsing          0              0.00   0.00
     """
-    _require_columns(clv, ["value_per_period", "p_active", "clv_discounted"], "clv")
-    if not 0 < discount < 1 or not 0 < top < 1:
-        raise ValueError(f"discount and top must lie in (0, 1); got {discount}, {top}")
-    r = float(clv.attrs.get("retention", np.nan))
-    if not 0 <= r <= 1:
-        raise ValueError("clv must come from HeuristicCLV.predict_clv (attrs['retention'])")
-    expected = clv["value_per_period"] * clv["p_active"] * _surviving_periods(r, periods)
-    ranked = clv["clv_discounted"].rank(ascending=False, method="first")
-    important = ranked <= round(top * len(clv))
-    lapsing = (clv["p_active"] < 1) & (clv["value_per_period"] > clv["value_per_period"].median())
-    offer = pd.Series(discount, index=clv.index)
+    expected, policies = _policy_targets(clv, discount=discount, top=top, periods=periods)
     rows = []
-    for name, who, rate in (
-        ("discount by importance", important, offer),
-        ("best need no discount: win back the lapsing", lapsing, offer * (2 - clv["p_active"])),
-    ):
+    for name, (who, rate) in policies.items():
         cost = float((expected[who] * rate[who]).sum())
         n = int(who.sum())
         rows.append(
@@ -424,4 +504,138 @@ def retention_policies(
         )
     table = pd.DataFrame(rows).set_index("policy")
     table.attrs.update(discount=discount, top=top, periods=periods)
+    return table
+
+
+#: the assumed effect of acting on a segment (its playbook's action, or a retention offer):
+#: the share by which it raises the targeted customers' predicted CLV. An assumption, stated
+#: wherever it is used; a test campaign with a control group measures it.
+ASSUMED_LIFT = 0.10
+
+#: the two opposite retention policies, as their rows are named
+POLICIES = ("discount by importance", "best need no discount: win back the lapsing")
+
+
+def _policy_targets(
+    clv: pd.DataFrame, *, discount: float, top: float, periods: float
+) -> tuple[pd.Series, dict[str, tuple[pd.Series, pd.Series]]]:
+    """Expected revenue of the next ``periods`` per customer, and per policy who and what offer.
+
+    The one definition of the two policies (:func:`retention_policies`,
+    :func:`policies_by_segment`).
+    """
+    _require_columns(clv, ["value_per_period", "p_active", "clv_discounted"], "clv")
+    if not 0 < discount < 1 or not 0 < top < 1:
+        raise ValueError(f"discount and top must lie in (0, 1); got {discount}, {top}")
+    r = float(clv.attrs.get("retention", np.nan))
+    if not 0 <= r <= 1:
+        raise ValueError("clv must come from HeuristicCLV.predict_clv (attrs['retention'])")
+    expected = clv["value_per_period"] * clv["p_active"] * _surviving_periods(r, periods)
+    ranked = clv["clv_discounted"].rank(ascending=False, method="first")
+    important = ranked <= round(top * len(clv))
+    lapsing = (clv["p_active"] < 1) & (clv["value_per_period"] > clv["value_per_period"].median())
+    offer = pd.Series(discount, index=clv.index)
+    return expected, {
+        POLICIES[0]: (important, offer),
+        POLICIES[1]: (lapsing, offer * (2 - clv["p_active"])),
+    }
+
+
+def policies_by_segment(
+    clv: pd.DataFrame,
+    segments: pd.Series,
+    *,
+    discount: float = 0.10,
+    top: float = 0.2,
+    periods: float = 12,
+    lift: float = ASSUMED_LIFT,
+) -> pd.DataFrame:
+    """The two retention policies of :func:`retention_policies` compared on the same segments.
+
+    For each segment and policy: the customers it targets, its cost (the discount on their
+    expected revenue of the next ``periods`` periods, as :func:`retention_policies`) and the
+    value it wins if the offer raises the targeted customers' predicted CLV by ``lift`` (an
+    assumption); the net value is the difference.
+
+    Parameters
+    ----------
+    clv : pandas.DataFrame
+        :meth:`HeuristicCLV.predict_clv <clvlib.methods.heuristic.HeuristicCLV.predict_clv>`
+        output (``value_per_period``, ``p_active``, ``clv_discounted``, ``attrs["retention"]``).
+    segments : pandas.Series
+        Segment per customer (:func:`~clvlib.methods.rules.assign_segments`); customers of
+        ``clv`` without a segment count as "(none)", people without a CLV are left out.
+    discount, top, periods
+        As for :func:`retention_policies`.
+    lift : float, default :data:`ASSUMED_LIFT` (0.10)
+        Assumed rise of the targeted customers' predicted CLV (a share).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment with targeted customers (most targeted first, ties in the order
+        of ``segments``), then "all segments"; columns per policy (``importance_*`` for
+        "discount by importance", ``lapsing_*`` for "win back the lapsing"): ``customers``,
+        ``cost``,
+        ``value_won`` and ``net_value``. ``attrs``: the parameters, and per policy its
+        ``break_even_lift`` (cost / predicted CLV of the customers it targets: the lift it
+        needs to pay for itself) and the ``recommended`` policy (the one with the larger net
+        value; at equal net values, the smaller break-even lift).
+
+    Examples
+    --------
+    >>> clv = pd.DataFrame(
+    ...     {"value_per_period": [10.0, 1.0, 4.0, 8.0, 2.0],
+    ...      "p_active": [1.0, 1.0, 0.5, 0.25, 1.0],
+    ...      "clv_discounted": [100.0, 5.0, 20.0, 15.0, 8.0]},
+    ...     index=pd.Index(list("abcde"), name="customer_id"))
+    >>> clv.attrs["retention"] = 0.5
+    >>> segments = pd.Series(["best", "rest", "rest", "lapsing", "rest"], index=clv.index)
+    >>> table = policies_by_segment(clv, segments, top=0.2, periods=1)
+    >>> table[["importance_cost", "lapsing_cost"]]
+                  importance_cost  lapsing_cost
+    segment
+    best                      0.5         0.000
+    lapsing                   0.0         0.175
+    all segments              0.5         0.175
+    >>> table.attrs["recommended"]
+    'discount by importance'
+    """
+    if not 0 <= lift <= 1:
+        raise ValueError(f"lift must lie in [0, 1] (a share: 10 % is 0.1); got {lift!r}")
+    expected, policies = _policy_targets(clv, discount=discount, top=top, periods=periods)
+    labels = segments.reindex(clv.index).astype(object).fillna("(none)")
+    order = list(dict.fromkeys(segments.astype(object))) + ["(none)"]
+    value = clv["clv_discounted"].astype("float64")
+    parts: dict[str, pd.Series] = {}
+    attrs: dict[str, dict[str, float]] = {}
+    for name, prefix in zip(POLICIES, ("importance", "lapsing"), strict=True):
+        who, rate = policies[name]
+        cost = (expected * rate).where(who, 0.0)
+        won = (value * lift).where(who, 0.0)
+        parts[f"{prefix}_customers"] = who.astype("int64").groupby(labels).sum()
+        parts[f"{prefix}_cost"] = cost.groupby(labels).sum()
+        parts[f"{prefix}_value_won"] = won.groupby(labels).sum()
+        parts[f"{prefix}_net_value"] = parts[f"{prefix}_value_won"] - parts[f"{prefix}_cost"]
+        target = float(value[who].sum())
+        attrs[name] = {
+            "customers": int(who.sum()),
+            "cost": float(cost.sum()),
+            "net_value": float(won.sum() - cost.sum()),
+            "break_even_lift": float(cost.sum()) / target if target > 0 else np.nan,
+        }
+    table = pd.DataFrame(parts)
+    table = table.reindex([s for s in order if s in table.index])
+    targeted = table["importance_customers"] + table["lapsing_customers"]
+    table = table.loc[targeted > 0]
+    # the segments most targeted first (ties in segment order)
+    table = table.iloc[np.argsort(-targeted[targeted > 0].to_numpy(), kind="stable")]
+    table.loc["all segments"] = table.sum()
+    for col in ("importance_customers", "lapsing_customers"):
+        table[col] = table[col].astype("int64")
+    table.index.name = "segment"
+    best = max(POLICIES, key=lambda p: (attrs[p]["net_value"], -attrs[p]["break_even_lift"]))
+    table.attrs.update(
+        discount=discount, top=top, periods=periods, lift=lift, policies=attrs, recommended=best
+    )
     return table

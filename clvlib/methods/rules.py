@@ -23,12 +23,57 @@ import yaml
 from clvlib.methods.rfm import AXES, SCORE_COLUMNS, _show
 
 SHIPPED_RULE_SETS: tuple[str, ...] = ("r_rfm", "rf_grid", "value_activity")
+#: the shipped rule sets as a page names them
+RULE_SET_TITLES: dict[str, str] = {
+    "r_rfm": "the R package rfm's example rules",
+    "rf_grid": "the recency x frequency (RF) grid",
+    "value_activity": "the six value x activity customer types",
+}
+
+
+def rule_set_title(rules: Any) -> str:
+    """A rule set's name in words: a shipped one's title, else its file's name."""
+    name = getattr(rules, "name", None) or str(rules)
+    return RULE_SET_TITLES.get(name, f"the rule set {Path(name).stem}")
+
+
 # customer lists a rule can match on (people without purchases, hence without scores)
 CUSTOMER_LISTS: dict[str, str] = {
     "prospects": "signed up (customer table) and never bought",
     "cart_abandoners": "started a checkout and never bought; needs checkout events, "
     "which an order log does not contain",
 }
+
+
+#: a customer list in words, as a rule's condition reads
+CUSTOMER_WORDS: dict[str, str] = {
+    "prospects": "signed up and never bought",
+    "cart_abandoners": "started a checkout and never bought",
+}
+#: one position of a code pattern: a digit, or a class of digits ("[1-2]", "[45]")
+_POSITION = re.compile(r"(\d)|\[(\d)-(\d)\]|\[(\d+)\]")
+
+
+def _pattern_words(pattern: str, code_axes: tuple[str, ...]) -> str:
+    """A code pattern as score ranges ("R 1-2, F 3-4"), else the pattern quoted."""
+    parts = []
+    rest = pattern
+    for axis in code_axes:
+        found = _POSITION.match(rest)
+        if found is None:
+            break
+        digit, low, high, digits = found.groups()
+        if digit:
+            words = digit
+        elif low:
+            words = f"{low}-{high}"
+        else:
+            words = ", ".join(digits) if len(digits) > 1 else digits
+        parts.append(f"{axis.upper()} {words}")
+        rest = rest[found.end() :]
+    if not rest and len(parts) == len(code_axes) and parts:
+        return ", ".join(parts)
+    return f"scores ({', '.join(a.upper() for a in code_axes)}) read as the code {pattern!r}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -60,11 +105,23 @@ class Rule:
         return "customers" if self.customers is not None else "ranges"
 
     def condition(self, code_axes: tuple[str, ...] = ()) -> str:
-        """The rule's condition in words, e.g. ``"R 3-5, F 3-5, M 2-5"``."""
+        """The rule's condition in words, e.g. ``"R 3-5, F 3-5, M 2-5"``.
+
+        A pattern on the code reads as score ranges when it is one digit or one class per
+        axis (the RF grid's ``[1-2][3-4]`` is ``"R 1-2, F 3-4"``); another regular expression
+        is quoted as the pattern the scores' code must match.
+
+        Examples
+        --------
+        >>> Rule(1, "At Risk", "Win back", pattern="[1-2][3-4]").condition(("r", "f"))
+        'R 1-2, F 3-4'
+        >>> Rule(2, "Champions", "Reward", pattern="5[4-5]").condition(("r", "f"))
+        'R 5, F 4-5'
+        """
         if self.kind == "pattern":
-            return f"{''.join(a.upper() for a in code_axes)} code ~ {self.pattern}"
+            return _pattern_words(str(self.pattern), code_axes)
         if self.kind == "customers":
-            return f"listed in {self.customers} (no purchase)"
+            return CUSTOMER_WORDS.get(str(self.customers), f"on the list {self.customers}")
         return ", ".join(f"{a.upper()} {lo}-{hi}" for a, (lo, hi) in self.ranges.items())
 
 
@@ -525,11 +582,12 @@ def rule_coverage(
         others = [ruleset.rules[j].number for j in np.flatnonzero(both[i]) if j != i]
         note = ""
         if rule.kind == "customers" and lists[rule.customers] is None:
-            needs = "event data" if rule.customers == "cart_abandoners" else "a customer table"
-            note = (
-                f"needs {needs}: no {rule.customers} given ({CUSTOMER_LISTS[rule.customers]}); "
-                f"an order log cannot see them, pass {rule.customers}= to place them"
+            needs = (
+                "event data (checkout events)"
+                if rule.customers == "cart_abandoners"
+                else "a customer table"
             )
+            note = f"needs {needs}: an order log does not show who {CUSTOMER_WORDS[rule.customers]}"
         rows.append(
             {
                 "rule": rule.number,

@@ -15,6 +15,7 @@ import pandas as pd
 from clvlib.data.checks import rows_at_fault
 from clvlib.methods._frames import _align, _group_keys
 from clvlib.methods.value import _customer_values
+from clvlib.vocabulary import format_fixed
 
 # --------------------------------------------------------------------------- value tiers
 
@@ -166,7 +167,7 @@ def tier_table(
         gross = grouped["gross_value"].sum()
         table["return_share"] = grouped["returned_value"].sum() / gross.where(gross > 0)
     if by is None:
-        table["strategy"] = [_TIER_STRATEGY[i] for i in range(len(table))]
+        table["strategy"] = [_strategy(i, table, frame) for i in range(len(table))]
     return table
 
 
@@ -174,9 +175,30 @@ def tier_table(
 _TIER_STRATEGY = (
     "keep the good: loyalty perks, service, no blanket discounts",
     "move the middle up: second purchase, cross-sell, bundles",
-    "stop paying to acquire look-alikes; curb returns; acquire through the channels that "
-    "bring the top tier",
+    "stop paying to acquire look-alikes; acquire through the channels that bring the top tier",
 )
+#: added to the bottom tier's strategy only when its customers return more than the average
+_CURB_RETURNS = "curb returns (they return {share} of what they buy, against {overall} overall)"
+
+
+def _strategy(position: int, table: pd.DataFrame, frame: pd.DataFrame) -> str:
+    """The strategy line of a tier; the bottom tier's says "curb returns" only when the data does.
+
+    A strategy never contradicts the table beside it: "curb returns" is advised only when the
+    bottom tier's return share is above the share of all customers (a log without returns,
+    such as CDNOW, gets no such advice).
+    """
+    text = _TIER_STRATEGY[min(position, len(_TIER_STRATEGY) - 1)]
+    if position != len(table) - 1 or position == 0 or "return_share" not in table.columns:
+        return text
+    share = float(table["return_share"].iloc[position])
+    gross = float(frame["gross_value"].sum())
+    overall = float(frame["returned_value"].sum()) / gross if gross > 0 else float("nan")
+    if not share > overall or not share > 0:
+        return text
+    return f"{text}; " + _CURB_RETURNS.format(
+        share=format_fixed(share, "whole_percent"), overall=format_fixed(overall, "whole_percent")
+    )
 
 
 class LorenzCurve(NamedTuple):

@@ -23,9 +23,14 @@ from clvlib.vocabulary import clean_zero, format_fixed
 
 
 def _money(value: float) -> str:
+    """An amount with the page's currency, for Markdown.
+
+    A ``$`` is escaped: two of them would open and close a formula, and the amounts between
+    them would be set as mathematics.
+    """
     from clvlib.report.formatting import format_value
 
-    return format_value(float(value), "money")
+    return format_value(float(value), "money").replace("$", "\\$")
 
 
 def _pct(share: float) -> str:
@@ -39,18 +44,25 @@ def _bullets(lines: list[str]) -> Any:
     return Markdown(readable("\n".join(f"- {line}" for line in lines)))
 
 
-def audit_answer(audit: Any, tx: Any) -> Any:
+def audit_answer(audit: Any, tx: Any, customers: pd.DataFrame | None = None) -> Any:
     """The answer of the data audit: rows accounted for, what was dropped and why, what is left.
 
-    ``audit`` the :class:`~clvlib.data.reading.LoadAudit` of ``tx``. Returns Markdown bullets.
+    ``audit`` the :class:`~clvlib.data.reading.LoadAudit` of ``tx``; ``customers`` the
+    customer table of :func:`~clvlib.report.notebook.load_data` (adds who signed up and who
+    of them bought). Returns Markdown bullets: rows read, kept, netted and dropped, every
+    reason to drop in words with its rows and value, the customers, orders, period and net
+    value the reports use (money in the page's currency).
     """
+    from clvlib.report.figures import _buyers, reason_words
+
     table = audit.table()
     counts = _audit_counts(audit)
     total = counts["rows read"]
     reasons = table[(table["outcome"] == "dropped") & (table["rows"] > 0)]
     facts = log_facts(tx)
     lines = [
-        f"**Every row accounted for.** Of {total:,} rows read, {counts['rows kept']:,} "
+        f"**Every row accounted for.** Of {total:,} rows read (value "
+        f"{_money(audit.input_value)}), {counts['rows kept']:,} "
         f"({_pct(counts['rows kept'] / total)}) are kept as purchases, "
         f"{counts['rows netted']:,} ({_pct(counts['rows netted'] / total)}) are returns netted "
         "against purchases and "
@@ -61,12 +73,13 @@ def audit_answer(audit: Any, tx: Any) -> Any:
         ),
     ]
     if len(reasons):
-        top = reasons.sort_values("rows", ascending=False).iloc[0]
-        lines.append(
-            f"**Largest reason to drop a row:** {escape_markdown(top['reason'])} "
-            f"({int(top['rows']):,} rows, value {_money(top['value'])}); "
-            f"{len(reasons)} reason(s) in all, listed below with example rows."
+        ordered = reasons.sort_values("rows", ascending=False)
+        why = "; ".join(
+            f"{int(r['rows']):,} {escape_markdown(reason_words(r['reason']))} "
+            f"(value {_money(r['value'])})"
+            for _, r in ordered.iterrows()
         )
+        lines.append(f"**Dropped, by reason:** {why}.")
     orders = (
         f"{facts['orders']:,} orders"
         if "order_id" in getattr(audit, "columns", {"order_id": None})
@@ -77,9 +90,17 @@ def audit_answer(audit: Any, tx: Any) -> Any:
         f"{orders}, from {facts['first order']:%Y-%m-%d} to {facts['last order']:%Y-%m-%d}, "
         f"net value {_money(facts['net value'])} after returns."
     )
+    if customers is not None:
+        bought = int(customers.index.isin(_buyers(tx)).sum())
+        lines.append(
+            f"**Customer table:** {len(customers):,} people signed up; {bought:,} of them "
+            f"bought and {len(customers) - bought:,} never did (prospects, kept for the "
+            "sign-up campaigns of the segment report)."
+        )
     lines.append(
         "**What to do:** nothing if the dropped rows are the ones you expect; otherwise look "
-        "them up in the raw file by the row numbers below before trusting the other reports."
+        "them up in the raw file by the row numbers in the appendix before trusting the "
+        "other reports."
     )
     return _bullets(lines)
 
@@ -167,25 +188,32 @@ def heuristic_answer(
         )
     lines.append(
         "**What to do:** keep the top 20 % (service before discounts), move the middle 60 % "
-        "up, and spend acquisition money where the LTV : CAC table below is highest."
+        "up, and spend acquisition money where CLV : CAC is highest (table below)."
     )
     return _bullets(lines)
 
 
-def segment_answer(params: Mapping[str, Any], *, table: pd.DataFrame) -> Any:
+def segment_answer(
+    params: Mapping[str, Any], *, table: pd.DataFrame, policies: pd.DataFrame | None = None
+) -> Any:
     """The answer of the RFM report: the segments that matter and what to do with them.
 
     ``table`` from :func:`~clvlib.methods.rfm.segment_table` (its ``action`` column is the
-    playbook).
+    playbook); ``policies`` from :func:`~clvlib.methods.analyses.policies_by_segment` adds
+    the retention policy to try first.
     Returns Markdown bullets; segment names and actions are escaped.
     """
+    from clvlib.methods.rules import RULE_SET_TITLES, rule_set_title
+
+    title = rule_set_title(params["rule_set"])  # a user's file name is data: escaped
+    title = title if params["rule_set"] in RULE_SET_TITLES else escape_markdown(title)
     filled = table[table["customers"] > 0]
     n = int(filled["customers"].sum())
     largest = filled["customers"].idxmax()
     richest = filled["value_share"].idxmax()
     row = filled.loc[richest]
     lines = [
-        f"**{len(filled)} segments** of the {escape_markdown(params['rule_set'])} rule set "
+        f"**{len(filled)} segments** ({title}) "
         f"hold the {n:,} customers; the largest is **{escape_markdown(largest)}** "
         f"({int(filled.loc[largest, 'customers']):,} customers, "
         f"{_pct(filled.loc[largest, 'customer_share'])}).",
@@ -206,6 +234,72 @@ def segment_answer(params: Mapping[str, Any], *, table: pd.DataFrame) -> Any:
             "action is in the CRM export "
             f"{escape_markdown(shown_path(export_path(params, filename='segments.csv')))}."
         )
+    if policies is not None:
+        from clvlib.methods.analyses import POLICIES
+
+        best = policies.attrs["recommended"]
+        name = {POLICIES[0]: "a discount by importance", POLICIES[1]: "winning back the lapsing"}
+        net = policies.attrs["policies"][best]["net_value"]
+        lift = _pct(policies.attrs["lift"])
+        lines.append(
+            f"**Retention:** of the two policies, try **{name[best]}** first: "
+            + (
+                f"net value {_money(net)} at an assumed {lift} rise of the targeted "
+                "customers' CLV (assumptions below)."
+                if net > 0
+                else f"neither pays at an assumed {lift} rise of the targeted customers' CLV, "
+                f"and it loses the least ({_money(net)}); test it on a small group first."
+            )
+        )
+    return _bullets(lines)
+
+
+def policy_recommendation(policies: pd.DataFrame) -> Any:
+    """Which retention policy to try first, with its assumptions, from the segment comparison.
+
+    ``policies`` from :func:`~clvlib.methods.analyses.policies_by_segment`. Returns Markdown
+    bullets: the assumptions (discount, months, share counted as important, assumed lift),
+    each policy's cost, net value and the lift it needs to pay for itself, and the
+    recommendation (the larger net value).
+    """
+    from clvlib.methods.analyses import POLICIES
+
+    a = policies.attrs
+    stats = a["policies"]
+    months = f"{a['periods']:g} months"
+    words = {POLICIES[0]: "discount by importance", POLICIES[1]: "win back the lapsing"}
+    who = {
+        POLICIES[0]: f"the top {_pct(a['top'])} of customers by predicted CLV",
+        POLICIES[1]: "valuable customers who are slipping away: silent for longer than "
+        "usual and above the median value per month, the offer growing as the risk grows",
+    }
+    lines = [
+        f"**Assumptions.** A {_pct(a['discount'])} discount on what the targeted customers "
+        f"are expected to buy in the next {months}, paid whether or not they change; the "
+        f"offer raises their predicted CLV by {_pct(a['lift'])} (an assumption, not measured "
+        "here: a test campaign with a control group measures it)."
+    ]
+    for policy in POLICIES:
+        s = stats[policy]
+        lines.append(
+            f"**{words[policy].capitalize()}** targets {s['customers']:,} customers "
+            f"({who[policy]}): cost {_money(s['cost'])}, net value {_money(s['net_value'])}; "
+            f"it pays for itself if it raises their CLV by more than "
+            f"{_pct(s['break_even_lift'])}."
+        )
+    best = a["recommended"]
+    other = next(p for p in POLICIES if p != best)
+    pays = stats[best]["net_value"] > 0
+    lines.append(
+        f"**Recommendation:** try **{words[best]}** first: "
+        + (
+            f"it wins {_money(stats[best]['net_value'] - stats[other]['net_value'])} more "
+            f"than {words[other]} at these assumptions."
+            if pays
+            else f"neither policy pays at a {_pct(a['lift'])} lift, and {words[best]} loses "
+            "the least; test it on a small group before any roll-out."
+        )
+    )
     return _bullets(lines)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from clvlib.methods.analyses import ASSUMED_LIFT
 from clvlib.report.formatting import readable
 from clvlib.report.provenance import Facts, _audit_counts
 from clvlib.report.winners import measure_winners, winner_words
@@ -109,6 +110,94 @@ def audit_figures(audit: Any) -> dict[str, Any]:
     return out
 
 
+def reason_words(text: str) -> str:
+    """A reason or label with its code words in words ("after observation end").
+
+    A code of the vocabulary reads as its label, other ``snake_case`` words with spaces.
+
+    Examples
+    --------
+    >>> reason_words("after observation_end")
+    'after observation end'
+    """
+    import re
+
+    from clvlib.vocabulary import TERMS
+
+    def word(found: re.Match[str]) -> str:
+        code = found.group(0)
+        return TERMS[code].label if code in TERMS else code.replace("_", " ")
+
+    return re.sub(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b", word, str(text))
+
+
+def audit_table(audit: Any) -> pd.DataFrame:
+    """Where the input rows went, as a manager reads it: the reasons that occurred, in words.
+
+    :meth:`LoadAudit.table <clvlib.data.audit.LoadAudit.table>` without its codes and without
+    the reasons no row had (the full table, codes included, stays in the appendix): outcome,
+    reason in words, rows, value (in the page's currency, negative for returns) and share of
+    the input rows, then the total.
+    """
+    table = audit.table()
+    shown = table[(table["rows"] > 0) | (table.index == "total")]
+    return pd.DataFrame(
+        {
+            "Outcome": shown["outcome"].to_numpy(),
+            "Reason": [reason_words(r) for r in shown["reason"]],
+            "Rows": shown["rows"].to_numpy(),
+            "Value": shown["value"].to_numpy(),
+            "Share of rows": shown["share"].to_numpy(),
+        }
+    )
+
+
+def audit_examples(audit: Any) -> pd.DataFrame:
+    """The first row numbers of each reason that occurred, the reason in words."""
+    from clvlib.data.audit import REASONS
+
+    examples = audit.examples()
+    return pd.DataFrame(
+        {
+            "Reason": [reason_words(REASONS[c][1]) for c in examples],
+            "First rows (0 = the first line after the header)": [
+                ", ".join(f"{r:,}" for r in rows) for rows in examples.values()
+            ],
+        }
+    )
+
+
+def customer_audit_facts(audit: Any) -> Facts:
+    """A :class:`~clvlib.data.customers.CustomerAudit` in words: what became of each row.
+
+    Rows read and kept, rows of customers of the order log, rows of people who signed up and
+    never bought (prospects: no line in the log), rows dropped (by reason), and the
+    customers of the log without a row (their sign-up date, channel and CAC are unknown).
+    """
+    from clvlib.data.customers import CUSTOMER_REASONS
+
+    counts = audit.counts
+    rows: dict[str, Any] = {
+        "rows in the customer table": int(audit.n_input_rows),
+        "rows kept": int(audit.n_kept),
+    }
+    if audit.log_customers is not None:
+        rows["rows of customers who bought (matched to the order log)"] = int(
+            counts.get("matched", 0)
+        )
+        rows["rows of people who signed up and never bought (prospects)"] = int(
+            counts.get("not_in_log", 0)
+        )
+    for code, (outcome, reason) in CUSTOMER_REASONS.items():
+        if outcome == "dropped" and counts.get(code):
+            rows[f"rows dropped: {reason}"] = int(counts[code])
+    if audit.log_customers is not None:
+        rows["customers of the order log without a row (sign-up, channel, CAC unknown)"] = int(
+            audit.log_without_row or 0
+        )
+    return Facts(rows)
+
+
 def group_column(
     summary: pd.DataFrame, *, max_groups: int = 8, min_share: float = 0.01
 ) -> str | pd.Series:
@@ -132,9 +221,9 @@ def group_column(
 
 
 def worked_example() -> pd.DataFrame:
-    """The seeds' worked example (AOV 90, 3 purchases, CAC 6, margin 20 %), both CAC conventions.
+    """The textbook worked example (AOV 90, 3 purchases, CAC 6, margin 20 %), both CAC conventions.
 
-    One row per variant of the simple CLV: the seeds' formula (52.80) and the CAC paid after
+    One row per variant of the simple CLV: the textbook formula (52.80) and the CAC paid after
     the margin (48.00), computed by :func:`~clvlib.methods.heuristic.clv_simple` and
     :func:`~clvlib.methods.heuristic.clv_simple_cac_after_margin`, so the page shows the code's
     result.
@@ -150,7 +239,9 @@ def worked_example() -> pd.DataFrame:
             ],
             "clv": [clv_simple(**levers), clv_simple_cac_after_margin(**levers)],
         },
-        index=pd.Index(["the seeds' formula", "CAC after the margin"], name="variant"),
+        index=pd.Index(
+            ["CAC before the margin (textbook)", "CAC after the margin"], name="variant"
+        ),
     )
 
 
@@ -196,36 +287,181 @@ def discount_analysis(tx: Any, summary: pd.DataFrame, clv: pd.Series) -> Any:
     return discount_shoppers(tx, summary, clv)
 
 
+#: a period code of the heuristic model -> (one, several) in words
+PERIOD_WORDS = {
+    "D": ("day", "days"),
+    "W": ("week", "weeks"),
+    "M": ("month", "months"),
+    "Q": ("quarter", "quarters"),
+    "Y": ("year", "years"),
+}
+
+
 def heuristic_retention(model: Any, clv: pd.DataFrame, summary: pd.DataFrame) -> Facts:
     """The survival estimate behind the heuristic CLV, and a sanity check of its lifetime.
 
     ``model`` a fitted :class:`~clvlib.methods.heuristic.HeuristicCLV`, ``clv`` its ``predict_clv``
-    on ``summary``. The lifetime multiple is mean ``clv_lifetime`` over the mean margin of one
-    year at the customers' current rate (``margin_per_period x p_active x 12`` months): below
-    1 the model would expect the average customer to leave within the year (a red flag).
-    With one survival rate for everybody the multiple is the expected lifetime in years; it
-    is shown in these words because that is how a stakeholder checks a CLV.
+    on ``summary``. Every figure in words with its unit: durations in the model's period
+    ("months"), money with the page's currency. The lifetime multiple is mean
+    ``clv_lifetime`` over the mean margin of one year at the customers' current pace
+    (``margin_per_period x p_active`` over a year of periods): below 1 the model would
+    expect the average customer to leave within the year (a red flag). With one survival
+    rate for everybody the multiple is the expected lifetime in years; it is shown in these
+    words because that is how a stakeholder checks a CLV.
     """
+    from clvlib.vocabulary import format_number
+
+    one, several = PERIOD_WORDS[model.period]
     estimate = model.survival_
     months = model.expected_lifetime_ * model.period_days_ / (365.25 / 12)
     periods_per_year = 365.25 / model.period_days_
-    one_year = (clv["margin_per_period"] * clv["p_active"]).mean() * periods_per_year
-    multiple = float(clv["clv_lifetime"].mean() / one_year) if one_year > 0 else float("nan")
+    one_year = float((clv["margin_per_period"] * clv["p_active"]).mean() * periods_per_year)
+    lifetime = float(clv["clv_lifetime"].mean())
+    multiple = lifetime / one_year if one_year > 0 else float("nan")
+    lapse = int(estimate.lapse_periods)
     return Facts(
         {
-            "period": model.period,
-            "lapse threshold L (periods without a purchase)": int(estimate.lapse_periods),
-            "alive customer-periods observed": int(estimate.alive_periods),
-            "lapses observed": int(estimate.lapses),
-            "survival rate s per period": float(estimate.rate),
-            "expected lifetime (months)": float(months),
-            "expected lifetime (years)": float(months / 12),
-            "mean lifetime CLV": float(clv["clv_lifetime"].mean()),
-            "mean margin of one year": float(one_year),
-            "sanity check": f"lifetime CLV is {multiple:.2f} x one year of spend (margin)"
+            "a customer counts as lost after": f"{lapse} {one if lapse == 1 else several} "
+            "without a purchase",
+            f"customer-{several} observed while still a customer": int(estimate.alive_periods),
+            "customers lost in them": int(estimate.lapses),
+            f"survival rate per {one} (chance of staying another {one})": float(estimate.rate),
+            "expected lifetime": f"{months:,.1f} months ({months / 12:,.1f} years)",
+            "predicted lifetime margin per customer (mean)": format_number(lifetime, "money"),
+            "margin of one year per customer at today's pace (mean)": format_number(
+                one_year, "money"
+            ),
+            "sanity check": f"the lifetime margin is {multiple:.2f} x the margin of one year"
             + (" - below one year: a red flag" if multiple < 1 else ""),
         }
     )
+
+
+def channel_table(
+    clv: pd.DataFrame, summary: pd.DataFrame, first_profit: pd.Series, *, by: str | pd.Series
+) -> pd.DataFrame:
+    """:func:`~clvlib.methods.analyses.channel_value` as a manager reads it: one CLV per group.
+
+    The predicted CLV (discounted margin to come, before acquisition cost: the figure of the
+    page's answer) beside the first order's profit, the acquisition cost, LTV : CAC and the
+    payback in the model's time unit ("payback (months)"). Ratios are written as numbers
+    ("3.54"), never as money; money carries the page's currency.
+    """
+    from clvlib.methods.analyses import channel_value
+    from clvlib.vocabulary import format_number
+
+    table = channel_value(clv, summary, first_profit, by=by)
+    _, several = PERIOD_WORDS.get(table.attrs.get("period") or "M", ("period", "periods"))
+    ratio = lambda column: [format_number(v, "number") for v in table[column]]  # noqa: E731
+    out = pd.DataFrame(
+        {
+            "Customers": table["customers"],
+            "Share of customers": table["share_of_customers"],
+            "Predicted CLV per customer": table["mean_predicted_clv"],
+            "Profit of the first order": table["mean_first_order_profit"],
+            "CLV in first orders (x)": ratio("clv_multiple"),
+            "Acquisition cost (CAC)": table["mean_cac"],
+            "CLV : CAC": ratio("ltv_to_cac"),
+            f"Payback ({several})": ratio("payback_periods"),
+            "Pays back": table["pays_back"],
+        },
+        index=table.index,
+    )
+    out.index.name = table.index.name
+    return out
+
+
+def decile_table(calibration: pd.DataFrame, *, n_bins: int = 10) -> pd.DataFrame:
+    """:func:`~clvlib.compare.metrics.decile_calibration` as a manager reads it.
+
+    Customers with the same forecast share a bin, so a large tie (many customers forecast
+    nothing) fills several tenths at once: the bin is labelled with the tenths it covers
+    ("1–2") instead of leaving a number out. Money with the page's currency, the ratio as a
+    number.
+    """
+    from clvlib.report.plotting._calibration import bin_labels
+    from clvlib.vocabulary import format_number
+
+    labels = bin_labels(calibration.index, n_bins)
+    out = pd.DataFrame(
+        {
+            "Customers": calibration["customers"].to_numpy(),
+            "Forecast value per customer": calibration["mean_predicted"].to_numpy(),
+            "Realised value per customer": calibration["mean_realised"].to_numpy(),
+            "Forecast value in all": calibration["total_predicted"].to_numpy(),
+            "Realised value in all": calibration["total_realised"].to_numpy(),
+            "Forecast / realised": [format_number(v, "number") for v in calibration["ratio"]],
+        },
+        index=pd.Index(labels, name="Tenth of customers by forecast (1 = lowest)"),
+    )
+    out.attrs.update(calibration.attrs)
+    return out
+
+
+#: the assumed effect of acting as a segment's playbook says (one definition, in methods)
+PLAYBOOK_LIFT = ASSUMED_LIFT
+
+
+def playbook_table(
+    summary: pd.DataFrame,
+    rules: str,
+    *,
+    clv: pd.Series,
+    customers: pd.DataFrame | None = None,
+    lift: float = PLAYBOOK_LIFT,
+) -> pd.DataFrame:
+    """A rule set's playbook as a manager reads it: segment, size, worth, action, value of acting.
+
+    Scores on the rule set's own scale (as :func:`~clvlib.report.fitting.rule_set_coverage`,
+    so every shipped rule set can be shown whatever ``n_bins`` the report uses), segments
+    with the customer table's prospects (:func:`~clvlib.report.fitting.segment_customers`),
+    and :func:`~clvlib.methods.segment_tables.segment_playbook` with ``clv`` the predicted
+    CLV. The value of acting is the segment's predicted CLV x ``lift``, the assumption named
+    in its header.
+    """
+    from clvlib.methods.rfm import RFMScorer
+    from clvlib.methods.rules import load_rules
+    from clvlib.methods.segment_tables import segment_playbook
+    from clvlib.report.fitting import segment_customers
+    from clvlib.vocabulary import format_fixed, format_number
+
+    rule_set = load_rules(rules)
+    scores = RFMScorer(n_bins=rule_set.scale).fit_transform(summary)
+    segments = segment_customers(scores, rule_set, customers)
+    table = segment_playbook(
+        summary, scores, segments, rules=rule_set, clv=clv, prospects=customers, lift=lift
+    )
+    out = pd.DataFrame(
+        {
+            "Customers": table["customers"],
+            "Share of customers": table["customer_share"],
+            "Historic CLV per customer": table["mean_historic_clv"],
+            "Predicted CLV per customer": table["mean_predicted_clv"],
+            f"Value of acting (predicted CLV x {format_fixed(lift, 'whole_percent')})": [
+                format_number(v, "money") for v in table["value_of_acting"]
+            ],
+            "Action": table["action"],
+        },
+        index=table.index.rename("Segment"),
+    )
+    out.attrs.update(table.attrs)
+    return out
+
+
+def policy_table(policies: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~clvlib.methods.analyses.policies_by_segment` as a manager reads it.
+
+    Per segment and policy: customers targeted, cost and net value (value won at the assumed
+    lift minus the cost), money in the page's currency; the assumptions are said by
+    :func:`~clvlib.report.answers.policy_recommendation`.
+    """
+    names = {"importance": "discount by importance", "lapsing": "win back the lapsing"}
+    columns = {}
+    for prefix, name in names.items():
+        columns[f"Customers, {name}"] = policies[f"{prefix}_customers"]
+        columns[f"Cost, {name}"] = policies[f"{prefix}_cost"]
+        columns[f"Net value, {name}"] = policies[f"{prefix}_net_value"]
+    return pd.DataFrame(columns, index=policies.index.rename("Segment"))
 
 
 def heuristic_figures(

@@ -34,6 +34,7 @@ from clvlib.report.answers import (
     executive_summary,
     group_heading,
     heuristic_answer,
+    policy_recommendation,
     segment_answer,
     verdict_across,
     verdict_sentences,
@@ -43,12 +44,16 @@ from clvlib.report.answers import (
 from clvlib.report.cache import cache_path, data_fingerprint, shared_log
 from clvlib.report.exports import RUNNER_ENV, export_path, save_headline
 from clvlib.report.figures import (
+    audit_examples,
     audit_figures,
+    audit_table,
+    channel_table,
     cluster_figures,
     comparison_figures,
     cumulative_transactions,
     data_overview,
     decile_figures,
+    decile_table,
     discount_analysis,
     executive_figures,
     group_column,
@@ -58,6 +63,8 @@ from clvlib.report.figures import (
     lead_intervals,
     log_facts,
     metric_matrix,
+    playbook_table,
+    policy_table,
     segment_figures,
     sensitivity_table,
     worked_example,
@@ -91,7 +98,11 @@ __all__ = [
     "worked_example",
     "sensitivity_table",
     "audit_answer",
+    "audit_examples",
     "audit_figures",
+    "audit_table",
+    "channel_table",
+    "decile_table",
     "average_levers",
     "cluster_answer",
     "cluster_figures",
@@ -100,6 +111,7 @@ __all__ = [
     "comparison_so_what",
     "comparison_figures",
     "cumulative_transactions",
+    "customer_audit",
     "cluster_settings",
     "data_overview",
     "decile_figures",
@@ -119,6 +131,9 @@ __all__ = [
     "key_metrics",
     "lead_intervals",
     "load_customers",
+    "playbook_table",
+    "policy_recommendation",
+    "policy_table",
     "load_data",
     "log_facts",
     "metric_matrix",
@@ -218,9 +233,7 @@ def load_data(
             tx, audit = io.load_transactions(path, lazy=True, **options)
     customers = None
     if params["customers_path"]:  # read as the log is, its ids of the log's kind
-        keys = ("sep", "encoding", "date_format", "decimal", "thousands")
-        text = {k: options[k] for k in keys if k in options}
-        customers, _ = load_customers(params["customers_path"], log=tx, **text)
+        customers, _ = _read_customers(params, tx)
     span = _tx.stats(tx)
     try:  # the split's one check against the log's span, the file named
         Split.from_params(params).check(span["first"], span["last"])
@@ -229,3 +242,35 @@ def load_data(
         shown = shown_path(params["data_path"], Path(source).parent if source else None)
         raise ValueError(f"{shown}: {error}") from None
     return tx, audit, customers
+
+
+def _read_customers(params: Mapping[str, Any], tx: Any) -> tuple[pd.DataFrame, Any]:
+    """The customer table of ``customers_path`` and its audit, read with the log's options."""
+    from clvlib.report.params import loader_options
+
+    options = loader_options(params)
+    keys = ("sep", "encoding", "date_format", "decimal", "thousands")
+    text = {k: options[k] for k in keys if k in options}
+    return load_customers(params["customers_path"], log=tx, **text)
+
+
+def customer_audit(params: Mapping[str, Any], *, tx: Any) -> Any:
+    """What became of the customer table's rows, in words: one call for report 01.
+
+    The :class:`~clvlib.data.customers.CustomerAudit` of the table that :func:`load_data`
+    reads (``customers_path``, with the log's options and ids of the log's kind), as
+    :func:`~clvlib.report.figures.customer_audit_facts` shows it; a sentence when the
+    parameters name no customer table.
+    """
+    from IPython.display import Markdown
+
+    from clvlib.report.figures import customer_audit_facts
+
+    if not params["customers_path"]:
+        return Markdown(
+            "*No customer table was given in the parameters: sign-up dates, "
+            "acquisition channels and costs, and people who signed up but never bought, "
+            "are unknown.*"
+        )
+    _, audit = _read_customers(params, tx)
+    return customer_audit_facts(audit)

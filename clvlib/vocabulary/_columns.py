@@ -395,7 +395,8 @@ COLUMNS: dict[str, Term] = {
         "CLV",
         (
             "Chance a customer is still active at the observation end: 1 while the last purchase "
-            "is at most L periods ago, then s ** (periods since - L)."
+            "is at most L periods ago, then the survival rate once more for every period beyond "
+            "L (two periods beyond: the rate times itself)."
         ),
     ),
     "expected_lifetime": Term(
@@ -431,7 +432,7 @@ COLUMNS: dict[str, Term] = {
         "CLV",
         (
             "Profit of a customer's first order (amount - cost over its purchase lines, or amount"
-            " x margin without costs); clv_multiple = predicted lifetime CLV / it."
+            " x margin without costs); the CLV in first orders is the predicted CLV divided by it."
         ),
     ),
     "ltv_to_cac": Term(

@@ -238,9 +238,11 @@ METHODS: dict[str, Method] = {
         "money",
         "method",
         (
-            "HeuristicCLV predicted value over the holdout: net value of the last 12 months / "
-            "max(min(tenure, 12), L) x P(active) x sum of s**k over the holdout months (one "
-            "survival rate s and lapse threshold L, fitted on the calibration log)"
+            "Heuristic forecast of the holdout value: the net value per month of the last "
+            "12 months (or of the customer's tenure, if shorter, but over at least L months), "
+            "times the chance the customer is still active, summed over the holdout months with "
+            "the chance of staying shrinking by the survival rate every month (one survival "
+            "rate and lapse threshold L, fitted on the calibration log)"
         ),
         "holdout value (currency)",
         "value tiers of the score (top 20 % / middle 60 % / bottom 20 %)",
@@ -249,7 +251,8 @@ METHODS: dict[str, Method] = {
         "RFM",
         "number",
         "method",
-        "rfm_score = r_score + f_score + m_score, quantile edges learned on calibration",
+        "the RFM score: the sum of the recency, frequency and monetary scores (1 to 5 each, "
+        "5 the best), with quantile edges learned on calibration",
         "a ranking (no money forecast)",
         "segments of the rule set",
     ),
@@ -258,7 +261,7 @@ METHODS: dict[str, Method] = {
         "number",
         "method",
         (
-            "mean calibration total_value of the customer's k-means cluster (clusters fitted on "
+            "mean calibration total value of the customer's k-means cluster (clusters fitted on "
             "calibration; the score is constant within a cluster)"
         ),
         "a ranking of clusters (no money forecast)",

@@ -6,19 +6,39 @@ None), never touches pyplot's current figure, and labels its axes with units.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from clvlib.vocabulary import money_unit
+
 _COLUMNS = ("customers", "mean_predicted", "mean_realised", "ratio")
+
+
+def bin_labels(bins: Sequence[int], n_bins: int = 10) -> list[str]:
+    """The tenths each bin of :func:`~clvlib.compare.metrics.decile_calibration` covers.
+
+    Customers with the same forecast share a bin, so a large tie fills several tenths and
+    the next bin numbers are missing: such a bin reads "1–2" instead of a skipped number.
+
+    Examples
+    --------
+    >>> bin_labels([1, 3, 4, 5, 6, 7, 8, 9, 10])[:2]
+    ['1–2', '3']
+    """
+    bins = [int(b) for b in bins]
+    ends = [*bins[1:], n_bins + 1]
+    return [str(b) if e == b + 1 else f"{b}–{e - 1}" for b, e in zip(bins, ends, strict=True)]
 
 
 def plot_decile_calibration(
     table: pd.DataFrame,
     *,
     ax: Axes | None = None,
-    currency: str = "currency",
+    currency: str | None = None,
     title: str | None = None,
 ) -> Axes:
     """Mean predicted next to mean realised value per bin of the forecast.
@@ -29,8 +49,9 @@ def plot_decile_calibration(
         Output of :func:`clvlib.compare.metrics.decile_calibration`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
-    currency : str, default "currency"
-        Unit shown on the value axis (e.g. "GBP").
+    currency : str, optional
+        Unit shown on the value axis (e.g. "GBP"); default the page's
+        currency (:func:`clvlib.vocabulary.money_unit`).
     title : str, optional
         Title; by default it names the overall predicted / realised ratio.
     """
@@ -45,7 +66,7 @@ def plot_decile_calibration(
     ax.bar(x + width / 2, table["mean_realised"], width, color="#fc8d59", label="realised")
     labels = [
         f"{b}\n{r:.2f}" if np.isfinite(r) else f"{b}\n–"
-        for b, r in zip(table.index, table["ratio"], strict=True)
+        for b, r in zip(bin_labels(table.index), table["ratio"], strict=True)
     ]
     ax.set_xticks(x, labels)
     ratio = table.attrs.get("ratio")
@@ -55,7 +76,7 @@ def plot_decile_calibration(
             title += f" (overall ratio {ratio:.2f})"
     ax.set_title(title)
     ax.set_xlabel("bin of the forecast (1 = lowest), with its predicted / realised ratio")
-    ax.set_ylabel(f"mean value per customer ({currency})")
+    ax.set_ylabel(f"mean value per customer ({currency or money_unit()})")
     ax.axhline(0, color="black", lw=0.5)
     ax.legend()
     return ax

@@ -14,7 +14,7 @@ from matplotlib.ticker import PercentFormatter
 
 from clvlib.methods.tiers import LorenzCurve, lorenz_curve
 from clvlib.report.formatting import label
-from clvlib.vocabulary import TERMS
+from clvlib.vocabulary import TERMS, money_unit
 
 _TIER_COLOURS = ("#1b7837", "#bdbdbd", "#b2182b")  # top, middle, bottom
 
@@ -36,7 +36,7 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def plot_clv_distribution(
-    clv: pd.Series, *, ax: Axes | None = None, bins: int = 50, currency: str = "currency"
+    clv: pd.Series, *, ax: Axes | None = None, bins: int = 50, currency: str | None = None
 ) -> Axes:
     """Histogram of CLV per customer, with the mean and the median marked.
 
@@ -48,8 +48,9 @@ def plot_clv_distribution(
         Axes to draw on; a new figure when omitted.
     bins : int, default 50
         Number of histogram bins.
-    currency : str, default "currency"
-        Unit shown on the value axis (e.g. "GBP").
+    currency : str, optional
+        Unit shown on the value axis (e.g. "GBP"); default the page's
+        currency (:func:`clvlib.vocabulary.money_unit`).
     """
     ax = _axes(ax)
     values = pd.Series(clv, dtype="float64").dropna()
@@ -59,7 +60,7 @@ def plot_clv_distribution(
     name = label(clv.name) if isinstance(clv, pd.Series) and clv.name else "CLV"  # in words
     name = name if name[:2].isupper() else name[:1].lower() + name[1:]  # inside a sentence
     ax.set_title(f"Distribution of {name} per customer (n = {len(values):,})")
-    ax.set_xlabel(f"{name} per customer ({currency})")
+    ax.set_xlabel(f"{name} per customer ({currency or money_unit()})")
     ax.set_ylabel("customers (count)")
     ax.legend()
     return ax
@@ -141,7 +142,7 @@ def plot_tiers_by_channel(table: pd.DataFrame, *, ax: Axes | None = None) -> Axe
 
 
 def plot_sensitivity(
-    table: pd.DataFrame, *, ax: Axes | None = None, currency: str = "currency"
+    table: pd.DataFrame, *, ax: Axes | None = None, currency: str | None = None
 ) -> Axes:
     """Tornado chart: CLV when each lever moves down and up (widest effect on top).
 
@@ -151,8 +152,9 @@ def plot_sensitivity(
         Output of :func:`clvlib.methods.heuristic.clv_sensitivity`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
-    currency : str, default "currency"
-        Unit shown on the CLV axis.
+    currency : str, optional
+        Unit shown on the CLV axis; default the page's
+        currency (:func:`clvlib.vocabulary.money_unit`).
     """
     ax = _axes(ax)
     base = float(table["base_clv"].iloc[0])
@@ -166,7 +168,7 @@ def plot_sensitivity(
         )
     ax.axvline(base, color="black", lw=1)
     ax.set_title(f"CLV sensitivity: each lever ±{_pct(table['change'].max())} (base {base:,.2f})")
-    ax.set_xlabel(f"CLV ({currency})")
+    ax.set_xlabel(f"CLV ({currency or money_unit()})")
     ax.set_ylabel("lever")
     ax.legend(loc="lower right")
     return ax

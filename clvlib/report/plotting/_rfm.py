@@ -12,6 +12,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
+from clvlib.vocabulary import TERMS, money_unit
+
 _AXIS_NAMES = {
     "r_score": ("R", "recency", "most recent"),
     "f_score": ("F", "frequency", "most orders"),
@@ -33,7 +35,7 @@ def plot_rfm_heatmap(
     summary: pd.DataFrame | None = None,
     value: str = "count",
     monetary_col: str | None = None,
-    currency: str = "currency",
+    currency: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Recency score x frequency score grid, coloured and annotated by count or mean value.
@@ -49,8 +51,9 @@ def plot_rfm_heatmap(
     monetary_col : str, optional
         Summary column averaged for ``value="monetary"``; by default the scorer's M column
         (``scores.attrs``), else ``total_value``.
-    currency : str, default "currency"
-        Unit of the monetary value.
+    currency : str, optional
+        Unit of the monetary value; default the page's
+        currency (:func:`clvlib.vocabulary.money_unit`).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
     """
@@ -68,9 +71,10 @@ def plot_rfm_heatmap(
             raise KeyError(f"summary has no column {col!r} to average")
         frame = scores[["r_score", "f_score"]].join(summary[[col]], how="left")
         cells = frame.groupby(["f_score", "r_score"])[col].mean()
+        words = TERMS[col].label if col in TERMS else col.replace("_", " ")  # never a code
         label, title, fmt = (
-            f"mean {col} ({currency})",
-            f"Mean {col} per R x F score cell",
+            f"mean {words} ({currency or money_unit()})",
+            f"Mean {words} per R x F score cell",
             "{:,.0f}",
         )
     grid = cells.unstack("r_score").reindex(index=range(1, n + 1), columns=range(1, n + 1))
@@ -117,7 +121,7 @@ def plot_segment_sizes(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     height = 0.4
     ax.barh(y + height / 2, table["customer_share"] * 100, height, label="customers",
             color="#4575b4")  # fmt: skip
-    ax.barh(y - height / 2, table["value_share"] * 100, height, label="value (total_value)",
+    ax.barh(y - height / 2, table["value_share"] * 100, height, label="value (net value to date)",
             color="#fc8d59")  # fmt: skip
     ax.set_yticks(y, [str(s) for s in table.index])
     ax.axvline(0, color="grey", lw=0.8)
