@@ -265,6 +265,7 @@ def _classify(
     # pandas' duplicated) are few; every row of a group but its first is a copy.
     # an order_id column without a value is no order id: its rows are no lines of one order
     has_orders = bool(found.get("present order_id"))
+    chosen = drop_duplicates is not None
     if drop_duplicates is None:
         drop_duplicates = has_orders
     same = "duplicate" if drop_duplicates else ("identical" if not has_orders else "")
@@ -333,7 +334,13 @@ def _classify(
         product = _strip(t[mapping["product_id"]].cast("string")).upper()
         flags["non_product"] = product.isin(sorted(codes))
     if has_copies:
-        flags[same] = t[_ROW].isin(copies[f"{_MINE}copy"])
+        copy = t[_ROW].isin(copies[f"{_MINE}copy"])
+        flags[same] = copy
+        if same == "duplicate" and has_orders and not chosen:
+            # a row without its order id is no line of an order: its copy is a purchase too
+            orderless = ~_present(t[mapping["order_id"]])
+            flags["duplicate"] = copy & ~orderless
+            flags["identical"] = copy & orderless
     if "unit_price" in numbers:
         flags["non_positive_price"] = numbers["unit_price"] <= 0
     if "quantity" in numbers:  # no goods; a $0 amount on goods is a purchase (CDNOW)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import pandas as pd
 import pyarrow as pa
@@ -72,13 +73,23 @@ _UNPADDED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
 )
 
 
+# Characters a spreadsheet or a web form leaves around a value that no reader sees:
+# no-break and narrow spaces, zero-width spaces and joiners, the byte-order mark.
+_INVISIBLE = (0xA0, 0x2007, 0x202F, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)
+_STRIPPED = r"[\s\x{00A0}\x{2007}\x{202F}\x{200B}-\x{200D}\x{2060}\x{FEFF}]+"
+
+
 def _padded(text: ibis.StringValue) -> ibis.BooleanValue:
-    """Whether the text starts or ends with whitespace (or another control character)."""
-    return (text.ascii_str() <= 32) | (text.right(1).ascii_str() <= 32)
+    """Whether the text starts or ends with whitespace, a control or an invisible character."""
+    first, last = text.ascii_str(), text.right(1).ascii_str()
+    return (first <= 32) | (last <= 32) | first.isin(_INVISIBLE) | last.isin(_INVISIBLE)
 
 
 def _strip(text: ibis.StringValue) -> ibis.StringValue:
-    """``text`` without leading and trailing whitespace (as Python's ``str.strip``, ASCII).
+    """``text`` without leading and trailing whitespace and invisible characters.
+
+    So that ``42`` followed by a no-break space, or after a byte-order mark, is customer
+    ``42``, not another customer.
 
     The engine's trim of a set of characters is several times slower than a look at the
     first and last character, and most values have nothing to strip; a source column whose
@@ -87,7 +98,8 @@ def _strip(text: ibis.StringValue) -> ibis.StringValue:
     op = text.op()
     if isinstance(op, ops.Field) and op.name in _UNPADDED.get():
         return text
-    return ibis.ifelse(_padded(text), text.strip(), text)
+    stripped = text.re_replace(f"^{_STRIPPED}|{_STRIPPED}$", "")
+    return ibis.ifelse(_padded(text), stripped, text)
 
 
 def _text(col: ibis.Value) -> ibis.StringValue:
@@ -148,7 +160,9 @@ def _to_number(
     point; ``""`` is none ("1.500" is 1.5 even where it could be 1500).
     """
     kind = col.type()
-    if kind.is_integer() or kind.is_boolean():  # always finite
+    if kind.is_boolean():  # True / False is no quantity nor money: every value unreadable
+        return ibis.ifelse(col.isnull(), ibis.null("float64"), ibis.null("float64")), col.notnull()
+    if kind.is_integer():  # always finite
         values = col.cast("float64")
     elif kind.is_numeric():
         values = _finite(col.cast("float64"))
@@ -164,6 +178,8 @@ def _to_number(
             if pattern is None:
                 pattern = rf"^[+-]?\d*(?:{re.escape(decimal)}\d+)?(?:[eE][+-]?\d+)?$"
             text = ibis.ifelse(text.re_search(pattern), read, ibis.null("string"))
+        # the engine would read "1_000" as 1000: a separator no convention here allows
+        text = ibis.ifelse(text.contains("_"), ibis.null("string"), text)
         values = _finite(text.try_cast("float64"))
     return values, _present(col) & values.isnull()
 
@@ -171,7 +187,7 @@ def _to_number(
 # One reading of a number column. A present value with a digit that the column's convention
 # does not read ("1,234.50", "$12.50", "12 EUR", "1 234,50", "12,50" with decimal ".") is a
 # number written another way: refused with its rows, never dropped as if it were no number.
-_DIGIT = r"\d"
+_DIGIT = r"\p{Nd}"  # a digit of any script ("١٢", "１２" are numbers, not blanks)
 # With decimal ".", "1.500" is 1.5, or 1500 written with a thousands dot (a file separated by
 # semicolons or tabs often comes from a decimal-comma locale). A dot no thousands separator
 # can be ("12.5", "0.125", "1234.500") proves the column dot-decimal; without such a value, a
@@ -196,6 +212,8 @@ _ISO_TEXT = r"\d{4}-\d{1,2}-\d{1,2}(?:[T ].*)?"
 _COMPACT_TEXT = r"(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _NUMERIC_DATE = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})(?:[T ,]+(.*))?$"
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+_TIME_ONLY = r"\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*"
+_MONTH_NAME = r"[A-Za-z]{3,}"
 # Earlier timestamps are no purchase of an order log but a placeholder ("0001-01-01", Excel's
 # day 0) or a misread: they are dropped as bad timestamps, never kept.
 _FLOOR = pd.Timestamp("1900-01-01")
@@ -250,9 +268,21 @@ def _read_dates(
     problems: list[str] = []
     utc = False
     if not found:
+        if (clock := values.str.fullmatch(_TIME_ONLY).fillna(False).astype(bool)).any():
+            return (
+                none,
+                "",
+                [
+                    f"column {column!r} (timestamp) has times without a date "
+                    f"({example(values[clock])}): a purchase needs its day; give the column "
+                    "with the dates (or the date and time)"
+                ],
+            )
         fmt = next(
             (f for v in values.head(20) if (f := guess_datetime_format(v)) is not None), None
         )
+        if values.str.contains(_MONTH_NAME).fillna(False).all():
+            fmt = None  # month names are unambiguous: each value read as it is spelled
         fmt, how = fmt or "mixed", f"text dates ({fmt or 'mixed formats'})"
     elif found[0] == "ISO 8601":
         fmt, how = "ISO8601", "ISO 8601"
@@ -351,6 +381,13 @@ def _read_dates(
         how += where
     elif getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_localize(None)
+    if found and found[0] == "dd/mm or mm/dd" and (short := parts[3].str.len().eq(2)).any():
+        # a two-digit year is of the century that keeps it out of the years to come ('75 is
+        # 1975, not 2075); one of this year stays (a day after loading is counted as future)
+        ahead = short & (ts.dt.year > pd.Timestamp.now().year)
+        if ahead.any():
+            ts = ts.where(~ahead, ts - pd.DateOffset(years=100))
+            how += ", two-digit years in the past century where the next would be future"
     return ts.astype("datetime64[us]"), how, []
 
 
@@ -393,6 +430,27 @@ def _two_digit_year_orders(parts: pd.DataFrame, sep: str) -> dict[str, str]:
     return {name: fmt for name, (fmt, ok) in allowed.items() if ok}
 
 
+@ibis.udf.scalar.builtin(name="timezone")
+def _in_zone(zone: str, ts: dt.Timestamp(timezone="UTC")) -> dt.timestamp:  # type: ignore[empty-body]
+    """DuckDB's ``timezone(zone, timestamptz)``: the naive wall-clock time in ``zone``."""
+
+
+_FIXED_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{2}):?(\d{2})$")
+
+
+def _wall_clock(col: ibis.Value, zone: str) -> ibis.Value:
+    """A zone-aware time column as the wall-clock time in its zone (the one time-zone rule).
+
+    The engine's own cast would give the time in its session's zone (UTC), so that an order
+    at 23:30 in New York would land on the next day.
+    """
+    if found := _FIXED_OFFSET.match(zone):
+        sign, hours, minutes = found.groups()
+        shift = (int(hours) * 60 + int(minutes)) * (-1 if sign == "-" else 1)
+        return _in_zone("UTC", col) + ibis.interval(minutes=shift)
+    return _in_zone(zone, col)
+
+
 def _timestamps(
     table: ibis.Table, column: str, date_format: str | None
 ) -> tuple[ibis.Table, str, list[str]]:
@@ -406,9 +464,14 @@ def _timestamps(
     kind = col.type()
     name = f"{_MINE}ts"
     if kind.is_timestamp() or kind.is_date():
-        ts = col.cast("timestamp")
+        how = "date-time column"
+        zone = getattr(kind, "timezone", None)
+        if zone and engine.is_embedded(engine.backend_of(table)):
+            ts, how = _wall_clock(col, zone), f"date-time column, wall-clock time in {zone}"
+        else:
+            ts = col.cast("timestamp")
         ts = ibis.ifelse(ts < engine.timestamp(_FLOOR), ibis.null("timestamp"), ts)
-        return table.mutate(**{name: ts}), "date-time column", []
+        return table.mutate(**{name: ts}), how, []
     if kind.is_numeric() and not kind.is_boolean():
         number = col.cast("float64")
         integral = _present(col) & (number % 1 == 0)
