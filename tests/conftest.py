@@ -124,3 +124,12 @@ def ax():
     axes = Figure().subplots()
     yield axes
     assert plt.get_fignums() == before  # no pyplot figure was opened
+
+
+@pytest.fixture(autouse=True)
+def _no_currency_left_over():
+    """Each test starts without a page currency (``load_data`` sets one for its process)."""
+    from clvlib.vocabulary import use_currency
+
+    with use_currency(""):
+        yield
