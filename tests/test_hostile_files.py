@@ -320,3 +320,42 @@ def test_a_fifo_or_a_link_to_nowhere_names_its_cause(tmp_path: Path) -> None:
         assert err.value.problems == [
             "is a symbolic link that leads nowhere (broken or looping): no such file behind it"
         ]
+
+
+# ----------------------------------------------------------------------------- customer table
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> pd.DataFrame:
+    path = _file(tmp_path, "log.csv", b"customer_id,timestamp,amount\n007,2024-01-05,10\n")
+    return load_transactions(path)[0]
+
+
+@pytest.mark.parametrize("cac", ["1e300", "10000000000000", "-2e12"])
+def test_a_cac_too_large_to_be_money_is_refused(
+    tmp_path: Path, log: pd.DataFrame, cac: str
+) -> None:
+    path = _file(tmp_path, "c.csv", f"customer_id,cac\n007,5\n008,{cac}\n".encode())
+    with pytest.raises(SchemaError) as err:
+        load_customers(path, log=log)
+    assert err.value.problems == [
+        "column 'cac' (cac) has values too large to be money (above 1,000,000,000,000 in "
+        f"absolute value): rows 1 (values '{cac}')"
+    ]
+    table, _ = load_customers(
+        _file(tmp_path, "ok.csv", b"customer_id,cac\n007,1000000000000\n"), log=log
+    )
+    assert table["cac"].tolist() == [1e12]  # the cap itself is money
+
+
+@pytest.mark.parametrize("with_log", [True, False])
+def test_a_customer_table_without_rows_is_an_error(
+    tmp_path: Path, log: pd.DataFrame, with_log: bool
+) -> None:
+    path = _file(tmp_path, "c.csv", b"customer_id,signup_date\n")
+    with pytest.raises(SchemaError) as err:
+        load_customers(path, log=log if with_log else None)
+    assert err.value.problems == [
+        "the table has no rows (a header and no customers): give the file with its rows"
+    ]
+    assert str(err.value).startswith(f"{path}: 1 problem(s) reading the customer table")
