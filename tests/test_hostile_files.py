@@ -359,3 +359,104 @@ def test_a_customer_table_without_rows_is_an_error(
         "the table has no rows (a header and no customers): give the file with its rows"
     ]
     assert str(err.value).startswith(f"{path}: 1 problem(s) reading the customer table")
+
+
+# ----------------------------------------------------------------------------- the runner
+
+
+def _notebook(path: Path, *cells: str) -> Path:
+    """A report-like notebook: a title, the parameters cell, then ``cells``."""
+    import nbformat
+
+    from clvlib.report.params import parameters_cell
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"# Test report {path.stem}"))
+    params = nbformat.v4.new_code_cell(parameters_cell())
+    params.metadata["tags"] = ["parameters"]
+    nb.cells.append(params)
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, path)
+    return path
+
+
+def _data_set(folder: Path, name: str, *, good: bool = True) -> Path:
+    """A data set that passes the minimum-data gate (or whose log has no customer column)."""
+    folder.mkdir()
+    rows = ["customer_id,order_id,timestamp,quantity,unit_price"]
+    for c in range(120):
+        for k, day in enumerate((3 + c % 40, 60 + c % 50, 120 + c % 50)):
+            stamp = pd.Timestamp("2024-01-01") + pd.Timedelta(days=day, hours=10)
+            rows.append(f"{c},{c}-{k},{stamp},1,{10 + c % 7}.50")
+    rows.append("0,last,2024-06-20 12:00:00,1,9.50")  # the data reach holdout_end
+    text = "\n".join(rows) + "\n"
+    (folder / "log.csv").write_text(text if good else text.replace("customer_id", "client"))
+    (folder / "p.yaml").write_text(
+        f"dataset_name: {name}\ndata_path: log.csv\ncustomers_path: ''\n"
+        "calibration_end: 2024-04-30\nholdout_end: 2024-06-20\n"
+    )
+    return folder / "p.yaml"
+
+
+@pytest.fixture
+def quick(tmp_path: Path) -> Path:
+    return _notebook(tmp_path / "01_quick.ipynb", "x = 1")
+
+
+def test_notebooks_without_the_comparison_render_and_skip_the_verdict(
+    tmp_path: Path, quick: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from clvlib.report.cli import main
+
+    params = [_data_set(tmp_path / n, n) for n in ("one", "two", "three")]
+    args = [a for p in params for a in ("--params", str(p))]
+    out = tmp_path / "out"
+    status = main(["report", *args, "--out", str(out), "--notebooks", str(quick), "--no-progress"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    skipped = (
+        "The verdict across data sets is skipped: it is built from 05_method_comparison, which "
+        "was not among the notebooks rendered (--notebooks)."
+    )
+    assert captured.out.count(skipped) == 1
+    assert "failed" not in captured.out + captured.err
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert skipped in index and "Failed" not in index
+    assert not (out / "verdict.json").exists()
+    for name in ("one", "two", "three"):
+        assert (out / name / "01_quick.html").is_file()
+
+
+def test_every_data_set_refused_is_exit_2_naming_each(
+    tmp_path: Path, quick: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from clvlib.report.cli import main
+
+    params = [_data_set(tmp_path / n, n, good=False) for n in ("one", "two")]
+    args = [a for p in params for a in ("--params", str(p))]
+    out = tmp_path / "out"
+    status = main(["report", *args, "--out", str(out), "--notebooks", str(quick), "--no-progress"])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert err.startswith("error: data set 'one': ") and err.count("error: ") == 1, err
+    assert "\n\ndata set 'two': " in err
+    assert err.count("missing required column 'customer_id'") == 2, err
+    assert "Traceback" not in err
+    assert not out.exists()  # nothing rendered, nothing written
+
+
+def test_some_data_sets_refused_is_exit_1_the_others_rendered(
+    tmp_path: Path, quick: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from clvlib.report.cli import main
+
+    params = [_data_set(tmp_path / "one", "one"), _data_set(tmp_path / "two", "two", good=False)]
+    args = [a for p in params for a in ("--params", str(p))]
+    out = tmp_path / "out"
+    status = main(["report", *args, "--out", str(out), "--notebooks", str(quick), "--no-progress"])
+    err = capsys.readouterr().err
+    assert status == 1, err
+    assert "data set 'two' failed:" in err and "missing required column 'customer_id'" in err
+    assert "data set 'one'" not in err
+    assert (out / "one" / "01_quick.html").is_file()
