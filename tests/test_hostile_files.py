@@ -53,8 +53,10 @@ def test_a_utf16_file_with_its_bom_is_read_as_utf16(tmp_path: Path, codec: str) 
     tx, audit = load_transactions(path)
     assert _ids(tx) == ["0001", "1"]
     assert audit.options["encoding"] == "utf-16"
-    tx, _ = load_transactions(path, encoding="UTF16")  # the name given, any alias
-    assert _ids(tx) == ["0001", "1"]
+    for encoding in ("UTF16", codec):  # the name given, any alias, the mark dropped
+        tx, _ = load_transactions(path, encoding=encoding)
+        assert _ids(tx) == ["0001", "1"]
+        assert tx.columns[0] == "customer_id"
 
 
 def test_a_utf16_file_longer_than_the_sniffed_head_is_read_whole(tmp_path: Path) -> None:
@@ -74,6 +76,10 @@ def test_a_utf16_file_read_by_another_encoding_is_named(tmp_path: Path) -> None:
             f"not {encoding}; pass encoding='utf-16', or leave encoding out"
         ]
         assert str(path) in str(err.value)
+    path = _file(tmp_path, "g.csv", (HEADER + "1,2024-01-05,10\n").encode("utf-32"))
+    with pytest.raises(SchemaError, match=r"UTF-32 byte-order mark \(bytes FF FE 00 00\)"):
+        load_transactions(path, encoding="cp1252")
+    assert load_transactions(path)[1].options["encoding"] == "utf-32"
 
 
 # ----------------------------------------------------------------------------- line ends

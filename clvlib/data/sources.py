@@ -222,6 +222,11 @@ def _bom_of(head: bytes) -> str | None:
     return next((enc for bom, enc in _BOMS if head.startswith(bom)), None)
 
 
+def _bom_bytes(head: bytes) -> str:
+    """The byte-order mark ``head`` starts with, as hex digits ('FF FE')."""
+    return next(bom for bom, _ in _BOMS if head.startswith(bom)).hex(" ").upper()
+
+
 def _decoding(encoding: str) -> str:
     """The codec decoding text of ``encoding``: UTF-8 with its byte-order mark dropped."""
     return "utf-8-sig" if encoding == "utf-8" else encoding
@@ -476,12 +481,14 @@ def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
         enc = _encoding(encoding, head)
     except LookupError:
         raise SchemaError(name, [f"unknown encoding {encoding!r}"]) from None
-    if (wide := _bom_of(head)) and not enc.startswith(_WIDE):
+    if (wide := _bom_of(head)) and enc.startswith(_WIDE):
+        enc = wide  # 'utf-16-le' would keep the mark as the first column name's first letter
+    elif wide:
         raise SchemaError(
             name,
             [
                 f"the file starts with a {wide.upper()} byte-order mark (bytes "
-                f"{head[:2].hex(' ').upper()}): it is {wide.upper()} text, not {enc}; pass "
+                f"{_bom_bytes(head)}): it is {wide.upper()} text, not {enc}; pass "
                 f"encoding={wide!r}, or leave encoding out"
             ],
         )
