@@ -19,6 +19,7 @@ _API: dict[str, str] = {
     "load_online_retail": "clvlib.data.reading",
     "LoadAudit": "clvlib.data.audit",
     "SchemaError": "clvlib.data.audit",
+    "SourceNotFoundError": "clvlib.data.audit",
     # datasets.py — the simulated shop (embedded default) and its ground truth
     "simulate_shop": "clvlib.data.shop",
     "load_default_shop": "clvlib.data.shop",
@@ -131,6 +132,7 @@ if TYPE_CHECKING:  # editors and type checkers see every public name; at run tim
     from clvlib.compare.rolling import rolling_origin as rolling_origin
     from clvlib.data.audit import LoadAudit as LoadAudit
     from clvlib.data.audit import SchemaError as SchemaError
+    from clvlib.data.audit import SourceNotFoundError as SourceNotFoundError
     from clvlib.data.customers import load_customers as load_customers
     from clvlib.data.reading import load_online_retail as load_online_retail
     from clvlib.data.reading import load_transactions as load_transactions

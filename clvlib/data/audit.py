@@ -19,7 +19,7 @@ import pandas as pd
 
 from clvlib.data import engine
 
-__all__ = ["REASONS", "LoadAudit", "SchemaError"]
+__all__ = ["REASONS", "LoadAudit", "SchemaError", "SourceNotFoundError"]
 
 # code -> (outcome, description). The order is the precedence: a row gets the first code whose
 # check applies, "kept" when none does.
@@ -43,6 +43,11 @@ _TABLE_ORDER = ("kept", "identical", "return", *(c for c in _CHECKS if c not in 
 
 
 _N_EXAMPLES = 5
+
+# The largest amount of money a value may be (in absolute value): beyond it a figure is a
+# mistake (an id or a date read as a price, a unit typed into the number), not money. The
+# log's line values (classify) and the customer table's CAC are held to it.
+_MAX_MONEY = 1e12
 
 
 # The engine's name of the 0-based input row number (renamed "row" in the clean log), and
@@ -71,6 +76,14 @@ class SchemaError(ValueError):
         if any(re.search(r"\brows \d", p) for p in self.problems):
             lines.append("  (rows are 0-based data rows: row 0 is the first line after the header)")
         super().__init__("\n".join(lines))
+
+
+class SourceNotFoundError(SchemaError, FileNotFoundError):
+    """The file given as a source does not exist (or is a symbolic link that leads nowhere).
+
+    A :class:`SchemaError` naming the file, and a :class:`FileNotFoundError`, so that code
+    catching either catches it.
+    """
 
 
 class LoadAudit:

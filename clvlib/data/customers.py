@@ -21,7 +21,7 @@ import ibis
 import pandas as pd
 
 from clvlib.data import engine
-from clvlib.data.audit import _N_EXAMPLES, _ROW, SchemaError
+from clvlib.data.audit import _MAX_MONEY, _N_EXAMPLES, _ROW, SchemaError
 from clvlib.data.roles import _norm
 from clvlib.data.sources import (
     _header,
@@ -188,14 +188,15 @@ def load_customers(
     Raises
     ------
     SchemaError
-        Naming file, column and rows: no ``customer_id`` column, a repeated id, a sign-up
-        date or CAC that cannot be read (or dates of no provable convention), no id in common
+        Naming file, column and rows: no ``customer_id`` column, no rows, a repeated id, a
+        sign-up date or CAC that cannot be read (or dates of no provable convention), a CAC
+        too large to be money (above 1e12, the log's cap on line values), no id in common
         with ``log``, and every problem of reading the file that the log has.
     """
     shown = str(source) if isinstance(source, str | PathLike) else "<DataFrame>"
     name = source_name or shown
-    problems = option_problems(sep=sep, decimal=decimal) + thousands_problems(thousands, decimal)
-    if problems:
+    problems = option_problems(sep=sep, decimal=decimal, columns=columns)
+    if problems := problems + thousands_problems(thousands, decimal):
         raise SchemaError(name, problems, what=_WHAT)
     number = {"decimal": decimal, "thousands": thousands}
 
@@ -348,9 +349,11 @@ def _load(
         dots = number["decimal"] == "." and number["thousands"] is None
         dots &= read.get("format") == "text" and not str(read.get("sep", "")).startswith("comma")
         grouped, proven = _dot_grouped(col) if dots and col.type().is_string() else (None, None)
+        huge = cac.abs() > _MAX_MONEY
         found = _scalars(
             t,
             bad=_count(bad),
+            huge=_count(huge),
             **(
                 {"grouped": _count(grouped), "proven": _count(proven)}
                 if dots and grouped is not None
@@ -361,6 +364,11 @@ def _load(
             problems.append(
                 f"column {mapping['cac']!r} (cac) has values that are not numbers (decimal "
                 f"{number['decimal']!r}): {_rows_where(t, bad, col)}"
+            )
+        elif found["huge"]:
+            problems.append(
+                f"column {mapping['cac']!r} (cac) has values too large to be money (above "
+                f"{_MAX_MONEY:,.0f} in absolute value): {_rows_where(t, huge, col)}"
             )
         elif found.get("grouped") and not found.get("proven"):
             problems.append(
@@ -396,6 +404,12 @@ def _finish(
     kind: str,
     how_dates: str | None,
 ) -> tuple[pd.DataFrame, CustomerAudit]:
+    if frame.empty:
+        raise SchemaError(
+            name,
+            ["the table has no rows (a header and no customers): give the file with its rows"],
+            what=_WHAT,
+        )
     kept = frame[frame["_code"] == "kept"]
     repeated = kept["customer_id"].duplicated(keep=False)
     if repeated.any():

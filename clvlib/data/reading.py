@@ -52,15 +52,17 @@ import ibis
 import pandas as pd
 
 from clvlib.data import engine
-from clvlib.data.audit import REASONS, LoadAudit, SchemaError
+from clvlib.data.audit import REASONS, LoadAudit, SchemaError, SourceNotFoundError
 from clvlib.data.classify import classify
 from clvlib.data.customers import load_customers
+from clvlib.data.dates import cutoff_day
 from clvlib.data.log import to_frame
 from clvlib.data.roles import ROLES
 from clvlib.data.sources import (
     _file_kind,
     _header,
     _ibis_source,
+    check_file,
     file_errors,
     open_source,
     option_problems,
@@ -75,6 +77,7 @@ __all__ = [
     "ROLES",
     "LoadAudit",
     "SchemaError",
+    "SourceNotFoundError",
     "load_customers",
     "load_online_retail",
     "load_transactions",
@@ -180,8 +183,9 @@ def load_transactions(
         Rows after this day (the whole day included) are dropped and counted.
     cancellation_prefix : str, optional
         Order ids starting with it are cancellations (UCI Online Retail: ``"C"``).
-    non_product_codes : iterable of str
-        ``product_id`` values that are charges or fees, not goods (matched ignoring case).
+    non_product_codes : str or iterable of str
+        ``product_id`` values that are charges or fees, not goods (matched ignoring case); a
+        string is one code.
     drop_duplicates : bool, optional
         Drop rows identical in every source column to an earlier row. By default (None) they
         are dropped when there is an order id (the same line twice in one order is a copy)
@@ -247,8 +251,13 @@ def load_transactions(
         Listing every schema problem at once: missing columns (with the closest names),
         columns not of their type, empty input, no way to compute the value, and in strict
         mode the rows with unparseable values; also files that cannot be read (empty, not
-        decodable, corrupt, a directory, a missing sheet, duplicated column names) and line
-        values too large to be money.
+        decodable, corrupt, a directory, a FIFO, a missing sheet, duplicated column names, a
+        column named with clvlib's prefix ``_clvlib_``), options that are wrong (``columns``
+        not a mapping, an ``observation_end`` that is no date) and line values too large to
+        be money.
+    SourceNotFoundError
+        A :class:`SchemaError` that is also a :class:`FileNotFoundError`: no file at the
+        path, or a symbolic link that leads nowhere.
 
     Examples
     --------
@@ -285,11 +294,19 @@ def load_transactions(
     1                    1  29
     2                    0  28
     """
-    problems = option_problems(sep=sep, decimal=decimal) + thousands_problems(thousands, decimal)
+    problems = option_problems(sep=sep, decimal=decimal, columns=columns)
+    problems += thousands_problems(thousands, decimal)
+    if observation_end is not None:
+        try:
+            cutoff_day(observation_end, "observation_end")
+        except ValueError as err:
+            problems.append(str(err))
     if problems:
         default = "<ibis.Table>" if isinstance(source, ibis.Table) else "<DataFrame>"
         shown = str(source) if isinstance(source, str | PathLike) else default
         raise SchemaError(source_name or shown, problems)
+    if isinstance(non_product_codes, str):  # one code, not its letters
+        non_product_codes = (non_product_codes,)
     read: dict[str, Any]
     if isinstance(source, ibis.Table):
         name = source_name or "<ibis.Table>"
@@ -358,9 +375,8 @@ def load_online_retail(
         names, name = [str(c) for c in path.columns], "<DataFrame>"
     else:
         file = Path(path)
-        if not file.is_file():
-            raise FileNotFoundError(f"{file}: no such file")
         name = str(file)
+        check_file(file, name)
         with file_errors(file, name):
             names = _header(file, _file_kind(file), sheet_name=None)
     for variant in _ONLINE_RETAIL_VARIANTS.values():

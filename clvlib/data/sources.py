@@ -7,6 +7,7 @@ Every failure is a :class:`~clvlib.data.audit.SchemaError` naming the file.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import difflib
@@ -29,7 +30,7 @@ import pyarrow as pa
 from pandas.api.types import is_datetime64_any_dtype
 
 from clvlib.data import engine
-from clvlib.data.audit import _MINE, _ROW, SchemaError
+from clvlib.data.audit import _MINE, _ROW, SchemaError, SourceNotFoundError
 from clvlib.data.roles import _pandas_read_options
 
 
@@ -81,9 +82,14 @@ _COMPRESSED = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zip": "zip", ".zst
 _DAMAGED = (EOFError, OSError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 
 
-def option_problems(*, sep: Any, decimal: Any) -> list[str]:
-    """What is wrong with the text options ``sep`` and ``decimal`` (nothing: an empty list)."""
+def option_problems(*, sep: Any, decimal: Any, columns: Any = None) -> list[str]:
+    """What is wrong with the options ``sep``, ``decimal`` and ``columns`` (none: ``[]``)."""
     problems = []
+    if columns is not None and not isinstance(columns, Mapping):
+        problems.append(
+            "columns must be a mapping of names to the source's column names, e.g. "
+            f"{{'customer_id': 'CustomerID'}}; got {type(columns).__name__} {columns!r}"
+        )
     if not isinstance(decimal, str) or decimal not in _DECIMALS:
         problems.append(
             f"decimal must be '.' (12.50) or ',' (12,50), the mark between the units and the "
@@ -192,6 +198,40 @@ def _decode_error(
     )
 
 
+# Encodings of two or four bytes a character, found from the byte-order mark a file starts with
+# (Excel's "Unicode text" and Windows tools write UTF-16 with one).
+_WIDE = ("utf-16", "utf-32")
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"))
+_BOMS += ((codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _encoding(encoding: str | None, head: bytes) -> str:
+    """The encoding to read a text file by: the one given (any alias of UTF-8 as ``utf-8``).
+
+    Without one, UTF-16 or UTF-32 when the file starts with their byte-order mark, else
+    UTF-8. An unknown name raises LookupError.
+    """
+    if encoding is None:
+        return _bom_of(head) or "utf-8"
+    codec = codecs.lookup(encoding).name
+    return codec if codec == "utf-8" or codec.startswith(_WIDE) else encoding
+
+
+def _bom_of(head: bytes) -> str | None:
+    """The wide encoding whose byte-order mark ``head`` starts with, None when none."""
+    return next((enc for bom, enc in _BOMS if head.startswith(bom)), None)
+
+
+def _bom_bytes(head: bytes) -> str:
+    """The byte-order mark ``head`` starts with, as hex digits ('FF FE')."""
+    return next(bom for bom, _ in _BOMS if head.startswith(bom)).hex(" ").upper()
+
+
+def _decoding(encoding: str) -> str:
+    """The codec decoding text of ``encoding``: UTF-8 with its byte-order mark dropped."""
+    return "utf-8-sig" if encoding == "utf-8" else encoding
+
+
 def _fields(line: str, sep: str) -> list[str]:
     if sep == _WHITESPACE:
         return line.split()
@@ -255,7 +295,8 @@ def _csv_records(text: str, sep: str) -> Iterator[_Record]:
 
     A NUL byte or a field past the csv module's limit ends them early (left to pandas).
     """
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    # newline=None: a line ends at \n, \r\n or a lone \r (old Mac files), as pandas reads it
+    reader = csv.reader(io.StringIO(text, newline=None), delimiter=sep)
     start = 1
     with contextlib.suppress(csv.Error):
         for fields in reader:
@@ -404,7 +445,7 @@ def _parser_problems(path: Path, info: Mapping[str, Any], err: Exception) -> lis
         with _open_binary(path) as fh:
             raw = fh.read(_WHOLE_FILE_BYTES + 1)
         if len(raw) <= _WHOLE_FILE_BYTES:
-            text = raw.decode("utf-8-sig" if enc.lower().replace("_", "-") == "utf-8" else enc)
+            text = raw.decode(_decoding(enc))
             records, n_rows = _odd_records(text, sep)
             if problems := _shape_problems(records, sep, info["header"], n_rows=n_rows):
                 return problems
@@ -436,15 +477,32 @@ def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
     with _open_binary(path) as fh:
         head = fh.read(_SNIFF_BYTES)
         more = bool(fh.read(1))
-    enc = encoding or "utf-8"
-    if more and b"\n" in head:
-        head = head[: head.rindex(b"\n") + 1]  # whole lines only
     try:
-        text = head.decode("utf-8-sig" if enc.lower().replace("_", "-") == "utf-8" else enc)
-    except UnicodeDecodeError as err:
-        raise _decode_error(name, err, head, enc) from None
+        enc = _encoding(encoding, head)
     except LookupError:
         raise SchemaError(name, [f"unknown encoding {encoding!r}"]) from None
+    if (wide := _bom_of(head)) and enc.startswith(_WIDE):
+        enc = wide  # 'utf-16-le' would keep the mark as the first column name's first letter
+    elif wide:
+        raise SchemaError(
+            name,
+            [
+                f"the file starts with a {wide.upper()} byte-order mark (bytes "
+                f"{_bom_bytes(head)}): it is {wide.upper()} text, not {enc}; pass "
+                f"encoding={wide!r}, or leave encoding out"
+            ],
+        )
+    try:
+        if enc.startswith(_WIDE):  # two or four bytes a character: cut the text, not the bytes
+            text = codecs.getincrementaldecoder(enc)().decode(head, final=not more)
+            if more and "\n" in text:
+                text = text[: text.rindex("\n") + 1]
+        else:
+            if more and (cut := max(head.rfind(b"\n"), head.rfind(b"\r"))) >= 0:
+                head = head[: cut + 1]  # whole lines only
+            text = head.decode(_decoding(enc))
+    except UnicodeDecodeError as err:
+        raise _decode_error(name, err, head, enc) from None
     if not text.strip():
         raise SchemaError(name, ["the file is empty: no header and no rows"])
     samples = {c: _records(text, c, truncated=more) for c in (*_SEPARATORS, _WHITESPACE)}
@@ -464,12 +522,34 @@ def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
                 ],
             )
     records = samples[sep]
+    if not records:  # a NUL byte or an overlong field on the first line (csv.Error)
+        raise SchemaError(name, [f"cannot be read as {_sep_name(sep)}: no line could be split"])
     first = records[0][2]
+    if repeated := _repeated_header(records):
+        raise SchemaError(
+            name,
+            [
+                f"{_lines(repeated)} {'repeats' if len(repeated) == 1 else 'repeat'} the header "
+                "(two exports joined?): remove the repeated header lines"
+            ],
+        )
     header = _has_header(first, [fields for _, _, fields in records[1:]])
     if problems := _shape_problems(records, sep, header):
         raise SchemaError(name, problems)
     names = list(first) if header else [str(i) for i in range(len(first))]
     return {"sep": sep, "header": header, "names": names, "encoding": enc}
+
+
+def _repeated_header(records: list[_Record]) -> list[_Record]:
+    """The records below the first that repeat it, when it has words (a header).
+
+    Two exports joined into one file repeat the header where the second starts; the header
+    detection would see words below every column and take the header for data.
+    """
+    first = [f.strip() for f in records[0][2]]
+    if not any(_is_words(f) for f in first):
+        return []
+    return [r for r in records[1:] if [f.strip() for f in r[2]] == first]
 
 
 def _has_header(first: list[str], rows: list[list[str]]) -> bool:
@@ -512,6 +592,83 @@ def _duplicated_names(names: list[str]) -> list[str]:
         for n, at in seen.items()
         if len(at) > 1
     ]
+
+
+def _title_problems(top: pd.DataFrame) -> list[str]:
+    """A title or note above a sheet's header: a first row of one cell over rows of several.
+
+    Read as the header it would name one column and leave the others unnamed ('nan').
+    """
+    if len(top) < 2:
+        return []
+    filled = top.notna().sum(axis=1).tolist()
+    if filled[0] != 1 or not all(n > 1 for n in filled[1:] if n):
+        return []
+    title = str(top.iloc[0].dropna().iloc[0])
+    return [
+        f"the first row ({title[:40]!r}) is one cell and every row below has several: a title "
+        "or note above the header? remove it, so that the sheet starts with the column names"
+    ]
+
+
+def _sheet_header_problems(headers: Mapping[str, list[str]]) -> list[str]:
+    """Sheets read one after the other whose columns are not the first sheet's.
+
+    A column only one sheet has would be empty on the other sheets' rows (an ``amount``
+    named ``value`` on one sheet: its purchases read as missing values).
+    """
+    if len(headers) < 2:
+        return []
+    (first, names), *others = headers.items()
+    problems = []
+    for sheet, theirs in others:
+        extra = [c for c in theirs if c not in names]
+        lacking = [c for c in names if c not in theirs]
+        if extra or lacking:
+            parts = [f"has {extra} that sheet {first!r} has not"] if extra else []
+            parts += [f"lacks {lacking}"] if lacking else []
+            problems.append(
+                f"sheet {sheet!r} {' and '.join(parts)}: the sheets read one after the other "
+                "(sheet_name=None) must have the same columns; rename them alike, or read "
+                "one sheet with sheet_name='...'"
+            )
+    return problems
+
+
+def _reserved_names(names: list[str]) -> list[str]:
+    """Columns named with the prefix of the loader's own columns (they would clash)."""
+    return [
+        f"column {n!r} starts with {_MINE!r}, the prefix of the columns clvlib adds while "
+        "loading: rename it"
+        for n in names
+        if str(n).startswith(_MINE)
+    ]
+
+
+def check_file(
+    path: Path, name: str, *, what: str = "the transaction log", file_of: str = "the order log"
+) -> None:
+    """Raise unless ``path`` is a regular file (or a link to one), naming the cause.
+
+    A path where nothing is, or a symbolic link that leads nowhere, is a
+    :class:`~clvlib.data.audit.SourceNotFoundError` (also a FileNotFoundError); a directory,
+    a FIFO or a device a :class:`SchemaError`.
+    """
+    if path.is_file():
+        return
+    if path.is_dir():
+        raise SchemaError(name, [f"is a directory, not a file: give {file_of}'s file"], what=what)
+    if path.is_symlink() and not path.exists():
+        problem = "is a symbolic link that leads nowhere (broken or looping): no such file"
+        raise SourceNotFoundError(name, [f"{problem} behind it"], what=what)
+    if path.exists():
+        raise SchemaError(
+            name,
+            [f"is not a regular file (a FIFO or device): give {file_of}'s file"],
+            what=what,
+        )
+    looked = "" if path.is_absolute() else f" (looked for {path.absolute()})"
+    raise SourceNotFoundError(name, [f"no such file{looked}"], what=what)
 
 
 def _sheets(path: Path, sheet_name: str | int | None) -> tuple[Any, list[str], list[str]]:
@@ -602,15 +759,19 @@ def _read_file(
         return frame, {"format": "parquet"}
     if kind == "excel":
         book, chosen, every = _sheets(path, sheet_name)
-        parts = []
+        parts, headers = [], {}
         for sheet in chosen:
-            raw_names = pd.read_excel(book, sheet_name=sheet, header=None, nrows=1)
-            names = [str(c) for c in raw_names.iloc[0].tolist()] if len(raw_names) else []
-            if problems := _duplicated_names(names):
+            top = pd.read_excel(book, sheet_name=sheet, header=None, nrows=_SAMPLED)
+            names = [str(c) for c in top.iloc[0].tolist()] if len(top) else []
+            if problems := _title_problems(top) or _duplicated_names(names):
                 raise SchemaError(name, [f"sheet {sheet!r}: {p}" for p in problems])
+            if names:
+                headers[sheet] = names
             parts.append(
                 pd.read_excel(book, sheet_name=sheet, **_pandas_read_options(names, columns))
             )
+        if problems := _sheet_header_problems(headers):
+            raise SchemaError(name, problems)
         frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
         return frame, {"format": "excel", "sheets": chosen, "workbook_sheets": every}
     # CSV: id and number columns are read as text, only empty cells are missing (roles.py).
@@ -671,6 +832,10 @@ def _frame_source(frame: pd.DataFrame) -> _Source:
         col = frame[name]
         if isinstance(col.dtype, pd.CategoricalDtype):
             col = col.astype(object)
+        if pd.api.types.is_timedelta64_dtype(col):
+            # durations have no type of the engine: their text ('1 days 00:00:00'), which a
+            # date column then refuses as not dates, and another column passes on
+            col = col.astype(str).where(col.notna(), None).astype(object)
         if is_datetime64_any_dtype(col) and getattr(col.dt, "tz", None) is not None:
             frame[name] = col.dt.tz_localize(None)
         elif col.dtype == object:
@@ -690,7 +855,7 @@ def _parquet_source(path: Path, name: str) -> _Source:
     except Exception as err:  # pyarrow.ArrowInvalid, OSError
         raise SchemaError(name, [_parquet_problem(err)]) from None
     names = list(schema.names)
-    if problems := _duplicated_names(names):
+    if problems := _duplicated_names(names) + _reserved_names(names):
         raise SchemaError(name, problems)
     # zone-aware times as the wall clock of the zone the file records (the one time-zone rule)
     zones = {
@@ -703,8 +868,8 @@ def _parquet_source(path: Path, name: str) -> _Source:
 def _ibis_source(table: ibis.Table) -> _Source:
     """An ibis table of any backend; its rows numbered in the order of all their values."""
     names = list(table.columns)
-    if problems := [n for n in names if n.startswith(_MINE)]:
-        raise SchemaError("<ibis.Table>", [f"column names starting {_MINE!r}: {problems}"])
+    if problems := _reserved_names(names):
+        raise SchemaError("<ibis.Table>", problems)
     numbered = table.mutate(**{_ROW: ibis.row_number().over(order_by=[table[n] for n in names])})
     return _Source(numbered, names)
 
@@ -729,14 +894,12 @@ def open_source(
     path and its kind giving them, for a text or Excel file) are the columns read as text.
     """
     if isinstance(source, pd.DataFrame):
-        if problems := _duplicated_names([str(c) for c in source.columns]):
+        names = [str(c) for c in source.columns]
+        if problems := _duplicated_names(names) + _reserved_names(names):
             raise SchemaError(name, problems, what=what)
         return _frame_source(source), _frame_sha256(source), {"format": "DataFrame"}, _NO_GUARD
     path = Path(source)
-    if path.is_dir():
-        raise SchemaError(name, [f"is a directory, not a file: give {file_of}'s file"], what=what)
-    if not path.is_file():
-        raise FileNotFoundError(f"{name}: no such file")
+    check_file(path, name, what=what, file_of=file_of)
     with file_errors(path, name, what):
         kind = _file_kind(path)
         if path.stat().st_size == 0:
@@ -755,7 +918,8 @@ def open_source(
                 encoding=encoding,
                 decimal=decimal,
             )
-            if problems := _duplicated_names([str(c) for c in frame.columns]):
+            names = [str(c) for c in frame.columns]
+            if problems := _duplicated_names(names) + _reserved_names(names):
                 raise SchemaError(name, problems, what=what)
             src, guard = _frame_source(frame), _NO_GUARD
     return src, _file_sha256(path), read, guard

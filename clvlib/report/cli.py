@@ -2,12 +2,13 @@
 
 With several ``--params`` files (``--params A.yaml --params B.yaml --out DIR``) each data set's
 reports go into a sub-folder of DIR and ``DIR/index.html`` opens with the verdict across data
-sets (``DIR/verdict.json``); a failing data set is marked failed and the others still count.
-Exit status 0 when every report rendered, 1 when a notebook failed (the message names the
-notebook, the cell and the error), 2 for bad parameters, data or arguments (found once, before
-any notebook runs; one message, no traceback; nothing is rendered), 130 on Ctrl-C (the kernels
-are stopped and the previous report stays as it was). An unexpected error (a bug) shows its
-traceback and exits 1.
+sets (``DIR/verdict.json``; skipped, saying why, when ``--notebooks`` leave out the method
+comparison); a failing data set is marked failed and the others still count.
+Exit status 0 when every report rendered, 1 when a notebook or some data set failed (the
+message names the notebook, the cell and the error), 2 for bad parameters, data or arguments
+(found once, before any notebook runs; one message, no traceback; nothing is rendered; with
+several data sets, when every one is refused), 130 on Ctrl-C (the kernels are stopped and the
+previous report stays as it was). An unexpected error (a bug) shows its traceback and exits 1.
 
 The reports are rendered beside ``--out`` and put in place when the run ends; ``--out`` must be
 new, empty or a previous run's folder (``--force`` writes beside files no run wrote, never over

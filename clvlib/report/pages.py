@@ -152,20 +152,33 @@ def write_verdict_index(
     runs: Sequence[DataSetRun],
     verdict: Mapping[str, Any],
     page: NotebookResult | None,
+    *,
+    skipped: str | None = None,
 ) -> Path:
-    """Write ``index.html`` of a multi-data-set run: the verdict first, then each data set."""
+    """Write ``index.html`` of a multi-data-set run: the verdict first, then each data set.
+
+    ``skipped``: why there is no verdict (the method comparison was not rendered), shown in
+    its place.
+    """
     from datetime import UTC, datetime
 
     from clvlib.compare import verdict as vd
     from clvlib.report.provenance import git_commit
 
-    table = vd.table(verdict)
-    rows, last = [], None
-    for (measure, method), cells in table.iterrows():
-        rows.append(
-            {"measure": measure, "method": method, "cells": list(cells), "first": measure != last}
-        )
-        last = measure
+    rows, last, columns = [], None, []
+    if skipped is None:
+        table = vd.table(verdict)
+        columns = list(table.columns)
+        for (measure, method), cells in table.iterrows():
+            rows.append(
+                {
+                    "measure": measure,
+                    "method": method,
+                    "cells": list(cells),
+                    "first": measure != last,
+                }
+            )
+            last = measure
     by_name = {d["name"]: d for d in verdict["data_sets"]}
     data_sets = [
         {
@@ -183,8 +196,9 @@ def write_verdict_index(
             title="Which method finds tomorrow's valuable customers? The verdict across data sets",
             rendered_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
             commit=git_commit() or "unknown",
-            sentences=vd.sentences(verdict),
-            table_columns=list(table.columns),
+            sentences=vd.sentences(verdict) if skipped is None else [],
+            skipped=skipped,
+            table_columns=columns,
             table_rows=rows,
             data_sets=data_sets,
             verdict_page=page.files.get("report") if page is not None else None,

@@ -58,6 +58,8 @@ NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
 
 #: the notebook of the verdict across data sets: run once per multi-data-set run, in its folder
 VERDICT_NOTEBOOK = "06_verdict_across_data_sets"
+#: the notebook whose export (comparison_metrics.json) the verdict across data sets is built from
+COMPARISON_NOTEBOOK = "05_method_comparison"
 
 # --------------------------------------------------------------------------- runner
 
@@ -401,7 +403,9 @@ def render_data_sets(
     ``jobs`` notebooks at a time in all. A data set whose data fails the gate or whose
     notebook fails is marked failed; the others still count. The whole run renders into one
     staging folder, put in place when it ends (as :func:`render_reports`; ``force`` and
-    ``fresh`` as there).
+    ``fresh`` as there). When ``notebooks`` leave out the method comparison
+    (:data:`COMPARISON_NOTEBOOK`), the verdict across data sets is skipped (the index says
+    why; no ``verdict.json``) and the data sets count as rendered.
 
     Returns
     -------
@@ -412,7 +416,8 @@ def render_data_sets(
     ------
     InputError
         Two parameter files with the same ``dataset_name`` or unknown notebook names
-        (before anything runs).
+        (before anything runs); every data set's data or parameters refused by
+        :func:`check_data` (each named with its message; nothing is written).
     ReportError
         After everything is written, when a data set failed (naming it and the error).
     """
@@ -440,6 +445,13 @@ def render_data_sets(
     kernels = Kernels()
     workers = max(1, min(jobs, len(runs)))
     per_set = max(1, jobs // workers)
+    refused: dict[str, str] = {}  # data sets whose data check_data refused: their message
+    skipped = (
+        None
+        if any(p.stem == COMPARISON_NOTEBOOK for p in paths)
+        else f"The verdict across data sets is skipped: it is built from {COMPARISON_NOTEBOOK}, "
+        "which was not among the notebooks rendered (--notebooks)."
+    )
 
     with folder.staged(out) as staging:
 
@@ -447,7 +459,11 @@ def render_data_sets(
             sub = staging / run.folder
             try:
                 if validate:
-                    check_data(run.params)
+                    try:
+                        check_data(run.params)
+                    except InputError as e:
+                        refused[run.name] = str(e)
+                        raise
                 run.results = _render_set(
                     run.params,
                     sub,
@@ -472,21 +488,28 @@ def render_data_sets(
             return run
 
         runs = _in_threads(render, runs, workers=workers, kernels=kernels, name="clvlib-set")
+        if len(refused) == len(runs):  # nothing to render: as one data set's refused data
+            raise InputError("\n\n".join(f"data set {r.name!r}: {refused[r.name]}" for r in runs))
         entries = [
             vd.read_data_set(staging / r.folder, r.name)
-            if r.status == "ok"
-            else vd.failed_data_set(r.name, r.error, folder=r.folder)
+            if r.status == "ok" and skipped is None
+            else {**vd.failed_data_set(r.name, r.error, folder=r.folder), "status": r.status}
             for r in runs
         ]
         for r, entry in zip(runs, entries, strict=True):
             if entry["status"] != "ok" and r.status == "ok":
                 r.status, r.error = "failed", entry["error"]
-        verdict = vd.build(entries)
-        vd.to_json(verdict, staging / "verdict.json")
-        page = _render_verdict_notebook(
-            runs, staging, out, timeout=timeout, python=python, kernels=kernels
-        )
-        write_verdict_index(staging, runs, verdict, page)
+        verdict: dict[str, Any] = {"data_sets": entries}  # what the index shows of each
+        page = None
+        if skipped is None:
+            verdict = vd.build(entries)
+            vd.to_json(verdict, staging / "verdict.json")
+            page = _render_verdict_notebook(
+                runs, staging, out, timeout=timeout, python=python, kernels=kernels
+            )
+        else:
+            print(skipped, flush=True)
+        write_verdict_index(staging, runs, verdict, page, skipped=skipped)
         failed = [r for r in runs if r.status != "ok"]
         page_ok = page is None or page.status == "ok"
         folder.commit(staging, out, status="ok" if page_ok and not failed else "failed")
