@@ -546,6 +546,7 @@ def test_a_killed_run_leaves_the_previous_report_and_the_next_run_no_stale_file(
     assert staging_left(tmp_path) == []  # the killed run's staging folder is removed
     assert sorted(contents(out)) == [
         runfolder.MANIFEST,
+        ".clvlib-pages.json",
         "index.html",
         "notebooks/other.ipynb",
         "other.code.html",
