@@ -213,7 +213,8 @@ class BoostedValueModel(BaseEstimator):
         WindowTooShortError
             (a ValueError) When the calibration period is too short for the shifted
             window: fewer than :data:`MIN_TRAINING_CUSTOMERS` customers bought before its
-            start, or nobody spent anything in it. The model is then absent, never fitted on leaked data.
+            start, or nobody spent anything in it. The model is then absent, never
+            fitted on leaked data.
         """
         _tx.check(tx)
         if isinstance(horizon_days, bool) or not isinstance(horizon_days, Integral):
