@@ -744,3 +744,19 @@ def test_the_margin_basis_scales_every_money_forecast_and_the_outcome_alike(tx, 
     ranking = result.wide()[["spearman", "auc", "top20_share"]]
     pd.testing.assert_frame_equal(margin.wide()[["spearman", "auc", "top20_share"]], ranking)
     assert "x the margin" in margin.params["value_basis"]
+
+
+def test_rolling_plan_keeps_the_report_holdout_where_three_cutoffs_fit(tx):
+    from clvlib.compare.rolling import rolling_plan
+    from clvlib.compare.split import Split
+
+    plan = rolling_plan(tx, Split(CAL, HOLD))  # three years of shop: quarter ends fit
+    assert plan.cutoffs == ["2023-12-31", "2024-03-31"] and plan.holdout_days == 184
+    assert plan.every == "quarter" and "the report's holdout (184 days)" in plan.reason
+    # the last year of the log alone: the report's 184 days leave room for no other quarter
+    # end, 90 days for one, 90 days at month ends for two
+    late = tx[tx["timestamp"] >= pd.Timestamp("2024-01-01")]
+    short = rolling_plan(late, Split(CAL, HOLD))
+    assert short.holdout_days == 90 and short.every == "month"
+    assert short.cutoffs == ["2024-08-31", "2024-09-30"]
+    assert "the report's 184 days leave room for fewer than 3 cut-offs" in short.reason
