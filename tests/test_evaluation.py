@@ -716,6 +716,7 @@ def test_a_contender_the_data_cannot_support_is_absent_with_the_reason(tx):
     )
     assert result.wide().drop(index="gbm")["spearman"].notna().all()
     assert "gbm" not in set(result.totals["method"])
+    assert "gbm" not in set(result.gains_curves()["method"])  # the page's gains chart draws
     json.loads(result.to_json())
 
 

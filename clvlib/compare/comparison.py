@@ -188,7 +188,7 @@ class Comparison:
         return _wide(self.truth_distance, TRUTH_METRICS)
 
     def gains_curves(self) -> pd.DataFrame:
-        """Gains curve of every method on the holdout value.
+        """Gains curve of every available method on the holdout value.
 
         Tidy ``method``, ``customer_share``, ``outcome_share`` (see
         :func:`clvlib.compare.metrics.gains_curve`).
@@ -199,6 +199,7 @@ class Comparison:
                 ["method", "customer_share", "outcome_share"]
             ]
             for m in METHODS
+            if self.scores[m].notna().all()  # an unavailable method has no curve
         ]
         return pd.concat(frames, ignore_index=True)
 
