@@ -541,7 +541,12 @@ def test_no_sign_of_dropout_is_stated_in_words_and_the_estimator_is_sklearn_like
     bgnbd = [m for m in said if "BG/NBD" in m]
     assert len(bgnbd) == 1 and "the no-churn limit is the honest fit" in bgnbd[0], said
     assert model.at_edge_ and (model.dropout_share_ < 0.01 or model.mean_probability_alive_ > 0.99)
-    assert model.get_params() == {"penalizer": 0.001, "penalizer_gg": 0.01}
+    assert model.get_params() == {
+        "penalizer": 0.001,
+        "penalizer_gg": 0.01,
+        "purchases": "bgnbd",
+        "spend": "gross",
+    }
     value = model.predict_value(summary, horizon=50)
     assert value.name == "predicted_value" and np.isfinite(value).all()
     with pytest.raises(NotFittedError):
