@@ -230,7 +230,8 @@ class BoostedValueModel(BaseEstimator):
             f"shifted inside it: the window would start on {start.date()}"
         )
         if pd.isna(first) or pd.Timestamp(first).normalize() > start:
-            raise WindowTooShortError(f"{too_short}, before the first line of the log ({first})")
+            when = "no line" if pd.isna(first) else pd.Timestamp(first).date().isoformat()
+            raise WindowTooShortError(f"{too_short}, before the first line of the log ({when})")
         inner = calibration_holdout(
             log, calibration_end=start, holdout_end=end, time_unit=time_unit
         )
