@@ -14,8 +14,10 @@ heuristic_clv      method      HeuristicCLV predicted holdout value (currency)
 rfm                method      rfm_score = R + F + M quantile scores; grouping: segments
 kmeans             method      calibration mean total_value of the customer's cluster
 hiatus             method      average spend if the last purchase is within x days, else 0
+gbm                method      gradient boosting trained on a shifted window (currency)
 rfm_cells          reference   mean next-period value of the R x F x M cell (currency)
 bgnbd_gg           reference   BG/NBD x Gamma-Gamma expected holdout value (currency)
+pareto_nbd         reference   Pareto/NBD x the same Gamma-Gamma (currency)
 naive_spend        reference   calibration total_value scaled to the holdout length
 recent_spend       reference   spend in the last 90 days scaled to the holdout length
 random             floor       uniform random numbers (seed ``random_state``)
@@ -24,8 +26,11 @@ perfect_foresight  ceiling     the holdout value itself
 
 A winner is named only when the paired customer bootstrap interval of its margin over the
 runner-up excludes 0 (:attr:`Comparison.differences`, :mod:`clvlib.compare.winner`);
-otherwise the summary says "no clear winner". A reference whose fit fails is marked
+otherwise the summary says "no clear winner". A reference whose fit fails, or any method the
+data cannot support (:class:`~clvlib.compare.registry.MethodUnavailable`), is marked
 unavailable with the reason (``params["unavailable"]``) and everything else is still scored.
+Money is judged on one basis (``params["value_basis"]``); :attr:`Comparison.totals` gives each
+money forecast's total over the realised total with a customer-bootstrap interval.
 The methods and metrics are declared in :mod:`clvlib.compare.registry` (adding a method is one
 entry there); :func:`clvlib.compare.rolling.rolling_origin` repeats the comparison at several
 cut-off dates.
