@@ -604,20 +604,22 @@ def test_cutoffs_outside_the_data_are_clvlib_errors(small_tx, cal, hold, words):
 
 
 def test_a_reference_beats_the_methods_only_when_its_interval_excludes_0(result):
-    """On the shop RFM cells rank above the best method (the heuristic) on Spearman with an
-    interval excluding 0, and capture more in the top 20 % only within noise."""
+    """On the shop BG/NBD + Gamma-Gamma ranks above the best method (gradient boosting) on
+    Spearman with an interval excluding 0; RFM cells capture more in the top 20 % only within
+    noise."""
     from clvlib.compare.winner import _interval
 
-    assert result.winner("spearman", among=CONTENDERS).method == "heuristic_clv"
-    assert result.winner("top20_share", among=CONTENDERS).method == "heuristic_clv"
-    _, low, _ = _interval(result, "rfm_cells", "heuristic_clv", "spearman")
+    assert result.winner("spearman", among=CONTENDERS).method == "gbm"
+    assert result.winner("top20_share", among=CONTENDERS).method == "gbm"
+    _, low, _ = _interval(result, "bgnbd_gg", "gbm", "spearman")
     assert low > 0
-    diff, low, high = _interval(result, "rfm_cells", "heuristic_clv", "top20_share")
+    diff, low, high = _interval(result, "rfm_cells", "gbm", "top20_share")
     assert diff > 0 and low < 0 < high
     lines = result.summary_text().splitlines()
     (ranking,) = [x for x in lines if x.startswith("Ranking")]
     (top20,) = [x for x in lines if x.startswith("Holdout value captured")]
-    assert "RFM cells" in ranking.split("every method (interval excludes 0)")[0].split(". The ")[-1]
+    clear = ranking.split("every method (interval excludes 0)")[0].split(". The ")[-1]
+    assert "BG/NBD + Gamma-Gamma" in clear
     assert "RFM cells" in top20.split("above every method, within noise")[0].split(". The ")[-1]
     assert "RFM cells reference beats" not in top20 and "references beat" not in top20
 
