@@ -521,7 +521,9 @@ def test_a_non_converging_reference_is_marked_unavailable_and_the_rest_renders(t
     assert result.scores["bgnbd_gg"].isna().all()
     assert result.wide().loc["bgnbd_gg"].isna().all()
     assert not (result.differences[["method", "versus"]] == "bgnbd_gg").any().any()
-    assert result.wide().drop(index="bgnbd_gg")["spearman"].notna().all()
+    # Pareto/NBD + Gamma-Gamma is fitted by the same ProbabilisticCLV: unavailable too
+    assert result.params["unavailable"]["pareto_nbd"].startswith("ConvergenceError")
+    assert result.wide().drop(index=["bgnbd_gg", "pareto_nbd"])["spearman"].notna().all()
     assert "BG/NBD + Gamma-Gamma is unavailable: ConvergenceError" in result.summary_text()
     json.loads(result.to_json())  # the JSON export still works
     summary = clvlib.customer_summary(tx, observation_end=HOLD)
@@ -602,20 +604,22 @@ def test_cutoffs_outside_the_data_are_clvlib_errors(small_tx, cal, hold, words):
 
 
 def test_a_reference_beats_the_methods_only_when_its_interval_excludes_0(result):
-    """On the shop RFM cells rank above the best method (the heuristic) on Spearman with an
-    interval excluding 0, and capture more in the top 20 % only within noise."""
+    """On the shop BG/NBD + Gamma-Gamma ranks above the best method (gradient boosting) on
+    Spearman with an interval excluding 0; RFM cells capture more in the top 20 % only within
+    noise."""
     from clvlib.compare.winner import _interval
 
-    assert result.winner("spearman", among=CONTENDERS).method == "heuristic_clv"
-    assert result.winner("top20_share", among=CONTENDERS).method == "heuristic_clv"
-    _, low, _ = _interval(result, "rfm_cells", "heuristic_clv", "spearman")
+    assert result.winner("spearman", among=CONTENDERS).method == "gbm"
+    assert result.winner("top20_share", among=CONTENDERS).method == "gbm"
+    _, low, _ = _interval(result, "bgnbd_gg", "gbm", "spearman")
     assert low > 0
-    diff, low, high = _interval(result, "rfm_cells", "heuristic_clv", "top20_share")
+    diff, low, high = _interval(result, "rfm_cells", "gbm", "top20_share")
     assert diff > 0 and low < 0 < high
     lines = result.summary_text().splitlines()
     (ranking,) = [x for x in lines if x.startswith("Ranking")]
     (top20,) = [x for x in lines if x.startswith("Holdout value captured")]
-    assert "RFM cells" in ranking.split("every method (interval excludes 0)")[0].split(". The ")[-1]
+    clear = ranking.split("every method (interval excludes 0)")[0].split(". The ")[-1]
+    assert "BG/NBD + Gamma-Gamma" in clear
     assert "RFM cells" in top20.split("above every method, within noise")[0].split(". The ")[-1]
     assert "RFM cells reference beats" not in top20 and "references beat" not in top20
 
@@ -680,3 +684,82 @@ def test_large_n_caps_apply_above_their_size_and_are_said(small_tx):
             compare_methods(
                 small_tx, calibration_end=CAL, holdout_end=HOLD, bootstrap_max_customers=bad
             )
+
+
+# --- the contenders added by issue 20: gradient boosting and Pareto/NBD ------------------
+
+
+def test_gbm_and_pareto_nbd_are_scored_like_every_method(result):
+    assert "gbm" in CONTENDERS and METHODS["pareto_nbd"].kind == "reference"
+    wide = result.wide()
+    for method in ("gbm", "pareto_nbd"):
+        assert wide.loc[method, ["spearman", "auc", "mae", "total_error_pct"]].notna().all()
+        pairs = result.differences[["method", "versus"]]
+        assert ((pairs["method"] == method) | (pairs["versus"] == method)).any()
+    fitted = result.params["fitted"]
+    assert fitted["gbm"]["training_end"] == "2023-12-29"  # one 184-day holdout back
+    assert fitted["gbm"]["horizon_days"] == 184 and fitted["gbm"]["loss"] == "poisson"
+    assert set(fitted["pareto_nbd"]["pareto_nbd"]) == {"r", "alpha", "s", "beta"}
+    # the same Gamma-Gamma spend as BG/NBD + Gamma-Gamma, net of returns
+    assert fitted["pareto_nbd"]["gamma_gamma"] == fitted["bgnbd_gg"]["gamma_gamma"]
+    assert fitted["bgnbd_gg"]["gamma_gamma"]["spend"] == "net of returns"
+
+
+def test_a_contender_the_data_cannot_support_is_absent_with_the_reason(tx):
+    """Half a year of calibration cannot hold a shifted window of a year's holdout."""
+    result = compare_methods(
+        tx, calibration_end="2022-06-30", holdout_end="2023-06-30", n_clusters=3
+    )
+    reason = result.params["unavailable"]["gbm"]
+    assert "too short for a window of 365 days" in reason
+    assert result.scores["gbm"].isna().all() and result.wide().loc["gbm"].isna().all()
+    assert "gradient boosting is unavailable: the calibration period is too short" in (
+        result.summary_text()
+    )
+    assert result.wide().drop(index="gbm")["spearman"].notna().all()
+    assert "gbm" not in set(result.totals["method"])
+    assert "gbm" not in set(result.gains_curves()["method"])  # the page's gains chart draws
+    json.loads(result.to_json())
+
+
+def test_forecast_over_realised_in_total_with_an_interval(result):
+    totals = result.totals.set_index("method")
+    money = [m for m, s in METHODS.items() if s.money and s.kind != "ceiling"]
+    assert list(totals.index) == money
+    wide = result.wide()
+    np.testing.assert_allclose(totals["ratio"], 1 + wide.loc[money, "total_error_pct"] / 100)
+    assert (totals["ci_low"] < totals["ratio"]).all() and (
+        totals["ratio"] < totals["ci_high"]
+    ).all()
+    assert result.params["value_basis"].startswith("net of returns")
+    assert json.loads(result.to_json())["forecast_totals"][0]["method"] == money[0]
+
+
+def test_the_margin_basis_scales_every_money_forecast_and_the_outcome_alike(tx, result):
+    margin = compare_methods(
+        tx, calibration_end=CAL, holdout_end=HOLD, value_basis="net_margin", margin=0.3
+    )
+    np.testing.assert_allclose(margin.scores["holdout_value"], 0.3 * result.scores["holdout_value"])
+    for method, spec in METHODS.items():
+        if spec.money:
+            np.testing.assert_allclose(margin.scores[method], 0.3 * result.scores[method])
+    np.testing.assert_allclose(margin.totals["ratio"], result.totals["ratio"])
+    ranking = result.wide()[["spearman", "auc", "top20_share"]]
+    pd.testing.assert_frame_equal(margin.wide()[["spearman", "auc", "top20_share"]], ranking)
+    assert "x the margin" in margin.params["value_basis"]
+
+
+def test_rolling_plan_keeps_the_report_holdout_where_three_cutoffs_fit(tx):
+    from clvlib.compare.rolling import rolling_plan
+    from clvlib.compare.split import Split
+
+    plan = rolling_plan(tx, Split(CAL, HOLD))  # three years of shop: quarter ends fit
+    assert plan.cutoffs == ["2023-12-31", "2024-03-31"] and plan.holdout_days == 184
+    assert plan.every == "quarter" and "the report's holdout (184 days)" in plan.reason
+    # the last year of the log alone: the report's 184 days leave room for no other quarter
+    # end, 90 days for one, 90 days at month ends for two
+    late = tx[tx["timestamp"] >= pd.Timestamp("2024-01-01")]
+    short = rolling_plan(late, Split(CAL, HOLD))
+    assert short.holdout_days == 90 and short.every == "month"
+    assert short.cutoffs == ["2024-08-31", "2024-09-30"]
+    assert "the report's 184 days leave room for fewer than 3 cut-offs" in short.reason

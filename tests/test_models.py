@@ -541,8 +541,42 @@ def test_no_sign_of_dropout_is_stated_in_words_and_the_estimator_is_sklearn_like
     bgnbd = [m for m in said if "BG/NBD" in m]
     assert len(bgnbd) == 1 and "the no-churn limit is the honest fit" in bgnbd[0], said
     assert model.at_edge_ and (model.dropout_share_ < 0.01 or model.mean_probability_alive_ > 0.99)
-    assert model.get_params() == {"penalizer": 0.001, "penalizer_gg": 0.01}
+    assert model.get_params() == {
+        "penalizer": 0.001,
+        "penalizer_gg": 0.01,
+        "purchases": "bgnbd",
+        "spend": "gross",
+    }
     value = model.predict_value(summary, horizon=50)
     assert value.name == "predicted_value" and np.isfinite(value).all()
     with pytest.raises(NotFittedError):
         ProbabilisticCLV().predict_value(summary, horizon=50)
+
+
+def test_net_spend_puts_gamma_gamma_on_the_basis_of_net_value():
+    """spend='net': monetary_value x the customer's kept share (net / gross, in 0..1)."""
+    from clvlib.methods.btyd import ProbabilisticCLV, kept_share
+
+    summary = pd.DataFrame(
+        {
+            "frequency": [0, 1, 2, 0, 4, 3, 0, 5, 6, 0, 2, 1],
+            "recency": [0, 3, 35, 0, 38, 8, 0, 12, 39, 0, 6, 36],
+            "T": [40, 40, 39, 38, 40, 37, 36, 40, 40, 35, 38, 39],
+            "monetary_value": [0, 25.0, 30.0, 0, 42.0, 18.0, 0, 22.0, 55.0, 0, 35.0, 28.0],
+            "total_value": [10, 40, 80, 5, 150, 60, 9, 100, 300, 7, 70, -5.0],
+            "returned_value": [0, 10, 0, 0, 50, 0, 0, 25, 30, 0, 0, 40.0],
+        },
+        index=pd.RangeIndex(1, 13, name="customer_id"),
+    )
+    share = kept_share(summary)
+    assert share.loc[2] == pytest.approx(0.8) and share.loc[12] == 0.0 and share.loc[1] == 1.0
+    gross = ProbabilisticCLV(penalizer=0.01).fit(summary)
+    net = ProbabilisticCLV(penalizer=0.01, spend="net").fit(summary)
+    netted = summary.assign(monetary_value=summary["monetary_value"] * share)
+    same = ProbabilisticCLV(penalizer=0.01).fit(netted)
+    pd.testing.assert_series_equal(
+        net.predict(summary, horizon=30), same.predict(netted, horizon=30)
+    )
+    assert net.predict(summary, horizon=30).sum() < gross.predict(summary, horizon=30).sum()
+    with pytest.raises(KeyError, match="total_value"):
+        ProbabilisticCLV(spend="net").fit(summary.drop(columns="total_value"))

@@ -68,9 +68,9 @@ def test_the_rolling_origins_are_computed_once_for_equal_inputs(params, monkeypa
     monkeypatch.setattr(rolling, "cutoff_dates", lambda tx, **_: ["2024-03-31"])
     first = nbk.rolling_comparison(params, tx=_log(), customers=None)
     again = nbk.rolling_comparison(params, tx=_log(), customers=None)
-    other = nbk.rolling_comparison(params, tx=_log(), customers=None, max_cutoffs=2)
+    other = nbk.rolling_comparison(params, tx=_log(), customers=None, min_cutoffs=2)
     assert again == first == other == {"cutoffs": ["2024-03-31"], "n_clusters": 3}
-    assert calls == [184, 184]  # the default holdout, 2024-06-30 to 2024-12-31; max_cutoffs keys
+    assert calls == [184, 184]  # the default holdout, 2024-06-30 to 2024-12-31; min_cutoffs keys
     assert list(nbk.cache_path(params, filename="x").parent.glob("rolling_*.pickle"))
 
 

@@ -295,3 +295,20 @@ def test_unfitted_and_bad_inputs_are_refused(cdnow):
         ParetoNBDModel().fit(cdnow.assign(recency=cdnow["T"] + 1))
     with pytest.raises(ValueError, match="horizon"):
         _set({"r": 1.0, "alpha": 1.0, "s": 1.0, "beta": 1.0}).expected_purchases(-1, cdnow)
+
+
+def test_probabilistic_clv_with_pareto_nbd_is_its_purchases_times_gamma_gamma(cdnow):
+    """The pareto_nbd reference: Pareto/NBD purchases x the Gamma-Gamma of BG/NBD + GG."""
+    from clvlib.methods.btyd import ProbabilisticCLV
+
+    summary = cdnow.assign(monetary_value=np.where(cdnow["frequency"] > 0, 30.0, 0.0))
+    summary.loc[summary.index[::7], "monetary_value"] *= 2
+    both = ProbabilisticCLV(purchases="pareto_nbd").fit(summary)
+    bg = ProbabilisticCLV().fit(summary)
+    assert isinstance(both.purchases_model_, ParetoNBDModel)
+    pd.testing.assert_series_equal(both.value_model_.params_, bg.value_model_.params_)
+    parts = both.predict_components(summary, horizon=39.0)
+    expected = both.purchases_model_.expected_purchases(39.0, summary)
+    np.testing.assert_allclose(parts["expected_purchases"], expected)
+    np.testing.assert_allclose(both.predict(summary, horizon=39.0), parts["predicted_value"])
+    assert both.dropout_share_ == both.purchases_model_.dropout_share_

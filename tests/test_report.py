@@ -277,7 +277,13 @@ class FakeComparison:
         "top20_share": {"heuristic_clv": 0.45, "rfm": 0.55, "kmeans": 0.48, "hiatus": 0.3},
         "auc": {"heuristic_clv": 0.6, "rfm": 0.65, "kmeans": 0.66, "hiatus": 0.5},
     }
-    references = {"rfm_cells": 0.25, "bgnbd_gg": 0.4, "naive_spend": 0.2, "recent_spend": 0.3}
+    references = {
+        "rfm_cells": 0.25,
+        "bgnbd_gg": 0.4,
+        "pareto_nbd": 0.35,
+        "naive_spend": 0.2,
+        "recent_spend": 0.3,
+    }
     intervals = {  # (metric, method, versus) -> interval of method - versus
         ("spearman", "heuristic_clv", "rfm"): (0.004, 0.036),  # clear
         ("top20_share", "rfm", "kmeans"): (-0.01, 0.15),  # covers 0
@@ -348,7 +354,13 @@ def earlier(cutoff: str, **intervals: tuple[float, float]) -> FakeComparison:
 
 def test_executive_summary_says_when_no_reference_ranks_better() -> None:
     class Weak(FakeComparison):
-        references = {"rfm_cells": 0.25, "bgnbd_gg": 0.25, "naive_spend": 0.3, "recent_spend": 0.1}
+        references = {
+            "rfm_cells": 0.25,
+            "bgnbd_gg": 0.25,
+            "pareto_nbd": 0.25,
+            "naive_spend": 0.3,
+            "recent_spend": 0.1,
+        }
 
     text = helpers.executive_summary(small_summary(10), Weak()).data
     assert "No reference ranks better (Spearman: RFM cells 0.250, BG/NBD" in text

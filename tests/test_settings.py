@@ -77,6 +77,9 @@ def test_key_is_stable_and_changes_with_every_field() -> None:
         "penalizer": 0.5,
         "penalizer_gg": 0.5,
         "recent_days": 60,
+        "value_basis": "net_margin",
+        "margin": 0.4,
+        "gbm_loss": "squared_error",
         "n_resamples": 200,
         "confidence": 0.9,
         "bootstrap_max_customers": 500,
@@ -87,6 +90,14 @@ def test_key_is_stable_and_changes_with_every_field() -> None:
     assert set(changed) == fields
     keys = {dataclasses.replace(base, **{k: v}).key() for k, v in changed.items()}
     assert len(keys) == len(changed) and base.key() not in keys
+
+
+@pytest.mark.parametrize(
+    "option", [{"value_basis": "gross"}, {"margin": 0.0}, {"margin": 1.5}, {"gbm_loss": "log"}]
+)
+def test_value_basis_margin_and_gbm_loss_are_checked(option) -> None:
+    with pytest.raises(ValueError, match=next(iter(option))):
+        ComparisonSettings(**option)
 
 
 def test_a_rule_set_is_keyed_by_its_content() -> None:

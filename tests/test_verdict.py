@@ -174,6 +174,39 @@ def test_the_answer_stays_short_however_many_data_sets() -> None:
     assert all(n in lines[-1] for n in names)  # one sentence names every data set
 
 
+def test_every_cutoff_is_listed_with_its_holdout_and_what_was_unavailable() -> None:
+    report = comparison("2024-06-30", VALUES, 0.01)
+    report["params"].update(holdout_days=184, unavailable={"gbm": "calibration too short"})
+    report["forecast_totals"] = [
+        {"method": "bgnbd_gg", "forecast_total": 104.0, "realised_total": 100.0, "ratio": 1.04,
+         "ci_low": 0.99, "ci_high": 1.1}
+    ]  # fmt: skip
+    report["params"]["value_basis"] = "net of returns"
+    roll = rolling(0.02, 0.03)
+    for c in roll["comparisons"].values():
+        c["params"]["holdout_days"] = 90
+    roll["comparisons"]["2024-06-30"] = comparison("2024-06-30", VALUES, -0.5)  # counted once
+    entry = vd.data_set_verdict("A", report, roll)
+    assert [(c["cutoff"], c["holdout_days"], c["report"]) for c in entry["cutoffs"]] == [
+        ("2024-06-30", 184, True),
+        ("2024-03-31", 90, False),
+        ("2024-04-31", 90, False),
+    ]
+    assert entry["cutoffs"][0]["unavailable"] == {"gbm": "calibration too short"}
+    assert len(entry["cutoffs"][1]["metrics"]) == len(VALUES) * len(vd.RANKING_METRICS)
+    text = " ".join(vd.sentences(vd.build([entry])))
+    assert (
+        "On A, the winner rule counts 3 cut-offs: 2024-06-30 (184-day holdout, the report's)"
+        in (text)
+    )
+    assert "On A at 2024-06-30, gradient boosting is unavailable: calibration too short" in text
+    from clvlib.report.money import verdict_cutoffs, verdict_totals
+
+    totals = verdict_totals(vd.build([entry]))
+    assert totals.loc["BG/NBD + Gamma-Gamma", "A"] == "1.04 (0.99 to 1.10)"
+    assert verdict_cutoffs(vd.build([entry])).loc["A", "cut-offs"] == "3"
+
+
 def test_folder_names_are_safe_and_unique() -> None:
     assert folder_name("UCI Online Retail") == "uci_online_retail"
     assert folder_name("../../etc <x>") == "etc_x"
@@ -262,8 +295,19 @@ def test_two_data_sets_give_one_verdict(two_data_sets: dict) -> None:
         d = by_name[name]
         assert d["customers"] > 1000 and d["calibration_end"] == "1997-09-30"
         pairs = {frozenset((r["method"], r["versus"])) for r in d["differences"]}
-        for a, b in itertools.combinations(CONTENDERS, 2):
+        # 39 weeks of calibration hold no shifted 39-week window: gbm is absent, with why
+        assert "too short for a window of 273 days" in d["unavailable"]["gbm"]
+        available = [m for m in CONTENDERS if m not in d["unavailable"]]
+        for a, b in itertools.combinations([*available, "pareto_nbd"], 2):
             assert frozenset((a, b)) in pairs, (a, b)
+        # at least three cut-offs, each with its holdout length; gbm scored at the later ones
+        assert len(d["cutoffs"]) >= 3 and d["cutoffs"][0]["report"]
+        assert d["cutoffs"][0]["holdout_days"] == 273
+        assert {c["holdout_days"] for c in d["cutoffs"][1:]} == {90}
+        later = {r["method"] for c in d["cutoffs"][1:] for r in c["metrics"]}
+        assert {"gbm", "pareto_nbd"} <= later
+        assert d["value_basis"].startswith("net of returns")
+        assert {r["method"] for r in d["forecast_totals"]} >= {"bgnbd_gg", "pareto_nbd"}
         assert set(d["winners"]) == set(vd.RANKING_METRICS)
         assert (out / d["folder"] / "05_method_comparison.html").is_file()
     # the verdict is what the exports say: rebuilt from the folder, the same bytes

@@ -14,8 +14,10 @@ heuristic_clv      method      HeuristicCLV predicted holdout value (currency)
 rfm                method      rfm_score = R + F + M quantile scores; grouping: segments
 kmeans             method      calibration mean total_value of the customer's cluster
 hiatus             method      average spend if the last purchase is within x days, else 0
+gbm                method      gradient boosting trained on a shifted window (currency)
 rfm_cells          reference   mean next-period value of the R x F x M cell (currency)
 bgnbd_gg           reference   BG/NBD x Gamma-Gamma expected holdout value (currency)
+pareto_nbd         reference   Pareto/NBD x the same Gamma-Gamma (currency)
 naive_spend        reference   calibration total_value scaled to the holdout length
 recent_spend       reference   spend in the last 90 days scaled to the holdout length
 random             floor       uniform random numbers (seed ``random_state``)
@@ -24,8 +26,11 @@ perfect_foresight  ceiling     the holdout value itself
 
 A winner is named only when the paired customer bootstrap interval of its margin over the
 runner-up excludes 0 (:attr:`Comparison.differences`, :mod:`clvlib.compare.winner`);
-otherwise the summary says "no clear winner". A reference whose fit fails is marked
+otherwise the summary says "no clear winner". A reference whose fit fails, or any method the
+data cannot support (:class:`~clvlib.compare.registry.MethodUnavailable`), is marked
 unavailable with the reason (``params["unavailable"]``) and everything else is still scored.
+Money is judged on one basis (``params["value_basis"]``); :attr:`Comparison.totals` gives each
+money forecast's total over the realised total with a customer-bootstrap interval.
 The methods and metrics are declared in :mod:`clvlib.compare.registry` (adding a method is one
 entry there); :func:`clvlib.compare.rolling.rolling_origin` repeats the comparison at several
 cut-off dates.
@@ -55,12 +60,14 @@ from clvlib.compare.registry import (
     TRUTH_METRICS,
     Calibration,
     Fitted,
+    MethodUnavailable,
     MetricSpec,
     _cluster_labels,
     _ordered,
 )
-from clvlib.compare.settings import ComparisonSettings
+from clvlib.compare.settings import VALUE_BASES, ComparisonSettings
 from clvlib.compare.split import Split
+from clvlib.compare.totals import basis_factor, forecast_totals
 from clvlib.compare.winner import (
     NO_CLEAR_WINNER,
     RANKING_METRICS,
@@ -92,6 +99,7 @@ _EXPORTED_SETTINGS = (
     "penalizer",
     "penalizer_gg",
     "recent_days",
+    "value_basis",
     "n_resamples",
     "confidence",
 )
@@ -163,6 +171,9 @@ class Comparison:
     """The calibration summary the methods saw (no holdout column)."""
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds per stage of the run (not part of to_dict: it changes run to run)."""
+    totals: pd.DataFrame | None = None
+    """Per money forecast: total forecast / total realised, with its customer-bootstrap
+    interval (:func:`clvlib.compare.totals.forecast_totals`), on ``params["value_basis"]``."""
 
     def __repr__(self) -> str:
         p = self.params
@@ -182,7 +193,7 @@ class Comparison:
         return _wide(self.truth_distance, TRUTH_METRICS)
 
     def gains_curves(self) -> pd.DataFrame:
-        """Gains curve of every method on the holdout value.
+        """Gains curve of every available method on the holdout value.
 
         Tidy ``method``, ``customer_share``, ``outcome_share`` (see
         :func:`clvlib.compare.metrics.gains_curve`).
@@ -193,6 +204,7 @@ class Comparison:
                 ["method", "customer_share", "outcome_share"]
             ]
             for m in METHODS
+            if self.scores[m].notna().all()  # an unavailable method has no curve
         ]
         return pd.concat(frames, ignore_index=True)
 
@@ -260,6 +272,7 @@ class Comparison:
                 "clusters": nested(self.cluster_migration.counts),
             },
             "winners": winners,
+            "forecast_totals": None if self.totals is None else records(self.totals),
             "summary": self.summary_text(rolling),
         }
         if rolling is not None:
@@ -358,9 +371,10 @@ def compare_methods(
 
     Notes
     -----
-    Everything is compared in net revenue, undiscounted, as the holdout value is: a margin
-    or a discount rate would scale the money forecasts without changing any ranking, and the
-    holdout cannot check them.
+    Money is compared on one basis, ``settings.value_basis``: net of returns, undiscounted,
+    as the holdout value is (Gamma-Gamma is fitted on net spend per purchase), and with
+    ``"net_margin"`` every money forecast and the realised value times the margin. A margin
+    scales the money forecasts without changing any ranking or forecast / realised ratio.
 
     Examples
     --------
@@ -392,6 +406,8 @@ def compare_methods(
     split = split.starting(summary["first_purchase"].min())
     cal_end, hold_end = split.calibration_end, split.holdout_end
     summary.attrs = {"observation_end": cal_end.date().isoformat(), "time_unit": split.time_unit}
+    factor = basis_factor(settings.value_basis, settings.margin)
+    cal["holdout_value"] = cal["holdout_value"] * factor  # the one value basis
     outcome = cal["holdout_value"]
     if not outcome.sum() > 0:
         raise ValueError(
@@ -419,6 +435,8 @@ def compare_methods(
         try:
             result = spec.fit(ctx)
             score = pd.Series(result.score, dtype="float64").reindex(summary.index)
+            if spec.money and spec.kind != "ceiling":
+                score = score * factor
             bad = ~np.isfinite(score.to_numpy())
             if bad.any():
                 raise ValueError(
@@ -426,9 +444,12 @@ def compare_methods(
                     f"(e.g. customers {list(score.index[bad][:5])})"
                 )
         except Exception as error:  # a reference never stops the comparison
-            if spec.kind not in _OPTIONAL_KINDS:
+            if isinstance(error, MethodUnavailable):  # the data cannot support it: absent
+                unavailable[method] = str(error)
+            elif spec.kind not in _OPTIONAL_KINDS:
                 raise
-            unavailable[method] = f"{type(error).__name__}: {error}"
+            else:
+                unavailable[method] = f"{type(error).__name__}: {error}"
             scores[method] = np.nan
             clock.lap(f"fit {method}")
             continue
@@ -457,6 +478,15 @@ def compare_methods(
     differences = _differences(
         scores,
         table,
+        n_resamples=settings.n_resamples,
+        random_state=settings.random_state,
+        confidence=settings.confidence,
+        max_customers=settings.bootstrap_max_customers,
+    )
+    totals = forecast_totals(
+        scores,
+        [m for m, spec in METHODS.items() if spec.money],
+        outcome,
         n_resamples=settings.n_resamples,
         random_state=settings.random_state,
         confidence=settings.confidence,
@@ -514,6 +544,7 @@ def compare_methods(
         "n_customers": int(len(scores)),
         "bought_again_share": float(scores["bought_again"].mean()),
         "holdout_value_total": float(outcome.sum()),
+        "value_basis": VALUE_BASES[settings.value_basis],
         "data": {
             "n_lines": int(log_stats["n_lines"]),
             "n_lines_calibration": int(_tx.stats(calibration_log)["n_lines"]),
@@ -549,6 +580,7 @@ def compare_methods(
         models={m: f.model for m, f in fitted.items() if f.model is not None},
         summary=summary,
         timings=clock.laps,
+        totals=totals,
     )
 
 

@@ -20,7 +20,10 @@ the score is a forecast of holdout value in currency), and one entry in :data:`M
 returns the score per customer (and optionally its groups, fitted parameters, model and
 caveats). The metrics, intervals, JSON, charts' colours, the reports' contenders and the
 glossary entry all follow from those two entries. A reference that raises in ``fit`` is
-reported unavailable; a contender that raises stops the comparison.
+reported unavailable; a contender that raises stops the comparison, unless it raises
+:class:`MethodUnavailable`: the data cannot support it (e.g. a calibration period too short
+for a shifted training window), and it is reported absent with that reason instead of
+being fitted on something else.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from clvlib.compare.export import records
 from clvlib.compare.split import Split
 from clvlib.data import log as _tx
 from clvlib.data.summary import active_periods, calibration_holdout
+from clvlib.methods.boosting import BoostedValueModel, WindowTooShortError
 from clvlib.methods.btyd import EdgeOfParameterSpaceWarning, ProbabilisticCLV
 from clvlib.methods.clustering import CustomerClusterer
 from clvlib.methods.heuristic import HeuristicCLV
@@ -57,6 +61,7 @@ __all__ = [
     "Calibration",
     "Fitted",
     "MethodSpec",
+    "MethodUnavailable",
     "MetricSpec",
 ]
 
@@ -109,6 +114,14 @@ class Calibration:
     def time_unit(self) -> str:
         """Unit of the summary durations."""
         return self.split.time_unit
+
+
+class MethodUnavailable(Exception):  # noqa: N818 (a state, not a failure)
+    """Raised by a method's ``fit`` when the data cannot support it: absent, with the reason.
+
+    Any kind of method may raise it (a contender too); the comparison records the message
+    in ``params["unavailable"]`` and scores the other methods.
+    """
 
 
 class Fitted(NamedTuple):
@@ -288,12 +301,27 @@ def _fit_kmeans(cal: Calibration) -> Fitted:
 
 
 def _fit_bgnbd_gg(cal: Calibration) -> Fitted:
+    return _fit_btyd(cal, "bgnbd")
+
+
+def _fit_pareto_nbd(cal: Calibration) -> Fitted:
+    """Pareto/NBD purchases x the same Gamma-Gamma spend as :func:`_fit_bgnbd_gg`."""
+    return _fit_btyd(cal, "pareto_nbd")
+
+
+def _fit_btyd(cal: Calibration, purchases: str) -> Fitted:
+    """A BTYD purchase model x Gamma-Gamma, spend per purchase net of returns.
+
+    The value model is fitted on the basis the forecast is judged on (the holdout value is
+    net of returns): each customer's mean repeat spend times the share of calibration
+    purchases kept (:func:`clvlib.methods.btyd.kept_share`).
+    """
     s = cal.settings
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
-        model = ProbabilisticCLV(penalizer=s.penalizer, penalizer_gg=s.penalizer_gg).fit(
-            cal.summary
-        )
+        model = ProbabilisticCLV(
+            penalizer=s.penalizer, penalizer_gg=s.penalizer_gg, purchases=purchases, spend="net"
+        ).fit(cal.summary)
     caveats = []
     for w in caught:  # passed on to the caller, and kept with the result (reports print them)
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -301,16 +329,44 @@ def _fit_bgnbd_gg(cal: Calibration) -> Fitted:
             caveats.append(str(w.message))
     score = model.predict(cal.summary, horizon=cal.horizon)
     params = {
-        "bgnbd": {k: float(v) for k, v in model.purchases_model_.params_.items()},
+        purchases: {k: float(v) for k, v in model.purchases_model_.params_.items()},
         "gamma_gamma": {
             **{k: float(v) for k, v in model.value_model_.params_.items()},
             "n_excluded": int(len(model.value_model_.excluded_)),
             "spend_scale": float(model.spend_scale_),
+            "spend": "net of returns",
         },
         "dropout_share": float(model.dropout_share_),
         "mean_probability_alive": float(model.mean_probability_alive_),
     }
     return Fitted(score, params=params, model=model, caveats=tuple(caveats))
+
+
+def _fit_gbm(cal: Calibration) -> Fitted:
+    """Gradient boosting trained on a window shifted one holdout length back in calibration.
+
+    Absent (:class:`MethodUnavailable`) when the calibration period cannot hold that window:
+    never fitted on a shorter or leaked one.
+    """
+    try:
+        model = BoostedValueModel(cal.settings.gbm_loss).fit(
+            cal.log,
+            calibration_end=cal.calibration_end,
+            horizon_days=cal.split.holdout_days,
+            time_unit=cal.time_unit,
+        )
+    except WindowTooShortError as error:
+        raise MethodUnavailable(str(error)) from error
+    score = model.predict(cal.summary)
+    params = {
+        "loss": model.loss,
+        "training_end": model.training_end_.date().isoformat(),
+        "horizon_days": model.horizon_days_,
+        "n_training_customers": model.n_training_customers_,
+        "training_target_mean": model.training_target_mean_,
+        "n_iter": int(model.estimator_.n_iter_),
+    }
+    return Fitted(score.astype("float64"), params=params, model=model)
 
 
 #: Quantiles of the calibration inter-purchase gaps tried as the hiatus (the base's rhythm).
@@ -398,8 +454,10 @@ METHODS: dict[str, MethodSpec] = {
         MethodSpec("rfm", "#d95f02", _fit_rfm, options=("n_bins", "rule_set")),
         MethodSpec("kmeans", "#7570b3", _fit_kmeans, options=("n_clusters", "random_state")),
         MethodSpec("hiatus", "#1f78b4", _fit_hiatus),
+        MethodSpec("gbm", "#b15928", _fit_gbm, options=("gbm_loss",)),
         MethodSpec("rfm_cells", "#e6ab02", _fit_rfm_cells, options=("n_bins",)),
         MethodSpec("bgnbd_gg", "#e7298a", _fit_bgnbd_gg, options=("penalizer", "penalizer_gg")),
+        MethodSpec("pareto_nbd", "#fb9a99", _fit_pareto_nbd, options=("penalizer", "penalizer_gg")),
         MethodSpec("naive_spend", "#a6761d", _fit_naive),
         MethodSpec("recent_spend", "#66a61e", _fit_recent, options=("recent_days",)),
         MethodSpec("random", "#9e9e9e", _fit_random, options=("random_state",)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -18,7 +18,15 @@ from clvlib.compare.winner import _clear, _interval
 from clvlib.data import log as _tx
 from clvlib.data.dates import cutoff_day
 
-__all__ = ["RollingOrigin", "cutoff_dates", "rolling_origin"]
+__all__ = [
+    "MIN_CUTOFFS",
+    "SHORT_HOLDOUT_DAYS",
+    "RollingPlan",
+    "RollingOrigin",
+    "cutoff_dates",
+    "rolling_origin",
+    "rolling_plan",
+]
 
 
 @dataclass(repr=False)
@@ -38,6 +46,8 @@ class RollingOrigin:
     metrics: pd.DataFrame
     comparisons: dict[str, Comparison]
     truth_distance: pd.DataFrame | None = None
+    plan: RollingPlan | None = None
+    """How the cut-offs and their holdout length were chosen (:func:`rolling_plan`), if so."""
 
     def __repr__(self) -> str:
         return f"RollingOrigin(cutoffs={list(self.comparisons)})"
@@ -94,6 +104,7 @@ class RollingOrigin:
                 if self.truth_distance is None
                 else records(self.truth_distance),
                 "comparisons": {k: c.to_dict() for k, c in self.comparisons.items()},
+                "plan": None if self.plan is None else self.plan._asdict(),
             }
         )
 
@@ -114,6 +125,7 @@ def rolling_origin(
     settings: ComparisonSettings | None = None,
     customers: pd.DataFrame | None = None,
     cluster_reference: Any = None,
+    plan: RollingPlan | None = None,
     **options: Any,
 ) -> RollingOrigin:
     """:func:`compare_methods` at several cut-off dates, each with a holdout of ``horizon``.
@@ -147,6 +159,9 @@ def rolling_origin(
     cluster_reference : CustomerClusterer, optional
         Fitted clusters every cut-off's k-means is matched to; default: those of the first
         cut-off.
+    plan : RollingPlan, optional
+        How ``cutoffs`` and ``horizon`` were chosen (:func:`rolling_plan`), kept with the
+        result so that pages can say it.
     customers : pandas.DataFrame, optional
         Customer table, as in :func:`compare_methods`.
     **options
@@ -214,6 +229,7 @@ def rolling_origin(
             truth_frames.append(result.truth_distance.assign(**stamp))
     columns = ["cutoff", "holdout_end", "method", "metric", "value"]
     return RollingOrigin(
+        plan=plan,
         metrics=pd.concat(frames, ignore_index=True)[columns],
         comparisons=comparisons,
         truth_distance=pd.concat(truth_frames, ignore_index=True)[columns]
@@ -274,3 +290,84 @@ def cutoff_dates(
             "min_calibration_days"
         )
     return [c.date().isoformat() for c in kept]
+
+
+#: the fewest cut-offs a data set's winner is named on (the report's and the rolling origins')
+MIN_CUTOFFS = 3
+#: the shorter holdout of the rolling origins when the report's leaves room for too few
+SHORT_HOLDOUT_DAYS = 90
+
+
+class RollingPlan(NamedTuple):
+    """Where the rolling origins cut and how long their holdout is (:func:`rolling_plan`)."""
+
+    cutoffs: list[str]
+    """Calibration ends (ISO dates, oldest first), the report's own cut-off left out."""
+    holdout_days: int
+    """Holdout length of every rolling origin, in days."""
+    every: str
+    """"quarter" or "month": the period ends the cut-offs are taken from."""
+    reason: str
+    """Why this holdout and spacing, in words (the pages state it)."""
+
+
+def rolling_plan(
+    tx: Any,
+    split: Split,
+    *,
+    min_cutoffs: int = MIN_CUTOFFS,
+    short_holdout_days: int = SHORT_HOLDOUT_DAYS,
+    min_calibration_days: int = 180,
+) -> RollingPlan:
+    """The rolling origins that give at least ``min_cutoffs`` cut-offs with the report's.
+
+    Tried in order, the first that gives ``min_cutoffs`` cut-offs counting the report's own
+    (``split.calibration_end``, which keeps its holdout and is never repeated): quarter ends
+    with the report's holdout length, then quarter ends and month ends with a holdout of
+    ``short_holdout_days`` (when shorter than the report's). Of the candidates, the latest
+    ``min_cutoffs - 1`` are kept. When none gives enough, the plan with most cut-offs is
+    returned and ``reason`` says so.
+
+    Examples
+    --------
+    A year of daily purchases, the report's holdout 162 days: only 90 days at month ends
+    leave room for two more cut-offs.
+
+    >>> import pandas as pd
+    >>> days = pd.date_range("2010-12-01", "2011-12-09", freq="D")
+    >>> tx = pd.DataFrame({"customer_id": 1, "order_id": [str(i) for i in range(len(days))],
+    ...                    "timestamp": days, "amount": 1.0, "is_return": False})
+    >>> plan = rolling_plan(tx, Split("2011-06-30", "2011-12-09"))
+    >>> plan.cutoffs, plan.holdout_days, plan.every
+    (['2011-07-31', '2011-08-31'], 90, 'month')
+    """
+    report = split.calibration_end.date().isoformat()
+    tries = [(split.holdout_days, "quarter")]
+    if short_holdout_days < split.holdout_days:
+        tries += [(short_holdout_days, "quarter"), (short_holdout_days, "month")]
+    best = None
+    for days, every in tries:
+        try:
+            found = cutoff_dates(
+                tx, horizon=days, every=every, min_calibration_days=min_calibration_days
+            )
+        except ValueError:  # no period end leaves room for the holdout
+            found = []
+        others = [c for c in found if c != report][-(min_cutoffs - 1) :] if min_cutoffs > 1 else []
+        plan = (others, days, every)
+        if best is None or len(others) > len(best[0]):
+            best = plan
+        if len(others) + 1 >= min_cutoffs:
+            break
+    others, days, every = best
+    same = days == split.holdout_days
+    holdout = (
+        f"the report's holdout ({days} days)"
+        if same
+        else f"a holdout of {days} days (the report's {split.holdout_days} days leave room "
+        f"for fewer than {min_cutoffs} cut-offs)"
+    )
+    reason = f"{len(others)} other {every} ends, each with {holdout}"
+    if len(others) + 1 < min_cutoffs:
+        reason += f"; the data leave room for only {len(others) + 1} cut-offs in all"
+    return RollingPlan(others, int(days), every, reason)

@@ -25,7 +25,7 @@ from clvlib.compare.metrics import BOOTSTRAP_MAX_CUSTOMERS
 from clvlib.methods.k_choice import K_CHOICE_MAX_CUSTOMERS, given_k, resolve_n_clusters
 from clvlib.methods.rules import RuleSet, load_rules
 
-__all__ = ["COMPARISON_OPTIONS", "PARAM_NAMES", "ComparisonSettings"]
+__all__ = ["COMPARISON_OPTIONS", "PARAM_NAMES", "VALUE_BASES", "ComparisonSettings"]
 
 #: report parameter -> settings field, where the names differ (the rest are the same)
 PARAM_NAMES: dict[str, str] = {"bgnbd_penalizer": "penalizer", "gg_penalizer": "penalizer_gg"}
@@ -39,10 +39,18 @@ COMPARISON_OPTIONS: tuple[str, ...] = (
     "random_state",
     "n_clusters",
     "k_choice",
+    "value_basis",
+    "margin",
 )
 
 #: how ``n_clusters`` was decided when it was given as a number
 GIVEN = "given"
+
+#: the value bases money can be compared on, in words (``ComparisonSettings.value_basis``)
+VALUE_BASES: dict[str, str] = {
+    "net": "net of returns (purchases minus returns), margin not applied, undiscounted",
+    "net_margin": "net of returns (purchases minus returns) x the margin, undiscounted",
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,16 @@ class ComparisonSettings:
         L2 penalty of the Gamma-Gamma fit; default ``penalizer``.
     recent_days : int, default 90
         Window of the ``recent_spend`` reference, in days before ``calibration_end``.
+    value_basis : {"net", "net_margin"}, default "net"
+        The one basis of money: every money forecast, every reference and the realised
+        holdout value are net of returns (purchases minus returns), undiscounted; "net_margin"
+        multiplies all of them by ``margin`` (a gross margin, the same for everyone).
+        Gamma-Gamma is fitted on net spend per purchase either way.
+    margin : float, default 0.3
+        Gross margin, a fraction of revenue, applied when ``value_basis="net_margin"``.
+    gbm_loss : {"poisson", "squared_error"}, default "poisson"
+        Loss of the gradient-boosting contender
+        (:class:`~clvlib.methods.boosting.BoostedValueModel`).
     n_resamples : int, default 300
         Paired customer bootstrap resamples (at least 100).
     confidence : float, default 0.95
@@ -98,6 +116,9 @@ class ComparisonSettings:
     penalizer: float = 0.0
     penalizer_gg: float | None = None
     recent_days: int = 90
+    value_basis: str = "net"
+    margin: float = 0.3
+    gbm_loss: str = "poisson"
     n_resamples: int = 300
     confidence: float = 0.95
     bootstrap_max_customers: int | None = BOOTSTRAP_MAX_CUSTOMERS
@@ -119,6 +140,17 @@ class ComparisonSettings:
         gg = self.penalizer if self.penalizer_gg is None else self.penalizer_gg
         fix(self, "penalizer_gg", float(gg))
         fix(self, "recent_days", int(self.recent_days))
+        if self.value_basis not in VALUE_BASES:
+            raise ValueError(
+                f"value_basis must be one of {list(VALUE_BASES)}, got {self.value_basis!r}"
+            )
+        if not 0 < self.margin <= 1:
+            raise ValueError(f"margin must be in (0, 1], got {self.margin}")
+        fix(self, "margin", float(self.margin))
+        if self.gbm_loss not in ("poisson", "squared_error"):
+            raise ValueError(
+                f"gbm_loss must be 'poisson' or 'squared_error', got {self.gbm_loss!r}"
+            )
         if given_k(self.n_clusters) is not None:  # "auto" stays; any other text is refused
             fix(self, "n_clusters", int(self.n_clusters))
 

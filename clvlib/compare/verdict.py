@@ -112,6 +112,10 @@ def data_set_verdict(
     hiatus call, ``active_accuracy``); ``differences`` every pair's paired interval at the
     report's cut-off; ``winners`` per metric the method that wins clearly at more than half
     of the cut-offs (report's cut-off and rolling origins), else None ("no clear winner").
+    ``cutoffs`` lists every cut-off the rule counted (the report's first) with its
+    ``holdout_days``, the methods unavailable there and the why, its ranking metrics and
+    paired differences; ``forecast_totals`` each money forecast's total over the realised
+    total at the report's cut-off with its interval, on ``value_basis``.
     """
     p = comparison["params"]
     metrics = []
@@ -152,8 +156,50 @@ def data_set_verdict(
             "metrics": metrics,
             "differences": differences,
             "winners": winners,
+            "unavailable": dict(p.get("unavailable", {})),
+            "cutoffs": _cutoff_entries(comparison, rolling),
+            "rolling_plan": None if rolling is None else rolling.get("plan"),
+            "value_basis": p.get("value_basis"),
+            "forecast_totals": list(comparison.get("forecast_totals") or []),
         }
     )
+
+
+def _cutoff_entries(
+    comparison: Mapping[str, Any], rolling: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Every cut-off the winner rule counts (the report's first), with its holdout length."""
+    report = comparison["params"]["calibration_end"]
+    tried = {report: comparison}
+    for key, c in sorted(((rolling or {}).get("comparisons") or {}).items()):
+        tried.setdefault(key, c)  # the report's own date counts once, as in the rule
+    out = []
+    for key, c in tried.items():
+        p = c["params"]
+        out.append(
+            {
+                "cutoff": key,
+                "report": key == report,
+                "holdout_end": p["holdout_end"],
+                "holdout_days": p.get("holdout_days"),
+                "customers": p.get("n_customers"),
+                "unavailable": dict(p.get("unavailable", {})),
+                "metrics": [
+                    {"method": m, "metric": metric, "value": v}
+                    for metric in RANKING_METRICS
+                    for m, v in _values(c, metric).items()
+                ],
+                "differences": [
+                    {
+                        k: r[k]
+                        for k in ("method", "versus", "metric", "difference", "ci_low", "ci_high")
+                    }
+                    for r in c.get("differences") or []
+                    if r["metric"] in RANKING_METRICS
+                ],
+            }
+        )
+    return out
 
 
 def _references_ahead(
@@ -187,6 +233,11 @@ def failed_data_set(name: str, error: str, *, folder: str = "") -> dict[str, Any
         "metrics": [],
         "differences": [],
         "winners": {},
+        "unavailable": {},
+        "cutoffs": [],
+        "rolling_plan": None,
+        "value_basis": None,
+        "forecast_totals": [],
     }
 
 

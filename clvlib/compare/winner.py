@@ -282,6 +282,7 @@ def summary_text(c: Any, rolling: Any = None) -> str:
         f"{METHODS[m].label} {_fmt('eta_squared', wide.loc[m, 'eta_squared'])} "
         f"({format_number(int(wide.loc[m, 'n_groups']), 'count')} groups)"
         for m in CONTENDERS
+        if math.isfinite(wide.loc[m, "n_groups"])  # an absent contender has no groups
     )
     lines.append(f"Holdout-value variance explained by the groups (eta²): {groups}.")
     lines.append(

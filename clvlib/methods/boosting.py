@@ -30,7 +30,7 @@ from clvlib.data import log as _tx
 from clvlib.data.dates import cutoff_day
 from clvlib.data.summary import calibration_holdout
 
-__all__ = ["FEATURES", "BoostedValueModel", "value_features"]
+__all__ = ["FEATURES", "BoostedValueModel", "WindowTooShortError", "value_features"]
 
 #: Summary columns used as they are (every customer_summary has them).
 _SUMMARY_FEATURES = (
@@ -53,6 +53,10 @@ FEATURES: tuple[str, ...] = (
 )
 #: Fewest customers summarised at the start of the shifted window for a fit to be tried.
 MIN_TRAINING_CUSTOMERS = 50
+
+
+class WindowTooShortError(ValueError):
+    """The calibration period cannot hold a shifted window of the horizon: no model, a reason."""
 
 
 def value_features(summary: pd.DataFrame) -> pd.DataFrame:
@@ -206,10 +210,11 @@ class BoostedValueModel(BaseEstimator):
 
         Raises
         ------
-        ValueError
-            When the calibration period is too short for the shifted window: fewer than
-            :data:`MIN_TRAINING_CUSTOMERS` customers bought before its start, or nobody
-            spent anything in it. The model is then absent, never fitted on leaked data.
+        WindowTooShortError
+            (a ValueError) When the calibration period is too short for the shifted
+            window: fewer than :data:`MIN_TRAINING_CUSTOMERS` customers bought before its
+            start, or nobody spent anything in it. The model is then absent, never
+            fitted on leaked data.
         """
         _tx.check(tx)
         if isinstance(horizon_days, bool) or not isinstance(horizon_days, Integral):
@@ -225,12 +230,13 @@ class BoostedValueModel(BaseEstimator):
             f"shifted inside it: the window would start on {start.date()}"
         )
         if pd.isna(first) or pd.Timestamp(first).normalize() > start:
-            raise ValueError(f"{too_short}, before the first line of the log ({first})")
+            when = "no line" if pd.isna(first) else pd.Timestamp(first).date().isoformat()
+            raise WindowTooShortError(f"{too_short}, before the first line of the log ({when})")
         inner = calibration_holdout(
             log, calibration_end=start, holdout_end=end, time_unit=time_unit
         )
         if len(inner) < MIN_TRAINING_CUSTOMERS:
-            raise ValueError(
+            raise WindowTooShortError(
                 f"{too_short}, when only {len(inner)} customers had bought (at least "
                 f"{MIN_TRAINING_CUSTOMERS} needed to learn from)"
             )
@@ -238,7 +244,7 @@ class BoostedValueModel(BaseEstimator):
         if self.loss == "poisson":
             target = np.clip(target, 0.0, None)
         if not target.sum() > 0:
-            raise ValueError(f"{too_short}, and nobody spent anything in that window")
+            raise WindowTooShortError(f"{too_short}, and nobody spent anything in that window")
         # One thread: on customer-sized data OpenMP threads cost more in synchronisation than
         # they save, 20 times more when other processes share the cores (0.56 s -> 11 s on
         # the shop), as in clvlib's k-means choice.

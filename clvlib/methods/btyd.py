@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from clvlib.data.checks import rows_at_fault
@@ -47,14 +47,36 @@ from clvlib.methods.likelihood import (
     _validate_btyd,
     _wrap,
 )
+from clvlib.methods.pareto_nbd import ParetoNBDModel
+
+#: the purchase models :class:`ProbabilisticCLV` combines with Gamma-Gamma, by name
+PURCHASE_MODELS = {"bgnbd": ("BG/NBD", BetaGeoModel), "pareto_nbd": ("Pareto/NBD", ParetoNBDModel)}
 
 # --------------------------------------------------------------------------------------
 # the combination: expected value over a horizon
 # --------------------------------------------------------------------------------------
 
 
+def _expected_purchases(
+    model: BetaGeoModel | ParetoNBDModel, t: float, x: Any, t_x: Any, age: Any
+) -> np.ndarray:
+    """Expected purchases in the next ``t`` of either purchase model, from arrays."""
+    if isinstance(model, ParetoNBDModel):  # reads a summary frame
+        frame = pd.DataFrame({"frequency": x, "recency": t_x, "T": age})
+        return model.expected_purchases(t, frame).to_numpy(dtype=float)
+    return np.asarray(model.expected_purchases(t, x, t_x, age), dtype=float)
+
+
+def _probability_alive(model: BetaGeoModel | ParetoNBDModel, x: Any, t_x: Any, age: Any):
+    """P(alive) of either purchase model, from arrays."""
+    if isinstance(model, ParetoNBDModel):
+        frame = pd.DataFrame({"frequency": x, "recency": t_x, "T": age})
+        return model.probability_alive(frame).to_numpy(dtype=float)
+    return np.asarray(model.probability_alive(x, t_x, age), dtype=float)
+
+
 def expected_clv(
-    purchases_model: BetaGeoModel,
+    purchases_model: BetaGeoModel | ParetoNBDModel,
     value_model: GammaGammaModel,
     frequency: ArrayLike,
     recency: ArrayLike,
@@ -75,7 +97,7 @@ def expected_clv(
 
     Parameters
     ----------
-    purchases_model : BetaGeoModel
+    purchases_model : BetaGeoModel or ParetoNBDModel
         Fitted purchase model.
     value_model : GammaGammaModel
         Fitted spend model.
@@ -122,13 +144,13 @@ def expected_clv(
     x, t_x, age, index = _validate_btyd(frequency, recency, T)
     value = np.asarray(value_model.expected_average_value(x, monetary_value), dtype=float)
     if discount_rate == 0:
-        purchases = np.asarray(purchases_model.expected_purchases(horizon, x, t_x, age))
+        purchases = _expected_purchases(purchases_model, horizon, x, t_x, age)
         return _wrap(purchases * value, index, "expected_clv")
     bounds = np.minimum(np.arange(1, math.ceil(horizon / period) + 1) * period, horizon)
     total = np.zeros_like(x)
     previous = np.zeros_like(x)
     for k, end in enumerate(bounds, start=1):
-        cumulative = np.asarray(purchases_model.expected_purchases(end, x, t_x, age))
+        cumulative = _expected_purchases(purchases_model, float(end), x, t_x, age)
         total += (cumulative - previous) / (1 + discount_rate) ** k
         previous = cumulative
     return _wrap(total * value, index, "expected_clv")
@@ -149,17 +171,27 @@ class ProbabilisticCLV(BaseEstimator):
         L2 penalty of the Gamma-Gamma fit; default ``penalizer``. The spend model is fitted
         on ``monetary_value`` divided by its mean over the fitted customers, so that ``v``
         (and its penalty) is unit-free: the same penalizer means the same in pounds or pence.
+    purchases : {"bgnbd", "pareto_nbd"}, default "bgnbd"
+        The purchase model: BG/NBD (:class:`BetaGeoModel`) or Pareto/NBD
+        (:class:`~clvlib.methods.pareto_nbd.ParetoNBDModel`), fitted with ``penalizer``.
+    spend : {"gross", "net"}, default "gross"
+        The basis of the value per purchase. "gross": ``monetary_value`` as the BTYD summary
+        gives it (purchases only). "net": net of returns, so that the forecast is on the
+        basis of a net holdout value: each customer's ``monetary_value`` times the share of
+        their calibration purchases kept (``total_value / (total_value + returned_value)``,
+        clipped to 0..1); the value model is fitted and applied on it.
 
     Attributes
     ----------
-    purchases_model_ : BetaGeoModel
+    purchases_model_ : BetaGeoModel or ParetoNBDModel
     value_model_ : GammaGammaModel
         Fitted on scaled spend with ``nonpositive="exclude"``: repeat customers whose
         monetary_value is <= 0 are left out and listed in ``value_model_.excluded_``.
     spend_scale_ : float
         The divisor of monetary_value (currency per purchase).
     dropout_share_ : float
-        a / (a + b): the mean probability of dropping out after a purchase.
+        BG/NBD: a / (a + b), the mean probability of dropping out after a purchase.
+        Pareto/NBD: the share expected to drop out within the longest observed age.
     mean_probability_alive_ : float
         Mean P(alive) over the fitted customers.
     at_edge_ : bool
@@ -192,14 +224,28 @@ class ProbabilisticCLV(BaseEstimator):
     _parameter_constraints: dict = {
         "penalizer": [Interval(Real, 0, None, closed="left")],
         "penalizer_gg": [Interval(Real, 0, None, closed="left"), None],
+        "purchases": [StrOptions(set(PURCHASE_MODELS))],
+        "spend": [StrOptions({"gross", "net"})],
     }
 
-    def __init__(self, penalizer: float = 0.0, penalizer_gg: float | None = None) -> None:
+    def __init__(
+        self,
+        penalizer: float = 0.0,
+        penalizer_gg: float | None = None,
+        *,
+        purchases: str = "bgnbd",
+        spend: str = "gross",
+    ) -> None:
         self.penalizer = penalizer
         self.penalizer_gg = penalizer_gg
+        self.purchases = purchases
+        self.spend = spend
 
     def _columns(self, summary: pd.DataFrame) -> list[pd.Series]:
-        return _btyd_columns(summary, self._COLUMNS)
+        frequency, recency, T, monetary_value = _btyd_columns(summary, self._COLUMNS)
+        if getattr(self, "spend", "gross") == "net":
+            monetary_value = monetary_value * kept_share(summary)
+        return [frequency, recency, T, monetary_value]
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, summary: pd.DataFrame, y: None = None) -> ProbabilisticCLV:
@@ -219,9 +265,10 @@ class ProbabilisticCLV(BaseEstimator):
             ``self``, fitted.
         """
         frequency, recency, T, monetary_value = self._columns(summary)
+        name, model = PURCHASE_MODELS[self.purchases]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
-            self.purchases_model_ = BetaGeoModel(self.penalizer).fit(summary)
+            self.purchases_model_ = model(self.penalizer).fit(summary)
         spend = monetary_value[(frequency > 0) & (monetary_value > 0)]
         self.spend_scale_ = float(spend.mean()) if len(spend) else 1.0
         pen_gg = self.penalizer if self.penalizer_gg is None else self.penalizer_gg
@@ -229,9 +276,12 @@ class ProbabilisticCLV(BaseEstimator):
             {"frequency": frequency, "monetary_value": monetary_value / self.spend_scale_}
         )
         self.value_model_ = GammaGammaModel(pen_gg, nonpositive="exclude").fit(scaled)
-        _, _, a, b = self.purchases_model_._params()
-        self.dropout_share_ = a / (a + b)
-        alive = self.purchases_model_.probability_alive(frequency, recency, T)
+        if self.purchases == "bgnbd":
+            _, _, a, b = self.purchases_model_._params()
+            self.dropout_share_ = a / (a + b)
+        else:
+            self.dropout_share_ = self.purchases_model_.dropout_share_
+        alive = _probability_alive(self.purchases_model_, frequency, recency, T)
         self.mean_probability_alive_ = float(np.mean(alive))
         self.at_edge_ = bool(
             self.dropout_share_ < _NO_DROPOUT or self.mean_probability_alive_ > 0.99
@@ -241,7 +291,7 @@ class ProbabilisticCLV(BaseEstimator):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         if self.at_edge_:
             warnings.warn(
-                f"BG/NBD shows no sign of drop-out (a / (a + b) = {self.dropout_share_:.3g}, "
+                f"{name} shows no sign of drop-out (drop-out share {self.dropout_share_:.3g}, "
                 f"mean P(alive) = {self.mean_probability_alive_:.3f}): the no-churn limit is "
                 "the honest fit here, and the model forecasts every customer as still buying.",
                 EdgeOfParameterSpaceWarning,
@@ -294,15 +344,15 @@ class ProbabilisticCLV(BaseEstimator):
         """
         check_is_fitted(self, "purchases_model_")
         frequency, recency, T, monetary_value = self._columns(summary)
-        purchases = self.purchases_model_.expected_purchases(horizon, frequency, recency, T)
+        purchases = _expected_purchases(self.purchases_model_, horizon, frequency, recency, T)
         value = self.value_model_.expected_average_value(
             frequency, monetary_value / self.spend_scale_
         )
         out = pd.DataFrame(
             {
                 "expected_purchases": np.asarray(purchases),
-                "probability_alive": np.asarray(
-                    self.purchases_model_.probability_alive(frequency, recency, T)
+                "probability_alive": _probability_alive(
+                    self.purchases_model_, frequency, recency, T
                 ),
                 "expected_average_value": np.asarray(value) * self.spend_scale_,
             },
@@ -312,6 +362,30 @@ class ProbabilisticCLV(BaseEstimator):
         for column in out.columns:
             _finite(column, out[column])
         return out
+
+
+def kept_share(summary: pd.DataFrame) -> pd.Series:
+    """Share of each customer's purchase value not returned: net / gross, clipped to 0..1.
+
+    ``total_value / (total_value + returned_value)`` of the customer summary (1 where the
+    customer bought nothing): the factor that puts a gross spend per purchase on the net
+    basis of ``total_value`` and ``holdout_value``.
+
+    Examples
+    --------
+    >>> kept_share(pd.DataFrame({"total_value": [90.0, 0.0, -5.0],
+    ...                          "returned_value": [10.0, 0.0, 20.0]})).tolist()
+    [0.9, 1.0, 0.0]
+    """
+    missing = [c for c in ("total_value", "returned_value") if c not in summary.columns]
+    if missing:
+        raise KeyError(
+            f"spend='net' needs the summary columns {missing} (customer_summary() has them)"
+        )
+    net = summary["total_value"].astype(float)
+    gross = net + summary["returned_value"].astype(float)
+    share = (net / gross.where(gross > 0)).fillna(1.0).clip(0.0, 1.0)
+    return share.rename("kept_share")
 
 
 def _finite(name: str, values: pd.Series) -> None:

@@ -180,12 +180,13 @@ def _loglik_terms(
     :func:`~clvlib.methods.btyd._objective` takes.
     """
     r, alpha, s, beta = params
-    loglik = _loglik(params, x, t_x, age)
+    loglik = np.empty(x.size)
     grad = np.empty((x.size, params.size))
     integrated = abs(alpha - beta) / (max(alpha, beta) + t_x) > _Z_SERIES
     series = ~integrated
     if series.any():
         xs, ts, ages = x[series], t_x[series], age[series]
+        loglik[series] = _loglik(params, xs, ts, ages)
         up, down = np.exp(_STEP), np.exp(-_STEP)
         for k in range(params.size):
             high, low = params.copy(), params.copy()
@@ -222,6 +223,9 @@ def _loglik_terms(
             w_alive = special.expit(alive - died)  # share of the "alive at T" branch
         d = d_head + w_alive[:, None] * d_alive + (1.0 - w_alive)[:, None] * d_died
         grad[integrated] = d * params  # chain rule: d / d log(theta) = theta d / d theta
+        # the value from the same integral (eq. 18 as :func:`_loglik`): one quadrature, not two
+        head = special.gammaln(r + xs) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        loglik[integrated] = head + np.logaddexp(alive, died)
     return loglik, grad
 
 

@@ -376,7 +376,7 @@ def _method_footnote(comparison: Any, answers: Mapping[str, Any]) -> str:
     p = comparison.params
     n = max(a.cutoffs_tried for a in answers.values())
     tried = (
-        f"here {n}: the report's and the rolling origins at other quarter ends"
+        f"here {n}: the report's and the rolling origins at other cut-offs"
         if n > 1
         else "here only the report's"
     )

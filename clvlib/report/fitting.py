@@ -274,25 +274,27 @@ def rolling_comparison(
     tx: Any,
     customers: pd.DataFrame | None,
     truth: Any = None,
-    max_cutoffs: int = 3,
+    min_cutoffs: int = 3,
 ) -> Any:
-    """Rolling origins (:func:`~clvlib.compare.rolling.rolling_origin`) at quarter ends.
+    """Rolling origins (:func:`~clvlib.compare.rolling.rolling_origin`) that make ``min_cutoffs``.
 
-    Each window has the report's holdout length in days (``Split.holdout_days``); cut-offs
-    are the latest ``max_cutoffs`` quarter ends whose window ends by the last order (the
-    report's own split included when it is a quarter end). Settings as
+    The cut-offs and their holdout length are :func:`~clvlib.compare.rolling.rolling_plan`'s:
+    quarter ends with the report's holdout length when they leave room for ``min_cutoffs``
+    cut-offs counting the report's own, else a 90-day holdout at quarter or month ends (the
+    report's cut-off keeps its holdout); ``rolling.plan`` says which. Settings as
     :func:`run_comparison`, the report's k included. Computed once per run and shared by the
     kernels that ask (the executive summary and report 05 name their winners from it).
     """
-    from clvlib.compare.rolling import cutoff_dates, rolling_origin
+    from clvlib.compare.rolling import rolling_origin, rolling_plan
     from clvlib.compare.settings import ComparisonSettings
     from clvlib.compare.split import Split
 
     split = Split.from_params(params)
-    horizon = split.holdout_days
 
     def roll() -> Any:
-        cutoffs = cutoff_dates(tx, horizon=horizon, max_cutoffs=max_cutoffs)
+        plan = rolling_plan(tx, split, min_cutoffs=min_cutoffs)
+        cutoffs = plan.cutoffs or [split.calibration_end.date().isoformat()]
+        horizon = plan.holdout_days if plan.cutoffs else split.holdout_days
         with _caveats_in_text():
             return rolling_origin(
                 tx,
@@ -303,8 +305,9 @@ def rolling_comparison(
                 truth=truth,
                 customers=customers,
                 keep_customers=False,  # the report shows tables and intervals: 1 GB less at 1M
+                plan=plan,
             )
 
     settings = ComparisonSettings.from_params(params)
-    extra = [split.describe(), settings.key(), truth is not None, max_cutoffs]
+    extra = [split.describe(), settings.key(), truth is not None, min_cutoffs, "plan"]
     return _shared(params, "rolling", [tx, customers], extra, roll)

@@ -12,6 +12,7 @@ re-exported here:
 - :mod:`clvlib.report.fitting`: parameters to fitted methods and comparisons;
 - :mod:`clvlib.report.figures`: the log in numbers, tables and headline figures;
 - :mod:`clvlib.report.winners`: who wins each measure, by the one winner rule;
+- :mod:`clvlib.report.money`: money forecasts in total, and the cut-offs counted;
 - :mod:`clvlib.report.answers`: the prose that opens each page.
 """
 
@@ -85,6 +86,13 @@ from clvlib.report.fitting import (
     simulated_truth,
 )
 from clvlib.report.formatting import shown_path
+from clvlib.report.money import (
+    cutoffs_text,
+    forecast_totals_table,
+    forecast_totals_text,
+    verdict_cutoffs,
+    verdict_totals,
+)
 from clvlib.report.provenance import file_sha256, provenance
 from clvlib.report.winners import (
     behind_the_best,
@@ -161,6 +169,11 @@ __all__ = [
     "pair_differences",
     "who_is_ahead",
     "winner_stability",
+    "cutoffs_text",
+    "forecast_totals_table",
+    "forecast_totals_text",
+    "verdict_cutoffs",
+    "verdict_totals",
 ]
 
 

@@ -253,6 +253,14 @@ SCHEMA: tuple[Param, ...] = (
         maximum=100.0,
     ),
     Param(
+        "value_basis",
+        str,
+        "net",
+        "money basis: 'net' of returns, or 'net_margin' (net x margin)",
+        kind="choice",
+        choices=("net", "net_margin"),
+    ),
+    Param(
         "output_dir",
         str,
         "../reports",

@@ -279,6 +279,20 @@ METHODS: dict[str, Method] = {
         "who buys again (active / inactive), ranked by average spend (no money forecast)",
         "active / inactive",
     ),
+    "gbm": Method(
+        "gradient boosting",
+        "money",
+        "method",
+        (
+            "scikit-learn gradient boosting (untuned, Poisson loss) on calibration-period "
+            "features (recency, tenure, orders, value, returns share, rates), trained on a window "
+            "shifted one holdout length back inside calibration: features at its start, target "
+            "the net value in the following holdout length"
+        ),
+        "holdout value (currency); absent, with the reason, when calibration is shorter than "
+        "two holdout lengths of history",
+        "value tiers of the score",
+    ),
     "rfm_cells": Method(
         "RFM cells",
         "money",
@@ -299,6 +313,18 @@ METHODS: dict[str, Method] = {
             "expected purchases in the holdout (BG/NBD) x expected value per purchase "
             "(Gamma-Gamma on spend scaled by its mean), both fitted by maximum likelihood on "
             "calibration"
+        ),
+        "holdout value (currency)",
+        "value tiers of the score",
+    ),
+    "pareto_nbd": Method(
+        "Pareto/NBD + Gamma-Gamma",
+        "money",
+        "reference",
+        (
+            "expected purchases in the holdout (Pareto/NBD: customers may drop out at any time) x "
+            "the same expected value per purchase as BG/NBD + Gamma-Gamma, both fitted by maximum "
+            "likelihood on calibration"
         ),
         "holdout value (currency)",
         "value tiers of the score",
