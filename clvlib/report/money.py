@@ -124,7 +124,11 @@ def verdict_totals(verdict: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def verdict_cutoffs(verdict: Mapping[str, Any]) -> pd.DataFrame:
-    """Per data set: the cut-offs the winner rule counted, each with its holdout in days."""
+    """Per data set: the cut-offs the winner rule counted, each with its holdout in days.
+
+    With the methods that could not be scored at a cut-off and why (a contender absent, never
+    fitted on leaked data).
+    """
     rows = {}
     for d in verdict["data_sets"]:
         if d["status"] != "ok":
@@ -137,6 +141,12 @@ def verdict_cutoffs(verdict: Mapping[str, Any]) -> pd.DataFrame:
                 for c in cuts
             ),
             "value basis": d.get("value_basis") or "–",
+            "methods unavailable": "; ".join(
+                f"{METHODS[m].label if m in METHODS else m} at {c['cutoff']}: {why}"
+                for c in cuts
+                for m, why in sorted(c.get("unavailable", {}).items())
+            )
+            or "none",
         }
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "data set"
