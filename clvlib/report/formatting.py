@@ -10,7 +10,9 @@ labels in words. Every string taken from data is escaped: :func:`escape_html` fo
 ``<img src=x onerror=...>`` must read as text, never run).
 
 The kind of a value (share, money, count, score) is decided from its name (column, index or
-dict key): see :func:`kind_of`.
+dict key): the unit the vocabulary gives the term of that name first, else a guess from its
+words (see :func:`kind_of`). A money column's header names the currency
+(:func:`~clvlib.vocabulary.money_unit`): "Mean value (€)".
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clvlib.vocabulary import COLUMNS as _COLUMNS
 from clvlib.vocabulary import METHODS as _METHODS
-from clvlib.vocabulary import TERMS, Kind, format_number, heading, magnitude
+from clvlib.vocabulary import METRICS as _METRICS
+from clvlib.vocabulary import TERMS, Kind, format_number, heading, magnitude, money_unit
 from clvlib.vocabulary import clean_zero as _clean_zero
 
 #: what a missing value means, said once under every table that has one
@@ -48,6 +52,26 @@ _COUNT = re.compile(
 #: kinds that the words of a name get wrong (clv_sensitivity: relative changes as fractions),
 #: read from their vocabulary entries
 KINDS: dict[str, Kind] = {code: TERMS[code].unit for code in ("change", "delta", "delta_pct")}
+#: the unit of every column and metric of the vocabulary, by code and by label in lower case
+#: ("mae" and "MAE" are money, "ltv_to_cac" and "LTV : CAC" a plain number); methods are left
+#: out: a column named after a method holds whatever the table measures of it
+_VOCABULARY_UNITS: dict[str, Kind] = {
+    **{t.label.lower(): t.unit for t in (*_COLUMNS.values(), *_METRICS.values()) if t.unit},
+    **{code: t.unit for code, t in (*_COLUMNS.items(), *_METRICS.items()) if t.unit},
+}
+#: the statistic a column name starts with ("mean_total_value"): the unit is the term's
+_STATISTIC = re.compile(r"^(mean|median|avg|average|sum|min|max)[_ ]", re.I)
+
+
+def _vocabulary_unit(name: Any) -> Kind | None:
+    """The unit the vocabulary gives the term ``name`` names (with a statistic before it)."""
+    if not isinstance(name, str):
+        return None
+    for key in (name, _STATISTIC.sub("", name)):
+        unit = _VOCABULARY_UNITS.get(key) or _VOCABULARY_UNITS.get(key.strip().lower())
+        if unit is not None:
+            return unit
+    return None
 
 
 def _method_label(code: str) -> str:
@@ -68,16 +92,27 @@ _WORDS = {
 
 
 def kind_of(name: Any) -> Kind:
-    """The kind of the values a name (column, index or key) holds, read from its words.
+    """The kind of the values a name (column, index or key) holds.
 
-    ``share`` (fractions shown as percentages: ``*_share``, ``*_rate``, ``probability``,
-    ``margin``, ``top20_*``), ``money`` (``*value``, ``clv``, ``cac``, ``revenue``,
-    ``profit``, ``amount``, ``spend``, ``cost``), ``count`` (``n_*``, ``customers``,
-    ``orders``, ``rows``) and else ``number``. A name with spaces ("share of value") is
-    read word by word as well.
+    First the unit of the vocabulary's term of that name (:data:`clvlib.vocabulary.TERMS`,
+    by code or label, also after a statistic: ``mean_total_value``): ``mae`` and ``rmse``
+    are money, ``ltv_to_cac`` a plain number. Else read from its words: ``share``
+    (fractions shown as percentages: ``*_share``, ``*_rate``, ``probability``, ``margin``,
+    ``top20_*``), ``money`` (``*value``, ``clv``, ``cac``, ``revenue``, ``profit``,
+    ``amount``, ``spend``, ``cost``), ``count`` (``n_*``, ``customers``, ``orders``,
+    ``rows``) and else ``number``. A name with spaces ("share of value") is read word by
+    word as well.
+
+    Examples
+    --------
+    >>> kind_of("rmse"), kind_of("MAE"), kind_of("mean_total_value"), kind_of("churn_rate")
+    ('money', 'money', 'money', 'share')
     """
     if name in KINDS:
         return KINDS[name]
+    unit = _vocabulary_unit(name)
+    if unit is not None:
+        return unit
     text = re.sub(r"[^a-z0-9%]+", "_", str(name).strip().lower()).strip("_")
     if not text:
         return "number"
@@ -299,7 +334,10 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
         frame = pd.concat([frame.head(half), frame.tail(half)])
     describe = show_index and set(frame.iloc[:, 0].astype(str)) >= {"mean", "std"}
     missing = False
-    head = "".join(f'<th scope="col">{escape_html(label(c))}</th>' for c in frame.columns)
+    head = "".join(
+        f'<th scope="col">{escape_html(column_header(c, _column_kind(c, frame[c])))}</th>'
+        for c in frame.columns
+    )
     body = []
     for pos, row in enumerate(frame.itertuples(index=False, name=None)):
         stat = str(row[0]) if describe else ""
@@ -324,6 +362,30 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
         '<div class="clv-table"><table class="clv">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}</div>"
     )
+
+
+def column_header(name: Any, kind: Kind | None = None) -> str:
+    """A column's header: its label (:func:`label`), a money column's with the currency.
+
+    ``kind`` of its values (default: :func:`kind_of` the name). A header that already names
+    a currency unit keeps its words.
+
+    Examples
+    --------
+    >>> from clvlib.vocabulary import use_currency
+    >>> with use_currency("EUR"):
+    ...     column_header("mean_total_value"), column_header("customers"), column_header("mae")
+    ('Mean total value (€)', 'Customers', 'MAE (€)')
+    >>> column_header("cac")
+    'Acquisition cost (CAC) (currency units)'
+    """
+    text = label(name)
+    if (kind or kind_of(name)) != "money":
+        return text
+    unit = money_unit()
+    if unit in text or "currency" in text.lower():
+        return text
+    return f"{text} ({unit})"
 
 
 def _flatten_columns(frame: pd.DataFrame) -> pd.DataFrame:

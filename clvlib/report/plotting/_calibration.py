@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from clvlib.vocabulary import money_unit
+
 _COLUMNS = ("customers", "mean_predicted", "mean_realised", "ratio")
 
 
@@ -18,7 +20,7 @@ def plot_decile_calibration(
     table: pd.DataFrame,
     *,
     ax: Axes | None = None,
-    currency: str = "currency",
+    currency: str | None = None,
     title: str | None = None,
 ) -> Axes:
     """Mean predicted next to mean realised value per bin of the forecast.
@@ -29,14 +31,16 @@ def plot_decile_calibration(
         Output of :func:`clvlib.compare.metrics.decile_calibration`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
-    currency : str, default "currency"
-        Unit shown on the value axis (e.g. "GBP").
+    currency : str, optional
+        Unit shown on the value axis (e.g. "GBP"); by default the page's currency
+        (:func:`clvlib.vocabulary.money_unit`: "€", or "currency units" when none is set).
     title : str, optional
         Title; by default it names the overall predicted / realised ratio.
     """
     missing = [c for c in _COLUMNS if c not in table.columns]
     if missing:
         raise KeyError(f"table has no column {missing}; pass decile_calibration's output")
+    currency = currency or money_unit()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
     x = np.arange(len(table))

@@ -14,7 +14,7 @@ from matplotlib.ticker import PercentFormatter
 
 from clvlib.methods.tiers import LorenzCurve, lorenz_curve
 from clvlib.report.formatting import label
-from clvlib.vocabulary import TERMS
+from clvlib.vocabulary import TERMS, money_unit
 
 _TIER_COLOURS = ("#1b7837", "#bdbdbd", "#b2182b")  # top, middle, bottom
 
@@ -36,7 +36,7 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def plot_clv_distribution(
-    clv: pd.Series, *, ax: Axes | None = None, bins: int = 50, currency: str = "currency"
+    clv: pd.Series, *, ax: Axes | None = None, bins: int = 50, currency: str | None = None
 ) -> Axes:
     """Histogram of CLV per customer, with the mean and the median marked.
 
@@ -48,9 +48,11 @@ def plot_clv_distribution(
         Axes to draw on; a new figure when omitted.
     bins : int, default 50
         Number of histogram bins.
-    currency : str, default "currency"
-        Unit shown on the value axis (e.g. "GBP").
+    currency : str, optional
+        Unit shown on the value axis (e.g. "GBP"); by default the page's currency
+        (:func:`clvlib.vocabulary.money_unit`: "€", or "currency units" when none is set).
     """
+    currency = currency or money_unit()
     ax = _axes(ax)
     values = pd.Series(clv, dtype="float64").dropna()
     ax.hist(values, bins=bins, color="#4575b4", alpha=0.8, label="customers")
@@ -141,7 +143,7 @@ def plot_tiers_by_channel(table: pd.DataFrame, *, ax: Axes | None = None) -> Axe
 
 
 def plot_sensitivity(
-    table: pd.DataFrame, *, ax: Axes | None = None, currency: str = "currency"
+    table: pd.DataFrame, *, ax: Axes | None = None, currency: str | None = None
 ) -> Axes:
     """Tornado chart: CLV when each lever moves down and up (widest effect on top).
 
@@ -151,9 +153,11 @@ def plot_sensitivity(
         Output of :func:`clvlib.methods.heuristic.clv_sensitivity`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
-    currency : str, default "currency"
-        Unit shown on the CLV axis.
+    currency : str, optional
+        Unit shown on the CLV axis; by default the page's currency
+        (:func:`clvlib.vocabulary.money_unit`).
     """
+    currency = currency or money_unit()
     ax = _axes(ax)
     base = float(table["base_clv"].iloc[0])
     span = table.groupby("lever", sort=False)["delta"].agg(lambda d: d.abs().max())

@@ -12,6 +12,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
+from clvlib.report.plotting._labels import words
+from clvlib.vocabulary import money_unit
+
 _AXIS_NAMES = {
     "r_score": ("R", "recency", "most recent"),
     "f_score": ("F", "frequency", "most orders"),
@@ -33,7 +36,7 @@ def plot_rfm_heatmap(
     summary: pd.DataFrame | None = None,
     value: str = "count",
     monetary_col: str | None = None,
-    currency: str = "currency",
+    currency: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Recency score x frequency score grid, coloured and annotated by count or mean value.
@@ -49,8 +52,9 @@ def plot_rfm_heatmap(
     monetary_col : str, optional
         Summary column averaged for ``value="monetary"``; by default the scorer's M column
         (``scores.attrs``), else ``total_value``.
-    currency : str, default "currency"
-        Unit of the monetary value.
+    currency : str, optional
+        Unit of the monetary value; by default the page's currency
+        (:func:`clvlib.vocabulary.money_unit`).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
     """
@@ -69,8 +73,8 @@ def plot_rfm_heatmap(
         frame = scores[["r_score", "f_score"]].join(summary[[col]], how="left")
         cells = frame.groupby(["f_score", "r_score"])[col].mean()
         label, title, fmt = (
-            f"mean {col} ({currency})",
-            f"Mean {col} per R x F score cell",
+            f"mean {words(col)} ({currency or money_unit()})",
+            f"Mean {words(col)} per R x F score cell",
             "{:,.0f}",
         )
     grid = cells.unstack("r_score").reindex(index=range(1, n + 1), columns=range(1, n + 1))
