@@ -300,8 +300,12 @@ def _mapping_frame(mapping: Mapping[Any, Any]) -> pd.DataFrame:
 
 
 _DESCRIBE_COUNTS = {"count", "unique", "freq"}
-#: a cell that reads as a number (right-aligned): 1,234.5 / -3 / 62.4% / –
-_NUMERIC_TEXT = re.compile(r"[-−]?[\d,]+(\.\d+)?%?|–")
+#: a cell that reads as a number (right-aligned): 1,234.5 / -3 / 62.4% / €12.50 / 4.00 CHF / –
+_NUMERIC_TEXT = re.compile(r"[-−+]?[€£$¥₹]?[\d,]+(\.\d+)?%?( [A-Z]{3})?|–")
+#: a period code of a table (``frame.attrs["period"]``, e.g. the payback's) in words: a header
+#: that counts "periods" says which
+PERIOD_WORDS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+_PERIODS = re.compile(r"\bperiods\b")
 
 
 def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
@@ -310,9 +314,12 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
     The index is shown as leading columns (an unnamed RangeIndex, 0..n-1, is left out; a
     named one, like ``choose_k``'s ``k``, is data). Each column is
     formatted by the kind of its name, a row of ``describe()`` by its statistic (``count``
-    is a count). Long tables show their first and last ``max_rows // 2`` rows and say how
-    many were left out.
+    is a count). A money column's header names the currency (:func:`column_header`), and a
+    header counting "periods" says which when the frame's ``attrs["period"]`` does ("months").
+    Long tables show their first and last ``max_rows // 2`` rows and say how many were left
+    out.
     """
+    period = PERIOD_WORDS.get(str(frame.attrs.get("period")), "periods")
     frame = _flatten_columns(frame)
     show_index = not (isinstance(frame.index, pd.RangeIndex) and frame.index.name is None)
     if show_index:
@@ -334,10 +341,8 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
         frame = pd.concat([frame.head(half), frame.tail(half)])
     describe = show_index and set(frame.iloc[:, 0].astype(str)) >= {"mean", "std"}
     missing = False
-    head = "".join(
-        f'<th scope="col">{escape_html(column_header(c, _column_kind(c, frame[c])))}</th>'
-        for c in frame.columns
-    )
+    heads = [_PERIODS.sub(period, column_header(c, _column_kind(c, frame[c]))) for c in frame]
+    head = "".join(f'<th scope="col">{escape_html(h)}</th>' for h in heads)
     body = []
     for pos, row in enumerate(frame.itertuples(index=False, name=None)):
         stat = str(row[0]) if describe else ""

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from clvlib.report.formatting import escape_html, format_value, readable
+from clvlib.report.formatting import PERIOD_WORDS, escape_html, format_value, readable
 from clvlib.vocabulary import clean_zero, format_fixed
 
 
@@ -70,10 +70,6 @@ def _money(value: float) -> str:
 def _pct(share: float) -> str:
     """A share as a whole percentage ("62 %"), never "-0 %"."""
     return clean_zero(format_fixed(float(share), "whole_percent"))
-
-
-#: a period code of the CLV tables in words (payback, "months of margin")
-PERIOD_WORDS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
 
 
 def _group_words(table: pd.DataFrame) -> tuple[str, str]:
@@ -230,8 +226,7 @@ def cluster_guides(
     last = str(worst.get("name", profiles.index[-1]))
     recency = "median_since_last_order"
     quiet = (
-        f" and whose typical customer last ordered {format_value(worst[recency], 'number')} "
-        f"{unit} ago"
+        f" (typical last order {format_value(round(float(worst[recency])), 'count')} {unit} ago)"
         if recency in profiles.columns
         else ""
     )
@@ -240,9 +235,9 @@ def cluster_guides(
         "profiles": guide(
             "One row per cluster, the most valuable first: its share of the customers and of "
             "the value, and its typical customer (the median: half are above, half below).",
-            f"'{name}' is {_pct(best['customer_share'])} of the customers and carries "
+            f"“{name}” is {_pct(best['customer_share'])} of the customers and carries "
             f"{_pct(best['value_share'])} of the value: treat it like the top value tier; "
-            f"'{last}'{quiet} is where win-back offers would go.",
+            f"“{last}”{quiet} is where win-back offers would go.",
         ),
         "choice": guide(
             "Across: the number of clusters tried; the falling line is how tightly customers "
@@ -253,8 +248,9 @@ def cluster_guides(
             "the one that separates best among them.",
         ),
         "snake": guide(
-            "One line per cluster: above 0 its customers ordered more recently, more often or "
-            "spent more than the average customer, below 0 less (in standard deviations).",
+            "One line per cluster, one point per feature: how far the cluster's customers sit "
+            "above or below the average customer, in standard deviations (for the time since "
+            "the last order, above 0 means longer ago).",
             "Clusters differ on all three at once, so one name per cluster (recency, orders, "
             "value) describes it.",
         ),

@@ -12,7 +12,9 @@ re-exported here:
 - :mod:`clvlib.report.fitting`: parameters to fitted methods and comparisons;
 - :mod:`clvlib.report.figures`: the log in numbers, tables and headline figures;
 - :mod:`clvlib.report.winners`: who wins each measure, by the one winner rule;
-- :mod:`clvlib.report.answers`: the prose that opens each page.
+- :mod:`clvlib.report.answers`: the prose that opens each page;
+- :mod:`clvlib.report.guides`: the two sentences under each figure or table (how to read
+  it, so what).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from clvlib.data.reading import load_customers
 from clvlib.report.answers import (
     audit_answer,
     cluster_answer,
+    cluster_heading,
     comparison_answer,
     comparison_caveats,
     executive_summary,
@@ -43,6 +46,7 @@ from clvlib.report.exports import RUNNER_ENV, export_path, save_headline
 from clvlib.report.figures import (
     audit_figures,
     cluster_figures,
+    cluster_table,
     comparison_figures,
     cumulative_transactions,
     data_overview,
@@ -73,10 +77,16 @@ from clvlib.report.fitting import (
     simulated_truth,
 )
 from clvlib.report.formatting import shown_path
+from clvlib.report.guides import cluster_guides, executive_guides, guide
 from clvlib.report.provenance import file_sha256, provenance
 from clvlib.report.winners import measure_winners, winner_stability
 
 __all__ = [
+    "cluster_guides",
+    "cluster_heading",
+    "cluster_table",
+    "executive_guides",
+    "guide",
     "worked_example",
     "sensitivity_table",
     "audit_answer",

@@ -8,11 +8,8 @@ duration its time unit ("days", "weeks", "months").
 
 from __future__ import annotations
 
-from clvlib.report.formatting import kind_of, label
+from clvlib.report.formatting import PERIOD_WORDS, kind_of, label
 from clvlib.vocabulary import TERMS, money_unit
-
-#: a time unit of the summary in words
-TIME_UNITS = {"D": "days", "W": "weeks", "M": "months"}
 
 #: columns whose words on an axis differ from the vocabulary's label
 _WORDS = {
@@ -56,7 +53,7 @@ def axis_label(column: str, time_unit: str = "D") -> str:
     """
     text = words(column)
     if column in _DURATIONS:
-        return f"{text} ({TIME_UNITS.get(time_unit, time_unit)})"
+        return f"{text} ({PERIOD_WORDS.get(time_unit, time_unit)})"
     if kind_of(column) == "money":
         return f"{text} ({money_unit()})"
     return text
