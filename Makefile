@@ -24,7 +24,7 @@ OUT ?= reports
 VERDICT_PARAMS ?= params/default.yaml params/online_retail.yaml params/cdnow.example.yaml params/cdnow_sample.yaml
 VERDICT_OUT ?= reports/verdict
 
-.PHONY: help env reports verdict screenshots test lint format notebooks-strip data benchmarks clean
+.PHONY: help env reports verdict screenshots readme-summary test lint format notebooks-strip data benchmarks clean
 
 # `make help`: every target with its `## comment`, the variables in it shown with their values
 # (PARAMS, OUT, ...); coloured only on a terminal (and not when NO_COLOR is set).
@@ -60,6 +60,9 @@ verdict: $(ENV_STAMP) ## The verdict across every shipped data set present, into
 
 screenshots: reports ## Render the reports, then screenshot every page with headless Chromium into docs/images/
 	$(PY) scripts/screenshots.py $(OUT) docs/images
+
+readme-summary: $(ENV_STAMP) ## Render the executive summary of the default data and quote its answer in README.md
+	$(PY) scripts/readme_summary.py
 
 test: $(ENV_STAMP) ## Lint, check the layers, then run the whole test suite (notebooks and doctests)
 	$(PY) -m ruff check .

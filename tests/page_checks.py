@@ -191,6 +191,19 @@ WIDTH, HEIGHT = 1400, 900
 _MEASURE = """
 <script>
 window.addEventListener('load', function () {
+  /* the answer: the first list after the "In short" heading, as the first screen shows it */
+  var answer = {bottom: null, text: ''};
+  var heads = Array.prototype.filter.call(document.querySelectorAll('h1, h2, h3'),
+    function (h) { return /^In short/.test(h.textContent.trim()); });
+  if (heads.length) {
+    var lists = Array.prototype.filter.call(document.querySelectorAll('ul'), function (ul) {
+      return heads[0].compareDocumentPosition(ul) & Node.DOCUMENT_POSITION_FOLLOWING;
+    });
+    if (lists.length) {
+      answer.bottom = lists[0].getBoundingClientRect().bottom + window.scrollY;
+      answer.text = lists[0].innerText;
+    }
+  }
   /* the appendix too: a reader who opens it must not meet a cut-off table either */
   document.querySelectorAll('details').forEach(function (d) { d.open = true; });
   setTimeout(function () {
@@ -205,7 +218,7 @@ window.addEventListener('load', function () {
       }
     });
     var result = {page: document.documentElement.scrollWidth, window: window.innerWidth,
-                  over: over};
+                  over: over, answer: answer};
     var out = document.createElement('div');
     out.id = 'clv-width-check';
     out.textContent = JSON.stringify(result);
@@ -225,13 +238,15 @@ def chromium() -> str | None:
     return None
 
 
-def wide_tables(page_path: Path, *, browser: str, width: int = WIDTH) -> list[str]:
-    """Tables (or the page) wider than a ``width`` px window, as headless Chromium lays them.
+def measure(page_path: Path, *, browser: str, width: int = WIDTH) -> dict:
+    """How headless Chromium lays the page out in a ``width`` x 900 px window.
 
-    The page is copied with a small script that measures ``document.documentElement
-    .scrollWidth`` against ``window.innerWidth`` and every visible table box's scroll width
-    against its own width (a table that scrolls inside its box is cut off at the right edge
-    for a reader too), and the DOM Chromium dumps holds the answer.
+    The page is copied with a small script that measures, once the page has loaded, the
+    answer (the first list after "In short": its bottom edge and text) and then, with every
+    ``<details>`` opened, ``document.documentElement.scrollWidth`` against
+    ``window.innerWidth`` and every table box's scroll width against its own width (a table
+    that scrolls inside its box is cut off at the right edge for a reader too); the DOM that
+    Chromium dumps holds the answer.
     """
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / page_path.name
@@ -256,10 +271,29 @@ def wide_tables(page_path: Path, *, browser: str, width: int = WIDTH) -> list[st
     found = re.search(r'<div id="clv-width-check">([^<]*)</div>', done.stdout)
     if not found:
         raise RuntimeError(f"Chromium measured nothing on {page_path.name}: {done.stderr[-500:]}")
-    result = json.loads(html.unescape(found.group(1)))
-    problems = list(result["over"])
-    if result["page"] > result["window"]:
-        problems.insert(0, f"page {result['page']} px wide in a {result['window']} px window")
+    return json.loads(html.unescape(found.group(1)))
+
+
+def wide_tables(measured: dict) -> list[str]:
+    """Tables (or the page) wider than the window, from :func:`measure`."""
+    problems = list(measured["over"])
+    if measured["page"] > measured["window"]:
+        problems.insert(0, f"page {measured['page']} px wide in a {measured['window']} px window")
+    return problems
+
+
+def answer_on_first_screen(measured: dict, *, symbol: str, height: int = HEIGHT) -> list[str]:
+    """What keeps the answer from the first screen: below it, or without figures or money."""
+    answer = measured["answer"]
+    if answer["bottom"] is None:
+        return ["no answer (a list after 'In short')"]
+    problems = []
+    if answer["bottom"] > height:
+        problems.append(f"the answer ends {answer['bottom']:.0f} px down, below the first screen")
+    if not re.search(r"\d", answer["text"]):
+        problems.append("the answer has no figure")
+    if symbol not in answer["text"]:
+        problems.append(f"the answer has no money figure in {symbol}")
     return problems
 
 
@@ -349,7 +383,10 @@ def main(argv: list[str] | None = None) -> int:
             "money headers": money_headers(page, unit="€", symbol="€"),
         }
         if browser:
-            found["wide tables"] = wide_tables(path, browser=browser)
+            measured = measure(path, browser=browser)
+            found["wide tables"] = wide_tables(measured)
+            if path.name != "index.html":
+                found["first screen"] = answer_on_first_screen(measured, symbol="€")
         for check, problems in found.items():
             if problems:
                 failed += 1
