@@ -177,8 +177,9 @@ def data_words(*paths: Path) -> set[str]:
             continue
         frame = pd.read_csv(path, nrows=200_000)
         for column in frame.columns:
-            if frame[column].dtype == object and frame[column].nunique() <= 200:
-                words.update(str(v) for v in frame[column].dropna().unique())
+            values = frame[column]
+            if not pd.api.types.is_numeric_dtype(values) and values.nunique() <= 200:
+                words.update(str(v) for v in values.dropna().unique())
     return words
 
 
