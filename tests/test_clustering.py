@@ -84,6 +84,15 @@ def test_names_from_blob_centres(fitted):
     ]
 
 
+def test_a_cluster_that_brought_nothing_is_no_value():
+    centres = pd.DataFrame({"n_orders": [8.0, 1.0, 1.0], "total_value": [490.0, 52.0, 0.0]})
+    assert name_clusters(centres) == [
+        "frequent, high value",
+        "one-off, mid value",
+        "one-off, no value",
+    ]
+
+
 def test_one_word_never_names_two_different_silences():
     """144 and 390 days are not both "lapsing", however many clusters lie between them."""
     centres = pd.DataFrame({"since_last_order": [10.0, 144.0, 390.0, 400.0]})
@@ -309,11 +318,15 @@ def test_names_unique_and_extremes_named(rows):
     names = name_clusters(centres)
     assert len(names) == len(set(names)) == len(rows)
     values = centres["total_value"]
-    # a unique highest (lowest) centre is always named high (low) value
-    if (values == values.max()).sum() == 1:
+    # a unique highest (lowest) centre is always named high (low) value; one below a currency
+    # unit, no value
+    if (values == values.max()).sum() == 1 and values.max() >= 1:
         assert "high value" in names[int(values.to_numpy().argmax())]
     if (values == values.min()).sum() == 1:
-        assert "low value" in names[int(values.to_numpy().argmin())]
+        low = "low value" if values.min() >= 1 else "no value"
+        assert low in names[int(values.to_numpy().argmin())]
+    for name, value in zip(names, values, strict=True):
+        assert ("no value" in name) == (value < 1)
 
 
 # --- choosing k ----------------------------------------------------------------------------

@@ -38,6 +38,11 @@ CLUSTER_VOCABULARY: dict[str, tuple[int, tuple[str, str, str]]] = {
 # "one-off" claims about one order: a bottom-third n_orders centre of this many orders or more
 # is called "infrequent" instead.
 ONE_OFF_MAX_ORDERS = 1.5
+# Clusters whose typical customer brought (next to) nothing: a centre of net value or profit
+# below one currency unit is "no value" / "no profit", whatever its rank (customers who
+# returned what they bought), so that it is not one more "low value" cluster.
+NOTHING_BELOW = 1.0
+_NOTHING = {"total_value": "no value", "gross_profit": "no profit"}
 
 
 def recency_word(value: float, time_unit: str = "D") -> str:
@@ -84,8 +89,9 @@ def name_clusters(centers: pd.DataFrame, *, time_unit: str = "D") -> list[str]:
     "high value"), the worst third the last ("one-off", "low value"), the rest the middle
     word. With two clusters that is best and worst, with three one of each: these words are
     relative to the other clusters of the same fit. "one-off" is only used when the centre
-    is below ``ONE_OFF_MAX_ORDERS`` orders ("infrequent" otherwise). When two clusters get
-    the same name, the later ones (by label) get " (2)", " (3)", ... appended.
+    is below ``ONE_OFF_MAX_ORDERS`` orders ("infrequent" otherwise); a net value (profit)
+    centre below ``NOTHING_BELOW`` is "no value" ("no profit"). When two clusters get the
+    same name, the later ones (by label) get " (2)", " (3)", ... appended.
 
     Parameters
     ----------
@@ -131,6 +137,8 @@ def name_clusters(centers: pd.DataFrame, *, time_unit: str = "D") -> list[str]:
                     word = "infrequent"
             else:
                 word = vocab[1]
+            if col in _NOTHING and values[i] < NOTHING_BELOW:
+                word = _NOTHING[col]
             words[i].append(word)
     names = [", ".join(w) for w in words]
     seen: dict[str, int] = {}

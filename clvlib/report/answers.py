@@ -222,6 +222,11 @@ def _k_how(settings: Any, choice: Any) -> str:
     )
 
 
+def _orders(n: int) -> str:
+    """A number of orders in words: "1 order", "5 orders"."""
+    return "1 order" if n == 1 else f"{n:,} orders"
+
+
 def _typical(row: pd.Series, unit: str) -> str:
     """A cluster's typical customer (its medians) in words, or '' without them."""
     from clvlib.report.formatting import PERIOD_WORDS, format_value
@@ -231,7 +236,7 @@ def _typical(row: pd.Series, unit: str) -> str:
         return ""
     return (
         f"its typical customer brought {_money(row['median_total_value'])} over "
-        f"{format_value(round(float(row['median_n_orders'])), 'count')} orders and last ordered "
+        f"{_orders(round(float(row['median_n_orders'])))} and last ordered "
         f"{format_value(round(float(row['median_since_last_order'])), 'count')} "
         f"{PERIOD_WORDS.get(unit, unit)} ago"
     )
