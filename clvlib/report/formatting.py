@@ -341,17 +341,18 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
         frame = pd.concat([frame.head(half), frame.tail(half)])
     describe = show_index and set(frame.iloc[:, 0].astype(str)) >= {"mean", "std"}
     missing = False
-    heads = [_PERIODS.sub(period, column_header(c, _column_kind(c, frame[c]))) for c in frame]
+    kinds = [_column_kind(c, frame.iloc[:, j]) for j, c in enumerate(frame.columns)]
+    heads = [_PERIODS.sub(period, column_header(c, k)) for c, k in zip(frame, kinds, strict=True)]
     head = "".join(f'<th scope="col">{escape_html(h)}</th>' for h in heads)
     body = []
     for pos, row in enumerate(frame.itertuples(index=False, name=None)):
         stat = str(row[0]) if describe else ""
         cells = []
-        for col, value in zip(frame.columns, row, strict=True):
+        for column_kind, value in zip(kinds, row, strict=True):
             if describe and stat in _DESCRIBE_COUNTS and not isinstance(value, str):
                 kind: Kind = "count"
             else:
-                kind = _column_kind(col, frame[col])
+                kind = column_kind
             missing = missing or is_missing(value)
             text = format_value(value, kind) if not isinstance(value, str) else value
             css = ' class="num"' if _NUMERIC_TEXT.fullmatch(text) else ""

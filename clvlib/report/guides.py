@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from clvlib.report.answers import _money, _pct
 from clvlib.report.formatting import PERIOD_WORDS, escape_html, format_value, readable
-from clvlib.vocabulary import clean_zero, format_fixed
 
 
 class Guide:
@@ -61,15 +61,6 @@ def guide(how: str, so_what: str) -> Guide:
     figures of this data set.
     """
     return Guide(how, so_what)
-
-
-def _money(value: float) -> str:
-    return format_value(float(value), "money")
-
-
-def _pct(share: float) -> str:
-    """A share as a whole percentage ("62 %"), never "-0 %"."""
-    return clean_zero(format_fixed(float(share), "whole_percent"))
 
 
 def _group_words(table: pd.DataFrame) -> tuple[str, str]:
