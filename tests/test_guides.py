@@ -55,6 +55,16 @@ def test_executive_guides_say_what_this_data_shows() -> None:
     assert "top 20 % by RFM would have reached 55 %" in str(said["gains"])
     assert "ranking (Spearman): heuristic CLV" in str(said["measures"])
     assert all("_" not in str(g) for g in said.values()), "no code names in a guide"
+    one = guides.executive_guides(
+        tiers=tiers,
+        by_group=by_group.xs("referral", level=0, drop_level=False),
+        economics=economics.iloc[:1],
+        comparison=FakeComparison(),
+    )
+    assert "customers pay back their acquisition cost (LTV : CAC 9.10, 2.76 months" in str(
+        one["economics"]
+    )
+    assert "With one channel there is nothing to compare" in str(one["groups"])
 
 
 def test_cluster_guides_name_the_clusters_and_the_rule() -> None:

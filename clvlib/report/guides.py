@@ -146,7 +146,16 @@ def executive_guides(
     )
     period = PERIOD_WORDS.get(str(economics.attrs.get("period") or "M"), "periods")
     pays = economics[economics["ltv_to_cac"].notna()]
-    if len(pays):
+    if len(pays) == 1:
+        row = pays.iloc[0]
+        verdict = "pay back" if bool(row["pays_back"]) else "do not pay back"
+        so_what = (
+            f"Taken together, customers {verdict} their acquisition cost (LTV : CAC "
+            f"{format_value(row['ltv_to_cac'], 'number')}, "
+            f"{format_value(row['payback_periods'], 'number')} {period} of today's margin): "
+            f"with no {group} to compare, the cost per customer is the lever."
+        )
+    elif len(pays):
         richest = pays["ltv_to_cac"].idxmax()
         slowest = pays["payback_periods"].idxmax()
         losing = pays.index[~pays["pays_back"].astype(bool)].tolist()
