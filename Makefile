@@ -24,11 +24,21 @@ OUT ?= reports
 VERDICT_PARAMS ?= params/default.yaml params/online_retail.yaml params/cdnow.example.yaml params/cdnow_sample.yaml
 VERDICT_OUT ?= reports/verdict
 
-.PHONY: help env reports verdict screenshots test lint format notebooks-strip data benchmarks clean
+.PHONY: help env reports verdict screenshots readme-summary test lint format notebooks-strip data benchmarks clean
+
+# `make help`: every target with its `## comment`, the variables in it shown with their values
+# (PARAMS, OUT, ...); coloured only on a terminal (and not when NO_COLOR is set).
+HELP_VARIABLES := PARAMS OUT VERDICT_PARAMS VERDICT_OUT
 
 help: ## Show this help
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+	@if [ -t 1 ] && [ -z "$${NO_COLOR:-}" ]; then on='\033[36m'; off='\033[0m'; else on=; off=; fi; \
+	grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	$(foreach v,$(HELP_VARIABLES),$(v)='$($(v))') awk -v on="$$on" -v off="$$off" \
+		'BEGIN { FS = ":.*?## " } { text = $$2; \
+		while (match(text, /\$$\([A-Z_]+\)/)) { \
+			name = substr(text, RSTART + 2, RLENGTH - 3); \
+			text = substr(text, 1, RSTART - 1) ENVIRON[name] substr(text, RSTART + RLENGTH) } \
+		printf "  %s%-16s%s %s\n", on, $$1, off, text }'
 
 $(ENV_STAMP): pyproject.toml
 ifeq ($(ACTIVE_ENV),)
@@ -50,6 +60,9 @@ verdict: $(ENV_STAMP) ## The verdict across every shipped data set present, into
 
 screenshots: reports ## Render the reports, then screenshot every page with headless Chromium into docs/images/
 	$(PY) scripts/screenshots.py $(OUT) docs/images
+
+readme-summary: $(ENV_STAMP) ## Render the executive summary of the default data and quote its answer in README.md
+	$(PY) scripts/readme_summary.py
 
 test: $(ENV_STAMP) ## Lint, check the layers, then run the whole test suite (notebooks and doctests)
 	$(PY) -m ruff check .

@@ -21,6 +21,20 @@ def online_retail_path() -> Path:
     return ONLINE_RETAIL
 
 
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every report notebook rendered once per test session on the default data.
+
+    Shared by the page tests (``test_notebooks.py``, ``test_pages.py``): one render, read by
+    all of them.
+    """
+    from clvlib.report import runner
+
+    out = tmp_path_factory.mktemp("reports")
+    runner.render_reports(PROJECT_ROOT / "params" / "default.yaml", out, progress=False)
+    return out
+
+
 @pytest.fixture
 def tiny_tx():
     """A clean 16-line log whose summary at 2024-03-31 was worked out by hand.

@@ -74,13 +74,34 @@ def test_recovers_well_separated_blobs(blobs, fitted):
 
 
 def test_names_from_blob_centres(fitted):
-    # ranks of the 4 centres per feature: best third (rank 0), worst third (rank 3), else middle
+    # orders and value: ranks of the 4 centres, best third (rank 0), worst third (rank 3), else
+    # middle; time since the last order by its range (centres e^1, e^5, e^2, e^5.5 - 1 days)
     assert fitted.cluster_names_ == [
         "recent, frequent, high value",
-        "lapsing, occasional, mid value",
-        "lapsing, occasional, mid value (2)",
-        "lapsed, one-off, low value",
+        "cooling, occasional, mid value",
+        "recent, occasional, mid value",
+        "lapsing, one-off, low value",
     ]
+
+
+def test_a_cluster_that_brought_nothing_is_no_value():
+    centres = pd.DataFrame({"n_orders": [8.0, 1.0, 1.0], "total_value": [490.0, 52.0, 0.0]})
+    assert name_clusters(centres) == [
+        "frequent, high value",
+        "one-off, mid value",
+        "one-off, no value",
+    ]
+
+
+def test_one_word_never_names_two_different_silences():
+    """144 and 390 days are not both "lapsing", however many clusters lie between them."""
+    centres = pd.DataFrame({"since_last_order": [10.0, 144.0, 390.0, 400.0]})
+    assert name_clusters(centres) == ["recent", "cooling", "lapsed", "lapsed (2)"]
+    # the same ranges in weeks and months
+    weeks = pd.DataFrame({"since_last_order": [2.0, 20.0, 30.0, 60.0]})
+    assert name_clusters(weeks, time_unit="W") == ["recent", "cooling", "lapsing", "lapsed"]
+    months = pd.DataFrame({"since_last_order": [1.0, 13.0]})
+    assert name_clusters(months, time_unit="M") == ["recent", "lapsed"]
 
 
 def test_centres_in_both_units(blobs, fitted):
@@ -251,15 +272,15 @@ def test_name_clusters_hand_table():
     )
     assert name_clusters(centres) == [
         "recent, frequent, high value",
-        "lapsed, one-off, low value",
-        "lapsing, occasional, mid value",
+        "lapsing, one-off, low value",
+        "recent, occasional, mid value",
     ]
 
 
 def test_name_clusters_two_and_five_clusters():
     # two clusters: best and worst word, never the middle one
     two = pd.DataFrame({"since_last_order": [200.0, 5.0], "total_value": [10.0, 900.0]})
-    assert name_clusters(two) == ["lapsed, low value", "recent, high value"]
+    assert name_clusters(two) == ["lapsing, low value", "recent, high value"]
     # five: ranks 0-1 best third, 2 middle, 3-4 worst third (3r < k-1 / 3r > 2(k-1))
     five = pd.DataFrame({"total_value": [500.0, 400.0, 300.0, 200.0, 100.0]})
     assert name_clusters(five) == [
@@ -297,11 +318,15 @@ def test_names_unique_and_extremes_named(rows):
     names = name_clusters(centres)
     assert len(names) == len(set(names)) == len(rows)
     values = centres["total_value"]
-    # a unique highest (lowest) centre is always named high (low) value
-    if (values == values.max()).sum() == 1:
+    # a unique highest (lowest) centre is always named high (low) value; one below a currency
+    # unit, no value
+    if (values == values.max()).sum() == 1 and values.max() >= 1:
         assert "high value" in names[int(values.to_numpy().argmax())]
     if (values == values.min()).sum() == 1:
-        assert "low value" in names[int(values.to_numpy().argmin())]
+        low = "low value" if values.min() >= 1 else "no value"
+        assert low in names[int(values.to_numpy().argmin())]
+    for name, value in zip(names, values, strict=True):
+        assert ("no value" in name) == (value < 1)
 
 
 # --- choosing k ----------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The report notebooks: parameters agree with the schema, notebooks stay thin, and every one
 renders under papermill on the default data into HTML without errors.
 
-The full set is rendered once per test session (module-scoped fixture) on the embedded default
-data; the exports of the notebooks that write them are rendered a second time to check that
+The full set is rendered once per test session (``rendered``, conftest.py) on the embedded
+default data; the exports of the notebooks that write them are rendered a second time to check that
 two renders of the same input give identical files.
 """
 
@@ -130,12 +130,8 @@ def test_every_helper_a_notebook_calls_is_on_the_public_face(path: Path) -> None
 # ------------------------------------------------------------------ rendered
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every notebook rendered once on the default data."""
-    out = tmp_path_factory.mktemp("reports")
-    report.render_reports(PROJECT_ROOT / "params" / "default.yaml", out, progress=False)
-    return out
+# ``rendered`` (every notebook rendered once on the default data) is conftest.py's: one render
+# per session, shared with test_pages.py
 
 
 @pytest.mark.slow

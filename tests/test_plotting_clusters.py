@@ -72,7 +72,8 @@ def test_plot_snake_from_frame():
     assert ax.get_title() == "Cluster profiles: standardised feature means (snake plot)"
     assert "standard deviations" in ax.get_ylabel()
     assert ax.get_xlabel() == "feature (log1p, standardised)"
-    assert [t.get_text() for t in ax.get_xticklabels()] == list(centres.columns)
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == ["time since last order", "number of orders", "net total value"]
     lines = [ln for ln in ax.get_lines() if ln.get_label() in {"0", "1"}]
     assert len(lines) == 2
     np.testing.assert_array_equal(lines[1].get_ydata(), [1.1, -0.8, -1.0])
@@ -92,11 +93,11 @@ def test_plot_scatter_samples_and_labels(summary):
     assert sum(len(c.get_offsets()) for c in ax.collections) == 100
     assert len(ax.collections) == 3
     assert ax.get_title() == (
-        "Customer clusters: total_value against since_last_order\n"
+        "Customer clusters: net total value against time since last order\n"
         "(random sample of 100 of 500 customers)"
     )
     assert ax.get_xlabel() == "time since last order (days), log scale"
-    assert ax.get_ylabel() == "net total value (currency), log scale"
+    assert ax.get_ylabel() == "net total value (currency units), log scale"
     assert ax.get_xscale() == "symlog" and ax.get_yscale() == "symlog"
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0] == f"0: {clusterer.cluster_names_[0]}"

@@ -54,8 +54,8 @@ def test_heatmap_counts(scores):
 
 def test_heatmap_mean_monetary(summary, scores):
     ax = plot_rfm_heatmap(scores, summary=summary, value="monetary", currency="GBP")
-    assert ax.get_title() == "Mean total value per R x F score cell (10 customers)"
-    assert ax.figure.axes[-1].get_ylabel() == "mean total value (GBP)"
+    assert ax.get_title() == "Mean net total value per R x F score cell (10 customers)"
+    assert ax.figure.axes[-1].get_ylabel() == "mean net total value (GBP)"
     # customers 1-4 (R 5, F 1): 100, 20, 50, 10 -> 45; customers 9, 10 (R 1, F 5): 65
     assert cell_texts(ax)[(5, 1)] == "45"
     assert cell_texts(ax)[(1, 5)] == "65"

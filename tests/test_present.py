@@ -33,7 +33,11 @@ XSS = "<img src=x onerror=alert(1)>"
         ("spearman", "number"),
         ("past-spend reference (Spearman)", "number"),  # a score, though it names spend
         ("total_error_pct", "number"),  # already in percent
-        ("frequency", "number"),
+        ("frequency", "count"),  # the vocabulary's unit: repeat purchase periods
+        ("mae", "money"),  # a metric in currency, though its name has no money word
+        ("MAE", "money"),  # its label
+        ("mean_since_last_order", "number"),
+        ("median_total_value", "money"),
         ("mean_ltv", "money"),
         ("delta_pct", "share"),  # clv_sensitivity: a fraction despite its "_pct"
         ("ltv_to_cac", "number"),  # a ratio of two amounts
@@ -149,10 +153,22 @@ def test_table_html_formats_escapes_and_never_cuts() -> None:
         "Channel",
         "Customers",
         "Share of value",
-        "Average order value",
+        "Average order value (currency units)",  # money names its unit
         "Spearman",
         "Action",
     ]
+
+
+def test_money_headers_name_the_currency_and_cells_carry_it() -> None:
+    from clvlib.vocabulary import use_currency
+
+    frame = pd.DataFrame({"mae": [12.5], "rmse": [30.0], "n_orders": [3], "ltv_to_cac": [2.5]})
+    with use_currency("EUR"):
+        page = present.table_html(frame)
+    heads = re.findall(r"<th\b[^>]*>(.*?)</th>", page)
+    assert heads == ["MAE (€)", "RMSE (€)", "N orders", "LTV : CAC"]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", page)
+    assert cells == ["€12.50", "€30.00", "3", "2.50"]
 
 
 def test_describe_and_dicts_are_tables_not_reprs() -> None:

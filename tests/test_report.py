@@ -566,21 +566,65 @@ def test_segment_answer_hand_worked(params: Params, monkeypatch: pytest.MonkeyPa
 def test_cluster_answer_hand_worked(params: Params) -> None:
     profiles = pd.DataFrame(
         {"name": ["recent, high value", "lapsed"], "customer_share": [0.2, 0.8]}
-        | {"value_share": [0.7, 0.3]},
+        | {"value_share": [0.7, 0.3]}
+        | {"median_total_value": [300.0, 20.0], "median_n_orders": [5.0, 1.0]}
+        | {"median_since_last_order": [30.4, 400.0]},
         index=pd.Index([0, 1], name="cluster"),
     )
+    table = pd.DataFrame(
+        {"stability": [0.97, 0.6], "stability_min": [0.951, 0.4]},
+        index=pd.Index([2, 3], name="k"),
+    )
     chosen = ComparisonSettings(n_clusters=2, k_choice="auto: choose_k's recommendation")
-    for discovered, says in ((False, "a convenient partition"), (True, "They are real types")):
-        choice = SimpleNamespace(recommended_k=2, discovered=discovered)
+    for discovered, says in ((False, "cuts of a continuum"), (True, "they are distinct types")):
+        choice = SimpleNamespace(recommended_k=2, discovered=discovered, table=table)
         text = helpers.cluster_answer(chosen, choice=choice, profiles=profiles).data
         assert says in text
-    assert text.startswith("- **2 clusters** (chosen; the recommended k).")
-    given = helpers.cluster_answer(
-        ComparisonSettings(n_clusters=2), choice=choice, profiles=profiles
+    assert text.startswith("- **2 customer clusters**, chosen from the data: of the numbers")
+    assert "an agreement of 0.95 to 0.97 on average (1 = the same clusters)" in text
+    assert (
+        "“**recent, high value**” is 20 % of the customers and carries **70 %** of the value; "
+        "its typical customer brought 300.00 over 5 orders and last ordered 30 days ago." in text
     )
-    assert given.data.startswith("- **2 clusters** (set by n_clusters; the recommended k).")
-    assert "**recent, high value**, is 20 % of the customers and carries **70 %**" in text
-    assert "lapsed, 80 % of customers and 30 % of value" in text
+    assert "“lapsed”, is 80 % of the customers with 30 % of the value" in text
+    given = helpers.cluster_answer(
+        ComparisonSettings(n_clusters=2), choice=choice, profiles=profiles, time_unit="W"
+    ).data
+    assert given.startswith(
+        "- **2 customer clusters**, as set by hand in the parameters, the number the data "
+        "would pick too."
+    )
+    assert "last ordered 400 weeks ago" in given
+    other = SimpleNamespace(recommended_k=3, discovered=False)  # no stability measured
+    by_hand = helpers.cluster_answer(
+        ComparisonSettings(n_clusters=2), choice=other, profiles=profiles
+    ).data
+    assert "(the data alone would pick 3)" in by_hand and "agreement" not in by_hand
+    assert "n_clusters" not in text + given + by_hand  # no parameter names on the page
+    heading = helpers.cluster_heading(ComparisonSettings(n_clusters=2), choice=other).data
+    assert heading.startswith("## 2 clusters, as set by hand in the parameters\n")
+    assert "lapsing: 180 to 365 days" in heading
+
+
+def test_cluster_table_reads_in_words() -> None:
+    profiles = pd.DataFrame(
+        {"name": ["recent, high value", "lapsed"], "n_customers": [20, 80]}
+        | {"customer_share": [0.2, 0.8], "value_share": [0.7, 0.3]}
+        | {"median_since_last_order": [30.4, 400.0], "median_n_orders": [5.0, 1.0]}
+        | {"median_total_value": [300.0, 20.0], "mean_total_value": [350.0, 25.0]},
+        index=pd.Index([0, 1], name="cluster"),
+    )
+    table = helpers.cluster_table(profiles, time_unit="W")
+    assert list(table.index) == ["recent, high value", "lapsed"]
+    assert list(table.columns) == [
+        "customers",
+        "share_of_customers",
+        "share_of_value",
+        "typical_weeks_since_last_order",
+        "typical_orders",
+        "typical_net_value",
+    ]
+    assert table["typical_weeks_since_last_order"].tolist() == [30, 400]
 
 
 def test_comparison_answer_gives_every_verdict_with_its_interval() -> None:

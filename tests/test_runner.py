@@ -288,6 +288,16 @@ def test_minimum_data_gate_names_every_shortfall(tmp_path: Path) -> None:
     report.check_data(auto)  # "auto" needs choose_k's least k (2), not int("auto")
 
 
+def test_checking_the_data_leaves_the_callers_currency_alone(tmp_path: Path) -> None:
+    """The page's currency is set in its kernel; the runner's process formats as it did."""
+    from clvlib.vocabulary import currency
+
+    params = load_params(enough_data(tmp_path), overrides={"currency": "GBP"})
+    before = currency()
+    report.check_data(params)
+    assert currency() == before
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

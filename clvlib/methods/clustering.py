@@ -280,7 +280,9 @@ class CustomerClusterer(ClusterMixin, BaseEstimator):
         self.cluster_centers_original_ = pd.DataFrame(
             pipeline[:-1].inverse_transform(centers), index=index, columns=names
         )
-        self.cluster_names_ = name_clusters(self.cluster_centers_original_)
+        self.cluster_names_ = name_clusters(
+            self.cluster_centers_original_, time_unit=summary.attrs.get("time_unit", "D")
+        )
         self.labels_ = pd.Series(relabel[raw], index=summary.index, name="cluster")
         self.inertia_ = float(pipeline[-1].inertia_)
         self.n_iter_ = int(pipeline[-1].n_iter_)

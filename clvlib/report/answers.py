@@ -303,41 +303,114 @@ def policy_recommendation(policies: pd.DataFrame) -> Any:
     return _bullets(lines)
 
 
-def cluster_answer(settings: Any, *, choice: Any, profiles: pd.DataFrame) -> Any:
-    """The answer of the k-means report: how many clusters, are they real, which one matters.
+def _k_how(settings: Any, choice: Any) -> str:
+    """How the number of clusters was chosen, in words: by the data, or by hand."""
+    k, recommended = settings.n_clusters, choice.recommended_k
+    if settings.k_choice == GIVEN:
+        if k == recommended:
+            return "as set by hand in the parameters, the number the data would pick too"
+        return f"as set by hand in the parameters (the data alone would pick {recommended})"
+    return (
+        "chosen from the data: of the numbers of clusters tried, those that come back when "
+        "the customers are resampled, the one whose clusters are most clearly apart"
+    )
+
+
+def _orders(n: int) -> str:
+    """A number of orders in words: "1 order", "5 orders"."""
+    return "1 order" if n == 1 else f"{n:,} orders"
+
+
+def _typical(row: pd.Series, unit: str) -> str:
+    """A cluster's typical customer (its medians) in words, or '' without them."""
+    from clvlib.report.formatting import PERIOD_WORDS, format_value
+
+    keys = ("median_total_value", "median_n_orders", "median_since_last_order")
+    if not all(k in row.index for k in keys):
+        return ""
+    return (
+        f"its typical customer brought {_money(row['median_total_value'])} over "
+        f"{_orders(round(float(row['median_n_orders'])))} and last ordered "
+        f"{format_value(round(float(row['median_since_last_order'])), 'count')} "
+        f"{PERIOD_WORDS.get(unit, unit)} ago"
+    )
+
+
+def cluster_answer(
+    settings: Any, *, choice: Any, profiles: pd.DataFrame, time_unit: str = "D"
+) -> Any:
+    """The answer of the k-means report: how many clusters and how chosen, which one matters.
 
     ``settings`` of :func:`~clvlib.report.fitting.cluster_settings` (its ``k_choice`` says
-    whether k was chosen or given), ``choice`` from :func:`~clvlib.methods.clustering.choose_k`,
-    ``profiles`` from :func:`~clvlib.methods.clustering.cluster_profiles` (row 0 the most
-    valuable cluster).
+    whether k was chosen from the data or given), ``choice`` from
+    :func:`~clvlib.methods.clustering.choose_k`, ``profiles`` from
+    :func:`~clvlib.methods.clustering.cluster_profiles` (row 0 the most valuable cluster;
+    with the median columns, each cluster's typical customer is described, durations in
+    ``time_unit``). How firm the clusters are is the range of their agreement with refits on
+    resampled customers (``choice.table``'s stability at this k), when it was measured.
     """
     best, worst = profiles.iloc[0], profiles.iloc[-1]
     k = len(profiles)
-    how = (
-        "the recommended k" if k == choice.recommended_k else f"recommended: {choice.recommended_k}"
-    )
+    name = escape_markdown(best.get("name", profiles.index[0]))
+    last = escape_markdown(worst.get("name", profiles.index[-1]))
+    typical_best, typical_worst = _typical(best, time_unit), _typical(worst, time_unit)
     lines = [
-        f"**{k} clusters** ({'set by n_clusters' if settings.k_choice == GIVEN else 'chosen'}; "
-        f"{how}).",
-        (
-            "**They are real types:** the clusters separate better than the same k-means on "
-            "a featureless cloud with the data's spread (silhouette ahead by 0.1 or more)."
+        f"**{k} customer clusters**, {_k_how(settings, choice)}.",
+        f"**Which matters.** “**{name}**” is {_pct(best['customer_share'])} of the customers "
+        f"and carries **{_pct(best['value_share'])}** of the value"
+        + (f"; {typical_best}." if typical_best else "."),
+        f"**The least valuable**, “{last}”, is {_pct(worst['customer_share'])} of the "
+        f"customers with {_pct(worst['value_share'])} of the value"
+        + (f"; {typical_worst}." if typical_worst else "."),
+    ]
+    table = getattr(choice, "table", None)
+    firm = ""
+    if table is not None and k in table.index and {"stability", "stability_min"} <= set(table):
+        low, mean = table.loc[k, "stability_min"], table.loc[k, "stability"]
+        if low == low and mean == mean:  # measured (not NaN)
+            firm = (
+                f"Refitted on resampled customers, the clusters come back with an agreement "
+                f"of {format_fixed(low, 'decimal2')} to {format_fixed(mean, 'decimal2')} on "
+                "average (1 = the same clusters); "
+            )
+    lines.append(
+        f"**How firm.** {firm}"
+        + (
+            "they are distinct types: they separate clearly better than the same method "
+            "splits a featureless cloud of customers with the data's spread."
             if choice.discovered
-            else "**They are a convenient partition, not discovered types:** k-means on a "
-            "featureless cloud with the data's spread separates almost as well, so the "
-            "borders between clusters are arbitrary cuts of a continuum."
-        ),
-        f"**Which matters.** The most valuable cluster, "
-        f"**{escape_markdown(best.get('name', profiles.index[0]))}**, is "
-        f"{_pct(best['customer_share'])} of the customers and carries "
-        f"**{_pct(best['value_share'])}** of the value; the least valuable, "
-        f"{escape_markdown(worst.get('name', profiles.index[-1]))}, "
-        f"{_pct(worst['customer_share'])} of customers and {_pct(worst['value_share'])} of value.",
+            else "but they are cuts of a continuum, not distinct types: the same method "
+            "splits a featureless cloud of customers with the data's spread almost as clearly."
+        )
+    )
+    lines.append(
         "**What to do:** treat the most valuable cluster like the top value tier; for "
         "actions per customer prefer the RFM segments (report 03), whose rules are stable "
-        "from one period to the next.",
-    ]
+        "from one period to the next."
+    )
     return _bullets(lines)
+
+
+def cluster_heading(settings: Any, *, choice: Any, time_unit: str = "D") -> Any:
+    """The heading of the k-means report's clusters: how many, and how that number was chosen.
+
+    Says whether the number was chosen from the data or set by hand (``settings.k_choice``,
+    :meth:`~clvlib.compare.settings.ComparisonSettings.resolve_k`), then how the clusters
+    are named (recency by fixed ranges, the rest relative to the other clusters).
+    """
+    from IPython.display import Markdown
+
+    from clvlib.methods.cluster_names import recency_ranges
+
+    k = settings.n_clusters
+    how = _k_how(settings, choice)
+    return Markdown(
+        f"## {k} clusters, {how.split(':')[0].split(' (')[0]}\n\n"
+        f"{how[0].upper()}{how[1:]}. Each cluster is named from its typical customer: how long "
+        f"since the last order by fixed ranges ({recency_ranges()}), how many orders and how "
+        "much value compared with the other clusters (the top, middle or bottom third of "
+        "them). The most valuable cluster comes first."
+    )
 
 
 def comparison_answer(comparison: Any, rolling: Any = None) -> Any:
@@ -490,12 +563,15 @@ def executive_summary(summary: pd.DataFrame, comparison: Any, rolling: Any = Non
     value = historic_clv(summary)
     basis = "profit" if value.attrs.get("basis") == "profit" else "net revenue"
     tiers = value_tiers(summary)
-    shares = tier_table(summary, tiers)["share_of_value"]
+    table = tier_table(summary, tiers)
+    shares = table["share_of_value"]
     gini = lorenz_curve(value).gini
     lines = [
         f"- **Who matters.** The best 20 % of the {len(summary):,} customers carry "
-        f"**{_pct(shares.iloc[0])}** of the {basis} to date; the bottom 20 % carry "
-        f"{_pct(shares.iloc[-1])} (Gini {gini:.2f})."
+        f"**{_pct(shares.iloc[0])}** of the {basis} to date ({_money(table['value'].iloc[0])}, "
+        f"{_money(table['mean_value'].iloc[0])} per customer); the bottom 20 % carry "
+        f"{_pct(shares.iloc[-1])} ({_money(table['mean_value'].iloc[-1])} per customer; "
+        f"Gini {gini:.2f})."
     ]
     group = group_column(summary)
     name = group if isinstance(group, str) else group.name

@@ -26,10 +26,36 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+#: what ``--help`` says before the commands: plain text, as a terminal shows it
+DESCRIPTION = """\
+Customer lifetime value, RFM segments and k-means clusters from a shop's order log,
+compared on a holdout period: render the reports."""
+EPILOG = """examples:
+  python -m clvlib report --params params/default.yaml --out reports
+  python -m clvlib report --params params/default.yaml --params params/online_retail.yaml \\
+      --out reports/verdict
+
+With several --params files each data set's reports go into a sub-folder of --out, and
+--out/index.html opens with the verdict across the data sets.
+
+exit status: 0 every report rendered; 1 a notebook failed (the message names the notebook,
+the cell and the error); 2 bad parameters, data or arguments (nothing is rendered); 130
+interrupted (the previous report stays as it was)."""
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m clvlib", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    from clvlib._version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="python -m clvlib",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"clvlib {__version__}", help="show the version"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
     report = sub.add_parser(
         "report",
         help="execute the report notebooks and render them to HTML",

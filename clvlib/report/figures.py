@@ -521,6 +521,37 @@ def cluster_figures(choice: Any, profiles: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def cluster_table(profiles: pd.DataFrame, *, time_unit: str = "D") -> pd.DataFrame:
+    """The clusters as a manager reads them: size, shares and the typical customer, in words.
+
+    One row per cluster of :func:`~clvlib.methods.cluster_profiles.cluster_profiles`, by
+    name, the most valuable first: customers, share of customers and of value, and the
+    typical customer (the medians: time since the last order in ``time_unit``, orders, net
+    value). The means and the other columns stay in ``profiles`` (the analysts' table).
+    """
+    from clvlib.report.formatting import PERIOD_WORDS
+
+    unit = PERIOD_WORDS.get(time_unit, time_unit)
+    out = pd.DataFrame(
+        {
+            "customers": profiles["n_customers"],
+            "share_of_customers": profiles["customer_share"],
+            "share_of_value": profiles["value_share"],
+        }
+    )
+    typical = {
+        f"typical_{unit}_since_last_order": "median_since_last_order",
+        "typical_orders": "median_n_orders",
+        "typical_net_value": "median_total_value",
+    }
+    for column, source in typical.items():
+        if source in profiles.columns:
+            values = profiles[source]
+            out[column] = values if column == "typical_net_value" else values.round().astype(int)
+    names = profiles["name"] if "name" in profiles.columns else profiles.index.astype(str)
+    return out.set_axis(pd.Index(names, name="cluster"))
+
+
 def cumulative_transactions(comparison: Any, tx: Any) -> Any:
     """:func:`~clvlib.report.plotting.plot_cumulative_transactions` of a DataFrame or a lazy log.
 

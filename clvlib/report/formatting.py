@@ -10,7 +10,9 @@ labels in words. Every string taken from data is escaped: :func:`escape_html` fo
 ``<img src=x onerror=...>`` must read as text, never run).
 
 The kind of a value (share, money, count, score) is decided from its name (column, index or
-dict key): see :func:`kind_of`.
+dict key): the unit the vocabulary gives the term of that name first, else a guess from its
+words (see :func:`kind_of`). A money column's header names the currency
+(:func:`~clvlib.vocabulary.money_unit`): "Mean value (€)".
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clvlib.vocabulary import COLUMNS as _COLUMNS
 from clvlib.vocabulary import METHODS as _METHODS
-from clvlib.vocabulary import TERMS, Kind, format_number, heading, magnitude
+from clvlib.vocabulary import METRICS as _METRICS
+from clvlib.vocabulary import TERMS, Kind, format_number, heading, magnitude, money_unit
 from clvlib.vocabulary import clean_zero as _clean_zero
 
 #: what a missing value means, said once under every table that has one
@@ -48,6 +52,26 @@ _COUNT = re.compile(
 #: kinds that the words of a name get wrong (clv_sensitivity: relative changes as fractions),
 #: read from their vocabulary entries
 KINDS: dict[str, Kind] = {code: TERMS[code].unit for code in ("change", "delta", "delta_pct")}
+#: the unit of every column and metric of the vocabulary, by code and by label in lower case
+#: ("mae" and "MAE" are money, "ltv_to_cac" and "LTV : CAC" a plain number); methods are left
+#: out: a column named after a method holds whatever the table measures of it
+_VOCABULARY_UNITS: dict[str, Kind] = {
+    **{t.label.lower(): t.unit for t in (*_COLUMNS.values(), *_METRICS.values()) if t.unit},
+    **{code: t.unit for code, t in (*_COLUMNS.items(), *_METRICS.items()) if t.unit},
+}
+#: the statistic a column name starts with ("mean_total_value"): the unit is the term's
+_STATISTIC = re.compile(r"^(mean|median|avg|average|sum|min|max)[_ ]", re.I)
+
+
+def _vocabulary_unit(name: Any) -> Kind | None:
+    """The unit the vocabulary gives the term ``name`` names (with a statistic before it)."""
+    if not isinstance(name, str):
+        return None
+    for key in (name, _STATISTIC.sub("", name)):
+        unit = _VOCABULARY_UNITS.get(key) or _VOCABULARY_UNITS.get(key.strip().lower())
+        if unit is not None:
+            return unit
+    return None
 
 
 def _method_label(code: str) -> str:
@@ -68,16 +92,27 @@ _WORDS = {
 
 
 def kind_of(name: Any) -> Kind:
-    """The kind of the values a name (column, index or key) holds, read from its words.
+    """The kind of the values a name (column, index or key) holds.
 
-    ``share`` (fractions shown as percentages: ``*_share``, ``*_rate``, ``probability``,
-    ``margin``, ``top20_*``), ``money`` (``*value``, ``clv``, ``cac``, ``revenue``,
-    ``profit``, ``amount``, ``spend``, ``cost``), ``count`` (``n_*``, ``customers``,
-    ``orders``, ``rows``) and else ``number``. A name with spaces ("share of value") is
-    read word by word as well.
+    First the unit of the vocabulary's term of that name (:data:`clvlib.vocabulary.TERMS`,
+    by code or label, also after a statistic: ``mean_total_value``): ``mae`` and ``rmse``
+    are money, ``ltv_to_cac`` a plain number. Else read from its words: ``share``
+    (fractions shown as percentages: ``*_share``, ``*_rate``, ``probability``, ``margin``,
+    ``top20_*``), ``money`` (``*value``, ``clv``, ``cac``, ``revenue``, ``profit``,
+    ``amount``, ``spend``, ``cost``), ``count`` (``n_*``, ``customers``, ``orders``,
+    ``rows``) and else ``number``. A name with spaces ("share of value") is read word by
+    word as well.
+
+    Examples
+    --------
+    >>> kind_of("rmse"), kind_of("MAE"), kind_of("mean_total_value"), kind_of("churn_rate")
+    ('money', 'money', 'money', 'share')
     """
     if name in KINDS:
         return KINDS[name]
+    unit = _vocabulary_unit(name)
+    if unit is not None:
+        return unit
     text = re.sub(r"[^a-z0-9%]+", "_", str(name).strip().lower()).strip("_")
     if not text:
         return "number"
@@ -265,8 +300,12 @@ def _mapping_frame(mapping: Mapping[Any, Any]) -> pd.DataFrame:
 
 
 _DESCRIBE_COUNTS = {"count", "unique", "freq"}
-#: a cell that reads as a number (right-aligned): 1,234.5 / -3 / 62.4% / –
-_NUMERIC_TEXT = re.compile(r"[-−]?[\d,]+(\.\d+)?%?|–")
+#: a cell that reads as a number (right-aligned): 1,234.5 / -3 / 62.4% / €12.50 / 4.00 CHF / –
+_NUMERIC_TEXT = re.compile(r"[-−+]?[€£$¥₹]?[\d,]+(\.\d+)?%?( [A-Z]{3})?|–")
+#: a period code of a table (``frame.attrs["period"]``, e.g. the payback's) in words: a header
+#: that counts "periods" says which
+PERIOD_WORDS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+_PERIODS = re.compile(r"\bperiods\b")
 
 
 def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
@@ -275,9 +314,12 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
     The index is shown as leading columns (an unnamed RangeIndex, 0..n-1, is left out; a
     named one, like ``choose_k``'s ``k``, is data). Each column is
     formatted by the kind of its name, a row of ``describe()`` by its statistic (``count``
-    is a count). Long tables show their first and last ``max_rows // 2`` rows and say how
-    many were left out.
+    is a count). A money column's header names the currency (:func:`column_header`), and a
+    header counting "periods" says which when the frame's ``attrs["period"]`` does ("months").
+    Long tables show their first and last ``max_rows // 2`` rows and say how many were left
+    out.
     """
+    period = PERIOD_WORDS.get(str(frame.attrs.get("period")), "periods")
     frame = _flatten_columns(frame)
     show_index = not (isinstance(frame.index, pd.RangeIndex) and frame.index.name is None)
     if show_index:
@@ -299,16 +341,18 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
         frame = pd.concat([frame.head(half), frame.tail(half)])
     describe = show_index and set(frame.iloc[:, 0].astype(str)) >= {"mean", "std"}
     missing = False
-    head = "".join(f'<th scope="col">{escape_html(label(c))}</th>' for c in frame.columns)
+    kinds = [_column_kind(c, frame.iloc[:, j]) for j, c in enumerate(frame.columns)]
+    heads = [_PERIODS.sub(period, column_header(c, k)) for c, k in zip(frame, kinds, strict=True)]
+    head = "".join(f'<th scope="col">{escape_html(h)}</th>' for h in heads)
     body = []
     for pos, row in enumerate(frame.itertuples(index=False, name=None)):
         stat = str(row[0]) if describe else ""
         cells = []
-        for col, value in zip(frame.columns, row, strict=True):
+        for column_kind, value in zip(kinds, row, strict=True):
             if describe and stat in _DESCRIBE_COUNTS and not isinstance(value, str):
                 kind: Kind = "count"
             else:
-                kind = _column_kind(col, frame[col])
+                kind = column_kind
             missing = missing or is_missing(value)
             text = format_value(value, kind) if not isinstance(value, str) else value
             css = ' class="num"' if _NUMERIC_TEXT.fullmatch(text) else ""
@@ -324,6 +368,30 @@ def table_html(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
         '<div class="clv-table"><table class="clv">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}</div>"
     )
+
+
+def column_header(name: Any, kind: Kind | None = None) -> str:
+    """A column's header: its label (:func:`label`), a money column's with the currency.
+
+    ``kind`` of its values (default: :func:`kind_of` the name). A header that already names
+    a currency unit keeps its words.
+
+    Examples
+    --------
+    >>> from clvlib.vocabulary import use_currency
+    >>> with use_currency("EUR"):
+    ...     column_header("mean_total_value"), column_header("customers"), column_header("mae")
+    ('Mean total value (€)', 'Customers', 'MAE (€)')
+    >>> column_header("cac")
+    'Acquisition cost (CAC) (currency units)'
+    """
+    text = label(name)
+    if (kind or kind_of(name)) != "money":
+        return text
+    unit = money_unit()
+    if unit in text or "currency" in text.lower():
+        return text
+    return f"{text} ({unit})"
 
 
 def _flatten_columns(frame: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,9 @@ re-exported here:
 - :mod:`clvlib.report.figures`: the log in numbers, tables and headline figures;
 - :mod:`clvlib.report.winners`: who wins each measure, by the one winner rule;
 - :mod:`clvlib.report.money`: money forecasts in total, and the cut-offs counted;
-- :mod:`clvlib.report.answers`: the prose that opens each page.
+- :mod:`clvlib.report.answers`: the prose that opens each page;
+- :mod:`clvlib.report.guides`: the two sentences under each figure or table (how to read
+  it, so what).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from clvlib.data.reading import load_customers
 from clvlib.report.answers import (
     audit_answer,
     cluster_answer,
+    cluster_heading,
     comparison_answer,
     comparison_caveats,
     comparison_so_what,
@@ -50,6 +53,7 @@ from clvlib.report.figures import (
     audit_table,
     channel_table,
     cluster_figures,
+    cluster_table,
     comparison_figures,
     cumulative_transactions,
     data_overview,
@@ -86,6 +90,7 @@ from clvlib.report.fitting import (
     simulated_truth,
 )
 from clvlib.report.formatting import shown_path
+from clvlib.report.guides import cluster_guides, executive_guides, guide
 from clvlib.report.money import (
     cutoffs_text,
     forecast_totals_table,
@@ -103,6 +108,11 @@ from clvlib.report.winners import (
 )
 
 __all__ = [
+    "cluster_guides",
+    "cluster_heading",
+    "cluster_table",
+    "executive_guides",
+    "guide",
     "worked_example",
     "sensitivity_table",
     "audit_answer",

@@ -357,9 +357,13 @@ def check_data(params: Params) -> None:
     """
     from clvlib.compare.split import Split, data_problems
     from clvlib.report.notebook import load_data
+    from clvlib.vocabulary import currency, use_currency
 
     try:
-        tx, _, _ = load_data(params, share=False)  # lazy: the runner never holds the lines
+        # lazy: the runner never holds the lines; the page's currency that load_data sets is a
+        # kernel's, not the calling process's (its own money formatting stays as it was)
+        with use_currency(currency()):
+            tx, _, _ = load_data(params, share=False)
     except ValueError as e:  # SchemaError, dates outside the data, a bad customer table
         raise InputError(str(e)) from None
     path = shown_path(params["data_path"], Path(params.source).parent if params.source else None)

@@ -554,9 +554,12 @@ COLUMNS: dict[str, Term] = {
         "text",
         "k-means",
         (
-            "Words from the ranks of the cluster centres among the clusters of the same fit (best"
-            " third / middle / worst third): recent-lapsing-lapsed, frequent-occasional-one-off "
-            "(one-off only below 1.5 orders, else infrequent), high-mid-low value."
+            "Words from the cluster centres. Time since the last order by fixed ranges: recent "
+            "(under 90 days), cooling (90 to 180), lapsing (180 to 365), lapsed (a year or "
+            "more). Orders and value by the ranks of the centres among the clusters of the same"
+            " fit (best third / middle / worst third): frequent-occasional-one-off (one-off only"
+            " below 1.5 orders, else infrequent), high-mid-low value (no value below 1 currency"
+            " unit)."
         ),
     ),
     "inertia": Term(

@@ -26,6 +26,7 @@ _PLOTS: dict[str, str] = {
     "plot_score_distributions": "_rfm",
     "plot_gains_curves": "_compare",
     "plot_metric_table": "_compare",
+    "plot_measures": "_measures",
     "plot_agreement_heatmap": "_compare",
     "plot_migration_matrix": "_compare",
     "plot_rolling_origin": "_compare",

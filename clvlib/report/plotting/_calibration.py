@@ -50,14 +50,15 @@ def plot_decile_calibration(
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
     currency : str, optional
-        Unit shown on the value axis (e.g. "GBP"); default the page's
-        currency (:func:`clvlib.vocabulary.money_unit`).
+        Unit shown on the value axis (e.g. "GBP"); by default the page's currency
+        (:func:`clvlib.vocabulary.money_unit`: "€", or "currency units" when none is set).
     title : str, optional
         Title; by default it names the overall predicted / realised ratio.
     """
     missing = [c for c in _COLUMNS if c not in table.columns]
     if missing:
         raise KeyError(f"table has no column {missing}; pass decile_calibration's output")
+    currency = currency or money_unit()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
     x = np.arange(len(table))

@@ -8,31 +8,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from clvlib.report.plotting._labels import axis_label, words
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from clvlib.methods.clustering import CustomerClusterer
     from clvlib.methods.k_choice import KChoice
 
-_TIME_UNITS = {"D": "days", "W": "weeks", "M": "months"}
-
 
 def _axis_label(column: str, time_unit: str) -> str:
-    """Axis label with units for a customer-summary column."""
-    unit = _TIME_UNITS.get(time_unit, time_unit)
-    labels = {
-        "since_last_order": f"time since last order ({unit})",
-        "T": f"customer age T ({unit})",
-        "recency": f"BTYD recency ({unit})",
-        "n_orders": "number of orders",
-        "frequency": "BTYD frequency (repeat purchase periods)",
-        "total_value": "net total value (currency)",
-        "avg_order_value": "average order value (currency)",
-        "monetary_value": "BTYD monetary value (currency)",
-        "returned_value": "returned value (currency)",
-        "gross_profit": "gross profit (currency)",
-    }
-    return labels.get(column, column)
+    """Axis label with units for a customer-summary column (:func:`._labels.axis_label`)."""
+    return axis_label(column, time_unit)
 
 
 def plot_elbow(data: KChoice, *, ax: Axes | None = None) -> Axes:
@@ -106,7 +93,7 @@ def plot_cluster_snake(data: CustomerClusterer | pd.DataFrame, *, ax: Axes | Non
     for (_, row), label in zip(centers.iterrows(), labels, strict=True):
         ax.plot(x, row.to_numpy(), "o-", label=label)
     ax.axhline(0.0, color="0.6", linewidth=0.8)
-    ax.set_xticks(x, [str(c) for c in centers.columns])
+    ax.set_xticks(x, [words(str(c)) for c in centers.columns])
     ax.set_xlabel("feature (log1p, standardised)")
     ax.set_ylabel("cluster mean (standard deviations from the mean)")
     ax.set_title("Cluster profiles: standardised feature means (snake plot)")
@@ -169,6 +156,6 @@ def plot_cluster_scatter(
     ax.set_xlabel(f"{_axis_label(x, unit)}, log scale")
     ax.set_ylabel(f"{_axis_label(y, unit)}, log scale")
     sampled = f"\n(random sample of {len(shown):,} of {n:,} customers)" if n > len(shown) else ""
-    ax.set_title(f"Customer clusters: {y} against {x}{sampled}")
+    ax.set_title(f"Customer clusters: {words(y)} against {words(x)}{sampled}")
     ax.legend(title="cluster", fontsize="small", markerscale=2)
     return ax

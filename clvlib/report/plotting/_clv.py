@@ -49,9 +49,10 @@ def plot_clv_distribution(
     bins : int, default 50
         Number of histogram bins.
     currency : str, optional
-        Unit shown on the value axis (e.g. "GBP"); default the page's
-        currency (:func:`clvlib.vocabulary.money_unit`).
+        Unit shown on the value axis (e.g. "GBP"); by default the page's currency
+        (:func:`clvlib.vocabulary.money_unit`: "€", or "currency units" when none is set).
     """
+    currency = currency or money_unit()
     ax = _axes(ax)
     values = pd.Series(clv, dtype="float64").dropna()
     ax.hist(values, bins=bins, color="#4575b4", alpha=0.8, label="customers")
@@ -153,9 +154,10 @@ def plot_sensitivity(
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
     currency : str, optional
-        Unit shown on the CLV axis; default the page's
-        currency (:func:`clvlib.vocabulary.money_unit`).
+        Unit shown on the CLV axis; by default the page's currency
+        (:func:`clvlib.vocabulary.money_unit`).
     """
+    currency = currency or money_unit()
     ax = _axes(ax)
     base = float(table["base_clv"].iloc[0])
     span = table.groupby("lever", sort=False)["delta"].agg(lambda d: d.abs().max())

@@ -12,7 +12,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from clvlib.vocabulary import TERMS, money_unit
+from clvlib.report.plotting._labels import words
+from clvlib.vocabulary import money_unit
 
 _AXIS_NAMES = {
     "r_score": ("R", "recency", "most recent"),
@@ -52,8 +53,8 @@ def plot_rfm_heatmap(
         Summary column averaged for ``value="monetary"``; by default the scorer's M column
         (``scores.attrs``), else ``total_value``.
     currency : str, optional
-        Unit of the monetary value; default the page's
-        currency (:func:`clvlib.vocabulary.money_unit`).
+        Unit of the monetary value; by default the page's currency
+        (:func:`clvlib.vocabulary.money_unit`).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure when omitted.
     """
@@ -71,10 +72,9 @@ def plot_rfm_heatmap(
             raise KeyError(f"summary has no column {col!r} to average")
         frame = scores[["r_score", "f_score"]].join(summary[[col]], how="left")
         cells = frame.groupby(["f_score", "r_score"])[col].mean()
-        words = TERMS[col].label if col in TERMS else col.replace("_", " ")  # never a code
         label, title, fmt = (
-            f"mean {words} ({currency or money_unit()})",
-            f"Mean {words} per R x F score cell",
+            f"mean {words(col)} ({currency or money_unit()})",
+            f"Mean {words(col)} per R x F score cell",
             "{:,.0f}",
         )
     grid = cells.unstack("r_score").reindex(index=range(1, n + 1), columns=range(1, n + 1))
