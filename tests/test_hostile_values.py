@@ -118,3 +118,19 @@ def test_a_zone_aware_ibis_table_is_read_on_its_wall_clock(zone) -> None:
         "2024-01-15 23:30",
         "2024-01-16 00:30",
     ]
+
+
+def test_a_utc_time_among_local_offsets_is_put_on_the_shops_clock(tmp_path: Path) -> None:
+    """'Z' is the instant, not a clock of the shop: New York's 23:30 stays on the 15th."""
+    text = (
+        "customer_id,timestamp,amount\n1,2024-01-15T23:30:00-05:00,10\n"
+        "2,2024-01-15T12:00:00-05:00,20\n3,2024-01-16T04:30:00Z,5\n4,2024-07-01T23:30-04:00,1\n"
+    )
+    tx, audit = load_transactions(_csv(tmp_path, text))
+    assert [t.strftime("%Y-%m-%d %H:%M") for t in tx["timestamp"]] == [
+        "2024-01-15 23:30",
+        "2024-01-15 12:00",
+        "2024-01-15 23:30",
+        "2024-07-01 23:30",
+    ]
+    assert "UTC times ('Z') put on the UTC-05:00 clock" in audit.options["dates"]

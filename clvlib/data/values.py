@@ -245,7 +245,7 @@ def _read_dates(
         utc = "%z" in date_format
         ts = pd.to_datetime(values, format=date_format, errors="coerce", utc=utc)
         if utc:
-            ts, where = _as_written(ts, values)
+            ts, where = _as_written(ts, values, weights)
             how += where
         return ts.astype("datetime64[us]"), how, []
 
@@ -377,7 +377,7 @@ def _read_dates(
             ts = ts.astype("datetime64[us, UTC]" if utc else "datetime64[us]")
             ts[failed] = retried.astype(ts.dtype)
     if utc:
-        ts, where = _as_written(ts, values)
+        ts, where = _as_written(ts, values, weights)
         how += where
     elif getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_localize(None)
@@ -391,22 +391,35 @@ def _read_dates(
     return ts.astype("datetime64[us]"), how, []
 
 
-def _as_written(ts: pd.Series, values: pd.Series) -> tuple[pd.Series, str]:
+def _as_written(
+    ts: pd.Series, values: pd.Series, weights: pd.Series | None = None
+) -> tuple[pd.Series, str]:
     """UTC instants as the wall-clock time each value was written in (its offset dropped).
 
     The one time-zone rule of the loader: a time is read as the clock showed it where the
     order was recorded. Text with UTC offsets keeps the time written before the offset
     (``2024-07-01T23:30-04:00`` is 23:30 on 1 July, whatever the other rows' offsets: a shop
     on summer time), as a zone-aware column keeps the wall-clock time of its zone, so the same
-    order lands on the same day from every format. Returns the naive times and how they were
+    order lands on the same day from every format. A time written in UTC (``Z``) among times
+    written with the shop's offsets is no clock of the shop but the instant: it is put on the
+    clock most rows (``weights``) are written in. Returns the naive times and how they were
     read (for the audit).
     """
     parts = values.astype("str").str.extract(r"(?:Z|([+-])(\d{2}):?(\d{2}))$")
     minutes = parts[1].astype(float).fillna(0) * 60 + parts[2].astype(float).fillna(0)
     minutes = minutes.where(parts[0] != "-", -minutes)
-    ts = ts.dt.tz_localize(None) + pd.to_timedelta(minutes.to_numpy(), unit="min")
     written = (parts[0].fillna("+") + parts[1].fillna("00") + ":" + parts[2].fillna("00")).unique()
     how = f", times as written (offsets {', '.join(sorted(written))} dropped)"
+    zulu, local = parts[0].isna(), parts[0].notna()
+    if zulu.any() and local.any():
+        rows = (weights if weights is not None else pd.Series(1, index=values.index)).to_numpy()
+        common = pd.Series(rows[local.to_numpy()], index=minutes[local].to_numpy())
+        clock = common.groupby(level=0, sort=False).sum().idxmax()
+        minutes = minutes.where(~zulu, clock)
+        hours, mins = divmod(int(abs(clock)), 60)
+        offset = f"{'-' if clock < 0 else '+'}{hours:02d}:{mins:02d}"
+        how += f"; UTC times ('Z') put on the UTC{offset} clock most rows use"
+    ts = ts.dt.tz_localize(None) + pd.to_timedelta(minutes.to_numpy(), unit="min")
     return ts, how
 
 
