@@ -554,7 +554,7 @@ def test_segment_answer_hand_worked(params: Params, monkeypatch: pytest.MonkeyPa
         index=pd.Index(["Champions", "Loyal", "Lost", "Others"], name="segment"),
     )
     text = helpers.segment_answer(params, table=table).data
-    assert "**3 segments** (the R package rfm's example rules) hold the 100 customers" in text
+    assert "**3 segments** (the example rules of R's RFM package) hold the 100 customers" in text
     assert "rfm\\_" not in text  # the rule set named in words, not by its code
     assert "the largest is **Lost** (50 customers, 50 %)" in text
     assert "**Loyal** carry **60 %** of the value to date with 30 % of the customers" in text

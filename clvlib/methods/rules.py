@@ -25,7 +25,7 @@ from clvlib.methods.rfm import AXES, SCORE_COLUMNS, _show
 SHIPPED_RULE_SETS: tuple[str, ...] = ("r_rfm", "rf_grid", "value_activity")
 #: the shipped rule sets as a page names them
 RULE_SET_TITLES: dict[str, str] = {
-    "r_rfm": "the R package rfm's example rules",
+    "r_rfm": "the example rules of R's RFM package",
     "rf_grid": "the recency x frequency (RF) grid",
     "value_activity": "the six value x activity customer types",
 }

@@ -195,7 +195,7 @@ def customer_audit_facts(audit: Any) -> Facts:
         rows["customers of the order log without a row (sign-up, channel, CAC unknown)"] = int(
             audit.log_without_row or 0
         )
-    return Facts(rows)
+    return Facts(rows, heading="rows")
 
 
 def group_column(
@@ -423,7 +423,7 @@ def playbook_table(
     from clvlib.methods.rules import load_rules
     from clvlib.methods.segment_tables import segment_playbook
     from clvlib.report.fitting import segment_customers
-    from clvlib.vocabulary import format_fixed, format_number
+    from clvlib.vocabulary import format_fixed, format_number, money_unit
 
     rule_set = load_rules(rules)
     scores = RFMScorer(n_bins=rule_set.scale).fit_transform(summary)
@@ -437,7 +437,8 @@ def playbook_table(
             "Share of customers": table["customer_share"],
             "Historic CLV per customer": table["mean_historic_clv"],
             "Predicted CLV per customer": table["mean_predicted_clv"],
-            f"Value of acting (predicted CLV x {format_fixed(lift, 'whole_percent')})": [
+            f"Value of acting ({money_unit()}; predicted CLV x "
+            f"{format_fixed(lift, 'whole_percent')})": [
                 format_number(v, "money") for v in table["value_of_acting"]
             ],
             "Action": table["action"],

@@ -110,6 +110,8 @@ def kind_of(name: Any) -> Kind:
     """
     if name in KINDS:
         return KINDS[name]
+    if re.search(r" : |\(x\)", str(name)):  # "CLV : CAC", "CLV in first orders (x)": a ratio
+        return "number"
     unit = _vocabulary_unit(name)
     if unit is not None:
         return unit

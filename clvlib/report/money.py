@@ -124,30 +124,28 @@ def verdict_totals(verdict: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def verdict_cutoffs(verdict: Mapping[str, Any]) -> pd.DataFrame:
-    """Per data set: the cut-offs the winner rule counted, each with its holdout in days.
+    """One row per data set and cut-off the winner rule counted, with its holdout in days.
 
-    With the methods that could not be scored at a cut-off and why (a contender absent, never
-    fitted on leaked data).
+    With whether it is the report's own cut-off, the value basis of money, and the methods
+    that could not be scored there and why (a contender absent, never fitted on leaked data).
     """
-    rows = {}
+    rows = []
     for d in verdict["data_sets"]:
         if d["status"] != "ok":
             continue
-        cuts = d.get("cutoffs") or []
-        rows[d["name"]] = {
-            "cut-offs": str(len(cuts)),
-            "each (holdout days)": "; ".join(
-                f"{c['cutoff']} ({c['holdout_days']}{', report' if c['report'] else ''})"
-                for c in cuts
-            ),
-            "value basis": d.get("value_basis") or "–",
-            "methods unavailable": "; ".join(
-                f"{METHODS[m].label if m in METHODS else m} at {c['cutoff']}: {why}"
-                for c in cuts
+        for c in d.get("cutoffs") or []:
+            unavailable = [
+                f"{METHODS[m].label if m in METHODS else m}: {why}"
                 for m, why in sorted(c.get("unavailable", {}).items())
+            ]
+            rows.append(
+                {
+                    "data set": d["name"],
+                    "cut-off": c["cutoff"],
+                    "holdout (days)": str(c["holdout_days"]),
+                    "the report's cut-off": "yes" if c["report"] else "no",
+                    "value basis": d.get("value_basis") or "–",
+                    "methods unavailable": " / ".join(unavailable) or "none",
+                }
             )
-            or "none",
-        }
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "data set"
-    return frame
+    return pd.DataFrame(rows).set_index(["data set", "cut-off"]) if rows else pd.DataFrame()

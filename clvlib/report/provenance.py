@@ -43,14 +43,17 @@ PARAMS_FILE_ENV = "CLVLIB_PARAMS_FILE"
 class Facts(dict):
     """Named values shown as a two-column table, never truncated (SHA-256, paths)."""
 
-    def __init__(self, items: Mapping[str, Any], *, label: str = "item") -> None:
+    def __init__(
+        self, items: Mapping[str, Any], *, label: str = "item", heading: str = "value"
+    ) -> None:
         super().__init__(items)
         self.label = label
+        self.heading = heading  # what the values are, when all are one kind ("rows")
 
     def to_frame(self) -> pd.DataFrame:
         """The facts as a one-column DataFrame of text indexed by name (numbers rounded)."""
         return pd.DataFrame(
-            {"value": [format_value(v, name=k) for k, v in self.items()]},
+            {self.heading: [format_value(v, name=k) for k, v in self.items()]},
             index=pd.Index(list(self), name=self.label),
         )
 
