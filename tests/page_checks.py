@@ -374,6 +374,14 @@ def main(argv: list[str] | None = None) -> int:
     allowed = data_words(root / "data" / "customers.csv")
     browser = chromium()
     failed = 0
+    from clvlib.vocabulary import money_unit, use_currency
+
+    try:  # the currency the folder's pages were rendered in (its parameters)
+        code = json.loads((folder / "provenance.json").read_text())["parameters"]["currency"]
+    except (OSError, KeyError, ValueError):
+        code = "EUR"
+    with use_currency(code):
+        unit = money_unit()
     for path in sorted(folder.glob("*.html")):
         if path.name.endswith(".code.html"):
             continue
@@ -381,13 +389,13 @@ def main(argv: list[str] | None = None) -> int:
         found = {
             "identifiers": identifiers(page, allowed=allowed),
             "percentages": percentages(page),
-            "money headers": money_headers(page, unit="€", symbol="€"),
+            "money headers": money_headers(page, unit=unit, symbol=unit),
         }
         if browser:
             measured = measure(path, browser=browser)
             found["wide tables"] = wide_tables(measured)
             if path.name != "index.html":
-                found["first screen"] = answer_on_first_screen(measured, symbol="€")
+                found["first screen"] = answer_on_first_screen(measured, symbol=unit)
         for check, problems in found.items():
             if problems:
                 failed += 1
