@@ -36,12 +36,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 #: (page, check) -> why it fails today (a known defect, listed so that it is not forgotten)
-KNOWN: dict[tuple[str, str], str] = {
-    ("03_rfm_segments", "wide tables"): (
-        "the segment profile table (segment, customers, shares of customers, value and "
-        "profit, ...) is 36 px wider than the page at 1400 px"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _pages(check: str, pages: list[str] = PAGES) -> list:

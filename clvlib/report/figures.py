@@ -727,3 +727,34 @@ def metric_matrix(comparison: Any) -> pd.DataFrame:
         ]
     labels = [METHODS[m].label if m in METHODS else m for m in wide.index]
     return pd.DataFrame.from_dict(rows, orient="index", columns=labels).rename_axis("metric")
+
+
+def segment_profile(table: pd.DataFrame) -> pd.DataFrame:
+    """The segment table turned on its side: one row per measure, one column per segment.
+
+    The analyst's full profile has a column per measure (about twenty), wider than a page;
+    turned, it is as wide as there are segments. Each value is written in its measure's unit
+    (money with the page's currency, shares as percentages, counts whole), since a column
+    now mixes units.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"customers": [3, 1], "value_share": [0.75, 0.25]},
+    ...                      index=pd.Index(["A", "B"], name="segment"))
+    >>> segment_profile(table)
+    segment                A      B
+    measure
+    Customers              3      1
+    Value share        75.0%  25.0%
+    """
+    from clvlib.report.formatting import format_value, kind_of, label
+
+    rows = {
+        label(column): [format_value(v, kind_of(column), name=column) for v in table[column]]
+        for column in table.columns
+    }
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=[str(s) for s in table.index])
+    out.index.name = "measure"
+    out.columns.name = table.index.name or "segment"
+    return out

@@ -71,6 +71,7 @@ from clvlib.report.figures import (
     playbook_table,
     policy_table,
     segment_figures,
+    segment_profile,
     sensitivity_table,
     worked_example,
 )
@@ -150,6 +151,7 @@ __all__ = [
     "lead_intervals",
     "load_customers",
     "playbook_table",
+    "segment_profile",
     "policy_recommendation",
     "policy_table",
     "load_data",
