@@ -321,15 +321,18 @@ def _out_of_range(text: str) -> list[tuple[int, str]]:
 def percentages(page: str) -> list[str]:
     """Percentages outside [-100 %, 100 %] that are not labelled as a change.
 
-    In a table, a cell's column header must say so ("change", "error", ...); in a sentence,
-    the words before it, or a ``+`` sign.
+    In a table, a cell's column header or the cell itself must say so ("change", "error",
+    "over-forecasts by"); in a sentence, the words before it, or a ``+`` sign.
     """
     shown = visible_html(page)
     problems = []
     for header, cells in columns(shown):
         if CHANGE.search(header):
             continue
-        problems += [f"{header}: {cell}" for cell in cells if _out_of_range(cell)]
+        # a cell may say it is a change itself ("over-forecasts by 144 %")
+        problems += [
+            f"{header}: {cell}" for cell in cells if _out_of_range(cell) and not CHANGE.search(cell)
+        ]
     prose = re.sub(r"<table\b.*?</table>", "\n", shown, flags=re.S)
     text = visible_text(prose)
     for start, shown_value in _out_of_range(text):
