@@ -143,14 +143,14 @@ def test_a_measure_table_gives_every_number_its_own_column() -> None:
     )
     frame = vd.measure_table(verdict, "spearman")
     assert list(frame.columns) == [
-        "A: value", "A: difference from the best (interval)",
-        "B: value", "B: difference from the best (interval)",
+        "A: score", "A: difference from the best (interval)",
+        "B: score", "B: difference from the best (interval)",
     ]  # fmt: skip
-    assert frame.loc["heuristic CLV", "A: value"] == "0.500"
+    assert frame.loc["heuristic CLV", "A: score"] == "0.500"
     assert frame.loc["heuristic CLV", "A: difference from the best (interval)"] == (
         "the best method"
     )
-    assert frame.loc["RFM", "B: value"] == "0.400"
+    assert frame.loc["RFM", "B: score"] == "0.400"
     assert frame.loc["RFM", "B: difference from the best (interval)"] == "-0.100 (-1.000 to +0.010)"
     shares = vd.measure_table(verdict, "top20_share")
     assert shares.loc["RFM", "A: difference from the best (interval)"] == (

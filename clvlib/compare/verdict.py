@@ -466,7 +466,7 @@ def measure_table(verdict: Mapping[str, Any], metric: str) -> pd.DataFrame:
     """One measure's table, each number in its own column: a stakeholder reads it unaided.
 
     Index: the contenders and references (label, "(reference)" after a reference); per
-    data set two columns, "<data set>: value" (the method's value at the report's cut-off)
+    data set two columns, "<data set>: score" (the method's score at the report's cut-off)
     and "<data set>: difference from the best (interval)" (its paired difference from the
     best method with its interval, :func:`lead_text`; "the best method" for the best).
     """
@@ -489,7 +489,7 @@ def measure_table(verdict: Mapping[str, Any], metric: str) -> pd.DataFrame:
                 gap[row] = lead_text(metric, diff, low, high, signed=True)
             else:
                 gap[row] = "–"
-        columns[f"{d['name']}: value"] = value
+        columns[f"{d['name']}: score"] = value
         columns[f"{d['name']}: difference from the best (interval)"] = gap
     frame = pd.DataFrame(columns)
     frame.index.name = "method"
