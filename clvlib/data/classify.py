@@ -19,7 +19,16 @@ import pandas as pd
 import pyarrow as pa
 
 from clvlib.data import engine
-from clvlib.data.audit import _CHECKS, _KEPT, _MINE, _N_EXAMPLES, _ROW, LoadAudit, SchemaError
+from clvlib.data.audit import (
+    _CHECKS,
+    _KEPT,
+    _MAX_MONEY,
+    _MINE,
+    _N_EXAMPLES,
+    _ROW,
+    LoadAudit,
+    SchemaError,
+)
 from clvlib.data.dates import cutoff_day, day_after
 from clvlib.data.log import CleanLog, to_frame
 from clvlib.data.roles import _NUMERIC_ROLES, _PASS_THROUGH, _resolve_columns
@@ -42,9 +51,6 @@ from clvlib.data.values import (
     _timestamps,
     _to_number,
 )
-
-# Larger line values are not money but a broken file (or a unit mix-up): they are refused.
-_MAX_VALUE = 1e12
 
 
 @ibis.udf.agg.builtin(name="min")
@@ -179,13 +185,13 @@ def _classify(
     huge: dict[str, ibis.BooleanValue] = {}
     for role in ("quantity", "unit_price", "amount", "cost", "unit_cost"):
         if role in numbers:
-            huge[role] = numbers[role].abs() > _MAX_VALUE
+            huge[role] = numbers[role].abs() > _MAX_MONEY
             checks[f"huge {role}"] = _count(huge[role])
     line = None
     if "amount" not in numbers and "quantity" in numbers and "unit_price" in numbers:
         # each within the cap, their product maybe not (1e11 units at 1e11 each)
         line = numbers["quantity"] * numbers["unit_price"]
-        checks["huge line"] = _count(line.abs() > _MAX_VALUE)
+        checks["huge line"] = _count(line.abs() > _MAX_MONEY)
     found = _scalars(t, **checks) if checks else {}
     _UNPADDED.set(frozenset(c for c in text_columns if found[f"padded {c}"] == 0))
     if "customer_id" in mapping and "integral ids" not in found:
@@ -249,14 +255,14 @@ def _classify(
         if k := found[f"huge {role}"]:
             problems.append(
                 f"column {mapping[role]!r} ({role}) has values too large to be money or "
-                f"quantities (above {_MAX_VALUE:,.0f} in absolute value): {_n_rows(k)}, "
+                f"quantities (above {_MAX_MONEY:,.0f} in absolute value): {_n_rows(k)}, "
                 f"{_rows_where(t, condition, t[mapping[role]])}"
             )
     if line is not None and (k := found["huge line"]):
         problems.append(
             f"columns {mapping['quantity']!r} x {mapping['unit_price']!r} (quantity x "
-            f"unit_price) give line values too large to be money (above {_MAX_VALUE:,.0f} in "
-            f"absolute value): {_n_rows(k)}, {_rows_where(t, line.abs() > _MAX_VALUE, line)}"
+            f"unit_price) give line values too large to be money (above {_MAX_MONEY:,.0f} in "
+            f"absolute value): {_n_rows(k)}, {_rows_where(t, line.abs() > _MAX_MONEY, line)}"
         )
     if problems:
         raise SchemaError(name, problems)

@@ -323,14 +323,27 @@ def read_parquet(
     )
 
 
-_FIXED_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+_FIXED_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{2}):?(\d{2})$")
+
+
+def offset_minutes(zone: str) -> int | None:
+    """A fixed UTC offset zone (``+05:30``, ``UTC-04:00``) in minutes; None for a named zone.
+
+    The engine's ``timezone()`` knows named zones only (``America/New_York``); a fixed offset
+    is added to the UTC time instead.
+
+    >>> offset_minutes("+05:30"), offset_minutes("UTC-04:00"), offset_minutes("Asia/Tokyo")
+    (330, -240, None)
+    """
+    if not (found := _FIXED_OFFSET.match(zone)):
+        return None
+    sign, hours, minutes = found.groups()
+    return (int(hours) * 60 + int(minutes)) * (-1 if sign == "-" else 1)
 
 
 def _wall_clock(column: str, zone: str) -> str:
     """SQL of a zone-aware time column as the naive wall-clock time in ``zone``."""
-    if found := _FIXED_OFFSET.match(zone):
-        sign, hours, minutes = found.groups()
-        shift = (int(hours) * 60 + int(minutes)) * (-1 if sign == "-" else 1)
+    if (shift := offset_minutes(zone)) is not None:
         return f"(timezone('UTC', {column}) + INTERVAL ({shift}) MINUTE)"
     return f"timezone({_string(zone)}, {column})"
 

@@ -448,18 +448,13 @@ def _in_zone(zone: str, ts: dt.Timestamp(timezone="UTC")) -> dt.timestamp:  # ty
     """DuckDB's ``timezone(zone, timestamptz)``: the naive wall-clock time in ``zone``."""
 
 
-_FIXED_OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{2}):?(\d{2})$")
-
-
 def _wall_clock(col: ibis.Value, zone: str) -> ibis.Value:
     """A zone-aware time column as the wall-clock time in its zone (the one time-zone rule).
 
     The engine's own cast would give the time in its session's zone (UTC), so that an order
     at 23:30 in New York would land on the next day.
     """
-    if found := _FIXED_OFFSET.match(zone):
-        sign, hours, minutes = found.groups()
-        shift = (int(hours) * 60 + int(minutes)) * (-1 if sign == "-" else 1)
+    if (shift := engine.offset_minutes(zone)) is not None:
         return _in_zone("UTC", col) + ibis.interval(minutes=shift)
     return _in_zone(zone, col)
 

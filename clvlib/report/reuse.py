@@ -25,13 +25,13 @@ import os
 import shutil
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from clvlib.report.ledger import ALL as _ALL
 from clvlib.report.ledger import LEDGER_ENV
 from clvlib.report.params import PARAMS
+from clvlib.report.provenance import _version, file_sha256
 
 __all__ = [
     "LEDGER_ENV",
@@ -95,12 +95,12 @@ def page_key(notebook: Path, params: Mapping[str, Any], reads: Iterable[str]) ->
     reads.discard("output_dir")  # the page's own folder: the same one by construction
     used = {k: params.get(k) for k in sorted(reads)}
     files = {
-        k: _file_sha256(Path(v))
+        k: file_sha256(Path(v))
         for k, v in used.items()
         if isinstance(v, str) and v and os.path.isabs(v) and Path(v).is_file()
     }
     facts = {
-        "notebook": _file_sha256(notebook),
+        "notebook": file_sha256(notebook),
         "clvlib": _clvlib_sha256(),
         "libraries": _versions(),
         "params": used,
@@ -133,20 +133,6 @@ def copy_page(record: Mapping[str, Any], source: Path, target: Path) -> None:
         shutil.copy2(source / name, target / name)
 
 
-@lru_cache(maxsize=256)
-def _file_sha256_cached(path: str, size: int, mtime: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _file_sha256(path: Path) -> str:
-    stat = path.stat()
-    return _file_sha256_cached(str(path), stat.st_size, stat.st_mtime_ns)
-
-
 @lru_cache(maxsize=1)
 def _clvlib_sha256() -> str:
     """One hash of clvlib's own files (code, rule sets, templates) as installed."""
@@ -161,10 +147,4 @@ def _clvlib_sha256() -> str:
 
 @lru_cache(maxsize=1)
 def _versions() -> dict[str, str]:
-    out = {}
-    for name in _LIBRARIES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = ""
-    return out
+    return {name: _version(name) for name in _LIBRARIES}
