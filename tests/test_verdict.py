@@ -368,3 +368,78 @@ def test_comparison_page_shows_labels_not_codes(two_data_sets: dict) -> None:
     assert "rows not shown" not in above
     assert above.count("data:image/png;base64") <= 4, "more figures than a manager reads"
     assert "Spearman" in visible_text(page[page.index("<details") :]), "the analyst's matrix"
+
+
+def test_the_answer_says_what_was_spent_and_the_closest_forecast_in_each_currency() -> None:
+    """Money in the answer: the holdout's spend and the forecast nearest it, per data set."""
+    totals = [
+        {"method": "heuristic_clv", "forecast_total": 150.0, "realised_total": 100.0,
+         "ratio": 1.5, "ci_low": 1.4, "ci_high": 1.6},
+        {"method": "bgnbd_gg", "forecast_total": 1_080.0, "realised_total": 1_000.0,
+         "ratio": 1.08, "ci_low": 0.97, "ci_high": 1.2},
+        {"method": "naive_spend", "forecast_total": 900.0, "realised_total": 1_000.0,
+         "ratio": 0.9, "ci_low": 0.8, "ci_high": 1.0},
+    ]  # fmt: skip
+    shop = comparison("2024-06-30", VALUES, 0.01)
+    shop["forecast_totals"] = totals
+    uk = comparison("2024-06-30", VALUES, 0.01)
+    uk["forecast_totals"] = [dict(totals[0], forecast_total=52_000.0, realised_total=50_000.0,
+                                  ratio=1.04)]  # fmt: skip
+    verdict = vd.build(
+        [
+            vd.data_set_verdict("shop", shop, rolling(0.02), currency="EUR"),
+            vd.data_set_verdict("UK", uk, rolling(0.02), currency="GBP"),
+        ]
+    )
+    money = next(line for line in vd.sentences(verdict) if line.startswith("Money"))
+    # 1.08 is nearer 1 than 0.9 on a log scale (|ln 1.08| 0.077 < |ln 0.9| 0.105)
+    assert "on shop customers spent €1,000" in money
+    assert "BG/NBD + Gamma-Gamma, a reference, came closest in total, €1,080 (1.08 times" in money
+    assert "interval 0.97 to 1.20" in money
+    assert "on UK customers spent £50,000" in money and "£52,000" in money
+    assert len(vd.sentences(verdict)) <= 5
+    # the hiatus call left the answer for its own sentence below the tables
+    assert "hiatus" not in " ".join(vd.sentences(verdict))
+    assert "right for 81.0 % of customers on shop" in vd.hiatus_sentence(verdict)
+
+
+def test_a_simple_reference_closest_in_total_is_called_a_reference() -> None:
+    report = comparison("2024-06-30", VALUES, 0.01)
+    report["forecast_totals"] = [
+        {"method": "heuristic_clv", "forecast_total": 150.0, "realised_total": 100.0,
+         "ratio": 1.5, "ci_low": 1.4, "ci_high": 1.6},
+        {"method": "naive_spend", "forecast_total": 95.0, "realised_total": 100.0,
+         "ratio": 0.95, "ci_low": 0.9, "ci_high": 1.0},
+    ]  # fmt: skip
+    verdict = vd.build([vd.data_set_verdict("A", report, rolling(0.02))])
+    money = next(line for line in vd.sentences(verdict) if line.startswith("Money"))
+    assert "calibration spend, a reference, came closest" in money
+    assert "customers spent 100 in" in money  # no currency named: the amount alone
+
+
+def test_the_verdict_index_shows_one_number_per_cell_and_money_in_each_currency(
+    tmp_path: Path,
+) -> None:
+    """The index of several data sets: the measure tables of page 06, cards with currency."""
+    from clvlib.report import pages
+    from clvlib.report.params import Params
+
+    runs, entries = [], []
+    for name, code in (("shop", "EUR"), ("uk", "GBP")):
+        exports = tmp_path / name / "exports"
+        exports.mkdir(parents=True)
+        figures = {"customers": 6654, "mean discounted CLV": 76.69}
+        (exports / "headline_02_heuristic_clv.json").write_text(
+            json.dumps({"notebook": "02_heuristic_clv", "figures": figures})
+        )
+        result = pages.NotebookResult("02_heuristic_clv", "Heuristic CLV", status="ok")
+        runs.append(pages.DataSetRun(name, name, Params(currency=code), "ok", results=[result]))
+        entries.append(
+            vd.data_set_verdict(name, comparison("2024-06-30", VALUES, 0.01), rolling(0.02),
+                                folder=name, currency=code)  # fmt: skip
+        )
+    index = pages.write_verdict_index(tmp_path, runs, vd.build(entries), None).read_text()
+    assert "shop: score" in index and "uk: difference from the best (interval)" in index
+    assert "; -0.100" not in index  # no combined "value; difference (interval)" cells
+    assert "€76.69" in index and "£76.69" in index
+    assert "hiatus heuristic" in index  # its call moved from the answer to below the tables

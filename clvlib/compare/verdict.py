@@ -24,13 +24,14 @@ import pandas as pd
 from clvlib.compare.export import jsonable as _jsonable
 from clvlib.compare.registry import BOUNDS, METHODS
 from clvlib.compare.winner import NO_CLEAR_WINNER, RANKING_METRICS, CutoffWin, winner_across
-from clvlib.vocabulary import MEASURES, Fixed, format_fixed
+from clvlib.vocabulary import MEASURES, Fixed, format_fixed, use_currency, with_currency
 from clvlib.vocabulary import METRICS as METRIC_TERMS
 
 __all__ = [
     "RANKING_METRICS",
     "collect",
     "data_set_verdict",
+    "hiatus_sentence",
     "lead_text",
     "overall_verdict",
     "measure_table",
@@ -105,6 +106,7 @@ def data_set_verdict(
     rolling: Mapping[str, Any] | None = None,
     *,
     folder: str = "",
+    currency: str = "",
 ) -> dict[str, Any]:
     """One data set's entry of ``verdict.json`` from its comparison and rolling-origin exports.
 
@@ -115,7 +117,8 @@ def data_set_verdict(
     ``cutoffs`` lists every cut-off the rule counted (the report's first) with its
     ``holdout_days``, the methods unavailable there and the why, its ranking metrics and
     paired differences; ``forecast_totals`` each money forecast's total over the realised
-    total at the report's cut-off with its interval, on ``value_basis``.
+    total at the report's cut-off with its interval, on ``value_basis``, in ``currency`` (the
+    data set's ISO code, '' when its parameters name none).
     """
     p = comparison["params"]
     metrics = []
@@ -160,6 +163,7 @@ def data_set_verdict(
             "cutoffs": _cutoff_entries(comparison, rolling),
             "rolling_plan": None if rolling is None else rolling.get("plan"),
             "value_basis": p.get("value_basis"),
+            "currency": currency,
             "forecast_totals": list(comparison.get("forecast_totals") or []),
         }
     )
@@ -237,6 +241,7 @@ def failed_data_set(name: str, error: str, *, folder: str = "") -> dict[str, Any
         "cutoffs": [],
         "rolling_plan": None,
         "value_basis": None,
+        "currency": "",
         "forecast_totals": [],
     }
 
@@ -293,8 +298,9 @@ def collect(folder: str | Path) -> dict[str, Any]:
     entries = []
     for sub in subs:
         prov = json.loads((sub / "provenance.json").read_text(encoding="utf-8"))
-        name = prov.get("parameters", {}).get("dataset_name", sub.name)
-        entries.append(read_data_set(sub, name))
+        given = prov.get("parameters", {})
+        name = given.get("dataset_name", sub.name)
+        entries.append(read_data_set(sub, name, currency=given.get("currency") or ""))
     if not entries:
         raise FileNotFoundError(
             f"no data set reports in {folder}: run `python -m clvlib report --params A.yaml "
@@ -303,7 +309,7 @@ def collect(folder: str | Path) -> dict[str, Any]:
     return build(entries)
 
 
-def read_data_set(sub: Path, name: str) -> dict[str, Any]:
+def read_data_set(sub: Path, name: str, *, currency: str = "") -> dict[str, Any]:
     """One data set's verdict entry from its report folder (failed when 05's export is missing)."""
     exports = sub / "exports"
     comparison_path = exports / COMPARISON_EXPORT
@@ -316,7 +322,7 @@ def read_data_set(sub: Path, name: str) -> dict[str, Any]:
     rolling = (
         json.loads(rolling_path.read_text(encoding="utf-8")) if rolling_path.is_file() else None
     )
-    return data_set_verdict(name, comparison, rolling, folder=sub.name)
+    return data_set_verdict(name, comparison, rolling, folder=sub.name, currency=currency)
 
 
 # --------------------------------------------------------------------------- words
@@ -397,12 +403,13 @@ def lead_text(
 
 
 def sentences(verdict: Mapping[str, Any]) -> list[str]:
-    """The verdict in plain sentences: per measure who wins where, then references and hiatus.
+    """The verdict in plain sentences: per measure who wins where, money, then references.
 
     One sentence per measure (each data set's winner, or no clear winner and the best
-    method at the report's cut-off with its lead and interval), one for the references
-    that rank better than every method, one for the hiatus heuristic's call: at most five,
-    however many data sets.
+    method at the report's cut-off with its lead and interval), one on money (what the
+    customers spent in each holdout and the forecast closest to it in total, in the data
+    set's currency), one for the references that rank better than every method: at most
+    five, however many data sets (the hiatus call is :func:`hiatus_sentence`).
     """
     ok = [d for d in verdict["data_sets"] if d["status"] == "ok"]
     lines = []
@@ -429,6 +436,8 @@ def sentences(verdict: Mapping[str, Any]) -> list[str]:
             else "No method wins on every data set."
         )
         lines.append(f"{_capital(METRIC_WORDS[metric])}: {'; '.join(parts)}. {tail}")
+    if money := _money_sentence(ok):
+        lines.append(money)
     ahead = []
     for d in ok:
         sure = [
@@ -443,18 +452,76 @@ def sentences(verdict: Mapping[str, Any]) -> list[str]:
             "Simple or model-based references rank customers better than every method, with "
             f"an interval that excludes 0: {'; '.join(ahead)}."
         )
+    failed = verdict["overall"]["failed"]
+    if failed:
+        verb = "were" if len(failed) > 1 else "was"
+        lines.append(
+            f"{_names(list(failed))}: the reports failed, so {'they' if len(failed) > 1 else 'it'}"
+            f" {verb} left out of the verdict."
+        )
+    return lines
+
+
+def _money(amount: float, code: str) -> str:
+    """A whole amount in a data set's currency: "€234,817", "$1,204" or "9,120" (none)."""
+    with use_currency(code):
+        return with_currency(format_fixed(amount, "whole"))
+
+
+def _money_sentence(data_sets: Sequence[Mapping[str, Any]]) -> str:
+    """Per data set: what customers spent in the holdout, and the forecast closest in total.
+
+    "Closest" is the smallest distance of forecast / realised from 1 on a log scale (a
+    forecast twice too high is as far off as one half too low); its interval is the
+    customer-bootstrap interval of that ratio.
+    """
+    parts = []
+    for d in data_sets:
+        totals = [
+            r
+            for r in d.get("forecast_totals") or []
+            if r.get("ratio") is not None and math.isfinite(r["ratio"]) and r["ratio"] > 0
+        ]
+        if not totals:
+            continue
+        code = d.get("currency") or ""
+        best = min(totals, key=lambda r: abs(math.log(r["ratio"])))
+        days = next((c["holdout_days"] for c in d.get("cutoffs") or [] if c.get("report")), None)
+        window = f"the {days} days after the cut-off" if days else "the holdout"
+        low, high = best.get("ci_low"), best.get("ci_high")
+        interval = (
+            f", interval {format_fixed(low, 'decimal2')} to {format_fixed(high, 'decimal2')}"
+            if low is not None and high is not None
+            else ""
+        )
+        parts.append(
+            f"on {d['name']} customers spent {_money(best['realised_total'], code)} in {window}"
+            f" and {_label(best['method'])}{_reference(best['method'])} came closest in total, "
+            f"{_money(best['forecast_total'], code)} ({format_fixed(best['ratio'], 'decimal2')}"
+            f" times what was spent{interval})"
+        )
+    if not parts:
+        return ""
+    return f"Money: {'; '.join(parts)}."
+
+
+def _reference(method: str) -> str:
+    """The words after a reference (a simple rule or a model kept for comparison) in prose."""
+    return "" if METHODS[method].kind == "method" else ", a reference,"
+
+
+def hiatus_sentence(verdict: Mapping[str, Any]) -> str:
+    """How often the hiatus heuristic's active / inactive call is right, per data set."""
     calls = []
-    for d in ok:
+    for d in verdict["data_sets"]:
+        if d["status"] != "ok":
+            continue
         acc = next((m["value"] for m in d["metrics"] if m["metric"] == "active_accuracy"), None)
         if acc is not None and math.isfinite(acc):
             calls.append(f"{_fmt('active_accuracy', acc)} of customers on {d['name']}")
-    if calls:
-        lines.append(
-            f"The hiatus heuristic's call (active or inactive) is right for {_names(calls)}."
-        )
-    for name in verdict["overall"]["failed"]:
-        lines.append(f"{name}: the reports failed, so it is left out of the verdict.")
-    return lines
+    if not calls:
+        return ""
+    return f"The hiatus heuristic's call (active or inactive) is right for {_names(calls)}."
 
 
 def _names(labels: list[str]) -> str:

@@ -640,10 +640,15 @@ def verdict_tables(verdict: Mapping[str, Any]) -> Any:
     :func:`clvlib.compare.verdict.measure_table` per ranking measure (every number in its
     own column, plain labels) under the measure's name, then the sentence that says who
     wins on each data set with the earlier cut-offs counted. Returns HTML (data set names
-    escaped).
+    escaped); the index of a multi-data-set run shows the same (:func:`verdict_tables_html`).
     """
     from IPython.display import HTML
 
+    return HTML(verdict_tables_html(verdict))
+
+
+def verdict_tables_html(verdict: Mapping[str, Any]) -> str:
+    """The HTML of :func:`verdict_tables`, for a page made without a kernel (the index)."""
     from clvlib.compare import verdict as vd
     from clvlib.report.formatting import escape_html, table_html
     from clvlib.vocabulary import MEASURES
@@ -666,8 +671,10 @@ def verdict_tables(verdict: Mapping[str, Any]) -> Any:
         parts.append(f"<h3>{escape_html(MEASURES[metric].summary)}</h3>")
         parts.append(table_html(vd.measure_table(verdict, metric)))
         parts.append(f"<p><strong>Who wins:</strong> {escape_html('; '.join(who))}.</p>")
+    if hiatus := vd.hiatus_sentence(verdict):
+        parts.append(f"<h3>Who is still a customer</h3><p>{escape_html(hiatus)}</p>")
     parts.append(f"<p><strong>So what:</strong> {escape_html(_verdict_so_what(verdict))}</p>")
-    return HTML("".join(parts))
+    return "".join(parts)
 
 
 def _verdict_so_what(verdict: Mapping[str, Any]) -> str:

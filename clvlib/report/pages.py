@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from clvlib.report.formatting import format_value
 from clvlib.report.params import Params
 
@@ -112,7 +114,7 @@ def write_index(
 ) -> Path:
     """Write ``index.html``: one card per notebook (links, headline figures), provenance."""
     env = _templates()
-    cards = _cards(out, results)
+    cards = _cards(out, results, currency=params.get("currency") or "")
     exports = sorted(
         p.name for p in (out / "exports").iterdir() if not p.name.startswith("headline_")
     )
@@ -136,13 +138,18 @@ def _templates() -> Any:
     )
 
 
-def _cards(out: Path, results: Iterable[NotebookResult]) -> list[dict[str, Any]]:
-    """One card per notebook: its result and its headline figures, formatted."""
+def _cards(
+    out: Path, results: Iterable[NotebookResult], *, currency: str = ""
+) -> list[dict[str, Any]]:
+    """One card per notebook: its result and its headline figures, money in ``currency``."""
+    from clvlib.vocabulary import use_currency
+
     cards = []
     for r in results:
         headline = out / "exports" / f"headline_{r.name}.json"
         figures = json.loads(headline.read_text())["figures"] if headline.exists() else {}
-        shown = {k: format_value(v, name=k) for k, v in figures.items()}
+        with use_currency(currency):
+            shown = {k: format_value(v, name=k) for k, v in figures.items()}
         cards.append({"result": r, "figures": shown})
     return cards
 
@@ -163,28 +170,16 @@ def write_verdict_index(
     from datetime import UTC, datetime
 
     from clvlib.compare import verdict as vd
+    from clvlib.report.answers import verdict_tables_html
     from clvlib.report.provenance import git_commit
 
-    rows, last, columns = [], None, []
-    if skipped is None:
-        table = vd.table(verdict)
-        columns = list(table.columns)
-        for (measure, method), cells in table.iterrows():
-            rows.append(
-                {
-                    "measure": measure,
-                    "method": method,
-                    "cells": list(cells),
-                    "first": measure != last,
-                }
-            )
-            last = measure
+    tables = verdict_tables_html(verdict) if skipped is None else ""
     by_name = {d["name"]: d for d in verdict["data_sets"]}
     data_sets = [
         {
             **by_name[r.name],
             "error": r.error,
-            "cards": _cards(out / r.folder, r.results),
+            "cards": _cards(out / r.folder, r.results, currency=r.params.get("currency") or ""),
             "customers": format_value(by_name[r.name]["customers"], name="customers"),
         }
         for r in runs
@@ -198,8 +193,7 @@ def write_verdict_index(
             commit=git_commit() or "unknown",
             sentences=vd.sentences(verdict) if skipped is None else [],
             skipped=skipped,
-            table_columns=columns,
-            table_rows=rows,
+            tables=Markup(tables),
             data_sets=data_sets,
             verdict_page=page.files.get("report") if page is not None else None,
         )

@@ -36,7 +36,13 @@ from collections.abc import Mapping
 
 from clvlib.vocabulary._columns import COLUMNS
 from clvlib.vocabulary._comparison import MEASURES, METHODS, METRICS
-from clvlib.vocabulary._money import currency, money_unit, set_currency, use_currency
+from clvlib.vocabulary._money import (
+    currency,
+    money_unit,
+    set_currency,
+    use_currency,
+    with_currency,
+)
 from clvlib.vocabulary._terms import Direction, Measure, Method, Role, Term
 from clvlib.vocabulary._units import (
     Fixed,
@@ -72,6 +78,7 @@ __all__ = [
     "number",
     "set_currency",
     "use_currency",
+    "with_currency",
 ]
 
 #: every entry, code -> :class:`Term` or :class:`Method`: the columns, metrics and methods
