@@ -26,6 +26,26 @@ def test_recorded_params_write_each_read_once_and_a_copy_reads_all(
     assert reuse.read_ledger(ledger) == ({"margin", "cac", "*"}, set())
 
 
+def test_a_page_shows_the_parameters_it_read_so_its_table_never_goes_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parameters table lists what the page read: showing it reads nothing more."""
+    from clvlib.report.provenance import parameters_used
+
+    monkeypatch.setenv(LEDGER_ENV, str(tmp_path / "ledger.txt"))
+    params = reuse_params({"margin": 0.3, "cac": 10.0, "n_bins": 5})
+    assert params["n_bins"] == 5 and params.get("margin") == 0.3
+    assert params.used() == ["margin", "n_bins"]  # schema order
+    html = parameters_used(params).data
+    assert "n_bins" in html and "margin" in html and "cac" not in html
+    assert params.used() == ["margin", "n_bins"]  # the table read nothing more
+    assert "*" not in reuse.read_ledger(tmp_path / "ledger.txt")[0]
+    dict(params)  # a copy read them all: the table shows them all
+    assert params.used() is None and "cac" in parameters_used(params).data
+    # outside a report run (JupyterLab) the page shows every parameter
+    assert "cac" in parameters_used(Params({"margin": 0.3, "cac": 10.0})).data
+
+
 def reuse_params(values: dict) -> RecordedParams:
     return RecordedParams(values)
 
@@ -102,3 +122,44 @@ def test_an_unchanged_page_is_reused_and_any_change_it_read_renders_it_again(
     report.render_reports(params, out, **options)  # its data
     assert "page: ok in" in capsys.readouterr().out
     assert "5 0.5" in (out / "page.html").read_text()
+
+
+def test_shared_results_carry_to_the_next_run_only_while_used(tmp_path: Path) -> None:
+    """The last run's clean log and comparison are offered again; unused ones are dropped."""
+    import os
+    import time
+
+    last, cache = tmp_path / "last" / ".cache", tmp_path / "new" / ".cache"
+    (last / "ledgers").mkdir(parents=True)
+    for name in ("comparison_a.pickle", "comparison_b.pickle", "x.lock", "ledgers/00.txt"):
+        (last / name).write_text(name)
+    old = time.time() - 60
+    for name in ("comparison_a.pickle", "comparison_b.pickle"):
+        os.utime(last / name, (old, old))
+    reuse.carry_cache(last, cache)
+    assert sorted(p.name for p in cache.iterdir()) == ["comparison_a.pickle", "comparison_b.pickle"]
+    started = time.time() - 1
+    os.utime(cache / "comparison_a.pickle")  # a kernel used it (cache._used)
+    (cache / "rolling_c.pickle").write_text("new")  # a kernel computed it
+    (cache / "ledgers").mkdir()
+    (cache / "y.lock").write_text("")
+    reuse.prune_cache(cache, since=started)
+    assert sorted(p.name for p in cache.iterdir()) == ["comparison_a.pickle", "rolling_c.pickle"]
+
+
+def test_a_shared_result_is_computed_again_when_clvlib_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clvlib.report import cache
+
+    params = {"output_dir": str(tmp_path)}
+    calls = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert cache._shared(params, "demo", [None], {"k": 1}, compute) == 1
+    assert cache._shared(params, "demo", [None], {"k": 1}, compute) == 1  # kept
+    monkeypatch.setattr(cache, "code_key", lambda: "another clvlib")
+    assert cache._shared(params, "demo", [None], {"k": 1}, compute) == 2

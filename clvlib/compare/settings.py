@@ -190,11 +190,14 @@ class ComparisonSettings:
         (4, 'auto', 0.0, 0.5)
         """
         fields = {f.name for f in dataclasses.fields(cls)} - {"k_choice"}
+        renamed = {field: name for name, field in PARAM_NAMES.items()}
         values = {}
-        for name, value in params.items():
-            field_name = PARAM_NAMES.get(name, name)
-            if field_name in fields:
-                values[field_name] = value
+        for field_name in sorted(fields):
+            # each setting's parameter alone: a report run records which ones a page read
+            for name in (renamed.get(field_name), field_name):
+                if name is not None and name in params:
+                    values[field_name] = params[name]
+                    break
         return cls(**{**values, **overrides})
 
     def key(self) -> str:

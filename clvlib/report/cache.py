@@ -18,6 +18,7 @@ import pandas as pd
 
 from clvlib._version import __version__
 from clvlib.report.exports import export_path
+from clvlib.report.reuse import code_key
 
 
 def shared_log(params: Mapping[str, Any], *, key: Any, load: Any) -> tuple[Any, Any]:
@@ -35,7 +36,7 @@ def shared_log(params: Mapping[str, Any], *, key: Any, load: Any) -> tuple[Any, 
 
     from clvlib.data import engine
 
-    record = json.dumps([key, __version__], sort_keys=True, default=str)
+    record = json.dumps([key, __version__, code_key()], sort_keys=True, default=str)
     digest = hashlib.sha256(record.encode()).hexdigest()[:16]
     path = cache_path(params, filename=f"clean_log_{digest}.parquet")
     audit_path = path.with_suffix(".audit.pickle")
@@ -44,6 +45,7 @@ def shared_log(params: Mapping[str, Any], *, key: Any, load: Any) -> tuple[Any, 
         if path.is_file() and audit_path.is_file():
             with open(audit_path, "rb") as f:
                 audit = pickle.load(f)
+            _used(path, audit_path)
         else:
             tx, audit = load()
             with _written(path) as part, engine.exclusive():
@@ -98,6 +100,12 @@ def cache_path(params: Mapping[str, Any], *, filename: str) -> Path:
     return folder / filename
 
 
+def _used(*paths: Path) -> None:
+    """Mark results as used by this run (their time), so that the runner keeps them."""
+    for path in paths:
+        os.utime(path)
+
+
 @contextlib.contextmanager
 def _written(path: Path) -> Iterator[Path]:
     """A temporary path to write ``path``'s content to; moved into place when the block ends.
@@ -142,7 +150,7 @@ def _shared(
     import hashlib
     import pickle
 
-    record = [kind, data_fingerprint(*frames), extra, __version__]
+    record = [kind, data_fingerprint(*frames), extra, __version__, code_key()]
     key = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
     path = cache_path(params, filename=f"{kind}_{key[:16]}.pickle")
     with _file_lock(path.with_suffix(".lock")):
@@ -150,6 +158,7 @@ def _shared(
             with open(path, "rb") as f:
                 stored_key, result = pickle.load(f)
             if stored_key == key:
+                _used(path)
                 return result
         result = compute()
         with _written(path) as part, open(part, "wb") as f:

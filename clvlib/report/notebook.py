@@ -99,7 +99,7 @@ from clvlib.report.money import (
     verdict_cutoffs,
     verdict_totals,
 )
-from clvlib.report.provenance import file_sha256, provenance
+from clvlib.report.provenance import file_sha256, parameters_used, provenance
 from clvlib.report.winners import (
     behind_the_best,
     measure_winners,
@@ -162,6 +162,7 @@ __all__ = [
     "data_fingerprint",
     "notebook_display",
     "predicted_clv",
+    "parameters_used",
     "provenance",
     "report_settings",
     "rolling_comparison",

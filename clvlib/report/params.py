@@ -23,7 +23,7 @@ import difflib
 import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -285,15 +285,22 @@ class Params(dict):
 
     source: str | None = None
 
-    def table(self, base: str | Path | None = None) -> pd.DataFrame:
+    def table(
+        self, base: str | Path | None = None, *, keys: Iterable[str] | None = None
+    ) -> pd.DataFrame:
         """The parameters a report ran with, with what each one means.
 
         Paths are shown relative to ``base`` (default: the parameters file's folder), never
-        as the machine's absolute folders.
+        as the machine's absolute folders; ``keys``: only these parameters, in schema order.
         """
         if base is None and self.source:
             base = Path(self.source).parent
-        rows = [(k, _show(PARAMS[k], v, base), PARAMS[k].comment) for k, v in self.items()]
+        wanted = None if keys is None else set(keys)
+        rows = [
+            (k, _show(PARAMS[k], v, base), PARAMS[k].comment)
+            for k, v in dict.items(self)
+            if wanted is None or k in wanted
+        ]
         return pd.DataFrame(rows, columns=["parameter", "value", "meaning"]).set_index("parameter")
 
     def _repr_html_(self) -> str:  # a notebook shows the table: formatted, never truncated
@@ -339,6 +346,13 @@ class RecordedParams(Params):
     def __reduce__(self):  # a copy (pickle, deepcopy) reads every parameter
         _record(self, ALL)
         return (Params, (dict(super().items()),))
+
+    def used(self) -> list[str] | None:
+        """The parameters read so far, in schema order; None when every one was (a copy)."""
+        seen = self.__dict__.get("_seen", set())
+        if ALL in seen:
+            return None
+        return [k for k in PARAMS if k in seen]
 
 
 def _record(params: RecordedParams, key: str) -> None:

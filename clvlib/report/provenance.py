@@ -77,6 +77,22 @@ def provenance(params: Mapping[str, Any], audit: Any = None) -> Facts:
     return Facts(rows)
 
 
+def parameters_used(params: Mapping[str, Any]) -> Any:
+    """The parameters this page used, each with its value and meaning.
+
+    In a report run the kernel records every parameter its code read
+    (:class:`clvlib.report.params.RecordedParams`): the table lists those, so that a page
+    reused from an earlier run never shows a parameter of another page at a value that has
+    since changed. Anywhere else (and when the whole mapping was read) it lists them all.
+    """
+    from IPython.display import HTML
+
+    from clvlib.report.formatting import table_html
+
+    used = params.used() if hasattr(params, "used") else None
+    return HTML(table_html(params.table(keys=used)))
+
+
 def _audit_counts(audit: Any) -> dict[str, int]:
     """Rows read, kept, netted and dropped, from :meth:`LoadAudit.table`."""
     table = audit.table()

@@ -36,10 +36,13 @@ from clvlib.report.provenance import _version, file_sha256
 __all__ = [
     "LEDGER_ENV",
     "PAGES_FILE",
+    "carry_cache",
+    "code_key",
     "copy_page",
     "names_used",
     "page_key",
     "previous_pages",
+    "prune_cache",
     "read_ledger",
     "reusable",
 ]
@@ -131,6 +134,50 @@ def copy_page(record: Mapping[str, Any], source: Path, target: Path) -> None:
     for name in record["files"]:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source / name, target / name)
+
+
+def carry_cache(last: Path, cache: Path) -> None:
+    """Bring the last run's shared results (clean log, comparisons) into this run's cache.
+
+    Hard links where the file system allows (the staging folder sits beside the output
+    folder), else copies. A result is used again only under its own key (the data, the
+    settings it depends on and :func:`code_key`), so a carried file is never a stale one.
+    """
+    if not last.is_dir():
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    for path in last.iterdir():
+        if not path.is_file() or path.suffix in (".lock", ".part") or ".part" in path.suffixes:
+            continue
+        target = cache / path.name
+        if target.exists():
+            continue
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy2(path, target)
+
+
+def prune_cache(cache: Path, *, since: float) -> None:
+    """Keep in ``cache`` only the shared results this run wrote or used (touched ``since``).
+
+    The kernels' ledgers and lock files go; so does a result carried from the last run that
+    no page asked for (the settings or the data changed), so that the cache does not grow.
+    """
+    if not cache.is_dir():
+        return
+    shutil.rmtree(cache / "ledgers", ignore_errors=True)
+    for path in cache.iterdir():
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.suffix in (".lock", ".part") or path.stat().st_mtime < since:
+            path.unlink(missing_ok=True)
+
+
+def code_key() -> str:
+    """What a computed result depends on besides its inputs: clvlib's files, the libraries."""
+    record = json.dumps([_clvlib_sha256(), _versions()], sort_keys=True)
+    return hashlib.sha256(record.encode()).hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -24,8 +24,8 @@ import difflib
 import json
 import os
 import re
-import shutil
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -277,6 +277,9 @@ def _render_set(
     last = final / out.relative_to(staging)
     before = {} if fresh else reuse.previous_pages(last)
     pages: dict[str, Any] = {}
+    started = time.time()
+    if not fresh:  # the shared results of the last run, used again where their key matches
+        reuse.carry_cache(last / ".cache", out / ".cache")
     ledgers = out / ".cache" / "ledgers"
     ledgers.mkdir(parents=True, exist_ok=True)
 
@@ -302,8 +305,9 @@ def _render_set(
         return result
 
     results = _in_threads(run, paths, workers=jobs, kernels=kernels, name="clvlib-report")
-    # the kernels' shared work (clean log, comparison): of no use once they are done
-    shutil.rmtree(out / ".cache", ignore_errors=True)
+    # the kernels' shared work (clean log, comparison): kept for the next run into the
+    # folder where this run wrote or used it (its keys say when it still holds)
+    reuse.prune_cache(out / ".cache", since=started)
     (out / reuse.PAGES_FILE).write_text(json.dumps(pages, indent=1, sort_keys=True) + "\n")
     prov = _provenance_items(shown_params)
     prov["parameters"] = dict(shown_params)
@@ -495,7 +499,7 @@ def render_data_sets(
         if len(refused) == len(runs):  # nothing to render: as one data set's refused data
             raise InputError("\n\n".join(f"data set {r.name!r}: {refused[r.name]}" for r in runs))
         entries = [
-            vd.read_data_set(staging / r.folder, r.name)
+            vd.read_data_set(staging / r.folder, r.name, currency=r.params.get("currency") or "")
             if r.status == "ok" and skipped is None
             else {**vd.failed_data_set(r.name, r.error, folder=r.folder), "status": r.status}
             for r in runs
