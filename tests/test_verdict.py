@@ -435,8 +435,13 @@ def test_the_verdict_index_shows_one_number_per_cell_and_money_in_each_currency(
         result = pages.NotebookResult("02_heuristic_clv", "Heuristic CLV", status="ok")
         runs.append(pages.DataSetRun(name, name, Params(currency=code), "ok", results=[result]))
         entries.append(
-            vd.data_set_verdict(name, comparison("2024-06-30", VALUES, 0.01), rolling(0.02),
-                                folder=name, currency=code)  # fmt: skip
+            vd.data_set_verdict(
+                name,
+                comparison("2024-06-30", VALUES, 0.01),
+                rolling(0.02),
+                folder=name,
+                currency=code,
+            )  # fmt: skip
         )
     index = pages.write_verdict_index(tmp_path, runs, vd.build(entries), None).read_text()
     assert "shop: score" in index and "uk: difference from the best (interval)" in index

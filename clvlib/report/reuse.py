@@ -159,19 +159,32 @@ def carry_cache(last: Path, cache: Path) -> None:
 
 
 def prune_cache(cache: Path, *, since: float) -> None:
-    """Keep in ``cache`` only the shared results this run wrote or used (touched ``since``).
+    """Keep in ``cache`` the shared results the next run may use again.
 
-    The kernels' ledgers and lock files go; so does a result carried from the last run that
-    no page asked for (the settings or the data changed), so that the cache does not grow.
+    The kernels' ledgers and lock files go. A result carried from the last run goes when
+    this run wrote or used another of its kind (``comparison_<key>``: the settings or the
+    data changed), so that the cache holds one of each kind; it stays when no kernel asked
+    for that kind (every page that needs it was reused).
     """
     if not cache.is_dir():
         return
-    shutil.rmtree(cache / "ledgers", ignore_errors=True)
+    results = []
     for path in cache.iterdir():
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
-        elif path.suffix in (".lock", ".part") or path.stat().st_mtime < since:
+        elif path.suffix == ".lock" or ".part" in path.suffixes:
             path.unlink(missing_ok=True)
+        else:
+            results.append(path)
+    current = {_kind(p) for p in results if p.stat().st_mtime >= since}
+    for path in results:
+        if _kind(path) in current and path.stat().st_mtime < since:
+            path.unlink(missing_ok=True)
+
+
+def _kind(path: Path) -> str:
+    """What a shared result is: ``comparison`` of ``comparison_<key>.pickle``."""
+    return path.name.split(".")[0].rsplit("_", 1)[0]
 
 
 def code_key() -> str:
