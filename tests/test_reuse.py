@@ -169,3 +169,33 @@ def test_a_shared_result_is_computed_again_when_clvlib_changes(
     assert cache._shared(params, "demo", [None], {"k": 1}, compute) == 1  # kept
     monkeypatch.setattr(cache, "code_key", lambda: "another clvlib")
     assert cache._shared(params, "demo", [None], {"k": 1}, compute) == 2
+
+
+def test_the_data_check_is_skipped_when_nothing_it_read_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runner loads the log once before the kernels; not again for the same data."""
+    import clvlib.report.notebook as nbk
+    from tests.test_runner import enough_data
+
+    params_file = enough_data(tmp_path)
+    nb, out = notebook(tmp_path / "page.ipynb", "x = 1"), tmp_path / "out"
+    loads = []
+    real = nbk.load_data
+    monkeypatch.setattr(nbk, "load_data", lambda *a, **k: loads.append(1) or real(*a, **k))
+    report.render_reports(params_file, out, notebooks=[nb])
+    assert len(loads) == 1
+    record = json.loads((out / ".cache" / reuse.CHECK_FILE).read_text())
+    assert {"data_path", "calibration_end", "holdout_end"} <= set(record["reads"])
+    assert "margin" not in record["reads"]  # the check does not depend on it
+    report.render_reports(params_file, out, notebooks=[nb])  # nothing changed
+    assert len(loads) == 1
+    params = load_params(params_file, overrides={"margin": 0.5})
+    report.render_reports(params, out, notebooks=[nb])  # a parameter the check did not read
+    assert len(loads) == 1
+    report.render_reports(params, out, notebooks=[nb], fresh=True)
+    assert len(loads) == 2
+    with (tmp_path / "log.csv").open("a") as fh:  # the data changed
+        fh.write("5,x,2024-06-01 10:00:00,1,3.50\n")
+    report.render_reports(params, out, notebooks=[nb])
+    assert len(loads) == 3

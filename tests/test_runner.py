@@ -658,12 +658,16 @@ def test_three_data_sets_at_once_never_fail(tmp_path: Path) -> None:
     nb = notebook(tmp_path / "load.ipynb", "x = 1")
     out = tmp_path / "out"
     for _ in range(6):
-        index = report.render_data_sets(params, out, notebooks=[nb], jobs=3, progress=False)
+        # fresh: each round loads the three logs at once (the data check is not skipped)
+        index = report.render_data_sets(
+            params, out, notebooks=[nb], jobs=3, progress=False, fresh=True
+        )
         assert "The verdict across data sets is skipped" in index.read_text(encoding="utf-8")
         for sub in ("simulated_shop", "shop_part_1", "shop_part_2"):
             assert runfolder.read_manifest(out / sub) == {
                 "status": "ok",
                 "files": [
+                    ".cache/data_check.json",  # what the data check read (reuse.py)
                     ".clvlib-pages.json",  # what the next run may reuse (reuse.py)
                     "index.html",
                     "load.code.html",

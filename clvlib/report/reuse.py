@@ -36,13 +36,16 @@ from clvlib.report.provenance import _version, file_sha256
 __all__ = [
     "LEDGER_ENV",
     "PAGES_FILE",
+    "CHECK_FILE",
     "carry_cache",
+    "checked_before",
     "code_key",
     "copy_page",
     "names_used",
     "page_key",
     "previous_pages",
     "prune_cache",
+    "record_check",
     "read_ledger",
     "reusable",
 ]
@@ -92,8 +95,11 @@ def names_used(notebook: Path) -> set[str]:
     return used
 
 
-def page_key(notebook: Path, params: Mapping[str, Any], reads: Iterable[str]) -> str:
-    """The key of a page: what it was made from (see the module docstring)."""
+def page_key(notebook: Path | None, params: Mapping[str, Any], reads: Iterable[str]) -> str:
+    """The key of a page: what it was made from (see the module docstring).
+
+    ``notebook`` None: the key of a computation of the runner itself (the data check).
+    """
     reads = set(PARAMS) if _ALL in reads else set(reads)
     reads.discard("output_dir")  # the page's own folder: the same one by construction
     used = {k: params.get(k) for k in sorted(reads)}
@@ -103,7 +109,7 @@ def page_key(notebook: Path, params: Mapping[str, Any], reads: Iterable[str]) ->
         if isinstance(v, str) and v and os.path.isabs(v) and Path(v).is_file()
     }
     facts = {
-        "notebook": file_sha256(notebook),
+        "notebook": file_sha256(notebook) if notebook is not None else None,
         "clvlib": _clvlib_sha256(),
         "libraries": _versions(),
         "params": used,
@@ -127,6 +133,27 @@ def reusable(
     if not record or not all((folder / f).is_file() for f in record.get("files", ())):
         return False
     return record.get("key") == page_key(notebook, params, record.get("reads", ()))
+
+
+#: the runner's record of its last data check, in a run's ``.cache``
+CHECK_FILE = "data_check.json"
+
+
+def checked_before(folder: Path, params: Mapping[str, Any]) -> bool:
+    """Whether the last run into ``folder`` checked the same data with the same parameters."""
+    try:
+        record = json.loads((folder / ".cache" / CHECK_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return record.get("key") == page_key(None, params, record.get("reads", [_ALL]))
+
+
+def record_check(cache: Path, params: Mapping[str, Any], reads: Iterable[str]) -> None:
+    """Write what the data check read into this run's ``cache`` (:func:`checked_before`)."""
+    reads = sorted(reads)
+    cache.mkdir(parents=True, exist_ok=True)
+    record = {"reads": reads, "key": page_key(None, params, reads)}
+    (cache / CHECK_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
 def copy_page(record: Mapping[str, Any], source: Path, target: Path) -> None:

@@ -38,7 +38,7 @@ from clvlib.report.formatting import BASE_DIR_ENV, OUTPUT_DIR_ENV, shown_path
 from clvlib.report.kernels import Kernels, check_kernel, kernel_manager_class, run_notebook
 from clvlib.report.notebook import RUNNER_ENV
 from clvlib.report.pages import DataSetRun, NotebookResult, write_index, write_verdict_index
-from clvlib.report.params import Params, load_params
+from clvlib.report.params import PARAMS, Params, load_params
 from clvlib.report.provenance import PARAMS_FILE_ENV, _provenance_items
 
 __all__ = [
@@ -168,8 +168,7 @@ def render_reports(
     out = Path(out_dir if out_dir is not None else params["output_dir"]).resolve()
     paths = find_notebooks(notebooks)
     folder.check_out(out, writes=_writes(paths), force=force)
-    if validate:
-        check_data(params)
+    checked = check_data(params, last=None if fresh else out) if validate else None
     check_kernel(python)
     kernels = Kernels()
     with folder.staged(out) as staging:
@@ -184,6 +183,7 @@ def render_reports(
             progress=progress,
             python=python,
             fresh=fresh,
+            checked=checked,
         )
         ok = all(r.status == "ok" for r in results)
         folder.commit(staging, out, status="ok" if ok else "failed")
@@ -258,11 +258,13 @@ def _render_set(
     python: str | None,
     label: str = "",
     fresh: bool = False,
+    checked: list[str] | None = None,
 ) -> list[NotebookResult]:
     """Execute ``paths`` into ``out`` (in the staging folder) and write its index.
 
     ``shown`` is ``(staging folder, output folder)``: the kernels write into the staging
     folder; the pages, the executed notebooks and ``provenance.json`` name the output folder.
+    ``checked``: the parameters :func:`check_data` read, when it checked the data in this run.
     """
     run_params = _run_params(params, out)
     staging, final = shown
@@ -280,6 +282,8 @@ def _render_set(
     started = time.time()
     if not fresh:  # the shared results of the last run, used again where their key matches
         reuse.carry_cache(last / ".cache", out / ".cache")
+    if checked is not None:  # the next run into the folder skips the check if nothing changed
+        reuse.record_check(out / ".cache", params, checked)
     ledgers = out / ".cache" / "ledgers"
     ledgers.mkdir(parents=True, exist_ok=True)
 
@@ -347,12 +351,16 @@ def _raise_failures(results: Sequence[NotebookResult]) -> None:
         raise ReportError("\n\n".join(r.error for r in failed))
 
 
-def check_data(params: Params) -> None:
+def check_data(params: Params, *, last: Path | None = None) -> list[str] | None:
     """Check once, before any kernel, that the data can make the reports.
 
     Loads the data as the notebooks will (:func:`clvlib.report.notebook.load_data`: columns, then
     ``calibration_end`` and ``holdout_end`` inside the data) and applies the minimum-data gate
-    of the split (:func:`clvlib.compare.split.data_problems`).
+    of the split (:func:`clvlib.compare.split.data_problems`). Skipped when the last run into
+    the folder ``last`` checked the same data files with the same parameters and clvlib
+    (:func:`clvlib.report.reuse.checked_before`).
+
+    Returns the parameters the check read (None when it was skipped).
 
     Raises
     ------
@@ -361,19 +369,26 @@ def check_data(params: Params) -> None:
     """
     from clvlib.compare.split import Split, data_problems
     from clvlib.report.notebook import load_data
+    from clvlib.report.params import RecordedParams
     from clvlib.vocabulary import currency, use_currency
 
+    if last is not None and reuse.checked_before(last, params):
+        return None
+    seen = RecordedParams(dict.items(params))
+    seen.source = params.source
     try:
         # lazy: the runner never holds the lines; the page's currency that load_data sets is a
         # kernel's, not the calling process's (its own money formatting stays as it was)
         with use_currency(currency()):
-            tx, _, _ = load_data(params, share=False)
+            tx, _, _ = load_data(seen, share=False)
     except ValueError as e:  # SchemaError, dates outside the data, a bad customer table
         raise InputError(str(e)) from None
     path = shown_path(params["data_path"], Path(params.source).parent if params.source else None)
-    problems = data_problems(tx, Split.from_params(params), n_clusters=params["n_clusters"])
+    problems = data_problems(tx, Split.from_params(seen), n_clusters=seen["n_clusters"])
     if problems:
         raise InputError(f"{path} has too little data for the reports: " + "; ".join(problems))
+    used = seen.used()
+    return list(PARAMS) if used is None else used
 
 
 # --------------------------------------------------------------------------- several data sets
@@ -466,9 +481,10 @@ def render_data_sets(
         def render(run: DataSetRun) -> DataSetRun:
             sub = staging / run.folder
             try:
+                checked = None
                 if validate:
                     try:
-                        check_data(run.params)
+                        checked = check_data(run.params, last=None if fresh else out / run.folder)
                     except InputError as e:
                         refused[run.name] = str(e)
                         raise
@@ -482,6 +498,7 @@ def render_data_sets(
                     jobs=per_set,
                     progress=progress,
                     python=python,
+                    checked=checked,
                     label=f"{run.folder}/",
                     fresh=fresh,
                 )
