@@ -843,7 +843,7 @@ def _frame_source(frame: pd.DataFrame) -> _Source:
             frame[name] = col.astype("str").where(col.notna(), None).astype("str")
     data = pa.Table.from_pandas(frame, preserve_index=False)
     data = data.append_column(_ROW, pa.array(np.arange(len(frame), dtype="int64")))
-    return _Source(ibis.memtable(data), list(frame.columns), frozenset(objects), in_memory=True)
+    return _Source(engine.stored(data), list(frame.columns), frozenset(objects), in_memory=True)
 
 
 def _parquet_source(path: Path, name: str) -> _Source:
