@@ -416,16 +416,30 @@ def stored(data: pa.Table | ibis.Table | str) -> ibis.Table:
     return table
 
 
-def _drop_stored(name: str) -> None:
-    """Drop a table of :func:`stored` (on a cursor of its own: this may run in the middle of
-    another query of the thread, from the garbage collector)."""
+def stored_view(table: ibis.Table, select: str) -> ibis.Table:
+    """A view ``SELECT {select} FROM`` a table of :func:`stored` (``rowid`` is its row's
+    position in insertion order). The table lives as long as the view is used."""
+    con = connection()
+    stored_name = table.op().name
+    name = f"{stored_name}_view"
+    con.con.execute(f"CREATE VIEW {name} AS SELECT {select} FROM {stored_name}")
+    view = con.table(name)
+    # the table's expression is an argument of the view's finalizer: kept alive until it runs
+    weakref.finalize(view.op(), _drop_stored, name, "VIEW", table.op())
+    return view
+
+
+def _drop_stored(name: str, kind: str = "TABLE", _keep: object = None) -> None:
+    """Drop a table of :func:`stored` or a view of :func:`stored_view` (on a cursor of its
+    own: this may run in the middle of another query of the thread, from the garbage
+    collector)."""
     with _lock:
         if _database is None:  # the database is gone (a forked child, the end of the process)
             return
         with contextlib.suppress(duckdb.Error):
             cursor = _database.cursor()
             try:
-                cursor.execute(f"DROP TABLE IF EXISTS {name}")
+                cursor.execute(f"DROP {kind} IF EXISTS {name}")
             finally:
                 cursor.close()
 
