@@ -96,6 +96,8 @@ READ_BY_DUCKDB = {
     "3,20240104,30,9,2,true,2\n",
     # a number written with a thousands separator: the same error from either reader
     "spelled.csv": 'customer_id,timestamp,amount\n1,2024-01-02,"1,234.50"\n2,2024-01-03,5\n',
+    # every line ends with the separator: an empty last column ('Unnamed: 3')
+    "trailing_separators.csv": "customer_id,timestamp,amount,\n1,2024-01-02,10,\n",
     # no header: the columns are named 0, 1, 2
     "no_header.csv": "1,2024-01-02,10.5\n2,2024-01-03,20\n",
     # an empty column name: pandas' 'Unnamed: 3'
@@ -110,6 +112,8 @@ LEFT_TO_PANDAS = {
     "nan_word.csv": "customer_id,timestamp,amount,code\n1,2024-01-02,10,1\n2,2024-01-03,20,nan\n",
     "bool_gap.csv": "customer_id,timestamp,amount,flag\n1,2024-01-02,10,True\n2,2024-01-03,20,\n",
     "latin1.csv": "customer_id,timestamp,amount,note\n1,2024-01-02,10,caf\xe9\n",
+    # one row ends with a separator the header has not: DuckDB would drop the empty field
+    "one_trailing_separator.csv": "customer_id,timestamp,amount\n1,2024-01-02,10\n2,2024-01-03,5,",
     "spaces.txt": "customer_id timestamp amount\n1 2024-01-02 10\n2 2024-01-03 20\n",
 }
 

@@ -820,6 +820,8 @@ def _read_file(
 _DUCKDB_TEXT = True
 _DUCKDB_COMPRESSED = (".gz", ".zst")  # what DuckDB's reader decompresses itself
 _TRUE, _FALSE = ("True", "TRUE", "true"), ("False", "FALSE", "false")  # pandas' words
+_EXTRA = "_clvlib_extra"  # the column past the header's, and then whether a row has it
+_NO_NULL = "_clvlib_no_text_is_missing_9f3c1e"  # DuckDB's nullstr: no field is missing
 _INT = r" *[+-]?\d{1,18} *"
 _FLOAT = r" *[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)? *| *[+-]?(?i:inf(?:inity)?) *"
 
@@ -837,12 +839,19 @@ def _duckdb_text(path: Path, info: Mapping[str, Any], options: Mapping[str, Any]
     others are looked at whole in one query.
 
     Left to pandas (None): files not UTF-8, separated by runs of whitespace, compressed other
-    than .gz or .zst, starting with blank lines, of one column; a column of true/false words
+    than .gz or .zst, starting with blank lines, of one column; a row of fewer or more fields
+    than the header, a line of blanks (pandas skips it); a column of true/false words
     with missing values (pandas makes it Python objects), of integers past 18 digits or of
     values DuckDB reads as numbers and the patterns here do not ('nan', '1_000'); and every
-    file DuckDB refuses: a row of fewer or more fields than the header, a line of blanks, a
-    stray quote, bytes that are not UTF-8. pandas then reads it, or raises the error it
-    always raised.
+    file DuckDB refuses: a stray quote, bytes that are not UTF-8. pandas then reads it, or
+    raises the error it always raised.
+
+    DuckDB silently drops the empty field after a separator ending a row that has one field
+    more than the header (pandas names it an error), so the file is read with one column
+    more than the header and rows padded: a row whose extra column is not padded, or whose
+    last column is, does not have the header's width. Empty fields are then told from padded
+    ones by reading no text as missing (``nullstr`` a token no file holds) and making the
+    empty ones missing afterwards.
     """
     suffix = path.suffix.lower()
     sep, names = info["sep"], list(info["names"])
@@ -862,14 +871,23 @@ def _duckdb_text(path: Path, info: Mapping[str, Any], options: Mapping[str, Any]
         if len(names) != len(info["names"]) or len(set(names)) < len(names):
             return None
         as_text = set(options.get("dtype", {}))
-        columns = ", ".join(f"{engine._string(n)}: 'VARCHAR'" for n in names)
+        fields = [f"_f{i}" for i in range(len(names))]
+        columns = ", ".join(f"'{f}': 'VARCHAR'" for f in [*fields, _EXTRA])
+        values = ", ".join(f"NULLIF({f}, '') AS {engine._quoted(n)}" for f, n in zip(fields, names))
         read = (
-            f"SELECT * FROM read_csv({engine.file_literal(path)}, header = "
+            f"SELECT {values}, {_EXTRA} IS NOT NULL OR {fields[-1]} IS NULL AS {_EXTRA} "
+            f"FROM read_csv({engine.file_literal(path)}, header = "
             f"{'true' if info['header'] else 'false'}, delim = {engine._string(sep)}, "
-            "quote = '\"', escape = '\"', auto_detect = false, null_padding = false, "
-            f"strict_mode = true, columns = {{{columns}}})"
+            "quote = '\"', escape = '\"', auto_detect = false, null_padding = true, "
+            f"nullstr = '{_NO_NULL}', strict_mode = true, columns = {{{columns}}}"
         )
-        table = engine.stored(read)
+        try:
+            table = engine.stored(read + ")")
+        except duckdb.Error as err:
+            if "null_padding" not in str(err):
+                raise
+            # a value holding a line break: DuckDB's parallel reader cannot pad rows then
+            table = engine.stored(read + ", parallel = false)")
     except (duckdb.Error, ValueError, OSError, ImportError, pd.errors.ParserError):
         return None  # UnicodeDecodeError is a ValueError
     kinds = _inferred_kinds(table, names, as_text, info["sample"])
@@ -907,12 +925,11 @@ def _inferred_kinds(
             kinds[n] = "text"  # a word: pandas keeps the column as text
         else:
             looked.append(n)
-    if not looked:
-        return kinds
+
     def count(condition: ibis.BooleanValue) -> ibis.IntegerScalar:
         return ibis.ifelse(condition.fill_null(False), 1, 0).sum()
 
-    metrics: dict[str, ibis.Scalar] = {"rows": ibis._.count()}
+    metrics: dict[str, ibis.Scalar] = {"rows": ibis._.count(), "odd": count(table[_EXTRA])}
     for i, n in enumerate(looked):
         c = table[n]
         metrics[f"n{i}"] = c.count()
@@ -924,6 +941,8 @@ def _inferred_kinds(
         metrics[f"big{i}"] = count(c.re_search(r"\d{19}"))
     answer = engine.to_pyarrow(table.aggregate(**metrics)).to_pylist()[0]
     found = {k: int(v or 0) for k, v in answer.items()}
+    if found["odd"]:
+        return None  # a row not of the header's width (or a line of blanks)
     rows = found["rows"]
     for i, n in enumerate(looked):
         present, ints, floats = found[f"n{i}"], found[f"int{i}"], found[f"float{i}"]
