@@ -3,6 +3,12 @@
 Formats (CSV/TSV, optionally compressed, Parquet, Excel), the sniffing of a text file's
 separator and header, encodings, workbook sheets, and the SHA-256 the audit records.
 Every failure is a :class:`~clvlib.data.audit.SchemaError` naming the file.
+
+Readers: Parquet is scanned by the engine where it lies; a text file the sniffer finds plain
+(UTF-8, one separator character, every row as wide as the header) is read by DuckDB's reader
+into a table of the engine (:func:`_duckdb_text`); other text files, and Excel, by pandas,
+the DataFrame then copied into the engine once. Both text readers give the loader the same
+table: ``tests/test_text_reader.py`` loads files both ways and compares everything.
 """
 
 from __future__ import annotations
