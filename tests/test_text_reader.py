@@ -98,6 +98,10 @@ READ_BY_DUCKDB = {
     "spelled.csv": 'customer_id,timestamp,amount\n1,2024-01-02,"1,234.50"\n2,2024-01-03,5\n',
     # every line ends with the separator: an empty last column ('Unnamed: 3')
     "trailing_separators.csv": "customer_id,timestamp,amount,\n1,2024-01-02,10,\n",
+    # how pandas reads numbers: spaces around an integer or a decimal, not around 'inf'
+    "spelled_numbers.csv": "customer_id,timestamp,amount,a,b,c\n"
+    "1,2024-01-02,10,  7  , 2.5 ,INF\n2,2024-01-03,5,+4,1e+05,-Infinity\n"
+    "3,2024-01-04,6,007,.5,+inf\n",
     # no header: the columns are named 0, 1, 2
     "no_header.csv": "1,2024-01-02,10.5\n2,2024-01-03,20\n",
     # an empty column name: pandas' 'Unnamed: 3'
@@ -114,6 +118,8 @@ LEFT_TO_PANDAS = {
     "latin1.csv": "customer_id,timestamp,amount,note\n1,2024-01-02,10,caf\xe9\n",
     # one row ends with a separator the header has not: DuckDB would drop the empty field
     "one_trailing_separator.csv": "customer_id,timestamp,amount\n1,2024-01-02,10\n2,2024-01-03,5,",
+    # ' inf ' is text to pandas and a number to DuckDB's cast: not told for sure
+    "inf_spaced.csv": "customer_id,timestamp,amount,c\n1,2024-01-02,10,1\n2,2024-01-03,5, inf \n",
     "spaces.txt": "customer_id timestamp amount\n1 2024-01-02 10\n2 2024-01-03 20\n",
 }
 

@@ -829,7 +829,7 @@ _TRUE, _FALSE = ("True", "TRUE", "true"), ("False", "FALSE", "false")  # pandas'
 _EXTRA = "_clvlib_extra"  # the column past the header's, and then whether a row has it
 _NO_NULL = "_clvlib_no_text_is_missing_9f3c1e"  # DuckDB's nullstr: no field is missing
 _INT = r" *[+-]?\d{1,18} *"
-_FLOAT = r" *[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)? *| *[+-]?(?i:inf(?:inity)?) *"
+_FLOAT = r" *[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)? *|[+-]?(?i:inf(?:inity)?)"  # ' inf ': text
 
 
 def _duckdb_text(path: Path, info: Mapping[str, Any], options: Mapping[str, Any]) -> _Source | None:
