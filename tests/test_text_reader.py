@@ -79,13 +79,9 @@ READ_BY_DUCKDB = {
     "comma.csv": HEADER + "\n".join(ROWS) + "\n",
     "crlf.csv": (HEADER + "\n".join(ROWS) + "\n").replace("\n", "\r\n"),
     "no_last_newline.csv": HEADER + "\n".join(ROWS),
-    "semicolon.csv": (HEADER + "\n".join(r for r in ROWS if '"' not in r) + "\n").replace(
-        ",", ";"
-    ),
+    "semicolon.csv": (HEADER + "\n".join(r for r in ROWS if '"' not in r) + "\n").replace(",", ";"),
     "tabs.tsv": (HEADER + "\n".join(r for r in ROWS if '"' not in r) + "\n").replace(",", "\t"),
-    "bars.csv.gz": (HEADER + "\n".join(r for r in ROWS if '"' not in r) + "\n").replace(
-        ",", "|"
-    ),
+    "bars.csv.gz": (HEADER + "\n".join(r for r in ROWS if '"' not in r) + "\n").replace(",", "|"),
     "bom.csv": "\ufeff" + HEADER + "\n".join(ROWS) + "\n",
     # columns pandas types: an integer code (int64), one with a gap (float64), true/false
     # words (bool), a column of numbers and words (text)
