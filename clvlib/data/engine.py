@@ -390,14 +390,14 @@ def pandas_table(frame: pd.DataFrame) -> Iterator[ibis.Table]:
 
 
 def stored(data: pa.Table | ibis.Table | str) -> ibis.Table:
-    """``data`` held as a table of the process's database: an Arrow table, a table of the
-    embedded engine (run once) or the SQL of a query of it.
+    """``data`` held as a table of the process's database, for the queries that scan it.
 
-    For an input read in memory (a DataFrame, a text or Excel file) that several queries
-    scan: an Ibis in-memory table is a view of an Arrow dataset, which DuckDB scans several
-    times slower than its own table (3.9 s against 1.4 s for the loader's checks on UCI's
-    541,909 lines). The table lives in the database, so every thread's cursor sees it, and
-    is dropped when the last expression using it is garbage.
+    ``data`` is an Arrow table, a table of the embedded engine (run once) or the SQL of a
+    query of it. For an input read in memory (a DataFrame, a text or Excel file) that
+    several queries scan: an Ibis in-memory table is a view of an Arrow dataset, which
+    DuckDB scans several times slower than its own table (3.9 s against 1.4 s for the
+    loader's checks on UCI's 541,909 lines). The table lives in the database, so every
+    thread's cursor sees it, and is dropped when the last expression using it is garbage.
     """
     con = connection()
     name = f"_clvlib_stored_{os.getpid()}_{next(_names)}"
@@ -417,8 +417,11 @@ def stored(data: pa.Table | ibis.Table | str) -> ibis.Table:
 
 
 def stored_view(table: ibis.Table, select: str) -> ibis.Table:
-    """A view ``SELECT {select} FROM`` a table of :func:`stored` (``rowid`` is its row's
-    position in insertion order). The table lives as long as the view is used."""
+    """A view ``SELECT {select} FROM`` a table of :func:`stored`.
+
+    ``rowid`` is a row's position in insertion order. The table lives as long as the view
+    is used.
+    """
     con = connection()
     stored_name = table.op().name
     name = f"{stored_name}_view"
@@ -430,9 +433,11 @@ def stored_view(table: ibis.Table, select: str) -> ibis.Table:
 
 
 def _drop_stored(name: str, kind: str = "TABLE", _keep: object = None) -> None:
-    """Drop a table of :func:`stored` or a view of :func:`stored_view` (on a cursor of its
-    own: this may run in the middle of another query of the thread, from the garbage
-    collector)."""
+    """Drop a table of :func:`stored` or a view of :func:`stored_view`.
+
+    On a cursor of its own: this may run in the middle of another query of the thread, from
+    the garbage collector.
+    """
     with _lock:
         if _database is None:  # the database is gone (a forked child, the end of the process)
             return

@@ -833,8 +833,10 @@ _FLOAT = r" *[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)? *|[+-]?(?i:inf(?:inity)?)
 
 
 def _duckdb_text(path: Path, info: Mapping[str, Any], options: Mapping[str, Any]) -> _Source | None:
-    """A text file read by DuckDB's reader into a table of the engine, the columns as pandas'
-    ``read_csv`` with ``options`` gives them; None when DuckDB cannot read it exactly so.
+    """A text file read by DuckDB's reader into a table of the engine, as pandas would read it.
+
+    The columns are those pandas' ``read_csv`` with ``options`` gives; None when DuckDB
+    cannot read the file exactly so.
 
     DuckDB reads every field as text as written (quotes honoured, a doubled quote is one,
     only an empty field is missing), which is what pandas gives the id and number columns
@@ -879,7 +881,9 @@ def _duckdb_text(path: Path, info: Mapping[str, Any], options: Mapping[str, Any]
         as_text = set(options.get("dtype", {}))
         fields = [f"_f{i}" for i in range(len(names))]
         columns = ", ".join(f"'{f}': 'VARCHAR'" for f in [*fields, _EXTRA])
-        values = ", ".join(f"NULLIF({f}, '') AS {engine._quoted(n)}" for f, n in zip(fields, names))
+        values = ", ".join(
+            f"NULLIF({f}, '') AS {engine._quoted(n)}" for f, n in zip(fields, names, strict=True)
+        )
         read = (
             f"SELECT {values}, {_EXTRA} IS NOT NULL OR {fields[-1]} IS NULL AS {_EXTRA} "
             f"FROM read_csv({engine.file_literal(path)}, header = "
