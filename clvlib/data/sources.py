@@ -826,6 +826,8 @@ def _read_file(
 _DUCKDB_TEXT = True
 _DUCKDB_COMPRESSED = (".gz", ".zst")  # what DuckDB's reader decompresses itself
 _TRUE, _FALSE = ("True", "TRUE", "true"), ("False", "FALSE", "false")  # pandas' words
+# Whether pandas reads text as Python objects (pandas 2) rather than its string dtype (3)
+_STR_IS_OBJECT = pd.Series(["text"]).dtype == object
 _EXTRA = "_clvlib_extra"  # the column past the header's, and then whether a row has it
 _NO_NULL = "_clvlib_no_text_is_missing_9f3c1e"  # DuckDB's nullstr: no field is missing
 _INT = r" *[+-]?\d{1,18} *"
@@ -915,7 +917,10 @@ def _duckdb_text(path: Path, info: Mapping[str, Any], options: Mapping[str, Any]
             typed = "BIGINT" if kind == "int" else "DOUBLE"
             select.append(f"CAST(trim({q}) AS {typed}) AS {q}")
     select.append(f"rowid AS {engine._quoted(_ROW)}")  # insertion order: the file's
-    return _Source(engine.stored_view(table, ", ".join(select)), names, in_memory=True)
+    # pandas 2 (its default strings are Python objects) marks text columns as objects
+    text = [n for n in names if kinds.get(n, "text") == "text"] if _STR_IS_OBJECT else []
+    view = engine.stored_view(table, ", ".join(select))
+    return _Source(view, names, frozenset(text), in_memory=True)
 
 
 def _inferred_kinds(
