@@ -86,12 +86,13 @@ def _read_once(
 
     Every later query (checks, copies, audit, clean lines) then reads typed columns instead of
     parsing the text again. Only for sources already held in memory (a DataFrame, a text or
-    Excel file read by pandas): their copy costs what they cost; a Parquet file or a table
-    of another backend is never copied.
+    Excel file): their copy costs what they cost; a Parquet file or a table of another
+    backend is never copied. The copy is a table of the engine's database
+    (:func:`~clvlib.data.engine.stored`), made by one query that never leaves it.
     """
     numbers = _read_columns(t, mapping, decimal, thousands)[0]
     read = t.mutate(**{f"{_MINE}number_{role}": value for role, value in numbers.items()})
-    return ibis.memtable(engine.to_pyarrow(read))
+    return engine.stored(read)
 
 
 def classify(src: _Source, **options: Any) -> tuple[pd.DataFrame | ibis.Table, LoadAudit]:

@@ -3,6 +3,12 @@
 Formats (CSV/TSV, optionally compressed, Parquet, Excel), the sniffing of a text file's
 separator and header, encodings, workbook sheets, and the SHA-256 the audit records.
 Every failure is a :class:`~clvlib.data.audit.SchemaError` naming the file.
+
+Readers: Parquet is scanned by the engine where it lies; a text file the sniffer finds plain
+(UTF-8, one separator character, every row as wide as the header) is read by DuckDB's reader
+into a table of the engine (:func:`_duckdb_text`); other text files, and Excel, by pandas,
+the DataFrame then copied into the engine once. Both text readers give the loader the same
+table: ``tests/test_text_reader.py`` loads files both ways and compares everything.
 """
 
 from __future__ import annotations
@@ -537,7 +543,14 @@ def _sniff(path: Path, sep: str | None, encoding: str | None) -> dict[str, Any]:
     if problems := _shape_problems(records, sep, header):
         raise SchemaError(name, problems)
     names = list(first) if header else [str(i) for i in range(len(first))]
-    return {"sep": sep, "header": header, "names": names, "encoding": enc}
+    return {
+        "sep": sep,
+        "header": header,
+        "names": names,
+        "encoding": enc,
+        "first_line": records[0][0],  # 1 unless blank lines come first
+        "sample": records[1:] if header else records,  # data records of the head
+    }
 
 
 def _repeated_header(records: list[_Record]) -> list[_Record]:
@@ -746,8 +759,12 @@ def _read_file(
     sep: str | None,
     encoding: str | None,
     decimal: str,
-) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The file's rows as read, and how it was read (separator, encoding, sheets...)."""
+) -> tuple[pd.DataFrame | _Source, dict[str, Any]]:
+    """The file's rows as read, and how it was read (separator, encoding, sheets...).
+
+    A text file DuckDB reads exactly as pandas would comes as a table of the engine already
+    (:func:`_duckdb_text`); every other file as a DataFrame.
+    """
     name = str(path)
     if kind == "parquet":
         try:
@@ -787,18 +804,192 @@ def _read_file(
     }
     if not info["header"]:
         options.update(header=None, names=info["names"])
+    read = {
+        "format": "text",
+        "sep": _sep_name(info["sep"]),
+        "encoding": info["encoding"],
+        "header": info["header"],
+    }
+    if decimal == "." and (src := _duckdb_text(path, info, options)) is not None:
+        return src, read
     try:
         frame = pd.read_csv(path, **options)
     except UnicodeDecodeError as err:
         raise _decode_error(name, err, err.object, info["encoding"], at_start=False) from None
     except (pd.errors.ParserError, ValueError) as err:
         raise SchemaError(name, _parser_problems(path, info, err)) from None
-    return frame, {
-        "format": "text",
-        "sep": _sep_name(info["sep"]),
-        "encoding": info["encoding"],
-        "header": info["header"],
-    }
+    return frame, read
+
+
+#: Whether a text file that DuckDB reads as pandas would is read by DuckDB (the tests turn
+#: it off to compare both readers on the same files).
+_DUCKDB_TEXT = True
+_DUCKDB_COMPRESSED = (".gz", ".zst")  # what DuckDB's reader decompresses itself
+_TRUE, _FALSE = ("True", "TRUE", "true"), ("False", "FALSE", "false")  # pandas' words
+# Whether pandas reads text as Python objects (pandas 2) rather than its string dtype (3)
+_STR_IS_OBJECT = pd.Series(["text"]).dtype == object
+_EXTRA = "_clvlib_extra"  # the column past the header's, and then whether a row has it
+_NO_NULL = "_clvlib_no_text_is_missing_9f3c1e"  # DuckDB's nullstr: no field is missing
+_INT = r" *[+-]?\d{1,18} *"
+_FLOAT = r" *[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)? *|[+-]?(?i:inf(?:inity)?)"  # ' inf ': text
+
+
+def _duckdb_text(path: Path, info: Mapping[str, Any], options: Mapping[str, Any]) -> _Source | None:
+    """A text file read by DuckDB's reader into a table of the engine, as pandas would read it.
+
+    The columns are those pandas' ``read_csv`` with ``options`` gives; None when DuckDB
+    cannot read the file exactly so.
+
+    DuckDB reads every field as text as written (quotes honoured, a doubled quote is one,
+    only an empty field is missing), which is what pandas gives the id and number columns
+    (``roles._pandas_read_options``). The other columns are typed as pandas infers them:
+    int64 when every value is an integer and none is missing, float64 when every value is a
+    number, bool when every value is one of pandas' true/false words, else text. A column is
+    text at once when a value of the sniffed head is no number nor true/false word; the
+    others are looked at whole in one query.
+
+    Left to pandas (None): files not UTF-8, separated by runs of whitespace, compressed other
+    than .gz or .zst, starting with blank lines, of one column; a row of fewer or more fields
+    than the header, a line of blanks (pandas skips it); a column of true/false words
+    with missing values (pandas makes it Python objects), of integers past 18 digits or of
+    values DuckDB reads as numbers and the patterns here do not ('nan', '1_000'); and every
+    file DuckDB refuses: a stray quote, bytes that are not UTF-8. pandas then reads it, or
+    raises the error it always raised.
+
+    DuckDB silently drops the empty field after a separator ending a row that has one field
+    more than the header (pandas names it an error), so the file is read with one column
+    more than the header and rows padded: a row whose extra column is not padded, or whose
+    last column is, does not have the header's width. Empty fields are then told from padded
+    ones by reading no text as missing (``nullstr`` a token no file holds) and making the
+    empty ones missing afterwards.
+    """
+    suffix = path.suffix.lower()
+    sep, names = info["sep"], list(info["names"])
+    if (
+        not _DUCKDB_TEXT
+        or info["encoding"] != "utf-8"
+        or sep not in _SEPARATORS
+        or (suffix in _COMPRESSED and suffix not in _DUCKDB_COMPRESSED)
+        or info["first_line"] != 1
+        or len(names) < 2
+    ):
+        return None
+    try:
+        if info["header"]:  # the names as pandas gives them ('Unnamed: 2' for an empty one)
+            header = pd.read_csv(path, nrows=0, sep=sep, encoding=info["encoding"])
+            names = [str(c) for c in header.columns]
+        if len(names) != len(info["names"]) or len(set(names)) < len(names):
+            return None
+        as_text = set(options.get("dtype", {}))
+        fields = [f"_f{i}" for i in range(len(names))]
+        columns = ", ".join(f"'{f}': 'VARCHAR'" for f in [*fields, _EXTRA])
+        values = ", ".join(
+            f"NULLIF({f}, '') AS {engine._quoted(n)}" for f, n in zip(fields, names, strict=True)
+        )
+        read = (
+            f"SELECT {values}, {_EXTRA} IS NOT NULL OR {fields[-1]} IS NULL AS {_EXTRA} "
+            f"FROM read_csv({engine.file_literal(path)}, header = "
+            f"{'true' if info['header'] else 'false'}, delim = {engine._string(sep)}, "
+            "quote = '\"', escape = '\"', auto_detect = false, null_padding = true, "
+            f"nullstr = '{_NO_NULL}', strict_mode = true, columns = {{{columns}}}"
+        )
+        try:
+            table = engine.stored(read + ")")
+        except duckdb.Error as err:
+            if "null_padding" not in str(err):
+                raise
+            # a value holding a line break: DuckDB's parallel reader cannot pad rows then
+            table = engine.stored(read + ", parallel = false)")
+    except (duckdb.Error, ValueError, OSError, ImportError, pd.errors.ParserError):
+        return None  # UnicodeDecodeError is a ValueError
+    kinds = _inferred_kinds(table, names, as_text, info["sample"])
+    if kinds is None:
+        return None
+    select = []
+    for n in names:
+        q = engine._quoted(n)
+        kind = kinds.get(n, "text")
+        if kind == "text":
+            select.append(q)
+        elif kind == "bool":
+            select.append(f"{q} IN ('True', 'TRUE', 'true') AS {q}")
+        else:
+            typed = "BIGINT" if kind == "int" else "DOUBLE"
+            select.append(f"CAST(trim({q}) AS {typed}) AS {q}")
+    select.append(f"rowid AS {engine._quoted(_ROW)}")  # insertion order: the file's
+    # pandas 2 (its default strings are Python objects) marks text columns as objects
+    text = [n for n in names if kinds.get(n, "text") == "text"] if _STR_IS_OBJECT else []
+    view = engine.stored_view(table, ", ".join(select))
+    return _Source(view, names, frozenset(text), in_memory=True)
+
+
+def _inferred_kinds(
+    table: ibis.Table, names: list[str], as_text: set[str], sample: list[_Record]
+) -> dict[str, str] | None:
+    """'int', 'float', 'bool' or 'text' for each column pandas would type, as pandas would.
+
+    None when a column cannot be told for sure (see :func:`_duckdb_text`).
+    """
+    kinds: dict[str, str] = {}
+    looked: list[str] = []
+    for i, n in enumerate(names):
+        if n in as_text:
+            continue
+        values = [f[i] for _, _, f in sample if i < len(f) and f[i] != ""]
+        if any(not _could_be_typed(v) for v in values):
+            kinds[n] = "text"  # a word: pandas keeps the column as text
+        else:
+            looked.append(n)
+
+    def count(condition: ibis.BooleanValue) -> ibis.IntegerScalar:
+        return ibis.ifelse(condition.fill_null(False), 1, 0).sum()
+
+    metrics: dict[str, ibis.Scalar] = {"rows": ibis._.count(), "odd": count(table[_EXTRA])}
+    for i, n in enumerate(looked):
+        c = table[n]
+        metrics[f"n{i}"] = c.count()
+        metrics[f"int{i}"] = count(c.re_search(f"^(?:{_INT})$"))
+        metrics[f"float{i}"] = count(c.re_search(f"^(?:{_FLOAT})$"))
+        metrics[f"bool{i}"] = count(c.isin([*_TRUE, *_FALSE]))
+        as_word = c.strip().lower().isin(["true", "false"])
+        metrics[f"loose{i}"] = count(c.try_cast("float64").notnull() | as_word)
+        metrics[f"big{i}"] = count(c.re_search(r"\d{19}"))
+    answer = engine.to_pyarrow(table.aggregate(**metrics)).to_pylist()[0]
+    found = {k: int(v or 0) for k, v in answer.items()}
+    if found["odd"]:
+        return None  # a row not of the header's width (or a line of blanks)
+    rows = found["rows"]
+    for i, n in enumerate(looked):
+        present, ints, floats = found[f"n{i}"], found[f"int{i}"], found[f"float{i}"]
+        bools, loose = found[f"bool{i}"], found[f"loose{i}"]
+        if found[f"big{i}"]:
+            return None
+        if present == 0:
+            kinds[n] = "float"  # every value missing: pandas' float64 of NaN
+        elif ints == present:
+            kinds[n] = "int" if present == rows else "float"
+        elif floats == present:
+            kinds[n] = "float"
+        elif bools == present:
+            if present < rows:
+                return None  # pandas: Python objects True, False and NaN
+            kinds[n] = "bool"
+        elif loose > floats + bools:
+            return None  # a value DuckDB reads as a number and the patterns do not
+        else:
+            kinds[n] = "text"
+    return kinds
+
+
+def _could_be_typed(value: str) -> bool:
+    """Whether pandas might read the text as a number or a true/false word."""
+    if value in _TRUE or value in _FALSE:
+        return True
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _sep_name(sep: str) -> str:
@@ -843,7 +1034,7 @@ def _frame_source(frame: pd.DataFrame) -> _Source:
             frame[name] = col.astype("str").where(col.notna(), None).astype("str")
     data = pa.Table.from_pandas(frame, preserve_index=False)
     data = data.append_column(_ROW, pa.array(np.arange(len(frame), dtype="int64")))
-    return _Source(ibis.memtable(data), list(frame.columns), frozenset(objects), in_memory=True)
+    return _Source(engine.stored(data), list(frame.columns), frozenset(objects), in_memory=True)
 
 
 def _parquet_source(path: Path, name: str) -> _Source:
@@ -918,10 +1109,11 @@ def open_source(
                 encoding=encoding,
                 decimal=decimal,
             )
-            names = [str(c) for c in frame.columns]
+            names = frame.names if isinstance(frame, _Source) else [str(c) for c in frame.columns]
             if problems := _duplicated_names(names) + _reserved_names(names):
                 raise SchemaError(name, problems, what=what)
-            src, guard = _frame_source(frame), _NO_GUARD
+            src = frame if isinstance(frame, _Source) else _frame_source(frame)
+            guard = _NO_GUARD
     return src, _file_sha256(path), read, guard
 
 
