@@ -194,11 +194,15 @@ def run_comparison(
     split = Split.from_params(params)
 
     def compare() -> Any:
+        from clvlib.data.engine import release_memory
+
         settings = report_settings(params, tx=tx)
         with _caveats_in_text():
-            return compare_methods(
+            result = compare_methods(
                 tx, split=split, settings=settings, truth=truth, customers=customers
             )
+        release_memory()  # the kernel goes on from the result, not from the work's peak
+        return result
 
     key = [split.describe(), ComparisonSettings.from_params(params).key(), truth is not None]
     return _shared(params, "comparison", [tx, customers], key, compare)
