@@ -763,3 +763,51 @@ def test_rolling_plan_keeps_the_report_holdout_where_three_cutoffs_fit(tx):
     assert short.holdout_days == 90 and short.every == "month"
     assert short.cutoffs == ["2024-08-31", "2024-09-30"]
     assert "the report's 184 days leave room for fewer than 3 cut-offs" in short.reason
+
+
+def test_one_comparison_fits_gamma_gamma_once_and_the_inner_split_once(tx, monkeypatch):
+    # bgnbd_gg and pareto_nbd share one Gamma-Gamma fit; gbm's shifted window is rfm_cells'
+    # inner split (the holdout is at most half the calibration period): summarised once.
+    # Each score is still the one its method gives alone.
+    from clvlib.compare import registry
+    from clvlib.methods import boosting
+    from clvlib.methods.btyd import ProbabilisticCLV
+    from clvlib.methods.gamma_gamma import GammaGammaModel
+
+    fits, windows = [], []
+    real_fit, real_split = GammaGammaModel.fit, registry.calibration_holdout
+
+    def counted_fit(self, *args, **kwargs):
+        fits.append(self)
+        return real_fit(self, *args, **kwargs)
+
+    def counted_split(log, **kwargs):
+        windows.append((kwargs["calibration_end"], kwargs["holdout_end"]))
+        return real_split(log, **kwargs)
+
+    monkeypatch.setattr(GammaGammaModel, "fit", counted_fit)
+    monkeypatch.setattr(registry, "calibration_holdout", counted_split)
+    monkeypatch.setattr(boosting, "calibration_holdout", counted_split)
+    result = compare_methods(tx, calibration_end=CAL, holdout_end=HOLD, n_clusters=3)
+    assert len(fits) == 1
+    assert windows == [(pd.Timestamp("2023-12-29"), pd.Timestamp(CAL))]  # CAL - 184 days
+    assert result.models["pareto_nbd"].value_model_ is result.models["bgnbd_gg"].value_model_
+    monkeypatch.undo()
+
+    summary, split = result.summary, result.split
+    alone = ProbabilisticCLV(purchases="pareto_nbd", spend="net").fit(summary)
+    pd.testing.assert_series_equal(
+        alone.predict(summary, horizon=split.horizon),
+        result.scores["pareto_nbd"],
+        check_names=False,
+        check_exact=True,
+    )
+    gbm = boosting.BoostedValueModel().fit(
+        tx, calibration_end=CAL, horizon_days=split.holdout_days, time_unit=split.time_unit
+    )
+    pd.testing.assert_series_equal(
+        gbm.predict(summary).astype("float64"),
+        result.scores["gbm"],
+        check_names=False,
+        check_exact=True,
+    )

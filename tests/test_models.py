@@ -580,3 +580,21 @@ def test_net_spend_puts_gamma_gamma_on_the_basis_of_net_value():
     assert net.predict(summary, horizon=30).sum() < gross.predict(summary, horizon=30).sum()
     with pytest.raises(KeyError, match="total_value"):
         ProbabilisticCLV(spend="net").fit(summary.drop(columns="total_value"))
+
+
+def test_a_second_purchase_model_reuses_the_first_ones_value_model(cdnow):
+    # the comparison fits BG/NBD and Pareto/NBD x the same Gamma-Gamma: fitted once
+    first = ProbabilisticCLV(purchases="bgnbd").fit(cdnow)
+    fresh = ProbabilisticCLV(purchases="pareto_nbd").fit(cdnow)
+    shared = ProbabilisticCLV(purchases="pareto_nbd").fit(cdnow, value_from=first)
+    assert shared.value_model_ is first.value_model_
+    assert shared.spend_scale_ == fresh.spend_scale_
+    pd.testing.assert_series_equal(shared.value_model_.params_, fresh.value_model_.params_)
+    pd.testing.assert_series_equal(
+        shared.predict(cdnow, horizon=39), fresh.predict(cdnow, horizon=39), check_exact=True
+    )
+    with pytest.raises(ValueError, match="another spend or Gamma-Gamma penalty"):
+        ProbabilisticCLV(penalizer_gg=0.5).fit(cdnow, value_from=first)
+    with pytest.raises(ValueError, match="another spend"):
+        net = cdnow.assign(total_value=cdnow["frequency"], returned_value=0.0)
+        ProbabilisticCLV(spend="net").fit(net, value_from=first)

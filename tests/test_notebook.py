@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pytest
@@ -280,3 +281,70 @@ def test_no_clear_winner_names_the_method_ahead_most_often_or_none():
     assert winners.winner_words(_answer(None, {})) == (
         "no clear winner (no method clearly ahead at any of 3 cut-offs)"
     )
+
+
+@dataclass
+class _FakeComparison:
+    """What rolling_origin reads of a comparison (a stand-in that pickles)."""
+
+    cutoff: pd.Timestamp
+    settings: object
+    metrics: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"method": ["m"], "metric": ["x"], "value": [1.0]})
+    )
+    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    summary: object = None
+    models: dict = field(default_factory=lambda: {"kmeans": None})
+    truth_distance: object = None
+
+
+def test_the_report_cutoff_is_compared_once_in_a_run(params, monkeypatch):
+    # report 05 asks for the comparison and the rolling origins: the report's own cut-off is
+    # the shared comparison, never fitted again among the rolling origins
+    calls = []
+
+    def fake(tx, **kwargs):
+        calls.append(kwargs["split"].calibration_end.date().isoformat())
+        return _FakeComparison(kwargs["split"].calibration_end, kwargs["settings"])
+
+    monkeypatch.setattr(evaluation, "compare_methods", fake)
+    monkeypatch.setattr(rolling, "compare_methods", fake)
+    quarters = ["2023-09-30", "2023-12-31", "2024-03-31", "2024-06-30"]
+    monkeypatch.setattr(rolling, "cutoff_dates", lambda tx, **_: quarters)
+    days = pd.date_range("2022-01-01", "2024-12-31", freq="7D")
+    log = pd.DataFrame(
+        {
+            "customer_id": [i % 5 for i in range(len(days))],
+            "order_id": [str(i) for i in range(len(days))],
+            "timestamp": days,
+            "amount": 10.0,
+            "is_return": False,
+        }
+    )
+    log.loc[len(log)] = [0, "last", pd.Timestamp("2024-12-31"), 10.0, False]
+    comparison = nbk.run_comparison(params, tx=log, customers=None)
+    result = nbk.rolling_comparison(params, tx=log, customers=None)
+    assert comparison.cutoff == pd.Timestamp(params["calibration_end"])
+    assert list(result.comparisons) == ["2023-12-31", "2024-03-31"]
+    assert sorted(calls) == ["2023-12-31", "2024-03-31", "2024-06-30"]  # each cut-off once
+
+
+def test_a_kernel_resolves_the_report_settings_on_one_summary(params, monkeypatch):
+    # run_comparison and rolling_comparison of one kernel both ask: one customer summary
+    from clvlib.data import summary as summaries
+
+    calls = []
+    real = summaries.customer_summary
+
+    def counted(tx, **kwargs):
+        calls.append(kwargs["observation_end"])
+        return real(tx, **kwargs)
+
+    monkeypatch.setattr(summaries, "customer_summary", counted)
+    log, auto = _log(), {**params, "n_clusters": "auto"}
+    first = fitting.report_settings(auto, tx=log)
+    assert fitting.report_settings(auto, tx=log) is first and len(calls) == 1
+    assert fitting.report_settings(auto, tx=_log()) == first  # another log object: recomputed
+    assert len(calls) == 2
+    fitting.report_settings({**auto, "calibration_end": "2024-02-29"}, tx=log)
+    assert len(calls) == 3

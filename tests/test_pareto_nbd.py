@@ -312,3 +312,19 @@ def test_probabilistic_clv_with_pareto_nbd_is_its_purchases_times_gamma_gamma(cd
     np.testing.assert_allclose(parts["expected_purchases"], expected)
     np.testing.assert_allclose(both.predict(summary, horizon=39.0), parts["predicted_value"])
     assert both.dropout_share_ == both.purchases_model_.dropout_share_
+
+
+def test_the_death_integral_in_chunks_is_the_one_of_a_single_call():
+    # chunks of customers bound the memory (145 nodes per customer); each customer is
+    # reduced over its own nodes, so the values are the same floats
+    from clvlib.methods import pareto_nbd as pnbd
+
+    rng = np.random.default_rng(1)
+    n = 2 * pnbd._QUADRATURE_ROWS + 5
+    x = rng.integers(0, 30, n).astype(float)
+    age = rng.uniform(0.05, 1.0, n)
+    t_x = age * rng.uniform(0, 1, n)
+    for params in ([0.8, 0.3, 0.5, 2.0], [1.2, 4.0, 0.7, 0.2]):
+        whole = pnbd._log_death_integral_rows(np.array(params), x, t_x, age)
+        chunked = pnbd._log_death_integral(np.array(params), x, t_x, age)
+        assert np.array_equal(whole[0], chunked[0]) and np.array_equal(whole[1], chunked[1])

@@ -457,6 +457,7 @@ def compare_methods(
         scores[method] = score
         caveats += list(result.caveats)
         clock.lap(f"fit {method}")
+    context.shared.clear()  # the inner split's summary: hundreds of MB at 1M customers
     for method, reason in unavailable.items():
         caveats.append(f"{METHODS[method].label} is unavailable: {reason}")
 

@@ -91,6 +91,12 @@ class Calibration:
         Fitted clusters (of an earlier cut-off) whose labels and names k-means keeps.
     outcome : pandas.Series or None
         The holdout value, given only to the "ceiling" method (perfect foresight).
+    shared : dict
+        What one method computed that another of the same comparison needs again (the
+        split inside calibration of the shifted windows, the Gamma-Gamma spend model):
+        computed by the first that asks, reused by the others, emptied by
+        :func:`~clvlib.compare.comparison.compare_methods` once every method is fitted.
+        Every copy made with :func:`dataclasses.replace` shares it.
     """
 
     summary: pd.DataFrame
@@ -99,6 +105,31 @@ class Calibration:
     settings: Any = None
     cluster_reference: Any = None
     outcome: pd.Series | None = None
+    shared: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def inner_holdout(
+        self, calibration_end: pd.Timestamp, holdout_end: pd.Timestamp
+    ) -> pd.DataFrame:
+        """:func:`~clvlib.data.summary.calibration_holdout` of a window inside calibration.
+
+        Of the calibration log (nothing after ``calibration_end`` of the comparison), in the
+        comparison's time unit, without the customer table; computed once per comparison for
+        each window and shared (``gbm``'s shifted window and ``rfm_cells``' inner split are
+        one window when the holdout is at most half the calibration period). Callers must
+        not modify the frame.
+        """
+        start, end = pd.Timestamp(calibration_end), pd.Timestamp(holdout_end)
+        if end > self.calibration_end:
+            raise ValueError(
+                f"the window ends on {end.date()}, after the calibration period "
+                f"({self.calibration_end.date()})"
+            )
+        key = ("inner_holdout", start, end)
+        if key not in self.shared:
+            self.shared[key] = calibration_holdout(
+                self.log, calibration_end=start, holdout_end=end, time_unit=self.time_unit
+            )
+        return self.shared[key]
 
     @property
     def calibration_end(self) -> pd.Timestamp:
@@ -244,12 +275,7 @@ def _fit_rfm_cells(cal: Calibration) -> Fitted:
     s = cal.settings
     split = cal.split.inner()
     inner_end, inner_days = split.calibration_end, split.holdout_days
-    inner = calibration_holdout(
-        cal.log,
-        calibration_end=split.calibration_end,
-        holdout_end=split.holdout_end,
-        time_unit=split.time_unit,
-    )
+    inner = cal.inner_holdout(split.calibration_end, split.holdout_end)
     scorer = RFMScorer(s.n_bins).fit(inner)
     cells = _cells(scorer.transform(inner))
     value = inner["holdout_value"].to_numpy(dtype=float)
@@ -317,11 +343,15 @@ def _fit_btyd(cal: Calibration, purchases: str) -> Fitted:
     purchases kept (:func:`clvlib.methods.btyd.kept_share`).
     """
     s = cal.settings
+    # the Gamma-Gamma spend model is the same for both purchase models: fitted once
+    key = ("gamma_gamma", s.penalizer, s.penalizer_gg)
+    reuse = {"value_from": cal.shared[key]} if key in cal.shared else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
         model = ProbabilisticCLV(
             penalizer=s.penalizer, penalizer_gg=s.penalizer_gg, purchases=purchases, spend="net"
-        ).fit(cal.summary)
+        ).fit(cal.summary, **reuse)
+    cal.shared.setdefault(key, model)
     caveats = []
     for w in caught:  # passed on to the caller, and kept with the result (reports print them)
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -354,6 +384,7 @@ def _fit_gbm(cal: Calibration) -> Fitted:
             calibration_end=cal.calibration_end,
             horizon_days=cal.split.holdout_days,
             time_unit=cal.time_unit,
+            window=cal.inner_holdout,  # rfm_cells' inner split, when it is the same window
         )
     except WindowTooShortError as error:
         raise MethodUnavailable(str(error)) from error

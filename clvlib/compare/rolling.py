@@ -15,6 +15,7 @@ from clvlib.compare.registry import METHODS, TRUTH_METRICS
 from clvlib.compare.settings import ComparisonSettings
 from clvlib.compare.split import Split, check_horizon, holdout_end_after
 from clvlib.compare.winner import _clear, _interval
+from clvlib.data import engine as _engine
 from clvlib.data import log as _tx
 from clvlib.data.dates import cutoff_day
 
@@ -223,6 +224,7 @@ def rolling_origin(
                 models={m: v for m, v in result.models.items() if m == "kmeans"},
             )
         comparisons[key] = result
+        _engine.release_memory()  # the next cut-off starts from what is kept, not more
         stamp = {"cutoff": key, "holdout_end": end.date().isoformat()}
         frames.append(result.metrics.assign(**stamp))
         if result.truth_distance is not None:

@@ -16,6 +16,7 @@ cut-off: what a comparison method sees (its calibration log and summary).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from numbers import Integral, Real
 
 import numpy as np
@@ -188,6 +189,7 @@ class BoostedValueModel(BaseEstimator):
         calibration_end: str | pd.Timestamp,
         horizon_days: int,
         time_unit: str = "D",
+        window: Callable[[pd.Timestamp, pd.Timestamp], pd.DataFrame] | None = None,
     ) -> BoostedValueModel:
         """Learn next-``horizon_days`` value on a window shifted back inside calibration.
 
@@ -202,6 +204,11 @@ class BoostedValueModel(BaseEstimator):
             ``horizon_days`` before ``calibration_end``.
         time_unit : {"D", "W", "M"}, default "D"
             Time unit of the summaries' durations; :meth:`predict` needs a summary in it.
+        window : callable, optional
+            ``window(start, end)`` returns what ``calibration_holdout(tx,
+            calibration_end=start, holdout_end=end, time_unit=time_unit)`` would (not
+            modified here): the shifted window's summary, when the caller has it already
+            (:meth:`clvlib.compare.registry.Calibration.inner_holdout`).
 
         Returns
         -------
@@ -232,9 +239,12 @@ class BoostedValueModel(BaseEstimator):
         if pd.isna(first) or pd.Timestamp(first).normalize() > start:
             when = "no line" if pd.isna(first) else pd.Timestamp(first).date().isoformat()
             raise WindowTooShortError(f"{too_short}, before the first line of the log ({when})")
-        inner = calibration_holdout(
-            log, calibration_end=start, holdout_end=end, time_unit=time_unit
-        )
+        if window is None:
+            inner = calibration_holdout(
+                log, calibration_end=start, holdout_end=end, time_unit=time_unit
+            )
+        else:
+            inner = window(start, end)
         if len(inner) < MIN_TRAINING_CUSTOMERS:
             raise WindowTooShortError(
                 f"{too_short}, when only {len(inner)} customers had bought (at least "

@@ -248,7 +248,9 @@ class ProbabilisticCLV(BaseEstimator):
         return [frequency, recency, T, monetary_value]
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, summary: pd.DataFrame, y: None = None) -> ProbabilisticCLV:
+    def fit(
+        self, summary: pd.DataFrame, y: None = None, *, value_from: ProbabilisticCLV | None = None
+    ) -> ProbabilisticCLV:
         """Fit both models on a calibration-period customer summary.
 
         Parameters
@@ -258,6 +260,11 @@ class ProbabilisticCLV(BaseEstimator):
             ``monetary_value`` (:func:`clvlib.data.summary.customer_summary`).
         y : None
             Ignored (scikit-learn convention).
+        value_from : ProbabilisticCLV, optional
+            A model fitted on the same ``summary`` with the same ``spend`` and Gamma-Gamma
+            penalty (another purchase model): its spend scale and Gamma-Gamma fit are
+            taken instead of fitting them again (the value model does not depend on the
+            purchase model), and the warnings of that fit are raised again.
 
         Returns
         -------
@@ -269,13 +276,32 @@ class ProbabilisticCLV(BaseEstimator):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", EdgeOfParameterSpaceWarning)
             self.purchases_model_ = model(self.penalizer).fit(summary)
-        spend = monetary_value[(frequency > 0) & (monetary_value > 0)]
-        self.spend_scale_ = float(spend.mean()) if len(spend) else 1.0
         pen_gg = self.penalizer if self.penalizer_gg is None else self.penalizer_gg
-        scaled = pd.DataFrame(
-            {"frequency": frequency, "monetary_value": monetary_value / self.spend_scale_}
-        )
-        self.value_model_ = GammaGammaModel(pen_gg, nonpositive="exclude").fit(scaled)
+        if value_from is None:
+            spend = monetary_value[(frequency > 0) & (monetary_value > 0)]
+            self.spend_scale_ = float(spend.mean()) if len(spend) else 1.0
+            scaled = pd.DataFrame(
+                {"frequency": frequency, "monetary_value": monetary_value / self.spend_scale_}
+            )
+            with warnings.catch_warnings(record=True) as value_caught:
+                self.value_model_ = GammaGammaModel(pen_gg, nonpositive="exclude").fit(scaled)
+            self._value_warnings = [
+                (w.message, w.category, w.filename, w.lineno) for w in value_caught
+            ]
+        else:
+            check_is_fitted(value_from, "value_model_")
+            theirs = value_from.penalizer_gg
+            theirs = value_from.penalizer if theirs is None else theirs
+            if value_from.spend != self.spend or theirs != pen_gg:
+                raise ValueError(
+                    "value_from has another spend or Gamma-Gamma penalty: its value model "
+                    "is not this one's"
+                )
+            self.spend_scale_ = value_from.spend_scale_
+            self.value_model_ = value_from.value_model_
+            self._value_warnings = list(value_from._value_warnings)
+        for message, category, filename, lineno in self._value_warnings:  # as fitted here
+            warnings.warn_explicit(message, category, filename, lineno)
         if self.purchases == "bgnbd":
             _, _, a, b = self.purchases_model_._params()
             self.dropout_share_ = a / (a + b)

@@ -106,7 +106,35 @@ def _log_a0_quadrature(
     return np.log(r + s + x) + _log_death_integral(params, x, t_x, age)[0]
 
 
+#: customers integrated at a time by :func:`_log_death_integral`: each works on (customers x
+#: 145 nodes) arrays, about ten of them alive at once (1 GB each for 928,000 customers at once)
+_QUADRATURE_ROWS = 8192
+
+
 def _log_death_integral(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log J and its gradient (:func:`_log_death_integral_rows`), in chunks of customers.
+
+    :data:`_QUADRATURE_ROWS` customers at a time: each customer's value is reduced over its
+    own nodes only, so the result is the one of a single call on every customer, float for
+    float, in bounded memory.
+    """
+    if x.size <= _QUADRATURE_ROWS:
+        return _log_death_integral_rows(params, x, t_x, age)
+    parts = [
+        _log_death_integral_rows(
+            params,
+            x[i : i + _QUADRATURE_ROWS],
+            t_x[i : i + _QUADRATURE_ROWS],
+            age[i : i + _QUADRATURE_ROWS],
+        )
+        for i in range(0, x.size, _QUADRATURE_ROWS)
+    ]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _log_death_integral_rows(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Log J, J = integral over (t_x, T] of (alpha+u)^-(r+x) (beta+u)^-(s+1) du, and its gradient.
