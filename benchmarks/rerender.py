@@ -32,8 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "params" / "default.yaml"
 
 
-def _changed(name: str, value: str) -> Path:
-    text = DEFAULT.read_text(encoding="utf-8")
+def _changed(name: str, value: str, *, base: Path = DEFAULT) -> Path:
+    """``base`` with one parameter changed, next to the default parameters file."""
+    text = base.read_text(encoding="utf-8")
     new, n = re.subn(rf"^{name}:[^#\n]*", f"{name}: {value}  ", text, count=1, flags=re.M)
     if n != 1:
         sys.exit(f"{name} not found in {DEFAULT}")
@@ -53,7 +54,8 @@ def _render(params: Path, out: Path, *extra: str) -> tuple[float, list[str]]:
 
 def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    changed = [_changed("discount_rate", "0.12"), _changed("n_clusters", "5")]
+    rate = _changed("discount_rate", "0.12")
+    changed = [rate, _changed("n_clusters", "5", base=rate)]  # each step changes one thing
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "reports"

@@ -33,10 +33,10 @@ from typing import Any
 
 from clvlib.report import folder, reuse
 from clvlib.report.errors import InputError, KernelStartError, ReportError
+from clvlib.report.exports import RUNNER_ENV
 from clvlib.report.folder import MANIFEST
 from clvlib.report.formatting import BASE_DIR_ENV, OUTPUT_DIR_ENV, shown_path
 from clvlib.report.kernels import Kernels, check_kernel, kernel_manager_class, run_notebook
-from clvlib.report.notebook import RUNNER_ENV
 from clvlib.report.pages import DataSetRun, NotebookResult, write_index, write_verdict_index
 from clvlib.report.params import PARAMS, Params, load_params
 from clvlib.report.provenance import PARAMS_FILE_ENV, _provenance_items
