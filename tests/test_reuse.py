@@ -109,6 +109,8 @@ def test_an_unchanged_page_is_reused_and_any_change_it_read_renders_it_again(
 
     report.render_reports(shop / "params.yaml", out, **options)  # nothing changed
     assert "page: unchanged since the last run, reused" in capsys.readouterr().out
+    index = (out / "index.html").read_text()  # the card does not claim a render in 0.0 s
+    assert "unchanged since the last run" in index and "rendered in 0.0 s" not in index
     assert (out / "page.html").read_bytes() == first and (out / "exports/page.csv").exists()
 
     report.render_reports(shop / "params.yaml", out, fresh=True, **options)
