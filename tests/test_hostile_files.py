@@ -19,6 +19,7 @@ import pytest
 import clvlib
 from clvlib.data.customers import load_customers
 from clvlib.data.reading import SchemaError, load_transactions
+from tests.test_runner import notebook
 
 HEADER = "customer_id,timestamp,amount\n"
 BOM_LOG = codecs.BOM_UTF8 + b"customer_id,timestamp,amount\n0001,2024-01-05,10\n1,2024-01-06,20\n"
@@ -370,23 +371,6 @@ def test_a_customer_table_without_rows_is_an_error(
 # ----------------------------------------------------------------------------- the runner
 
 
-def _notebook(path: Path, *cells: str) -> Path:
-    """A report-like notebook: a title, the parameters cell, then ``cells``."""
-    import nbformat
-
-    from clvlib.report.params import parameters_cell
-
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Py"}
-    nb.cells.append(nbformat.v4.new_markdown_cell(f"# Test report {path.stem}"))
-    params = nbformat.v4.new_code_cell(parameters_cell())
-    params.metadata["tags"] = ["parameters"]
-    nb.cells.append(params)
-    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
-    nbformat.write(nb, path)
-    return path
-
-
 def _data_set(folder: Path, name: str, *, good: bool = True) -> Path:
     """A data set that passes the minimum-data gate (or whose log has no customer column)."""
     folder.mkdir()
@@ -407,7 +391,7 @@ def _data_set(folder: Path, name: str, *, good: bool = True) -> Path:
 
 @pytest.fixture
 def quick(tmp_path: Path) -> Path:
-    return _notebook(tmp_path / "01_quick.ipynb", "x = 1")
+    return notebook(tmp_path / "01_quick.ipynb", "x = 1")
 
 
 def test_notebooks_without_the_comparison_render_and_skip_the_verdict(
