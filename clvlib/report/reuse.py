@@ -174,7 +174,7 @@ def carry_cache(last: Path, cache: Path) -> None:
         return
     cache.mkdir(parents=True, exist_ok=True)
     for path in last.iterdir():
-        if not path.is_file() or path.suffix in (".lock", ".part") or ".part" in path.suffixes:
+        if not path.is_file() or _scratch(path):
             continue
         target = cache / path.name
         if target.exists():
@@ -199,7 +199,7 @@ def prune_cache(cache: Path, *, since: float) -> None:
     for path in cache.iterdir():
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
-        elif path.suffix == ".lock" or ".part" in path.suffixes:
+        elif _scratch(path):
             path.unlink(missing_ok=True)
         else:
             results.append(path)
@@ -207,6 +207,11 @@ def prune_cache(cache: Path, *, since: float) -> None:
     for path in results:
         if _kind(path) in current and path.stat().st_mtime < since:
             path.unlink(missing_ok=True)
+
+
+def _scratch(path: Path) -> bool:
+    """A kernel's lock file or a result half written (``cache._written``): never a result."""
+    return path.suffix == ".lock" or ".part" in path.suffixes
 
 
 def _kind(path: Path) -> str:
