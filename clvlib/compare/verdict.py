@@ -7,8 +7,9 @@ set* by the one winner rule (:func:`clvlib.compare.winner.winner_across`): clear
 the runner-up (paired bootstrap interval excluding 0) at more than half of that data set's
 cut-offs; otherwise the data set has "no clear winner". :func:`collect` reads a
 multi-data-set output folder, :func:`to_json` writes ``verdict.json`` (deterministic),
-:func:`sentences` and :func:`table` are what a stakeholder reads (``index.html`` and
-notebook 06 show the same two).
+:func:`sentences` and :func:`measure_table` (one per ranking measure) are what a stakeholder
+reads: ``index.html`` and notebook 06 show the same. :func:`table` puts every measure in one
+table, a cell holding value, difference and interval together, for an analyst's session.
 """
 
 from __future__ import annotations
