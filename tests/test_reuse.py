@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from clvlib.report import reuse
@@ -201,3 +202,46 @@ def test_the_data_check_is_skipped_when_nothing_it_read_changed(
         fh.write("5,x,2024-06-01 10:00:00,1,3.50\n")
     report.render_reports(params, out, notebooks=[nb])
     assert len(loads) == 3
+
+
+def test_the_customer_table_is_read_once_per_run_and_again_when_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every kernel of a run used to read and check the customer table itself (0.5 s each)."""
+    import clvlib.report.notebook as nbk
+    from clvlib.report.exports import RUNNER_ENV
+
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "customer_id,order_id,timestamp,amount\n007,1,2024-01-02,10\n8,2,2024-01-03,20\n"
+    )
+    table = tmp_path / "customers.csv"
+    table.write_text("customer_id,signup_date,channel,cac\n007,2023-12-01,ads,5\n")
+    params = {
+        "data_path": str(log), "data_format": "clvlib", "customers_path": str(table),
+        "output_dir": str(tmp_path / "out"), "sep": "", "encoding": "", "date_format": "",
+        "decimal": ".", "thousands": "", "columns": {}, "sheet_name": "",
+        "drop_duplicates": "auto",
+    }  # fmt: skip
+    reads = []
+    real = nbk.load_customers
+    monkeypatch.setattr(nbk, "load_customers", lambda *a, **k: reads.append(1) or real(*a, **k))
+    tx = object()  # the log is not read again when the table is shared
+    monkeypatch.setenv(RUNNER_ENV, "1")
+    first, audit = nbk._read_customers(params, real_log := _lazy(log))
+    again, _ = nbk._read_customers(params, tx)
+    assert len(reads) == 1
+    pd.testing.assert_frame_equal(first, again)
+    assert first.index.tolist() == ["007"]  # ids of the log's kind, as read the first time
+    table.write_text("customer_id,signup_date,channel,cac\n8,2023-12-01,ads,5\n")
+    changed, _ = nbk._read_customers(params, real_log)
+    assert len(reads) == 2 and changed.index.tolist() == ["8"]
+    monkeypatch.delenv(RUNNER_ENV)  # a notebook run by hand reads it itself, every time
+    nbk._read_customers(params, real_log)
+    assert len(reads) == 3
+
+
+def _lazy(path: Path):
+    from clvlib.data.reading import load_transactions
+
+    return load_transactions(path, lazy=True)[0]

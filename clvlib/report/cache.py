@@ -142,25 +142,34 @@ def _shared(
 ) -> Any:
     """``compute()``, computed once per run for equal inputs and shared between kernels.
 
-    Keyed by :func:`data_fingerprint` of ``frames``, ``extra`` (the settings the result
-    depends on, as JSON) and the clvlib version; pickled under :func:`cache_path` while an
-    exclusive lock is held, so that a kernel asking for a result another kernel is computing
-    waits for it instead of computing it twice.
+    Keyed by :func:`data_fingerprint` of ``frames`` and ``extra`` (the settings the result
+    depends on, as JSON): :func:`shared_result`.
+    """
+    return shared_result(params, kind, [data_fingerprint(*frames), extra], compute)
+
+
+def shared_result(params: Mapping[str, Any], kind: str, key: Any, compute: Any) -> Any:
+    """``compute()``, computed once for equal ``key`` and shared between kernels and runs.
+
+    ``key`` (JSON) names the inputs; the clvlib version and code are added to it. The result
+    is pickled under :func:`cache_path` while an exclusive lock is held, so that a kernel
+    asking for a result another kernel is computing waits for it instead of computing it
+    twice.
     """
     import hashlib
     import pickle
 
-    record = [kind, data_fingerprint(*frames), extra, __version__, code_key()]
-    key = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
-    path = cache_path(params, filename=f"{kind}_{key[:16]}.pickle")
+    record = [kind, key, __version__, code_key()]
+    digest = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+    path = cache_path(params, filename=f"{kind}_{digest[:16]}.pickle")
     with _file_lock(path.with_suffix(".lock")):
         if path.is_file():
             with open(path, "rb") as f:
                 stored_key, result = pickle.load(f)
-            if stored_key == key:
+            if stored_key == digest:
                 _used(path)
                 return result
         result = compute()
         with _written(path) as part, open(part, "wb") as f:
-            pickle.dump((key, result), f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((digest, result), f, protocol=pickle.HIGHEST_PROTOCOL)
     return result

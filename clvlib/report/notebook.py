@@ -45,7 +45,7 @@ from clvlib.report.answers import (
     verdict_table,
     verdict_tables,
 )
-from clvlib.report.cache import cache_path, data_fingerprint, shared_log
+from clvlib.report.cache import cache_path, data_fingerprint, shared_log, shared_result
 from clvlib.report.exports import RUNNER_ENV, export_path, save_headline
 from clvlib.report.figures import (
     audit_examples,
@@ -271,13 +271,25 @@ def load_data(
 
 
 def _read_customers(params: Mapping[str, Any], tx: Any) -> tuple[pd.DataFrame, Any]:
-    """The customer table of ``customers_path`` and its audit, read with the log's options."""
+    """The customer table of ``customers_path`` and its audit, read with the log's options.
+
+    In the runner's kernels it is read once per run and shared, like the log: its key is
+    the table's file, the options and the log's key (the ids take the log's kind).
+    """
     from clvlib.report.params import loader_options
 
     options = loader_options(params)
     keys = ("sep", "encoding", "date_format", "decimal", "thousands")
     text = {k: options[k] for k in keys if k in options}
-    return load_customers(params["customers_path"], log=tx, **text)
+    path = params["customers_path"]
+
+    def read() -> tuple[pd.DataFrame, Any]:
+        return load_customers(path, log=tx, **text)
+
+    if not os.environ.get(RUNNER_ENV):  # a run by hand leaves no cache behind
+        return read()
+    log = [file_sha256(params["data_path"]), params["data_format"], options]
+    return shared_result(params, "customers", [file_sha256(path), text, log], read)
 
 
 def customer_audit(params: Mapping[str, Any], *, tx: Any) -> Any:
