@@ -30,9 +30,8 @@ another period, fall in the extreme bins.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from numbers import Integral
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,28 +39,21 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-AXES: tuple[str, ...] = ("r", "f", "m")
-SCORE_COLUMNS: dict[str, str] = {"r": "r_score", "f": "f_score", "m": "m_score"}
-RECENCY_COL = "since_last_order"
-FREQUENCY_COL = "n_orders"
-MONETARY_COLS: dict[str, str] = {
-    "total": "total_value",
-    "average": "avg_order_value",
-    "profit": "gross_profit",
-}
+from clvlib.methods.rfm_columns import (  # noqa: F401 - the scorer's names, as before
+    AXES,
+    FREQUENCY_COL,
+    MONETARY_COLS,
+    RECENCY_COL,
+    SCORE_COLUMNS,
+    _show,
+)
+
 TIES = ("spread", "keep")
-_MAX_SHOWN = 5  # ids shown in an error message
 
 
 # --------------------------------------------------------------------------------------------
 # Scores
 # --------------------------------------------------------------------------------------------
-
-
-def _show(ids: Iterable[Any]) -> str:
-    ids = list(ids)
-    more = f" and {len(ids) - _MAX_SHOWN} more" if len(ids) > _MAX_SHOWN else ""
-    return ", ".join(repr(i) for i in ids[:_MAX_SHOWN]) + more
 
 
 def _read_columns(summary: pd.DataFrame, columns: Mapping[str, str]) -> dict[str, np.ndarray]:

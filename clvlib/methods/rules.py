@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from clvlib.methods.rfm import AXES, SCORE_COLUMNS, _show
+from clvlib.methods.rfm_columns import AXES, SCORE_COLUMNS, _show
 
 SHIPPED_RULE_SETS: tuple[str, ...] = ("r_rfm", "rf_grid", "value_activity")
 #: the shipped rule sets as a page names them

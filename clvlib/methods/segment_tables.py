@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from clvlib.methods.analyses import ASSUMED_LIFT
-from clvlib.methods.rfm import FREQUENCY_COL, MONETARY_COLS, RECENCY_COL, _show
+from clvlib.methods.rfm_columns import FREQUENCY_COL, MONETARY_COLS, RECENCY_COL, _show
 from clvlib.methods.rules import RuleSet, RuleSetError, load_rules
 from clvlib.methods.value import value_basis
 
