@@ -181,6 +181,10 @@ def _classify(
         problems += date_problems
     if src.in_memory:
         t = _read_once(t, mapping, decimal, thousands)
+        # the copy is the source from here on: the table read from the file is dropped once
+        # nothing refers to it (engine.stored), so that the engine holds one copy, not two
+        # (at 10M lines two exceed its memory limit and every later query reads spilled data)
+        src.table = t
     numbers, unreadable, _ = _read_columns(t, mapping, decimal, thousands)
     checks: dict[str, ibis.Scalar] = {}
     # a text file not separated by commas may write thousands with dots (see _DOT_GROUPED)
