@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 from pandas.tseries.api import guess_datetime_format
 
-from clvlib.data import engine
+from clvlib.data import engine, text_engine
 from clvlib.data.audit import _MINE, _N_EXAMPLES, _ROW
 
 # A column whose non-empty values are mostly unreadable as its type is the wrong column (a
@@ -219,7 +219,7 @@ _TIME_ONLY = r"\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*"
 _MONTH_NAME = r"[A-Za-z]{3,}"
 # Earlier timestamps are no purchase of an order log but a placeholder ("0001-01-01", Excel's
 # day 0) or a misread: they are dropped as bad timestamps, never kept.
-_FLOOR = pd.Timestamp("1900-01-01")
+_FLOOR = text_engine.FLOOR
 _YEAR_FIRST = "year-first"
 
 
@@ -491,15 +491,12 @@ def _timestamps(
         text = ibis.ifelse(_present(col), text, ibis.null("string"))
     else:
         text = _text(col)
+        if date_format is None and _ENGINE_DATES and engine.is_embedded(engine.backend_of(table)):
+            if (read := _engine_dates(table, text, column)) is not None:
+                return read
     key = f"{_MINE}ts_text"
     keyed = table.mutate(**{key: text})
-    distinct = (
-        keyed.filter(keyed[key].notnull())
-        .group_by(key)
-        .aggregate(_n=ibis._.count(), _first=keyed[_ROW].min())
-        .order_by("_first")
-    )
-    found = engine.to_pyarrow(distinct).to_pandas()
+    found = _distinct_dates(keyed, key)
     values = found[key].astype(object)
 
     def example(subset: pd.Series) -> str:
@@ -520,6 +517,77 @@ def _timestamps(
         name,
         pa.array(parsed[ok].to_numpy(), type=pa.timestamp("us")),
     )
+    return joined, how, []
+
+
+#: Whether plain ISO 8601 text dates are cast by the engine (:func:`_engine_dates`); the tests
+#: turn it off to compare with the Python path.
+_ENGINE_DATES = True
+
+
+def _distinct_dates(keyed: ibis.Table, key: str, where: ibis.BooleanValue | None = None):
+    """The distinct present values of ``keyed[key]`` where ``where`` holds, as a DataFrame.
+
+    In the order of their first row, with their rows (``_n``) and first row (``_first``).
+    """
+    kept = keyed[key].notnull() if where is None else keyed[key].notnull() & where
+    distinct = (
+        keyed.filter(kept)
+        .group_by(key)
+        .aggregate(_n=ibis._.count(), _first=keyed[_ROW].min())
+        .order_by("_first")
+    )
+    return engine.to_pyarrow(distinct).to_pandas()
+
+
+def _engine_dates(
+    table: ibis.Table, text: ibis.StringValue, column: str
+) -> tuple[ibis.Table, str, list[str]] | None:
+    """The timestamps of a text column read by the engine, as :func:`_read_dates` reads them.
+
+    For a column of plain ISO 8601 dates (:data:`~clvlib.data.text_engine.PLAIN_ISO`), the
+    convention the Python path then finds: each value is cast where it lies, instead of its
+    distinct values being sent to Python and joined back. Values written otherwise ('N/A', a
+    time with an offset, '2024-1-2') are few or the column is not plain: their distinct values
+    go through :func:`_read_dates` with one plain value standing for the others, which finds
+    the same convention as from every value unless they are a problem (mixed conventions,
+    offsets on some rows only, a month above 12); then, as for a column with no plain value,
+    a late year (:data:`~clvlib.data.text_engine.LATE_YEAR`), or a convention other than
+    plain ISO, None: the Python path reads the whole column, and says what is wrong.
+    """
+    counts = _scalars(table, **text_engine.iso_counts(text))
+    if counts["plain"] == 0 or counts["late"]:
+        return None
+    name = f"{_MINE}ts"
+    if counts["plain"] == counts["present"]:
+        return table.mutate(**{name: text_engine.iso_timestamps(text)}), "ISO 8601", []
+    key = f"{_MINE}ts_text"
+    keyed = table.mutate(**{key: text})
+    plain = text_engine.is_plain_iso(keyed[key])
+    others = _distinct_dates(keyed, key, ~plain)
+    stand_in = pd.Series(["2000-01-01"], dtype=object)  # plain: ISO 8601, read by the engine
+    values = pd.concat([others[key].astype(object), stand_in], ignore_index=True)
+    weights = pd.concat([others["_n"], pd.Series([1])], ignore_index=True)
+    parsed, how, problems = _read_dates(values, weights, None, column, lambda _: "")
+    if problems or how != "ISO 8601":
+        return None  # the Python path, on every value, says what is wrong
+    parsed = parsed.iloc[:-1]
+    ok = (parsed.notna() & (parsed >= _FLOOR)).to_numpy()
+    read = parsed.where(pd.Series(ok, index=parsed.index))
+    hit = f"{_MINE}ts_hit"
+    dictionary = ibis.memtable(
+        pa.table(
+            {
+                f"{key}_d": pa.array(others[key].tolist(), type=pa.string()),
+                f"{name}_d": pa.array(read, type=pa.timestamp("us"), from_pandas=True),
+                hit: pa.array([True] * len(others), type=pa.bool_()),
+            }
+        )
+    )
+    joined = keyed.left_join(dictionary, keyed[key] == dictionary[f"{key}_d"])
+    iso = text_engine.iso_timestamps(joined[key])
+    ts = ibis.ifelse(joined[hit].notnull(), joined[f"{name}_d"], iso)
+    joined = joined.mutate(**{name: ts}).drop(key, f"{key}_d", f"{name}_d", hit)
     return joined, how, []
 
 
