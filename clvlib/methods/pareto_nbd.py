@@ -107,8 +107,9 @@ def _log_a0_quadrature(
 
 
 #: customers integrated at a time by :func:`_log_death_integral`: each works on (customers x
-#: 145 nodes) arrays, about ten of them alive at once (1 GB each for 928,000 customers at once)
-_QUADRATURE_ROWS = 8192
+#: 145 nodes) arrays, a few of them alive at once (1 GB each for 928,000 customers at once);
+#: 1,024 rows keep them near the cache (8,192: 20 % slower at 545,000 histories)
+_QUADRATURE_ROWS = 1024
 
 
 def _log_death_integral(
@@ -157,24 +158,42 @@ def _log_death_integral_rows(
     k_safe = np.where(flat, 1.0, k)
     with np.errstate(all="ignore"):
         mass = np.where(flat, width, -np.expm1(-kw) / k_safe)  # integral of exp(-k w), 0..width
-        # exp(-k w) = (1 - xi) + xi exp(-k width) at the node xi
-        w = np.where(flat, _TS_XI * width, -np.log(_TS_1MXI + _TS_XI * np.exp(-kw)) / k_safe)
-        lo_u = (lo + t_x)[:, None] * np.exp(np.minimum(w, width))  # lo + u at the nodes
+        # exp(-k w) = (1 - xi) + xi exp(-k width) at the node xi; the (customers x nodes)
+        # arrays are worked on in place and the flat form only built where it is used: the
+        # same operations on the same values as the plain expressions, fewer passes
+        if flat.any():
+            w = np.where(flat, _TS_XI * width, -np.log(_TS_1MXI + _TS_XI * np.exp(-kw)) / k_safe)
+        else:
+            w = _TS_XI * np.exp(-kw)
+            w += _TS_1MXI
+            np.log(w, out=w)
+            np.negative(w, out=w)
+            w /= k_safe
+        np.minimum(w, width, out=w)
+        np.exp(w, out=w)
+        w *= (lo + t_x)[:, None]
+        lo_u = w  # lo + u at the nodes
         hi_u = hi - lo + lo_u
-        log_f = -q_hi[:, None] * np.log(hi_u)
-        top = log_f.max(axis=1, keepdims=True)
-        weights = np.exp(log_f - top) * _TS_WEIGHTS
+        log_hi_u = np.log(hi_u)
+        weights = -q_hi[:, None] * log_hi_u  # log of the integrand, up to the lo factor
+        top = weights.max(axis=1, keepdims=True)
+        weights -= top
+        np.exp(weights, out=weights)
+        weights *= _TS_WEIGHTS
         total = weights.sum(axis=1)
         log_integral = (1.0 - p_lo) * np.log(lo + t_x) + np.log(mass[:, 0]) + top[:, 0]
         log_integral += np.log(total)
-        share = weights / total[:, None]  # the integrand's mass at each node
+        weights /= total[:, None]
+        share = weights  # the integrand's mass at each node
 
         def mean(values: np.ndarray) -> np.ndarray:
             return np.einsum("ij,ij->i", share, values)
 
         # d log J / d(exponent) = -E[log(base + u)], d / d(base) = -exponent E[1 / (base + u)]
-        d_p_lo, d_lo = -mean(np.log(lo_u)), -p_lo * mean(1.0 / lo_u)
-        d_q_hi, d_hi = -mean(np.log(hi_u)), -q_hi * mean(1.0 / hi_u)
+        d_p_lo = -mean(np.log(lo_u))
+        d_lo = -p_lo * mean(np.divide(1.0, lo_u, out=lo_u))
+        d_q_hi = -mean(log_hi_u)
+        d_hi = -q_hi * mean(np.divide(1.0, hi_u, out=hi_u))
     if alpha < beta:  # lo = alpha with exponent r+x; hi = beta with exponent s+1
         grad = np.stack([d_p_lo, d_lo, d_q_hi, d_hi], axis=1)
     else:
