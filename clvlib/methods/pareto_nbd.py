@@ -201,6 +201,25 @@ def _log_death_integral_rows(
     return log_integral, grad
 
 
+def _per_history(func, x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """``func(x, t_x, age)``, an elementwise function, evaluated once per distinct history.
+
+    Customers with the same (x, t_x, T) get the value of the first of them, which is the
+    value each would get on its own: the same floats as ``func`` on every customer, for the
+    2F1s and integrals of the distinct histories only (545,840 of 928,261 customers in the
+    10M-line benchmark).
+    """
+    codes = (
+        pd.DataFrame({"x": x, "t_x": t_x, "T": age}, copy=False)
+        .groupby(["x", "t_x", "T"], sort=False)
+        .ngroup()
+        .to_numpy()
+    )
+    first = np.empty(int(codes.max()) + 1 if codes.size else 0, dtype=np.intp)
+    first[codes[::-1]] = np.arange(codes.size - 1, -1, -1)  # first customer of each history
+    return np.asarray(func(x[first], t_x[first], age[first]))[codes]
+
+
 def _loglik(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> np.ndarray:
     """Per-customer Pareto/NBD log-likelihood, note 009 eq. (18).
 
@@ -389,7 +408,10 @@ class ParetoNBDModel(BaseEstimator):
             name="Pareto/NBD",
             dtype=float,
         )
-        self.log_likelihood_ = float(_loglik(self.params_.to_numpy(), x, t_x, age).sum())
+        fitted = self.params_.to_numpy()
+        self.log_likelihood_ = float(
+            _per_history(lambda *h: _loglik(fitted, *h), x, t_x, age).sum()
+        )
         self.n_customers_ = int(x.size)
         self.n_iter_ = int(result.nit)
         return self
@@ -401,14 +423,18 @@ class ParetoNBDModel(BaseEstimator):
     def _probability_alive(self, x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> np.ndarray:
         params = self._params()
         r, alpha, s, beta = params
-        log_odds_dead = (
-            np.log(s)
-            - np.log(r + s + x)
-            + (r + x) * np.log(alpha + age)
-            + s * np.log(beta + age)
-            + _log_a0(params, x, t_x, age)
-        )
-        return special.expit(-log_odds_dead)
+
+        def alive(x: np.ndarray, t_x: np.ndarray, age: np.ndarray) -> np.ndarray:
+            log_odds_dead = (
+                np.log(s)
+                - np.log(r + s + x)
+                + (r + x) * np.log(alpha + age)
+                + s * np.log(beta + age)
+                + _log_a0(params, x, t_x, age)
+            )
+            return special.expit(-log_odds_dead)
+
+        return _per_history(alive, x, t_x, age)
 
     def probability_alive(self, summary: pd.DataFrame) -> pd.Series:
         """Probability that each customer is still alive at ``T``, given the history.
