@@ -7,9 +7,10 @@ per customer) into ``--dir`` (default the system's temporary folder) with a para
 file pointing at it; both are deleted at the end unless ``--keep``. The report set runs as a
 user runs it, ``python -m clvlib report --params P --out DIR``, in a fresh
 process; a sampler reads the resident memory of that process and of every process under it
-(the kernels) every 0.1 s with psutil. Kernels are named after the notebooks in the order
-they started (the runner starts them in notebook order, ``--jobs`` at a time); each
-notebook's wall time is the runner's own line (``name: ok in X s``).
+(the kernels) every 0.1 s with psutil. Each kernel is named after the notebook whose
+runner line (``name: ok in X s``, its wall time) came just after the kernel was last seen
+(the runner starts the comparison notebook second, then the others in order, ``--jobs``
+at a time).
 
     python benchmarks/reports_scale.py                 # 10M lines, 1M customers
     python benchmarks/reports_scale.py --lines 1000000 --customers 100000 --keep
