@@ -7,10 +7,11 @@ per customer) into ``--dir`` (default the system's temporary folder) with a para
 file pointing at it; both are deleted at the end unless ``--keep``. The report set runs as a
 user runs it, ``python -m clvlib report --params P --out DIR``, in a fresh
 process; a sampler reads the resident memory of that process and of every process under it
-(the kernels) every 0.1 s with psutil. Each kernel is named after the notebook whose
-runner line (``name: ok in X s``, its wall time) came just after the kernel was last seen
-(the runner starts the comparison notebook second, then the others in order, ``--jobs``
-at a time).
+(the kernels) every 0.1 s with psutil, and the CPU seconds each has used (user + system:
+unlike the wall, not inflated by other work on the machine). Each kernel is named after
+the notebook whose runner line (``name: ok in X s``, its wall time) came just after the
+kernel was last seen (the runner starts the comparison notebook second, then the others
+in order, ``--jobs`` at a time).
 
     python benchmarks/reports_scale.py                 # 10M lines, 1M customers
     python benchmarks/reports_scale.py --lines 1000000 --customers 100000 --keep
@@ -103,6 +104,7 @@ class TreeSampler(threading.Thread):
         self.root = psutil.Process(pid)
         self.interval = interval
         self.peak: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}  # pid -> user + system seconds, last seen (load-free)
         self.last_seen: dict[int, float] = {}
         self.info: dict[int, tuple[float, str]] = {}  # pid -> (start time, command line)
         self.stop = threading.Event()
@@ -116,6 +118,7 @@ class TreeSampler(threading.Thread):
             for p in procs:
                 try:
                     rss = p.memory_info().rss
+                    self.cpu[p.pid] = sum(p.cpu_times()[:2])
                     if p.pid not in self.info:
                         self.info[p.pid] = (p.create_time(), " ".join(p.cmdline()))
                 except psutil.Error:
@@ -205,13 +208,18 @@ def main() -> None:
         mb = 1024**2
         print(f"report set: exit status {proc.returncode}, {seconds:.1f} s wall")
         runner = sampler.peak[proc.pid] / mb
-        print(f"  {'runner (python -m clvlib report)':<40} peak RSS {runner:7.0f} MB")
+        print(
+            f"  {'runner (python -m clvlib report)':<40} peak RSS {runner:7.0f} MB, "
+            f"CPU {sampler.cpu.get(proc.pid, float('nan')):6.1f} s"
+        )
         for name in names:
             rss = sampler.peak[owner[name]] / mb if name in owner else float("nan")
+            cpu = sampler.cpu[owner[name]] if name in owner else float("nan")
             print(
                 f"  {name:<24} {status.get(name, '?'):6s} {float(done.get(name, 'nan')):6.1f} s"
-                f"   kernel peak RSS {rss:7.0f} MB"
+                f"   kernel peak RSS {rss:7.0f} MB   CPU {cpu:6.1f} s"
             )
+        print(f"  CPU of the run (user + system, every process): {sum(sampler.cpu.values()):.0f} s")
         others = [
             (pid, line)
             for pid, (_, line) in sampler.info.items()
