@@ -9,9 +9,9 @@ user runs it, ``python -m clvlib report --params P --out DIR``, in a fresh
 process; a sampler reads the resident memory of that process and of every process under it
 (the kernels) every 0.1 s with psutil, and the CPU seconds each has used (user + system:
 unlike the wall, not inflated by other work on the machine). Each kernel is named after
-the notebook whose runner line (``name: ok in X s``, its wall time) came just after the
-kernel was last seen (the runner starts the comparison notebook second, then the others
-in order, ``--jobs`` at a time).
+its notebook from the page ledger the runner puts in its environment (before, by the
+runner line, ``name: ok in X s``, that came just after the kernel was last seen, which
+swapped names once the runner no longer started the notebooks in order).
 
     python benchmarks/reports_scale.py                 # 10M lines, 1M customers
     python benchmarks/reports_scale.py --lines 1000000 --customers 100000 --keep
@@ -33,6 +33,8 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the runner gives each kernel its page's ledger, ``<out>/.cache/ledgers/<notebook>.txt``
+LEDGER_ENV = "CLVLIB_PAGE_LEDGER"
 CHANNELS = ("organic", "paid_search", "social", "referral", "email")
 
 # scale.py's order log (1-5 lines per order, 1 order in 20 a return with negative amounts,
@@ -107,6 +109,7 @@ class TreeSampler(threading.Thread):
         self.cpu: dict[int, float] = {}  # pid -> user + system seconds, last seen (load-free)
         self.last_seen: dict[int, float] = {}
         self.info: dict[int, tuple[float, str]] = {}  # pid -> (start time, command line)
+        self.notebook: dict[int, str] = {}  # kernel pid -> its notebook (the runner's env)
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -121,6 +124,9 @@ class TreeSampler(threading.Thread):
                     self.cpu[p.pid] = sum(p.cpu_times()[:2])
                     if p.pid not in self.info:
                         self.info[p.pid] = (p.create_time(), " ".join(p.cmdline()))
+                        ledger = p.environ().get(LEDGER_ENV)  # the runner's page ledger
+                        if ledger:
+                            self.notebook[p.pid] = Path(ledger).stem
                 except psutil.Error:
                     continue
                 self.peak[p.pid] = max(self.peak.get(p.pid, 0), rss)
@@ -198,8 +204,8 @@ def main() -> None:
         # a kernel is shut down when its notebook is done, before the runner's line: each
         # line goes to the kernel last seen alive just before it
         kernels = {pid for pid, (_, line) in sampler.info.items() if "ipykernel_launcher" in line}
-        owner: dict[str, int] = {}
-        for when, line in finished:
+        owner: dict[str, int] = {name: pid for pid, name in sampler.notebook.items()}
+        for when, line in finished if not owner else ():  # no environment read: by timing
             hit = re.match(r"^(\S+): (?:ok|failed) in", line)
             free = [p for p in kernels - set(owner.values()) if sampler.last_seen[p] <= when + 1]
             if hit and free:
