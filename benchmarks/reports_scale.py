@@ -204,7 +204,10 @@ def main() -> None:
         # a kernel is shut down when its notebook is done, before the runner's line: each
         # line goes to the kernel last seen alive just before it
         kernels = {pid for pid, (_, line) in sampler.info.items() if "ipykernel_launcher" in line}
-        owner: dict[str, int] = {name: pid for pid, name in sampler.notebook.items()}
+        # a kernel's children (a shell it runs) inherit its environment: the largest is it
+        owner: dict[str, int] = {}
+        for pid, name in sorted(sampler.notebook.items(), key=lambda item: sampler.peak[item[0]]):
+            owner[name] = pid
         for when, line in finished if not owner else ():  # no environment read: by timing
             hit = re.match(r"^(\S+): (?:ok|failed) in", line)
             free = [p for p in kernels - set(owner.values()) if sampler.last_seen[p] <= when + 1]
