@@ -7,9 +7,11 @@ per customer) into ``--dir`` (default the system's temporary folder) with a para
 file pointing at it; both are deleted at the end unless ``--keep``. The report set runs as a
 user runs it, ``python -m clvlib report --params P --out DIR``, in a fresh
 process; a sampler reads the resident memory of that process and of every process under it
-(the kernels) every 0.1 s with psutil. Kernels are named after the notebooks in the order
-they started (the runner starts them in notebook order, ``--jobs`` at a time); each
-notebook's wall time is the runner's own line (``name: ok in X s``).
+(the kernels) every 0.1 s with psutil, and the CPU seconds each has used (user + system:
+unlike the wall, not inflated by other work on the machine). Each kernel is named after
+its notebook from the page ledger the runner puts in its environment (before, by the
+runner line, ``name: ok in X s``, that came just after the kernel was last seen, which
+swapped names once the runner no longer started the notebooks in order).
 
     python benchmarks/reports_scale.py                 # 10M lines, 1M customers
     python benchmarks/reports_scale.py --lines 1000000 --customers 100000 --keep
@@ -31,6 +33,8 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
+#: the runner gives each kernel its page's ledger, ``<out>/.cache/ledgers/<notebook>.txt``
+LEDGER_ENV = "CLVLIB_PAGE_LEDGER"
 CHANNELS = ("organic", "paid_search", "social", "referral", "email")
 
 # scale.py's order log (1-5 lines per order, 1 order in 20 a return with negative amounts,
@@ -102,8 +106,10 @@ class TreeSampler(threading.Thread):
         self.root = psutil.Process(pid)
         self.interval = interval
         self.peak: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}  # pid -> user + system seconds, last seen (load-free)
         self.last_seen: dict[int, float] = {}
         self.info: dict[int, tuple[float, str]] = {}  # pid -> (start time, command line)
+        self.notebook: dict[int, str] = {}  # kernel pid -> its notebook (the runner's env)
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -115,8 +121,12 @@ class TreeSampler(threading.Thread):
             for p in procs:
                 try:
                     rss = p.memory_info().rss
+                    self.cpu[p.pid] = sum(p.cpu_times()[:2])
                     if p.pid not in self.info:
                         self.info[p.pid] = (p.create_time(), " ".join(p.cmdline()))
+                        ledger = p.environ().get(LEDGER_ENV)  # the runner's page ledger
+                        if ledger:
+                            self.notebook[p.pid] = Path(ledger).stem
                 except psutil.Error:
                     continue
                 self.peak[p.pid] = max(self.peak.get(p.pid, 0), rss)
@@ -194,8 +204,11 @@ def main() -> None:
         # a kernel is shut down when its notebook is done, before the runner's line: each
         # line goes to the kernel last seen alive just before it
         kernels = {pid for pid, (_, line) in sampler.info.items() if "ipykernel_launcher" in line}
+        # a kernel's children (a shell it runs) inherit its environment: the largest is it
         owner: dict[str, int] = {}
-        for when, line in finished:
+        for pid, name in sorted(sampler.notebook.items(), key=lambda item: sampler.peak[item[0]]):
+            owner[name] = pid
+        for when, line in finished if not owner else ():  # no environment read: by timing
             hit = re.match(r"^(\S+): (?:ok|failed) in", line)
             free = [p for p in kernels - set(owner.values()) if sampler.last_seen[p] <= when + 1]
             if hit and free:
@@ -204,13 +217,18 @@ def main() -> None:
         mb = 1024**2
         print(f"report set: exit status {proc.returncode}, {seconds:.1f} s wall")
         runner = sampler.peak[proc.pid] / mb
-        print(f"  {'runner (python -m clvlib report)':<40} peak RSS {runner:7.0f} MB")
+        print(
+            f"  {'runner (python -m clvlib report)':<40} peak RSS {runner:7.0f} MB, "
+            f"CPU {sampler.cpu.get(proc.pid, float('nan')):6.1f} s"
+        )
         for name in names:
             rss = sampler.peak[owner[name]] / mb if name in owner else float("nan")
+            cpu = sampler.cpu[owner[name]] if name in owner else float("nan")
             print(
                 f"  {name:<24} {status.get(name, '?'):6s} {float(done.get(name, 'nan')):6.1f} s"
-                f"   kernel peak RSS {rss:7.0f} MB"
+                f"   kernel peak RSS {rss:7.0f} MB   CPU {cpu:6.1f} s"
             )
+        print(f"  CPU of the run (user + system, every process): {sum(sampler.cpu.values()):.0f} s")
         others = [
             (pid, line)
             for pid, (_, line) in sampler.info.items()

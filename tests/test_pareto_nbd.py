@@ -328,3 +328,39 @@ def test_the_death_integral_in_chunks_is_the_one_of_a_single_call():
         whole = pnbd._log_death_integral_rows(np.array(params), x, t_x, age)
         chunked = pnbd._log_death_integral(np.array(params), x, t_x, age)
         assert np.array_equal(whole[0], chunked[0]) and np.array_equal(whole[1], chunked[1])
+
+
+def _repeated_histories(n: int = 3000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Histories on a coarse grid, so that many share a history, (x, t_x) or (x, T)."""
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 12, n).astype(float)
+    age = rng.integers(1, 40, n) / 40.0
+    t_x = np.where(x > 0, np.floor(age * 40 * rng.uniform(0, 1, n)) / 40.0, 0.0)
+    return x, t_x, age
+
+
+@pytest.mark.parametrize(
+    "params",
+    [[0.8, 0.2, 0.5, 1.0], [1.2, 4.0, 0.7, 0.2], [0.6, 2.0, 0.9, 2.5], [2.0, 1.0, 0.3, 1.0]],
+)
+def test_a0_per_pair_and_scores_per_history_are_the_same_floats(params):
+    # F(t_x) and F(T) computed once per distinct (x, t_x) / (x, T), the likelihood terms with
+    # them, and probability_alive once per distinct history: each row's value is the one it
+    # gets on its own (branches: 2F1 with either b', the integral, both in one call)
+    from clvlib.methods import pareto_nbd as pnbd
+
+    x, t_x, age = _repeated_histories()
+    params = np.array(params)
+    pairs = pnbd._Pairs.of(x, t_x, age)
+    assert len(pairs.last_x) < x.size and len(pairs.end_x) < x.size
+    assert np.array_equal(
+        pnbd._log_a0(params, x, t_x, age), pnbd._log_a0(params, x, t_x, age, pairs)
+    )
+    plain, shared = _loglik_terms(params, x, t_x, age), _loglik_terms(params, x, t_x, age, pairs)
+    assert np.array_equal(plain[0], shared[0]) and np.array_equal(plain[1], shared[1])
+    model = ParetoNBDModel()
+    model.params_ = pd.Series(dict(zip(["r", "alpha", "s", "beta"], params, strict=True)))
+    by_row = np.concatenate(
+        [model._probability_alive(x[i : i + 1], t_x[i : i + 1], age[i : i + 1]) for i in range(50)]
+    )
+    assert np.array_equal(by_row, model._probability_alive(x, t_x, age)[:50])

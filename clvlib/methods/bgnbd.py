@@ -91,9 +91,12 @@ def _log_hyp2f1(a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> n
     (large a and b) the left side overflows while the right side does not (as in lifetimes).
     """
     with np.errstate(divide="ignore", over="ignore"):
-        direct = np.log(special.hyp2f1(a, b, c, z))
-        euler = np.log(special.hyp2f1(c - a, c - b, c, z)) + (c - a - b) * np.log1p(-z)
-    return np.where(np.isfinite(direct), direct, euler)
+        direct = np.asarray(np.log(special.hyp2f1(a, b, c, z)), dtype=float)
+        lost = ~np.isfinite(direct)
+        if lost.any():  # Euler's form only where it is needed: the same values, half the 2F1s
+            a, b, c, z = (v[lost] for v in np.broadcast_arrays(a, b, c, z))
+            direct[lost] = np.log(special.hyp2f1(c - a, c - b, c, z)) + (c - a - b) * np.log1p(-z)
+    return direct
 
 
 class BetaGeoModel(BaseEstimator):

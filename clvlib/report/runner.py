@@ -308,7 +308,14 @@ def _render_set(
             print(f"{label}{result.name}: {result.status} in {result.seconds:.1f} s", flush=True)
         return result
 
-    results = _in_threads(run, paths, workers=jobs, kernels=kernels, name="clvlib-report")
+    # the comparison notebook starts beside the first one (not after every other): it computes
+    # the rolling origins while the executive summary fits the report's comparison, two
+    # comparisons at once instead of one after the other on the run's longest path
+    first = sorted(range(len(paths)), key=lambda i: (i > 0, paths[i].stem != COMPARISON_NOTEBOOK))
+    started_in_order = _in_threads(
+        run, [paths[i] for i in first], workers=jobs, kernels=kernels, name="clvlib-report"
+    )
+    results = [started_in_order[first.index(i)] for i in range(len(paths))]
     # the kernels' shared work (clean log, comparison): kept for the next run into the
     # folder where this run wrote or used it (its keys say when it still holds)
     reuse.prune_cache(out / ".cache", since=started)
