@@ -11,7 +11,10 @@ changed in at most 15 s. Every render runs as a user runs it (``python -m clvlib
 4. ``n_clusters`` set to 5 instead of the automatic choice (read by the k-means page, the
    summary and the comparison: the comparison is computed again).
 
-Each changed parameters file is written next to ``params/default.yaml`` (so that its
+Printed per step: the wall time, its ratio to the first render, and the CPU seconds of the
+render's processes (the runner and its kernels, user + system: a figure that other work on a
+shared machine inflates far less than the wall time). Each changed parameters file is
+written next to ``params/default.yaml`` (so that its
 relative paths hold) and deleted at the end. Printed: wall time of each step, its ratio to the
 first render, and the runner's line per notebook (executed or reused).
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -43,13 +47,19 @@ def _changed(name: str, value: str, *, base: Path = DEFAULT) -> Path:
     return path
 
 
-def _render(params: Path, out: Path, *extra: str) -> tuple[float, list[str]]:
+def _cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes and theirs so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _render(params: Path, out: Path, *extra: str) -> tuple[float, float, list[str]]:
     cmd = [sys.executable, "-m", "clvlib", "report", "--params", str(params), "--out", str(out)]
-    start = time.perf_counter()
+    cpu, start = _cpu(), time.perf_counter()
     done = subprocess.run([*cmd, *extra], cwd=ROOT, check=True, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     lines = [line for line in done.stdout.splitlines() if ": " in line and "written" not in line]
-    return seconds, lines
+    return seconds, cpu, lines
 
 
 def main() -> None:
@@ -67,9 +77,12 @@ def main() -> None:
             ]
             first = None
             for what, params, extra in steps:
-                seconds, lines = _render(params, out, *extra)
+                seconds, cpu, lines = _render(params, out, *extra)
                 first = first or seconds
-                print(f"\n{what}: {seconds:.1f} s ({seconds / first:.2f} of the first render)")
+                print(
+                    f"\n{what}: {seconds:.1f} s ({seconds / first:.2f} of the first render), "
+                    f"CPU {cpu:.1f} s, load average {os.getloadavg()[0]:.2f}"
+                )
                 for line in lines:
                     print(f"  {line}")
     finally:
