@@ -14,7 +14,6 @@ import sys
 import warnings
 
 from clvlib.compare.split import Split
-from clvlib.data.summary import calibration_holdout
 from clvlib.methods.btyd import ProbabilisticCLV
 from clvlib.report.notebook import load_data
 from clvlib.report.params import load_params
@@ -27,12 +26,7 @@ def ratios(path: str) -> dict[str, float]:
     params = load_params(path)
     tx, _, _ = load_data(params, share=False)
     split = Split.from_params(params)
-    cal = calibration_holdout(
-        tx,
-        calibration_end=split.calibration_end,
-        holdout_end=split.holdout_end,
-        time_unit=split.time_unit,
-    )
+    cal = split.calibration_holdout(tx)
     realised = float(cal["holdout_value"].sum())
     out = {"dataset": params["dataset_name"]}
     for spend in ("gross", "net"):

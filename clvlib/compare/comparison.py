@@ -80,7 +80,7 @@ from clvlib.compare.winner import (
     winner_across,
 )
 from clvlib.data import log as _tx
-from clvlib.data.summary import HOLDOUT_COLUMNS, calibration_holdout, customer_summary
+from clvlib.data.summary import HOLDOUT_COLUMNS, customer_summary
 from clvlib.methods.clustering import CustomerClusterer
 from clvlib.methods.rules import assign_segments
 from clvlib.methods.tiers import value_tiers
@@ -395,13 +395,7 @@ def compare_methods(
         raise TypeError("give split= or calibration_end= and holdout_end=, not both")
     settings = ComparisonSettings.of(settings, **options)
     _tx.check(tx)
-    cal = calibration_holdout(
-        tx,
-        calibration_end=split.calibration_end,
-        holdout_end=split.holdout_end,
-        time_unit=split.time_unit,
-        customers=customers,
-    )
+    cal = split.calibration_holdout(tx, customers=customers)
     summary = cal.drop(columns=list(HOLDOUT_COLUMNS))  # what the methods may see
     split = split.starting(summary["first_purchase"].min())
     cal_end, hold_end = split.calibration_end, split.holdout_end

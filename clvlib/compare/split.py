@@ -19,7 +19,7 @@ import pandas as pd
 
 from clvlib.data import log as _tx
 from clvlib.data.dates import cutoff_day, day_after, not_after_log
-from clvlib.data.summary import TIME_UNITS, active_periods
+from clvlib.data.summary import TIME_UNITS, active_periods, calibration_holdout
 from clvlib.methods.k_choice import given_k
 
 __all__ = [
@@ -196,6 +196,23 @@ class Split:
             )
         not_after_log(self.holdout_end, last, "holdout_end")
         return self.starting(first_day)
+
+    def calibration_holdout(
+        self, tx: Any, *, customers: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """The customer summary at the cut-off with each customer's holdout, for this split.
+
+        :func:`clvlib.data.summary.calibration_holdout` of ``tx`` (a DataFrame, the lazy log
+        or a Parquet path) at :attr:`calibration_end` and :attr:`holdout_end`, in this
+        split's time unit: one place that turns a split into that table.
+        """
+        return calibration_holdout(
+            tx,
+            calibration_end=self.calibration_end,
+            holdout_end=self.holdout_end,
+            time_unit=self.time_unit,
+            customers=customers,
+        )
 
     def describe(self) -> dict[str, Any]:
         """The split as JSON-friendly values (ISO dates, day counts)."""

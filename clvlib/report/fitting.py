@@ -98,16 +98,10 @@ def heuristic_holdout_check(
     from clvlib.compare.metrics import decile_calibration
     from clvlib.compare.split import Split
     from clvlib.data import log as _tx
-    from clvlib.data.summary import HOLDOUT_COLUMNS, calibration_holdout
+    from clvlib.data.summary import HOLDOUT_COLUMNS
 
     split = Split.from_params(params)
-    cal = calibration_holdout(
-        tx,
-        calibration_end=split.calibration_end,
-        holdout_end=split.holdout_end,
-        time_unit=split.time_unit,
-        customers=customers,
-    )
+    cal = split.calibration_holdout(tx, customers=customers)
     summary = cal.drop(columns=list(HOLDOUT_COLUMNS))  # what the heuristic may see
     model = heuristic_model(params, summary=summary).fit(
         _tx.upto(tx, split.calibration_end), observation_end=split.calibration_end
