@@ -20,6 +20,7 @@ from clvlib.data import engine
 from clvlib.data.audit import SchemaError
 from clvlib.data.reading import load_transactions
 from clvlib.data.text_engine import maybe_padded
+from tests.test_text_reader import same_load as _same
 
 
 def _load_both(monkeypatch, source, **options):
@@ -44,23 +45,6 @@ def _load_both(monkeypatch, source, **options):
         if on:
             engine_only = not python_read
     return answers, engine_only
-
-
-def _same(a, b) -> None:
-    if isinstance(a, Exception) or isinstance(b, Exception):
-        assert type(a) is type(b) and str(a) == str(b)
-        return
-    (tx_a, audit_a), (tx_b, audit_b) = a, b
-    pd.testing.assert_frame_equal(audit_a.table(), audit_b.table())
-    assert audit_a.input_value == audit_b.input_value
-    skip = ("load_day",)
-    assert {k: v for k, v in audit_a.options.items() if k not in skip} == {
-        k: v for k, v in audit_b.options.items() if k not in skip
-    }
-    pd.testing.assert_frame_equal(tx_a.sort_index(), tx_b.sort_index())
-    pd.testing.assert_frame_equal(audit_a.unparsed, audit_b.unparsed)
-    pd.testing.assert_series_equal(audit_a.outcomes, audit_b.outcomes)
-    pd.testing.assert_frame_equal(audit_a.flags, audit_b.flags)
 
 
 def _csv(path: Path, dates: list[str]) -> Path:
