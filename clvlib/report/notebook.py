@@ -249,7 +249,7 @@ def load_data(
     if params["data_format"] == "online_retail":
         tx, audit = io.load_online_retail(path)
     else:
-        if share and os.environ.get(RUNNER_ENV):  # a run by hand leaves no cache behind
+        if _shared_in_run(share):
             tx, audit = shared_log(
                 params,
                 key=[file_sha256(path), options],
@@ -259,7 +259,7 @@ def load_data(
             tx, audit = io.load_transactions(path, lazy=True, **options)
     customers = None
     if params["customers_path"]:  # read as the log is, its ids of the log's kind
-        customers, _ = _read_customers(params, tx)
+        customers, _ = _read_customers(params, tx, share=share)
     span = _tx.stats(tx)
     try:  # the split's one check against the log's span, the file named
         Split.from_params(params).check(span["first"], span["last"])
@@ -270,11 +270,22 @@ def load_data(
     return tx, audit, customers
 
 
-def _read_customers(params: Mapping[str, Any], tx: Any) -> tuple[pd.DataFrame, Any]:
+def _shared_in_run(share: bool) -> bool:
+    """Whether the log and the customer table are read once per run and shared.
+
+    In the runner's kernels only (a run by hand leaves no cache behind), unless ``share`` is
+    False (the runner's own check of the data, before any kernel).
+    """
+    return share and bool(os.environ.get(RUNNER_ENV))
+
+
+def _read_customers(
+    params: Mapping[str, Any], tx: Any, *, share: bool = True
+) -> tuple[pd.DataFrame, Any]:
     """The customer table of ``customers_path`` and its audit, read with the log's options.
 
-    In the runner's kernels it is read once per run and shared, like the log: its key is
-    the table's file, the options and the log's key (the ids take the log's kind).
+    Shared like the log (:func:`_shared_in_run`): keyed by the table's file and the log's
+    key (its file, format and the loader options), as its ids take the log's kind.
     """
     from clvlib.report.params import loader_options
 
@@ -286,10 +297,10 @@ def _read_customers(params: Mapping[str, Any], tx: Any) -> tuple[pd.DataFrame, A
     def read() -> tuple[pd.DataFrame, Any]:
         return load_customers(path, log=tx, **text)
 
-    if not os.environ.get(RUNNER_ENV):  # a run by hand leaves no cache behind
+    if not _shared_in_run(share):
         return read()
     log = [file_sha256(params["data_path"]), params["data_format"], options]
-    return shared_result(params, "customers", [file_sha256(path), text, log], read)
+    return shared_result(params, "customers", [file_sha256(path), log], read)
 
 
 def customer_audit(params: Mapping[str, Any], *, tx: Any) -> Any:
